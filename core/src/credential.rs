@@ -1,0 +1,193 @@
+//! Credentials presented as `Authorization: Bearer …`.
+//!
+//! A tenant master key reads `lk_live_<tenant id>_<43 base64url chars>`: the tenant id routes
+//! the request to the tenant's Durable Object with no lookup, and the 256 random bits
+//! authenticate it there. Only the SHA-256 of the whole key is stored, and compared in
+//! constant time.
+
+use crate::crypto::{CryptoError, random_bytes, sha256};
+use crate::tenant::{TENANT_ID_LEN, TenantId};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+pub const MASTER_KEY_PREFIX: &str = "lk_live_";
+const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
+
+/// A credential's SHA-256. Equality is constant-time.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub struct CredentialHash(#[serde(with = "hex32")] [u8; 32]);
+
+impl CredentialHash {
+    pub fn of(credential: &str) -> Self {
+        CredentialHash(sha256(credential.as_bytes()))
+    }
+
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn from_hex(text: &str) -> Option<Self> {
+        hex32::decode(text).map(CredentialHash)
+    }
+}
+
+impl PartialEq for CredentialHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for CredentialHash {}
+
+impl fmt::Debug for CredentialHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CredentialHash([redacted])")
+    }
+}
+
+/// A freshly minted master key: shown once, then only its hash is kept.
+pub struct NewMasterKey {
+    pub value: Zeroizing<String>,
+    pub hash: CredentialHash,
+}
+
+pub fn mint_master_key(tenant: &TenantId) -> Result<NewMasterKey, CryptoError> {
+    let secret = Zeroizing::new(random_bytes::<32>()?);
+    let value = Zeroizing::new(format!(
+        "{MASTER_KEY_PREFIX}{tenant}_{}",
+        URL_SAFE_NO_PAD.encode(secret.as_slice())
+    ));
+    let hash = CredentialHash::of(&value);
+    Ok(NewMasterKey { value, hash })
+}
+
+/// A bearer credential, parsed far enough to route it; not yet verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedCredential {
+    pub tenant: TenantId,
+    pub hash: CredentialHash,
+}
+
+/// Reads the tenant out of a presented key. `None` for anything that is not a well-formed
+/// Latchkey credential: the caller answers 401 without touching storage.
+pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
+    let rest = text.strip_prefix(MASTER_KEY_PREFIX)?;
+    let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
+    let secret = rest.get(TENANT_ID_LEN..)?.strip_prefix('_')?;
+    let well_formed = secret.len() == SECRET_CHARS
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| PresentedCredential {
+        tenant,
+        hash: CredentialHash::of(text),
+    })
+}
+
+/// Reads the credential out of an `Authorization` header value (`Bearer <credential>`).
+pub fn bearer_from_header(header: &str) -> Option<&str> {
+    let (scheme, credential) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim())
+}
+
+mod hex32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        serializer.serialize_str(&hex)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(deserializer)?;
+        decode(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+    }
+
+    pub fn decode(text: &str) -> Option<[u8; 32]> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let hi = char::from(*pair.first()?).to_digit(16)?;
+            let lo = char::from(*pair.get(1)?).to_digit(16)?;
+            *slot = (hi << 4 | lo) as u8;
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn minted_key_parses_back_to_its_tenant_and_hash() {
+        let tenant = TenantId::generate().unwrap();
+        let key = mint_master_key(&tenant).unwrap();
+        assert!(key.value.starts_with("lk_live_tn_"));
+        let presented = parse_bearer(&key.value).unwrap();
+        assert_eq!(presented.tenant, tenant);
+        assert_eq!(presented.hash, key.hash);
+    }
+
+    #[test]
+    fn a_changed_key_has_another_hash() {
+        let tenant = TenantId::generate().unwrap();
+        let key = mint_master_key(&tenant).unwrap();
+        let mut other = key.value.to_string();
+        let last = other.pop().unwrap();
+        other.push(if last == 'A' { 'B' } else { 'A' });
+        assert_ne!(parse_bearer(&other).unwrap().hash, key.hash);
+    }
+
+    #[test]
+    fn malformed_credentials_do_not_parse() {
+        let good = "lk_live_tn_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        assert!(parse_bearer(good).is_some());
+        for bad in [
+            "",
+            "lk_live_",
+            "lk_live_tn_0123456789abcdef",
+            "lk_live_tn_0123456789abcdef_",
+            "lk_live_tn_0123456789abcdef_AAAA",
+            "lk_live_tn_0123456789abcdef-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "lk_live_tn_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "lk_test_tn_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "lk_live_tn_é123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            assert!(parse_bearer(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bearer_header_is_read_case_insensitively() {
+        assert_eq!(bearer_from_header("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_from_header("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_from_header("Basic abc"), None);
+        assert_eq!(bearer_from_header("Bearer"), None);
+    }
+
+    #[test]
+    fn hash_hex_round_trips_and_debug_redacts() {
+        let hash = CredentialHash::of("x");
+        assert_eq!(CredentialHash::from_hex(&hash.to_hex()), Some(hash));
+        assert_eq!(format!("{hash:?}"), "CredentialHash([redacted])");
+        assert!(CredentialHash::from_hex("zz").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn parse_bearer_never_panics(text in "\\PC{0,90}") {
+            let _ = parse_bearer(&text);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Latchkey's domain, free of any platform: it compiles and is tested natively with
+//! `cargo test`, and runs unchanged inside the Worker and the tenant Durable Object.
+//!
+//! The Worker and the Durable Object translate HTTP and storage into calls on this crate;
+//! everything that decides something (parsing, validation, crypto, errors) lives here.
+
+pub mod credential;
+pub mod crypto;
+pub mod error;
+pub mod path;
+pub mod route;
+pub mod secret;
+pub mod tenant;
+pub mod time;
+
+pub use error::{ApiError, ErrorCode};
+pub use path::SecretPath;
+pub use tenant::{Plan, TenantId};
+pub use time::Timestamp;

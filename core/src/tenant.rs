@@ -1,0 +1,170 @@
+//! Tenants: ids, names, plans.
+
+use crate::crypto::{CryptoError, random_bytes};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+const TENANT_PREFIX: &str = "tn_";
+const TENANT_HEX_LEN: usize = 16;
+/// `tn_` + 16 lowercase hex digits (64 random bits).
+pub const TENANT_ID_LEN: usize = TENANT_PREFIX.len() + TENANT_HEX_LEN;
+
+/// A tenant's id. It is embedded in every credential of the tenant, which is how the Worker
+/// finds the tenant's Durable Object without a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TenantId(String);
+
+impl TenantId {
+    pub fn generate() -> Result<Self, CryptoError> {
+        let bytes = random_bytes::<{ TENANT_HEX_LEN / 2 }>()?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(TenantId(format!("{TENANT_PREFIX}{hex}")))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let valid = text.len() == TENANT_ID_LEN
+            && text.starts_with(TENANT_PREFIX)
+            && text
+                .bytes()
+                .skip(TENANT_PREFIX.len())
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if valid {
+            Ok(TenantId(text.to_owned()))
+        } else {
+            Err("tenant id must be 'tn_' followed by 16 lowercase hex digits".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for TenantId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for TenantId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        TenantId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The plans of seed 004; each decides a tenant's rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "free" => Ok(Plan::Free),
+            "pro" => Ok(Plan::Pro),
+            "enterprise" => Ok(Plan::Enterprise),
+            _ => Err("plan must be one of 'free', 'pro', 'enterprise'".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+}
+
+pub const MAX_TENANT_NAME_CHARS: usize = 100;
+
+/// A tenant's display name: 1..=100 characters, no control characters, not blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Err("name must not be empty".into());
+        }
+        if text.chars().count() > MAX_TENANT_NAME_CHARS {
+            return Err(format!(
+                "name is longer than {MAX_TENANT_NAME_CHARS} characters"
+            ));
+        }
+        if text.chars().any(char::is_control) {
+            return Err("name must not contain control characters".into());
+        }
+        Ok(TenantName(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn generated_ids_parse() {
+        let id = TenantId::generate().unwrap();
+        assert_eq!(TenantId::parse(id.as_str()), Ok(id.clone()));
+        assert_ne!(id, TenantId::generate().unwrap());
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for bad in [
+            "",
+            "tn_",
+            "tn_0123456789abcde",
+            "tn_0123456789abcdef0",
+            "tn_0123456789ABCDEF",
+            "tx_0123456789abcdef",
+            "tn_0123456789abcdeg",
+        ] {
+            assert!(TenantId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plans_parse_by_name() {
+        assert_eq!(Plan::parse("pro"), Ok(Plan::Pro));
+        assert!(Plan::parse("Pro").is_err());
+        for plan in [Plan::Free, Plan::Pro, Plan::Enterprise] {
+            assert_eq!(Plan::parse(plan.as_str()), Ok(plan));
+        }
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(TenantName::parse("Acme Robotics").is_ok());
+        assert!(TenantName::parse("  ").is_err());
+        assert!(TenantName::parse("a\u{7}b").is_err());
+        assert!(TenantName::parse(&"x".repeat(101)).is_err());
+        assert!(TenantName::parse(&"é".repeat(100)).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn id_parse_never_panics(text in "\\PC{0,30}") {
+            if let Ok(id) = TenantId::parse(&text) {
+                prop_assert_eq!(id.as_str().len(), TENANT_ID_LEN);
+            }
+        }
+    }
+}

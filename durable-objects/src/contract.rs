@@ -1,0 +1,112 @@
+//! The typed contract between the Worker (caller) and the tenant Durable Object (callee):
+//! the binding's name, how an instance is named, and the commands and replies that cross.
+//!
+//! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
+
+use latchkey_core::credential::CredentialHash;
+use latchkey_core::secret::{NewSecret, SecretCreated, SecretRead};
+use latchkey_core::tenant::TenantName;
+use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// The `[[durable_objects.bindings]]` name in `wrangler.toml`.
+pub const TENANT_BINDING: &str = "TENANT";
+
+/// The name a tenant's object is derived from (`idFromName`).
+pub fn tenant_instance_name(tenant: &TenantId) -> String {
+    format!("tenant:{tenant}")
+}
+
+/// The instance the readiness probe pings; it never holds data.
+pub const PROBE_INSTANCE_NAME: &str = "probe:readyz";
+
+/// The URL the Worker sends commands to; the object ignores the host.
+pub const COMMAND_URL: &str = "https://tenant.latchkey.internal/command";
+
+/// One command, with the credential hash of the caller when the command needs one.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenantRequest {
+    /// SHA-256 of the presented bearer credential; the plaintext never reaches the object.
+    pub credential: Option<CredentialHash>,
+    pub command: TenantCommand,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TenantCommand {
+    /// Sent once by the operator route; creates the tenant's key and master key hash.
+    Init {
+        tenant_id: TenantId,
+        #[serde(with = "tenant_name")]
+        name: TenantName,
+        plan: Plan,
+        master_key_hash: CredentialHash,
+    },
+    CreateSecret { secret: NewSecret },
+    GetSecret { path: SecretPath, version: Option<u64> },
+    /// Readiness: answers without touching tenant data.
+    Ping,
+}
+
+/// What a successful command returns.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TenantReply {
+    Initialized { created_at: Timestamp },
+    SecretCreated(SecretCreated),
+    Secret(SecretRead),
+    Pong,
+}
+
+/// The body of every object response: the command's result, errors included.
+pub type TenantResult = Result<TenantReply, ApiError>;
+
+mod tenant_name {
+    use latchkey_core::tenant::TenantName;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &TenantName, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(name.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<TenantName, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        TenantName::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_name_format_is_pinned() {
+        // Changing this format moves every tenant to a new, empty object.
+        let tenant = TenantId::parse("tn_0123456789abcdef").unwrap();
+        assert_eq!(tenant_instance_name(&tenant), "tenant:tn_0123456789abcdef");
+        assert_eq!(TENANT_BINDING, "TENANT");
+    }
+
+    #[test]
+    fn commands_round_trip_through_json() {
+        let request = TenantRequest {
+            credential: Some(CredentialHash::of("k")),
+            command: TenantCommand::GetSecret {
+                path: SecretPath::parse("a/b").unwrap(),
+                version: Some(2),
+            },
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        let back: TenantRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.credential, request.credential);
+        assert!(matches!(back.command, TenantCommand::GetSecret { version: Some(2), .. }));
+    }
+
+    #[test]
+    fn results_carry_errors() {
+        let result: TenantResult = Err(ApiError::not_found("x"));
+        let json = serde_json::to_string(&result).unwrap();
+        let back: TenantResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.unwrap_err().code, latchkey_core::ErrorCode::NotFound);
+    }
+}

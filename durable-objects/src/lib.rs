@@ -1,0 +1,7 @@
+//! The tenant Durable Object: one per tenant, SQLite-backed, the only writer of that tenant's
+//! secrets. This crate holds its logic and the typed contract the Worker uses to call it; the
+//! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
+
+pub mod contract;
+pub mod sql;
+pub mod tenant;

@@ -1,0 +1,34 @@
+//! The front door: every request passes here once. It assigns the request id, resolves the
+//! route and the caller, runs the handler and turns any error into the one error body.
+
+use crate::handlers::{admin, probes, secrets};
+use crate::http::{Reply, error_response, request_id};
+use latchkey_core::route::Route;
+use worker::{Env, Request, Response};
+
+pub async fn handle(mut request: Request, env: &Env) -> Response {
+    let id = request_id(&request);
+    let route = Route::resolve(&request.method().to_string(), &request.path());
+    let reply: Reply = match route {
+        Err(e) => Err(e),
+        Ok(route) => dispatch(route, &mut request, env).await,
+    };
+    let mut response = reply.unwrap_or_else(|e| error_response(&e));
+    let headers = response.headers_mut();
+    // Secret values must never sit in a shared cache.
+    let _ = headers.set("Cache-Control", "no-store");
+    let _ = headers.set("X-Content-Type-Options", "nosniff");
+    let _ = headers.set("X-Request-Id", &id);
+    response
+}
+
+async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
+    match route {
+        Route::Health => probes::health(),
+        Route::Liveness => probes::liveness(),
+        Route::Readiness => probes::readiness(env).await,
+        Route::CreateTenant => admin::create_tenant(request, env).await,
+        Route::CreateSecret => secrets::create(request, env).await,
+        Route::GetSecret(path) => secrets::get(request, env, path).await,
+    }
+}

@@ -1,0 +1,52 @@
+//! Who is calling: the operator (Worker secret `OPERATOR_KEY`) or a tenant credential.
+//! Resolution happens once per request, before any handler runs.
+
+use latchkey_core::ApiError;
+use latchkey_core::credential::{PresentedCredential, bearer_from_header, parse_bearer};
+use latchkey_core::crypto::sha256;
+use subtle::ConstantTimeEq;
+use worker::{Env, Request, console_error};
+
+pub const OPERATOR_KEY_SECRET: &str = "OPERATOR_KEY";
+
+fn bearer(request: &Request) -> Result<String, ApiError> {
+    let header = request
+        .headers()
+        .get("Authorization")
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::unauthorized("missing 'Authorization: Bearer <key>' header"))?;
+    bearer_from_header(&header)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::unauthorized("Authorization header must be 'Bearer <key>'"))
+}
+
+/// The tenant credential of the request, parsed far enough to route it. Verification against
+/// the stored hash happens in the tenant's object.
+pub fn tenant_credential(request: &Request) -> Result<PresentedCredential, ApiError> {
+    parse_bearer(&bearer(request)?).ok_or_else(|| ApiError::unauthorized("invalid API key"))
+}
+
+/// Checks the operator key in constant time (both sides hashed first, so lengths don't leak).
+pub fn require_operator(request: &Request, env: &Env) -> Result<(), ApiError> {
+    let presented = bearer(request)?;
+    let expected = env
+        .secret(OPERATOR_KEY_SECRET)
+        .map(|s| s.to_string())
+        .map_err(|e| {
+            console_error!("OPERATOR_KEY is not configured: {e}");
+            ApiError::internal()
+        })?;
+    if expected.is_empty() {
+        console_error!("OPERATOR_KEY is empty");
+        return Err(ApiError::internal());
+    }
+    let same: bool = sha256(presented.as_bytes())
+        .ct_eq(&sha256(expected.as_bytes()))
+        .into();
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("invalid operator key"))
+    }
+}

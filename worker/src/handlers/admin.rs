@@ -1,0 +1,82 @@
+//! Operator routes under `/v1/admin`.
+
+use super::now;
+use super::probes::D1_BINDING;
+use crate::auth::require_operator;
+use crate::http::{Reply, json, read_json_body};
+use crate::tenant_client::{call_tenant, unexpected};
+use latchkey_core::credential::mint_master_key;
+use latchkey_core::secret::Body;
+use latchkey_core::tenant::TenantName;
+use latchkey_core::{ApiError, Plan, TenantId};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest};
+use serde_json::json;
+use worker::{Env, Request, console_error};
+
+fn storage_failure(context: &str, e: impl std::fmt::Display) -> ApiError {
+    console_error!("create tenant: {context}: {e}");
+    ApiError::internal()
+}
+
+/// `POST /v1/admin/tenants` `{name, plan}` → 201 with the master key, shown this once.
+///
+/// The registry row goes to D1 first as `provisioning`, then the tenant object is created,
+/// then the row becomes `active`: a failure in between leaves a visible, inert row, never a
+/// tenant object that the registry does not know.
+pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
+    require_operator(request, env)?;
+    let bytes = read_json_body(request).await?;
+    let body = Body::parse(&bytes, &["name", "plan"])?;
+    let name = TenantName::parse(body.required_str("name")?)
+        .map_err(|why| ApiError::validation("name", why))?;
+    let plan = match body.optional_str("plan")? {
+        None => Plan::Free,
+        Some(text) => Plan::parse(text).map_err(|why| ApiError::validation("plan", why))?,
+    };
+    let tenant_id = TenantId::generate().map_err(|e| storage_failure("id", e))?;
+    let master_key = mint_master_key(&tenant_id).map_err(|e| storage_failure("key", e))?;
+    let db = env.d1(D1_BINDING).map_err(|e| storage_failure("d1 binding", e))?;
+    let registered_at = now().to_rfc3339();
+    db.prepare(
+        "INSERT INTO tenants (id, name, plan, status, created_at) VALUES (?1, ?2, ?3, 'provisioning', ?4)",
+    )
+    .bind(&[
+        tenant_id.as_str().into(),
+        name.as_str().into(),
+        plan.as_str().into(),
+        registered_at.as_str().into(),
+    ])
+    .map_err(|e| storage_failure("d1 bind", e))?
+    .run()
+    .await
+    .map_err(|e| storage_failure("d1 insert", e))?;
+    let command = TenantRequest {
+        credential: None,
+        command: TenantCommand::Init {
+            tenant_id: tenant_id.clone(),
+            name: name.clone(),
+            plan,
+            master_key_hash: master_key.hash,
+        },
+    };
+    let created_at = match call_tenant(env, &tenant_id, &command).await? {
+        TenantReply::Initialized { created_at } => created_at,
+        other => return Err(unexpected(&other)),
+    };
+    db.prepare("UPDATE tenants SET status = 'active' WHERE id = ?1")
+        .bind(&[tenant_id.as_str().into()])
+        .map_err(|e| storage_failure("d1 bind", e))?
+        .run()
+        .await
+        .map_err(|e| storage_failure("d1 activate", e))?;
+    json(
+        201,
+        &json!({
+            "tenant_id": tenant_id,
+            "name": name.as_str(),
+            "plan": plan,
+            "master_key": master_key.value.as_str(),
+            "created_at": created_at,
+        }),
+    )
+}

@@ -1,0 +1,12 @@
+//! One module per resource. A handler parses, calls the domain, and maps the result.
+
+pub mod admin;
+pub mod probes;
+pub mod secrets;
+
+use latchkey_core::Timestamp;
+use worker::Date;
+
+pub fn now() -> Timestamp {
+    Timestamp::from_unix_ms_f64(Date::now().as_millis() as f64)
+}

@@ -1,0 +1,42 @@
+//! `GET /v1/health`, `GET /healthz`, `GET /readyz`.
+
+use super::now;
+use crate::http::{Reply, json};
+use crate::tenant_client;
+use latchkey_core::ApiError;
+use serde_json::{Map, Value, json};
+use worker::{Env, console_error};
+
+pub const D1_BINDING: &str = "DB";
+
+pub fn health() -> Reply {
+    json(200, &json!({"status": "ok", "time": now()}))
+}
+
+pub fn liveness() -> Reply {
+    json(200, &json!({"status": "ok"}))
+}
+
+/// 200 when D1 and the Durable Objects answer; 503 with a map of what failed otherwise.
+pub async fn readiness(env: &Env) -> Reply {
+    let mut checks = Map::new();
+    let d1 = match env.d1(D1_BINDING) {
+        Ok(db) => db.prepare("SELECT 1").run().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let d1_ok = d1.is_ok();
+    if let Err(e) = d1 {
+        console_error!("readyz: d1: {e}");
+    }
+    checks.insert("d1".into(), Value::from(if d1_ok { "ok" } else { "unreachable" }));
+    let objects_ok = tenant_client::ping(env).await.is_ok();
+    checks.insert(
+        "durable_objects".into(),
+        Value::from(if objects_ok { "ok" } else { "unreachable" }),
+    );
+    if d1_ok && objects_ok {
+        json(200, &json!({"status": "ready", "checks": checks}))
+    } else {
+        Err(ApiError::unavailable("not ready").with("checks", Value::Object(checks)))
+    }
+}

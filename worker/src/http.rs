@@ -1,0 +1,102 @@
+//! HTTP plumbing shared by every handler: bodies in, JSON and errors out.
+
+use latchkey_core::ApiError;
+use latchkey_core::crypto::random_bytes;
+use serde::Serialize;
+use worker::{Request, Response, console_error};
+
+/// Request bodies larger than this are refused before parsing. Secret values are capped at
+/// 64 KiB; JSON escaping can grow one several-fold, so the envelope is roomier.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A handler's outcome: a JSON body with its status, or an API error.
+pub type Reply = Result<Response, ApiError>;
+
+pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
+    Response::from_json(body)
+        .map(|r| r.with_status(status))
+        .map_err(|e| {
+            console_error!("serialize response: {e}");
+            ApiError::internal()
+        })
+}
+
+/// The error body, with `Allow` on 405s and `WWW-Authenticate` on 401s.
+pub fn error_response(error: &ApiError) -> Response {
+    let mut response = match Response::from_json(&error.to_body()) {
+        Ok(r) => r.with_status(error.status()),
+        Err(_) => Response::empty().unwrap_or_else(|_| plain_fallback()).with_status(500),
+    };
+    let headers = response.headers_mut();
+    if let Some(allow) = error.details.get("allow").and_then(|v| v.as_str()) {
+        let _ = headers.set("Allow", allow);
+    }
+    if error.status() == 401 {
+        let _ = headers.set("WWW-Authenticate", "Bearer");
+    }
+    response
+}
+
+/// Only reached if the runtime cannot build a response at all.
+fn plain_fallback() -> Response {
+    Response::builder().with_status(500).empty()
+}
+
+/// Reads a JSON request body: checks the content type and the size before parsing.
+pub async fn read_json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let content_type = request
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::invalid_request(format!(
+            "Content-Type must be application/json (got '{}')",
+            if media_type.is_empty() { "none" } else { media_type }
+        ))
+        .with("header", "Content-Type"));
+    }
+    let too_large = || {
+        ApiError::invalid_request(format!(
+            "request body exceeds {MAX_BODY_BYTES} bytes"
+        ))
+    };
+    let declared = request
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let bytes = request
+        .bytes()
+        .await
+        .map_err(|_| ApiError::invalid_request("request body could not be read"))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The request's correlation id: the caller's `X-Request-Id` when it is sane, else a new one.
+pub fn request_id(request: &Request) -> String {
+    let given = request.headers().get("X-Request-Id").ok().flatten();
+    match given {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 128
+                && id.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            id
+        }
+        _ => {
+            let bytes = random_bytes::<12>().unwrap_or_default();
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("req_{hex}")
+        }
+    }
+}

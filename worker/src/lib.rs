@@ -1,0 +1,21 @@
+//! The deployable Worker: answers the REST API, resolves the tenant from the credential, and
+//! forwards each tenant command to that tenant's Durable Object.
+//!
+//! Request flow: `fetch` → [`app::handle`] (request id, route, auth) → a handler in
+//! [`handlers`] (parse, call the object or D1, map the result) → JSON response.
+
+mod app;
+mod auth;
+mod handlers;
+mod http;
+mod tenant_client;
+mod tenant_object;
+
+pub use tenant_object::TenantObject;
+
+use worker::{Context, Env, Request, Response, event};
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(app::handle(request, &env).await)
+}

@@ -1,0 +1,22 @@
+//! Registers the tenant Durable Object class; its logic lives in `latchkey-durable-objects`.
+
+use latchkey_durable_objects::tenant::Tenant;
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
+
+/// The class named in `wrangler.toml` (`class_name = "TenantObject"`).
+#[durable_object]
+pub struct TenantObject {
+    tenant: Tenant,
+}
+
+impl DurableObject for TenantObject {
+    fn new(state: State, env: Env) -> Self {
+        TenantObject {
+            tenant: Tenant::new(state, env),
+        }
+    }
+
+    async fn fetch(&self, request: Request) -> worker::Result<Response> {
+        self.tenant.fetch(request).await
+    }
+}
