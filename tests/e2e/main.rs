@@ -1,1 +1,98 @@
-fn main(){}
+//! End-to-end tests against the real local runtime. One `wrangler dev` serves every test
+//! (tests that restart the runtime start their own); it is stopped before the process exits.
+
+mod durability;
+mod errors;
+mod probes;
+mod secrets;
+mod tenants;
+
+use latchkey_e2e::{Api, Runtime};
+use libtest_mimic::{Arguments, Trial};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct Ctx {
+    pub runtime: Runtime,
+    pub run_dir: PathBuf,
+}
+
+impl Ctx {
+    pub fn api(&self) -> Api {
+        self.runtime.api()
+    }
+
+    /// A new tenant on the shared runtime: `(tenant_id, master_key)`.
+    pub fn new_tenant(&self) -> (String, String) {
+        new_tenant(&self.api(), &self.runtime.operator_key)
+    }
+}
+
+pub fn new_tenant(api: &Api, operator_key: &str) -> (String, String) {
+    let reply = api.create_tenant(operator_key, &json!({"name": "e2e tenant", "plan": "pro"}));
+    assert_eq!(reply.status, 201, "create tenant: {}", reply.text);
+    (
+        reply.body["tenant_id"].as_str().expect("tenant_id").to_owned(),
+        reply.body["master_key"].as_str().expect("master_key").to_owned(),
+    )
+}
+
+type Test = fn(&Ctx);
+
+fn all_tests() -> Vec<(&'static str, Test)> {
+    let mut tests: Vec<(&'static str, Test)> = Vec::new();
+    tests.extend(probes::TESTS);
+    tests.extend(tenants::TESTS);
+    tests.extend(secrets::TESTS);
+    tests.extend(errors::TESTS);
+    tests.extend(durability::TESTS);
+    tests
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests = all_tests();
+    let selected = tests.iter().any(|(name, _)| {
+        args.skip.iter().all(|s| !name.contains(s.as_str()))
+            && args.filter.as_deref().is_none_or(|f| name.contains(f))
+    });
+    if args.list || !selected {
+        let trials = tests.into_iter().map(|(name, _)| Trial::test(name, || Ok(()))).collect();
+        libtest_mimic::run(&args, trials).exit();
+    }
+    let run_dir = std::env::var_os("LATCHKEY_E2E_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| latchkey_e2e::runtime::repo_root().join(".tmp").join(latchkey_e2e::unique("e2e")));
+    std::fs::create_dir_all(&run_dir).expect("create e2e run dir");
+    eprintln!("e2e: state under {}", run_dir.display());
+    let ctx = Arc::new(Ctx {
+        runtime: Runtime::start_fresh(&run_dir, "shared"),
+        run_dir: run_dir.clone(),
+    });
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let ctx = Arc::clone(&ctx);
+            Trial::test(name, move || {
+                test(&ctx);
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    match Arc::try_unwrap(ctx) {
+        Ok(mut ctx) => ctx.runtime.stop(),
+        Err(_) => eprintln!("e2e: runtime still shared at exit; dropping it"),
+    }
+    if !conclusion.has_failed() {
+        remove_dir(&run_dir);
+    } else {
+        eprintln!("e2e: kept {} for inspection", run_dir.display());
+    }
+    conclusion.exit();
+}
+
+fn remove_dir(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,32 @@
+use crate::Ctx;
+
+pub const TESTS: &[(&str, crate::Test)] = &[
+    ("probes::health_is_public_and_reports_time", health_is_public_and_reports_time),
+    ("probes::healthz_and_readyz_answer_ok", healthz_and_readyz_answer_ok),
+    ("probes::request_id_is_echoed_or_generated", request_id_is_echoed_or_generated),
+];
+
+fn health_is_public_and_reports_time(ctx: &Ctx) {
+    let reply = ctx.api().get("/v1/health", None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["status"], "ok");
+    let time = reply.body["time"].as_str().expect("time");
+    assert!(time.ends_with('Z') && time.len() == 20, "{time}");
+}
+
+fn healthz_and_readyz_answer_ok(ctx: &Ctx) {
+    assert_eq!(ctx.api().get("/healthz", None).status, 200);
+    let ready = ctx.api().get("/readyz", None);
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    assert_eq!(ready.body["checks"]["d1"], "ok");
+    assert_eq!(ready.body["checks"]["durable_objects"], "ok");
+}
+
+fn request_id_is_echoed_or_generated(ctx: &Ctx) {
+    let api = ctx.api();
+    let given = api.send("GET", "/v1/health", None, &[("X-Request-Id", "trace-abc-123")], latchkey_e2e::client::Body::None);
+    assert_eq!(given.header("x-request-id"), Some("trace-abc-123"));
+    let made = api.get("/v1/nowhere", None);
+    assert!(made.header("x-request-id").is_some_and(|id| id.starts_with("req_")));
+    assert_eq!(made.header("cache-control"), Some("no-store"));
+}

@@ -1,0 +1,161 @@
+//! A blocking client with one method per endpoint. It never fails on an HTTP status: tests
+//! assert on the [`Reply`].
+
+use serde_json::Value;
+use std::time::Duration;
+use ureq::Agent;
+use ureq::http::Request;
+
+pub fn agent() -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// A response: status, headers and body (parsed as JSON when it is JSON, else `Null`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["error"]["code"].as_str()
+    }
+
+    pub fn error_field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+
+    /// Asserts the error contract: this status, a JSON error body with this code and a message.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status, status, "status; body: {}", self.text);
+        assert_eq!(self.error_code(), Some(code), "code; body: {}", self.text);
+        assert!(
+            self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message; body: {}",
+            self.text
+        );
+        assert!(
+            self.header("content-type").is_some_and(|c| c.starts_with("application/json")),
+            "content type; headers: {:?}",
+            self.headers
+        );
+        self
+    }
+}
+
+/// A request body: JSON, or raw bytes with an optional content type (for malformed input).
+pub enum Body<'a> {
+    None,
+    Json(&'a Value),
+    Raw(Option<&'a str>, &'a [u8]),
+}
+
+pub struct Api {
+    agent: Agent,
+    pub base: String,
+}
+
+pub fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api {
+            agent: agent(),
+            base: base.to_owned(),
+        }
+    }
+
+    /// Sends any request; `url` is appended to the base as given (no encoding).
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{url}", self.base));
+        if let Some(token) = bearer {
+            builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let bytes: Vec<u8> = match body {
+            Body::None => Vec::new(),
+            Body::Json(value) => {
+                builder = builder.header("Content-Type", "application/json");
+                value.to_string().into_bytes()
+            }
+            Body::Raw(content_type, bytes) => {
+                if let Some(ct) = content_type {
+                    builder = builder.header("Content-Type", ct);
+                }
+                bytes.to_vec()
+            }
+        };
+        let request = builder.body(bytes).expect("request");
+        let mut response = self.agent.run(request).expect("HTTP exchange");
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(16 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub fn get(&self, url: &str, bearer: Option<&str>) -> Reply {
+        self.send("GET", url, bearer, &[], Body::None)
+    }
+
+    pub fn create_tenant(&self, operator_key: &str, body: &Value) -> Reply {
+        self.send("POST", "/v1/admin/tenants", Some(operator_key), &[], Body::Json(body))
+    }
+
+    pub fn create_secret(&self, key: &str, body: &Value) -> Reply {
+        self.send("POST", "/v1/secrets", Some(key), &[], Body::Json(body))
+    }
+
+    pub fn get_secret(&self, key: &str, path: &str) -> Reply {
+        self.get(&format!("/v1/secrets/{}", encode_path(path)), Some(key))
+    }
+}

@@ -1,0 +1,228 @@
+//! Starts and stops `wrangler dev` for the tests: bound to 127.0.0.1 on a free port, with its
+//! own state directory and its own `ROOT_KEY`/`OPERATOR_KEY`, in its own process group so that
+//! stopping it stops workerd too.
+
+use base64::Engine as _;
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Runtime {
+    child: Option<Child>,
+    port: u16,
+    pub base_url: String,
+    pub state_dir: PathBuf,
+    pub operator_key: String,
+    vars_file: PathBuf,
+    log_file: PathBuf,
+}
+
+/// The repository root (this crate lives in `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn wrangler() -> PathBuf {
+    repo_root().join("node_modules/.bin/wrangler")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn random_b64(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("randomness");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl Runtime {
+    /// A fresh runtime with a fresh state directory under `run_dir`.
+    pub fn start_fresh(run_dir: &Path, name: &str) -> Runtime {
+        let dir = run_dir.join(name);
+        std::fs::create_dir_all(&dir).expect("create run dir");
+        let vars_file = dir.join("dev.vars");
+        let operator_key = format!("lk_op_{}", crate::unique("e2e"));
+        std::fs::write(
+            &vars_file,
+            format!("ROOT_KEY={}\nOPERATOR_KEY={operator_key}\n", random_b64(32)),
+        )
+        .expect("write vars");
+        let mut runtime = Runtime {
+            child: None,
+            port: free_port(),
+            base_url: String::new(),
+            state_dir: dir.join("state"),
+            operator_key,
+            vars_file,
+            log_file: dir.join("wrangler.log"),
+        };
+        runtime.migrate();
+        runtime.launch();
+        runtime
+    }
+
+    fn migrate(&self) {
+        let output = Command::new(wrangler())
+            .current_dir(repo_root())
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&self.state_dir)
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run wrangler d1 migrations apply");
+        assert!(
+            output.status.success(),
+            "d1 migrations failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn launch(&mut self) {
+        assert!(
+            repo_root().join("worker/build/worker/shim.mjs").exists(),
+            "the Worker is not built: run scripts/build (scripts/test does)"
+        );
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_file)
+            .expect("open wrangler log");
+        let child = Command::new(wrangler())
+            .current_dir(repo_root())
+            .args(["dev", "--ip", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .arg("--inspector-port")
+            .arg(free_port().to_string())
+            .arg("--persist-to")
+            .arg(&self.state_dir)
+            .arg("--env-file")
+            .arg(&self.vars_file)
+            .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
+            .env("CI", "true")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log fd"))
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .expect("spawn wrangler dev");
+        self.child = Some(child);
+        self.base_url = format!("http://127.0.0.1:{}", self.port);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let agent = crate::client::agent();
+        loop {
+            if let Ok(response) = agent.get(format!("{}/healthz", self.base_url)).call()
+                && response.status().as_u16() == 200
+            {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("wrangler dev exited early ({status}):\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "wrangler dev did not become ready in 90 s:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log_file) {
+            let _ = f.read_to_string(&mut text);
+        }
+        text
+    }
+
+    /// Stops the runtime (SIGTERM to its process group, SIGKILL after 10 s).
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // workerd may outlive wrangler's node process: clear the whole group either way.
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Stops and starts again on the same state directory (and a new port).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.port = free_port();
+        self.launch();
+    }
+
+    pub fn api(&self) -> crate::Api {
+        crate::Api::new(&self.base_url)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// How many files lie under `dir` (to show a scan looked at something).
+pub fn count_files(dir: &Path) -> usize {
+    let mut count = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                count += 1;
+            }
+        }
+    }
+    count
+}
