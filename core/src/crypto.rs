@@ -157,15 +157,26 @@ impl RootKey {
         &self.id
     }
 
-    pub fn wrap_tenant_key(&self, tenant_id: &str, key: &TenantKey) -> Result<Vec<u8>, CryptoError> {
-        self.key
-            .seal(&associated_data("tenant-key", &[tenant_id.as_bytes()]), &key.0.0)
+    pub fn wrap_tenant_key(
+        &self,
+        tenant_id: &str,
+        key: &TenantKey,
+    ) -> Result<Vec<u8>, CryptoError> {
+        self.key.seal(
+            &associated_data("tenant-key", &[tenant_id.as_bytes()]),
+            &key.0.0,
+        )
     }
 
-    pub fn unwrap_tenant_key(&self, tenant_id: &str, wrapped: &[u8]) -> Result<TenantKey, CryptoError> {
-        let plain = self
-            .key
-            .open(&associated_data("tenant-key", &[tenant_id.as_bytes()]), wrapped)?;
+    pub fn unwrap_tenant_key(
+        &self,
+        tenant_id: &str,
+        wrapped: &[u8],
+    ) -> Result<TenantKey, CryptoError> {
+        let plain = self.key.open(
+            &associated_data("tenant-key", &[tenant_id.as_bytes()]),
+            wrapped,
+        )?;
         Ok(TenantKey(Key256::from_plain(&plain)?))
     }
 }
@@ -221,7 +232,11 @@ impl TenantKey {
         })
     }
 
-    pub fn open(&self, binding: &Binding<'_>, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    pub fn open(
+        &self,
+        binding: &Binding<'_>,
+        sealed: &Sealed,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let data_key = Key256::from_plain(
             &self
                 .0
@@ -257,8 +272,16 @@ mod tests {
     fn seal_then_open_round_trips() {
         let key = TenantKey::generate().unwrap();
         let sealed = key.seal(&binding(1), b"sk-proj-abc123").unwrap();
-        assert_eq!(key.open(&binding(1), &sealed).unwrap().as_slice(), b"sk-proj-abc123");
-        assert!(!sealed.ciphertext.windows(14).any(|w| w == b"sk-proj-abc123"));
+        assert_eq!(
+            key.open(&binding(1), &sealed).unwrap().as_slice(),
+            b"sk-proj-abc123"
+        );
+        assert!(
+            !sealed
+                .ciphertext
+                .windows(14)
+                .any(|w| w == b"sk-proj-abc123")
+        );
     }
 
     #[test]
@@ -276,18 +299,27 @@ mod tests {
         for i in 0..sealed.ciphertext.len() {
             let mut bad = sealed.clone();
             bad.ciphertext[i] ^= 1;
-            assert_eq!(key.open(&binding(1), &bad).err(), Some(CryptoError::Decrypt));
+            assert_eq!(
+                key.open(&binding(1), &bad).err(),
+                Some(CryptoError::Decrypt)
+            );
         }
         for i in 0..sealed.wrapped_data_key.len() {
             let mut bad = sealed.clone();
             bad.wrapped_data_key[i] ^= 0x80;
-            assert_eq!(key.open(&binding(1), &bad).err(), Some(CryptoError::Decrypt));
+            assert_eq!(
+                key.open(&binding(1), &bad).err(),
+                Some(CryptoError::Decrypt)
+            );
         }
         let truncated = Sealed {
             wrapped_data_key: sealed.wrapped_data_key.clone(),
             ciphertext: sealed.ciphertext[..5].to_vec(),
         };
-        assert_eq!(key.open(&binding(1), &truncated).err(), Some(CryptoError::Decrypt));
+        assert_eq!(
+            key.open(&binding(1), &truncated).err(),
+            Some(CryptoError::Decrypt)
+        );
     }
 
     #[test]
@@ -295,10 +327,22 @@ mod tests {
         let key = TenantKey::generate().unwrap();
         let sealed = key.seal(&binding(1), b"value").unwrap();
         let others = [
-            Binding { version: 2, ..binding(1) },
-            Binding { path: "production/openai/api-kez", ..binding(1) },
-            Binding { tenant_id: "tn_fedcba9876543210", ..binding(1) },
-            Binding { purpose: "field", ..binding(1) },
+            Binding {
+                version: 2,
+                ..binding(1)
+            },
+            Binding {
+                path: "production/openai/api-kez",
+                ..binding(1)
+            },
+            Binding {
+                tenant_id: "tn_fedcba9876543210",
+                ..binding(1)
+            },
+            Binding {
+                purpose: "field",
+                ..binding(1)
+            },
         ];
         for other in others {
             assert_eq!(key.open(&other, &sealed).err(), Some(CryptoError::Decrypt));
@@ -308,16 +352,32 @@ mod tests {
     #[test]
     fn length_prefixing_keeps_bindings_apart() {
         // Without length prefixes, ("a/b", "c") and ("a", "b/c") could share bytes.
-        let a = Binding { path: "ab", purpose: "c", ..binding(1) }.aad("value");
-        let b = Binding { path: "a", purpose: "bc", ..binding(1) }.aad("value");
+        let a = Binding {
+            path: "ab",
+            purpose: "c",
+            ..binding(1)
+        }
+        .aad("value");
+        let b = Binding {
+            path: "a",
+            purpose: "bc",
+            ..binding(1)
+        }
+        .aad("value");
         assert_ne!(a, b);
     }
 
     #[test]
     fn wrong_tenant_key_fails() {
-        let sealed = TenantKey::generate().unwrap().seal(&binding(1), b"value").unwrap();
+        let sealed = TenantKey::generate()
+            .unwrap()
+            .seal(&binding(1), b"value")
+            .unwrap();
         let other = TenantKey::generate().unwrap();
-        assert_eq!(other.open(&binding(1), &sealed).err(), Some(CryptoError::Decrypt));
+        assert_eq!(
+            other.open(&binding(1), &sealed).err(),
+            Some(CryptoError::Decrypt)
+        );
     }
 
     #[test]
@@ -327,7 +387,10 @@ mod tests {
         let wrapped = root.wrap_tenant_key("tn_a", &key).unwrap();
         let unwrapped = root.unwrap_tenant_key("tn_a", &wrapped).unwrap();
         let sealed = key.seal(&binding(3), b"v").unwrap();
-        assert_eq!(unwrapped.open(&binding(3), &sealed).unwrap().as_slice(), b"v");
+        assert_eq!(
+            unwrapped.open(&binding(3), &sealed).unwrap().as_slice(),
+            b"v"
+        );
         assert!(root.unwrap_tenant_key("tn_b", &wrapped).is_err());
         let other_root = RootKey::from_base64(&STANDARD.encode([8u8; 32])).unwrap();
         assert!(other_root.unwrap_tenant_key("tn_a", &wrapped).is_err());

@@ -162,7 +162,9 @@ mod tests {
 
     #[test]
     fn details_cannot_overwrite_code_or_message() {
-        let err = ApiError::not_found("gone").with("code", "ok").with("message", "x");
+        let err = ApiError::not_found("gone")
+            .with("code", "ok")
+            .with("message", "x");
         assert_eq!(err.to_body()["error"]["code"], "not_found");
         assert_eq!(err.to_body()["error"]["message"], "gone");
     }

@@ -29,9 +29,7 @@ impl SecretPath {
         for segment in text.split('/') {
             segments += 1;
             if segment.is_empty() {
-                return Err(
-                    "path has an empty segment (leading, trailing or doubled '/')".into(),
-                );
+                return Err("path has an empty segment (leading, trailing or doubled '/')".into());
             }
             if segment == "." || segment == ".." {
                 return Err(format!("path segment '{segment}' is not allowed"));
@@ -138,7 +136,10 @@ mod tests {
             "v1.2/key_name-3",
             "...a/b..",
         ] {
-            assert_eq!(SecretPath::parse(ok).map(|p| p.to_string()), Ok(ok.to_string()));
+            assert_eq!(
+                SecretPath::parse(ok).map(|p| p.to_string()),
+                Ok(ok.to_string())
+            );
         }
     }
 

@@ -32,8 +32,10 @@ impl Route {
             ["v1", "admin", "tenants"] => (None, Some(Route::CreateTenant)),
             ["v1", "secrets"] => (None, Some(Route::CreateSecret)),
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
-                let decoded = percent_decode(encoded).map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
-                let path = SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))?;
+                let decoded = percent_decode(encoded)
+                    .map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
+                let path =
+                    SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))?;
                 (Some(Route::GetSecret(path)), None)
             }
             ["v1", "secrets", first, _, ..] if !first.is_empty() => {
@@ -59,7 +61,10 @@ impl Route {
         chosen.ok_or_else(|| {
             ApiError::new(
                 ErrorCode::MethodNotAllowed,
-                format!("{method} is not allowed on {url_path}; use {}", allowed.join(", ")),
+                format!(
+                    "{method} is not allowed on {url_path}; use {}",
+                    allowed.join(", ")
+                ),
             )
             .with("allow", allowed.join(", "))
         })
@@ -82,7 +87,11 @@ mod tests {
             ("GET", "/readyz", Route::Readiness),
             ("POST", "/v1/admin/tenants", Route::CreateTenant),
             ("POST", "/v1/secrets", Route::CreateSecret),
-            ("GET", "/v1/secrets/production%2Fopenai%2Fapi-key", secret("production/openai/api-key")),
+            (
+                "GET",
+                "/v1/secrets/production%2Fopenai%2Fapi-key",
+                secret("production/openai/api-key"),
+            ),
             ("GET", "/v1/secrets/solo", secret("solo")),
             ("HEAD", "/v1/health", Route::Health),
         ];
@@ -93,7 +102,14 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_not_found() {
-        for path in ["/", "/v1", "/v2/secrets", "/v1/secretsx", "/v1/secrets/", "/v1/health/x"] {
+        for path in [
+            "/",
+            "/v1",
+            "/v2/secrets",
+            "/v1/secretsx",
+            "/v1/secrets/",
+            "/v1/health/x",
+        ] {
             let err = Route::resolve("GET", path).unwrap_err();
             assert_eq!(err.code, ErrorCode::NotFound, "{path}");
         }
@@ -103,24 +119,42 @@ mod tests {
     fn raw_slashes_point_at_the_encoded_form() {
         let err = Route::resolve("GET", "/v1/secrets/production/openai/api-key").unwrap_err();
         assert_eq!(err.code, ErrorCode::NotFound);
-        assert!(err.message.contains("/v1/secrets/production%2Fopenai%2Fapi-key"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("/v1/secrets/production%2Fopenai%2Fapi-key"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn wrong_method_lists_the_allowed_ones() {
         let err = Route::resolve("DELETE", "/v1/secrets").unwrap_err();
         assert_eq!(err.status(), 405);
-        assert_eq!(err.details.get("allow").and_then(|v| v.as_str()), Some("POST"));
+        assert_eq!(
+            err.details.get("allow").and_then(|v| v.as_str()),
+            Some("POST")
+        );
         let err = Route::resolve("POST", "/v1/health").unwrap_err();
         assert_eq!(err.status(), 405);
     }
 
     #[test]
     fn bad_secret_paths_name_the_field() {
-        for path in ["/v1/secrets/a%2F%2Fb", "/v1/secrets/%2E%2E", "/v1/secrets/a%00b", "/v1/secrets/%zz", "/v1/secrets/%C3"] {
+        for path in [
+            "/v1/secrets/a%2F%2Fb",
+            "/v1/secrets/%2E%2E",
+            "/v1/secrets/a%00b",
+            "/v1/secrets/%zz",
+            "/v1/secrets/%C3",
+        ] {
             let err = Route::resolve("GET", path).unwrap_err();
             assert!(matches!(err.status(), 400 | 422), "{path}");
-            assert_eq!(err.details.get("field").and_then(|v| v.as_str()), Some("path"), "{path}");
+            assert_eq!(
+                err.details.get("field").and_then(|v| v.as_str()),
+                Some("path"),
+                "{path}"
+            );
         }
     }
 }

@@ -170,7 +170,10 @@ fn parse_description(body: &Body) -> Result<Option<String>, ApiError> {
             format!("'description' is longer than {MAX_DESCRIPTION_BYTES} bytes"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(ApiError::validation(
             "description",
             "'description' must not contain control characters",
@@ -200,7 +203,9 @@ fn parse_tags(body: &Body) -> Result<Tags, ApiError> {
         if key.is_empty() || key.len() > MAX_TAG_BYTES || value.len() > MAX_TAG_BYTES {
             return Err(ApiError::validation(
                 "tags",
-                format!("tag keys must be 1..={MAX_TAG_BYTES} bytes and values at most {MAX_TAG_BYTES} bytes"),
+                format!(
+                    "tag keys must be 1..={MAX_TAG_BYTES} bytes and values at most {MAX_TAG_BYTES} bytes"
+                ),
             ));
         }
         if key.chars().chain(value.chars()).any(char::is_control) {
@@ -331,13 +336,17 @@ mod tests {
         .unwrap();
         assert_eq!(secret.path.as_str(), "production/openai/api-key");
         assert_eq!(secret.metadata.tier, Tier::Sensitive);
-        assert_eq!(secret.metadata.tags.get("team").map(String::as_str), Some("ml"));
+        assert_eq!(
+            secret.metadata.tags.get("team").map(String::as_str),
+            Some("ml")
+        );
         assert_eq!(secret.metadata.expires_at, None);
     }
 
     #[test]
     fn defaults_apply_when_members_are_absent_or_null() {
-        let secret = parse(json!({"path": "a/b", "value": "v", "tier": null, "tags": null})).unwrap();
+        let secret =
+            parse(json!({"path": "a/b", "value": "v", "tier": null, "tags": null})).unwrap();
         assert_eq!(secret.metadata, SecretMetadata::default());
     }
 
@@ -361,13 +370,25 @@ mod tests {
             (json!({"path": "a", "value": 1}), "value"),
             (json!({"path": "a", "value": big}), "value"),
             (json!({"path": "a", "value": "v", "tier": "secret"}), "tier"),
-            (json!({"path": "a", "value": "v", "description": "x".repeat(1025)}), "description"),
+            (
+                json!({"path": "a", "value": "v", "description": "x".repeat(1025)}),
+                "description",
+            ),
             (json!({"path": "a", "value": "v", "tags": {"k": 1}}), "tags"),
             (json!({"path": "a", "value": "v", "tags": many}), "tags"),
-            (json!({"path": "a", "value": "v", "tags": {"k": "x".repeat(129)}}), "tags"),
+            (
+                json!({"path": "a", "value": "v", "tags": {"k": "x".repeat(129)}}),
+                "tags",
+            ),
             (json!({"path": "a", "value": "v", "tags": []}), "tags"),
-            (json!({"path": "a", "value": "v", "expires_at": "tomorrow"}), "expires_at"),
-            (json!({"path": "a", "value": "v", "expires_at": "2020-01-01T00:00:00Z"}), "expires_at"),
+            (
+                json!({"path": "a", "value": "v", "expires_at": "tomorrow"}),
+                "expires_at",
+            ),
+            (
+                json!({"path": "a", "value": "v", "expires_at": "2020-01-01T00:00:00Z"}),
+                "expires_at",
+            ),
             (json!({"path": "a", "value": "v", "valeu": "x"}), "valeu"),
         ];
         for (body, field) in cases {

@@ -34,7 +34,11 @@ impl Timestamp {
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Timestamp(self.0.saturating_add(seconds.saturating_mul(1000)).clamp(MIN_MS, MAX_MS))
+        Timestamp(
+            self.0
+                .saturating_add(seconds.saturating_mul(1000))
+                .clamp(MIN_MS, MAX_MS),
+        )
     }
 
     /// Parses RFC 3339 date-times: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `t`/`z` and a space
@@ -183,7 +187,10 @@ mod tests {
             Timestamp(1_736_937_000_000).to_rfc3339(),
             "2025-01-15T10:30:00Z"
         );
-        assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            Timestamp(951_782_400_000).to_rfc3339(),
+            "2000-02-29T00:00:00Z"
+        );
         assert_eq!(Timestamp(-1000).to_rfc3339(), "1969-12-31T23:59:59Z");
     }
 
@@ -191,10 +198,7 @@ mod tests {
     fn parses_offsets_and_fractions() {
         let base = Timestamp::parse_rfc3339("2025-01-15T10:30:00Z");
         assert_eq!(base, Some(Timestamp(1_736_937_000_000)));
-        assert_eq!(
-            Timestamp::parse_rfc3339("2025-01-15T12:30:00+02:00"),
-            base
-        );
+        assert_eq!(Timestamp::parse_rfc3339("2025-01-15T12:30:00+02:00"), base);
         assert_eq!(
             Timestamp::parse_rfc3339("2025-01-15T10:30:00.25Z"),
             Some(Timestamp(1_736_937_000_250))

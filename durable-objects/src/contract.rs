@@ -42,8 +42,13 @@ pub enum TenantCommand {
         plan: Plan,
         master_key_hash: CredentialHash,
     },
-    CreateSecret { secret: NewSecret },
-    GetSecret { path: SecretPath, version: Option<u64> },
+    CreateSecret {
+        secret: NewSecret,
+    },
+    GetSecret {
+        path: SecretPath,
+        version: Option<u64>,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
 }
@@ -99,7 +104,13 @@ mod tests {
         let json = serde_json::to_string(&request).unwrap();
         let back: TenantRequest = serde_json::from_str(&json).unwrap();
         assert_eq!(back.credential, request.credential);
-        assert!(matches!(back.command, TenantCommand::GetSecret { version: Some(2), .. }));
+        assert!(matches!(
+            back.command,
+            TenantCommand::GetSecret {
+                version: Some(2),
+                ..
+            }
+        ));
     }
 
     #[test]

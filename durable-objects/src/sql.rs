@@ -41,7 +41,9 @@ impl Row {
             SqlStorageValue::Integer(i) => Ok(*i),
             // Integers arrive as JS numbers; whole floats are integers that lost their tag.
             SqlStorageValue::Float(f) if f.fract() == 0.0 => Ok(*f as i64),
-            other => Err(StorageError(format!("column {column}: expected integer, got {other:?}"))),
+            other => Err(StorageError(format!(
+                "column {column}: expected integer, got {other:?}"
+            ))),
         }
     }
 
@@ -97,7 +99,11 @@ pub fn query_one(
 }
 
 /// Runs a statement that returns no rows.
-pub fn execute(storage: &Storage, sql: &str, bindings: Vec<SqlStorageValue>) -> Result<(), StorageError> {
+pub fn execute(
+    storage: &Storage,
+    sql: &str,
+    bindings: Vec<SqlStorageValue>,
+) -> Result<(), StorageError> {
     storage.sql().exec(sql, bindings)?;
     Ok(())
 }

@@ -86,7 +86,9 @@ fn read_ts(row: &Row, column: usize) -> Result<Timestamp, StorageError> {
 
 fn read_opt_ts(row: &Row, column: usize) -> Result<Option<Timestamp>, StorageError> {
     row.opt_int(column)?
-        .map(|ms| Timestamp::from_unix_ms(ms).ok_or_else(|| StorageError(format!("bad timestamp {ms}"))))
+        .map(|ms| {
+            Timestamp::from_unix_ms(ms).ok_or_else(|| StorageError(format!("bad timestamp {ms}")))
+        })
         .transpose()
 }
 
@@ -329,7 +331,9 @@ impl Tenant {
     fn get_secret(&self, loaded: &Loaded, path: &SecretPath, version: Option<u64>) -> TenantResult {
         let storage = self.storage();
         let fail = |e: StorageError| internal("get secret", e);
-        let not_found = || ApiError::not_found(format!("secret '{path}' not found")).with("path", path.as_str());
+        let not_found = || {
+            ApiError::not_found(format!("secret '{path}' not found")).with("path", path.as_str())
+        };
         let row = query_one(
             &storage,
             "SELECT current_version, tier, description, tags, created_at, updated_at,
@@ -345,10 +349,13 @@ impl Tenant {
         let now = now();
         let expires_at = read_opt_ts(&row, 6).map_err(fail)?;
         if let Some(expired) = expires_at.filter(|at| *at <= now) {
-            return Err(ApiError::not_found(format!("secret '{path}' expired at {expired}"))
-                .with("path", path.as_str()));
+            return Err(
+                ApiError::not_found(format!("secret '{path}' expired at {expired}"))
+                    .with("path", path.as_str()),
+            );
         }
-        let current = u64::try_from(row.int(0).map_err(fail)?).map_err(|e| internal("version", e))?;
+        let current =
+            u64::try_from(row.int(0).map_err(fail)?).map_err(|e| internal("version", e))?;
         let wanted = version.unwrap_or(current);
         let tags: Tags = serde_json::from_str(&row.text(3).map_err(fail)?)
             .map_err(|e| internal("stored tags", e))?;

@@ -15,10 +15,16 @@ fn restart_keeps_secrets_and_disk_holds_no_plaintext(ctx: &Ctx) {
     let (_, key) = crate::new_tenant(&runtime.api(), &runtime.operator_key);
     let values: Vec<String> = (0..5).map(|i| unique(&format!("plaintext-{i}"))).collect();
     for (i, value) in values.iter().enumerate() {
-        let reply = runtime.api().create_secret(&key, &json!({"path": format!("prod/svc-{i}/key"), "value": value}));
+        let reply = runtime.api().create_secret(
+            &key,
+            &json!({"path": format!("prod/svc-{i}/key"), "value": value}),
+        );
         assert_eq!(reply.status, 201, "{}", reply.text);
     }
-    assert_eq!(runtime.api().get_secret(&key, "prod/svc-0/key").body["value"], values[0].as_str());
+    assert_eq!(
+        runtime.api().get_secret(&key, "prod/svc-0/key").body["value"],
+        values[0].as_str()
+    );
 
     runtime.restart();
     for (i, value) in values.iter().enumerate() {
@@ -32,7 +38,10 @@ fn restart_keeps_secrets_and_disk_holds_no_plaintext(ctx: &Ctx) {
     assert!(files > 0, "the state directory is empty");
     for value in &values {
         let hits = files_containing(&runtime.state_dir, value.as_bytes());
-        assert!(hits.is_empty(), "plaintext of a secret found on disk in {hits:?}");
+        assert!(
+            hits.is_empty(),
+            "plaintext of a secret found on disk in {hits:?}"
+        );
     }
     // The master key is stored only as a hash, too.
     let hits = files_containing(&runtime.state_dir, key.as_bytes());

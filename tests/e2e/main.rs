@@ -33,8 +33,14 @@ pub fn new_tenant(api: &Api, operator_key: &str) -> (String, String) {
     let reply = api.create_tenant(operator_key, &json!({"name": "e2e tenant", "plan": "pro"}));
     assert_eq!(reply.status, 201, "create tenant: {}", reply.text);
     (
-        reply.body["tenant_id"].as_str().expect("tenant_id").to_owned(),
-        reply.body["master_key"].as_str().expect("master_key").to_owned(),
+        reply.body["tenant_id"]
+            .as_str()
+            .expect("tenant_id")
+            .to_owned(),
+        reply.body["master_key"]
+            .as_str()
+            .expect("master_key")
+            .to_owned(),
     )
 }
 
@@ -58,12 +64,19 @@ fn main() {
             && args.filter.as_deref().is_none_or(|f| name.contains(f))
     });
     if args.list || !selected {
-        let trials = tests.into_iter().map(|(name, _)| Trial::test(name, || Ok(()))).collect();
+        let trials = tests
+            .into_iter()
+            .map(|(name, _)| Trial::test(name, || Ok(())))
+            .collect();
         libtest_mimic::run(&args, trials).exit();
     }
     let run_dir = std::env::var_os("LATCHKEY_E2E_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| latchkey_e2e::runtime::repo_root().join(".tmp").join(latchkey_e2e::unique("e2e")));
+        .unwrap_or_else(|| {
+            latchkey_e2e::runtime::repo_root()
+                .join(".tmp")
+                .join(latchkey_e2e::unique("e2e"))
+        });
     std::fs::create_dir_all(&run_dir).expect("create e2e run dir");
     eprintln!("e2e: state under {}", run_dir.display());
     let ctx = Arc::new(Ctx {

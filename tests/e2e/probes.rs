@@ -1,9 +1,18 @@
 use crate::Ctx;
 
 pub const TESTS: &[(&str, crate::Test)] = &[
-    ("probes::health_is_public_and_reports_time", health_is_public_and_reports_time),
-    ("probes::healthz_and_readyz_answer_ok", healthz_and_readyz_answer_ok),
-    ("probes::request_id_is_echoed_or_generated", request_id_is_echoed_or_generated),
+    (
+        "probes::health_is_public_and_reports_time",
+        health_is_public_and_reports_time,
+    ),
+    (
+        "probes::healthz_and_readyz_answer_ok",
+        healthz_and_readyz_answer_ok,
+    ),
+    (
+        "probes::request_id_is_echoed_or_generated",
+        request_id_is_echoed_or_generated,
+    ),
 ];
 
 fn health_is_public_and_reports_time(ctx: &Ctx) {
@@ -24,9 +33,18 @@ fn healthz_and_readyz_answer_ok(ctx: &Ctx) {
 
 fn request_id_is_echoed_or_generated(ctx: &Ctx) {
     let api = ctx.api();
-    let given = api.send("GET", "/v1/health", None, &[("X-Request-Id", "trace-abc-123")], latchkey_e2e::client::Body::None);
+    let given = api.send(
+        "GET",
+        "/v1/health",
+        None,
+        &[("X-Request-Id", "trace-abc-123")],
+        latchkey_e2e::client::Body::None,
+    );
     assert_eq!(given.header("x-request-id"), Some("trace-abc-123"));
     let made = api.get("/v1/nowhere", None);
-    assert!(made.header("x-request-id").is_some_and(|id| id.starts_with("req_")));
+    assert!(
+        made.header("x-request-id")
+            .is_some_and(|id| id.starts_with("req_"))
+    );
     assert_eq!(made.header("cache-control"), Some("no-store"));
 }

@@ -4,14 +4,38 @@ use serde_json::json;
 use std::time::Duration;
 
 pub const TESTS: &[(&str, crate::Test)] = &[
-    ("secrets::create_then_read_round_trips_every_field", create_then_read_round_trips_every_field),
-    ("secrets::create_on_existing_path_conflicts", create_on_existing_path_conflicts),
-    ("secrets::read_of_missing_path_is_not_found", read_of_missing_path_is_not_found),
-    ("secrets::wrong_or_missing_key_is_unauthorized", wrong_or_missing_key_is_unauthorized),
-    ("secrets::other_tenants_path_is_not_found", other_tenants_path_is_not_found),
-    ("secrets::version_query_reads_that_version", version_query_reads_that_version),
-    ("secrets::expired_secret_reads_as_not_found", expired_secret_reads_as_not_found),
-    ("secrets::value_at_the_limit_round_trips", value_at_the_limit_round_trips),
+    (
+        "secrets::create_then_read_round_trips_every_field",
+        create_then_read_round_trips_every_field,
+    ),
+    (
+        "secrets::create_on_existing_path_conflicts",
+        create_on_existing_path_conflicts,
+    ),
+    (
+        "secrets::read_of_missing_path_is_not_found",
+        read_of_missing_path_is_not_found,
+    ),
+    (
+        "secrets::wrong_or_missing_key_is_unauthorized",
+        wrong_or_missing_key_is_unauthorized,
+    ),
+    (
+        "secrets::other_tenants_path_is_not_found",
+        other_tenants_path_is_not_found,
+    ),
+    (
+        "secrets::version_query_reads_that_version",
+        version_query_reads_that_version,
+    ),
+    (
+        "secrets::expired_secret_reads_as_not_found",
+        expired_secret_reads_as_not_found,
+    ),
+    (
+        "secrets::value_at_the_limit_round_trips",
+        value_at_the_limit_round_trips,
+    ),
 ];
 
 fn create_then_read_round_trips_every_field(ctx: &Ctx) {
@@ -33,8 +57,14 @@ fn create_then_read_round_trips_every_field(ctx: &Ctx) {
     assert_eq!(created.body["path"], "production/openai/api-key");
     assert_eq!(created.body["version"], 1);
     assert_eq!(created.body["tier"], "sensitive");
-    let created_at = created.body["created_at"].as_str().expect("created_at").to_owned();
-    assert!(!created.text.contains(&value), "create must not echo the value");
+    let created_at = created.body["created_at"]
+        .as_str()
+        .expect("created_at")
+        .to_owned();
+    assert!(
+        !created.text.contains(&value),
+        "create must not echo the value"
+    );
 
     let read = api.get_secret(&key, "production/openai/api-key");
     assert_eq!(read.status, 200, "{}", read.text);
@@ -47,7 +77,11 @@ fn create_then_read_round_trips_every_field(ctx: &Ctx) {
     assert_eq!(b["tags"], json!({"team": "ml", "env": "prod"}));
     assert_eq!(b["created_at"], created_at.as_str());
     assert_eq!(b["updated_at"], created_at.as_str());
-    assert!(b["accessed_at"].as_str().is_some_and(|t| t >= created_at.as_str()));
+    assert!(
+        b["accessed_at"]
+            .as_str()
+            .is_some_and(|t| t >= created_at.as_str())
+    );
     assert_eq!(b["expires_at"], "2099-01-01T00:00:00Z");
     assert_eq!(read.header("cache-control"), Some("no-store"));
 
@@ -67,7 +101,14 @@ fn create_on_existing_path_conflicts(ctx: &Ctx) {
     assert_eq!(first.status, 201, "{}", first.text);
     let second = api.create_secret(&key, &json!({"path": "prod/db", "value": "two"}));
     second.assert_error(409, "conflict");
-    assert!(second.body["error"]["message"].as_str().unwrap_or("").contains("PUT"), "{}", second.text);
+    assert!(
+        second.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("PUT"),
+        "{}",
+        second.text
+    );
     // The rejected create changed nothing.
     assert_eq!(api.get_secret(&key, "prod/db").body["value"], "one");
 }
@@ -82,7 +123,11 @@ fn read_of_missing_path_is_not_found(ctx: &Ctx) {
 fn wrong_or_missing_key_is_unauthorized(ctx: &Ctx) {
     let (tenant, key) = ctx.new_tenant();
     let api = ctx.api();
-    assert_eq!(api.create_secret(&key, &json!({"path": "p", "value": "v"})).status, 201);
+    assert_eq!(
+        api.create_secret(&key, &json!({"path": "p", "value": "v"}))
+            .status,
+        201
+    );
     let reply = api.get("/v1/secrets/p", None);
     reply.assert_error(401, "unauthorized");
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
@@ -90,13 +135,22 @@ fn wrong_or_missing_key_is_unauthorized(ctx: &Ctx) {
     let mut forged = key.clone();
     let last = forged.pop().expect("non-empty");
     forged.push(if last == 'A' { 'B' } else { 'A' });
-    api.get_secret(&forged, "p").assert_error(401, "unauthorized");
+    api.get_secret(&forged, "p")
+        .assert_error(401, "unauthorized");
     // A tenant that does not exist, and garbage.
     let unknown = format!("lk_live_tn_0000000000000000_{}", &key[key.len() - 43..]);
-    api.get_secret(&unknown, "p").assert_error(401, "unauthorized");
-    api.get_secret("garbage", "p").assert_error(401, "unauthorized");
-    api.send("GET", "/v1/secrets/p", None, &[("Authorization", "Basic abc")], latchkey_e2e::client::Body::None)
+    api.get_secret(&unknown, "p")
         .assert_error(401, "unauthorized");
+    api.get_secret("garbage", "p")
+        .assert_error(401, "unauthorized");
+    api.send(
+        "GET",
+        "/v1/secrets/p",
+        None,
+        &[("Authorization", "Basic abc")],
+        latchkey_e2e::client::Body::None,
+    )
+    .assert_error(401, "unauthorized");
     // Nothing was created by the rejected requests.
     assert!(!tenant.is_empty());
     let create = api.create_secret(&forged, &json!({"path": "q", "value": "v"}));
@@ -109,24 +163,40 @@ fn other_tenants_path_is_not_found(ctx: &Ctx) {
     let (_, key_b) = ctx.new_tenant();
     let api = ctx.api();
     let value = unique("tenant-a-only");
-    assert_eq!(api.create_secret(&key_a, &json!({"path": "shared/name", "value": value})).status, 201);
+    assert_eq!(
+        api.create_secret(&key_a, &json!({"path": "shared/name", "value": value}))
+            .status,
+        201
+    );
     let reply = api.get_secret(&key_b, "shared/name");
     reply.assert_error(404, "not_found");
     assert!(!reply.text.contains(&value));
     // B's namespace is its own: the same path is free there.
-    assert_eq!(api.create_secret(&key_b, &json!({"path": "shared/name", "value": "b"})).status, 201);
-    assert_eq!(api.get_secret(&key_a, "shared/name").body["value"], value.as_str());
+    assert_eq!(
+        api.create_secret(&key_b, &json!({"path": "shared/name", "value": "b"}))
+            .status,
+        201
+    );
+    assert_eq!(
+        api.get_secret(&key_a, "shared/name").body["value"],
+        value.as_str()
+    );
     assert_eq!(api.get_secret(&key_b, "shared/name").body["value"], "b");
 }
 
 fn version_query_reads_that_version(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let api = ctx.api();
-    assert_eq!(api.create_secret(&key, &json!({"path": "v/one", "value": "first"})).status, 201);
+    assert_eq!(
+        api.create_secret(&key, &json!({"path": "v/one", "value": "first"}))
+            .status,
+        201
+    );
     let v1 = api.get("/v1/secrets/v%2Fone?version=1", Some(&key));
     assert_eq!(v1.status, 200, "{}", v1.text);
     assert_eq!(v1.body["value"], "first");
-    api.get("/v1/secrets/v%2Fone?version=2", Some(&key)).assert_error(404, "not_found");
+    api.get("/v1/secrets/v%2Fone?version=2", Some(&key))
+        .assert_error(404, "not_found");
     for bad in ["0", "-1", "abc", "1.5", ""] {
         let reply = api.get(&format!("/v1/secrets/v%2Fone?version={bad}"), Some(&key));
         reply.assert_error(400, "invalid_request");
@@ -137,16 +207,29 @@ fn version_query_reads_that_version(ctx: &Ctx) {
 fn expired_secret_reads_as_not_found(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let api = ctx.api();
-    let soon = api.get("/v1/health", None).body["time"].as_str().expect("time").to_owned();
+    let soon = api.get("/v1/health", None).body["time"]
+        .as_str()
+        .expect("time")
+        .to_owned();
     // Server time plus 3 seconds, in RFC 3339.
     let expires = shift_rfc3339(&soon, 3);
-    let created = api.create_secret(&key, &json!({"path": "temp/token", "value": "short-lived", "expires_at": expires}));
+    let created = api.create_secret(
+        &key,
+        &json!({"path": "temp/token", "value": "short-lived", "expires_at": expires}),
+    );
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(api.get_secret(&key, "temp/token").status, 200);
     std::thread::sleep(Duration::from_millis(4200));
     let reply = api.get_secret(&key, "temp/token");
     reply.assert_error(404, "not_found");
-    assert!(reply.body["error"]["message"].as_str().unwrap_or("").contains("expired"), "{}", reply.text);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("expired"),
+        "{}",
+        reply.text
+    );
 }
 
 /// Adds seconds to `YYYY-MM-DDTHH:MM:SSZ` (enough for a test that never crosses a day).
@@ -155,7 +238,13 @@ fn shift_rfc3339(text: &str, seconds: u32) -> String {
     let m: u32 = text[14..16].parse().expect("minute");
     let s: u32 = text[17..19].parse().expect("second");
     let total = (h * 3600 + m * 60 + s + seconds).min(86_399);
-    format!("{}T{:02}:{:02}:{:02}Z", &text[..10], total / 3600, total % 3600 / 60, total % 60)
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        &text[..10],
+        total / 3600,
+        total % 3600 / 60,
+        total % 60
+    )
 }
 
 fn value_at_the_limit_round_trips(ctx: &Ctx) {
@@ -164,5 +253,8 @@ fn value_at_the_limit_round_trips(ctx: &Ctx) {
     let value: String = "é".repeat(32 * 1024); // 65536 bytes of UTF-8
     let created = api.create_secret(&key, &json!({"path": "big/exact", "value": value}));
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(api.get_secret(&key, "big/exact").body["value"], value.as_str());
+    assert_eq!(
+        api.get_secret(&key, "big/exact").body["value"],
+        value.as_str()
+    );
 }

@@ -45,12 +45,15 @@ impl Reply {
         assert_eq!(self.status, status, "status; body: {}", self.text);
         assert_eq!(self.error_code(), Some(code), "code; body: {}", self.text);
         assert!(
-            self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
             "message; body: {}",
             self.text
         );
         assert!(
-            self.header("content-type").is_some_and(|c| c.starts_with("application/json")),
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
             "content type; headers: {:?}",
             self.headers
         );
@@ -148,7 +151,13 @@ impl Api {
     }
 
     pub fn create_tenant(&self, operator_key: &str, body: &Value) -> Reply {
-        self.send("POST", "/v1/admin/tenants", Some(operator_key), &[], Body::Json(body))
+        self.send(
+            "POST",
+            "/v1/admin/tenants",
+            Some(operator_key),
+            &[],
+            Body::Json(body),
+        )
     }
 
     pub fn create_secret(&self, key: &str, body: &Value) -> Reply {

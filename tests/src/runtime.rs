@@ -108,7 +108,11 @@ impl Runtime {
             .arg(&self.state_dir)
             .arg("--env-file")
             .arg(&self.vars_file)
-            .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
+            .args([
+                "--show-interactive-dev-session=false",
+                "--log-level",
+                "warn",
+            ])
             .env("CI", "true")
             .env("WRANGLER_SEND_METRICS", "false")
             .stdin(Stdio::null())
@@ -131,7 +135,11 @@ impl Runtime {
             {
                 return;
             }
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("wrangler dev exited early ({status}):\n{}", self.log());
             }
             assert!(

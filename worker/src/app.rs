@@ -8,7 +8,7 @@ use worker::{Env, Request, Response};
 
 pub async fn handle(mut request: Request, env: &Env) -> Response {
     let id = request_id(&request);
-    let route = Route::resolve(&request.method().to_string(), &request.path());
+    let route = Route::resolve(request.method().as_ref(), &request.path());
     let reply: Reply = match route {
         Err(e) => Err(e),
         Ok(route) => dispatch(route, &mut request, env).await,

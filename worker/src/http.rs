@@ -25,7 +25,9 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
 pub fn error_response(error: &ApiError) -> Response {
     let mut response = match Response::from_json(&error.to_body()) {
         Ok(r) => r.with_status(error.status()),
-        Err(_) => Response::empty().unwrap_or_else(|_| plain_fallback()).with_status(500),
+        Err(_) => Response::empty()
+            .unwrap_or_else(|_| plain_fallback())
+            .with_status(500),
     };
     let headers = response.headers_mut();
     if let Some(allow) = error.details.get("allow").and_then(|v| v.as_str()) {
@@ -54,15 +56,16 @@ pub async fn read_json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> 
     if !media_type.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::invalid_request(format!(
             "Content-Type must be application/json (got '{}')",
-            if media_type.is_empty() { "none" } else { media_type }
+            if media_type.is_empty() {
+                "none"
+            } else {
+                media_type
+            }
         ))
         .with("header", "Content-Type"));
     }
-    let too_large = || {
-        ApiError::invalid_request(format!(
-            "request body exceeds {MAX_BODY_BYTES} bytes"
-        ))
-    };
+    let too_large =
+        || ApiError::invalid_request(format!("request body exceeds {MAX_BODY_BYTES} bytes"));
     let declared = request
         .headers()
         .get("Content-Length")
@@ -87,9 +90,7 @@ pub fn request_id(request: &Request) -> String {
     let given = request.headers().get("X-Request-Id").ok().flatten();
     match given {
         Some(id)
-            if !id.is_empty()
-                && id.len() <= 128
-                && id.bytes().all(|b| b.is_ascii_graphic()) =>
+            if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             id
         }

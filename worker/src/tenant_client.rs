@@ -26,7 +26,8 @@ async fn send(stub: Stub, request: &TenantRequest) -> TenantResult {
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_body(Some(JsValue::from_str(&body)));
-    let outbound = Request::new_with_init(COMMAND_URL, &init).map_err(|e| unavailable("request", &e))?;
+    let outbound =
+        Request::new_with_init(COMMAND_URL, &init).map_err(|e| unavailable("request", &e))?;
     let mut response = stub
         .fetch_with_request(outbound)
         .await

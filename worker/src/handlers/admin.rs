@@ -35,7 +35,9 @@ pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
     };
     let tenant_id = TenantId::generate().map_err(|e| storage_failure("id", e))?;
     let master_key = mint_master_key(&tenant_id).map_err(|e| storage_failure("key", e))?;
-    let db = env.d1(D1_BINDING).map_err(|e| storage_failure("d1 binding", e))?;
+    let db = env
+        .d1(D1_BINDING)
+        .map_err(|e| storage_failure("d1 binding", e))?;
     let registered_at = now().to_rfc3339();
     db.prepare(
         "INSERT INTO tenants (id, name, plan, status, created_at) VALUES (?1, ?2, ?3, 'provisioning', ?4)",

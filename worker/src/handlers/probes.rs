@@ -28,7 +28,10 @@ pub async fn readiness(env: &Env) -> Reply {
     if let Err(e) = d1 {
         console_error!("readyz: d1: {e}");
     }
-    checks.insert("d1".into(), Value::from(if d1_ok { "ok" } else { "unreachable" }));
+    checks.insert(
+        "d1".into(),
+        Value::from(if d1_ok { "ok" } else { "unreachable" }),
+    );
     let objects_ok = tenant_client::ping(env).await.is_ok();
     checks.insert(
         "durable_objects".into(),

@@ -46,8 +46,10 @@ fn version_param(request: &Request) -> Result<Option<u64>, ApiError> {
         return Ok(None);
     };
     match text.parse::<u64>() {
-        Ok(v) if v >= 1 && v <= (1 << 53) => Ok(Some(v)),
-        _ => Err(ApiError::invalid_request("'version' must be a positive integer")
-            .with("field", "version")),
+        Ok(v) if (1..=(1 << 53)).contains(&v) => Ok(Some(v)),
+        _ => Err(
+            ApiError::invalid_request("'version' must be a positive integer")
+                .with("field", "version"),
+        ),
     }
 }
