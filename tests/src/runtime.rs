@@ -48,6 +48,15 @@ fn random_b64(len: usize) -> String {
 impl Runtime {
     /// A fresh runtime with a fresh state directory under `run_dir`.
     pub fn start_fresh(run_dir: &Path, name: &str) -> Runtime {
+        Self::start(run_dir, name, true)
+    }
+
+    /// Like [`Runtime::start_fresh`], without applying the D1 migrations (readiness tests).
+    pub fn start_unmigrated(run_dir: &Path, name: &str) -> Runtime {
+        Self::start(run_dir, name, false)
+    }
+
+    fn start(run_dir: &Path, name: &str, migrated: bool) -> Runtime {
         let dir = run_dir.join(name);
         std::fs::create_dir_all(&dir).expect("create run dir");
         let vars_file = dir.join("dev.vars");
@@ -66,7 +75,9 @@ impl Runtime {
             vars_file,
             log_file: dir.join("wrangler.log"),
         };
-        runtime.migrate();
+        if migrated {
+            runtime.migrate();
+        }
         runtime.launch();
         runtime
     }

@@ -21,7 +21,8 @@ pub fn liveness() -> Reply {
 pub async fn readiness(env: &Env) -> Reply {
     let mut checks = Map::new();
     let d1 = match env.d1(D1_BINDING) {
-        Ok(db) => db.prepare("SELECT 1").run().await.map(|_| ()),
+        // Reads the registry table, so an unmigrated database counts as not ready.
+        Ok(db) => db.prepare("SELECT count(*) FROM tenants").run().await.map(|_| ()),
         Err(e) => Err(e),
     };
     let d1_ok = d1.is_ok();
@@ -35,7 +36,7 @@ pub async fn readiness(env: &Env) -> Reply {
     let objects_ok = tenant_client::ping(env).await.is_ok();
     checks.insert(
         "durable_objects".into(),
-        Value::from(if objects_ok { "ok" } else { "unreachable" }),
+        Value::from(if objects_ok { "ok" } else { "error" }),
     );
     if d1_ok && objects_ok {
         json(200, &json!({"status": "ready", "checks": checks}))

@@ -1,0 +1,47 @@
+//! The Worker ↔ tenant object contract: pinned names and JSON round trips.
+
+use latchkey_core::credential::CredentialHash;
+use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId};
+use latchkey_durable_objects::contract::{
+    TENANT_BINDING, TenantCommand, TenantRequest, TenantResult, tenant_instance_name,
+};
+
+#[test]
+fn instance_name_format_is_pinned() {
+    // Changing this format moves every tenant to a new, empty object.
+    let tenant = TenantId::parse("tn_0123456789abcdef").unwrap();
+    assert_eq!(tenant_instance_name(&tenant), "tenant:tn_0123456789abcdef");
+    assert_eq!(TENANT_BINDING, "TENANT");
+}
+
+#[test]
+fn commands_round_trip_through_json() {
+    let request = TenantRequest {
+        credential: Some(CredentialHash::of("k")),
+        command: TenantCommand::GetSecret {
+            path: SecretPath::parse("a/b").unwrap(),
+            version: Some(2),
+        },
+    };
+    let json = serde_json::to_string(&request).unwrap();
+    assert!(!json.contains("\"k\""), "the credential crosses only as a hash");
+    let back: TenantRequest = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.credential, request.credential);
+    assert!(matches!(back.command, TenantCommand::GetSecret { version: Some(2), .. }));
+}
+
+#[test]
+fn invalid_paths_do_not_cross_the_contract() {
+    let json = r#"{"credential":null,"command":{"op":"get_secret","path":"a//b","version":null}}"#;
+    assert!(serde_json::from_str::<TenantRequest>(json).is_err());
+}
+
+#[test]
+fn results_carry_errors() {
+    let result: TenantResult = Err(ApiError::not_found("x").with("path", "a/b"));
+    let json = serde_json::to_string(&result).unwrap();
+    let back: TenantResult = serde_json::from_str(&json).unwrap();
+    let err = back.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+    assert_eq!(err.details.get("path").and_then(|v| v.as_str()), Some("a/b"));
+}
