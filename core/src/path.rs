@@ -56,6 +56,11 @@ impl SecretPath {
         &self.0
     }
 
+    /// The form a URL carries: `production%2Fopenai%2Fapi-key` (the grammar needs no other escape).
+    pub fn url_encoded(&self) -> String {
+        self.0.replace('/', "%2F")
+    }
+
     /// The first segment: seed 003's environment, and the unit of `namespace=` filters.
     pub fn namespace(&self) -> &str {
         self.0.split('/').next().unwrap_or(&self.0)

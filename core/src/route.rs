@@ -18,25 +18,56 @@ pub enum Route {
     CreateSecret,
     /// `GET /v1/secrets/{url-encoded path}`.
     GetSecret(SecretPath),
+    /// `PUT /v1/secrets/{path}`: a new version.
+    UpdateSecret(SecretPath),
+    /// `DELETE /v1/secrets/{path}[?permanent=true]`.
+    DeleteSecret(SecretPath),
+    /// `GET /v1/secrets/{path}/versions`.
+    ListVersions(SecretPath),
+    /// `POST /v1/secrets/{path}/rotate`.
+    RotateSecret(SecretPath),
+    /// `POST /v1/secrets/{path}/restore`.
+    RestoreSecret(SecretPath),
+}
+
+/// The sub-resources of one secret, after its encoded path.
+const SECRET_ACTIONS: &[&str] = &["versions", "rotate", "restore"];
+
+fn secret_path(encoded: &str) -> Result<SecretPath, ApiError> {
+    let decoded = percent_decode(encoded)
+        .map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
+    SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))
 }
 
 impl Route {
     /// Resolves a request line. Unknown paths are 404, known paths with another method 405
-    /// (with the allowed methods in `allow`), undecodable or invalid secret paths 422.
+    /// (with the allowed methods in `allow`), undecodable or invalid secret paths 4xx naming
+    /// the `path` field.
     pub fn resolve(method: &str, url_path: &str) -> Result<Route, ApiError> {
         let segments: Vec<&str> = url_path.trim_start_matches('/').split('/').collect();
-        let (route_get, route_post): (Option<Route>, Option<Route>) = match segments.as_slice() {
-            ["v1", "health"] => (Some(Route::Health), None),
-            ["healthz"] => (Some(Route::Liveness), None),
-            ["readyz"] => (Some(Route::Readiness), None),
-            ["v1", "admin", "tenants"] => (None, Some(Route::CreateTenant)),
-            ["v1", "secrets"] => (None, Some(Route::CreateSecret)),
+        let candidates: Vec<(&str, Route)> = match segments.as_slice() {
+            ["v1", "health"] => vec![("GET", Route::Health)],
+            ["healthz"] => vec![("GET", Route::Liveness)],
+            ["readyz"] => vec![("GET", Route::Readiness)],
+            ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
+            ["v1", "secrets"] => vec![("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
-                let decoded = percent_decode(encoded)
-                    .map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
-                let path =
-                    SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))?;
-                (Some(Route::GetSecret(path)), None)
+                let path = secret_path(encoded)?;
+                vec![
+                    ("GET", Route::GetSecret(path.clone())),
+                    ("PUT", Route::UpdateSecret(path.clone())),
+                    ("DELETE", Route::DeleteSecret(path)),
+                ]
+            }
+            ["v1", "secrets", encoded, action]
+                if !encoded.is_empty() && SECRET_ACTIONS.contains(action) =>
+            {
+                let path = secret_path(encoded)?;
+                match *action {
+                    "versions" => vec![("GET", Route::ListVersions(path))],
+                    "rotate" => vec![("POST", Route::RotateSecret(path))],
+                    _ => vec![("POST", Route::RestoreSecret(path))],
+                }
             }
             ["v1", "secrets", first, _, ..] if !first.is_empty() => {
                 return Err(ApiError::not_found(format!(
@@ -48,26 +79,22 @@ impl Route {
                 return Err(ApiError::not_found(format!("no route for {url_path}")));
             }
         };
-        let allowed: Vec<&str> = [("GET", &route_get), ("POST", &route_post)]
-            .iter()
-            .filter(|(_, r)| r.is_some())
-            .map(|(m, _)| *m)
-            .collect();
-        let chosen = match method {
-            "GET" | "HEAD" => route_get,
-            "POST" => route_post,
-            _ => None,
-        };
-        chosen.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                format!(
-                    "{method} is not allowed on {url_path}; use {}",
-                    allowed.join(", ")
-                ),
-            )
-            .with("allow", allowed.join(", "))
-        })
+        let wanted = if method == "HEAD" { "GET" } else { method };
+        let allowed: Vec<&str> = candidates.iter().map(|(m, _)| *m).collect();
+        candidates
+            .into_iter()
+            .find(|(m, _)| *m == wanted)
+            .map(|(_, route)| route)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::MethodNotAllowed,
+                    format!(
+                        "{method} is not allowed on {url_path}; use {}",
+                        allowed.join(", ")
+                    ),
+                )
+                .with("allow", allowed.join(", "))
+            })
     }
 }
 
@@ -75,8 +102,12 @@ impl Route {
 mod tests {
     use super::*;
 
-    fn secret(path: &str) -> Route {
-        Route::GetSecret(SecretPath::parse(path).unwrap())
+    fn path(text: &str) -> SecretPath {
+        SecretPath::parse(text).unwrap()
+    }
+
+    fn secret(text: &str) -> Route {
+        Route::GetSecret(path(text))
     }
 
     #[test]
@@ -94,6 +125,27 @@ mod tests {
             ),
             ("GET", "/v1/secrets/solo", secret("solo")),
             ("HEAD", "/v1/health", Route::Health),
+            ("PUT", "/v1/secrets/a%2Fb", Route::UpdateSecret(path("a/b"))),
+            (
+                "DELETE",
+                "/v1/secrets/a%2Fb",
+                Route::DeleteSecret(path("a/b")),
+            ),
+            (
+                "GET",
+                "/v1/secrets/a%2Fb/versions",
+                Route::ListVersions(path("a/b")),
+            ),
+            (
+                "POST",
+                "/v1/secrets/a%2Fb/rotate",
+                Route::RotateSecret(path("a/b")),
+            ),
+            (
+                "POST",
+                "/v1/secrets/a%2Fb/restore",
+                Route::RestoreSecret(path("a/b")),
+            ),
         ];
         for (method, path, route) in table {
             assert_eq!(Route::resolve(method, path), Ok(route), "{method} {path}");
@@ -137,6 +189,16 @@ mod tests {
         );
         let err = Route::resolve("POST", "/v1/health").unwrap_err();
         assert_eq!(err.status(), 405);
+        let err = Route::resolve("POST", "/v1/secrets/a").unwrap_err();
+        assert_eq!(
+            err.details.get("allow").and_then(|v| v.as_str()),
+            Some("GET, PUT, DELETE")
+        );
+        let err = Route::resolve("GET", "/v1/secrets/a/rotate").unwrap_err();
+        assert_eq!(
+            err.details.get("allow").and_then(|v| v.as_str()),
+            Some("POST")
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Secrets: the create request, metadata rules and the response shapes of seed 004.
 
+use crate::body::Body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -12,6 +13,13 @@ pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_DESCRIPTION_BYTES: usize = 1024;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_BYTES: usize = 128;
+/// Versions kept per secret unless `max_versions` says otherwise (Vault KV keeps 10 too).
+pub const DEFAULT_MAX_VERSIONS: u64 = 10;
+pub const MAX_MAX_VERSIONS: u64 = 100;
+/// Longest rotation grace period: 7 days.
+pub const MAX_GRACE_SECONDS: u64 = 604_800;
+/// How long a soft-deleted secret can be restored.
+pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
 
 /// How much approval a secret's access needs (enforced from the access issue on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -47,12 +55,62 @@ pub type Tags = BTreeMap<String, String>;
 
 /// Metadata a client may set on a secret. Never secret itself: it is stored in plain and
 /// shown in lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretMetadata {
     pub tier: Tier,
     pub description: Option<String>,
     pub tags: Tags,
     pub expires_at: Option<Timestamp>,
+    /// How many versions are kept (the newest ones); older ones are purged.
+    #[serde(default = "default_max_versions")]
+    pub max_versions: u64,
+}
+
+fn default_max_versions() -> u64 {
+    DEFAULT_MAX_VERSIONS
+}
+
+impl Default for SecretMetadata {
+    fn default() -> Self {
+        SecretMetadata {
+            tier: Tier::default(),
+            description: None,
+            tags: Tags::new(),
+            expires_at: None,
+            max_versions: DEFAULT_MAX_VERSIONS,
+        }
+    }
+}
+
+/// Metadata changes of a `PUT`: an absent member keeps the stored value; `null` clears
+/// `description` and `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MetadataChange {
+    pub tier: Option<Tier>,
+    pub description: Option<Option<String>>,
+    pub tags: Option<Tags>,
+    pub expires_at: Option<Option<Timestamp>>,
+    pub max_versions: Option<u64>,
+}
+
+impl MetadataChange {
+    pub fn apply(&self, metadata: &mut SecretMetadata) {
+        if let Some(tier) = self.tier {
+            metadata.tier = tier;
+        }
+        if let Some(description) = &self.description {
+            metadata.description = description.clone();
+        }
+        if let Some(tags) = &self.tags {
+            metadata.tags = tags.clone();
+        }
+        if let Some(expires_at) = self.expires_at {
+            metadata.expires_at = expires_at;
+        }
+        if let Some(max_versions) = self.max_versions {
+            metadata.max_versions = max_versions;
+        }
+    }
 }
 
 /// A validated `POST /v1/secrets` body. `Debug` leaves the value out.
@@ -61,74 +119,6 @@ pub struct NewSecret {
     pub path: SecretPath,
     pub value: String,
     pub metadata: SecretMetadata,
-}
-
-/// A JSON object body, taken apart member by member so each error can name its field.
-pub struct Body(Map<String, Value>);
-
-impl Body {
-    /// `allowed` lists the members the endpoint knows; any other is a 422, so a typo such as
-    /// `expire_at` is reported instead of silently ignored.
-    pub fn parse(bytes: &[u8], allowed: &[&str]) -> Result<Self, ApiError> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::invalid_request(format!("request body is not valid JSON: {e}"))
-        })?;
-        let Value::Object(map) = value else {
-            return Err(ApiError::invalid_request(
-                "request body must be a JSON object",
-            ));
-        };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ApiError::validation(
-                unknown,
-                format!(
-                    "unknown field '{unknown}'; expected one of: {}",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-        Ok(Body(map))
-    }
-
-    fn present(&self, field: &str) -> Option<&Value> {
-        self.0.get(field).filter(|v| !v.is_null())
-    }
-
-    pub fn required_str(&self, field: &str) -> Result<&str, ApiError> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Err(ApiError::validation(
-                field,
-                format!("'{field}' is required"),
-            )),
-            Some(Value::String(s)) => Ok(s),
-            Some(_) => Err(ApiError::validation(
-                field,
-                format!("'{field}' must be a string"),
-            )),
-        }
-    }
-
-    pub fn optional_str(&self, field: &str) -> Result<Option<&str>, ApiError> {
-        match self.present(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::validation(
-                field,
-                format!("'{field}' must be a string or null"),
-            )),
-        }
-    }
-
-    pub fn optional_object(&self, field: &str) -> Result<Option<&Map<String, Value>>, ApiError> {
-        match self.present(field) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(map)),
-            Some(_) => Err(ApiError::validation(
-                field,
-                format!("'{field}' must be an object or null"),
-            )),
-        }
-    }
 }
 
 pub fn parse_path_field(field: &str, text: &str) -> Result<SecretPath, ApiError> {
@@ -238,9 +228,190 @@ fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, Ap
     Ok(Some(at))
 }
 
+fn parse_max_versions(body: &Body) -> Result<Option<u64>, ApiError> {
+    body.optional_u64("max_versions", 1..=MAX_MAX_VERSIONS)
+}
+
+/// A validated `PUT /v1/secrets/{path}` body: a new value, and metadata changes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretUpdate {
+    pub value: String,
+    pub change: MetadataChange,
+}
+
+impl SecretUpdate {
+    pub const FIELDS: &'static [&'static str] = &[
+        "value",
+        "tier",
+        "description",
+        "tags",
+        "expires_at",
+        "max_versions",
+    ];
+
+    pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, Self::FIELDS)?;
+        let value = body.required_str("value")?;
+        check_value("value", value)?;
+        let change = MetadataChange {
+            tier: body
+                .present("tier")
+                .map(|_| parse_tier(&body))
+                .transpose()?,
+            description: body
+                .has("description")
+                .then(|| parse_description(&body))
+                .transpose()?,
+            tags: body
+                .present("tags")
+                .map(|_| parse_tags(&body))
+                .transpose()?,
+            expires_at: body
+                .has("expires_at")
+                .then(|| parse_expires_at(&body, now))
+                .transpose()?,
+            max_versions: parse_max_versions(&body)?,
+        };
+        Ok(SecretUpdate {
+            value: value.to_owned(),
+            change,
+        })
+    }
+}
+
+/// A validated `POST /v1/secrets/{path}/rotate` body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub new_value: String,
+    pub grace_period_seconds: u64,
+}
+
+impl Rotation {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, &["new_value", "grace_period_seconds"])?;
+        let new_value = body.required_str("new_value")?;
+        check_value("new_value", new_value)?;
+        let grace_period_seconds = body
+            .optional_u64("grace_period_seconds", 0..=MAX_GRACE_SECONDS)?
+            .unwrap_or(0);
+        Ok(Rotation {
+            new_value: new_value.to_owned(),
+            grace_period_seconds,
+        })
+    }
+}
+
+impl fmt::Debug for SecretUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretUpdate")
+            .field("value", &"[redacted]")
+            .field("change", &self.change)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Rotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rotation")
+            .field("new_value", &"[redacted]")
+            .field("grace_period_seconds", &self.grace_period_seconds)
+            .finish()
+    }
+}
+
+/// Where a kept version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    /// The version reads return by default.
+    Current,
+    /// An older version, readable with `?version=N` (replaced by a `PUT`, no expiry).
+    Previous,
+    /// Replaced by a rotation; readable with `?version=N` until its `expires_at`.
+    Grace,
+    /// Its grace period is over: it answers 404 and its ciphertext is dropped.
+    Expired,
+    /// Erased: its ciphertext is gone for good.
+    Destroyed,
+}
+
+impl VersionState {
+    /// Derives the state from what is stored, at `now`.
+    pub fn at(
+        is_current: bool,
+        expires_at: Option<Timestamp>,
+        destroyed: bool,
+        now: Timestamp,
+    ) -> Self {
+        match (is_current, expires_at, destroyed) {
+            (_, _, true) => VersionState::Destroyed,
+            (true, _, false) => VersionState::Current,
+            (false, Some(at), false) if at <= now => VersionState::Expired,
+            (false, Some(_), false) => VersionState::Grace,
+            (false, None, false) => VersionState::Previous,
+        }
+    }
+
+    pub fn readable(self) -> bool {
+        matches!(
+            self,
+            VersionState::Current | VersionState::Previous | VersionState::Grace
+        )
+    }
+}
+
+/// One entry of `GET /v1/secrets/{path}/versions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub version: u64,
+    pub created_at: Timestamp,
+    pub state: VersionState,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `PUT /v1/secrets/{path}` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretUpdated {
+    pub path: SecretPath,
+    pub version: u64,
+    pub updated_at: Timestamp,
+}
+
+/// `POST /v1/secrets/{path}/rotate` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRotated {
+    pub path: SecretPath,
+    pub old_version: u64,
+    pub new_version: u64,
+    pub old_expires_at: Timestamp,
+}
+
+/// Metadata of a secret, never its value: list items and the restore answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretSummary {
+    pub path: SecretPath,
+    pub version: u64,
+    pub tier: Tier,
+    pub description: Option<String>,
+    pub tags: Tags,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub max_versions: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
+}
+
 impl NewSecret {
-    pub const FIELDS: &'static [&'static str] =
-        &["path", "value", "tier", "description", "tags", "expires_at"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "path",
+        "value",
+        "tier",
+        "description",
+        "tags",
+        "expires_at",
+        "max_versions",
+    ];
 
     /// Parses and validates a `POST /v1/secrets` body.
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
@@ -253,6 +424,7 @@ impl NewSecret {
             description: parse_description(&body)?,
             tags: parse_tags(&body)?,
             expires_at: parse_expires_at(&body, now)?,
+            max_versions: parse_max_versions(&body)?.unwrap_or(DEFAULT_MAX_VERSIONS),
         };
         Ok(NewSecret {
             path,
@@ -361,7 +533,8 @@ mod tests {
     #[test]
     fn each_bad_member_is_named() {
         let big = "x".repeat(MAX_VALUE_BYTES + 1);
-        let many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let many: serde_json::Map<String, Value> =
+            (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
         let cases = [
             (json!({"value": "v"}), "path"),
             (json!({"path": 5, "value": "v"}), "path"),
@@ -407,9 +580,100 @@ mod tests {
     }
 
     #[test]
+    fn update_keeps_absent_members_and_clears_null_ones() {
+        let update = SecretUpdate::parse(
+            json!({"value": "v2", "description": null, "tags": {"a": "b"}})
+                .to_string()
+                .as_bytes(),
+            now(),
+        )
+        .unwrap();
+        let mut metadata = SecretMetadata {
+            tier: Tier::Critical,
+            description: Some("old".into()),
+            ..SecretMetadata::default()
+        };
+        update.change.apply(&mut metadata);
+        assert_eq!(metadata.tier, Tier::Critical);
+        assert_eq!(metadata.description, None);
+        assert_eq!(metadata.tags.get("a").map(String::as_str), Some("b"));
+        assert_eq!(metadata.max_versions, DEFAULT_MAX_VERSIONS);
+    }
+
+    #[test]
+    fn update_and_rotation_validate_their_members() {
+        let bad_updates = [
+            (json!({}), "value"),
+            (json!({"value": "v", "max_versions": 0}), "max_versions"),
+            (json!({"value": "v", "max_versions": 101}), "max_versions"),
+            (json!({"value": "v", "path": "x"}), "path"),
+        ];
+        for (body, field) in bad_updates {
+            let err = SecretUpdate::parse(body.to_string().as_bytes(), now()).unwrap_err();
+            assert_eq!(field_of(&err), Some(field), "{body}");
+        }
+        let bad_rotations = [
+            (json!({}), "new_value"),
+            (
+                json!({"new_value": "v", "grace_period_seconds": -1}),
+                "grace_period_seconds",
+            ),
+            (
+                json!({"new_value": "v", "grace_period_seconds": 604_801}),
+                "grace_period_seconds",
+            ),
+            (
+                json!({"new_value": "v", "grace_period_seconds": 1.5}),
+                "grace_period_seconds",
+            ),
+        ];
+        for (body, field) in bad_rotations {
+            let err = Rotation::parse(body.to_string().as_bytes()).unwrap_err();
+            assert_eq!(field_of(&err), Some(field), "{body}");
+        }
+        let ok = Rotation::parse(br#"{"new_value": "v"}"#).unwrap();
+        assert_eq!(ok.grace_period_seconds, 0);
+        let max =
+            Rotation::parse(br#"{"new_value": "v", "grace_period_seconds": 604800}"#).unwrap();
+        assert_eq!(max.grace_period_seconds, MAX_GRACE_SECONDS);
+    }
+
+    #[test]
+    fn version_states_follow_expiry_and_destruction() {
+        let t = now();
+        let later = t.plus_seconds(60);
+        assert_eq!(
+            VersionState::at(true, None, false, t),
+            VersionState::Current
+        );
+        assert_eq!(
+            VersionState::at(false, None, false, t),
+            VersionState::Previous
+        );
+        assert_eq!(
+            VersionState::at(false, Some(later), false, t),
+            VersionState::Grace
+        );
+        assert_eq!(
+            VersionState::at(false, Some(t), false, t),
+            VersionState::Expired
+        );
+        assert_eq!(
+            VersionState::at(false, Some(later), true, t),
+            VersionState::Destroyed
+        );
+        assert!(VersionState::Grace.readable());
+        assert!(!VersionState::Expired.readable());
+    }
+
+    #[test]
     fn debug_never_shows_the_value() {
         let secret = parse(json!({"path": "a", "value": "hunter2-secret"})).unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
+        let update = SecretUpdate::parse(br#"{"value": "hunter2-secret"}"#, now()).unwrap();
+        assert!(!format!("{update:?}").contains("hunter2"));
+        let rotation = Rotation::parse(br#"{"new_value": "hunter2-secret"}"#).unwrap();
+        assert!(!format!("{rotation:?}").contains("hunter2"));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
 use latchkey_core::credential::CredentialHash;
-use latchkey_core::secret::{NewSecret, SecretCreated, SecretRead};
+use latchkey_core::secret::{
+    NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
+    SecretUpdated, VersionInfo,
+};
 use latchkey_core::tenant::TenantName;
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -49,6 +52,26 @@ pub enum TenantCommand {
         path: SecretPath,
         version: Option<u64>,
     },
+    /// A new version; with `if_match`, only when the current version is that one.
+    UpdateSecret {
+        path: SecretPath,
+        update: SecretUpdate,
+        if_match: Option<u64>,
+    },
+    RotateSecret {
+        path: SecretPath,
+        rotation: Rotation,
+    },
+    ListVersions {
+        path: SecretPath,
+    },
+    DeleteSecret {
+        path: SecretPath,
+        permanent: bool,
+    },
+    RestoreSecret {
+        path: SecretPath,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
 }
@@ -60,6 +83,11 @@ pub enum TenantReply {
     Initialized { created_at: Timestamp },
     SecretCreated(SecretCreated),
     Secret(SecretRead),
+    SecretUpdated(SecretUpdated),
+    SecretRotated(SecretRotated),
+    Versions { versions: Vec<VersionInfo> },
+    Deleted,
+    SecretRestored(SecretSummary),
     Pong,
 }
 

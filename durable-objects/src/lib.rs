@@ -3,5 +3,7 @@
 //! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
 pub mod contract;
+pub mod schema;
+pub mod secrets;
 pub mod sql;
 pub mod tenant;

@@ -24,10 +24,19 @@ fn commands_round_trip_through_json() {
         },
     };
     let json = serde_json::to_string(&request).unwrap();
-    assert!(!json.contains("\"k\""), "the credential crosses only as a hash");
+    assert!(
+        !json.contains("\"k\""),
+        "the credential crosses only as a hash"
+    );
     let back: TenantRequest = serde_json::from_str(&json).unwrap();
     assert_eq!(back.credential, request.credential);
-    assert!(matches!(back.command, TenantCommand::GetSecret { version: Some(2), .. }));
+    assert!(matches!(
+        back.command,
+        TenantCommand::GetSecret {
+            version: Some(2),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -43,5 +52,8 @@ fn results_carry_errors() {
     let back: TenantResult = serde_json::from_str(&json).unwrap();
     let err = back.unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
-    assert_eq!(err.details.get("path").and_then(|v| v.as_str()), Some("a/b"));
+    assert_eq!(
+        err.details.get("path").and_then(|v| v.as_str()),
+        Some("a/b")
+    );
 }

@@ -3,6 +3,7 @@
 
 mod durability;
 mod errors;
+mod lifecycle;
 mod probes;
 mod secrets;
 mod tenants;
@@ -51,6 +52,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(probes::TESTS);
     tests.extend(tenants::TESTS);
     tests.extend(secrets::TESTS);
+    tests.extend(lifecycle::TESTS);
     tests.extend(errors::TESTS);
     tests.extend(durability::TESTS);
     tests

@@ -167,4 +167,66 @@ impl Api {
     pub fn get_secret(&self, key: &str, path: &str) -> Reply {
         self.get(&format!("/v1/secrets/{}", encode_path(path)), Some(key))
     }
+
+    pub fn get_secret_version(&self, key: &str, path: &str, version: u64) -> Reply {
+        self.get(
+            &format!("/v1/secrets/{}?version={version}", encode_path(path)),
+            Some(key),
+        )
+    }
+
+    pub fn update_secret(
+        &self,
+        key: &str,
+        path: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Reply {
+        let headers: Vec<(&str, &str)> = if_match.map(|v| ("If-Match", v)).into_iter().collect();
+        self.send(
+            "PUT",
+            &format!("/v1/secrets/{}", encode_path(path)),
+            Some(key),
+            &headers,
+            Body::Json(body),
+        )
+    }
+
+    pub fn rotate_secret(&self, key: &str, path: &str, body: &Value) -> Reply {
+        self.send(
+            "POST",
+            &format!("/v1/secrets/{}/rotate", encode_path(path)),
+            Some(key),
+            &[],
+            Body::Json(body),
+        )
+    }
+
+    pub fn secret_versions(&self, key: &str, path: &str) -> Reply {
+        self.get(
+            &format!("/v1/secrets/{}/versions", encode_path(path)),
+            Some(key),
+        )
+    }
+
+    pub fn delete_secret(&self, key: &str, path: &str, permanent: bool) -> Reply {
+        let query = if permanent { "?permanent=true" } else { "" };
+        self.send(
+            "DELETE",
+            &format!("/v1/secrets/{}{query}", encode_path(path)),
+            Some(key),
+            &[],
+            Body::None,
+        )
+    }
+
+    pub fn restore_secret(&self, key: &str, path: &str) -> Reply {
+        self.send(
+            "POST",
+            &format!("/v1/secrets/{}/restore", encode_path(path)),
+            Some(key),
+            &[],
+            Body::None,
+        )
+    }
 }

@@ -30,5 +30,10 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
         Route::CreateTenant => admin::create_tenant(request, env).await,
         Route::CreateSecret => secrets::create(request, env).await,
         Route::GetSecret(path) => secrets::get(request, env, path).await,
+        Route::UpdateSecret(path) => secrets::update(request, env, path).await,
+        Route::DeleteSecret(path) => secrets::delete(request, env, path).await,
+        Route::ListVersions(path) => secrets::versions(request, env, path).await,
+        Route::RotateSecret(path) => secrets::rotate(request, env, path).await,
+        Route::RestoreSecret(path) => secrets::restore(request, env, path).await,
     }
 }

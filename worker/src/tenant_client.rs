@@ -62,6 +62,11 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Initialized { .. } => "initialized",
         TenantReply::SecretCreated(_) => "secret_created",
         TenantReply::Secret(_) => "secret",
+        TenantReply::SecretUpdated(_) => "secret_updated",
+        TenantReply::SecretRotated(_) => "secret_rotated",
+        TenantReply::Versions { .. } => "versions",
+        TenantReply::Deleted => "deleted",
+        TenantReply::SecretRestored(_) => "secret_restored",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

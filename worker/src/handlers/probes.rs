@@ -22,7 +22,11 @@ pub async fn readiness(env: &Env) -> Reply {
     let mut checks = Map::new();
     let d1 = match env.d1(D1_BINDING) {
         // Reads the registry table, so an unmigrated database counts as not ready.
-        Ok(db) => db.prepare("SELECT count(*) FROM tenants").run().await.map(|_| ()),
+        Ok(db) => db
+            .prepare("SELECT count(*) FROM tenants")
+            .run()
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     let d1_ok = d1.is_ok();

@@ -1,24 +1,31 @@
-//! `/v1/secrets`: create and read.
+//! `/v1/secrets`: create, read, update, rotate, versions, delete, restore.
 
 use super::now;
 use crate::auth::tenant_credential;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{call_tenant, unexpected};
-use latchkey_core::secret::NewSecret;
+use latchkey_core::credential::PresentedCredential;
+use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest};
-use worker::{Env, Request};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest, TenantResult};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+/// Sends one command of the caller's tenant, authenticated by the caller's credential.
+async fn run(env: &Env, credential: &PresentedCredential, command: TenantCommand) -> TenantResult {
+    let request = TenantRequest {
+        credential: Some(credential.hash),
+        command,
+    };
+    call_tenant(env, &credential.tenant, &request).await
+}
 
 /// `POST /v1/secrets` → 201 `{path, version, tier, created_at}`.
 pub async fn create(request: &mut Request, env: &Env) -> Reply {
     let credential = tenant_credential(request)?;
     let bytes = read_json_body(request).await?;
     let secret = NewSecret::parse(&bytes, now())?;
-    let command = TenantRequest {
-        credential: Some(credential.hash),
-        command: TenantCommand::CreateSecret { secret },
-    };
-    match call_tenant(env, &credential.tenant, &command).await? {
+    match run(env, &credential, TenantCommand::CreateSecret { secret }).await? {
         TenantReply::SecretCreated(created) => json(201, &created),
         other => Err(unexpected(&other)),
     }
@@ -28,21 +35,130 @@ pub async fn create(request: &mut Request, env: &Env) -> Reply {
 pub async fn get(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
     let credential = tenant_credential(request)?;
     let version = version_param(request)?;
-    let command = TenantRequest {
-        credential: Some(credential.hash),
-        command: TenantCommand::GetSecret { path, version },
-    };
-    match call_tenant(env, &credential.tenant, &command).await? {
+    match run(env, &credential, TenantCommand::GetSecret { path, version }).await? {
         TenantReply::Secret(secret) => json(200, &secret),
         other => Err(unexpected(&other)),
     }
 }
 
-fn version_param(request: &Request) -> Result<Option<u64>, ApiError> {
+/// `PUT /v1/secrets/{path}` (optional `If-Match: <version>`) → 200 `{path, version, updated_at}`.
+pub async fn update(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
+    let credential = tenant_credential(request)?;
+    let if_match = request
+        .headers()
+        .get("If-Match")
+        .ok()
+        .flatten()
+        .map(|text| parse_if_match(&text))
+        .transpose()?;
+    let bytes = read_json_body(request).await?;
+    let update = SecretUpdate::parse(&bytes, now())?;
+    let command = TenantCommand::UpdateSecret {
+        path,
+        update,
+        if_match,
+    };
+    match run(env, &credential, command).await? {
+        TenantReply::SecretUpdated(updated) => json(200, &updated),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/secrets/{path}/rotate` `{new_value, grace_period_seconds}` → 200.
+pub async fn rotate(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
+    let credential = tenant_credential(request)?;
+    let bytes = read_json_body(request).await?;
+    let rotation = Rotation::parse(&bytes)?;
+    match run(
+        env,
+        &credential,
+        TenantCommand::RotateSecret { path, rotation },
+    )
+    .await?
+    {
+        TenantReply::SecretRotated(rotated) => json(200, &rotated),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/secrets/{path}/versions` → 200 `{path, versions: [...]}`, newest first.
+pub async fn versions(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
+    let credential = tenant_credential(request)?;
+    let command = TenantCommand::ListVersions { path: path.clone() };
+    match run(env, &credential, command).await? {
+        TenantReply::Versions { versions } => {
+            json(200, &json!({"path": path, "versions": versions}))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `DELETE /v1/secrets/{path}[?permanent=true]` → 204.
+pub async fn delete(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
+    let credential = tenant_credential(request)?;
+    let permanent = bool_param(request, "permanent")?;
+    match run(
+        env,
+        &credential,
+        TenantCommand::DeleteSecret { path, permanent },
+    )
+    .await?
+    {
+        TenantReply::Deleted => Ok(Response::empty()
+            .map_err(|_| ApiError::internal())?
+            .with_status(204)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/secrets/{path}/restore` → 200 with the secret's metadata.
+pub async fn restore(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
+    let credential = tenant_credential(request)?;
+    match run(env, &credential, TenantCommand::RestoreSecret { path }).await? {
+        TenantReply::SecretRestored(summary) => json(200, &summary),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `If-Match: 3` or the entity-tag form `If-Match: "3"`.
+fn parse_if_match(text: &str) -> Result<u64, ApiError> {
+    let trimmed = text.trim();
+    let bare = trimmed
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(trimmed);
+    match bare.parse::<u64>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(ApiError::invalid_request(
+            "If-Match must be the version number the update expects, e.g. If-Match: 3",
+        )
+        .with("header", "If-Match")),
+    }
+}
+
+fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
     let url = request
         .url()
         .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
-    let Some((_, text)) = url.query_pairs().find(|(k, _)| k == "version") else {
+    Ok(url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned()))
+}
+
+fn bool_param(request: &Request, name: &str) -> Result<bool, ApiError> {
+    match query_param(request, name)?.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(
+            ApiError::invalid_request(format!("'{name}' must be true or false"))
+                .with("field", name),
+        ),
+    }
+}
+
+fn version_param(request: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(text) = query_param(request, "version")? else {
         return Ok(None);
     };
     match text.parse::<u64>() {
