@@ -8,6 +8,7 @@ pub mod body;
 pub mod credential;
 pub mod crypto;
 pub mod error;
+pub mod listing;
 pub mod path;
 pub mod route;
 pub mod secret;

@@ -16,6 +16,8 @@ pub enum Route {
     CreateTenant,
     /// `POST /v1/secrets`.
     CreateSecret,
+    /// `GET /v1/secrets?namespace=…&limit=…&cursor=…`.
+    ListSecrets,
     /// `GET /v1/secrets/{url-encoded path}`.
     GetSecret(SecretPath),
     /// `PUT /v1/secrets/{path}`: a new version.
@@ -50,7 +52,7 @@ impl Route {
             ["healthz"] => vec![("GET", Route::Liveness)],
             ["readyz"] => vec![("GET", Route::Readiness)],
             ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
-            ["v1", "secrets"] => vec![("POST", Route::CreateSecret)],
+            ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
                 let path = secret_path(encoded)?;
                 vec![
@@ -118,6 +120,7 @@ mod tests {
             ("GET", "/readyz", Route::Readiness),
             ("POST", "/v1/admin/tenants", Route::CreateTenant),
             ("POST", "/v1/secrets", Route::CreateSecret),
+            ("GET", "/v1/secrets", Route::ListSecrets),
             (
                 "GET",
                 "/v1/secrets/production%2Fopenai%2Fapi-key",

@@ -4,6 +4,7 @@
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
 use latchkey_core::credential::CredentialHash;
+use latchkey_core::listing::{ListQuery, SecretPage};
 use latchkey_core::secret::{
     NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
     SecretUpdated, VersionInfo,
@@ -72,6 +73,9 @@ pub enum TenantCommand {
     RestoreSecret {
         path: SecretPath,
     },
+    ListSecrets {
+        query: ListQuery,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
 }
@@ -88,6 +92,7 @@ pub enum TenantReply {
     Versions { versions: Vec<VersionInfo> },
     Deleted,
     SecretRestored(SecretSummary),
+    SecretList(SecretPage),
     Pong,
 }
 

@@ -36,6 +36,12 @@ impl Row {
             .ok_or_else(|| StorageError(format!("missing column {column}")))
     }
 
+    /// The same row without its first `skip` columns, so a column list can be reused after
+    /// extra leading columns.
+    pub fn shifted(&self, skip: usize) -> Row {
+        Row(self.0.iter().skip(skip).cloned().collect())
+    }
+
     pub fn int(&self, column: usize) -> Result<i64, StorageError> {
         match self.get(column)? {
             SqlStorageValue::Integer(i) => Ok(*i),

@@ -109,6 +109,9 @@ impl Tenant {
                     TenantCommand::RestoreSecret { path } => {
                         secrets::restore(&ctx, &path).map(TenantReply::SecretRestored)
                     }
+                    TenantCommand::ListSecrets { query } => {
+                        secrets::list(&ctx, &query).map(TenantReply::SecretList)
+                    }
                     TenantCommand::Ping | TenantCommand::Init { .. } => {
                         Err(internal("dispatch", "unreachable command"))
                     }

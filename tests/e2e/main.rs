@@ -4,6 +4,7 @@
 mod durability;
 mod errors;
 mod lifecycle;
+mod listing;
 mod probes;
 mod secrets;
 mod tenants;
@@ -53,6 +54,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tenants::TESTS);
     tests.extend(secrets::TESTS);
     tests.extend(lifecycle::TESTS);
+    tests.extend(listing::TESTS);
     tests.extend(errors::TESTS);
     tests.extend(durability::TESTS);
     tests

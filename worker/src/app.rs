@@ -29,6 +29,7 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
         Route::Readiness => probes::readiness(env).await,
         Route::CreateTenant => admin::create_tenant(request, env).await,
         Route::CreateSecret => secrets::create(request, env).await,
+        Route::ListSecrets => secrets::list(request, env).await,
         Route::GetSecret(path) => secrets::get(request, env, path).await,
         Route::UpdateSecret(path) => secrets::update(request, env, path).await,
         Route::DeleteSecret(path) => secrets::delete(request, env, path).await,

@@ -67,6 +67,7 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Versions { .. } => "versions",
         TenantReply::Deleted => "deleted",
         TenantReply::SecretRestored(_) => "secret_restored",
+        TenantReply::SecretList(_) => "secret_list",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

@@ -5,6 +5,7 @@ use crate::auth::tenant_credential;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{call_tenant, unexpected};
 use latchkey_core::credential::PresentedCredential;
+use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest, TenantResult};
@@ -37,6 +38,24 @@ pub async fn get(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
     let version = version_param(request)?;
     match run(env, &credential, TenantCommand::GetSecret { path, version }).await? {
         TenantReply::Secret(secret) => json(200, &secret),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/secrets?namespace=&tag=&tier=&q=&expiring_within=&include_deleted=&limit=&cursor=`
+/// → 200 `{items, total, next_cursor}`: metadata only.
+pub async fn list(request: &mut Request, env: &Env) -> Reply {
+    let credential = tenant_credential(request)?;
+    let url = request
+        .url()
+        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let query = ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    match run(env, &credential, TenantCommand::ListSecrets { query }).await? {
+        TenantReply::SecretList(page) => json(200, &page),
         other => Err(unexpected(&other)),
     }
 }
