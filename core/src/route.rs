@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(err.status(), 405);
         assert_eq!(
             err.details.get("allow").and_then(|v| v.as_str()),
-            Some("POST")
+            Some("GET, POST")
         );
         let err = Route::resolve("POST", "/v1/health").unwrap_err();
         assert_eq!(err.status(), 405);

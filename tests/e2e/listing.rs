@@ -32,7 +32,11 @@ fn paths(reply: &latchkey_e2e::Reply) -> Vec<String> {
 fn filters_select_and_values_never_appear(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let api = ctx.api();
-    let year: u32 = api.get("/v1/health", None).body["time"].as_str().expect("time")[..4].parse().expect("year");
+    let year: u32 = api.get("/v1/health", None).body["time"]
+        .as_str()
+        .expect("time")[..4]
+        .parse()
+        .expect("year");
     let in_two_years = format!("{}-01-01T00:00:00Z", year + 2);
     let secrets = [
         json!({"path": "production/openai/api-key", "value": "VALUE-1", "tier": "sensitive", "tags": {"team": "ml", "env": "prod"}, "description": "OpenAI production key"}),
