@@ -45,6 +45,11 @@ impl fmt::Display for CryptoError {
 
 impl std::error::Error for CryptoError {}
 
+/// Fills `bytes` from the platform's CSPRNG.
+pub fn fill_random(bytes: &mut [u8]) -> Result<(), CryptoError> {
+    getrandom::fill(bytes).map_err(|_| CryptoError::Random)
+}
+
 /// Fills `N` bytes from the platform's CSPRNG (`crypto.getRandomValues` on Workers).
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut bytes = [0u8; N];

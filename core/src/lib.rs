@@ -8,6 +8,8 @@ pub mod body;
 pub mod credential;
 pub mod crypto;
 pub mod error;
+pub mod field;
+pub mod generate;
 pub mod listing;
 pub mod path;
 pub mod route;

@@ -2,6 +2,7 @@
 //! and every malformed URL is tested natively.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::field::FieldName;
 use crate::path::{SecretPath, percent_decode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +31,24 @@ pub enum Route {
     RotateSecret(SecretPath),
     /// `POST /v1/secrets/{path}/restore`.
     RestoreSecret(SecretPath),
+    /// `GET /v1/secrets/{path}/fields`: every field's value.
+    GetFields(SecretPath),
+    /// `PUT /v1/secrets/{path}/fields` `{fields: {...}}`.
+    SetFields(SecretPath),
+    /// `GET /v1/secrets/{path}/fields/{field}`.
+    GetField(SecretPath, FieldName),
+    /// `PUT /v1/secrets/{path}/fields/{field}` `{value}`.
+    SetField(SecretPath, FieldName),
+    /// `DELETE /v1/secrets/{path}/fields/{field}`.
+    DeleteField(SecretPath, FieldName),
+    /// `POST /v1/generate`.
+    Generate,
+    /// `GET /v1/info`.
+    Info,
 }
 
 /// The sub-resources of one secret, after its encoded path.
-const SECRET_ACTIONS: &[&str] = &["versions", "rotate", "restore"];
+const SECRET_ACTIONS: &[&str] = &["versions", "rotate", "restore", "fields"];
 
 fn secret_path(encoded: &str) -> Result<SecretPath, ApiError> {
     let decoded = percent_decode(encoded)
@@ -52,6 +67,8 @@ impl Route {
             ["healthz"] => vec![("GET", Route::Liveness)],
             ["readyz"] => vec![("GET", Route::Readiness)],
             ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
+            ["v1", "generate"] => vec![("POST", Route::Generate)],
+            ["v1", "info"] => vec![("GET", Route::Info)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
                 let path = secret_path(encoded)?;
@@ -68,8 +85,22 @@ impl Route {
                 match *action {
                     "versions" => vec![("GET", Route::ListVersions(path))],
                     "rotate" => vec![("POST", Route::RotateSecret(path))],
+                    "fields" => vec![
+                        ("GET", Route::GetFields(path.clone())),
+                        ("PUT", Route::SetFields(path)),
+                    ],
                     _ => vec![("POST", Route::RestoreSecret(path))],
                 }
+            }
+            ["v1", "secrets", encoded, "fields", field] if !encoded.is_empty() => {
+                let path = secret_path(encoded)?;
+                let field =
+                    FieldName::parse(field).map_err(|why| ApiError::validation("field", why))?;
+                vec![
+                    ("GET", Route::GetField(path.clone(), field.clone())),
+                    ("PUT", Route::SetField(path.clone(), field.clone())),
+                    ("DELETE", Route::DeleteField(path, field)),
+                ]
             }
             ["v1", "secrets", first, _, ..] if !first.is_empty() => {
                 return Err(ApiError::not_found(format!(
@@ -106,6 +137,10 @@ mod tests {
 
     fn path(text: &str) -> SecretPath {
         SecretPath::parse(text).unwrap()
+    }
+
+    fn field(text: &str) -> FieldName {
+        FieldName::parse(text).unwrap()
     }
 
     fn secret(text: &str) -> Route {
@@ -149,6 +184,29 @@ mod tests {
                 "/v1/secrets/a%2Fb/restore",
                 Route::RestoreSecret(path("a/b")),
             ),
+            ("GET", "/v1/secrets/db/fields", Route::GetFields(path("db"))),
+            (
+                "PUT",
+                "/v1/secrets/a%2Fdb/fields",
+                Route::SetFields(path("a/db")),
+            ),
+            (
+                "GET",
+                "/v1/secrets/a%2Fdb/fields/host",
+                Route::GetField(path("a/db"), field("host")),
+            ),
+            (
+                "PUT",
+                "/v1/secrets/db/fields/port",
+                Route::SetField(path("db"), field("port")),
+            ),
+            (
+                "DELETE",
+                "/v1/secrets/db/fields/port",
+                Route::DeleteField(path("db"), field("port")),
+            ),
+            ("POST", "/v1/generate", Route::Generate),
+            ("GET", "/v1/info", Route::Info),
         ];
         for (method, path, route) in table {
             assert_eq!(Route::resolve(method, path), Ok(route), "{method} {path}");
@@ -164,6 +222,7 @@ mod tests {
             "/v1/secretsx",
             "/v1/secrets/",
             "/v1/health/x",
+            "/v1/secrets/a/fields/b/c",
         ] {
             let err = Route::resolve("GET", path).unwrap_err();
             assert_eq!(err.code, ErrorCode::NotFound, "{path}");
@@ -201,6 +260,24 @@ mod tests {
         assert_eq!(
             err.details.get("allow").and_then(|v| v.as_str()),
             Some("POST")
+        );
+    }
+
+    #[test]
+    fn bad_field_names_name_the_field() {
+        for url in ["/v1/secrets/db/fields/a%2Fb", "/v1/secrets/db/fields/.."] {
+            let err = Route::resolve("GET", url).unwrap_err();
+            assert_eq!(err.status(), 422, "{url}");
+            assert_eq!(
+                err.details.get("field").and_then(|v| v.as_str()),
+                Some("field"),
+                "{url}"
+            );
+        }
+        let err = Route::resolve("POST", "/v1/secrets/db/fields/a").unwrap_err();
+        assert_eq!(
+            err.details.get("allow").and_then(|v| v.as_str()),
+            Some("GET, PUT, DELETE")
         );
     }
 

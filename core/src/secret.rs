@@ -2,6 +2,7 @@
 
 use crate::body::Body;
 use crate::error::ApiError;
+use crate::field::Fields;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -113,11 +114,14 @@ impl MetadataChange {
     }
 }
 
-/// A validated `POST /v1/secrets` body. `Debug` leaves the value out.
+/// A validated `POST /v1/secrets` body: a main value, fields, or both. `Debug` leaves the
+/// values out.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSecret {
     pub path: SecretPath,
-    pub value: String,
+    pub value: Option<String>,
+    #[serde(default)]
+    pub fields: Fields,
     pub metadata: SecretMetadata,
 }
 
@@ -226,6 +230,18 @@ fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, Ap
         ));
     }
     Ok(Some(at))
+}
+
+/// The metadata members of a create body (`POST /v1/secrets`, `POST /v1/generate`), with
+/// their defaults.
+pub fn parse_metadata(body: &Body, now: Timestamp) -> Result<SecretMetadata, ApiError> {
+    Ok(SecretMetadata {
+        tier: parse_tier(body)?,
+        description: parse_description(body)?,
+        tags: parse_tags(body)?,
+        expires_at: parse_expires_at(body, now)?,
+        max_versions: parse_max_versions(body)?.unwrap_or(DEFAULT_MAX_VERSIONS),
+    })
 }
 
 fn parse_max_versions(body: &Body) -> Result<Option<u64>, ApiError> {
@@ -398,6 +414,8 @@ pub struct SecretSummary {
     pub updated_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub max_versions: u64,
+    /// How many fields the secret holds (their names and values are not listed).
+    pub field_count: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Timestamp>,
 }
@@ -406,6 +424,7 @@ impl NewSecret {
     pub const FIELDS: &'static [&'static str] = &[
         "path",
         "value",
+        "fields",
         "tier",
         "description",
         "tags",
@@ -417,18 +436,22 @@ impl NewSecret {
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;
         let path = parse_path_field("path", body.required_str("path")?)?;
-        let value = body.required_str("value")?;
-        check_value("value", value)?;
-        let metadata = SecretMetadata {
-            tier: parse_tier(&body)?,
-            description: parse_description(&body)?,
-            tags: parse_tags(&body)?,
-            expires_at: parse_expires_at(&body, now)?,
-            max_versions: parse_max_versions(&body)?.unwrap_or(DEFAULT_MAX_VERSIONS),
-        };
+        let value = body.optional_str("value")?;
+        let fields = Fields::parse_member(&body, "fields")?;
+        if value.is_none() && fields.is_none() {
+            return Err(ApiError::validation(
+                "value",
+                "'value' is required (or 'fields', for a secret made of fields only)",
+            ));
+        }
+        if let Some(value) = value {
+            check_value("value", value)?;
+        }
+        let metadata = parse_metadata(&body, now)?;
         Ok(NewSecret {
             path,
-            value: value.to_owned(),
+            value: value.map(str::to_owned),
+            fields: fields.unwrap_or_default(),
             metadata,
         })
     }
@@ -443,12 +466,19 @@ pub struct SecretCreated {
     pub created_at: Timestamp,
 }
 
-/// `GET /v1/secrets/{path}` → 200. The only response that carries a value; `Debug` leaves
-/// it out.
+/// `GET /v1/secrets/{path}` → 200. With the field reads, the only response that carries
+/// values; `Debug` leaves them out. As in seed 003, `value` is absent for a secret made of
+/// fields only (its `version` is then 0), and `fields`/`field_count` are absent when it has
+/// none. Fields are not versioned: every version's read shows the current fields.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretRead {
     pub path: SecretPath,
-    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Fields>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_count: Option<usize>,
     pub version: u64,
     pub tier: Tier,
     pub description: Option<String>,
@@ -463,7 +493,8 @@ impl fmt::Debug for NewSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewSecret")
             .field("path", &self.path)
-            .field("value", &"[redacted]")
+            .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .field("fields", &self.fields)
             .field("metadata", &self.metadata)
             .finish()
     }
@@ -473,7 +504,8 @@ impl fmt::Debug for SecretRead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretRead")
             .field("path", &self.path)
-            .field("value", &"[redacted]")
+            .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .field("fields", &self.fields)
             .field("version", &self.version)
             .finish_non_exhaustive()
     }
@@ -516,6 +548,15 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_may_be_fields_only() {
+        let secret = parse(json!({"path": "db", "fields": {"host": "h", "port": "5432"}})).unwrap();
+        assert_eq!(secret.value, None);
+        assert_eq!(secret.fields.len(), 2);
+        let both = parse(json!({"path": "db", "value": "v", "fields": {"host": "h"}})).unwrap();
+        assert_eq!(both.value.as_deref(), Some("v"));
+    }
+
+    #[test]
     fn defaults_apply_when_members_are_absent_or_null() {
         let secret =
             parse(json!({"path": "a/b", "value": "v", "tier": null, "tags": null})).unwrap();
@@ -540,6 +581,11 @@ mod tests {
             (json!({"path": 5, "value": "v"}), "path"),
             (json!({"path": "a//b", "value": "v"}), "path"),
             (json!({"path": "a"}), "value"),
+            (json!({"path": "a", "fields": {}}), "fields"),
+            (
+                json!({"path": "a", "value": "v", "fields": {"a/b": "x"}}),
+                "fields",
+            ),
             (json!({"path": "a", "value": 1}), "value"),
             (json!({"path": "a", "value": big}), "value"),
             (json!({"path": "a", "value": "v", "tier": "secret"}), "tier"),
@@ -668,7 +714,9 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_value() {
-        let secret = parse(json!({"path": "a", "value": "hunter2-secret"})).unwrap();
+        let secret = parse(json!({"path": "a", "value": "hunter2-secret",
+            "fields": {"pw": "hunter2-field"}}))
+        .unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
         let update = SecretUpdate::parse(br#"{"value": "hunter2-secret"}"#, now()).unwrap();
         assert!(!format!("{update:?}").contains("hunter2"));

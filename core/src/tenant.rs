@@ -114,6 +114,22 @@ impl TenantName {
     }
 }
 
+/// `GET /v1/info` (seed 003, per tenant): what the tenant stores. Counts only; never a name
+/// or a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantInfo {
+    pub tenant_id: TenantId,
+    pub plan: Plan,
+    /// Live secrets (soft-deleted ones are counted in `deleted_count`).
+    pub secret_count: u64,
+    pub deleted_count: u64,
+    /// Kept versions that still hold a ciphertext, over all secrets.
+    pub version_count: u64,
+    pub field_count: u64,
+    /// The size of the tenant's SQLite database, in bytes.
+    pub storage_bytes: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,13 @@
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
 use latchkey_core::credential::CredentialHash;
+use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::listing::{ListQuery, SecretPage};
 use latchkey_core::secret::{
     NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
     SecretUpdated, VersionInfo,
 };
-use latchkey_core::tenant::TenantName;
+use latchkey_core::tenant::{TenantInfo, TenantName};
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,28 @@ pub enum TenantCommand {
     ListSecrets {
         query: ListQuery,
     },
+    /// Creates the secret (fields only) when there is none.
+    SetField {
+        path: SecretPath,
+        field: FieldName,
+        value: FieldValue,
+    },
+    SetFields {
+        path: SecretPath,
+        fields: Fields,
+    },
+    GetField {
+        path: SecretPath,
+        field: FieldName,
+    },
+    GetFields {
+        path: SecretPath,
+    },
+    DeleteField {
+        path: SecretPath,
+        field: FieldName,
+    },
+    Info,
     /// Readiness: answers without touching tenant data.
     Ping,
 }
@@ -93,6 +116,11 @@ pub enum TenantReply {
     Deleted,
     SecretRestored(SecretSummary),
     SecretList(SecretPage),
+    FieldStored(FieldStored),
+    FieldsStored(FieldsStored),
+    Field(FieldRead),
+    Fields(Fields),
+    Info(TenantInfo),
     Pong,
 }
 

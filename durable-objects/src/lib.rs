@@ -3,7 +3,11 @@
 //! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
 pub mod contract;
+pub mod fields;
+pub mod listing;
+pub mod maintenance;
 pub mod schema;
 pub mod secrets;
 pub mod sql;
+pub mod store;
 pub mod tenant;

@@ -1,45 +1,75 @@
-//! The tenant object's SQLite schema. Created by the `init` command in the same transaction
-//! as the tenant row, so an object either has all of it or none of it.
+//! The tenant object's SQLite schema, as a list of migrations. `init` applies all of them in
+//! the same transaction as the tenant row, so an object either has all of it or none of it;
+//! an object created by an older build is brought up to date, in one transaction, the first
+//! time it is loaded.
 
-pub const SCHEMA_VERSION: i64 = 1;
-
-pub const SCHEMA: &[&str] = &[
-    // One row: who this object is, and the keys it needs.
-    "CREATE TABLE IF NOT EXISTS tenant (
-        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-        tenant_id TEXT NOT NULL,
-        name TEXT NOT NULL,
-        plan TEXT NOT NULL,
-        master_key_hash TEXT NOT NULL,
-        wrapped_tenant_key BLOB NOT NULL,
-        root_key_id TEXT NOT NULL,
-        schema_version INTEGER NOT NULL,
-        created_at INTEGER NOT NULL
-    )",
-    // One row per secret path: metadata and the current version. Never a value.
-    "CREATE TABLE IF NOT EXISTS secrets (
-        path TEXT PRIMARY KEY,
-        current_version INTEGER NOT NULL,
-        tier TEXT NOT NULL,
-        description TEXT,
-        tags TEXT NOT NULL,
-        max_versions INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        accessed_at INTEGER,
-        expires_at INTEGER,
-        deleted_at INTEGER
-    )",
-    // One row per kept version: the sealed value. `expires_at` is set by a rotation (the end
-    // of the grace period); `destroyed_at` when the ciphertext was erased.
-    "CREATE TABLE IF NOT EXISTS secret_versions (
-        path TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        wrapped_data_key BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER,
-        destroyed_at INTEGER,
-        PRIMARY KEY (path, version)
-    )",
+/// Migration `i` takes the schema from version `i` to version `i + 1`.
+pub const MIGRATIONS: &[&[&str]] = &[
+    // 1: the tenant, its secrets and their versions.
+    &[
+        // One row: who this object is, and the keys it needs.
+        "CREATE TABLE IF NOT EXISTS tenant (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            tenant_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            plan TEXT NOT NULL,
+            master_key_hash TEXT NOT NULL,
+            wrapped_tenant_key BLOB NOT NULL,
+            root_key_id TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        )",
+        // One row per secret path: metadata and the current version (0 while the secret has
+        // fields only). Never a value.
+        "CREATE TABLE IF NOT EXISTS secrets (
+            path TEXT PRIMARY KEY,
+            current_version INTEGER NOT NULL,
+            tier TEXT NOT NULL,
+            description TEXT,
+            tags TEXT NOT NULL,
+            max_versions INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            accessed_at INTEGER,
+            expires_at INTEGER,
+            deleted_at INTEGER
+        )",
+        // One row per kept version: the sealed value. `expires_at` is set by a rotation (the
+        // end of the grace period); `destroyed_at` when the ciphertext was erased.
+        "CREATE TABLE IF NOT EXISTS secret_versions (
+            path TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            wrapped_data_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            destroyed_at INTEGER,
+            PRIMARY KEY (path, version)
+        )",
+    ],
+    // 2: fields, each sealed on its own; the maintenance alarm's lookups.
+    &[
+        "CREATE TABLE IF NOT EXISTS secret_fields (
+            path TEXT NOT NULL,
+            name TEXT NOT NULL,
+            wrapped_data_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (path, name)
+        )",
+        "CREATE INDEX IF NOT EXISTS secrets_deleted_at ON secrets (deleted_at)
+            WHERE deleted_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS secret_versions_expires_at ON secret_versions (expires_at)
+            WHERE expires_at IS NOT NULL",
+    ],
 ];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The statements that take a schema from `from` to [`SCHEMA_VERSION`].
+pub fn pending(from: i64) -> impl Iterator<Item = &'static str> {
+    let skip = usize::try_from(from).unwrap_or(0);
+    MIGRATIONS.iter().skip(skip).flat_map(|m| m.iter().copied())
+}

@@ -3,11 +3,14 @@
 
 mod durability;
 mod errors;
+mod fields;
 mod lifecycle;
 mod listing;
+mod maintenance;
 mod probes;
 mod secrets;
 mod tenants;
+mod tools;
 
 use latchkey_e2e::{Api, Runtime};
 use libtest_mimic::{Arguments, Trial};
@@ -56,6 +59,9 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(lifecycle::TESTS);
     tests.extend(listing::TESTS);
     tests.extend(errors::TESTS);
+    tests.extend(fields::TESTS);
+    tests.extend(tools::TESTS);
+    tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests
 }

@@ -229,4 +229,57 @@ impl Api {
             Body::None,
         )
     }
+
+    fn fields_url(path: &str, field: Option<&str>) -> String {
+        match field {
+            Some(field) => format!("/v1/secrets/{}/fields/{field}", encode_path(path)),
+            None => format!("/v1/secrets/{}/fields", encode_path(path)),
+        }
+    }
+
+    pub fn set_field(&self, key: &str, path: &str, field: &str, value: &str) -> Reply {
+        self.send(
+            "PUT",
+            &Self::fields_url(path, Some(field)),
+            Some(key),
+            &[],
+            Body::Json(&serde_json::json!({ "value": value })),
+        )
+    }
+
+    pub fn set_fields(&self, key: &str, path: &str, body: &Value) -> Reply {
+        self.send(
+            "PUT",
+            &Self::fields_url(path, None),
+            Some(key),
+            &[],
+            Body::Json(body),
+        )
+    }
+
+    pub fn get_field(&self, key: &str, path: &str, field: &str) -> Reply {
+        self.get(&Self::fields_url(path, Some(field)), Some(key))
+    }
+
+    pub fn get_fields(&self, key: &str, path: &str) -> Reply {
+        self.get(&Self::fields_url(path, None), Some(key))
+    }
+
+    pub fn delete_field(&self, key: &str, path: &str, field: &str) -> Reply {
+        self.send(
+            "DELETE",
+            &Self::fields_url(path, Some(field)),
+            Some(key),
+            &[],
+            Body::None,
+        )
+    }
+
+    pub fn generate(&self, key: &str, body: &Value) -> Reply {
+        self.send("POST", "/v1/generate", Some(key), &[], Body::Json(body))
+    }
+
+    pub fn info(&self, key: &str) -> Reply {
+        self.get("/v1/info", Some(key))
+    }
 }

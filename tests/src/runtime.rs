@@ -48,24 +48,29 @@ fn random_b64(len: usize) -> String {
 impl Runtime {
     /// A fresh runtime with a fresh state directory under `run_dir`.
     pub fn start_fresh(run_dir: &Path, name: &str) -> Runtime {
-        Self::start(run_dir, name, true)
+        Self::start(run_dir, name, true, &[])
+    }
+
+    /// Like [`Runtime::start_fresh`], with extra Worker vars (e.g. a short restore window).
+    pub fn start_with_vars(run_dir: &Path, name: &str, vars: &[(&str, &str)]) -> Runtime {
+        Self::start(run_dir, name, true, vars)
     }
 
     /// Like [`Runtime::start_fresh`], without applying the D1 migrations (readiness tests).
     pub fn start_unmigrated(run_dir: &Path, name: &str) -> Runtime {
-        Self::start(run_dir, name, false)
+        Self::start(run_dir, name, false, &[])
     }
 
-    fn start(run_dir: &Path, name: &str, migrated: bool) -> Runtime {
+    fn start(run_dir: &Path, name: &str, migrated: bool, vars: &[(&str, &str)]) -> Runtime {
         let dir = run_dir.join(name);
         std::fs::create_dir_all(&dir).expect("create run dir");
         let vars_file = dir.join("dev.vars");
         let operator_key = format!("lk_op_{}", crate::unique("e2e"));
-        std::fs::write(
-            &vars_file,
-            format!("ROOT_KEY={}\nOPERATOR_KEY={operator_key}\n", random_b64(32)),
-        )
-        .expect("write vars");
+        let mut vars_text = format!("ROOT_KEY={}\nOPERATOR_KEY={operator_key}\n", random_b64(32));
+        for (name, value) in vars {
+            vars_text.push_str(&format!("{name}={value}\n"));
+        }
+        std::fs::write(&vars_file, vars_text).expect("write vars");
         let mut runtime = Runtime {
             child: None,
             port: free_port(),

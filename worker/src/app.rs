@@ -1,7 +1,7 @@
 //! The front door: every request passes here once. It assigns the request id, resolves the
 //! route and the caller, runs the handler and turns any error into the one error body.
 
-use crate::handlers::{admin, probes, secrets};
+use crate::handlers::{admin, fields, generate, info, probes, secrets};
 use crate::http::{Reply, error_response, request_id};
 use latchkey_core::route::Route;
 use worker::{Env, Request, Response};
@@ -36,5 +36,12 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
         Route::ListVersions(path) => secrets::versions(request, env, path).await,
         Route::RotateSecret(path) => secrets::rotate(request, env, path).await,
         Route::RestoreSecret(path) => secrets::restore(request, env, path).await,
+        Route::GetFields(path) => fields::get_all(request, env, path).await,
+        Route::SetFields(path) => fields::set_many(request, env, path).await,
+        Route::GetField(path, field) => fields::get_one(request, env, path, field).await,
+        Route::SetField(path, field) => fields::set_one(request, env, path, field).await,
+        Route::DeleteField(path, field) => fields::delete_one(request, env, path, field).await,
+        Route::Generate => generate::generate(request, env).await,
+        Route::Info => info::info(request, env).await,
     }
 }

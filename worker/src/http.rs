@@ -21,6 +21,11 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
         })
 }
 
+/// 204 with no body.
+pub fn no_content() -> Reply {
+    Ok(Response::builder().with_status(204).empty())
+}
+
 /// The error body, with `Allow` on 405s and `WWW-Authenticate` on 401s.
 pub fn error_response(error: &ApiError) -> Response {
     let mut response = match Response::from_json(&error.to_body()) {

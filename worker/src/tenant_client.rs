@@ -1,9 +1,10 @@
 //! The Worker's side of the tenant object contract: one command in, one typed result out.
 
+use latchkey_core::credential::PresentedCredential;
 use latchkey_core::{ApiError, TenantId};
 use latchkey_durable_objects::contract::{
-    COMMAND_URL, PROBE_INSTANCE_NAME, TENANT_BINDING, TenantReply, TenantRequest, TenantResult,
-    tenant_instance_name,
+    COMMAND_URL, PROBE_INSTANCE_NAME, TENANT_BINDING, TenantCommand, TenantReply, TenantRequest,
+    TenantResult, tenant_instance_name,
 };
 use worker::wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Stub, console_error};
@@ -43,11 +44,24 @@ pub async fn call_tenant(env: &Env, tenant: &TenantId, request: &TenantRequest) 
     send(stub(env, &tenant_instance_name(tenant))?, request).await
 }
 
+/// Sends one command of the caller's tenant, authenticated by the caller's credential.
+pub async fn run(
+    env: &Env,
+    credential: &PresentedCredential,
+    command: TenantCommand,
+) -> TenantResult {
+    let request = TenantRequest {
+        credential: Some(credential.hash),
+        command,
+    };
+    call_tenant(env, &credential.tenant, &request).await
+}
+
 /// Pings the probe instance: proves Durable Objects answer, touches no tenant.
 pub async fn ping(env: &Env) -> Result<(), ApiError> {
     let request = TenantRequest {
         credential: None,
-        command: latchkey_durable_objects::contract::TenantCommand::Ping,
+        command: TenantCommand::Ping,
     };
     match send(stub(env, PROBE_INSTANCE_NAME)?, &request).await? {
         TenantReply::Pong => Ok(()),
@@ -68,6 +82,11 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Deleted => "deleted",
         TenantReply::SecretRestored(_) => "secret_restored",
         TenantReply::SecretList(_) => "secret_list",
+        TenantReply::FieldStored(_) => "field_stored",
+        TenantReply::FieldsStored(_) => "fields_stored",
+        TenantReply::Field(_) => "field",
+        TenantReply::Fields(_) => "fields",
+        TenantReply::Info(_) => "info",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

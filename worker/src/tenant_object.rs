@@ -19,4 +19,8 @@ impl DurableObject for TenantObject {
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
         self.tenant.fetch(request).await
     }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.tenant.alarm().await
+    }
 }

@@ -1,6 +1,9 @@
 //! One module per resource. A handler parses, calls the domain, and maps the result.
 
 pub mod admin;
+pub mod fields;
+pub mod generate;
+pub mod info;
 pub mod probes;
 pub mod secrets;
 

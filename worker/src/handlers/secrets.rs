@@ -2,24 +2,14 @@
 
 use super::now;
 use crate::auth::tenant_credential;
-use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{call_tenant, unexpected};
-use latchkey_core::credential::PresentedCredential;
+use crate::http::{Reply, json, no_content, read_json_body};
+use crate::tenant_client::{run, unexpected};
 use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest, TenantResult};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
-use worker::{Env, Request, Response};
-
-/// Sends one command of the caller's tenant, authenticated by the caller's credential.
-async fn run(env: &Env, credential: &PresentedCredential, command: TenantCommand) -> TenantResult {
-    let request = TenantRequest {
-        credential: Some(credential.hash),
-        command,
-    };
-    call_tenant(env, &credential.tenant, &request).await
-}
+use worker::{Env, Request};
 
 /// `POST /v1/secrets` → 201 `{path, version, tier, created_at}`.
 pub async fn create(request: &mut Request, env: &Env) -> Reply {
@@ -123,9 +113,7 @@ pub async fn delete(request: &mut Request, env: &Env, path: SecretPath) -> Reply
     )
     .await?
     {
-        TenantReply::Deleted => Ok(Response::empty()
-            .map_err(|_| ApiError::internal())?
-            .with_status(204)),
+        TenantReply::Deleted => no_content(),
         other => Err(unexpected(&other)),
     }
 }
@@ -155,7 +143,7 @@ fn parse_if_match(text: &str) -> Result<u64, ApiError> {
     }
 }
 
-fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
+pub fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
     let url = request
         .url()
         .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;

@@ -1,0 +1,93 @@
+//! Work no request asks for: purging soft-deleted secrets once their restore window is over,
+//! and dropping rotated versions' ciphertexts once their grace period ends. Both run from the
+//! object's alarm, which is always set for the earliest such moment; running early or twice
+//! does nothing, so the alarm is idempotent.
+
+use crate::sql::{StorageError, query, query_one};
+use crate::store::{
+    SecretContext, drop_expired_ciphertexts, erase_secret, in_transaction, read_count, read_opt_ts,
+    ts,
+};
+use latchkey_core::tenant::TenantInfo;
+use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
+use worker::Storage;
+
+/// What one maintenance run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub secrets: u64,
+}
+
+/// Erases every secret deleted at least `retention_seconds` ago, and the ciphertexts of
+/// versions whose grace period is over, in one transaction.
+pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
+    let cutoff = ctx.now.plus_seconds(-ctx.retention_seconds);
+    in_transaction(ctx.storage, "purge", || {
+        let rows = query(
+            ctx.storage,
+            "SELECT path FROM secrets WHERE deleted_at IS NOT NULL AND deleted_at <= ?",
+            vec![ts(cutoff)],
+        )?;
+        let mut purged = Purged::default();
+        for row in rows {
+            let path = SecretPath::parse(&row.text(0)?)
+                .map_err(|e| StorageError(format!("stored path: {e}")))?;
+            erase_secret(ctx.storage, &path)?;
+            purged.secrets += 1;
+        }
+        drop_expired_ciphertexts(ctx.storage, None, ctx.now)?;
+        Ok(purged)
+    })
+}
+
+/// When maintenance next has something to do, if ever: the earliest end of a restore window
+/// or of a grace period whose ciphertext is still stored.
+pub fn next_due(
+    storage: &Storage,
+    retention_seconds: i64,
+) -> Result<Option<Timestamp>, StorageError> {
+    let row = query_one(
+        storage,
+        "SELECT (SELECT min(deleted_at) FROM secrets WHERE deleted_at IS NOT NULL),
+                (SELECT min(expires_at) FROM secret_versions
+                 WHERE expires_at IS NOT NULL AND length(ciphertext) > 0)",
+        vec![],
+    )?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let purge_at = read_opt_ts(&row, 0)?.map(|at| at.plus_seconds(retention_seconds));
+    let drop_at = read_opt_ts(&row, 1)?;
+    Ok(match (purge_at, drop_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+/// `GET /v1/info`.
+pub fn info(
+    ctx: &SecretContext<'_>,
+    tenant_id: &TenantId,
+    plan: Plan,
+) -> Result<TenantInfo, ApiError> {
+    in_transaction(ctx.storage, "info", || {
+        let row = query_one(
+            ctx.storage,
+            "SELECT (SELECT count(*) FROM secrets WHERE deleted_at IS NULL),
+                    (SELECT count(*) FROM secrets WHERE deleted_at IS NOT NULL),
+                    (SELECT count(*) FROM secret_versions WHERE length(ciphertext) > 0),
+                    (SELECT count(*) FROM secret_fields)",
+            vec![],
+        )?
+        .ok_or_else(|| StorageError("count query returned no row".into()))?;
+        Ok(TenantInfo {
+            tenant_id: tenant_id.clone(),
+            plan,
+            secret_count: read_count(&row, 0)?,
+            deleted_count: read_count(&row, 1)?,
+            version_count: read_count(&row, 2)?,
+            field_count: read_count(&row, 3)?,
+            storage_bytes: u64::try_from(ctx.storage.sql().database_size()).unwrap_or(u64::MAX),
+        })
+    })
+}

@@ -1,0 +1,80 @@
+//! The maintenance alarm, on a runtime of its own with a 3-second restore window: soft-deleted
+//! secrets are purged when their window ends, rotated versions lose their ciphertext when their
+//! grace ends, with no request to trigger either.
+
+use crate::Ctx;
+use latchkey_e2e::Runtime;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+pub const TESTS: &[(&str, crate::Test)] = &[(
+    "maintenance::alarm_purges_deleted_secrets_and_expired_versions",
+    alarm_purges_deleted_secrets_and_expired_versions,
+)];
+
+const RETENTION_SECONDS: u64 = 3;
+
+fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
+    let runtime = Runtime::start_with_vars(
+        &ctx.run_dir,
+        "maintenance",
+        &[(
+            "SOFT_DELETE_RETENTION_SECONDS",
+            &RETENTION_SECONDS.to_string(),
+        )],
+    );
+    let api = runtime.api();
+    let (_, key) = crate::new_tenant(&api, &runtime.operator_key);
+    for path in ["purge/a", "purge/b", "keep/c", "rot/d"] {
+        let reply = api.create_secret(&key, &json!({"path": path, "value": "v1"}));
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+    assert_eq!(api.set_field(&key, "purge/a", "f", "x").status, 201);
+    assert_eq!(api.delete_secret(&key, "purge/a", false).status, 204);
+    assert_eq!(api.delete_secret(&key, "purge/b", false).status, 204);
+    let rotated = api.rotate_secret(
+        &key,
+        "rot/d",
+        &json!({"new_value": "v2", "grace_period_seconds": 2}),
+    );
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let before = api.info(&key);
+    assert_eq!(before.body["deleted_count"], 2, "{}", before.text);
+    assert_eq!(before.body["version_count"], 5, "{}", before.text);
+    // Within the window, restore works (and takes b out of the purge).
+    assert_eq!(api.restore_secret(&key, "purge/b").status, 200);
+    assert_eq!(api.delete_secret(&key, "purge/b", false).status, 204);
+
+    // Nothing but the alarm touches this tenant from here on.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let info = api.info(&key);
+        assert_eq!(info.status, 200, "{}", info.text);
+        if info.body["deleted_count"] == 0 && info.body["version_count"] == 2 {
+            assert_eq!(info.body["field_count"], 0, "{}", info.text);
+            assert_eq!(info.body["secret_count"], 2, "{}", info.text);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the alarm did not purge within 60 s: {}\n{}",
+            info.text,
+            runtime.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Purged means gone: not restorable, and the path is free again.
+    api.restore_secret(&key, "purge/a")
+        .assert_error(404, "not_found");
+    let again = api.create_secret(&key, &json!({"path": "purge/a", "value": "new"}));
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(api.get_fields(&key, "purge/a").body, json!({}));
+    assert_eq!(api.get_secret(&key, "keep/c").body["value"], "v1");
+    let versions = api.secret_versions(&key, "rot/d");
+    assert_eq!(
+        versions.body["versions"][1]["state"], "expired",
+        "{}",
+        versions.text
+    );
+    assert_eq!(api.get_secret(&key, "rot/d").body["value"], "v2");
+}
