@@ -88,10 +88,31 @@ impl Default for SecretMetadata {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct MetadataChange {
     pub tier: Option<Tier>,
+    /// `Some(None)` clears; it crosses JSON as `null`, and absence as a missing member.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_or_null"
+    )]
     pub description: Option<Option<String>>,
     pub tags: Option<Tags>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_or_null"
+    )]
     pub expires_at: Option<Option<Timestamp>>,
     pub max_versions: Option<u64>,
+}
+
+/// A member that is present deserializes to `Some`, even when it is `null` (→ `Some(None)`);
+/// serde's default would fold `null` into "absent".
+fn present_or_null<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl MetadataChange {
@@ -644,6 +665,23 @@ mod tests {
         assert_eq!(metadata.description, None);
         assert_eq!(metadata.tags.get("a").map(String::as_str), Some("b"));
         assert_eq!(metadata.max_versions, DEFAULT_MAX_VERSIONS);
+    }
+
+    #[test]
+    fn clearing_survives_the_trip_to_the_object() {
+        let update = SecretUpdate::parse(
+            br#"{"value": "v", "description": null, "expires_at": null}"#,
+            now(),
+        )
+        .unwrap();
+        let json = serde_json::to_string(&update).unwrap();
+        let back: SecretUpdate = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.change.description, Some(None), "{json}");
+        assert_eq!(back.change.expires_at, Some(None), "{json}");
+        let keep = SecretUpdate::parse(br#"{"value": "v"}"#, now()).unwrap();
+        let back: SecretUpdate =
+            serde_json::from_str(&serde_json::to_string(&keep).unwrap()).unwrap();
+        assert_eq!(back.change, MetadataChange::default());
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "lifecycle::max_versions_keeps_only_the_newest",
         max_versions_keeps_only_the_newest,
     ),
+    (
+        "lifecycle::expired_secret_reads_as_not_found",
+        expired_secret_reads_as_not_found,
+    ),
 ];
 
 fn create(ctx: &Ctx, key: &str, path: &str, value: &str) {
@@ -347,4 +351,45 @@ fn max_versions_keeps_only_the_newest(ctx: &Ctx) {
     bad.assert_error(422, "validation_error");
     assert_eq!(bad.error_field(), Some("max_versions"));
     let _: Value = bad.body;
+}
+
+fn expired_secret_reads_as_not_found(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let soon = latchkey_core::Timestamp::from_unix_ms(now_ms + 2_000)
+        .expect("timestamp")
+        .to_string();
+    let created = api.create_secret(
+        &key,
+        &json!({"path": "short/lived", "value": "v", "expires_at": soon}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(api.get_secret(&key, "short/lived").body["value"], "v");
+    assert_eq!(
+        api.set_field(&key, "short/lived", "f", "x").status,
+        201,
+        "fields can be written until it expires"
+    );
+    std::thread::sleep(Duration::from_millis(2_500));
+    let expired = api.get_secret(&key, "short/lived");
+    expired.assert_error(404, "not_found");
+    assert!(expired.text.contains("expired"), "{}", expired.text);
+    api.get_fields(&key, "short/lived")
+        .assert_error(404, "not_found");
+    // Listed as expiring (metadata stays visible), and a PUT with a new expiry revives it.
+    let listed = api.get("/v1/secrets?expiring_within=0", Some(&key));
+    assert_eq!(listed.body["total"], 1, "{}", listed.text);
+    let revived = api.update_secret(
+        &key,
+        "short/lived",
+        &json!({"value": "v2", "expires_at": null}),
+        None,
+    );
+    assert_eq!(revived.status, 200, "{}", revived.text);
+    let read = api.get_secret(&key, "short/lived");
+    assert_eq!(read.body["value"], "v2", "{}", read.text);
 }
