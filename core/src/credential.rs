@@ -1,9 +1,9 @@
 //! Credentials presented as `Authorization: Bearer …`.
 //!
-//! A tenant master key reads `lk_live_<tenant id>_<43 base64url chars>`: the tenant id routes
-//! the request to the tenant's Durable Object with no lookup, and the 256 random bits
-//! authenticate it there. Only the SHA-256 of the whole key is stored, and compared in
-//! constant time.
+//! A tenant master key reads `lk_live_<tenant id>_<43 base64url chars>`, a scoped token
+//! `lk_tok_<tenant id>_<43 base64url chars>`: the tenant id routes the request to the
+//! tenant's Durable Object with no lookup, and the 256 random bits authenticate it there.
+//! Only the SHA-256 of the whole credential is stored, and compared in constant time.
 
 use crate::crypto::{CryptoError, random_bytes, sha256};
 use crate::tenant::{TENANT_ID_LEN, TenantId};
@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 pub const MASTER_KEY_PREFIX: &str = "lk_live_";
+pub const TOKEN_PREFIX: &str = "lk_tok_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
@@ -49,33 +50,62 @@ impl fmt::Debug for CredentialHash {
     }
 }
 
-/// A freshly minted master key: shown once, then only its hash is kept.
-pub struct NewMasterKey {
+/// A freshly minted credential: shown once, then only its hash is kept.
+pub struct NewCredential {
     pub value: Zeroizing<String>,
     pub hash: CredentialHash,
 }
 
-pub fn mint_master_key(tenant: &TenantId) -> Result<NewMasterKey, CryptoError> {
+/// Which kind of credential a bearer is, by its prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    MasterKey,
+    Token,
+}
+
+impl CredentialKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            CredentialKind::MasterKey => MASTER_KEY_PREFIX,
+            CredentialKind::Token => TOKEN_PREFIX,
+        }
+    }
+}
+
+fn mint(kind: CredentialKind, tenant: &TenantId) -> Result<NewCredential, CryptoError> {
     let secret = Zeroizing::new(random_bytes::<32>()?);
     let value = Zeroizing::new(format!(
-        "{MASTER_KEY_PREFIX}{tenant}_{}",
+        "{}{tenant}_{}",
+        kind.prefix(),
         URL_SAFE_NO_PAD.encode(secret.as_slice())
     ));
     let hash = CredentialHash::of(&value);
-    Ok(NewMasterKey { value, hash })
+    Ok(NewCredential { value, hash })
+}
+
+pub fn mint_master_key(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::MasterKey, tenant)
+}
+
+pub fn mint_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::Token, tenant)
 }
 
 /// A bearer credential, parsed far enough to route it; not yet verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresentedCredential {
     pub tenant: TenantId,
+    pub kind: CredentialKind,
     pub hash: CredentialHash,
 }
 
-/// Reads the tenant out of a presented key. `None` for anything that is not a well-formed
-/// Latchkey credential: the caller answers 401 without touching storage.
+/// Reads the tenant out of a presented credential. `None` for anything that is not a
+/// well-formed Latchkey credential: the caller answers 401 without touching storage.
 pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
-    let rest = text.strip_prefix(MASTER_KEY_PREFIX)?;
+    let (kind, rest) = [CredentialKind::MasterKey, CredentialKind::Token]
+        .into_iter()
+        .find_map(|kind| text.strip_prefix(kind.prefix()).map(|rest| (kind, rest)))?;
     let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
     let secret = rest.get(TENANT_ID_LEN..)?.strip_prefix('_')?;
     let well_formed = secret.len() == SECRET_CHARS
@@ -84,6 +114,7 @@ pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     well_formed.then(|| PresentedCredential {
         tenant,
+        kind,
         hash: CredentialHash::of(text),
     })
 }
@@ -137,6 +168,18 @@ mod tests {
         let presented = parse_bearer(&key.value).unwrap();
         assert_eq!(presented.tenant, tenant);
         assert_eq!(presented.hash, key.hash);
+    }
+
+    #[test]
+    fn minted_tokens_parse_as_tokens() {
+        let tenant = TenantId::generate().unwrap();
+        let token = mint_token(&tenant).unwrap();
+        assert!(token.value.starts_with("lk_tok_tn_"));
+        let presented = parse_bearer(&token.value).unwrap();
+        assert_eq!(presented.kind, CredentialKind::Token);
+        assert_eq!(presented.tenant, tenant);
+        let key = parse_bearer(&mint_master_key(&tenant).unwrap().value).unwrap();
+        assert_eq!(key.kind, CredentialKind::MasterKey);
     }
 
     #[test]

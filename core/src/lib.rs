@@ -11,11 +11,15 @@ pub mod error;
 pub mod field;
 pub mod generate;
 pub mod listing;
+pub mod netaddr;
 pub mod path;
+pub mod ratelimit;
 pub mod route;
+pub mod scope;
 pub mod secret;
 pub mod tenant;
 pub mod time;
+pub mod token;
 
 pub use error::{ApiError, ErrorCode};
 pub use path::SecretPath;

@@ -4,6 +4,8 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
 use crate::path::{SecretPath, percent_decode};
+use crate::tenant::TenantId;
+use crate::token::TokenId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -41,6 +43,14 @@ pub enum Route {
     SetField(SecretPath, FieldName),
     /// `DELETE /v1/secrets/{path}/fields/{field}`.
     DeleteField(SecretPath, FieldName),
+    /// `PATCH /v1/admin/tenants/{id}` (operator key): plan and rate limit.
+    UpdateTenant(TenantId),
+    /// `POST /v1/tokens`.
+    CreateToken,
+    /// `GET /v1/tokens`.
+    ListTokens,
+    /// `DELETE /v1/tokens/{id}`.
+    RevokeToken(TokenId),
     /// `POST /v1/generate`.
     Generate,
     /// `GET /v1/info`.
@@ -67,6 +77,17 @@ impl Route {
             ["healthz"] => vec![("GET", Route::Liveness)],
             ["readyz"] => vec![("GET", Route::Readiness)],
             ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
+            ["v1", "admin", "tenants", id] => {
+                let id = TenantId::parse(id)
+                    .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
+                vec![("PATCH", Route::UpdateTenant(id))]
+            }
+            ["v1", "tokens"] => vec![("GET", Route::ListTokens), ("POST", Route::CreateToken)],
+            ["v1", "tokens", id] => {
+                let id = TokenId::parse(id)
+                    .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
+                vec![("DELETE", Route::RevokeToken(id))]
+            }
             ["v1", "generate"] => vec![("POST", Route::Generate)],
             ["v1", "info"] => vec![("GET", Route::Info)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
@@ -206,6 +227,18 @@ mod tests {
                 Route::DeleteField(path("db"), field("port")),
             ),
             ("POST", "/v1/generate", Route::Generate),
+            ("POST", "/v1/tokens", Route::CreateToken),
+            ("GET", "/v1/tokens", Route::ListTokens),
+            (
+                "DELETE",
+                "/v1/tokens/tok_0123456789abcdef",
+                Route::RevokeToken(TokenId::parse("tok_0123456789abcdef").unwrap()),
+            ),
+            (
+                "PATCH",
+                "/v1/admin/tenants/tn_0123456789abcdef",
+                Route::UpdateTenant(TenantId::parse("tn_0123456789abcdef").unwrap()),
+            ),
             ("GET", "/v1/info", Route::Info),
         ];
         for (method, path, route) in table {
@@ -223,6 +256,8 @@ mod tests {
             "/v1/secrets/",
             "/v1/health/x",
             "/v1/secrets/a/fields/b/c",
+            "/v1/tokens/nope",
+            "/v1/admin/tenants/nope",
         ] {
             let err = Route::resolve("GET", path).unwrap_err();
             assert_eq!(err.code, ErrorCode::NotFound, "{path}");

@@ -3,14 +3,16 @@
 //!
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
-use latchkey_core::credential::CredentialHash;
+use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::listing::{ListQuery, SecretPage};
+use latchkey_core::ratelimit::RateState;
 use latchkey_core::secret::{
     NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
     SecretUpdated, VersionInfo,
 };
 use latchkey_core::tenant::{TenantInfo, TenantName};
+use latchkey_core::token::{TokenCreated, TokenId, TokenRequest, TokenSummary};
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -28,12 +30,26 @@ pub const PROBE_INSTANCE_NAME: &str = "probe:readyz";
 /// The URL the Worker sends commands to; the object ignores the host.
 pub const COMMAND_URL: &str = "https://tenant.latchkey.internal/command";
 
-/// One command, with the credential hash of the caller when the command needs one.
+/// One command, with the caller's credential (its hash: the plaintext never reaches the
+/// object) and address.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TenantRequest {
-    /// SHA-256 of the presented bearer credential; the plaintext never reaches the object.
-    pub credential: Option<CredentialHash>,
-    pub command: TenantCommand,
+    pub credential: Option<PresentedCredential>,
+    /// `CF-Connecting-IP`, checked against a token's `allowed_ips`.
+    #[serde(default)]
+    pub client_ip: Option<String>,
+    /// `None` when the Worker already refused the request (bad input): the object still
+    /// authenticates and counts it, so the caller gets the rate-limit state and an
+    /// unauthenticated caller learns nothing about validation.
+    pub command: Option<TenantCommand>,
+}
+
+/// The body of every object response: the command's result, and the tenant's rate-limit
+/// state when the request was attributed to the tenant.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenantResponse {
+    pub rate: Option<RateState>,
+    pub result: TenantResult,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -99,6 +115,20 @@ pub enum TenantCommand {
         field: FieldName,
     },
     Info,
+    /// Authenticates and counts the request, nothing more (password generation).
+    Touch,
+    CreateToken {
+        request: TokenRequest,
+    },
+    ListTokens,
+    RevokeToken {
+        id: TokenId,
+    },
+    /// Sent by the operator route: a new plan and/or a custom rate limit.
+    SetPlan {
+        plan: Plan,
+        rate_limit_per_minute: Option<u64>,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
 }
@@ -107,12 +137,16 @@ pub enum TenantCommand {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TenantReply {
-    Initialized { created_at: Timestamp },
+    Initialized {
+        created_at: Timestamp,
+    },
     SecretCreated(SecretCreated),
     Secret(SecretRead),
     SecretUpdated(SecretUpdated),
     SecretRotated(SecretRotated),
-    Versions { versions: Vec<VersionInfo> },
+    Versions {
+        versions: Vec<VersionInfo>,
+    },
     Deleted,
     SecretRestored(SecretSummary),
     SecretList(SecretPage),
@@ -121,10 +155,21 @@ pub enum TenantReply {
     Field(FieldRead),
     Fields(Fields),
     Info(TenantInfo),
+    /// The request was authenticated and counted (for `Touch`, and for requests the Worker
+    /// refused).
+    Counted,
+    TokenCreated(TokenCreated),
+    Tokens {
+        tokens: Vec<TokenSummary>,
+    },
+    TokenRevoked {
+        id: TokenId,
+    },
+    PlanSet,
     Pong,
 }
 
-/// The body of every object response: the command's result, errors included.
+/// A command's result, errors included.
 pub type TenantResult = Result<TenantReply, ApiError>;
 
 mod tenant_name {

@@ -2,6 +2,7 @@
 //! secrets. This crate holds its logic and the typed contract the Worker uses to call it; the
 //! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
+pub mod access;
 pub mod contract;
 pub mod fields;
 pub mod listing;

@@ -63,6 +63,32 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS secret_versions_expires_at ON secret_versions (expires_at)
             WHERE expires_at IS NOT NULL",
     ],
+    // 3: scoped tokens, the rate-limit window, a per-tenant rate limit set by the operator.
+    &[
+        // One row per token: only the SHA-256 of its value. `created_by` is `master` or the
+        // minting token's id.
+        "CREATE TABLE IF NOT EXISTS tokens (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            scopes TEXT NOT NULL,
+            description TEXT,
+            allowed_ips TEXT NOT NULL,
+            max_uses INTEGER,
+            uses INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at INTEGER,
+            created_by TEXT NOT NULL
+        )",
+        // The current one-minute window: persisted so an evicted object still counts exactly.
+        "CREATE TABLE IF NOT EXISTS rate_window (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            start_ms INTEGER NOT NULL,
+            count INTEGER NOT NULL
+        )",
+        "ALTER TABLE tenant ADD COLUMN rate_limit_per_minute INTEGER",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -2,17 +2,19 @@
 //! then runs it against the tenant's SQLite storage. Every command runs without awaiting
 //! anything but its own body, so commands to one tenant never interleave.
 
-use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResult};
+use crate::access::{self, Principal};
+use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::{fields, listing, maintenance, secrets};
-use latchkey_core::credential::CredentialHash;
+use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
+use latchkey_core::ratelimit::{self, RateState, RateWindow};
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
 use latchkey_core::tenant::TenantName;
-use latchkey_core::{ApiError, Plan, TenantId, Timestamp};
-use std::cell::RefCell;
+use latchkey_core::{ApiError, ErrorCode, Plan, TenantId, Timestamp};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use worker::wasm_bindgen::JsValue;
 use worker::{
@@ -31,6 +33,8 @@ pub const RETENTION_VAR: &str = "SOFT_DELETE_RETENTION_SECONDS";
 struct Loaded {
     tenant_id: TenantId,
     plan: Plan,
+    /// Requests per minute: the plan's, or the operator's custom figure.
+    rate_limit: u64,
     master_key_hash: CredentialHash,
     tenant_key: TenantKey,
 }
@@ -40,6 +44,8 @@ pub struct Tenant {
     env: Env,
     retention_seconds: i64,
     loaded: RefCell<Option<Rc<Loaded>>>,
+    /// The rate-limit window, mirrored from storage.
+    window: Cell<Option<RateWindow>>,
 }
 
 /// Logs the cause and gives the client the fixed internal error.
@@ -69,6 +75,7 @@ impl Tenant {
             env,
             retention_seconds,
             loaded: RefCell::new(None),
+            window: Cell::new(None),
         }
     }
 
@@ -76,28 +83,259 @@ impl Tenant {
         self.state.storage()
     }
 
-    /// Answers one command. Transport failures (an unreadable body) are 400s; everything else
-    /// is the command's own result.
+    /// Answers one command. Transport failures (an unreadable body) are 500s; everything
+    /// else is the command's own result.
     pub async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
-        let result: TenantResult = match request.json::<TenantRequest>().await {
-            Ok(command) => {
+        let response = match request.json::<TenantRequest>().await {
+            Ok(request) => {
                 // Commands that start a clock (a restore window, a grace period) set the alarm.
                 let starts_clock = matches!(
-                    command.command,
-                    TenantCommand::DeleteSecret {
-                        permanent: false,
-                        ..
-                    } | TenantCommand::RotateSecret { .. }
+                    request.command,
+                    Some(
+                        TenantCommand::DeleteSecret {
+                            permanent: false,
+                            ..
+                        } | TenantCommand::RotateSecret { .. }
+                    )
                 );
-                let result = self.execute(command);
-                if starts_clock && result.is_ok() {
+                let response = self.handle(request);
+                if starts_clock && response.result.is_ok() {
                     self.schedule_maintenance().await;
                 }
-                result
+                response
             }
-            Err(e) => Err(internal("unreadable command", e)),
+            Err(e) => TenantResponse {
+                rate: None,
+                result: Err(internal("unreadable command", e)),
+            },
         };
-        Response::from_json(&result)
+        Response::from_json(&response)
+    }
+
+    /// Authenticates, rate-limits and authorizes a request, then runs its command. Nothing
+    /// here awaits, so requests to one tenant never interleave: counts are exact.
+    fn handle(&self, request: TenantRequest) -> TenantResponse {
+        let unattributed = |result| TenantResponse { rate: None, result };
+        let TenantRequest {
+            credential,
+            client_ip,
+            command,
+        } = request;
+        let command = match command {
+            Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
+            Some(TenantCommand::Init {
+                tenant_id,
+                name,
+                plan,
+                master_key_hash,
+            }) => return unattributed(self.init(tenant_id, &name, plan, master_key_hash)),
+            Some(TenantCommand::SetPlan {
+                plan,
+                rate_limit_per_minute,
+            }) => return unattributed(self.set_plan(plan, rate_limit_per_minute)),
+            other => other,
+        };
+        let loaded = match self.load() {
+            Ok(Some(loaded)) => loaded,
+            Ok(None) => return unattributed(Err(ApiError::unauthorized("invalid API key"))),
+            Err(e) => return unattributed(Err(e)),
+        };
+        let now = now();
+        let storage = self.storage();
+        let principal =
+            match self.authenticate(&loaded, credential.as_ref(), client_ip.as_deref(), now) {
+                Ok(principal) => principal,
+                Err(e) => {
+                    return TenantResponse {
+                        rate: self.peek_rate(&loaded, now).ok(),
+                        result: Err(e),
+                    };
+                }
+            };
+        let state = match self.admit(&loaded, now) {
+            Ok(state) => state,
+            Err(e) => return unattributed(Err(e)),
+        };
+        let attributed = |result| TenantResponse {
+            rate: Some(state),
+            result,
+        };
+        if let Some(wait) = state.retry_after_seconds {
+            return attributed(Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "rate limit of {} requests per minute exceeded; retry in {wait} s",
+                    state.limit
+                ),
+            )
+            .with("retry_after", wait)));
+        }
+        let Some(command) = command else {
+            return attributed(Ok(TenantReply::Counted));
+        };
+        if let Err(e) = access::check(&principal, &access::required(&command)) {
+            return attributed(Err(e));
+        }
+        if let Principal::Token(token) = &principal
+            && let Err(e) = access::count_use(&storage, &token.id, now)
+        {
+            return attributed(Err(e));
+        }
+        let ctx = self.context(&storage, &loaded, now);
+        attributed(self.execute(command, &principal, &ctx))
+    }
+
+    fn execute(
+        &self,
+        command: TenantCommand,
+        principal: &Principal,
+        ctx: &SecretContext<'_>,
+    ) -> TenantResult {
+        use TenantCommand as C;
+        use TenantReply as R;
+        match command {
+            C::CreateSecret { secret } => secrets::create(ctx, secret).map(R::SecretCreated),
+            C::GetSecret { path, version } => secrets::read(ctx, &path, version).map(R::Secret),
+            C::UpdateSecret {
+                path,
+                update,
+                if_match,
+            } => secrets::update(ctx, &path, update, if_match).map(R::SecretUpdated),
+            C::RotateSecret { path, rotation } => {
+                secrets::rotate(ctx, &path, rotation).map(R::SecretRotated)
+            }
+            C::ListVersions { path } => {
+                secrets::versions(ctx, &path).map(|versions| R::Versions { versions })
+            }
+            C::DeleteSecret { path, permanent } => {
+                secrets::delete(ctx, &path, permanent).map(|()| R::Deleted)
+            }
+            C::RestoreSecret { path } => secrets::restore(ctx, &path).map(R::SecretRestored),
+            C::ListSecrets { query } => {
+                listing::list(ctx, &query, &principal.scopes()).map(R::SecretList)
+            }
+            C::SetField { path, field, value } => {
+                fields::set_one(ctx, &path, field, value).map(R::FieldStored)
+            }
+            C::SetFields { path, fields } => {
+                fields::set_many(ctx, &path, fields).map(R::FieldsStored)
+            }
+            C::GetField { path, field } => fields::get_one(ctx, &path, field).map(R::Field),
+            C::GetFields { path } => fields::get_all(ctx, &path).map(R::Fields),
+            C::DeleteField { path, field } => {
+                fields::delete_one(ctx, &path, &field).map(|()| R::Deleted)
+            }
+            C::Info => self.info(ctx),
+            C::Touch => Ok(R::Counted),
+            C::CreateToken { request } => {
+                access::create(ctx.storage, ctx.tenant_id, principal, request, ctx.now)
+                    .map(R::TokenCreated)
+            }
+            C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
+            C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
+                .map(|()| R::TokenRevoked { id }),
+            C::Ping | C::Init { .. } | C::SetPlan { .. } => {
+                Err(internal("dispatch", "operator command on the tenant path"))
+            }
+        }
+    }
+
+    fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {
+        let loaded = self
+            .load()?
+            .ok_or_else(|| internal("info", "tenant not loaded"))?;
+        maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
+    }
+
+    /// The caller behind the request's credential.
+    fn authenticate(
+        &self,
+        loaded: &Loaded,
+        credential: Option<&PresentedCredential>,
+        client_ip: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Principal, ApiError> {
+        let rejected = || ApiError::unauthorized("invalid API key");
+        let credential = credential.ok_or_else(rejected)?;
+        if credential.tenant != loaded.tenant_id {
+            return Err(rejected());
+        }
+        match credential.kind {
+            // CredentialHash's equality is constant-time.
+            CredentialKind::MasterKey if credential.hash == loaded.master_key_hash => {
+                Ok(Principal::Master)
+            }
+            CredentialKind::MasterKey => Err(rejected()),
+            CredentialKind::Token => {
+                access::authenticate_token(&self.storage(), &credential.hash, client_ip, now)
+                    .map(Principal::Token)
+            }
+        }
+    }
+
+    /// The rate window, from memory or (after an eviction) from storage.
+    fn window(&self, storage: &Storage) -> Result<Option<RateWindow>, ApiError> {
+        if let Some(window) = self.window.get() {
+            return Ok(Some(window));
+        }
+        let fail = |e: StorageError| internal("rate window", e);
+        let row =
+            query_one(storage, "SELECT start_ms, count FROM rate_window", vec![]).map_err(fail)?;
+        Ok(match row {
+            Some(row) => Some(RateWindow {
+                start_ms: row.int(0).map_err(fail)?,
+                count: u64::try_from(row.int(1).map_err(fail)?).unwrap_or(0),
+            }),
+            None => None,
+        })
+    }
+
+    fn peek_rate(&self, loaded: &Loaded, now: Timestamp) -> Result<RateState, ApiError> {
+        let window = self.window(&self.storage())?;
+        Ok(ratelimit::peek(window, loaded.rate_limit, now))
+    }
+
+    /// Counts the request in the current window (persisted, so eviction loses nothing).
+    fn admit(&self, loaded: &Loaded, now: Timestamp) -> Result<RateState, ApiError> {
+        let storage = self.storage();
+        let window = self.window(&storage)?;
+        let (admitted, window, state) = ratelimit::admit(window, loaded.rate_limit, now);
+        if admitted {
+            execute(
+                &storage,
+                "INSERT INTO rate_window (singleton, start_ms, count) VALUES (1, ?, ?)
+                 ON CONFLICT (singleton) DO UPDATE SET start_ms = excluded.start_ms,
+                    count = excluded.count",
+                vec![
+                    V::Integer(window.start_ms),
+                    V::Integer(i64::try_from(window.count).unwrap_or(i64::MAX)),
+                ],
+            )
+            .map_err(|e| internal("rate window", e))?;
+        }
+        self.window.set(Some(window));
+        Ok(state)
+    }
+
+    /// The operator's `PATCH /v1/admin/tenants/{id}`: plan and custom rate limit.
+    fn set_plan(&self, plan: Plan, rate_limit_per_minute: Option<u64>) -> TenantResult {
+        if self.load()?.is_none() {
+            return Err(ApiError::not_found("tenant not found"));
+        }
+        execute(
+            &self.storage(),
+            "UPDATE tenant SET plan = ?, rate_limit_per_minute = ?",
+            vec![
+                plan.as_str().into(),
+                rate_limit_per_minute
+                    .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                    .into(),
+            ],
+        )
+        .map_err(|e| internal("set plan", e))?;
+        // Reload the tenant row on the next request.
+        *self.loaded.borrow_mut() = None;
+        Ok(TenantReply::PlanSet)
     }
 
     /// The alarm: runs maintenance, then sets the alarm for the next time it is due. An error
@@ -110,7 +348,7 @@ impl Tenant {
             return Response::ok("no tenant");
         };
         let storage = self.storage();
-        let purged = maintenance::purge(&self.context(&storage, &loaded))
+        let purged = maintenance::purge(&self.context(&storage, &loaded, now()))
             .map_err(|e| worker::Error::RustError(e.message))?;
         self.schedule_maintenance().await;
         Response::ok(format!("purged {} secrets", purged.secrets))
@@ -139,78 +377,18 @@ impl Tenant {
         }
     }
 
-    fn context<'a>(&self, storage: &'a Storage, loaded: &'a Loaded) -> SecretContext<'a> {
+    fn context<'a>(
+        &self,
+        storage: &'a Storage,
+        loaded: &'a Loaded,
+        now: Timestamp,
+    ) -> SecretContext<'a> {
         SecretContext {
             storage,
             tenant_id: &loaded.tenant_id,
             tenant_key: &loaded.tenant_key,
-            now: now(),
+            now,
             retention_seconds: self.retention_seconds,
-        }
-    }
-
-    fn execute(&self, request: TenantRequest) -> TenantResult {
-        match request.command {
-            TenantCommand::Ping => Ok(TenantReply::Pong),
-            TenantCommand::Init {
-                tenant_id,
-                name,
-                plan,
-                master_key_hash,
-            } => self.init(tenant_id, &name, plan, master_key_hash),
-            command => {
-                let loaded = self.authenticate(request.credential)?;
-                let storage = self.storage();
-                let ctx = self.context(&storage, &loaded);
-                match command {
-                    TenantCommand::CreateSecret { secret } => {
-                        secrets::create(&ctx, secret).map(TenantReply::SecretCreated)
-                    }
-                    TenantCommand::GetSecret { path, version } => {
-                        secrets::read(&ctx, &path, version).map(TenantReply::Secret)
-                    }
-                    TenantCommand::UpdateSecret {
-                        path,
-                        update,
-                        if_match,
-                    } => secrets::update(&ctx, &path, update, if_match)
-                        .map(TenantReply::SecretUpdated),
-                    TenantCommand::RotateSecret { path, rotation } => {
-                        secrets::rotate(&ctx, &path, rotation).map(TenantReply::SecretRotated)
-                    }
-                    TenantCommand::ListVersions { path } => secrets::versions(&ctx, &path)
-                        .map(|versions| TenantReply::Versions { versions }),
-                    TenantCommand::DeleteSecret { path, permanent } => {
-                        secrets::delete(&ctx, &path, permanent).map(|()| TenantReply::Deleted)
-                    }
-                    TenantCommand::RestoreSecret { path } => {
-                        secrets::restore(&ctx, &path).map(TenantReply::SecretRestored)
-                    }
-                    TenantCommand::ListSecrets { query } => {
-                        listing::list(&ctx, &query).map(TenantReply::SecretList)
-                    }
-                    TenantCommand::SetField { path, field, value } => {
-                        fields::set_one(&ctx, &path, field, value).map(TenantReply::FieldStored)
-                    }
-                    TenantCommand::SetFields { path, fields } => {
-                        fields::set_many(&ctx, &path, fields).map(TenantReply::FieldsStored)
-                    }
-                    TenantCommand::GetField { path, field } => {
-                        fields::get_one(&ctx, &path, field).map(TenantReply::Field)
-                    }
-                    TenantCommand::GetFields { path } => {
-                        fields::get_all(&ctx, &path).map(TenantReply::Fields)
-                    }
-                    TenantCommand::DeleteField { path, field } => {
-                        fields::delete_one(&ctx, &path, &field).map(|()| TenantReply::Deleted)
-                    }
-                    TenantCommand::Info => maintenance::info(&ctx, &loaded.tenant_id, loaded.plan)
-                        .map(TenantReply::Info),
-                    TenantCommand::Ping | TenantCommand::Init { .. } => {
-                        Err(internal("dispatch", "unreachable command"))
-                    }
-                }
-            }
         }
     }
 
@@ -288,19 +466,23 @@ impl Tenant {
         if !has_table {
             return Ok(None);
         }
-        let Some(row) = query_one(
-            &storage,
-            "SELECT tenant_id, master_key_hash, wrapped_tenant_key, plan, schema_version FROM tenant",
-            vec![],
-        )
-        .map_err(fail)?
+        let Some(version_row) =
+            query_one(&storage, "SELECT schema_version FROM tenant", vec![]).map_err(fail)?
         else {
             return Ok(None);
         };
-        let schema_version = row.int(4).map_err(fail)?;
+        let schema_version = version_row.int(0).map_err(fail)?;
         if schema_version < SCHEMA_VERSION {
             migrate(&storage, schema_version).map_err(|e| internal("migrate schema", e))?;
         }
+        let row = query_one(
+            &storage,
+            "SELECT tenant_id, master_key_hash, wrapped_tenant_key, plan, rate_limit_per_minute
+             FROM tenant",
+            vec![],
+        )
+        .map_err(fail)?
+        .ok_or_else(|| internal("load tenant", "tenant row vanished"))?;
         let plan =
             Plan::parse(&row.text(3).map_err(fail)?).map_err(|e| internal("stored plan", e))?;
         let tenant_id = TenantId::parse(&row.text(0).map_err(fail)?)
@@ -312,26 +494,19 @@ impl Tenant {
             .root_key()?
             .unwrap_tenant_key(tenant_id.as_str(), &wrapped)
             .map_err(|e| internal("unwrap tenant key (wrong ROOT_KEY?)", e))?;
+        let custom_limit = row
+            .opt_int(4)
+            .map_err(fail)?
+            .map(|n| u64::try_from(n).unwrap_or(0));
         let loaded = Rc::new(Loaded {
             tenant_id,
             plan,
+            rate_limit: ratelimit::plan_limit(plan, custom_limit),
             master_key_hash,
             tenant_key,
         });
         *self.loaded.borrow_mut() = Some(loaded.clone());
         Ok(Some(loaded))
-    }
-
-    fn authenticate(&self, credential: Option<CredentialHash>) -> Result<Rc<Loaded>, ApiError> {
-        let rejected = || ApiError::unauthorized("invalid API key");
-        let credential = credential.ok_or_else(rejected)?;
-        let loaded = self.load()?.ok_or_else(rejected)?;
-        // CredentialHash's equality is constant-time.
-        if credential == loaded.master_key_hash {
-            Ok(loaded)
-        } else {
-            Err(rejected())
-        }
     }
 }
 

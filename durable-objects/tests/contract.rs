@@ -1,6 +1,6 @@
 //! The Worker ↔ tenant object contract: pinned names and JSON round trips.
 
-use latchkey_core::credential::CredentialHash;
+use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId};
 use latchkey_durable_objects::contract::{
     TENANT_BINDING, TenantCommand, TenantRequest, TenantResult, tenant_instance_name,
@@ -16,12 +16,18 @@ fn instance_name_format_is_pinned() {
 
 #[test]
 fn commands_round_trip_through_json() {
+    let tenant = TenantId::parse("tn_0123456789abcdef").unwrap();
     let request = TenantRequest {
-        credential: Some(CredentialHash::of("k")),
-        command: TenantCommand::GetSecret {
+        credential: Some(PresentedCredential {
+            tenant,
+            kind: CredentialKind::Token,
+            hash: CredentialHash::of("k"),
+        }),
+        client_ip: Some("10.0.0.1".into()),
+        command: Some(TenantCommand::GetSecret {
             path: SecretPath::parse("a/b").unwrap(),
             version: Some(2),
-        },
+        }),
     };
     let json = serde_json::to_string(&request).unwrap();
     assert!(
@@ -32,16 +38,16 @@ fn commands_round_trip_through_json() {
     assert_eq!(back.credential, request.credential);
     assert!(matches!(
         back.command,
-        TenantCommand::GetSecret {
+        Some(TenantCommand::GetSecret {
             version: Some(2),
             ..
-        }
+        })
     ));
 }
 
 #[test]
 fn invalid_paths_do_not_cross_the_contract() {
-    let json = r#"{"credential":null,"command":{"op":"get_secret","path":"a//b","version":null}}"#;
+    let json = r#"{"credential":null,"client_ip":null,"command":{"op":"get_secret","path":"a//b","version":null}}"#;
     assert!(serde_json::from_str::<TenantRequest>(json).is_err());
 }
 
@@ -56,4 +62,24 @@ fn results_carry_errors() {
         err.details.get("path").and_then(|v| v.as_str()),
         Some("a/b")
     );
+}
+
+#[test]
+fn clearing_metadata_crosses_as_null() {
+    use latchkey_core::Timestamp;
+    use latchkey_core::secret::SecretUpdate;
+    let now = Timestamp::parse_rfc3339("2025-01-15T10:00:00Z").unwrap();
+    let update = SecretUpdate::parse(br#"{"value": "v", "expires_at": null}"#, now).unwrap();
+    let command = TenantCommand::UpdateSecret {
+        path: SecretPath::parse("a").unwrap(),
+        update,
+        if_match: None,
+    };
+    let back: TenantCommand =
+        serde_json::from_str(&serde_json::to_string(&command).unwrap()).unwrap();
+    let TenantCommand::UpdateSecret { update, .. } = back else {
+        panic!("wrong command");
+    };
+    assert_eq!(update.change.expires_at, Some(None));
+    assert_eq!(update.change.description, None);
 }

@@ -1,8 +1,10 @@
 //! The front door: every request passes here once. It assigns the request id, resolves the
 //! route and the caller, runs the handler and turns any error into the one error body.
 
-use crate::handlers::{admin, fields, generate, info, probes, secrets};
+use crate::handlers::{admin, fields, generate, info, probes, secrets, tokens};
 use crate::http::{Reply, error_response, request_id};
+use crate::tenant_client::Caller;
+use latchkey_core::ApiError;
 use latchkey_core::route::Route;
 use worker::{Env, Request, Response};
 
@@ -28,20 +30,48 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
         Route::CreateTenant => admin::create_tenant(request, env).await,
-        Route::CreateSecret => secrets::create(request, env).await,
-        Route::ListSecrets => secrets::list(request, env).await,
-        Route::GetSecret(path) => secrets::get(request, env, path).await,
-        Route::UpdateSecret(path) => secrets::update(request, env, path).await,
-        Route::DeleteSecret(path) => secrets::delete(request, env, path).await,
-        Route::ListVersions(path) => secrets::versions(request, env, path).await,
-        Route::RotateSecret(path) => secrets::rotate(request, env, path).await,
-        Route::RestoreSecret(path) => secrets::restore(request, env, path).await,
-        Route::GetFields(path) => fields::get_all(request, env, path).await,
-        Route::SetFields(path) => fields::set_many(request, env, path).await,
-        Route::GetField(path, field) => fields::get_one(request, env, path, field).await,
-        Route::SetField(path, field) => fields::set_one(request, env, path, field).await,
-        Route::DeleteField(path, field) => fields::delete_one(request, env, path, field).await,
-        Route::Generate => generate::generate(request, env).await,
-        Route::Info => info::info(request, env).await,
+        Route::UpdateTenant(id) => admin::update_tenant(request, env, id).await,
+        tenant_route => {
+            let caller = Caller::from_request(request)?;
+            let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
+            let mut response = reply.unwrap_or_else(|e| error_response(&e));
+            if let Some(rate) = caller.rate() {
+                let headers = response.headers_mut();
+                for (name, value) in rate.headers() {
+                    let _ = headers.set(name, &value);
+                }
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// Routes that act for a tenant: the caller is resolved, the handler runs, and the response
+/// carries the tenant's rate-limit state (errors included).
+async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    match route {
+        Route::CreateSecret => secrets::create(request, env, caller).await,
+        Route::ListSecrets => secrets::list(request, env, caller).await,
+        Route::GetSecret(path) => secrets::get(request, env, caller, path).await,
+        Route::UpdateSecret(path) => secrets::update(request, env, caller, path).await,
+        Route::DeleteSecret(path) => secrets::delete(request, env, caller, path).await,
+        Route::ListVersions(path) => secrets::versions(env, caller, path).await,
+        Route::RotateSecret(path) => secrets::rotate(request, env, caller, path).await,
+        Route::RestoreSecret(path) => secrets::restore(env, caller, path).await,
+        Route::GetFields(path) => fields::get_all(env, caller, path).await,
+        Route::SetFields(path) => fields::set_many(request, env, caller, path).await,
+        Route::GetField(path, field) => fields::get_one(env, caller, path, field).await,
+        Route::SetField(path, field) => fields::set_one(request, env, caller, path, field).await,
+        Route::DeleteField(path, field) => fields::delete_one(env, caller, path, field).await,
+        Route::Generate => generate::generate(request, env, caller).await,
+        Route::Info => info::info(env, caller).await,
+        Route::CreateToken => tokens::create(request, env, caller).await,
+        Route::ListTokens => tokens::list(env, caller).await,
+        Route::RevokeToken(id) => tokens::revoke(env, caller, id).await,
+        Route::Health
+        | Route::Liveness
+        | Route::Readiness
+        | Route::CreateTenant
+        | Route::UpdateTenant(_) => Err(ApiError::internal()),
     }
 }

@@ -1,11 +1,15 @@
-//! The Worker's side of the tenant object contract: one command in, one typed result out.
+//! The Worker's side of the tenant object contract: one command in, one typed result out, and
+//! the caller of a tenant route with the rate-limit state its response will carry.
 
+use crate::auth::tenant_credential;
 use latchkey_core::credential::PresentedCredential;
+use latchkey_core::ratelimit::RateState;
 use latchkey_core::{ApiError, TenantId};
 use latchkey_durable_objects::contract::{
     COMMAND_URL, PROBE_INSTANCE_NAME, TENANT_BINDING, TenantCommand, TenantReply, TenantRequest,
-    TenantResult, tenant_instance_name,
+    TenantResponse, TenantResult, tenant_instance_name,
 };
+use std::cell::Cell;
 use worker::wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Stub, console_error};
 
@@ -18,7 +22,7 @@ fn stub(env: &Env, instance_name: &str) -> Result<Stub, ApiError> {
         })
 }
 
-async fn send(stub: Stub, request: &TenantRequest) -> TenantResult {
+async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, ApiError> {
     let unavailable = |context: &str, e: &dyn std::fmt::Display| {
         console_error!("tenant object {context}: {e}");
         ApiError::internal()
@@ -34,36 +38,82 @@ async fn send(stub: Stub, request: &TenantRequest) -> TenantResult {
         .await
         .map_err(|e| unavailable("call", &e))?;
     response
-        .json::<TenantResult>()
+        .json::<TenantResponse>()
         .await
-        .map_err(|e| unavailable("decode", &e))?
+        .map_err(|e| unavailable("decode", &e))
 }
 
-/// Sends a command to the tenant's own object.
-pub async fn call_tenant(env: &Env, tenant: &TenantId, request: &TenantRequest) -> TenantResult {
-    send(stub(env, &tenant_instance_name(tenant))?, request).await
-}
-
-/// Sends one command of the caller's tenant, authenticated by the caller's credential.
-pub async fn run(
-    env: &Env,
-    credential: &PresentedCredential,
-    command: TenantCommand,
-) -> TenantResult {
+/// Sends an operator command (no caller credential) to a tenant's object.
+pub async fn call_tenant(env: &Env, tenant: &TenantId, command: TenantCommand) -> TenantResult {
     let request = TenantRequest {
-        credential: Some(credential.hash),
-        command,
+        credential: None,
+        client_ip: None,
+        command: Some(command),
     };
-    call_tenant(env, &credential.tenant, &request).await
+    send(stub(env, &tenant_instance_name(tenant))?, &request)
+        .await?
+        .result
+}
+
+/// The caller of a tenant route: resolved once, before the handler runs.
+pub struct Caller {
+    credential: PresentedCredential,
+    client_ip: Option<String>,
+    /// The tenant's rate-limit state after this request, for the response headers.
+    rate: Cell<Option<RateState>>,
+}
+
+impl Caller {
+    /// The request's tenant credential (401 when it is missing or malformed) and address.
+    pub fn from_request(request: &Request) -> Result<Self, ApiError> {
+        Ok(Caller {
+            credential: tenant_credential(request)?,
+            client_ip: request.headers().get("CF-Connecting-IP").ok().flatten(),
+            rate: Cell::new(None),
+        })
+    }
+
+    pub fn rate(&self) -> Option<RateState> {
+        self.rate.get()
+    }
+
+    /// Runs `command` in the caller's tenant object. A command the handler could not build
+    /// (bad input) is still sent, as "count only": authentication and rate-limit errors take
+    /// precedence over it, and the response carries the rate-limit state.
+    pub async fn run(&self, env: &Env, command: Result<TenantCommand, ApiError>) -> TenantResult {
+        let (command, refused) = match command {
+            Ok(command) => (Some(command), None),
+            Err(e) => (None, Some(e)),
+        };
+        let request = TenantRequest {
+            credential: Some(self.credential.clone()),
+            client_ip: self.client_ip.clone(),
+            command,
+        };
+        let response = send(
+            stub(env, &tenant_instance_name(&self.credential.tenant))?,
+            &request,
+        )
+        .await?;
+        self.rate.set(response.rate);
+        match (response.result, refused) {
+            (Ok(_), Some(e)) => Err(e),
+            (result, _) => result,
+        }
+    }
 }
 
 /// Pings the probe instance: proves Durable Objects answer, touches no tenant.
 pub async fn ping(env: &Env) -> Result<(), ApiError> {
     let request = TenantRequest {
         credential: None,
-        command: TenantCommand::Ping,
+        client_ip: None,
+        command: Some(TenantCommand::Ping),
     };
-    match send(stub(env, PROBE_INSTANCE_NAME)?, &request).await? {
+    match send(stub(env, PROBE_INSTANCE_NAME)?, &request)
+        .await?
+        .result?
+    {
         TenantReply::Pong => Ok(()),
         _ => Err(ApiError::internal()),
     }
@@ -87,6 +137,11 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Field(_) => "field",
         TenantReply::Fields(_) => "fields",
         TenantReply::Info(_) => "info",
+        TenantReply::Counted => "counted",
+        TenantReply::TokenCreated(_) => "token_created",
+        TenantReply::Tokens { .. } => "tokens",
+        TenantReply::TokenRevoked { .. } => "token_revoked",
+        TenantReply::PlanSet => "plan_set",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

@@ -9,7 +9,7 @@ use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
 use latchkey_core::tenant::TenantName;
 use latchkey_core::{ApiError, Plan, TenantId};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply, TenantRequest};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request, console_error};
 
@@ -52,16 +52,13 @@ pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
     .run()
     .await
     .map_err(|e| storage_failure("d1 insert", e))?;
-    let command = TenantRequest {
-        credential: None,
-        command: TenantCommand::Init {
-            tenant_id: tenant_id.clone(),
-            name: name.clone(),
-            plan,
-            master_key_hash: master_key.hash,
-        },
+    let command = TenantCommand::Init {
+        tenant_id: tenant_id.clone(),
+        name: name.clone(),
+        plan,
+        master_key_hash: master_key.hash,
     };
-    let created_at = match call_tenant(env, &tenant_id, &command).await? {
+    let created_at = match call_tenant(env, &tenant_id, command).await? {
         TenantReply::Initialized { created_at } => created_at,
         other => return Err(unexpected(&other)),
     };
@@ -79,6 +76,92 @@ pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
             "plan": plan,
             "master_key": master_key.value.as_str(),
             "created_at": created_at,
+        }),
+    )
+}
+
+/// Custom limits an operator may set, in requests per minute.
+const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
+
+/// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute}` → 200. A custom rate limit
+/// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
+/// clears it.
+pub async fn update_tenant(request: &mut Request, env: &Env, tenant_id: TenantId) -> Reply {
+    require_operator(request, env)?;
+    let bytes = read_json_body(request).await?;
+    let body = Body::parse(&bytes, &["plan", "rate_limit_per_minute"])?;
+    let new_plan = body
+        .optional_str("plan")?
+        .map(|text| Plan::parse(text).map_err(|why| ApiError::validation("plan", why)))
+        .transpose()?;
+    let custom = body.optional_u64("rate_limit_per_minute", 1..=MAX_CUSTOM_RATE_LIMIT)?;
+    if new_plan.is_none() && !body.has("rate_limit_per_minute") {
+        return Err(ApiError::validation(
+            "plan",
+            "give 'plan', 'rate_limit_per_minute' or both",
+        ));
+    }
+    let db = env
+        .d1(D1_BINDING)
+        .map_err(|e| storage_failure("d1 binding", e))?;
+    let row = db
+        .prepare(
+            "SELECT plan, rate_limit_per_minute FROM tenants WHERE id = ?1 AND status = 'active'",
+        )
+        .bind(&[tenant_id.as_str().into()])
+        .map_err(|e| storage_failure("d1 bind", e))?
+        .first::<serde_json::Value>(None)
+        .await
+        .map_err(|e| storage_failure("d1 select", e))?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("tenant '{tenant_id}' not found"))
+                .with("id", tenant_id.as_str())
+        })?;
+    let stored_plan = row
+        .get("plan")
+        .and_then(|v| v.as_str())
+        .and_then(|text| Plan::parse(text).ok())
+        .ok_or_else(|| storage_failure("stored plan", "unreadable"))?;
+    let plan = new_plan.unwrap_or(stored_plan);
+    let rate_limit_per_minute = if body.has("rate_limit_per_minute") {
+        custom
+    } else {
+        row.get("rate_limit_per_minute").and_then(|v| v.as_u64())
+    };
+    match call_tenant(
+        env,
+        &tenant_id,
+        TenantCommand::SetPlan {
+            plan,
+            rate_limit_per_minute,
+        },
+    )
+    .await?
+    {
+        TenantReply::PlanSet => {}
+        other => return Err(unexpected(&other)),
+    }
+    let custom_value: worker::wasm_bindgen::JsValue = match rate_limit_per_minute {
+        Some(n) => (n as f64).into(),
+        None => worker::wasm_bindgen::JsValue::NULL,
+    };
+    db.prepare("UPDATE tenants SET plan = ?1, rate_limit_per_minute = ?2 WHERE id = ?3")
+        .bind(&[
+            plan.as_str().into(),
+            custom_value,
+            tenant_id.as_str().into(),
+        ])
+        .map_err(|e| storage_failure("d1 bind", e))?
+        .run()
+        .await
+        .map_err(|e| storage_failure("d1 update", e))?;
+    json(
+        200,
+        &json!({
+            "tenant_id": tenant_id,
+            "plan": plan,
+            "rate_limit_per_minute": rate_limit_per_minute,
+            "effective_rate_limit_per_minute": latchkey_core::ratelimit::plan_limit(plan, rate_limit_per_minute),
         }),
     )
 }

@@ -2,9 +2,8 @@
 //! given.
 
 use super::now;
-use crate::auth::tenant_credential;
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{run, unexpected};
+use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::ApiError;
 use latchkey_core::crypto::fill_random;
 use latchkey_core::generate::{GeneratedPassword, PasswordRequest};
@@ -12,16 +11,30 @@ use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use worker::{Env, Request, console_error};
 
 /// → 200 `{password, path: null, stored: false}`, or 201 `{password, path, stored: true,
-/// version: 1}` when stored (409 if the path is taken).
-pub async fn generate(request: &mut Request, env: &Env) -> Reply {
-    let credential = tenant_credential(request)?;
-    let spec = PasswordRequest::parse(&read_json_body(request).await?, now())?;
-    let password = spec.generate(&mut fill_random).map_err(|e| {
-        console_error!("generate: {e}");
-        ApiError::internal()
-    })?;
-    let Some(secret) = spec.to_new_secret(password.clone()) else {
-        return json(
+/// version: 1}` when stored (needs `secrets:write` on the path; 409 if the path is taken).
+/// Any authenticated caller may generate without storing.
+pub async fn generate(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let spec = async { PasswordRequest::parse(&read_json_body(request).await?, now()) }.await;
+    let password = match &spec {
+        Ok(spec) => Some(spec.generate(&mut fill_random).map_err(|e| {
+            console_error!("generate: {e}");
+            ApiError::internal()
+        })?),
+        Err(_) => None,
+    };
+    let stored = match (&spec, &password) {
+        (Ok(spec), Some(password)) => spec.to_new_secret(password.clone()),
+        _ => None,
+    };
+    let command = match (spec, stored) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Some(secret)) => Ok(TenantCommand::CreateSecret { secret }),
+        (Ok(_), None) => Ok(TenantCommand::Touch),
+    };
+    let reply = caller.run(env, command).await?;
+    let password = password.ok_or_else(ApiError::internal)?;
+    match reply {
+        TenantReply::Counted => json(
             200,
             &GeneratedPassword {
                 password,
@@ -29,9 +42,7 @@ pub async fn generate(request: &mut Request, env: &Env) -> Reply {
                 stored: false,
                 version: None,
             },
-        );
-    };
-    match run(env, &credential, TenantCommand::CreateSecret { secret }).await? {
+        ),
         TenantReply::SecretCreated(created) => json(
             201,
             &GeneratedPassword {

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod info;
 pub mod probes;
 pub mod secrets;
+pub mod tokens;
 
 use latchkey_core::Timestamp;
 use worker::Date;

@@ -1,9 +1,8 @@
 //! `/v1/secrets`: create, read, update, rotate, versions, delete, restore.
 
 use super::now;
-use crate::auth::tenant_credential;
 use crate::http::{Reply, json, no_content, read_json_body};
-use crate::tenant_client::{run, unexpected};
+use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
@@ -12,89 +11,88 @@ use serde_json::json;
 use worker::{Env, Request};
 
 /// `POST /v1/secrets` → 201 `{path, version, tier, created_at}`.
-pub async fn create(request: &mut Request, env: &Env) -> Reply {
-    let credential = tenant_credential(request)?;
-    let bytes = read_json_body(request).await?;
-    let secret = NewSecret::parse(&bytes, now())?;
-    match run(env, &credential, TenantCommand::CreateSecret { secret }).await? {
+pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let secret = NewSecret::parse(&read_json_body(request).await?, now())?;
+        Ok(TenantCommand::CreateSecret { secret })
+    }
+    .await;
+    match caller.run(env, command).await? {
         TenantReply::SecretCreated(created) => json(201, &created),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `GET /v1/secrets/{path}[?version=N]` → 200 with the value.
-pub async fn get(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    let version = version_param(request)?;
-    match run(env, &credential, TenantCommand::GetSecret { path, version }).await? {
+pub async fn get(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    let command = version_param(request).map(|version| TenantCommand::GetSecret { path, version });
+    match caller.run(env, command).await? {
         TenantReply::Secret(secret) => json(200, &secret),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `GET /v1/secrets?namespace=&tag=&tier=&q=&expiring_within=&include_deleted=&limit=&cursor=`
-/// → 200 `{items, total, next_cursor}`: metadata only.
-pub async fn list(request: &mut Request, env: &Env) -> Reply {
-    let credential = tenant_credential(request)?;
-    let url = request
+/// → 200 `{items, total, next_cursor}`: metadata only, of the secrets the caller may read.
+pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = request
         .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let query = ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    match run(env, &credential, TenantCommand::ListSecrets { query }).await? {
+        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))
+        .and_then(|url| {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        })
+        .map(|query| TenantCommand::ListSecrets { query });
+    match caller.run(env, command).await? {
         TenantReply::SecretList(page) => json(200, &page),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `PUT /v1/secrets/{path}` (optional `If-Match: <version>`) → 200 `{path, version, updated_at}`.
-pub async fn update(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    let if_match = request
-        .headers()
-        .get("If-Match")
-        .ok()
-        .flatten()
-        .map(|text| parse_if_match(&text))
-        .transpose()?;
-    let bytes = read_json_body(request).await?;
-    let update = SecretUpdate::parse(&bytes, now())?;
-    let command = TenantCommand::UpdateSecret {
-        path,
-        update,
-        if_match,
-    };
-    match run(env, &credential, command).await? {
+pub async fn update(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    let command = async {
+        let if_match = request
+            .headers()
+            .get("If-Match")
+            .ok()
+            .flatten()
+            .map(|text| parse_if_match(&text))
+            .transpose()?;
+        let update = SecretUpdate::parse(&read_json_body(request).await?, now())?;
+        Ok(TenantCommand::UpdateSecret {
+            path,
+            update,
+            if_match,
+        })
+    }
+    .await;
+    match caller.run(env, command).await? {
         TenantReply::SecretUpdated(updated) => json(200, &updated),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `POST /v1/secrets/{path}/rotate` `{new_value, grace_period_seconds}` → 200.
-pub async fn rotate(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    let bytes = read_json_body(request).await?;
-    let rotation = Rotation::parse(&bytes)?;
-    match run(
-        env,
-        &credential,
-        TenantCommand::RotateSecret { path, rotation },
-    )
-    .await?
-    {
+pub async fn rotate(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    let command = async {
+        let rotation = Rotation::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::RotateSecret { path, rotation })
+    }
+    .await;
+    match caller.run(env, command).await? {
         TenantReply::SecretRotated(rotated) => json(200, &rotated),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `GET /v1/secrets/{path}/versions` → 200 `{path, versions: [...]}`, newest first.
-pub async fn versions(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    let command = TenantCommand::ListVersions { path: path.clone() };
-    match run(env, &credential, command).await? {
+pub async fn versions(env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    let command = Ok(TenantCommand::ListVersions { path: path.clone() });
+    match caller.run(env, command).await? {
         TenantReply::Versions { versions } => {
             json(200, &json!({"path": path, "versions": versions}))
         }
@@ -103,25 +101,21 @@ pub async fn versions(request: &mut Request, env: &Env, path: SecretPath) -> Rep
 }
 
 /// `DELETE /v1/secrets/{path}[?permanent=true]` → 204.
-pub async fn delete(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    let permanent = bool_param(request, "permanent")?;
-    match run(
-        env,
-        &credential,
-        TenantCommand::DeleteSecret { path, permanent },
-    )
-    .await?
-    {
+pub async fn delete(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    let command = bool_param(request, "permanent")
+        .map(|permanent| TenantCommand::DeleteSecret { path, permanent });
+    match caller.run(env, command).await? {
         TenantReply::Deleted => no_content(),
         other => Err(unexpected(&other)),
     }
 }
 
 /// `POST /v1/secrets/{path}/restore` → 200 with the secret's metadata.
-pub async fn restore(request: &mut Request, env: &Env, path: SecretPath) -> Reply {
-    let credential = tenant_credential(request)?;
-    match run(env, &credential, TenantCommand::RestoreSecret { path }).await? {
+pub async fn restore(env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::RestoreSecret { path }))
+        .await?
+    {
         TenantReply::SecretRestored(summary) => json(200, &summary),
         other => Err(unexpected(&other)),
     }
@@ -143,7 +137,7 @@ fn parse_if_match(text: &str) -> Result<u64, ApiError> {
     }
 }
 
-pub fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
+fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
     let url = request
         .url()
         .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;

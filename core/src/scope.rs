@@ -1,0 +1,630 @@
+//! Scopes: what a token may do. Deny by default: a request is allowed only when one of the
+//! caller's scopes covers the scope the request needs.
+//!
+//! ```text
+//! secrets:<action>:<glob>   action = read | write | delete | rotate | *
+//! tokens:create  approvals:decide  audit:read  policies:write  admin
+//! ```
+//! A glob is a secret path whose segments may be `*`. A `*` in the middle stands for exactly
+//! one segment; a final `*` for one or more (`production/openai/*` covers every path below
+//! `production/openai/`, not `production/openai` itself); `*` alone covers every path. Partial
+//! wildcards (`api-*`) are refused rather than guessed at.
+
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::path::{MAX_PATH_BYTES, MAX_PATH_SEGMENTS, SecretPath};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::fmt;
+
+/// Scopes one token may hold.
+pub const MAX_SCOPES: usize = 20;
+
+/// What a `secrets:` scope lets its holder do to matching secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretAction {
+    Read,
+    Write,
+    Delete,
+    Rotate,
+    /// `*`: every action.
+    All,
+}
+
+impl SecretAction {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "read" => Some(SecretAction::Read),
+            "write" => Some(SecretAction::Write),
+            "delete" => Some(SecretAction::Delete),
+            "rotate" => Some(SecretAction::Rotate),
+            "*" => Some(SecretAction::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretAction::Read => "read",
+            SecretAction::Write => "write",
+            SecretAction::Delete => "delete",
+            SecretAction::Rotate => "rotate",
+            SecretAction::All => "*",
+        }
+    }
+
+    fn covers(self, other: SecretAction) -> bool {
+        self == SecretAction::All || self == other
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GlobSegment {
+    Literal(String),
+    /// Exactly one segment.
+    Any,
+}
+
+/// A validated path glob.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathGlob {
+    /// The segments before a final `*` (or all of them, when there is none).
+    segments: Vec<GlobSegment>,
+    /// A final `*`: one or more further segments.
+    descendants: bool,
+}
+
+impl PathGlob {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("the path glob is empty; use '*' for every path".into());
+        }
+        if text.len() > MAX_PATH_BYTES {
+            return Err(format!(
+                "the path glob is longer than {MAX_PATH_BYTES} bytes"
+            ));
+        }
+        let parts: Vec<&str> = text.split('/').collect();
+        if parts.len() > MAX_PATH_SEGMENTS {
+            return Err(format!(
+                "the path glob has more than {MAX_PATH_SEGMENTS} segments"
+            ));
+        }
+        let descendants = parts.last() == Some(&"*");
+        let fixed = if descendants {
+            parts.len().saturating_sub(1)
+        } else {
+            parts.len()
+        };
+        let mut segments = Vec::with_capacity(fixed);
+        for part in parts.iter().take(fixed) {
+            if *part == "*" {
+                segments.push(GlobSegment::Any);
+                continue;
+            }
+            if part.contains('*') {
+                return Err(format!(
+                    "'{part}': a '*' must be a whole segment (e.g. 'production/*')"
+                ));
+            }
+            // A literal segment follows the path grammar exactly.
+            SecretPath::parse(part).map_err(|why| format!("in the path glob: {why}"))?;
+            segments.push(GlobSegment::Literal((*part).to_owned()));
+        }
+        Ok(PathGlob {
+            segments,
+            descendants,
+        })
+    }
+
+    /// The glob that matches exactly `path`.
+    pub fn exact(path: &SecretPath) -> Self {
+        PathGlob {
+            segments: path
+                .as_str()
+                .split('/')
+                .map(|s| GlobSegment::Literal(s.to_owned()))
+                .collect(),
+            descendants: false,
+        }
+    }
+
+    pub fn matches(&self, path: &SecretPath) -> bool {
+        let parts: Vec<&str> = path.as_str().split('/').collect();
+        let enough = if self.descendants {
+            parts.len() > self.segments.len()
+        } else {
+            parts.len() == self.segments.len()
+        };
+        enough
+            && self
+                .segments
+                .iter()
+                .zip(&parts)
+                .all(|(glob, part)| match glob {
+                    GlobSegment::Any => true,
+                    GlobSegment::Literal(literal) => literal == part,
+                })
+    }
+
+    /// Whether every path this glob matches is matched by `other` too.
+    pub fn is_within(&self, other: &PathGlob) -> bool {
+        let own = self.segments.len();
+        let theirs = other.segments.len();
+        let long_enough = match (self.descendants, other.descendants) {
+            (false, false) => own == theirs,
+            (true, false) => false,
+            // Our paths have at least `own` (+1 without a final `*`) segments; theirs need
+            // at least `theirs + 1`.
+            (false, true) => own > theirs,
+            (true, true) => own >= theirs,
+        };
+        long_enough
+            && self
+                .segments
+                .iter()
+                .zip(&other.segments)
+                .all(|(mine, theirs)| match (mine, theirs) {
+                    (_, GlobSegment::Any) => true,
+                    (GlobSegment::Literal(a), GlobSegment::Literal(b)) => a == b,
+                    (GlobSegment::Any, GlobSegment::Literal(_)) => false,
+                })
+    }
+
+    /// Whether this glob can match at least one path inside `namespace` (a path prefix of
+    /// whole segments), or the namespace itself.
+    pub fn may_match_within(&self, namespace: &str) -> bool {
+        namespace
+            .split('/')
+            .zip(&self.segments)
+            .all(|(part, glob)| match glob {
+                GlobSegment::Any => true,
+                GlobSegment::Literal(literal) => literal == part,
+            })
+    }
+}
+
+impl fmt::Display for PathGlob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<&str> = self
+            .segments
+            .iter()
+            .map(|s| match s {
+                GlobSegment::Literal(literal) => literal.as_str(),
+                GlobSegment::Any => "*",
+            })
+            .collect();
+        if self.descendants {
+            parts.push("*");
+        }
+        f.write_str(&parts.join("/"))
+    }
+}
+
+/// One scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Secrets {
+        action: SecretAction,
+        glob: PathGlob,
+    },
+    TokensCreate,
+    ApprovalsDecide,
+    AuditRead,
+    PoliciesWrite,
+    /// Everything, including every other scope. The tenant's master key holds it.
+    Admin,
+}
+
+const NAMED_SCOPES: &[(&str, Scope)] = &[
+    ("tokens:create", Scope::TokensCreate),
+    ("approvals:decide", Scope::ApprovalsDecide),
+    ("audit:read", Scope::AuditRead),
+    ("policies:write", Scope::PoliciesWrite),
+    ("admin", Scope::Admin),
+];
+
+impl Scope {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if let Some((_, scope)) = NAMED_SCOPES.iter().find(|(name, _)| *name == text) {
+            return Ok(scope.clone());
+        }
+        let Some(rest) = text.strip_prefix("secrets:") else {
+            return Err(format!(
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write or admin"
+            ));
+        };
+        let (action, glob) = rest.split_once(':').ok_or_else(|| {
+            format!("scope '{text}' needs a path glob: secrets:<action>:<glob>, e.g. secrets:read:production/*")
+        })?;
+        let action = SecretAction::parse(action).ok_or_else(|| {
+            format!("scope '{text}': the action must be read, write, delete, rotate or *")
+        })?;
+        let glob = PathGlob::parse(glob).map_err(|why| format!("scope '{text}': {why}"))?;
+        Ok(Scope::Secrets { action, glob })
+    }
+
+    /// `secrets:<action>:*`.
+    pub fn everywhere(action: SecretAction) -> Self {
+        Scope::Secrets {
+            action,
+            glob: PathGlob {
+                segments: Vec::new(),
+                descendants: true,
+            },
+        }
+    }
+
+    /// The scope a request for `action` on `path` needs.
+    pub fn for_secret(action: SecretAction, path: &SecretPath) -> Self {
+        Scope::Secrets {
+            action,
+            glob: PathGlob::exact(path),
+        }
+    }
+
+    /// Whether holding `self` is enough for everything `other` allows.
+    pub fn covers(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::Admin, _) => true,
+            (
+                Scope::Secrets { action, glob },
+                Scope::Secrets {
+                    action: wanted,
+                    glob: wanted_glob,
+                },
+            ) => action.covers(*wanted) && wanted_glob.is_within(glob),
+            (mine, theirs) => mine == theirs,
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Secrets { action, glob } => write!(f, "secrets:{}:{glob}", action.as_str()),
+            other => {
+                let name = NAMED_SCOPES
+                    .iter()
+                    .find(|(_, scope)| scope == other)
+                    .map(|(name, _)| *name)
+                    .unwrap_or("admin");
+                f.write_str(name)
+            }
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Scope::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The scopes a caller holds. Serialized as one string when there is one, else a list, the
+/// way a client may send them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeSet(Vec<Scope>);
+
+impl ScopeSet {
+    /// The master key's scopes.
+    pub fn admin() -> Self {
+        ScopeSet(vec![Scope::Admin])
+    }
+
+    pub fn scopes(&self) -> &[Scope] {
+        &self.0
+    }
+
+    /// Parses the `scope` member: one scope string or a list of 1..=20.
+    pub fn parse_member(body: &Body, member: &str) -> Result<Self, ApiError> {
+        let bad = |why: String| ApiError::validation(member, why);
+        let texts: Vec<&str> = match body.present(member) {
+            None => return Err(bad(format!("'{member}' is required"))),
+            Some(Value::String(text)) => vec![text.as_str()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .ok_or_else(|| bad(format!("'{member}' must list strings")))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(bad(format!(
+                    "'{member}' must be a scope string or a list of them"
+                )));
+            }
+        };
+        if texts.is_empty() || texts.len() > MAX_SCOPES {
+            return Err(bad(format!(
+                "'{member}' must hold 1 to {MAX_SCOPES} scopes"
+            )));
+        }
+        let mut scopes: Vec<Scope> = Vec::with_capacity(texts.len());
+        for text in texts {
+            let scope = Scope::parse(text).map_err(bad)?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        Ok(ScopeSet(scopes))
+    }
+
+    /// Whether some scope covers `wanted`.
+    pub fn covers(&self, wanted: &Scope) -> bool {
+        self.0.iter().any(|scope| scope.covers(wanted))
+    }
+
+    pub fn allows_secret(&self, action: SecretAction, path: &SecretPath) -> bool {
+        self.covers(&Scope::for_secret(action, path))
+    }
+
+    /// The first of `other`'s scopes that this set does not cover, if any.
+    pub fn first_uncovered<'a>(&self, other: &'a ScopeSet) -> Option<&'a Scope> {
+        other.0.iter().find(|scope| !self.covers(scope))
+    }
+
+    /// Whether the set allows `action` on every path (then lists need no filtering).
+    pub fn allows_everywhere(&self, action: SecretAction) -> bool {
+        self.covers(&Scope::everywhere(action))
+    }
+
+    /// The globs under which `action` is allowed.
+    pub fn globs_for(&self, action: SecretAction) -> Vec<&PathGlob> {
+        self.0
+            .iter()
+            .filter_map(|scope| match scope {
+                Scope::Secrets { action: a, glob } if a.covers(action) => Some(glob),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let texts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&texts.join(" "))
+    }
+}
+
+impl Serialize for ScopeSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(serializer),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ScopeSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(Scope),
+            Many(Vec<Scope>),
+        }
+        Ok(match OneOrMany::deserialize(deserializer)? {
+            OneOrMany::One(scope) => ScopeSet(vec![scope]),
+            OneOrMany::Many(scopes) => ScopeSet(scopes),
+        })
+    }
+}
+
+/// The scope to name in a 403 for `action` on `path`: as seed 004 shows, the secret's
+/// namespace with a final `*` (`secrets:read:production/stripe/*`), or the path itself for a
+/// top-level secret.
+pub fn required_scope_hint(action: SecretAction, path: &SecretPath) -> String {
+    match path.as_str().rsplit_once('/') {
+        Some((namespace, _)) => format!("secrets:{}:{namespace}/*", action.as_str()),
+        None => format!("secrets:{}:{path}", action.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn glob(text: &str) -> PathGlob {
+        PathGlob::parse(text).unwrap()
+    }
+
+    fn path(text: &str) -> SecretPath {
+        SecretPath::parse(text).unwrap()
+    }
+
+    fn scope(text: &str) -> Scope {
+        Scope::parse(text).unwrap()
+    }
+
+    #[test]
+    fn globs_match_as_documented() {
+        let cases = [
+            ("production/openai/*", "production/openai/api-key", true),
+            ("production/openai/*", "production/openai/a/b", true),
+            ("production/openai/*", "production/openai", false),
+            ("production/openai/*", "production/openaix/key", false),
+            ("production/*/api-key", "production/openai/api-key", true),
+            ("production/*/api-key", "production/a/b/api-key", false),
+            ("*", "anything", true),
+            ("*", "any/thing/deep", true),
+            ("a/b", "a/b", true),
+            ("a/b", "a/b/c", false),
+            ("*/*", "a/b", true),
+            ("*/*", "a", false),
+            ("*/*", "a/b/c", true),
+        ];
+        for (g, p, expected) in cases {
+            assert_eq!(glob(g).matches(&path(p)), expected, "{g} vs {p}");
+        }
+    }
+
+    #[test]
+    fn bad_globs_and_scopes_are_refused_with_a_reason() {
+        for bad in ["", "a//b", "api-*", "a/**", "a/./b", "a/ b", "/a"] {
+            assert!(PathGlob::parse(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            "secrets",
+            "secrets:read",
+            "secrets:list:a",
+            "secrets:read:",
+            "tokens:delete",
+            "Admin",
+            "read",
+        ] {
+            assert!(Scope::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_print_as_parsed() {
+        for text in [
+            "secrets:read:production/openai/*",
+            "secrets:*:*",
+            "secrets:rotate:a/*/c",
+            "tokens:create",
+            "approvals:decide",
+            "audit:read",
+            "policies:write",
+            "admin",
+        ] {
+            assert_eq!(scope(text).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn coverage_follows_action_and_glob() {
+        let read_openai = scope("secrets:read:production/openai/*");
+        let key = path("production/openai/api-key");
+        assert!(read_openai.covers(&Scope::for_secret(SecretAction::Read, &key)));
+        assert!(!read_openai.covers(&Scope::for_secret(SecretAction::Write, &key)));
+        assert!(!read_openai.covers(&Scope::for_secret(
+            SecretAction::Read,
+            &path("production/stripe/api-key")
+        )));
+        assert!(scope("secrets:*:production/*").covers(&read_openai));
+        assert!(!read_openai.covers(&scope("secrets:read:production/*")));
+        assert!(scope("admin").covers(&scope("tokens:create")));
+        assert!(!scope("tokens:create").covers(&scope("admin")));
+        assert!(!read_openai.covers(&scope("audit:read")));
+    }
+
+    #[test]
+    fn glob_containment_cases() {
+        let within = [
+            ("a/b", "a/*", true),
+            ("a/*", "a/*", true),
+            ("a/b/*", "a/*", true),
+            ("a/*", "a/b/*", false),
+            ("a/*", "*", true),
+            ("*", "a/*", false),
+            ("*", "*", true),
+            ("a/*/c", "a/*", true),
+            ("a/*/c", "a/b/c", false),
+            ("a/b/c", "a/*/c", true),
+            ("a", "a/*", false),
+            ("a/*", "a", false),
+            ("*/*", "*", true),
+            ("*", "*/*", false),
+        ];
+        for (a, b, expected) in within {
+            assert_eq!(glob(a).is_within(&glob(b)), expected, "{a} within {b}");
+        }
+    }
+
+    #[test]
+    fn scope_sets_parse_strings_and_lists() {
+        let one = Body::parse(br#"{"scope": "secrets:read:a/*"}"#, &["scope"]).unwrap();
+        let set = ScopeSet::parse_member(&one, "scope").unwrap();
+        assert_eq!(serde_json::to_value(&set).unwrap(), "secrets:read:a/*");
+        let many = Body::parse(
+            br#"{"scope": ["secrets:read:a/*", "tokens:create", "tokens:create"]}"#,
+            &["scope"],
+        )
+        .unwrap();
+        let set = ScopeSet::parse_member(&many, "scope").unwrap();
+        assert_eq!(set.scopes().len(), 2, "duplicates fold");
+        let back: ScopeSet = serde_json::from_value(serde_json::to_value(&set).unwrap()).unwrap();
+        assert_eq!(back, set);
+        for bad in [
+            r#"{}"#,
+            r#"{"scope": []}"#,
+            r#"{"scope": 5}"#,
+            r#"{"scope": [5]}"#,
+            r#"{"scope": "secrets:peek:a"}"#,
+        ] {
+            let body = Body::parse(bad.as_bytes(), &["scope"]).unwrap();
+            let err = ScopeSet::parse_member(&body, "scope").unwrap_err();
+            assert_eq!(err.status(), 422, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sets_find_what_they_do_not_cover() {
+        let parent = ScopeSet(vec![scope("secrets:read:prod/*"), scope("tokens:create")]);
+        let child = ScopeSet(vec![scope("secrets:read:prod/db/*")]);
+        assert_eq!(parent.first_uncovered(&child), None);
+        let greedy = ScopeSet(vec![
+            scope("secrets:read:prod/*"),
+            scope("secrets:write:prod/*"),
+        ]);
+        assert_eq!(
+            parent.first_uncovered(&greedy),
+            Some(&scope("secrets:write:prod/*"))
+        );
+        assert!(!parent.allows_everywhere(SecretAction::Read));
+        assert!(ScopeSet::admin().allows_everywhere(SecretAction::Read));
+        assert!(ScopeSet(vec![scope("secrets:*:*")]).allows_everywhere(SecretAction::Read));
+        assert_eq!(parent.globs_for(SecretAction::Read).len(), 1);
+    }
+
+    #[test]
+    fn hints_name_the_namespace_like_the_seed() {
+        assert_eq!(
+            required_scope_hint(SecretAction::Read, &path("production/stripe/api-key")),
+            "secrets:read:production/stripe/*"
+        );
+        assert_eq!(
+            required_scope_hint(SecretAction::Write, &path("top")),
+            "secrets:write:top"
+        );
+    }
+
+    #[test]
+    fn namespaces_a_glob_may_reach() {
+        assert!(glob("prod/*").may_match_within("prod"));
+        assert!(glob("prod/db/*").may_match_within("prod"));
+        assert!(glob("*").may_match_within("anything/deep"));
+        assert!(!glob("staging/*").may_match_within("prod"));
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,60}") {
+            let _ = Scope::parse(&text);
+            let _ = PathGlob::parse(&text);
+        }
+
+        #[test]
+        fn a_glob_covers_every_path_it_matches(
+            segs in proptest::collection::vec("[a-c]{1,2}", 1..5),
+            cut in 0usize..5,
+        ) {
+            let p = path(&segs.join("/"));
+            let prefix: Vec<&str> = segs.iter().take(cut.min(segs.len() - 1)).map(String::as_str).collect();
+            let g = if prefix.is_empty() { glob("*") } else { glob(&format!("{}/*", prefix.join("/"))) };
+            prop_assert!(g.matches(&p));
+            prop_assert!(PathGlob::exact(&p).is_within(&g));
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Scoped tokens (seed 004's `POST /v1/tokens`, seed 003's listing and revocation): what a
+//! request asks for, what is shown once, and what is listed.
+
+use crate::body::Body;
+use crate::crypto::{CryptoError, random_bytes};
+use crate::error::ApiError;
+use crate::netaddr::{IpRule, MAX_IP_RULES, parse_rules};
+use crate::scope::ScopeSet;
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::fmt;
+
+pub const MIN_TTL_SECONDS: u64 = 60;
+pub const MAX_TTL_SECONDS: u64 = 86_400;
+pub const DEFAULT_TTL_SECONDS: u64 = 3_600;
+pub const MAX_TOKEN_DESCRIPTION_BYTES: usize = 256;
+
+const TOKEN_ID_PREFIX: &str = "tok_";
+const TOKEN_ID_HEX: usize = 16;
+
+/// A token's public id, `tok_` + 16 hex digits. Never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TokenId(String);
+
+impl TokenId {
+    pub fn generate() -> Result<Self, CryptoError> {
+        let bytes = random_bytes::<{ TOKEN_ID_HEX / 2 }>()?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(TokenId(format!("{TOKEN_ID_PREFIX}{hex}")))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let hex = text
+            .strip_prefix(TOKEN_ID_PREFIX)
+            .ok_or_else(|| format!("token ids look like {TOKEN_ID_PREFIX}0123456789abcdef"))?;
+        if hex.len() != TOKEN_ID_HEX
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(format!(
+                "token ids are {TOKEN_ID_PREFIX} and {TOKEN_ID_HEX} lowercase hex digits"
+            ));
+        }
+        Ok(TokenId(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for TokenId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        TokenId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A validated `POST /v1/tokens` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    pub scope: ScopeSet,
+    pub ttl_seconds: u64,
+    pub description: Option<String>,
+    pub allowed_ips: Vec<IpRule>,
+    /// `None`: unlimited; else at least 1.
+    pub max_uses: Option<u64>,
+}
+
+impl TokenRequest {
+    pub const FIELDS: &'static [&'static str] = &[
+        "scope",
+        "ttl_seconds",
+        "description",
+        "allowed_ips",
+        "max_uses",
+    ];
+
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, Self::FIELDS)?;
+        let scope = ScopeSet::parse_member(&body, "scope")?;
+        let ttl_seconds = body
+            .optional_u64("ttl_seconds", MIN_TTL_SECONDS..=MAX_TTL_SECONDS)?
+            .unwrap_or(DEFAULT_TTL_SECONDS);
+        let description = match body.optional_str("description")? {
+            Some(text) if text.len() > MAX_TOKEN_DESCRIPTION_BYTES => {
+                return Err(ApiError::validation(
+                    "description",
+                    format!("'description' is longer than {MAX_TOKEN_DESCRIPTION_BYTES} bytes"),
+                ));
+            }
+            Some(text) if text.chars().any(char::is_control) => {
+                return Err(ApiError::validation(
+                    "description",
+                    "'description' must not contain control characters",
+                ));
+            }
+            other => other.map(str::to_owned),
+        };
+        let allowed_ips = match body.present("allowed_ips") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let texts: Vec<&str> = items
+                    .iter()
+                    .map(|item| {
+                        item.as_str().ok_or_else(|| {
+                            ApiError::validation(
+                                "allowed_ips",
+                                "'allowed_ips' must list addresses or CIDR ranges as strings",
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                if texts.is_empty() {
+                    return Err(ApiError::validation(
+                        "allowed_ips",
+                        "'allowed_ips' is empty, which would allow no address; omit it or use null to allow every address",
+                    ));
+                }
+                parse_rules(&texts).map_err(|why| ApiError::validation("allowed_ips", why))?
+            }
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "allowed_ips",
+                    format!(
+                        "'allowed_ips' must be a list of up to {MAX_IP_RULES} addresses or CIDR ranges, or null"
+                    ),
+                ));
+            }
+        };
+        let max_uses = body.optional_u64("max_uses", 1..=u64::from(u32::MAX))?;
+        Ok(TokenRequest {
+            scope,
+            ttl_seconds,
+            description,
+            allowed_ips,
+            max_uses,
+        })
+    }
+}
+
+/// `POST /v1/tokens` → 201: the token value, shown this once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub value: String,
+    pub id: TokenId,
+    pub scope: ScopeSet,
+    pub ttl_seconds: u64,
+    pub expires_at: Timestamp,
+    pub approval_status: String,
+    pub approval_request_id: Option<String>,
+}
+
+impl fmt::Debug for TokenCreated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCreated")
+            .field("value", &"[redacted]")
+            .field("id", &self.id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One entry of `GET /v1/tokens`: metadata only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSummary {
+    pub id: TokenId,
+    pub description: Option<String>,
+    pub scope: ScopeSet,
+    pub allowed_ips: Vec<IpRule>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub uses: u64,
+    pub max_uses: Option<u64>,
+    pub revoked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
+    /// Who minted it: `master` or the id of the token that did.
+    pub created_by: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(body: Value) -> Result<TokenRequest, ApiError> {
+        TokenRequest::parse(body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn parses_the_seed_example_with_defaults() {
+        let request = parse(json!({
+            "scope": "secrets:read:production/openai/*",
+            "ttl_seconds": 3600,
+            "description": "Inference agent token",
+            "allowed_ips": ["10.0.1.50"],
+            "max_uses": null
+        }))
+        .unwrap();
+        assert_eq!(request.ttl_seconds, 3600);
+        assert_eq!(request.allowed_ips.len(), 1);
+        assert_eq!(request.max_uses, None);
+        let minimal = parse(json!({"scope": ["tokens:create"]})).unwrap();
+        assert_eq!(minimal.ttl_seconds, DEFAULT_TTL_SECONDS);
+        assert!(minimal.allowed_ips.is_empty());
+    }
+
+    #[test]
+    fn each_bad_member_is_named() {
+        let cases = [
+            (json!({}), "scope"),
+            (json!({"scope": "secrets:read"}), "scope"),
+            (json!({"scope": "admin", "ttl_seconds": 59}), "ttl_seconds"),
+            (
+                json!({"scope": "admin", "ttl_seconds": 86_401}),
+                "ttl_seconds",
+            ),
+            (json!({"scope": "admin", "max_uses": 0}), "max_uses"),
+            (json!({"scope": "admin", "max_uses": -3}), "max_uses"),
+            (
+                json!({"scope": "admin", "allowed_ips": "10.0.0.1"}),
+                "allowed_ips",
+            ),
+            (json!({"scope": "admin", "allowed_ips": []}), "allowed_ips"),
+            (
+                json!({"scope": "admin", "allowed_ips": ["10.0.0.300"]}),
+                "allowed_ips",
+            ),
+            (json!({"scope": "admin", "allowed_ips": [7]}), "allowed_ips"),
+            (
+                json!({"scope": "admin", "description": "x".repeat(257)}),
+                "description",
+            ),
+            (json!({"scope": "admin", "name": "x"}), "name"),
+        ];
+        for (body, field) in cases {
+            let err = parse(body.clone()).unwrap_err();
+            assert_eq!(err.status(), 422, "{body}");
+            assert_eq!(
+                err.details.get("field").and_then(Value::as_str),
+                Some(field),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = TokenId::generate().unwrap();
+        assert_eq!(TokenId::parse(id.as_str()), Ok(id.clone()));
+        for bad in [
+            "",
+            "tok_",
+            "tok_0123456789ABCDEF",
+            "tk_0123456789abcdef",
+            "tok_0123",
+        ] {
+            assert!(TokenId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let created = TokenCreated {
+            value: "lk_tok_secret-value".into(),
+            id: TokenId::parse("tok_0123456789abcdef").unwrap(),
+            scope: ScopeSet::admin(),
+            ttl_seconds: 60,
+            expires_at: Timestamp::from_unix_ms(0).unwrap(),
+            approval_status: "approved".into(),
+            approval_request_id: None,
+        };
+        assert!(!format!("{created:?}").contains("secret-value"));
+    }
+}
