@@ -8,8 +8,10 @@ mod lifecycle;
 mod listing;
 mod maintenance;
 mod probes;
+mod ratelimit;
 mod secrets;
 mod tenants;
+mod tokens;
 mod tools;
 
 use latchkey_e2e::{Api, Runtime};
@@ -60,6 +62,8 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(listing::TESTS);
     tests.extend(errors::TESTS);
     tests.extend(fields::TESTS);
+    tests.extend(tokens::TESTS);
+    tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);

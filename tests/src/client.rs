@@ -282,4 +282,33 @@ impl Api {
     pub fn info(&self, key: &str) -> Reply {
         self.get("/v1/info", Some(key))
     }
+
+    pub fn create_token(&self, key: &str, body: &Value) -> Reply {
+        self.send("POST", "/v1/tokens", Some(key), &[], Body::Json(body))
+    }
+
+    pub fn list_tokens(&self, key: &str) -> Reply {
+        self.get("/v1/tokens", Some(key))
+    }
+
+    pub fn revoke_token(&self, key: &str, id: &str) -> Reply {
+        self.send(
+            "DELETE",
+            &format!("/v1/tokens/{id}"),
+            Some(key),
+            &[],
+            Body::None,
+        )
+    }
+
+    /// `GET /v1/secrets/{path}` as seen from `ip` (`CF-Connecting-IP`).
+    pub fn get_secret_from(&self, key: &str, path: &str, ip: &str) -> Reply {
+        self.send(
+            "GET",
+            &format!("/v1/secrets/{}", encode_path(path)),
+            Some(key),
+            &[("CF-Connecting-IP", ip)],
+            Body::None,
+        )
+    }
 }
