@@ -4,6 +4,7 @@
 //! The Worker and the Durable Object translate HTTP and storage into calls on this crate;
 //! everything that decides something (parsing, validation, crypto, errors) lives here.
 
+pub mod approval;
 pub mod body;
 pub mod credential;
 pub mod crypto;

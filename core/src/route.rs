@@ -1,6 +1,7 @@
 //! The route table: method + URL path → what the request asks for. Pure, so every route
 //! and every malformed URL is tested natively.
 
+use crate::approval::ApprovalId;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
 use crate::path::{SecretPath, percent_decode};
@@ -51,6 +52,19 @@ pub enum Route {
     ListTokens,
     /// `DELETE /v1/tokens/{id}`.
     RevokeToken(TokenId),
+    /// `GET /v1/approvals?status=`.
+    ListApprovals,
+    /// `GET /v1/approvals/{id}`: status, and the token once released (requester).
+    GetApproval(ApprovalId),
+    /// `POST /v1/approvals/{id}/approve` `{comment}`.
+    ApproveRequest(ApprovalId),
+    /// `POST /v1/approvals/{id}/deny` `{reason}`.
+    DenyRequest(ApprovalId),
+    /// `POST /v1/approvals/{id}/cancel`.
+    CancelRequest(ApprovalId),
+    /// `GET /v1/policies` and `PUT /v1/policies`.
+    GetPolicies,
+    SetPolicies,
     /// `POST /v1/generate`.
     Generate,
     /// `GET /v1/info`.
@@ -64,6 +78,10 @@ fn secret_path(encoded: &str) -> Result<SecretPath, ApiError> {
     let decoded = percent_decode(encoded)
         .map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
     SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))
+}
+
+fn approval_id(text: &str) -> Result<ApprovalId, ApiError> {
+    ApprovalId::parse(text).map_err(|why| ApiError::not_found(why).with("field", "id"))
 }
 
 impl Route {
@@ -88,6 +106,18 @@ impl Route {
                     .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
                 vec![("DELETE", Route::RevokeToken(id))]
             }
+            ["v1", "approvals"] => vec![("GET", Route::ListApprovals)],
+            ["v1", "approvals", id] => vec![("GET", Route::GetApproval(approval_id(id)?))],
+            ["v1", "approvals", id, action] => {
+                let id = approval_id(id)?;
+                match *action {
+                    "approve" => vec![("POST", Route::ApproveRequest(id))],
+                    "deny" => vec![("POST", Route::DenyRequest(id))],
+                    "cancel" => vec![("POST", Route::CancelRequest(id))],
+                    _ => return Err(ApiError::not_found(format!("no route for {url_path}"))),
+                }
+            }
+            ["v1", "policies"] => vec![("GET", Route::GetPolicies), ("PUT", Route::SetPolicies)],
             ["v1", "generate"] => vec![("POST", Route::Generate)],
             ["v1", "info"] => vec![("GET", Route::Info)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
@@ -160,6 +190,10 @@ mod tests {
         SecretPath::parse(text).unwrap()
     }
 
+    fn apr() -> ApprovalId {
+        ApprovalId::parse("apr_0123456789abcdef0123456789abcdef").unwrap()
+    }
+
     fn field(text: &str) -> FieldName {
         FieldName::parse(text).unwrap()
     }
@@ -228,6 +262,29 @@ mod tests {
             ),
             ("POST", "/v1/generate", Route::Generate),
             ("POST", "/v1/tokens", Route::CreateToken),
+            ("GET", "/v1/approvals", Route::ListApprovals),
+            (
+                "GET",
+                "/v1/approvals/apr_0123456789abcdef0123456789abcdef",
+                Route::GetApproval(apr()),
+            ),
+            (
+                "POST",
+                "/v1/approvals/apr_0123456789abcdef0123456789abcdef/approve",
+                Route::ApproveRequest(apr()),
+            ),
+            (
+                "POST",
+                "/v1/approvals/apr_0123456789abcdef0123456789abcdef/deny",
+                Route::DenyRequest(apr()),
+            ),
+            (
+                "POST",
+                "/v1/approvals/apr_0123456789abcdef0123456789abcdef/cancel",
+                Route::CancelRequest(apr()),
+            ),
+            ("GET", "/v1/policies", Route::GetPolicies),
+            ("PUT", "/v1/policies", Route::SetPolicies),
             ("GET", "/v1/tokens", Route::ListTokens),
             (
                 "DELETE",
@@ -257,6 +314,8 @@ mod tests {
             "/v1/health/x",
             "/v1/secrets/a/fields/b/c",
             "/v1/tokens/nope",
+            "/v1/approvals/apr_nope",
+            "/v1/approvals/apr_0123456789abcdef0123456789abcdef/maybe",
             "/v1/admin/tenants/nope",
         ] {
             let err = Route::resolve("GET", path).unwrap_err();

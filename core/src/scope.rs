@@ -117,6 +117,22 @@ impl PathGlob {
         })
     }
 
+    /// `*`: every path.
+    pub fn everything() -> Self {
+        PathGlob {
+            segments: Vec::new(),
+            descendants: true,
+        }
+    }
+
+    /// How many fixed (non-`*`) segments the glob has: more means more specific.
+    pub fn literal_segments(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s, GlobSegment::Literal(_)))
+            .count()
+    }
+
     /// The glob that matches exactly `path`.
     pub fn exact(path: &SecretPath) -> Self {
         PathGlob {
@@ -248,10 +264,7 @@ impl Scope {
     pub fn everywhere(action: SecretAction) -> Self {
         Scope::Secrets {
             action,
-            glob: PathGlob {
-                segments: Vec::new(),
-                descendants: true,
-            },
+            glob: PathGlob::everything(),
         }
     }
 
@@ -374,6 +387,16 @@ impl ScopeSet {
     /// Whether the set allows `action` on every path (then lists need no filtering).
     pub fn allows_everywhere(&self, action: SecretAction) -> bool {
         self.covers(&Scope::everywhere(action))
+    }
+
+    /// Whether any scope gives access of any kind to `path` (what an approval policy looks
+    /// at when a token is requested).
+    pub fn reaches(&self, path: &SecretPath) -> bool {
+        self.0.iter().any(|scope| match scope {
+            Scope::Admin => true,
+            Scope::Secrets { glob, .. } => glob.matches(path),
+            _ => false,
+        })
     }
 
     /// The globs under which `action` is allowed.

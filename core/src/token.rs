@@ -74,7 +74,8 @@ impl<'de> Deserialize<'de> for TokenId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRequest {
     pub scope: ScopeSet,
-    pub ttl_seconds: u64,
+    /// `None`: the default (3600 s), shortened if the minting token expires sooner.
+    pub ttl_seconds: Option<u64>,
     pub description: Option<String>,
     pub allowed_ips: Vec<IpRule>,
     /// `None`: unlimited; else at least 1.
@@ -93,9 +94,7 @@ impl TokenRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;
         let scope = ScopeSet::parse_member(&body, "scope")?;
-        let ttl_seconds = body
-            .optional_u64("ttl_seconds", MIN_TTL_SECONDS..=MAX_TTL_SECONDS)?
-            .unwrap_or(DEFAULT_TTL_SECONDS);
+        let ttl_seconds = body.optional_u64("ttl_seconds", MIN_TTL_SECONDS..=MAX_TTL_SECONDS)?;
         let description = match body.optional_str("description")? {
             Some(text) if text.len() > MAX_TOKEN_DESCRIPTION_BYTES => {
                 return Err(ApiError::validation(
@@ -213,11 +212,11 @@ mod tests {
             "max_uses": null
         }))
         .unwrap();
-        assert_eq!(request.ttl_seconds, 3600);
+        assert_eq!(request.ttl_seconds, Some(3600));
         assert_eq!(request.allowed_ips.len(), 1);
         assert_eq!(request.max_uses, None);
         let minimal = parse(json!({"scope": ["tokens:create"]})).unwrap();
-        assert_eq!(minimal.ttl_seconds, DEFAULT_TTL_SECONDS);
+        assert_eq!(minimal.ttl_seconds, None);
         assert!(minimal.allowed_ips.is_empty());
     }
 

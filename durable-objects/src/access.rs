@@ -7,7 +7,9 @@ use crate::store::{Failure, in_transaction, internal, read_count, read_opt_ts, r
 use latchkey_core::credential::{CredentialHash, mint_token};
 use latchkey_core::netaddr::{IpRule, parse_client_ip};
 use latchkey_core::scope::{Scope, ScopeSet, SecretAction, required_scope_hint};
-use latchkey_core::token::{TokenCreated, TokenId, TokenRequest, TokenSummary};
+use latchkey_core::token::{
+    DEFAULT_TTL_SECONDS, TokenCreated, TokenId, TokenRequest, TokenSummary,
+};
 use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
 use worker::{SqlStorageValue as V, Storage};
 
@@ -23,6 +25,7 @@ pub enum Principal {
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: TokenId,
+    pub description: Option<String>,
     pub scopes: ScopeSet,
     pub expires_at: Timestamp,
     pub allowed_ips: Vec<IpRule>,
@@ -33,6 +36,14 @@ impl Principal {
         match self {
             Principal::Master => ScopeSet::admin(),
             Principal::Token(token) => token.scopes.clone(),
+        }
+    }
+
+    /// What the caller says it is: the token's description.
+    pub fn description(&self) -> Option<String> {
+        match self {
+            Principal::Master => Some("master key".to_owned()),
+            Principal::Token(token) => token.description.clone(),
         }
     }
 
@@ -77,7 +88,15 @@ pub fn required(command: &TenantCommand) -> Access {
         C::Info => Access::Scope(Scope::everywhere(SecretAction::Read)),
         C::CreateToken { .. } => Access::Scope(Scope::TokensCreate),
         C::ListTokens => Access::Scope(Scope::Admin),
-        C::ListSecrets { .. } | C::RevokeToken { .. } | C::Touch => Access::Authenticated,
+        C::ListApprovals { .. } | C::ApproveRequest { .. } | C::DenyRequest { .. } => {
+            Access::Scope(Scope::ApprovalsDecide)
+        }
+        C::GetPolicies | C::SetPolicies { .. } => Access::Scope(Scope::PoliciesWrite),
+        C::ListSecrets { .. }
+        | C::RevokeToken { .. }
+        | C::Touch
+        | C::GetApproval { .. }
+        | C::CancelRequest { .. } => Access::Authenticated,
         C::Init { .. } | C::SetPlan { .. } | C::Ping => Access::Scope(Scope::Admin),
     }
 }
@@ -114,7 +133,6 @@ struct StoredToken {
     last_used_at: Option<Timestamp>,
     revoked_at: Option<Timestamp>,
     created_by: String,
-    description: Option<String>,
 }
 
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -129,6 +147,7 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
     Ok(StoredToken {
         record: TokenRecord {
             id,
+            description: row.opt_text(10)?,
             scopes: json_column(row, 1)?,
             allowed_ips: json_column(row, 2)?,
             expires_at: read_ts(row, 6)?,
@@ -139,7 +158,6 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
         last_used_at: read_opt_ts(row, 7)?,
         revoked_at: read_opt_ts(row, 8)?,
         created_by: row.text(9)?,
-        description: row.opt_text(10)?,
     })
 }
 
@@ -209,15 +227,13 @@ pub fn count_use(storage: &Storage, id: &TokenId, now: Timestamp) -> Result<(), 
     .map_err(|e| internal("count token use", e))
 }
 
-/// `POST /v1/tokens`: the new token's scopes must lie within the caller's, and it may not
-/// outlive the calling token.
-pub fn create(
-    storage: &Storage,
-    tenant: &TenantId,
+/// Checks a token request against its caller: the new token's scopes must lie within the
+/// caller's, and it may not outlive the calling token.
+pub fn check_mint(
     principal: &Principal,
-    request: TokenRequest,
+    request: &TokenRequest,
     now: Timestamp,
-) -> Result<TokenCreated, ApiError> {
+) -> Result<(), ApiError> {
     let caller_scopes = principal.scopes();
     if let Some(uncovered) = caller_scopes.first_uncovered(&request.scope) {
         return Err(ApiError::new(
@@ -228,10 +244,12 @@ pub fn create(
         )
         .with("required_scope", uncovered.to_string()));
     }
-    let ttl = i64::try_from(request.ttl_seconds).unwrap_or(i64::MAX);
-    let expires_at = now.plus_seconds(ttl);
-    if let Principal::Token(parent) = principal
-        && expires_at > parent.expires_at
+    // Only an explicit TTL can be refused; the default is shortened to fit instead.
+    if let Some(ttl) = request
+        .ttl_seconds
+        .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
+        && let Principal::Token(parent) = principal
+        && now.plus_seconds(ttl) > parent.expires_at
     {
         let left = (parent.expires_at.unix_ms() - now.unix_ms()) / 1000;
         return Err(ApiError::validation(
@@ -242,42 +260,67 @@ pub fn create(
             ),
         ));
     }
-    let id = TokenId::generate().map_err(|e| internal("token id", e))?;
-    let minted = mint_token(tenant).map_err(|e| internal("mint token", e))?;
-    let scopes = serde_json::to_string(&request.scope).map_err(|e| internal("scopes", e))?;
-    let ips = serde_json::to_string(&request.allowed_ips).map_err(|e| internal("ips", e))?;
-    in_transaction(storage, "create token", || {
-        execute(
-            storage,
-            "INSERT INTO tokens (id, hash, scopes, description, allowed_ips, max_uses, uses,
-                created_at, expires_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-            vec![
-                id.as_str().into(),
-                minted.hash.to_hex().into(),
-                scopes.clone().into(),
-                request.description.clone().into(),
-                ips.clone().into(),
-                request
-                    .max_uses
-                    .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
-                    .into(),
-                ts(now),
-                ts(expires_at),
-                principal.actor().into(),
-            ],
-        )?;
-        Ok::<_, Failure>(())
-    })?;
+    Ok(())
+}
+
+/// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
+/// `now` but never after `not_after`.
+pub fn mint(
+    storage: &Storage,
+    tenant: &TenantId,
+    created_by: &str,
+    request: &TokenRequest,
+    now: Timestamp,
+    not_after: Option<Timestamp>,
+) -> Result<TokenCreated, Failure> {
+    let ttl = i64::try_from(request.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS)).unwrap_or(i64::MAX);
+    let expires_at = match not_after {
+        Some(limit) => now.plus_seconds(ttl).min(limit),
+        None => now.plus_seconds(ttl),
+    };
+    let id = TokenId::generate().map_err(|e| Failure::Client(internal("token id", e)))?;
+    let minted = mint_token(tenant).map_err(|e| Failure::Client(internal("mint token", e)))?;
+    let scopes = serde_json::to_string(&request.scope)
+        .map_err(|e| Failure::Client(internal("scopes", e)))?;
+    let ips = serde_json::to_string(&request.allowed_ips)
+        .map_err(|e| Failure::Client(internal("ips", e)))?;
+    execute(
+        storage,
+        "INSERT INTO tokens (id, hash, scopes, description, allowed_ips, max_uses, uses,
+            created_at, expires_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        vec![
+            id.as_str().into(),
+            minted.hash.to_hex().into(),
+            scopes.into(),
+            request.description.clone().into(),
+            ips.into(),
+            request
+                .max_uses
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                .into(),
+            ts(now),
+            ts(expires_at),
+            created_by.into(),
+        ],
+    )?;
     Ok(TokenCreated {
         value: minted.value.to_string(),
         id,
-        scope: request.scope,
-        ttl_seconds: request.ttl_seconds,
+        scope: request.scope.clone(),
+        ttl_seconds: u64::try_from((expires_at.unix_ms() - now.unix_ms()) / 1000).unwrap_or(0),
         expires_at,
         approval_status: "approved".into(),
         approval_request_id: None,
     })
+}
+
+/// The expiry of the calling token, which a token it mints may not outlive.
+pub fn not_after(principal: &Principal) -> Option<Timestamp> {
+    match principal {
+        Principal::Master => None,
+        Principal::Token(token) => Some(token.expires_at),
+    }
 }
 
 /// `GET /v1/tokens`: every token's metadata, newest first.
@@ -294,7 +337,7 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
             let token = parse_token_row(row).map_err(fail)?;
             Ok(TokenSummary {
                 id: token.record.id,
-                description: token.description,
+                description: token.record.description,
                 scope: token.record.scopes,
                 allowed_ips: token.record.allowed_ips,
                 created_at: token.created_at,

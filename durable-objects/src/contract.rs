@@ -3,6 +3,7 @@
 //!
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
+use latchkey_core::approval::{ApprovalId, ApprovalStatus, ApprovalView, Policies};
 use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::listing::{ListQuery, SecretPage};
@@ -124,6 +125,27 @@ pub enum TenantCommand {
     RevokeToken {
         id: TokenId,
     },
+    GetApproval {
+        id: ApprovalId,
+    },
+    ListApprovals {
+        status: Option<ApprovalStatus>,
+    },
+    ApproveRequest {
+        id: ApprovalId,
+        comment: Option<String>,
+    },
+    DenyRequest {
+        id: ApprovalId,
+        reason: Option<String>,
+    },
+    CancelRequest {
+        id: ApprovalId,
+    },
+    GetPolicies,
+    SetPolicies {
+        policies: Policies,
+    },
     /// Sent by the operator route: a new plan and/or a custom rate limit.
     SetPlan {
         plan: Plan,
@@ -165,6 +187,13 @@ pub enum TenantReply {
     TokenRevoked {
         id: TokenId,
     },
+    /// The token request needs approval (→ 202).
+    ApprovalPending(ApprovalView),
+    Approval(ApprovalView),
+    Approvals {
+        approvals: Vec<ApprovalView>,
+    },
+    Policies(Policies),
     PlanSet,
     Pong,
 }

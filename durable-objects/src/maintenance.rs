@@ -1,5 +1,6 @@
 //! Work no request asks for: purging soft-deleted secrets once their restore window is over,
-//! and dropping rotated versions' ciphertexts once their grace period ends. Both run from the
+//! dropping rotated versions' ciphertexts once their grace period ends, and expiring approval
+//! requests nobody decided. Both run from the
 //! object's alarm, which is always set for the earliest such moment; running early or twice
 //! does nothing, so the alarm is idempotent.
 
@@ -36,6 +37,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             purged.secrets += 1;
         }
         drop_expired_ciphertexts(ctx.storage, None, ctx.now)?;
+        crate::approvals::expire(ctx.storage, ctx.now)?;
         Ok(purged)
     })
 }
@@ -58,10 +60,8 @@ pub fn next_due(
     };
     let purge_at = read_opt_ts(&row, 0)?.map(|at| at.plus_seconds(retention_seconds));
     let drop_at = read_opt_ts(&row, 1)?;
-    Ok(match (purge_at, drop_at) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    })
+    let expire_at = crate::approvals::next_expiry(storage)?;
+    Ok([purge_at, drop_at, expire_at].into_iter().flatten().min())
 }
 
 /// `GET /v1/info`.

@@ -89,6 +89,43 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "ALTER TABLE tenant ADD COLUMN rate_limit_per_minute INTEGER",
     ],
+    // 4: approval requests, their decisions, and the tenant's approval policies.
+    &[
+        // The token request waits here (scopes, TTL, IPs: no secret). The token itself is
+        // minted only when the requester polls after approval; only its id is kept here.
+        "CREATE TABLE IF NOT EXISTS approvals (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            requester TEXT NOT NULL,
+            required INTEGER NOT NULL,
+            cancel_window_seconds INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            approved_at INTEGER,
+            released INTEGER NOT NULL,
+            requester_description TEXT,
+            token_request TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            secrets_reached INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            token_id TEXT,
+            token_expires_at INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS approvals_pending ON approvals (expires_at)
+            WHERE status = 'pending'",
+        "CREATE TABLE IF NOT EXISTS approval_decisions (
+            approval_id TEXT NOT NULL,
+            approver TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            note TEXT,
+            at INTEGER NOT NULL
+        )",
+        "CREATE INDEX IF NOT EXISTS approval_decisions_by_request
+            ON approval_decisions (approval_id)",
+        "CREATE TABLE IF NOT EXISTS policies (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            rules TEXT NOT NULL
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -3,16 +3,21 @@
 //! anything but its own body, so commands to one tenant never interleave.
 
 use crate::access::{self, Principal};
+use crate::approvals::{self, Decision};
 use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
+use crate::store::in_transaction;
 use crate::{fields, listing, maintenance, secrets};
+use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
 use latchkey_core::ratelimit::{self, RateState, RateWindow};
+use latchkey_core::scope::Scope;
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
 use latchkey_core::tenant::TenantName;
+use latchkey_core::token::TokenRequest;
 use latchkey_core::{ApiError, ErrorCode, Plan, TenantId, Timestamp};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -29,6 +34,10 @@ pub const ROOT_KEY_SECRET: &str = "ROOT_KEY";
 /// seconds); unset, it is 30 days.
 pub const RETENTION_VAR: &str = "SOFT_DELETE_RETENTION_SECONDS";
 
+/// The Worker var that sets how long an approval request waits for decisions (tests use
+/// seconds); unset, it is 24 hours.
+pub const APPROVAL_TTL_VAR: &str = "APPROVAL_TTL_SECONDS";
+
 /// What every authenticated command needs, loaded once per object lifetime.
 struct Loaded {
     tenant_id: TenantId,
@@ -43,6 +52,7 @@ pub struct Tenant {
     state: State,
     env: Env,
     retention_seconds: i64,
+    approval_ttl_seconds: i64,
     loaded: RefCell<Option<Rc<Loaded>>>,
     /// The rate-limit window, mirrored from storage.
     window: Cell<Option<RateWindow>>,
@@ -64,16 +74,20 @@ fn ts(value: Timestamp) -> V {
 
 impl Tenant {
     pub fn new(state: State, env: Env) -> Self {
-        let retention_seconds = env
-            .var(RETENTION_VAR)
-            .ok()
-            .and_then(|v| v.to_string().parse::<i64>().ok())
-            .filter(|s| *s > 0)
-            .unwrap_or(RESTORE_WINDOW_SECONDS);
+        let seconds_var = |name: &str, default: i64| {
+            env.var(name)
+                .ok()
+                .and_then(|v| v.to_string().parse::<i64>().ok())
+                .filter(|s| *s > 0)
+                .unwrap_or(default)
+        };
+        let retention_seconds = seconds_var(RETENTION_VAR, RESTORE_WINDOW_SECONDS);
+        let approval_ttl_seconds = seconds_var(APPROVAL_TTL_VAR, DEFAULT_APPROVAL_TTL_SECONDS);
         Tenant {
             state,
             env,
             retention_seconds,
+            approval_ttl_seconds,
             loaded: RefCell::new(None),
             window: Cell::new(None),
         }
@@ -96,6 +110,7 @@ impl Tenant {
                             permanent: false,
                             ..
                         } | TenantCommand::RotateSecret { .. }
+                            | TenantCommand::CreateToken { .. }
                     )
                 );
                 let response = self.handle(request);
@@ -227,9 +242,33 @@ impl Tenant {
             }
             C::Info => self.info(ctx),
             C::Touch => Ok(R::Counted),
-            C::CreateToken { request } => {
-                access::create(ctx.storage, ctx.tenant_id, principal, request, ctx.now)
-                    .map(R::TokenCreated)
+            C::CreateToken { request } => self.create_token(ctx, principal, request),
+            C::GetApproval { id } => approvals::get(ctx, principal, &id).map(R::Approval),
+            C::ListApprovals { status } => {
+                approvals::list(ctx, status).map(|approvals| R::Approvals { approvals })
+            }
+            C::ApproveRequest { id, comment } => approvals::decide(
+                ctx,
+                &principal.actor(),
+                true,
+                &id,
+                Decision::Approve(comment),
+            )
+            .map(R::Approval),
+            C::DenyRequest { id, reason } => {
+                approvals::decide(ctx, &principal.actor(), true, &id, Decision::Deny(reason))
+                    .map(R::Approval)
+            }
+            C::CancelRequest { id } => {
+                let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+                approvals::decide(ctx, &principal.actor(), may_decide, &id, Decision::Cancel)
+                    .map(R::Approval)
+            }
+            C::GetPolicies => approvals::load_policies(ctx.storage)
+                .map(R::Policies)
+                .map_err(|e| internal("load policies", e)),
+            C::SetPolicies { policies } => {
+                approvals::save_policies(ctx.storage, &policies).map(|()| R::Policies(policies))
             }
             C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
             C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
@@ -238,6 +277,34 @@ impl Tenant {
                 Err(internal("dispatch", "operator command on the tenant path"))
             }
         }
+    }
+
+    /// `POST /v1/tokens`: minted at once when the scope reaches nothing that needs approval,
+    /// else an approval request (→ 202).
+    fn create_token(
+        &self,
+        ctx: &SecretContext<'_>,
+        principal: &Principal,
+        request: TokenRequest,
+    ) -> TenantResult {
+        access::check_mint(principal, &request, ctx.now)?;
+        let reach = approvals::reach(ctx.storage, &request.scope)
+            .map_err(|e| internal("approval reach", e))?;
+        if reach.requirement.approvals == 0 {
+            let created = in_transaction(ctx.storage, "create token", || {
+                access::mint(
+                    ctx.storage,
+                    ctx.tenant_id,
+                    &principal.actor(),
+                    &request,
+                    ctx.now,
+                    access::not_after(principal),
+                )
+            })?;
+            return Ok(TenantReply::TokenCreated(created));
+        }
+        approvals::open(ctx, principal, request, &reach, self.approval_ttl_seconds)
+            .map(TenantReply::ApprovalPending)
     }
 
     fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {

@@ -1,6 +1,7 @@
 //! End-to-end tests against the real local runtime. One `wrangler dev` serves every test
 //! (tests that restart the runtime start their own); it is stopped before the process exits.
 
+mod approvals;
 mod durability;
 mod errors;
 mod fields;
@@ -63,6 +64,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(errors::TESTS);
     tests.extend(fields::TESTS);
     tests.extend(tokens::TESTS);
+    tests.extend(approvals::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);

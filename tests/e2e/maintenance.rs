@@ -18,13 +18,45 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
     let runtime = Runtime::start_with_vars(
         &ctx.run_dir,
         "maintenance",
-        &[(
-            "SOFT_DELETE_RETENTION_SECONDS",
-            &RETENTION_SECONDS.to_string(),
-        )],
+        &[
+            (
+                "SOFT_DELETE_RETENTION_SECONDS",
+                &RETENTION_SECONDS.to_string(),
+            ),
+            ("APPROVAL_TTL_SECONDS", "3"),
+        ],
     );
     let api = runtime.api();
     let (_, key) = crate::new_tenant(&api, &runtime.operator_key);
+    // An approval request nobody decides expires (APPROVAL_TTL_SECONDS = 3).
+    let (agent, approver) = {
+        let agent = api.create_token(
+            &key,
+            &json!({"scope": ["tokens:create", "secrets:read:s/*"]}),
+        );
+        let approver = api.create_token(&key, &json!({"scope": "approvals:decide"}));
+        (
+            agent.body["value"].as_str().expect("agent").to_owned(),
+            approver.body["value"]
+                .as_str()
+                .expect("approver")
+                .to_owned(),
+        )
+    };
+    assert_eq!(
+        api.create_secret(
+            &key,
+            &json!({"path": "s/x", "value": "v", "tier": "sensitive"})
+        )
+        .status,
+        201
+    );
+    let requested = api.create_token(&agent, &json!({"scope": "secrets:read:s/*"}));
+    assert_eq!(requested.status, 202, "{}", requested.text);
+    let approval = requested.body["approval_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for path in ["purge/a", "purge/b", "keep/c", "rot/d"] {
         let reply = api.create_secret(&key, &json!({"path": path, "value": "v1"}));
         assert_eq!(reply.status, 201, "{}", reply.text);
@@ -40,7 +72,7 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
     assert_eq!(rotated.status, 200, "{}", rotated.text);
     let before = api.info(&key);
     assert_eq!(before.body["deleted_count"], 2, "{}", before.text);
-    assert_eq!(before.body["version_count"], 5, "{}", before.text);
+    assert_eq!(before.body["version_count"], 6, "{}", before.text);
     // Within the window, restore works (and takes b out of the purge).
     assert_eq!(api.restore_secret(&key, "purge/b").status, 200);
     assert_eq!(api.delete_secret(&key, "purge/b", false).status, 204);
@@ -50,9 +82,9 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
     loop {
         let info = api.info(&key);
         assert_eq!(info.status, 200, "{}", info.text);
-        if info.body["deleted_count"] == 0 && info.body["version_count"] == 2 {
+        if info.body["deleted_count"] == 0 && info.body["version_count"] == 3 {
             assert_eq!(info.body["field_count"], 0, "{}", info.text);
-            assert_eq!(info.body["secret_count"], 2, "{}", info.text);
+            assert_eq!(info.body["secret_count"], 3, "{}", info.text);
             break;
         }
         assert!(
@@ -63,6 +95,23 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+    let expired = api.get(&format!("/v1/approvals/{approval}"), Some(&agent));
+    assert_eq!(expired.body["status"], "expired", "{}", expired.text);
+    let listed = api.get("/v1/approvals?status=expired", Some(&approver));
+    assert_eq!(
+        listed.body["approvals"][0]["id"],
+        approval.as_str(),
+        "{}",
+        listed.text
+    );
+    api.send(
+        "POST",
+        &format!("/v1/approvals/{approval}/approve"),
+        Some(&approver),
+        &[],
+        latchkey_e2e::client::Body::None,
+    )
+    .assert_error(409, "conflict");
     // Purged means gone: not restorable, and the path is free again.
     api.restore_secret(&key, "purge/a")
         .assert_error(404, "not_found");

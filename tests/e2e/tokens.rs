@@ -237,6 +237,11 @@ fn minting_is_bounded_by_the_parent(ctx: &Ctx) {
     longer.assert_error(422, "validation_error");
     assert_eq!(longer.error_field(), Some("ttl_seconds"));
     assert!(longer.text.contains("outlive"), "{}", longer.text);
+    // Without an explicit TTL, the default (3600 s) is shortened to the parent's lifetime.
+    let defaulted = api.create_token(&parent, &json!({"scope": "secrets:read:prod/db/*"}));
+    assert_eq!(defaulted.status, 201, "{}", defaulted.text);
+    let ttl = defaulted.body["ttl_seconds"].as_u64().unwrap();
+    assert!((590..=600).contains(&ttl), "{ttl}");
     // Without tokens:create, no minting at all.
     let cannot = api.create_token(&child_token, &json!({"scope": "secrets:read:prod/db/*"}));
     cannot.assert_error(403, "permission_denied");

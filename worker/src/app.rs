@@ -1,7 +1,7 @@
 //! The front door: every request passes here once. It assigns the request id, resolves the
 //! route and the caller, runs the handler and turns any error into the one error body.
 
-use crate::handlers::{admin, fields, generate, info, probes, secrets, tokens};
+use crate::handlers::{admin, approvals, fields, generate, info, probes, secrets, tokens};
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::Caller;
 use latchkey_core::ApiError;
@@ -68,6 +68,13 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::CreateToken => tokens::create(request, env, caller).await,
         Route::ListTokens => tokens::list(env, caller).await,
         Route::RevokeToken(id) => tokens::revoke(env, caller, id).await,
+        Route::ListApprovals => approvals::list(request, env, caller).await,
+        Route::GetApproval(id) => approvals::get(env, caller, id).await,
+        Route::ApproveRequest(id) => approvals::approve(request, env, caller, id).await,
+        Route::DenyRequest(id) => approvals::deny(request, env, caller, id).await,
+        Route::CancelRequest(id) => approvals::cancel(env, caller, id).await,
+        Route::GetPolicies => approvals::get_policies(env, caller).await,
+        Route::SetPolicies => approvals::set_policies(request, env, caller).await,
         Route::Health
         | Route::Liveness
         | Route::Readiness

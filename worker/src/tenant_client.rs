@@ -142,6 +142,10 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Tokens { .. } => "tokens",
         TenantReply::TokenRevoked { .. } => "token_revoked",
         TenantReply::PlanSet => "plan_set",
+        TenantReply::ApprovalPending(_) => "approval_pending",
+        TenantReply::Approval(_) => "approval",
+        TenantReply::Approvals { .. } => "approvals",
+        TenantReply::Policies(_) => "policies",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

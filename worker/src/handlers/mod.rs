@@ -1,6 +1,7 @@
 //! One module per resource. A handler parses, calls the domain, and maps the result.
 
 pub mod admin;
+pub mod approvals;
 pub mod fields;
 pub mod generate;
 pub mod info;

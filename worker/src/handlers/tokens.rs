@@ -2,13 +2,21 @@
 
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
+use latchkey_core::approval::ApprovalPending;
 use latchkey_core::token::{TokenId, TokenRequest};
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request};
 
-/// `POST /v1/tokens` → 201 with the token value, shown this once.
+/// `POST /v1/tokens` → 201 with the token value, shown this once; or 202 when the scope
+/// reaches secrets whose tier needs approval (seed 004's shape, plus `required_approvals` and
+/// `expires_at`). The `approve_url` is the review page without a link token: it grants
+/// nothing; approvers act through their own signed links or the API.
 pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let origin = request
+        .url()
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
     let command = async {
         let request = TokenRequest::parse(&read_json_body(request).await?)?;
         Ok(TenantCommand::CreateToken { request })
@@ -16,6 +24,23 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
     .await;
     match caller.run(env, command).await? {
         TenantReply::TokenCreated(created) => json(201, &created),
+        TenantReply::ApprovalPending(view) => json(
+            202,
+            &ApprovalPending {
+                approval_status: "pending".into(),
+                message: format!(
+                    "Approval required: {} approval(s) for {} secret(s) up to tier {}. Poll GET /v1/approvals/{}.",
+                    view.required_approvals,
+                    view.secrets_reached,
+                    view.tier.as_str(),
+                    view.id
+                ),
+                approve_url: format!("{origin}/approvals/{}/review", view.id),
+                required_approvals: view.required_approvals,
+                expires_at: view.expires_at,
+                approval_request_id: view.id,
+            },
+        ),
         other => Err(unexpected(&other)),
     }
 }

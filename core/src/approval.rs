@@ -1,0 +1,731 @@
+//! Approvals: the policy that says how many people must approve access to a tier, and the
+//! state machine of one approval request. Pure, so every transition is tested natively.
+//!
+//! ```text
+//!            approve (n < required)
+//!            ┌──────┐
+//!            ▼      │         approve (n = required)         window over, requester polls
+//!  ──► pending ─────┴──────────────────────────► approved ─────────────────────────► released
+//!        │  │  └─ deny ──► denied                  │ (cancel window: cancel → cancelled)
+//!        │  └──── cancel ─► cancelled               │
+//!        └─ 24 h ─► expired                         └─ no window: released at the next poll
+//! ```
+//! Fail-closed: the requester never counts as an approver, one approver counts once, any
+//! deny ends the request, and nothing leaves a final state.
+
+use crate::body::Body;
+use crate::crypto::{CryptoError, random_bytes};
+use crate::error::{ApiError, ErrorCode};
+use crate::path::SecretPath;
+use crate::scope::PathGlob;
+use crate::secret::Tier;
+use crate::tenant::TenantId;
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::fmt;
+
+/// Most approvals a policy may demand for one tier.
+pub const MAX_APPROVALS: u64 = 5;
+/// Longest cancel window a policy may set: one day.
+pub const MAX_CANCEL_WINDOW_SECONDS: u64 = 86_400;
+pub const DEFAULT_CANCEL_WINDOW_SECONDS: u64 = 300;
+/// How long a request waits for decisions unless the deployment says otherwise.
+pub const DEFAULT_APPROVAL_TTL_SECONDS: i64 = 86_400;
+pub const MAX_POLICY_RULES: usize = 100;
+pub const MAX_COMMENT_BYTES: usize = 1024;
+
+const APPROVAL_PREFIX: &str = "apr_";
+
+/// An approval request's id: `apr_` + the tenant's 16 hex digits + 16 random hex digits, so a
+/// link carrying only the id reaches the right tenant object without a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ApprovalId(String);
+
+impl ApprovalId {
+    pub fn generate(tenant: &TenantId) -> Result<Self, CryptoError> {
+        let bytes = random_bytes::<8>()?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let tenant_hex = tenant.as_str().trim_start_matches("tn_");
+        Ok(ApprovalId(format!("{APPROVAL_PREFIX}{tenant_hex}{hex}")))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let hex = text
+            .strip_prefix(APPROVAL_PREFIX)
+            .ok_or_else(|| "approval ids start with apr_".to_owned())?;
+        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err("approval ids are apr_ and 32 lowercase hex digits".into());
+        }
+        Ok(ApprovalId(text.to_owned()))
+    }
+
+    /// The tenant the request belongs to.
+    pub fn tenant(&self) -> Option<TenantId> {
+        let hex = self
+            .0
+            .get(APPROVAL_PREFIX.len()..APPROVAL_PREFIX.len() + 16)?;
+        TenantId::parse(&format!("tn_{hex}")).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ApprovalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for ApprovalId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ApprovalId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ApprovalId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What one tier needs: approvals, and for critical secrets the window after the last
+/// approval during which the request can still be cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requirement {
+    pub approvals: u64,
+    pub cancel_window_seconds: u64,
+}
+
+impl Requirement {
+    pub const NONE: Requirement = Requirement {
+        approvals: 0,
+        cancel_window_seconds: 0,
+    };
+
+    /// The stricter of two requirements, member by member.
+    pub fn max(self, other: Requirement) -> Requirement {
+        Requirement {
+            approvals: self.approvals.max(other.approvals),
+            cancel_window_seconds: self.cancel_window_seconds.max(other.cancel_window_seconds),
+        }
+    }
+}
+
+/// One per-namespace override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRule {
+    pub glob: PathGlobText,
+    pub standard: u64,
+    pub sensitive: u64,
+    pub critical: u64,
+    pub cancel_window_seconds: u64,
+}
+
+/// A glob kept with its text, for the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathGlobText(pub PathGlob);
+
+impl Serialize for PathGlobText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PathGlobText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PathGlob::parse(&text)
+            .map(PathGlobText)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl PolicyRule {
+    fn requirement(&self, tier: Tier) -> Requirement {
+        let approvals = match tier {
+            Tier::Standard => self.standard,
+            Tier::Sensitive => self.sensitive,
+            Tier::Critical => self.critical,
+        };
+        Requirement {
+            approvals,
+            cancel_window_seconds: if tier == Tier::Critical {
+                self.cancel_window_seconds
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// The defaults every tenant starts with: standard needs nobody, sensitive one approver,
+/// critical two and then a 5-minute cancel window.
+pub fn default_rule() -> PolicyRule {
+    PolicyRule {
+        glob: PathGlobText(PathGlob::everything()),
+        standard: 0,
+        sensitive: 1,
+        critical: 2,
+        cancel_window_seconds: DEFAULT_CANCEL_WINDOW_SECONDS,
+    }
+}
+
+/// A tenant's per-namespace overrides (`PUT /v1/policies`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Policies {
+    pub rules: Vec<PolicyRule>,
+}
+
+impl Policies {
+    /// Parses `{"policies": [{glob, standard?, sensitive?, critical?, cancel_window_seconds?}]}`.
+    /// Members left out take the defaults; sensitive and critical need at least one approval.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, &["policies"])?;
+        let items = match body.present("policies") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(ApiError::validation(
+                    "policies",
+                    "'policies' must be a list of {glob, standard, sensitive, critical, cancel_window_seconds}",
+                ));
+            }
+        };
+        if items.len() > MAX_POLICY_RULES {
+            return Err(ApiError::validation(
+                "policies",
+                format!("at most {MAX_POLICY_RULES} policies"),
+            ));
+        }
+        let defaults = default_rule();
+        let mut rules: Vec<PolicyRule> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("policies[{i}]");
+            let bytes = serde_json::to_vec(item)
+                .map_err(|e| ApiError::validation(&field, e.to_string()))?;
+            let rule = Body::parse(
+                &bytes,
+                &[
+                    "glob",
+                    "standard",
+                    "sensitive",
+                    "critical",
+                    "cancel_window_seconds",
+                ],
+            )
+            .map_err(|e| ApiError::validation(&field, e.message))?;
+            let glob = PathGlob::parse(
+                rule.required_str("glob")
+                    .map_err(|e| ApiError::validation(&field, e.message))?,
+            )
+            .map_err(|why| ApiError::validation(&field, why))?;
+            if rules.iter().any(|r| r.glob.0 == glob) {
+                return Err(ApiError::validation(
+                    &field,
+                    format!("glob '{glob}' appears twice"),
+                ));
+            }
+            let count = |member: &str, min: u64, default: u64| -> Result<u64, ApiError> {
+                rule.optional_u64(member, min..=MAX_APPROVALS)
+                    .map(|n| n.unwrap_or(default))
+                    .map_err(|e| {
+                        ApiError::validation(
+                            &field,
+                            format!("{}{}", e.message, if min > 0 { " (a policy may not let sensitive or critical secrets through without an approval)" } else { "" }),
+                        )
+                    })
+            };
+            let parsed = PolicyRule {
+                standard: count("standard", 0, defaults.standard)?,
+                sensitive: count("sensitive", 1, defaults.sensitive)?,
+                critical: count("critical", 1, defaults.critical)?,
+                cancel_window_seconds: rule
+                    .optional_u64("cancel_window_seconds", 0..=MAX_CANCEL_WINDOW_SECONDS)
+                    .map_err(|e| ApiError::validation(&field, e.message))?
+                    .unwrap_or(defaults.cancel_window_seconds),
+                glob: PathGlobText(glob),
+            };
+            rules.push(parsed);
+        }
+        Ok(Policies { rules })
+    }
+
+    /// The rule that decides for `path`: the matching one with the most fixed segments, else
+    /// the defaults.
+    pub fn rule_for(&self, path: &SecretPath) -> PolicyRule {
+        self.rules
+            .iter()
+            .filter(|rule| rule.glob.0.matches(path))
+            .max_by_key(|rule| rule.glob.0.literal_segments())
+            .cloned()
+            .unwrap_or_else(default_rule)
+    }
+
+    pub fn requirement(&self, tier: Tier, path: &SecretPath) -> Requirement {
+        self.rule_for(path).requirement(tier)
+    }
+}
+
+/// Where a request stands. Everything but `pending` and `approved` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    Pending,
+    Approved,
+    Denied,
+    Expired,
+    Cancelled,
+}
+
+impl ApprovalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::Pending => "pending",
+            ApprovalStatus::Approved => "approved",
+            ApprovalStatus::Denied => "denied",
+            ApprovalStatus::Expired => "expired",
+            ApprovalStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ApprovalStatus::Pending,
+            ApprovalStatus::Approved,
+            ApprovalStatus::Denied,
+            ApprovalStatus::Expired,
+            ApprovalStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// The decision-relevant state of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalState {
+    pub status: ApprovalStatus,
+    /// Who asked: `master` or a token id. Never an approver of this request.
+    pub requester: String,
+    pub required: u64,
+    pub cancel_window_seconds: u64,
+    /// Distinct approvers so far, in order.
+    pub approvers: Vec<String>,
+    pub expires_at: Timestamp,
+    pub approved_at: Option<Timestamp>,
+    pub released: bool,
+}
+
+fn conflict(message: String) -> ApiError {
+    ApiError::new(ErrorCode::Conflict, message)
+}
+
+impl ApprovalState {
+    /// The status at `now`: a pending request past its expiry is expired, stored or not.
+    pub fn status_at(&self, now: Timestamp) -> ApprovalStatus {
+        match self.status {
+            ApprovalStatus::Pending if self.expires_at <= now => ApprovalStatus::Expired,
+            status => status,
+        }
+    }
+
+    /// When an approved request's token may be released (the end of its cancel window).
+    pub fn releases_at(&self) -> Option<Timestamp> {
+        self.approved_at.map(|at| {
+            at.plus_seconds(i64::try_from(self.cancel_window_seconds).unwrap_or(i64::MAX))
+        })
+    }
+
+    fn undecidable(&self, now: Timestamp) -> Option<ApiError> {
+        match self.status_at(now) {
+            ApprovalStatus::Pending => None,
+            status => Some(conflict(format!(
+                "this request is already {}; it cannot be decided again",
+                status.as_str()
+            ))),
+        }
+    }
+
+    /// One approval. The requester is refused (403); a second approval by the same approver
+    /// and any decision on a request that is no longer pending are conflicts (409).
+    pub fn approve(&mut self, approver: &str, now: Timestamp) -> Result<(), ApiError> {
+        if approver == self.requester {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "the credential that made a request cannot approve it",
+            ));
+        }
+        if let Some(e) = self.undecidable(now) {
+            return Err(e);
+        }
+        if self.approvers.iter().any(|a| a == approver) {
+            return Err(conflict(format!(
+                "{approver} has already approved this request; it needs {} distinct approvers",
+                self.required
+            )));
+        }
+        self.approvers.push(approver.to_owned());
+        if self.approvers.len() as u64 >= self.required {
+            self.status = ApprovalStatus::Approved;
+            self.approved_at = Some(now);
+        }
+        Ok(())
+    }
+
+    /// A denial ends the request. The requester cannot deny its own request either (it can
+    /// cancel it).
+    pub fn deny(&mut self, approver: &str, now: Timestamp) -> Result<(), ApiError> {
+        if approver == self.requester {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "the credential that made a request cannot decide it; cancel it instead",
+            ));
+        }
+        if let Some(e) = self.undecidable(now) {
+            return Err(e);
+        }
+        self.status = ApprovalStatus::Denied;
+        Ok(())
+    }
+
+    /// Cancels a pending request, or an approved one whose cancel window is still open. Only
+    /// the requester or an approver may (the caller checks who is an approver).
+    pub fn cancel(
+        &mut self,
+        actor: &str,
+        actor_may_decide: bool,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        if actor != self.requester && !actor_may_decide {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "only the requester or an approver may cancel a request",
+            )
+            .with("required_scope", "approvals:decide"));
+        }
+        let open = match self.status_at(now) {
+            ApprovalStatus::Pending => true,
+            ApprovalStatus::Approved => {
+                !self.released && self.releases_at().is_some_and(|at| now < at)
+            }
+            _ => false,
+        };
+        if !open {
+            let why = if self.status_at(now) == ApprovalStatus::Approved {
+                "approved and its cancel window is over".to_owned()
+            } else {
+                self.status_at(now).as_str().to_owned()
+            };
+            return Err(conflict(format!(
+                "this request can no longer be cancelled: it is {why}"
+            )));
+        }
+        self.status = ApprovalStatus::Cancelled;
+        Ok(())
+    }
+
+    /// Whether the requester's poll at `now` releases the token (once).
+    pub fn take_release(&mut self, actor: &str, now: Timestamp) -> bool {
+        let due = actor == self.requester
+            && self.status == ApprovalStatus::Approved
+            && !self.released
+            && self.releases_at().is_some_and(|at| at <= now);
+        if due {
+            self.released = true;
+        }
+        due
+    }
+}
+
+/// One recorded decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub approver: String,
+    /// `approve`, `deny` or `cancel`.
+    pub decision: String,
+    pub note: Option<String>,
+    pub at: Timestamp,
+}
+
+/// The token an approved request released: its value only in the one response that
+/// released it, to the requester.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleasedToken {
+    pub id: crate::token::TokenId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub expires_at: Timestamp,
+}
+
+impl fmt::Debug for ReleasedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReleasedToken")
+            .field("id", &self.id)
+            .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// `GET /v1/approvals/{id}`: everything an approver needs to decide, never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalView {
+    pub id: ApprovalId,
+    pub status: ApprovalStatus,
+    pub requester: String,
+    pub requester_description: Option<String>,
+    pub request: crate::token::TokenRequest,
+    /// The highest tier among the secrets the requested scope reaches.
+    pub tier: Tier,
+    /// How many existing secrets the requested scope reaches.
+    pub secrets_reached: u64,
+    pub required_approvals: u64,
+    pub approvers: Vec<String>,
+    pub cancel_window_seconds: u64,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub approved_at: Option<Timestamp>,
+    pub releases_at: Option<Timestamp>,
+    pub decisions: Vec<DecisionRecord>,
+    pub token: Option<ReleasedToken>,
+}
+
+/// `POST /v1/tokens` → 202 (seed 004).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalPending {
+    pub approval_status: String,
+    pub approval_request_id: ApprovalId,
+    pub message: String,
+    pub approve_url: String,
+    pub required_approvals: u64,
+    pub expires_at: Timestamp,
+}
+
+/// A validated approve (`comment`) or deny (`reason`) body; both optional, ≤ 1 KiB.
+pub fn parse_decision_note(bytes: &[u8], member: &str) -> Result<Option<String>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let body = Body::parse(bytes, &[member])?;
+    match body.optional_str(member)? {
+        Some(text) if text.len() > MAX_COMMENT_BYTES => Err(ApiError::validation(
+            member,
+            format!("'{member}' is longer than {MAX_COMMENT_BYTES} bytes"),
+        )),
+        Some(text) if text.chars().any(|c| c.is_control() && c != '\n') => {
+            Err(ApiError::validation(
+                member,
+                format!("'{member}' must not contain control characters"),
+            ))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_ms(1_700_000_000_000 + seconds * 1000).unwrap()
+    }
+
+    fn state(required: u64, window: u64) -> ApprovalState {
+        ApprovalState {
+            status: ApprovalStatus::Pending,
+            requester: "tok_requester00000".into(),
+            required,
+            cancel_window_seconds: window,
+            approvers: vec![],
+            expires_at: t(86_400),
+            approved_at: None,
+            released: false,
+        }
+    }
+
+    fn path(text: &str) -> SecretPath {
+        SecretPath::parse(text).unwrap()
+    }
+
+    #[test]
+    fn ids_carry_their_tenant() {
+        let tenant = TenantId::parse("tn_0123456789abcdef").unwrap();
+        let id = ApprovalId::generate(&tenant).unwrap();
+        assert_eq!(id.tenant(), Some(tenant));
+        assert_eq!(ApprovalId::parse(id.as_str()), Ok(id));
+        for bad in [
+            "",
+            "apr_",
+            "apr_0123",
+            "apr_0123456789abcdef0123456789ABCDEF",
+            "tok_0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(ApprovalId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn critical_needs_two_distinct_approvers_then_a_window() {
+        let mut s = state(2, 300);
+        s.approve("alice", t(0)).unwrap();
+        assert_eq!(s.status, ApprovalStatus::Pending);
+        let twice = s.approve("alice", t(1)).unwrap_err();
+        assert_eq!(twice.status(), 409);
+        s.approve("bob", t(2)).unwrap();
+        assert_eq!(s.status, ApprovalStatus::Approved);
+        assert_eq!(s.releases_at(), Some(t(302)));
+        assert!(
+            !s.take_release("tok_requester00000", t(301)),
+            "window still open"
+        );
+        assert!(!s.take_release("bob", t(400)), "only the requester");
+        assert!(s.take_release("tok_requester00000", t(302)));
+        assert!(!s.take_release("tok_requester00000", t(303)), "once");
+        assert_eq!(s.approve("carol", t(400)).unwrap_err().status(), 409);
+    }
+
+    #[test]
+    fn the_requester_never_decides_its_own_request() {
+        let mut s = state(1, 0);
+        assert_eq!(
+            s.approve("tok_requester00000", t(0)).unwrap_err().status(),
+            403
+        );
+        assert_eq!(
+            s.deny("tok_requester00000", t(0)).unwrap_err().status(),
+            403
+        );
+        assert_eq!(s.status, ApprovalStatus::Pending);
+    }
+
+    #[test]
+    fn deny_and_expiry_are_final() {
+        let mut s = state(1, 0);
+        s.deny("alice", t(0)).unwrap();
+        assert_eq!(s.approve("bob", t(1)).unwrap_err().status(), 409);
+        assert_eq!(s.deny("bob", t(1)).unwrap_err().status(), 409);
+        let mut late = state(1, 0);
+        assert_eq!(late.status_at(t(86_400)), ApprovalStatus::Expired);
+        assert_eq!(late.approve("alice", t(86_400)).unwrap_err().status(), 409);
+        assert_eq!(
+            late.cancel("tok_requester00000", false, t(86_401))
+                .unwrap_err()
+                .status(),
+            409
+        );
+    }
+
+    #[test]
+    fn cancel_works_until_the_window_closes() {
+        let mut pending = state(1, 0);
+        assert_eq!(
+            pending
+                .cancel("stranger", false, t(0))
+                .unwrap_err()
+                .status(),
+            403
+        );
+        pending.cancel("tok_requester00000", false, t(0)).unwrap();
+        assert_eq!(pending.status, ApprovalStatus::Cancelled);
+
+        let mut windowed = state(1, 60);
+        windowed.approve("alice", t(0)).unwrap();
+        windowed.cancel("bob", true, t(59)).unwrap();
+        assert_eq!(windowed.status, ApprovalStatus::Cancelled);
+        assert!(!windowed.take_release("tok_requester00000", t(61)));
+
+        let mut closed = state(1, 60);
+        closed.approve("alice", t(0)).unwrap();
+        assert_eq!(closed.cancel("bob", true, t(60)).unwrap_err().status(), 409);
+        let mut no_window = state(1, 0);
+        no_window.approve("alice", t(0)).unwrap();
+        assert_eq!(
+            no_window
+                .cancel("tok_requester00000", false, t(0))
+                .unwrap_err()
+                .status(),
+            409
+        );
+    }
+
+    #[test]
+    fn policies_pick_the_most_specific_rule_and_refuse_zero_for_sensitive() {
+        let policies = Policies::parse(
+            json!({"policies": [
+                {"glob": "prod/*", "sensitive": 2},
+                {"glob": "prod/payments/*", "critical": 3, "cancel_window_seconds": 2},
+                {"glob": "dev/*", "standard": 0, "sensitive": 1, "critical": 1, "cancel_window_seconds": 0}
+            ]})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            policies
+                .requirement(Tier::Sensitive, &path("prod/db"))
+                .approvals,
+            2
+        );
+        let payments = policies.requirement(Tier::Critical, &path("prod/payments/stripe"));
+        assert_eq!(
+            payments,
+            Requirement {
+                approvals: 3,
+                cancel_window_seconds: 2
+            }
+        );
+        assert_eq!(
+            policies.requirement(Tier::Standard, &path("prod/db")),
+            Requirement::NONE
+        );
+        assert_eq!(
+            policies
+                .requirement(Tier::Critical, &path("other"))
+                .approvals,
+            2
+        );
+        assert_eq!(
+            policies
+                .requirement(Tier::Critical, &path("other"))
+                .cancel_window_seconds,
+            300
+        );
+        assert_eq!(
+            policies
+                .requirement(Tier::Sensitive, &path("other"))
+                .cancel_window_seconds,
+            0
+        );
+        for bad in [
+            json!({"policies": [{"glob": "a/*", "sensitive": 0}]}),
+            json!({"policies": [{"glob": "a/*", "critical": 0}]}),
+            json!({"policies": [{"glob": "a/*", "critical": 6}]}),
+            json!({"policies": [{"glob": "api-*"}]}),
+            json!({"policies": [{"sensitive": 1}]}),
+            json!({"policies": [{"glob": "a/*"}, {"glob": "a/*"}]}),
+            json!({"policies": [{"glob": "a/*", "extra": 1}]}),
+            json!({"policies": {}}),
+            json!({}),
+        ] {
+            let err = Policies::parse(bad.to_string().as_bytes()).unwrap_err();
+            assert_eq!(err.status(), 422, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decision_notes_are_optional_and_bounded() {
+        assert_eq!(parse_decision_note(b"", "comment").unwrap(), None);
+        assert_eq!(
+            parse_decision_note(br#"{"comment": "batch #4821"}"#, "comment")
+                .unwrap()
+                .as_deref(),
+            Some("batch #4821")
+        );
+        assert!(parse_decision_note(br#"{"reason": "x"}"#, "comment").is_err());
+        let long = json!({"reason": "x".repeat(1025)}).to_string();
+        assert!(parse_decision_note(long.as_bytes(), "reason").is_err());
+    }
+}

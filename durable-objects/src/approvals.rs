@@ -1,0 +1,412 @@
+//! Token requests that need approval: the policy lookup, the stored state machine
+//! (`latchkey_core::approval`), decisions, and the release of the token to its requester.
+
+use crate::access::{self, Principal};
+use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::store::{
+    Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, read_ts, ts,
+};
+use latchkey_core::approval::{
+    ApprovalId, ApprovalState, ApprovalStatus, ApprovalView, DecisionRecord, Policies,
+    ReleasedToken, Requirement,
+};
+use latchkey_core::scope::{Scope, ScopeSet};
+use latchkey_core::secret::Tier;
+use latchkey_core::token::{TokenCreated, TokenId, TokenRequest};
+use latchkey_core::{ApiError, SecretPath, Timestamp};
+use worker::{SqlStorageValue as V, Storage};
+
+/// What the scope of a token request reaches among the tenant's live secrets.
+pub struct Reach {
+    pub requirement: Requirement,
+    pub tier: Tier,
+    pub secrets: u64,
+}
+
+pub fn load_policies(storage: &Storage) -> Result<Policies, StorageError> {
+    match query_one(storage, "SELECT rules FROM policies", vec![])? {
+        Some(row) => serde_json::from_str(&row.text(0)?).map_err(|e| StorageError(e.to_string())),
+        None => Ok(Policies::default()),
+    }
+}
+
+pub fn save_policies(storage: &Storage, policies: &Policies) -> Result<(), ApiError> {
+    let json = serde_json::to_string(policies).map_err(|e| internal("policies", e))?;
+    execute(
+        storage,
+        "INSERT INTO policies (singleton, rules) VALUES (1, ?)
+         ON CONFLICT (singleton) DO UPDATE SET rules = excluded.rules",
+        vec![json.into()],
+    )
+    .map_err(|e| internal("save policies", e))
+}
+
+fn tier_rank(tier: Tier) -> u8 {
+    match tier {
+        Tier::Standard => 0,
+        Tier::Sensitive => 1,
+        Tier::Critical => 2,
+    }
+}
+
+/// The strictest requirement among the live secrets `scopes` reaches.
+pub fn reach(storage: &Storage, scopes: &ScopeSet) -> Result<Reach, StorageError> {
+    let policies = load_policies(storage)?;
+    let rows = query(
+        storage,
+        "SELECT path, tier FROM secrets WHERE deleted_at IS NULL",
+        vec![],
+    )?;
+    let mut reach = Reach {
+        requirement: Requirement::NONE,
+        tier: Tier::Standard,
+        secrets: 0,
+    };
+    for row in rows {
+        let Ok(path) = SecretPath::parse(&row.text(0)?) else {
+            continue;
+        };
+        if !scopes.reaches(&path) {
+            continue;
+        }
+        let tier = Tier::parse(&row.text(1)?).unwrap_or(Tier::Critical);
+        reach.secrets += 1;
+        reach.requirement = reach.requirement.max(policies.requirement(tier, &path));
+        if tier_rank(tier) > tier_rank(reach.tier) {
+            reach.tier = tier;
+        }
+    }
+    Ok(reach)
+}
+
+/// A stored request.
+struct Stored {
+    id: ApprovalId,
+    state: ApprovalState,
+    requester_description: Option<String>,
+    request: TokenRequest,
+    tier: Tier,
+    secrets_reached: u64,
+    created_at: Timestamp,
+    token_id: Option<TokenId>,
+    token_expires_at: Option<Timestamp>,
+}
+
+const COLUMNS: &str = "id, status, requester, required, cancel_window_seconds, expires_at, \
+    approved_at, released, requester_description, token_request, tier, secrets_reached, \
+    created_at, token_id, token_expires_at";
+
+fn parse_row(storage: &Storage, row: &Row) -> Result<Stored, StorageError> {
+    let id = ApprovalId::parse(&row.text(0)?).map_err(StorageError)?;
+    let status_text = row.text(1)?;
+    let status = ApprovalStatus::parse(&status_text)
+        .ok_or_else(|| StorageError(format!("unknown status {status_text}")))?;
+    let approvers = query(
+        storage,
+        "SELECT approver FROM approval_decisions WHERE approval_id = ? AND decision = 'approve'
+         ORDER BY at, rowid",
+        vec![id.as_str().into()],
+    )?
+    .iter()
+    .map(|r| r.text(0))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stored {
+        state: ApprovalState {
+            status,
+            requester: row.text(2)?,
+            required: read_count(row, 3)?,
+            cancel_window_seconds: read_count(row, 4)?,
+            approvers,
+            expires_at: read_ts(row, 5)?,
+            approved_at: read_opt_ts(row, 6)?,
+            released: row.int(7)? != 0,
+        },
+        requester_description: row.opt_text(8)?,
+        request: serde_json::from_str(&row.text(9)?).map_err(|e| StorageError(e.to_string()))?,
+        tier: Tier::parse(&row.text(10)?).unwrap_or(Tier::Critical),
+        secrets_reached: read_count(row, 11)?,
+        created_at: read_ts(row, 12)?,
+        token_id: row
+            .opt_text(13)?
+            .map(|t| TokenId::parse(&t))
+            .transpose()
+            .map_err(StorageError)?,
+        token_expires_at: read_opt_ts(row, 14)?,
+        id,
+    })
+}
+
+fn load(storage: &Storage, id: &ApprovalId) -> Result<Stored, Failure> {
+    let row = query_one(
+        storage,
+        &format!("SELECT {COLUMNS} FROM approvals WHERE id = ?"),
+        vec![id.as_str().into()],
+    )?
+    .ok_or_else(|| {
+        ApiError::not_found(format!("approval request '{id}' not found")).with("id", id.as_str())
+    })?;
+    Ok(parse_row(storage, &row)?)
+}
+
+fn decisions(storage: &Storage, id: &ApprovalId) -> Result<Vec<DecisionRecord>, StorageError> {
+    query(
+        storage,
+        "SELECT approver, decision, note, at FROM approval_decisions WHERE approval_id = ?
+         ORDER BY at, rowid",
+        vec![id.as_str().into()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(DecisionRecord {
+            approver: row.text(0)?,
+            decision: row.text(1)?,
+            note: row.opt_text(2)?,
+            at: read_ts(row, 3)?,
+        })
+    })
+    .collect()
+}
+
+fn view(
+    storage: &Storage,
+    stored: &Stored,
+    now: Timestamp,
+    released: Option<&TokenCreated>,
+) -> Result<ApprovalView, StorageError> {
+    let token = match (released, &stored.token_id, stored.token_expires_at) {
+        (Some(created), _, _) => Some(ReleasedToken {
+            id: created.id.clone(),
+            value: Some(created.value.clone()),
+            expires_at: created.expires_at,
+        }),
+        (None, Some(id), Some(expires_at)) => Some(ReleasedToken {
+            id: id.clone(),
+            value: None,
+            expires_at,
+        }),
+        _ => None,
+    };
+    Ok(ApprovalView {
+        id: stored.id.clone(),
+        status: stored.state.status_at(now),
+        requester: stored.state.requester.clone(),
+        requester_description: stored.requester_description.clone(),
+        request: stored.request.clone(),
+        tier: stored.tier,
+        secrets_reached: stored.secrets_reached,
+        required_approvals: stored.state.required,
+        approvers: stored.state.approvers.clone(),
+        cancel_window_seconds: stored.state.cancel_window_seconds,
+        created_at: stored.created_at,
+        expires_at: stored.state.expires_at,
+        approved_at: stored.state.approved_at,
+        releases_at: stored.state.releases_at(),
+        decisions: decisions(storage, &stored.id)?,
+        token,
+    })
+}
+
+/// Writes a state back after a transition.
+fn save_state(
+    storage: &Storage,
+    id: &ApprovalId,
+    state: &ApprovalState,
+) -> Result<(), StorageError> {
+    execute(
+        storage,
+        "UPDATE approvals SET status = ?, approved_at = ?, released = ? WHERE id = ?",
+        vec![
+            state.status.as_str().into(),
+            state.approved_at.map(|t| t.unix_ms()).into(),
+            V::Integer(i64::from(state.released)),
+            id.as_str().into(),
+        ],
+    )
+}
+
+fn record(
+    storage: &Storage,
+    id: &ApprovalId,
+    approver: &str,
+    decision: &str,
+    note: Option<String>,
+    now: Timestamp,
+) -> Result<(), StorageError> {
+    execute(
+        storage,
+        "INSERT INTO approval_decisions (approval_id, approver, decision, note, at)
+         VALUES (?, ?, ?, ?, ?)",
+        vec![
+            id.as_str().into(),
+            approver.into(),
+            decision.into(),
+            note.into(),
+            ts(now),
+        ],
+    )
+}
+
+/// Opens a request for a token whose scope reaches secrets that need approval.
+pub fn open(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    request: TokenRequest,
+    reach: &Reach,
+    ttl_seconds: i64,
+) -> Result<ApprovalView, ApiError> {
+    let id = ApprovalId::generate(ctx.tenant_id).map_err(|e| internal("approval id", e))?;
+    let json = serde_json::to_string(&request).map_err(|e| internal("token request", e))?;
+    let expires_at = ctx.now.plus_seconds(ttl_seconds);
+    in_transaction(ctx.storage, "open approval", || {
+        execute(
+            ctx.storage,
+            "INSERT INTO approvals (id, status, requester, required, cancel_window_seconds,
+                expires_at, approved_at, released, requester_description, token_request, tier,
+                secrets_reached, created_at, token_id, token_expires_at)
+             VALUES (?, 'pending', ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, NULL, NULL)",
+            vec![
+                id.as_str().into(),
+                principal.actor().into(),
+                V::Integer(i64::try_from(reach.requirement.approvals).unwrap_or(i64::MAX)),
+                V::Integer(
+                    i64::try_from(reach.requirement.cancel_window_seconds).unwrap_or(i64::MAX),
+                ),
+                ts(expires_at),
+                principal.description().into(),
+                json.clone().into(),
+                reach.tier.as_str().into(),
+                V::Integer(i64::try_from(reach.secrets).unwrap_or(i64::MAX)),
+                ts(ctx.now),
+            ],
+        )?;
+        let stored = load(ctx.storage, &id)?;
+        Ok(view(ctx.storage, &stored, ctx.now, None)?)
+    })
+}
+
+/// `GET /v1/approvals/{id}`: the requester or an approver. The requester's first poll after
+/// approval (and after any cancel window) mints the token and carries its value, once.
+pub fn get(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &ApprovalId,
+) -> Result<ApprovalView, ApiError> {
+    in_transaction(ctx.storage, "read approval", || {
+        let mut stored = load(ctx.storage, id)?;
+        let actor = principal.actor();
+        let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+        if actor != stored.state.requester && !may_decide {
+            // Another caller's request does not exist for this one.
+            return Err(
+                ApiError::not_found(format!("approval request '{id}' not found"))
+                    .with("id", id.as_str())
+                    .into(),
+            );
+        }
+        let mut released = None;
+        if stored.state.take_release(&actor, ctx.now) {
+            let created = access::mint(
+                ctx.storage,
+                ctx.tenant_id,
+                &actor,
+                &stored.request,
+                ctx.now,
+                access::not_after(principal),
+            )?;
+            save_state(ctx.storage, id, &stored.state)?;
+            execute(
+                ctx.storage,
+                "UPDATE approvals SET token_id = ?, token_expires_at = ? WHERE id = ?",
+                vec![
+                    created.id.as_str().into(),
+                    ts(created.expires_at),
+                    id.as_str().into(),
+                ],
+            )?;
+            stored.token_id = Some(created.id.clone());
+            stored.token_expires_at = Some(created.expires_at);
+            released = Some(created);
+        }
+        Ok(view(ctx.storage, &stored, ctx.now, released.as_ref())?)
+    })
+}
+
+/// `GET /v1/approvals?status=`: newest first.
+pub fn list(
+    ctx: &SecretContext<'_>,
+    status: Option<ApprovalStatus>,
+) -> Result<Vec<ApprovalView>, ApiError> {
+    in_transaction(ctx.storage, "list approvals", || {
+        let rows = query(
+            ctx.storage,
+            &format!("SELECT {COLUMNS} FROM approvals ORDER BY created_at DESC, id LIMIT 500"),
+            vec![],
+        )?;
+        let mut views = Vec::new();
+        for row in &rows {
+            let stored = parse_row(ctx.storage, row)?;
+            if status.is_none_or(|wanted| stored.state.status_at(ctx.now) == wanted) {
+                views.push(view(ctx.storage, &stored, ctx.now, None)?);
+            }
+        }
+        Ok(views)
+    })
+}
+
+/// What a decision does.
+pub enum Decision {
+    Approve(Option<String>),
+    Deny(Option<String>),
+    Cancel,
+}
+
+/// Applies one decision by `approver` (an actor id, or `link:<email>` for a link).
+pub fn decide(
+    ctx: &SecretContext<'_>,
+    approver: &str,
+    may_decide: bool,
+    id: &ApprovalId,
+    decision: Decision,
+) -> Result<ApprovalView, ApiError> {
+    in_transaction(ctx.storage, "decide approval", || {
+        let mut stored = load(ctx.storage, id)?;
+        let (kind, note) = match decision {
+            Decision::Approve(note) => {
+                stored.state.approve(approver, ctx.now)?;
+                ("approve", note)
+            }
+            Decision::Deny(note) => {
+                stored.state.deny(approver, ctx.now)?;
+                ("deny", note)
+            }
+            Decision::Cancel => {
+                stored.state.cancel(approver, may_decide, ctx.now)?;
+                ("cancel", None)
+            }
+        };
+        record(ctx.storage, id, approver, kind, note, ctx.now)?;
+        save_state(ctx.storage, id, &stored.state)?;
+        Ok(view(ctx.storage, &stored, ctx.now, None)?)
+    })
+}
+
+/// Marks pending requests past their expiry as expired (the maintenance alarm).
+pub fn expire(storage: &Storage, now: Timestamp) -> Result<(), StorageError> {
+    execute(
+        storage,
+        "UPDATE approvals SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?",
+        vec![ts(now)],
+    )
+}
+
+/// The earliest expiry of a pending request, for the alarm.
+pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError> {
+    match query_one(
+        storage,
+        "SELECT min(expires_at) FROM approvals WHERE status = 'pending'",
+        vec![],
+    )? {
+        Some(row) => read_opt_ts(&row, 0),
+        None => Ok(None),
+    }
+}

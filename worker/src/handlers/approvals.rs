@@ -1,0 +1,138 @@
+//! `/v1/approvals` (seed 004) and `/v1/policies`: deciding token requests that reach
+//! sensitive or critical secrets, and the per-namespace rules for how many approvals they need.
+
+use crate::http::{Reply, json, read_json_body};
+use crate::tenant_client::{Caller, unexpected};
+use latchkey_core::ApiError;
+use latchkey_core::approval::{ApprovalId, ApprovalStatus, Policies, parse_decision_note};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use serde_json::json;
+use worker::{Env, Request};
+
+fn approval_reply(reply: TenantReply) -> Reply {
+    match reply {
+        TenantReply::Approval(view) => json(200, &view),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/approvals?status=pending|approved|denied|expired|cancelled` → `{approvals}`.
+pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = request
+        .url()
+        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))
+        .and_then(|url| {
+            let status = url
+                .query_pairs()
+                .find(|(k, _)| k == "status")
+                .map(|(_, v)| {
+                    ApprovalStatus::parse(&v).ok_or_else(|| {
+                        ApiError::invalid_request(
+                            "'status' must be pending, approved, denied, expired or cancelled",
+                        )
+                        .with("field", "status")
+                    })
+                })
+                .transpose()?;
+            Ok(TenantCommand::ListApprovals { status })
+        });
+    match caller.run(env, command).await? {
+        TenantReply::Approvals { approvals } => json(200, &json!({ "approvals": approvals })),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/approvals/{id}`: for the requester (whose first poll after approval carries the
+/// token value, once) and for approvers.
+pub async fn get(env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
+    approval_reply(
+        caller
+            .run(env, Ok(TenantCommand::GetApproval { id }))
+            .await?,
+    )
+}
+
+/// `POST /v1/approvals/{id}/approve` `{comment}`.
+pub async fn approve(request: &mut Request, env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
+    let command = async {
+        let comment = parse_decision_note(&read_optional_body(request).await?, "comment")?;
+        Ok(TenantCommand::ApproveRequest { id, comment })
+    }
+    .await;
+    approval_reply(caller.run(env, command).await?)
+}
+
+/// `POST /v1/approvals/{id}/deny` `{reason}`.
+pub async fn deny(request: &mut Request, env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
+    let command = async {
+        let reason = parse_decision_note(&read_optional_body(request).await?, "reason")?;
+        Ok(TenantCommand::DenyRequest { id, reason })
+    }
+    .await;
+    approval_reply(caller.run(env, command).await?)
+}
+
+/// `POST /v1/approvals/{id}/cancel`: the requester, or an approver during the cancel window.
+pub async fn cancel(env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
+    approval_reply(
+        caller
+            .run(env, Ok(TenantCommand::CancelRequest { id }))
+            .await?,
+    )
+}
+
+/// `GET /v1/policies` → `{policies, defaults}`.
+pub async fn get_policies(env: &Env, caller: &Caller) -> Reply {
+    match caller.run(env, Ok(TenantCommand::GetPolicies)).await? {
+        TenantReply::Policies(policies) => json(200, &policies_body(&policies)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `PUT /v1/policies` `{policies: [{glob, standard, sensitive, critical,
+/// cancel_window_seconds}]}` replaces the overrides.
+pub async fn set_policies(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let policies = Policies::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::SetPolicies { policies })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::Policies(policies) => json(200, &policies_body(&policies)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+fn policies_body(policies: &Policies) -> serde_json::Value {
+    let defaults = latchkey_core::approval::default_rule();
+    json!({
+        "policies": policies.rules,
+        "defaults": {
+            "standard": defaults.standard,
+            "sensitive": defaults.sensitive,
+            "critical": defaults.critical,
+            "cancel_window_seconds": defaults.cancel_window_seconds,
+        },
+    })
+}
+
+/// A decision body may be empty; when present it is JSON like any other.
+async fn read_optional_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let has_body = request
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .is_some_and(|len| len != "0")
+        || request
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .is_some();
+    if has_body {
+        read_json_body(request).await
+    } else {
+        Ok(Vec::new())
+    }
+}
