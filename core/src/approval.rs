@@ -490,6 +490,8 @@ pub struct ApprovalView {
     pub releases_at: Option<Timestamp>,
     pub decisions: Vec<DecisionRecord>,
     pub token: Option<ReleasedToken>,
+    /// The messages sent to approvers about this request.
+    pub notifications: Vec<crate::notify::DeliveryStatus>,
 }
 
 /// `POST /v1/tokens` → 202 (seed 004).

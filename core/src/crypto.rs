@@ -251,6 +251,51 @@ impl TenantKey {
     }
 }
 
+/// HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
+    match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().into()
+        }
+        Err(_) => [0u8; 32],
+    }
+}
+
+/// A MAC check in constant time.
+pub fn hmac_sha256_verify(key: &[u8], message: &[u8], tag: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let expected = hmac_sha256(key, message);
+    tag.len() == expected.len() && bool::from(expected.ct_eq(tag))
+}
+
+/// A key for one purpose, derived from a tenant key (HMAC-SHA256 of the label, as in HKDF's
+/// expand step with one block). Wiped on drop.
+pub struct DerivedKey(Zeroizing<[u8; 32]>);
+
+impl DerivedKey {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+impl fmt::Debug for DerivedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DerivedKey([redacted])")
+    }
+}
+
+impl TenantKey {
+    /// A separate key for `label` (e.g. signing approval links), so no key serves two uses.
+    pub fn derive(&self, label: &str) -> DerivedKey {
+        let mut info = b"latchkey/v1/derive/".to_vec();
+        info.extend_from_slice(label.as_bytes());
+        DerivedKey(Zeroizing::new(hmac_sha256(&self.0.0, &info)))
+    }
+}
+
 /// SHA-256, for credentials: a 256-bit random token needs no slow hash.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
@@ -259,6 +304,36 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(hmac_sha256_verify(
+            b"Jefe",
+            b"what do ya want for nothing?",
+            &tag
+        ));
+        assert!(!hmac_sha256_verify(
+            b"Jefe",
+            b"what do ya want for nothing!",
+            &tag
+        ));
+        assert!(!hmac_sha256_verify(b"Jefe", b"x", &tag[..31]));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_label_and_tenant() {
+        let a = TenantKey::generate().unwrap();
+        let b = TenantKey::generate().unwrap();
+        assert_ne!(a.derive("links").as_bytes(), a.derive("other").as_bytes());
+        assert_ne!(a.derive("links").as_bytes(), b.derive("links").as_bytes());
+        assert_eq!(a.derive("links").as_bytes(), a.derive("links").as_bytes());
+    }
 
     fn root() -> RootKey {
         RootKey::from_base64(&STANDARD.encode([7u8; 32])).unwrap()

@@ -62,6 +62,13 @@ pub enum Route {
     DenyRequest(ApprovalId),
     /// `POST /v1/approvals/{id}/cancel`.
     CancelRequest(ApprovalId),
+    /// `GET /v1/notifications` and `PUT /v1/notifications`.
+    GetNotifications,
+    SetNotifications,
+    /// `GET /approvals/{id}/review?t=…`: the approver's page (HTML).
+    ReviewPage(ApprovalId),
+    /// `POST /approvals/{id}/review` (form): the approver's decision (HTML).
+    ReviewDecision(ApprovalId),
     /// `GET /v1/policies` and `PUT /v1/policies`.
     GetPolicies,
     SetPolicies,
@@ -118,6 +125,17 @@ impl Route {
                 }
             }
             ["v1", "policies"] => vec![("GET", Route::GetPolicies), ("PUT", Route::SetPolicies)],
+            ["v1", "notifications"] => vec![
+                ("GET", Route::GetNotifications),
+                ("PUT", Route::SetNotifications),
+            ],
+            ["approvals", id, "review"] => {
+                let id = approval_id(id)?;
+                vec![
+                    ("GET", Route::ReviewPage(id.clone())),
+                    ("POST", Route::ReviewDecision(id)),
+                ]
+            }
             ["v1", "generate"] => vec![("POST", Route::Generate)],
             ["v1", "info"] => vec![("GET", Route::Info)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
@@ -284,6 +302,17 @@ mod tests {
                 Route::CancelRequest(apr()),
             ),
             ("GET", "/v1/policies", Route::GetPolicies),
+            ("PUT", "/v1/notifications", Route::SetNotifications),
+            (
+                "GET",
+                "/approvals/apr_0123456789abcdef0123456789abcdef/review",
+                Route::ReviewPage(apr()),
+            ),
+            (
+                "POST",
+                "/approvals/apr_0123456789abcdef0123456789abcdef/review",
+                Route::ReviewDecision(apr()),
+            ),
             ("PUT", "/v1/policies", Route::SetPolicies),
             ("GET", "/v1/tokens", Route::ListTokens),
             (

@@ -92,12 +92,17 @@ pub fn required(command: &TenantCommand) -> Access {
             Access::Scope(Scope::ApprovalsDecide)
         }
         C::GetPolicies | C::SetPolicies { .. } => Access::Scope(Scope::PoliciesWrite),
+        C::GetNotifications | C::SetNotifications { .. } => Access::Scope(Scope::Admin),
         C::ListSecrets { .. }
         | C::RevokeToken { .. }
         | C::Touch
         | C::GetApproval { .. }
         | C::CancelRequest { .. } => Access::Authenticated,
-        C::Init { .. } | C::SetPlan { .. } | C::Ping => Access::Scope(Scope::Admin),
+        C::Init { .. }
+        | C::SetPlan { .. }
+        | C::Ping
+        | C::ReviewLink { .. }
+        | C::DecideByLink { .. } => Access::Scope(Scope::Admin),
     }
 }
 

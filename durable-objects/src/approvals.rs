@@ -203,7 +203,35 @@ fn view(
         releases_at: stored.state.releases_at(),
         decisions: decisions(storage, &stored.id)?,
         token,
+        notifications: crate::notifications::statuses(storage, &stored.id)?,
     })
+}
+
+/// A request's view, for its review page.
+pub fn view_by_id(ctx: &SecretContext<'_>, id: &ApprovalId) -> Result<ApprovalView, ApiError> {
+    in_transaction(ctx.storage, "read approval", || {
+        let stored = load(ctx.storage, id)?;
+        Ok(view(ctx.storage, &stored, ctx.now, None)?)
+    })
+}
+
+/// What messages about a request say, and the origin its links point at.
+pub fn summary(
+    storage: &Storage,
+    id: &ApprovalId,
+) -> Result<Option<(latchkey_core::notify::RequestSummary, String)>, Failure> {
+    let Some(row) = query_one(
+        storage,
+        &format!("SELECT {COLUMNS}, origin FROM approvals WHERE id = ?"),
+        vec![id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let origin = row.text(15)?;
+    let stored = parse_row(storage, &row)?;
+    let view = view(storage, &stored, stored.created_at, None)?;
+    Ok(Some((crate::notifications::summary_of(&view), origin)))
 }
 
 /// Writes a state back after a transition.
@@ -253,6 +281,7 @@ pub fn open(
     request: TokenRequest,
     reach: &Reach,
     ttl_seconds: i64,
+    origin: &str,
 ) -> Result<ApprovalView, ApiError> {
     let id = ApprovalId::generate(ctx.tenant_id).map_err(|e| internal("approval id", e))?;
     let json = serde_json::to_string(&request).map_err(|e| internal("token request", e))?;
@@ -262,8 +291,8 @@ pub fn open(
             ctx.storage,
             "INSERT INTO approvals (id, status, requester, required, cancel_window_seconds,
                 expires_at, approved_at, released, requester_description, token_request, tier,
-                secrets_reached, created_at, token_id, token_expires_at)
-             VALUES (?, 'pending', ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, NULL, NULL)",
+                secrets_reached, created_at, token_id, token_expires_at, origin)
+             VALUES (?, 'pending', ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, NULL, NULL, ?)",
             vec![
                 id.as_str().into(),
                 principal.actor().into(),
@@ -277,8 +306,10 @@ pub fn open(
                 reach.tier.as_str().into(),
                 V::Integer(i64::try_from(reach.secrets).unwrap_or(i64::MAX)),
                 ts(ctx.now),
+                origin.into(),
             ],
         )?;
+        crate::notifications::enqueue(ctx, &id, expires_at)?;
         let stored = load(ctx.storage, &id)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })
@@ -360,13 +391,35 @@ pub enum Decision {
     Cancel,
 }
 
-/// Applies one decision by `approver` (an actor id, or `link:<email>` for a link).
+/// Applies one decision by `approver` (an actor id, or the approver a link names).
 pub fn decide(
     ctx: &SecretContext<'_>,
     approver: &str,
     may_decide: bool,
     id: &ApprovalId,
     decision: Decision,
+) -> Result<ApprovalView, ApiError> {
+    decide_inner(ctx, approver, may_decide, id, decision, |_| Ok(()))
+}
+
+/// [`decide`] for a link's approver, with `also` (using the link up) in the same transaction.
+pub fn decide_with(
+    ctx: &SecretContext<'_>,
+    approver: &str,
+    id: &ApprovalId,
+    decision: Decision,
+    also: impl FnOnce(&Storage) -> Result<(), StorageError>,
+) -> Result<ApprovalView, ApiError> {
+    decide_inner(ctx, approver, true, id, decision, also)
+}
+
+fn decide_inner(
+    ctx: &SecretContext<'_>,
+    approver: &str,
+    may_decide: bool,
+    id: &ApprovalId,
+    decision: Decision,
+    also: impl FnOnce(&Storage) -> Result<(), StorageError>,
 ) -> Result<ApprovalView, ApiError> {
     in_transaction(ctx.storage, "decide approval", || {
         let mut stored = load(ctx.storage, id)?;
@@ -386,6 +439,7 @@ pub fn decide(
         };
         record(ctx.storage, id, approver, kind, note, ctx.now)?;
         save_state(ctx.storage, id, &stored.state)?;
+        also(ctx.storage)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })
 }

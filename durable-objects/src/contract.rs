@@ -7,6 +7,7 @@ use latchkey_core::approval::{ApprovalId, ApprovalStatus, ApprovalView, Policies
 use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::listing::{ListQuery, SecretPage};
+use latchkey_core::notify::NotificationConfig;
 use latchkey_core::ratelimit::RateState;
 use latchkey_core::secret::{
     NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
@@ -120,6 +121,8 @@ pub enum TenantCommand {
     Touch,
     CreateToken {
         request: TokenRequest,
+        /// Where the API was reached (`https://host`): approval links point there.
+        origin: String,
     },
     ListTokens,
     RevokeToken {
@@ -145,6 +148,22 @@ pub enum TenantCommand {
     GetPolicies,
     SetPolicies {
         policies: Policies,
+    },
+    GetNotifications,
+    SetNotifications {
+        config: NotificationConfig,
+    },
+    /// The review page's `GET`: no credential, the link's token is the credential.
+    ReviewLink {
+        id: ApprovalId,
+        token: String,
+    },
+    /// The review page's `POST`: decides as the link's approver and uses the link up.
+    DecideByLink {
+        id: ApprovalId,
+        token: String,
+        approve: bool,
+        note: Option<String>,
     },
     /// Sent by the operator route: a new plan and/or a custom rate limit.
     SetPlan {
@@ -194,6 +213,14 @@ pub enum TenantReply {
         approvals: Vec<ApprovalView>,
     },
     Policies(Policies),
+    /// The channels, without their secrets.
+    Notifications {
+        view: serde_json::Value,
+    },
+    LinkReview {
+        view: ApprovalView,
+        approver: String,
+    },
     PlanSet,
     Pong,
 }

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod fields;
 pub mod listing;
 pub mod maintenance;
+pub mod notifications;
 pub mod schema;
 pub mod secrets;
 pub mod sql;

@@ -61,7 +61,11 @@ pub fn next_due(
     let purge_at = read_opt_ts(&row, 0)?.map(|at| at.plus_seconds(retention_seconds));
     let drop_at = read_opt_ts(&row, 1)?;
     let expire_at = crate::approvals::next_expiry(storage)?;
-    Ok([purge_at, drop_at, expire_at].into_iter().flatten().min())
+    let deliver_at = crate::notifications::next_attempt(storage)?;
+    Ok([purge_at, drop_at, expire_at, deliver_at]
+        .into_iter()
+        .flatten()
+        .min())
 }
 
 /// `GET /v1/info`.

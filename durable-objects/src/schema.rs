@@ -126,6 +126,46 @@ pub const MIGRATIONS: &[&[&str]] = &[
             rules TEXT NOT NULL
         )",
     ],
+    // 5: notification channels (sealed), the delivery outbox, used approval links.
+    &[
+        "CREATE TABLE IF NOT EXISTS notification_config (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            wrapped_data_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+        // One row per message to send. The link is not stored: it is signed again from
+        // (request, approver, expiry, nonce) when the message is sent.
+        "CREATE TABLE IF NOT EXISTS deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            approval_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            nonce TEXT NOT NULL UNIQUE,
+            link_expires_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            last_error TEXT,
+            sent_at INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at)
+            WHERE status = 'pending'",
+        "CREATE INDEX IF NOT EXISTS deliveries_by_request ON deliveries (approval_id)",
+        "CREATE TABLE IF NOT EXISTS used_links (
+            nonce TEXT PRIMARY KEY,
+            approval_id TEXT NOT NULL,
+            approver TEXT NOT NULL,
+            used_at INTEGER NOT NULL
+        )",
+        // Refused link uses, until the audit trail records them.
+        "CREATE TABLE IF NOT EXISTS link_refusals (
+            approval_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at INTEGER NOT NULL
+        )",
+        "ALTER TABLE approvals ADD COLUMN origin TEXT NOT NULL DEFAULT ''",
+    ],
 ];
 
 /// The schema version this build writes.

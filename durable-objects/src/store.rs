@@ -216,6 +216,34 @@ impl SecretContext<'_> {
             .map_err(|e| Failure::Client(internal("seal", e)))
     }
 
+    /// Seals tenant configuration (`purpose` names which), bound to no secret path: the
+    /// binding's path is empty, which no secret path can be.
+    pub fn seal_config(&self, purpose: &str, value: &str) -> Result<Sealed, Failure> {
+        let binding = Binding {
+            tenant_id: self.tenant_id.as_str(),
+            path: "",
+            version: 0,
+            purpose,
+        };
+        self.tenant_key
+            .seal(&binding, value.as_bytes())
+            .map_err(|e| Failure::Client(internal("seal config", e)))
+    }
+
+    pub fn open_config(&self, purpose: &str, sealed: &Sealed) -> Result<String, Failure> {
+        let binding = Binding {
+            tenant_id: self.tenant_id.as_str(),
+            path: "",
+            version: 0,
+            purpose,
+        };
+        let plain = self
+            .tenant_key
+            .open(&binding, sealed)
+            .map_err(|e| Failure::Client(internal("open config", e)))?;
+        String::from_utf8(plain.to_vec()).map_err(|e| Failure::Client(internal("config utf-8", e)))
+    }
+
     pub fn open(
         &self,
         path: &SecretPath,

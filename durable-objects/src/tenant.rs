@@ -9,7 +9,7 @@ use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
-use crate::{fields, listing, maintenance, secrets};
+use crate::{fields, listing, maintenance, notifications, secrets};
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
@@ -148,6 +148,21 @@ impl Tenant {
                 plan,
                 rate_limit_per_minute,
             }) => return unattributed(self.set_plan(plan, rate_limit_per_minute)),
+            Some(TenantCommand::ReviewLink { id, token }) => {
+                return unattributed(
+                    self.with_context(|ctx| notifications::review(ctx, &id, &token)),
+                );
+            }
+            Some(TenantCommand::DecideByLink {
+                id,
+                token,
+                approve,
+                note,
+            }) => {
+                return unattributed(
+                    self.with_context(|ctx| notifications::decide(ctx, &id, &token, approve, note)),
+                );
+            }
             other => other,
         };
         let loaded = match self.load() {
@@ -242,7 +257,22 @@ impl Tenant {
             }
             C::Info => self.info(ctx),
             C::Touch => Ok(R::Counted),
-            C::CreateToken { request } => self.create_token(ctx, principal, request),
+            C::CreateToken { request, origin } => {
+                self.create_token(ctx, principal, request, &origin)
+            }
+            C::GetNotifications => notifications::load_config(ctx)
+                .map(|config| R::Notifications {
+                    view: config.public_view(),
+                })
+                .map_err(|f| match f {
+                    crate::store::Failure::Client(e) => e,
+                    crate::store::Failure::Storage(e) => internal("notifications", e),
+                }),
+            C::SetNotifications { config } => {
+                notifications::save_config(ctx, &config).map(|()| R::Notifications {
+                    view: config.public_view(),
+                })
+            }
             C::GetApproval { id } => approvals::get(ctx, principal, &id).map(R::Approval),
             C::ListApprovals { status } => {
                 approvals::list(ctx, status).map(|approvals| R::Approvals { approvals })
@@ -273,9 +303,14 @@ impl Tenant {
             C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
             C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
                 .map(|()| R::TokenRevoked { id }),
-            C::Ping | C::Init { .. } | C::SetPlan { .. } => {
-                Err(internal("dispatch", "operator command on the tenant path"))
-            }
+            C::Ping
+            | C::Init { .. }
+            | C::SetPlan { .. }
+            | C::ReviewLink { .. }
+            | C::DecideByLink { .. } => Err(internal(
+                "dispatch",
+                "command without a caller on the tenant path",
+            )),
         }
     }
 
@@ -286,6 +321,7 @@ impl Tenant {
         ctx: &SecretContext<'_>,
         principal: &Principal,
         request: TokenRequest,
+        origin: &str,
     ) -> TenantResult {
         access::check_mint(principal, &request, ctx.now)?;
         let reach = approvals::reach(ctx.storage, &request.scope)
@@ -303,8 +339,15 @@ impl Tenant {
             })?;
             return Ok(TenantReply::TokenCreated(created));
         }
-        approvals::open(ctx, principal, request, &reach, self.approval_ttl_seconds)
-            .map(TenantReply::ApprovalPending)
+        approvals::open(
+            ctx,
+            principal,
+            request,
+            &reach,
+            self.approval_ttl_seconds,
+            origin,
+        )
+        .map(TenantReply::ApprovalPending)
     }
 
     fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {
@@ -312,6 +355,62 @@ impl Tenant {
             .load()?
             .ok_or_else(|| internal("info", "tenant not loaded"))?;
         maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
+    }
+
+    /// Runs a link command: the tenant must exist; there is no caller to authenticate.
+    fn with_context(
+        &self,
+        body: impl FnOnce(&SecretContext<'_>) -> Result<notifications::LinkReview, ApiError>,
+    ) -> TenantResult {
+        let loaded = self
+            .load()?
+            .ok_or_else(|| ApiError::not_found("approval request not found"))?;
+        let storage = self.storage();
+        let ctx = self.context(&storage, &loaded, now());
+        body(&ctx).map(|review| TenantReply::LinkReview {
+            view: review.view,
+            approver: review.approver,
+        })
+    }
+
+    /// Sends the messages that are due, one at a time, recording each outcome. Storage is
+    /// not touched while a message is in flight.
+    async fn deliver(&self, loaded: &Loaded) {
+        let storage = self.storage();
+        let messages = {
+            let ctx = self.context(&storage, loaded, now());
+            match notifications::due_messages(&ctx, &self.email_api(), 20) {
+                Ok(messages) => messages,
+                Err(e) => {
+                    console_error!("tenant object: due deliveries: {}", e.message);
+                    return;
+                }
+            }
+        };
+        for message in messages {
+            let outcome = send(&message).await;
+            if let Err(e) =
+                notifications::record_attempt(&storage, message.delivery_id, outcome, now())
+            {
+                console_error!("tenant object: record delivery: {e}");
+            }
+        }
+    }
+
+    fn email_api(&self) -> notifications::EmailApi {
+        let text = |name: &str| {
+            self.env
+                .var(name)
+                .map(|v| v.to_string())
+                .or_else(|_| self.env.secret(name).map(|v| v.to_string()))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
+        notifications::EmailApi {
+            url: text("EMAIL_API_URL"),
+            key: text("EMAIL_API_KEY"),
+            from: text("EMAIL_FROM").unwrap_or_else(|| "latchkey@localhost".to_owned()),
+        }
     }
 
     /// The caller behind the request's credential.
@@ -417,6 +516,7 @@ impl Tenant {
         let storage = self.storage();
         let purged = maintenance::purge(&self.context(&storage, &loaded, now()))
             .map_err(|e| worker::Error::RustError(e.message))?;
+        self.deliver(&loaded).await;
         self.schedule_maintenance().await;
         Response::ok(format!("purged {} secrets", purged.secrets))
     }
@@ -589,4 +689,27 @@ fn migrate(storage: &Storage, from: i64) -> Result<(), StorageError> {
             vec![V::Integer(SCHEMA_VERSION)],
         )
     })
+}
+
+/// One outbound message. A non-2xx answer or a network error is a failed attempt.
+async fn send(message: &notifications::Outgoing) -> Result<(), String> {
+    let headers = worker::Headers::new();
+    for (name, value) in &message.headers {
+        headers
+            .set(name, value)
+            .map_err(|e| format!("header {name}: {e}"))?;
+    }
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&message.body)));
+    let request = Request::new_with_init(&message.url, &init).map_err(|e| e.to_string())?;
+    let response = worker::Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| format!("network error: {e}"))?;
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => Err(format!("HTTP {status}")),
+    }
 }

@@ -6,6 +6,7 @@ mod durability;
 mod errors;
 mod fields;
 mod lifecycle;
+mod links;
 mod listing;
 mod maintenance;
 mod probes;
@@ -15,7 +16,7 @@ mod tenants;
 mod tokens;
 mod tools;
 
-use latchkey_e2e::{Api, Runtime};
+use latchkey_e2e::{Api, Runtime, Sink};
 use libtest_mimic::{Arguments, Trial};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ use std::sync::Arc;
 pub struct Ctx {
     pub runtime: Runtime,
     pub run_dir: PathBuf,
+    /// Receives the Slack, webhook and email deliveries of the shared runtime.
+    pub sink: Sink,
 }
 
 impl Ctx {
@@ -65,6 +68,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(fields::TESTS);
     tests.extend(tokens::TESTS);
     tests.extend(approvals::TESTS);
+    tests.extend(links::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);
@@ -95,9 +99,21 @@ fn main() {
         });
     std::fs::create_dir_all(&run_dir).expect("create e2e run dir");
     eprintln!("e2e: state under {}", run_dir.display());
+    let sink = Sink::start();
+    let email_api = format!("{}/email", sink.base_url);
+    let runtime = Runtime::start_with_vars(
+        &run_dir,
+        "shared",
+        &[
+            ("ALLOW_HTTP_LOOPBACK", "true"),
+            ("EMAIL_API_URL", &email_api),
+            ("EMAIL_FROM", "latchkey@test.example"),
+        ],
+    );
     let ctx = Arc::new(Ctx {
-        runtime: Runtime::start_fresh(&run_dir, "shared"),
+        runtime,
         run_dir: run_dir.clone(),
+        sink,
     });
     let trials = tests
         .into_iter()

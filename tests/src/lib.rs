@@ -4,9 +4,11 @@
 
 pub mod client;
 pub mod runtime;
+pub mod sink;
 
 pub use client::{Api, Reply};
 pub use runtime::Runtime;
+pub use sink::Sink;
 
 /// A string no other test run produces, for values that must be findable (or not) on disk.
 pub fn unique(label: &str) -> String {

@@ -1,7 +1,9 @@
 //! The front door: every request passes here once. It assigns the request id, resolves the
 //! route and the caller, runs the handler and turns any error into the one error body.
 
-use crate::handlers::{admin, approvals, fields, generate, info, probes, secrets, tokens};
+use crate::handlers::{
+    admin, approvals, fields, generate, info, notifications, probes, review, secrets, tokens,
+};
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::Caller;
 use latchkey_core::ApiError;
@@ -31,6 +33,8 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
         Route::Readiness => probes::readiness(env).await,
         Route::CreateTenant => admin::create_tenant(request, env).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, id).await,
+        Route::ReviewPage(id) => review::page(request, env, id).await,
+        Route::ReviewDecision(id) => review::decide(request, env, id).await,
         tenant_route => {
             let caller = Caller::from_request(request)?;
             let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
@@ -75,10 +79,14 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::CancelRequest(id) => approvals::cancel(env, caller, id).await,
         Route::GetPolicies => approvals::get_policies(env, caller).await,
         Route::SetPolicies => approvals::set_policies(request, env, caller).await,
+        Route::GetNotifications => notifications::get(env, caller).await,
+        Route::SetNotifications => notifications::set(request, env, caller).await,
         Route::Health
         | Route::Liveness
         | Route::Readiness
         | Route::CreateTenant
-        | Route::UpdateTenant(_) => Err(ApiError::internal()),
+        | Route::UpdateTenant(_)
+        | Route::ReviewPage(_)
+        | Route::ReviewDecision(_) => Err(ApiError::internal()),
     }
 }

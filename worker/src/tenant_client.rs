@@ -146,6 +146,8 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Approval(_) => "approval",
         TenantReply::Approvals { .. } => "approvals",
         TenantReply::Policies(_) => "policies",
+        TenantReply::Notifications { .. } => "notifications",
+        TenantReply::LinkReview { .. } => "link_review",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

@@ -5,7 +5,9 @@ pub mod approvals;
 pub mod fields;
 pub mod generate;
 pub mod info;
+pub mod notifications;
 pub mod probes;
+pub mod review;
 pub mod secrets;
 pub mod tokens;
 

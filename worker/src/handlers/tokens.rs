@@ -19,7 +19,10 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
         .unwrap_or_default();
     let command = async {
         let request = TokenRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreateToken { request })
+        Ok(TenantCommand::CreateToken {
+            request,
+            origin: origin.clone(),
+        })
     }
     .await;
     match caller.run(env, command).await? {
@@ -29,10 +32,9 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
             &ApprovalPending {
                 approval_status: "pending".into(),
                 message: format!(
-                    "Approval required: {} approval(s) for {} secret(s) up to tier {}. Poll GET /v1/approvals/{}.",
+                    "Approval required. Notified {} approver(s); {} approval(s) needed. Poll GET /v1/approvals/{}.",
+                    view.notifications.len(),
                     view.required_approvals,
-                    view.secrets_reached,
-                    view.tier.as_str(),
                     view.id
                 ),
                 approve_url: format!("{origin}/approvals/{}/review", view.id),

@@ -1,0 +1,595 @@
+//! Telling approvers: the tenant's channels (Slack, a signed webhook, email), the signed,
+//! single-use, expiring links they carry, and the message bodies.
+
+use crate::approval::ApprovalId;
+use crate::body::Body;
+use crate::crypto::{hmac_sha256, hmac_sha256_verify};
+use crate::error::ApiError;
+use crate::time::Timestamp;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::fmt;
+
+pub const MAX_EMAIL_RECIPIENTS: usize = 20;
+pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
+/// A link stays valid at most this long (and never past its request's expiry).
+pub const MAX_LINK_SECONDS: i64 = 86_400;
+
+/// Where outbound calls may go: `https` anywhere public; plain `http` only to loopback and
+/// only when the deployment allows it (`scripts/dev` and the tests do, production does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboundPolicy {
+    pub allow_http_loopback: bool,
+}
+
+/// Checks a callback URL against the policy; the error names what is wrong.
+pub fn check_url(text: &str, policy: OutboundPolicy) -> Result<(), String> {
+    let (scheme, rest) = text
+        .split_once("://")
+        .ok_or_else(|| format!("'{text}' is not an absolute URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') {
+        return Err(format!("'{text}' needs a host (and no user info)"));
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match scheme {
+        "https" if !loopback => Ok(()),
+        "http" | "https" if loopback && policy.allow_http_loopback => Ok(()),
+        "http" if loopback => Err(format!(
+            "'{text}': plain http to loopback is allowed only in local development"
+        )),
+        _ if loopback => Err(format!("'{text}': loopback addresses are not allowed")),
+        _ => Err(format!("'{text}' must use https")),
+    }
+}
+
+/// A webhook channel: the receiver checks `X-Latchkey-Signature` with the shared secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookChannel {
+    pub url: String,
+    pub secret: String,
+}
+
+impl fmt::Debug for WebhookChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookChannel")
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A tenant's channels. The Slack URL and the webhook secret are credentials: stored sealed,
+/// never shown again.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NotificationConfig {
+    pub slack_webhook_url: Option<String>,
+    pub webhook: Option<WebhookChannel>,
+    pub email_to: Vec<String>,
+}
+
+impl fmt::Debug for NotificationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotificationConfig")
+            .field("slack", &self.slack_webhook_url.is_some())
+            .field("webhook", &self.webhook)
+            .field("email_to", &self.email_to)
+            .finish()
+    }
+}
+
+fn check_email(address: &str) -> Result<(), String> {
+    let (local, domain) = address
+        .split_once('@')
+        .ok_or_else(|| format!("'{address}' is not an email address"))?;
+    let fine = !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && address.len() <= 254
+        && address
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | ',' | ';' | '\\'));
+    if fine {
+        Ok(())
+    } else {
+        Err(format!("'{address}' is not an email address"))
+    }
+}
+
+impl NotificationConfig {
+    /// Parses `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email:
+    /// {to: [..]}}`. A member left out or `null` turns that channel off.
+    pub fn parse(bytes: &[u8], policy: OutboundPolicy) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, &["slack_webhook_url", "webhook", "email"])?;
+        let slack_webhook_url = body
+            .optional_str("slack_webhook_url")?
+            .map(|url| {
+                check_url(url, policy)
+                    .map(|()| url.to_owned())
+                    .map_err(|why| ApiError::validation("slack_webhook_url", why))
+            })
+            .transpose()?;
+        let webhook = match body.optional_object("webhook")? {
+            None => None,
+            Some(map) => {
+                let bytes = serde_json::to_vec(map)
+                    .map_err(|e| ApiError::validation("webhook", e.to_string()))?;
+                let inner = Body::parse(&bytes, &["url", "secret"])
+                    .map_err(|e| ApiError::validation("webhook", e.message))?;
+                let url = inner
+                    .required_str("url")
+                    .map_err(|e| ApiError::validation("webhook", e.message))?;
+                check_url(url, policy).map_err(|why| ApiError::validation("webhook", why))?;
+                let secret = inner
+                    .required_str("secret")
+                    .map_err(|e| ApiError::validation("webhook", e.message))?;
+                if secret.len() < MIN_WEBHOOK_SECRET_BYTES || secret.len() > 256 {
+                    return Err(ApiError::validation(
+                        "webhook",
+                        format!("'webhook.secret' must be {MIN_WEBHOOK_SECRET_BYTES} to 256 bytes"),
+                    ));
+                }
+                Some(WebhookChannel {
+                    url: url.to_owned(),
+                    secret: secret.to_owned(),
+                })
+            }
+        };
+        let email_to = match body.optional_object("email")? {
+            None => Vec::new(),
+            Some(map) => {
+                let to = match map.get("to") {
+                    Some(Value::Array(items)) => items,
+                    _ => {
+                        return Err(ApiError::validation(
+                            "email",
+                            "'email' must be {\"to\": [addresses]}",
+                        ));
+                    }
+                };
+                if map.len() != 1 || to.is_empty() || to.len() > MAX_EMAIL_RECIPIENTS {
+                    return Err(ApiError::validation(
+                        "email",
+                        format!(
+                            "'email.to' must list 1 to {MAX_EMAIL_RECIPIENTS} addresses, and nothing else"
+                        ),
+                    ));
+                }
+                let mut addresses: Vec<String> = Vec::with_capacity(to.len());
+                for item in to {
+                    let address = item.as_str().ok_or_else(|| {
+                        ApiError::validation("email", "'email.to' must list strings")
+                    })?;
+                    check_email(address).map_err(|why| ApiError::validation("email", why))?;
+                    let address = address.to_ascii_lowercase();
+                    if !addresses.contains(&address) {
+                        addresses.push(address);
+                    }
+                }
+                addresses
+            }
+        };
+        Ok(NotificationConfig {
+            slack_webhook_url,
+            webhook,
+            email_to,
+        })
+    }
+
+    /// What `GET /v1/notifications` shows: no Slack URL path, no webhook secret.
+    pub fn public_view(&self) -> Value {
+        json!({
+            "slack": self.slack_webhook_url.as_ref().map(|url| {
+                let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or("");
+                json!({"configured": true, "host": host})
+            }),
+            "webhook": self.webhook.as_ref().map(|w| json!({"url": w.url, "secret_set": true})),
+            "email": if self.email_to.is_empty() { Value::Null } else { json!({"to": self.email_to}) },
+        })
+    }
+
+    /// One delivery per approver: each email address, the Slack channel, the webhook.
+    pub fn recipients(&self) -> Vec<(Channel, String)> {
+        let mut out: Vec<(Channel, String)> = self
+            .email_to
+            .iter()
+            .map(|to| (Channel::Email, to.clone()))
+            .collect();
+        if self.slack_webhook_url.is_some() {
+            out.push((Channel::Slack, "slack".to_owned()));
+        }
+        if self.webhook.is_some() {
+            out.push((Channel::Webhook, "webhook".to_owned()));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Slack,
+    Webhook,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Slack => "slack",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Channel::Email, Channel::Slack, Channel::Webhook]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+
+    /// The approver a link of this channel decides as.
+    pub fn approver(self, recipient: &str) -> String {
+        match self {
+            Channel::Email => format!("email:{recipient}"),
+            Channel::Slack => "slack".to_owned(),
+            Channel::Webhook => "webhook".to_owned(),
+        }
+    }
+}
+
+/// One message's fate, shown in `GET /v1/approvals/{id}` (`notifications`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryStatus {
+    pub channel: Channel,
+    pub recipient: String,
+    /// `pending` (retrying), `sent` or `failed` (gave up).
+    pub status: String,
+    pub attempts: u64,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// Attempts before a delivery is given up.
+pub const MAX_DELIVERY_ATTEMPTS: u64 = 8;
+
+/// Seconds to wait after failed attempt number `attempts` (1-based): 1, 2, 4, … capped at
+/// 5 minutes.
+pub fn retry_delay_seconds(attempts: u64) -> i64 {
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(u32::MAX)
+        .min(16);
+    (1i64 << exponent).min(300)
+}
+
+/// What a link grants: deciding one request, as one approver, until `expires_at`, once
+/// (`nonce` is recorded when used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkClaims {
+    #[serde(rename = "a")]
+    pub approval: ApprovalId,
+    #[serde(rename = "p")]
+    pub approver: String,
+    #[serde(rename = "e")]
+    pub expires_ms: i64,
+    #[serde(rename = "n")]
+    pub nonce: String,
+}
+
+/// Why a link was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkRefusal {
+    /// Not ours: bad shape or signature.
+    Forged,
+    Expired,
+    Used,
+    /// A valid link for another request.
+    WrongRequest,
+}
+
+impl LinkRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkRefusal::Forged => "forged",
+            LinkRefusal::Expired => "expired",
+            LinkRefusal::Used => "used",
+            LinkRefusal::WrongRequest => "wrong_request",
+        }
+    }
+}
+
+/// `base64url(claims JSON) "." base64url(HMAC-SHA256(key, first part))`.
+pub fn sign_link(key: &[u8], claims: &LinkClaims) -> String {
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
+    let tag = hmac_sha256(key, payload.as_bytes());
+    format!("{payload}.{}", URL_SAFE_NO_PAD.encode(tag))
+}
+
+/// Verifies signature, request and expiry (not single use: the caller checks the nonce).
+pub fn verify_link(
+    key: &[u8],
+    token: &str,
+    approval: &ApprovalId,
+    now: Timestamp,
+) -> Result<LinkClaims, LinkRefusal> {
+    let (payload, tag) = token.split_once('.').ok_or(LinkRefusal::Forged)?;
+    let tag = URL_SAFE_NO_PAD
+        .decode(tag)
+        .map_err(|_| LinkRefusal::Forged)?;
+    if !hmac_sha256_verify(key, payload.as_bytes(), &tag) {
+        return Err(LinkRefusal::Forged);
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| LinkRefusal::Forged)?;
+    let claims: LinkClaims = serde_json::from_slice(&bytes).map_err(|_| LinkRefusal::Forged)?;
+    if claims.approval != *approval {
+        return Err(LinkRefusal::WrongRequest);
+    }
+    if claims.expires_ms <= now.unix_ms() {
+        return Err(LinkRefusal::Expired);
+    }
+    Ok(claims)
+}
+
+/// The header value a webhook receiver checks: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+/// "<t>." + body)>`. Receivers should refuse timestamps more than 5 minutes old (replays).
+pub fn webhook_signature(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
+    let mut signed = format!("{unix_seconds}.").into_bytes();
+    signed.extend_from_slice(body);
+    let tag = hmac_sha256(secret.as_bytes(), &signed);
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={unix_seconds},v1={hex}")
+}
+
+/// What a message says about a request. Never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    pub approval: ApprovalId,
+    pub requester: String,
+    pub requester_description: Option<String>,
+    pub scope: String,
+    pub tier: String,
+    pub required_approvals: u64,
+    pub expires_at: Timestamp,
+}
+
+impl RequestSummary {
+    fn line(&self) -> String {
+        let who = match &self.requester_description {
+            Some(description) => format!("{} ({description})", self.requester),
+            None => self.requester.clone(),
+        };
+        format!(
+            "{who} asks for a token with scope {} (tier {}; {} approval(s) needed; open until {}).",
+            self.scope, self.tier, self.required_approvals, self.expires_at
+        )
+    }
+}
+
+/// The Slack incoming-webhook body: the summary and a button to the approver's link.
+pub fn slack_body(summary: &RequestSummary, link: &str) -> Value {
+    json!({
+        "text": format!("Latchkey approval requested: {}", summary.line()),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*Approval requested*\n{}", summary.line())}},
+            {"type": "actions", "elements": [
+                {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Review request"}, "url": link}
+            ]}
+        ]
+    })
+}
+
+/// The signed webhook's JSON body.
+pub fn webhook_body(summary: &RequestSummary, link: &str, now: Timestamp) -> Value {
+    json!({
+        "type": "approval.requested",
+        "approval_request_id": summary.approval,
+        "requester": summary.requester,
+        "requester_description": summary.requester_description,
+        "scope": summary.scope,
+        "tier": summary.tier,
+        "required_approvals": summary.required_approvals,
+        "expires_at": summary.expires_at,
+        "approve_url": link,
+        "sent_at": now,
+    })
+}
+
+fn escape_html(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The email API's JSON body: one message per approver.
+pub fn email_body(summary: &RequestSummary, to: &str, from: &str, link: &str) -> Value {
+    let line = summary.line();
+    json!({
+        "from": from,
+        "to": [to],
+        "subject": format!("Approval requested: {}", summary.scope),
+        "text": format!("{line}\n\nReview and decide (this link is yours alone and works once):\n{link}\n"),
+        "html": format!(
+            "<p>{}</p><p><a href=\"{}\">Review request</a></p><p>This link is yours alone and works once.</p>",
+            escape_html(&line),
+            escape_html(link)
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEV: OutboundPolicy = OutboundPolicy {
+        allow_http_loopback: true,
+    };
+    const PROD: OutboundPolicy = OutboundPolicy {
+        allow_http_loopback: false,
+    };
+
+    fn id() -> ApprovalId {
+        ApprovalId::parse("apr_0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    fn t(ms: i64) -> Timestamp {
+        Timestamp::from_unix_ms(ms).unwrap()
+    }
+
+    #[test]
+    fn urls_follow_the_outbound_policy() {
+        assert!(check_url("https://hooks.slack.com/services/x", PROD).is_ok());
+        assert!(check_url("http://hooks.slack.com/x", PROD).is_err());
+        assert!(check_url("http://127.0.0.1:9000/sink", PROD).is_err());
+        assert!(check_url("http://127.0.0.1:9000/sink", DEV).is_ok());
+        assert!(check_url("http://localhost/sink", DEV).is_ok());
+        assert!(check_url("http://[::1]:80/x", DEV).is_ok());
+        assert!(check_url("https://127.0.0.1/x", PROD).is_err());
+        for bad in [
+            "ftp://x.example",
+            "hooks.slack.com",
+            "https://",
+            "https://u@h.example/",
+        ] {
+            assert!(check_url(bad, DEV).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn config_parses_and_hides_its_secrets() {
+        let config = NotificationConfig::parse(
+            br#"{"slack_webhook_url": "https://hooks.slack.com/services/T/B/secretpath",
+                 "webhook": {"url": "https://example.com/hook", "secret": "0123456789abcdef"},
+                 "email": {"to": ["Alice@Example.com", "bob@example.com", "alice@example.com"]}}"#,
+            PROD,
+        )
+        .unwrap();
+        assert_eq!(config.email_to, ["alice@example.com", "bob@example.com"]);
+        let view = config.public_view().to_string();
+        assert!(
+            !view.contains("secretpath") && !view.contains("0123456789abcdef"),
+            "{view}"
+        );
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+        assert_eq!(config.recipients().len(), 4);
+        for bad in [
+            r#"{"slack_webhook_url": "http://hooks.slack.com/x"}"#,
+            r#"{"webhook": {"url": "https://e.example/h", "secret": "short"}}"#,
+            r#"{"webhook": {"url": "https://e.example/h"}}"#,
+            r#"{"email": {"to": []}}"#,
+            r#"{"email": {"to": ["not-an-address"]}}"#,
+            r#"{"email": {"to": ["a@b.example"], "cc": []}}"#,
+            r#"{"email": ["a@b.example"]}"#,
+            r#"{"sms": "x"}"#,
+        ] {
+            assert_eq!(
+                NotificationConfig::parse(bad.as_bytes(), PROD)
+                    .unwrap_err()
+                    .status(),
+                422,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_verify_only_unchanged_unexpired_and_for_their_request() {
+        let key = [7u8; 32];
+        let claims = LinkClaims {
+            approval: id(),
+            approver: "email:alice@example.com".into(),
+            expires_ms: 2_000,
+            nonce: "n1".into(),
+        };
+        let link = sign_link(&key, &claims);
+        assert_eq!(
+            verify_link(&key, &link, &id(), t(1_000)),
+            Ok(claims.clone())
+        );
+        assert_eq!(
+            verify_link(&key, &link, &id(), t(2_000)),
+            Err(LinkRefusal::Expired)
+        );
+        assert_eq!(
+            verify_link(&[8u8; 32], &link, &id(), t(1_000)),
+            Err(LinkRefusal::Forged)
+        );
+        let other = ApprovalId::parse("apr_0123456789abcdef0123456789abcdee").unwrap();
+        assert_eq!(
+            verify_link(&key, &link, &other, t(1_000)),
+            Err(LinkRefusal::WrongRequest)
+        );
+        // Changing the claims (e.g. the approver) breaks the signature.
+        let (_, tag) = link.split_once('.').unwrap();
+        let forged_claims = LinkClaims {
+            approver: "email:mallory@example.com".into(),
+            ..claims
+        };
+        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_claims).unwrap());
+        let forged = format!("{forged_payload}.{tag}");
+        assert_eq!(
+            verify_link(&key, &forged, &id(), t(1_000)),
+            Err(LinkRefusal::Forged)
+        );
+        for junk in ["", ".", "abc", "a.b", "!!.!!"] {
+            assert_eq!(
+                verify_link(&key, junk, &id(), t(0)),
+                Err(LinkRefusal::Forged),
+                "{junk}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_signatures_cover_time_and_body() {
+        let a = webhook_signature("0123456789abcdef", 100, b"{}");
+        assert!(a.starts_with("t=100,v1="));
+        assert_ne!(a, webhook_signature("0123456789abcdef", 101, b"{}"));
+        assert_ne!(a, webhook_signature("0123456789abcdef", 100, b"{ }"));
+        assert_ne!(a, webhook_signature("0123456789abcdeF", 100, b"{}"));
+    }
+
+    #[test]
+    fn messages_carry_the_link_and_escape_html() {
+        let summary = RequestSummary {
+            approval: id(),
+            requester: "tok_1".into(),
+            requester_description: Some("<script>".into()),
+            scope: "secrets:read:prod/*".into(),
+            tier: "sensitive".into(),
+            required_approvals: 1,
+            expires_at: t(0),
+        };
+        let email = email_body(
+            &summary,
+            "a@b.example",
+            "latchkey@example.com",
+            "https://x/approvals/1/review?t=abc",
+        );
+        assert!(email["html"].as_str().unwrap().contains("&lt;script&gt;"));
+        assert!(email["text"].as_str().unwrap().contains("?t=abc"));
+        let slack = slack_body(&summary, "https://x/l");
+        assert_eq!(slack["blocks"][1]["elements"][0]["url"], "https://x/l");
+    }
+}

@@ -1,0 +1,263 @@
+//! The approver's review page (`/approvals/{id}/review?t=…`): small, self-contained HTML with
+//! no external assets, every value escaped, never a secret value. Pure, so its escaping is
+//! tested natively.
+
+use crate::approval::{ApprovalStatus, ApprovalView};
+use crate::path::percent_decode;
+
+/// Headers every page carries: nothing loads from elsewhere, the page can't be framed, and
+/// the link's token never leaks through `Referer`.
+pub const PAGE_HEADERS: &[(&str, &str)] = &[
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+];
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
+h1{font-size:1.4rem}dt{font-weight:600;margin-top:.6rem}dd{margin:0}\
+.status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eee}\
+button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.6rem;border-radius:.3rem;border:1px solid #888;cursor:pointer}\
+button.approve{background:#1f7a3a;color:#fff;border-color:#1f7a3a}button.deny{background:#a32020;color:#fff;border-color:#a32020}\
+textarea{width:100%;min-height:4rem}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{} · Latchkey</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title)
+    )
+}
+
+fn details(view: &ApprovalView) -> String {
+    let request = &view.request;
+    let who = match &view.requester_description {
+        Some(description) => format!("{} — {}", view.requester, description),
+        None => view.requester.clone(),
+    };
+    let scopes: Vec<String> = request
+        .scope
+        .scopes()
+        .iter()
+        .map(|s| format!("<code>{}</code>", escape(&s.to_string())))
+        .collect();
+    let ips = if request.allowed_ips.is_empty() {
+        "any address".to_owned()
+    } else {
+        request
+            .allowed_ips
+            .iter()
+            .map(|ip| escape(&ip.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ttl = match request.ttl_seconds {
+        Some(seconds) => format!("{seconds} seconds after release"),
+        None => "1 hour after release (the default)".to_owned(),
+    };
+    let uses = request
+        .max_uses
+        .map_or("unlimited".to_owned(), |n| n.to_string());
+    format!(
+        "<dl><dt>Requested by</dt><dd>{}</dd>\
+         <dt>Access</dt><dd>{}</dd>\
+         <dt>Reaches</dt><dd>{} secret(s), highest tier <strong>{}</strong></dd>\
+         <dt>Valid for</dt><dd>{}</dd>\
+         <dt>From addresses</dt><dd>{}</dd>\
+         <dt>Uses</dt><dd>{}</dd>\
+         <dt>Approvals</dt><dd>{} of {} (distinct approvers)</dd>\
+         <dt>Request open until</dt><dd>{}</dd>\
+         <dt>Status</dt><dd><span class=\"status\">{}</span></dd></dl>",
+        escape(&who),
+        scopes.join("<br>"),
+        view.secrets_reached,
+        escape(view.tier.as_str()),
+        escape(&ttl),
+        ips,
+        escape(&uses),
+        view.approvers.len(),
+        view.required_approvals,
+        escape(&view.expires_at.to_string()),
+        escape(view.status.as_str()),
+    )
+}
+
+/// The page a valid link opens: the request and, while it is pending, the two buttons.
+pub fn review_page(view: &ApprovalView, approver: &str, token: &str) -> String {
+    let form = if view.status == ApprovalStatus::Pending {
+        format!(
+            "<form method=\"post\" action=\"/approvals/{}/review\">\
+             <input type=\"hidden\" name=\"t\" value=\"{}\">\
+             <p><label for=\"note\">Comment (optional)</label><br><textarea id=\"note\" name=\"note\" maxlength=\"1024\"></textarea></p>\
+             <p><button class=\"approve\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
+             <button class=\"deny\" type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></p>\
+             <p><small>This link is yours alone and works once.</small></p></form>",
+            escape(view.id.as_str()),
+            escape(token)
+        )
+    } else {
+        "<p>This request is no longer waiting for a decision.</p>".to_owned()
+    };
+    page(
+        "Approval request",
+        &format!(
+            "<h1>Approval request</h1><p>You are deciding as <strong>{}</strong>.</p>{}{}",
+            escape(approver),
+            details(view),
+            form
+        ),
+    )
+}
+
+/// After a decision through a link.
+pub fn decided_page(view: &ApprovalView, approved: bool) -> String {
+    let (title, line) = if approved {
+        (
+            "Approved",
+            format!(
+                "Your approval is recorded. The request now has {} of {} approvals and is {}.",
+                view.approvers.len(),
+                view.required_approvals,
+                view.status.as_str()
+            ),
+        )
+    } else {
+        (
+            "Denied",
+            "Your denial is recorded; the request is closed.".to_owned(),
+        )
+    };
+    page(
+        title,
+        &format!(
+            "<h1>{}</h1><p id=\"outcome\">{}</p>{}",
+            escape(title),
+            escape(&line),
+            details(view)
+        ),
+    )
+}
+
+/// A link that was refused (used, expired, forged) or a decision that could not be made.
+pub fn refusal_page(title: &str, message: &str) -> String {
+    page(
+        title,
+        &format!(
+            "<h1>{}</h1><p id=\"outcome\">{}</p><p>Nothing was changed. Ask for a new link if you still need to decide this request.</p>",
+            escape(title),
+            escape(message)
+        ),
+    )
+}
+
+/// The page behind the requester's `approve_url`, which carries no approver rights.
+pub fn no_link_page() -> String {
+    page(
+        "Approval request",
+        "<h1>Approval request</h1><p id=\"outcome\">This page needs the personal link sent to approvers by email, Slack or webhook. Approvers can also decide through the API (POST /v1/approvals/{id}/approve).</p>",
+    )
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body.
+pub fn parse_form(body: &str) -> Result<Vec<(String, String)>, String> {
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |text: &str| percent_decode(&text.replace('+', " "));
+            Ok((decode(key)?, decode(value)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::approval::ApprovalId;
+    use crate::scope::ScopeSet;
+    use crate::secret::Tier;
+    use crate::time::Timestamp;
+    use crate::token::TokenRequest;
+
+    fn view(description: &str) -> ApprovalView {
+        let request: TokenRequest = TokenRequest::parse(
+            br#"{"scope": "secrets:read:prod/*", "allowed_ips": ["10.0.0.0/8"]}"#,
+        )
+        .unwrap();
+        ApprovalView {
+            id: ApprovalId::parse("apr_0123456789abcdef0123456789abcdef").unwrap(),
+            status: ApprovalStatus::Pending,
+            requester: "tok_0123456789abcdef".into(),
+            requester_description: Some(description.into()),
+            request,
+            tier: Tier::Sensitive,
+            secrets_reached: 2,
+            required_approvals: 1,
+            approvers: vec![],
+            cancel_window_seconds: 0,
+            created_at: Timestamp::from_unix_ms(0).unwrap(),
+            expires_at: Timestamp::from_unix_ms(86_400_000).unwrap(),
+            approved_at: None,
+            releases_at: None,
+            decisions: vec![],
+            token: None,
+            notifications: vec![],
+        }
+    }
+
+    #[test]
+    fn everything_shown_is_escaped() {
+        let html = review_page(
+            &view("<img src=x onerror=alert(1)>"),
+            "email:a@b.example",
+            "tok\"en",
+        );
+        assert!(!html.contains("<img"));
+        assert!(html.contains("&lt;img"));
+        assert!(html.contains("value=\"tok&quot;en\""));
+        assert!(html.contains("10.0.0.0/8"));
+        assert!(html.contains("secrets:read:prod/*"));
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "no external assets"
+        );
+        let _ = ScopeSet::admin();
+    }
+
+    #[test]
+    fn decided_requests_show_no_buttons() {
+        let mut closed = view("job");
+        closed.status = ApprovalStatus::Denied;
+        let html = review_page(&closed, "slack", "t");
+        assert!(!html.contains("<form"));
+    }
+
+    #[test]
+    fn forms_decode() {
+        assert_eq!(
+            parse_form("t=a.b&decision=approve&note=ok+then%21").unwrap(),
+            vec![
+                ("t".into(), "a.b".into()),
+                ("decision".into(), "approve".into()),
+                ("note".into(), "ok then!".into())
+            ]
+        );
+        assert!(parse_form("t=%zz").is_err());
+    }
+}

@@ -1,0 +1,432 @@
+//! Telling approvers about a new request: the tenant's channels (sealed), one outbox row per
+//! approver, delivery from the alarm with retries, and decisions through signed links.
+//!
+//! Nothing here runs in a request's path except writing outbox rows: the messages go out
+//! from the alarm, so a slow receiver never slows the API.
+
+use crate::approvals::{self, Decision};
+use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, ts};
+use latchkey_core::approval::{ApprovalId, ApprovalView};
+use latchkey_core::crypto::{Sealed, random_bytes};
+use latchkey_core::notify::{
+    Channel, DeliveryStatus, LinkClaims, LinkRefusal, MAX_DELIVERY_ATTEMPTS, MAX_LINK_SECONDS,
+    NotificationConfig, RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body,
+    verify_link, webhook_body, webhook_signature,
+};
+use latchkey_core::{ApiError, ErrorCode, Timestamp};
+use worker::{SqlStorageValue as V, Storage};
+
+const CONFIG_PURPOSE: &str = "notifications";
+const LINK_KEY_LABEL: &str = "approval-links";
+
+pub fn load_config(ctx: &SecretContext<'_>) -> Result<NotificationConfig, Failure> {
+    let Some(row) = query_one(
+        ctx.storage,
+        "SELECT wrapped_data_key, ciphertext FROM notification_config",
+        vec![],
+    )?
+    else {
+        return Ok(NotificationConfig::default());
+    };
+    let sealed = Sealed {
+        wrapped_data_key: row.blob(0)?,
+        ciphertext: row.blob(1)?,
+    };
+    let json = ctx.open_config(CONFIG_PURPOSE, &sealed)?;
+    serde_json::from_str(&json).map_err(|e| Failure::Client(internal("notification config", e)))
+}
+
+/// `PUT /v1/notifications`: replaces the channels.
+pub fn save_config(ctx: &SecretContext<'_>, config: &NotificationConfig) -> Result<(), ApiError> {
+    let json = serde_json::to_string(config).map_err(|e| internal("notification config", e))?;
+    in_transaction(ctx.storage, "save notifications", || {
+        let sealed = ctx.seal_config(CONFIG_PURPOSE, &json)?;
+        execute(
+            ctx.storage,
+            "INSERT INTO notification_config (singleton, wrapped_data_key, ciphertext, updated_at)
+             VALUES (1, ?, ?, ?)
+             ON CONFLICT (singleton) DO UPDATE SET wrapped_data_key = excluded.wrapped_data_key,
+                ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            vec![
+                V::Blob(sealed.wrapped_data_key),
+                V::Blob(sealed.ciphertext),
+                ts(ctx.now),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+fn nonce() -> Result<String, Failure> {
+    let bytes = random_bytes::<16>().map_err(|e| Failure::Client(internal("nonce", e)))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Queues one message per approver for a new request (inside its transaction). Returns how
+/// many approvers will be told.
+pub fn enqueue(
+    ctx: &SecretContext<'_>,
+    approval: &ApprovalId,
+    request_expires_at: Timestamp,
+) -> Result<u64, Failure> {
+    let config = load_config(ctx)?;
+    let link_expires_at = request_expires_at.min(ctx.now.plus_seconds(MAX_LINK_SECONDS));
+    let recipients = config.recipients();
+    for (channel, recipient) in &recipients {
+        execute(
+            ctx.storage,
+            "INSERT INTO deliveries (approval_id, channel, recipient, nonce, link_expires_at,
+                status, attempts, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+            vec![
+                approval.as_str().into(),
+                channel.as_str().into(),
+                recipient.as_str().into(),
+                nonce()?.into(),
+                ts(link_expires_at),
+                ts(ctx.now),
+            ],
+        )?;
+    }
+    Ok(recipients.len() as u64)
+}
+
+/// The notifications of one request, for its view.
+pub fn statuses(
+    storage: &Storage,
+    approval: &ApprovalId,
+) -> Result<Vec<DeliveryStatus>, StorageError> {
+    query(
+        storage,
+        "SELECT channel, recipient, status, attempts, last_error, sent_at, next_attempt_at
+         FROM deliveries WHERE approval_id = ? ORDER BY id",
+        vec![approval.as_str().into()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(DeliveryStatus {
+            channel: Channel::parse(&row.text(0)?)
+                .ok_or_else(|| StorageError("unknown channel".into()))?,
+            recipient: row.text(1)?,
+            status: row.text(2)?,
+            attempts: read_count(row, 3)?,
+            last_error: row.opt_text(4)?,
+            sent_at: read_opt_ts(row, 5)?,
+            next_attempt_at: read_opt_ts(row, 6)?,
+        })
+    })
+    .collect()
+}
+
+/// A message ready to send: everything the alarm needs after it stops touching storage.
+pub struct Outgoing {
+    pub delivery_id: i64,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Where and how email goes: the deployment's HTTP email API.
+pub struct EmailApi {
+    pub url: Option<String>,
+    pub key: Option<String>,
+    pub from: String,
+}
+
+struct DueRow {
+    id: i64,
+    approval: ApprovalId,
+    channel: Channel,
+    recipient: String,
+    nonce: String,
+    link_expires_at: Timestamp,
+}
+
+fn parse_due(row: &Row) -> Result<DueRow, StorageError> {
+    Ok(DueRow {
+        id: row.int(0)?,
+        approval: ApprovalId::parse(&row.text(1)?).map_err(StorageError)?,
+        channel: Channel::parse(&row.text(2)?).ok_or_else(|| StorageError("channel".into()))?,
+        recipient: row.text(3)?,
+        nonce: row.text(4)?,
+        link_expires_at: read_opt_ts(row, 5)?.ok_or_else(|| StorageError("expiry".into()))?,
+    })
+}
+
+/// The link an approver gets: the review page, with a token only they hold.
+fn link(ctx: &SecretContext<'_>, origin: &str, due: &DueRow) -> String {
+    let key = ctx.tenant_key.derive(LINK_KEY_LABEL);
+    let claims = LinkClaims {
+        approval: due.approval.clone(),
+        approver: due.channel.approver(&due.recipient),
+        expires_ms: due.link_expires_at.unix_ms(),
+        nonce: due.nonce.clone(),
+    };
+    format!(
+        "{origin}/approvals/{}/review?t={}",
+        due.approval,
+        sign_link(key.as_bytes(), &claims)
+    )
+}
+
+/// Builds the messages due at `ctx.now` (at most `limit`). A message that cannot be built is
+/// recorded as failed at once.
+pub fn due_messages(
+    ctx: &SecretContext<'_>,
+    email: &EmailApi,
+    limit: i64,
+) -> Result<Vec<Outgoing>, ApiError> {
+    in_transaction(ctx.storage, "due deliveries", || {
+        let rows = query(
+            ctx.storage,
+            "SELECT id, approval_id, channel, recipient, nonce, link_expires_at FROM deliveries
+             WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+            vec![ts(ctx.now), V::Integer(limit)],
+        )?;
+        let config = load_config(ctx)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let due = parse_due(row)?;
+            let Some((summary, origin)) = approvals::summary(ctx.storage, &due.approval)? else {
+                give_up(ctx.storage, due.id, "the request no longer exists")?;
+                continue;
+            };
+            let link = link(ctx, &origin, &due);
+            let built = match due.channel {
+                Channel::Slack => config.slack_webhook_url.clone().map(|url| Outgoing {
+                    delivery_id: due.id,
+                    url,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: slack_body(&summary, &link).to_string(),
+                }),
+                Channel::Webhook => config.webhook.as_ref().map(|hook| {
+                    let body = webhook_body(&summary, &link, ctx.now).to_string();
+                    let signature =
+                        webhook_signature(&hook.secret, ctx.now.unix_ms() / 1000, body.as_bytes());
+                    Outgoing {
+                        delivery_id: due.id,
+                        url: hook.url.clone(),
+                        headers: vec![
+                            ("Content-Type".into(), "application/json".into()),
+                            ("X-Latchkey-Signature".into(), signature),
+                        ],
+                        body,
+                    }
+                }),
+                Channel::Email => email.url.clone().map(|url| {
+                    let mut headers = vec![("Content-Type".into(), "application/json".into())];
+                    if let Some(key) = &email.key {
+                        headers.push(("Authorization".into(), format!("Bearer {key}")));
+                    }
+                    Outgoing {
+                        delivery_id: due.id,
+                        url,
+                        headers,
+                        body: email_body(&summary, &due.recipient, &email.from, &link).to_string(),
+                    }
+                }),
+            };
+            match built {
+                Some(message) => out.push(message),
+                None => give_up(
+                    ctx.storage,
+                    due.id,
+                    match due.channel {
+                        Channel::Email => "no email API is configured (EMAIL_API_URL)",
+                        _ => "the channel was removed before the message went out",
+                    },
+                )?,
+            }
+        }
+        Ok(out)
+    })
+}
+
+fn give_up(storage: &Storage, id: i64, why: &str) -> Result<(), StorageError> {
+    execute(
+        storage,
+        "UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = NULL
+         WHERE id = ?",
+        vec![why.into(), V::Integer(id)],
+    )
+}
+
+/// Records one attempt's outcome: sent, retried later with backoff, or given up.
+pub fn record_attempt(
+    storage: &Storage,
+    id: i64,
+    outcome: Result<(), String>,
+    now: Timestamp,
+) -> Result<(), StorageError> {
+    match outcome {
+        Ok(()) => execute(
+            storage,
+            "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?,
+                next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+            vec![ts(now), V::Integer(id)],
+        ),
+        Err(why) => {
+            let attempts = query_one(
+                storage,
+                "SELECT attempts FROM deliveries WHERE id = ?",
+                vec![V::Integer(id)],
+            )?
+            .map(|row| read_count(&row, 0))
+            .transpose()?
+            .unwrap_or(0)
+                + 1;
+            if attempts >= MAX_DELIVERY_ATTEMPTS {
+                execute(
+                    storage,
+                    "UPDATE deliveries SET status = 'failed', attempts = ?, last_error = ?,
+                        next_attempt_at = NULL WHERE id = ?",
+                    vec![
+                        V::Integer(i64::try_from(attempts).unwrap_or(i64::MAX)),
+                        why.into(),
+                        V::Integer(id),
+                    ],
+                )
+            } else {
+                execute(
+                    storage,
+                    "UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ?
+                     WHERE id = ?",
+                    vec![
+                        V::Integer(i64::try_from(attempts).unwrap_or(i64::MAX)),
+                        why.into(),
+                        ts(now.plus_seconds(retry_delay_seconds(attempts))),
+                        V::Integer(id),
+                    ],
+                )
+            }
+        }
+    }
+}
+
+/// The next time a delivery is due, for the alarm.
+pub fn next_attempt(storage: &Storage) -> Result<Option<Timestamp>, StorageError> {
+    match query_one(
+        storage,
+        "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+        vec![],
+    )? {
+        Some(row) => read_opt_ts(&row, 0),
+        None => Ok(None),
+    }
+}
+
+/// What the review page shows for a valid link.
+pub struct LinkReview {
+    pub view: ApprovalView,
+    pub approver: String,
+}
+
+fn refused(ctx: &SecretContext<'_>, approval: &ApprovalId, why: LinkRefusal) -> ApiError {
+    // Recorded outside any rolled-back transaction: a refusal leaves a trace.
+    let _ = execute(
+        ctx.storage,
+        "INSERT INTO link_refusals (approval_id, reason, at) VALUES (?, ?, ?)",
+        vec![approval.as_str().into(), why.as_str().into(), ts(ctx.now)],
+    );
+    let (code, message) = match why {
+        LinkRefusal::Forged | LinkRefusal::WrongRequest => {
+            (ErrorCode::PermissionDenied, "this link is not valid")
+        }
+        LinkRefusal::Expired => (ErrorCode::PermissionDenied, "this link has expired"),
+        LinkRefusal::Used => (ErrorCode::Conflict, "this link has already been used"),
+    };
+    ApiError::new(code, message).with("link", why.as_str())
+}
+
+/// Checks a link without using it up (the page's `GET`: mail scanners open links too).
+fn check_link(
+    ctx: &SecretContext<'_>,
+    approval: &ApprovalId,
+    token: &str,
+) -> Result<LinkClaims, ApiError> {
+    let key = ctx.tenant_key.derive(LINK_KEY_LABEL);
+    let claims = verify_link(key.as_bytes(), token, approval, ctx.now)
+        .map_err(|why| refused(ctx, approval, why))?;
+    let issued = query_one(
+        ctx.storage,
+        "SELECT 1 FROM deliveries WHERE nonce = ? AND approval_id = ?",
+        vec![claims.nonce.as_str().into(), approval.as_str().into()],
+    )
+    .map_err(|e| internal("link lookup", e))?
+    .is_some();
+    if !issued {
+        return Err(refused(ctx, approval, LinkRefusal::Forged));
+    }
+    let used = query_one(
+        ctx.storage,
+        "SELECT 1 FROM used_links WHERE nonce = ?",
+        vec![claims.nonce.as_str().into()],
+    )
+    .map_err(|e| internal("link lookup", e))?
+    .is_some();
+    if used {
+        return Err(refused(ctx, approval, LinkRefusal::Used));
+    }
+    Ok(claims)
+}
+
+/// `GET /approvals/{id}/review?t=…`.
+pub fn review(
+    ctx: &SecretContext<'_>,
+    approval: &ApprovalId,
+    token: &str,
+) -> Result<LinkReview, ApiError> {
+    let claims = check_link(ctx, approval, token)?;
+    let view = approvals::view_by_id(ctx, approval)?;
+    Ok(LinkReview {
+        view,
+        approver: claims.approver,
+    })
+}
+
+/// `POST /approvals/{id}/review`: decides as the link's approver and uses the link up, in
+/// one transaction.
+pub fn decide(
+    ctx: &SecretContext<'_>,
+    approval: &ApprovalId,
+    token: &str,
+    approve: bool,
+    note: Option<String>,
+) -> Result<LinkReview, ApiError> {
+    let claims = check_link(ctx, approval, token)?;
+    let decision = if approve {
+        Decision::Approve(note)
+    } else {
+        Decision::Deny(note)
+    };
+    let view = approvals::decide_with(ctx, &claims.approver, approval, decision, |storage| {
+        execute(
+            storage,
+            "INSERT INTO used_links (nonce, approval_id, approver, used_at) VALUES (?, ?, ?, ?)",
+            vec![
+                claims.nonce.as_str().into(),
+                approval.as_str().into(),
+                claims.approver.as_str().into(),
+                ts(ctx.now),
+            ],
+        )
+    })?;
+    Ok(LinkReview {
+        view,
+        approver: claims.approver,
+    })
+}
+
+/// For the request summary in messages.
+pub fn summary_of(view: &ApprovalView) -> RequestSummary {
+    RequestSummary {
+        approval: view.id.clone(),
+        requester: view.requester.clone(),
+        requester_description: view.requester_description.clone(),
+        scope: view.request.scope.to_string(),
+        tier: view.tier.as_str().to_owned(),
+        required_approvals: view.required_approvals,
+        expires_at: view.expires_at,
+    }
+}

@@ -1,0 +1,42 @@
+//! `/v1/notifications`: the tenant's channels for approval requests (Slack, a signed webhook,
+//! email). Secrets in them are stored sealed and never shown again.
+
+use crate::http::{Reply, json, read_json_body};
+use crate::tenant_client::{Caller, unexpected};
+use latchkey_core::notify::{NotificationConfig, OutboundPolicy};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use worker::{Env, Request};
+
+/// The Worker var that lets channels use plain http to loopback (`scripts/dev`, tests).
+pub const ALLOW_HTTP_LOOPBACK_VAR: &str = "ALLOW_HTTP_LOOPBACK";
+
+pub fn outbound_policy(env: &Env) -> OutboundPolicy {
+    OutboundPolicy {
+        allow_http_loopback: env
+            .var(ALLOW_HTTP_LOOPBACK_VAR)
+            .map(|v| v.to_string() == "true")
+            .unwrap_or(false),
+    }
+}
+
+/// `GET /v1/notifications` → the channels without their secrets; needs `admin`.
+pub async fn get(env: &Env, caller: &Caller) -> Reply {
+    match caller.run(env, Ok(TenantCommand::GetNotifications)).await? {
+        TenantReply::Notifications { view } => json(200, &view),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email: {to}}`.
+pub async fn set(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let policy = outbound_policy(env);
+    let command = async {
+        let config = NotificationConfig::parse(&read_json_body(request).await?, policy)?;
+        Ok(TenantCommand::SetNotifications { config })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::Notifications { view } => json(200, &view),
+        other => Err(unexpected(&other)),
+    }
+}

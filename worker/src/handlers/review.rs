@@ -1,0 +1,115 @@
+//! `/approvals/{id}/review`: the page an approver's link opens, and its form. HTML, not JSON:
+//! people use it. The link's token is the only credential; `GET` never uses it up (mail
+//! scanners open links), `POST` decides and uses it up.
+
+use crate::http::{MAX_BODY_BYTES, Reply};
+use crate::tenant_client::call_tenant;
+use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
+use latchkey_core::review::{
+    PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
+};
+use latchkey_core::{ApiError, ErrorCode};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use worker::{Env, Request, Response};
+
+fn html(status: u16, body: String) -> Reply {
+    let mut response = Response::from_html(body)
+        .map_err(|_| ApiError::internal())?
+        .with_status(status);
+    let headers = response.headers_mut();
+    for (name, value) in PAGE_HEADERS {
+        let _ = headers.set(name, value);
+    }
+    Ok(response)
+}
+
+/// A refusal as a page: the link's problem, or the decision's.
+fn refusal(error: &ApiError) -> Reply {
+    let title = match error.details.get("link").and_then(|v| v.as_str()) {
+        Some("used") => "Link already used",
+        Some("expired") => "Link expired",
+        Some(_) => "Link not valid",
+        None => "Could not record the decision",
+    };
+    let status = match error.code {
+        ErrorCode::InternalError => 500,
+        _ => error.status(),
+    };
+    html(status, refusal_page(title, &error.message))
+}
+
+fn link_token(request: &Request) -> Option<String> {
+    request.url().ok().and_then(|url| {
+        url.query_pairs()
+            .find(|(k, _)| k == "t")
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
+/// `GET /approvals/{id}/review?t=…`.
+pub async fn page(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
+    let Some(token) = link_token(request) else {
+        return html(200, no_link_page());
+    };
+    let Some(tenant) = id.tenant() else {
+        return refusal(&ApiError::not_found("approval request not found"));
+    };
+    let command = TenantCommand::ReviewLink {
+        id,
+        token: token.clone(),
+    };
+    match call_tenant(env, &tenant, command).await {
+        Ok(TenantReply::LinkReview { view, approver }) => {
+            html(200, review_page(&view, &approver, &token))
+        }
+        Ok(_) => refusal(&ApiError::internal()),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// `POST /approvals/{id}/review` with `t`, `decision` (approve|deny) and `note`.
+pub async fn decide(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
+    let bytes = request
+        .bytes()
+        .await
+        .map_err(|_| ApiError::invalid_request("could not read the form"))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return refusal(&ApiError::invalid_request("the form is too large"));
+    }
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    let form = match parse_form(&text) {
+        Ok(form) => form,
+        Err(why) => return refusal(&ApiError::invalid_request(why)),
+    };
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let approve = match field("decision").as_deref() {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => {
+            return refusal(&ApiError::invalid_request("choose Approve or Deny"));
+        }
+    };
+    let note = field("note").filter(|n| !n.trim().is_empty());
+    if note.as_ref().is_some_and(|n| n.len() > MAX_COMMENT_BYTES) {
+        return refusal(&ApiError::invalid_request(
+            "the comment is longer than 1 KiB",
+        ));
+    }
+    let (Some(token), Some(tenant)) = (field("t"), id.tenant()) else {
+        return refusal(
+            &ApiError::new(ErrorCode::PermissionDenied, "this link is not valid")
+                .with("link", "forged"),
+        );
+    };
+    let command = TenantCommand::DecideByLink {
+        id,
+        token,
+        approve,
+        note,
+    };
+    match call_tenant(env, &tenant, command).await {
+        Ok(TenantReply::LinkReview { view, .. }) => html(200, decided_page(&view, approve)),
+        Ok(_) => refusal(&ApiError::internal()),
+        Err(e) => refusal(&e),
+    }
+}
