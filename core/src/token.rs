@@ -92,9 +92,16 @@ impl TokenRequest {
     ];
 
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        Self::parse_with_min_ttl(bytes, MIN_TTL_SECONDS)
+    }
+
+    /// [`TokenRequest::parse`] with a shorter minimum TTL (a deployment setting that only
+    /// tests use, to watch tokens expire).
+    pub fn parse_with_min_ttl(bytes: &[u8], min_ttl_seconds: u64) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;
         let scope = ScopeSet::parse_member(&body, "scope")?;
-        let ttl_seconds = body.optional_u64("ttl_seconds", MIN_TTL_SECONDS..=MAX_TTL_SECONDS)?;
+        let min = min_ttl_seconds.clamp(1, MIN_TTL_SECONDS);
+        let ttl_seconds = body.optional_u64("ttl_seconds", min..=MAX_TTL_SECONDS)?;
         let description = match body.optional_str("description")? {
             Some(text) if text.len() > MAX_TOKEN_DESCRIPTION_BYTES => {
                 return Err(ApiError::validation(

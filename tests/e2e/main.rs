@@ -2,6 +2,7 @@
 //! (tests that restart the runtime start their own); it is stopped before the process exits.
 
 mod approvals;
+mod browser;
 mod durability;
 mod errors;
 mod fields;
@@ -69,6 +70,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tokens::TESTS);
     tests.extend(approvals::TESTS);
     tests.extend(links::TESTS);
+    tests.extend(browser::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);

@@ -1,6 +1,7 @@
-//! The maintenance alarm, on a runtime of its own with a 3-second restore window: soft-deleted
-//! secrets are purged when their window ends, rotated versions lose their ciphertext when their
-//! grace ends, with no request to trigger either.
+//! Clocks, on a runtime of its own where they run fast (3-second restore window and approval
+//! lifetime, 1-second minimum token TTL): the maintenance alarm purges soft-deleted secrets,
+//! drops rotated versions' ciphertexts and expires approval requests with no request to
+//! trigger it; tokens and approval links expire.
 
 use crate::Ctx;
 use latchkey_e2e::Runtime;
@@ -8,13 +9,14 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 pub const TESTS: &[(&str, crate::Test)] = &[(
-    "maintenance::alarm_purges_deleted_secrets_and_expired_versions",
-    alarm_purges_deleted_secrets_and_expired_versions,
+    "maintenance::alarm_purges_and_clocks_expire",
+    alarm_purges_and_clocks_expire,
 )];
 
 const RETENTION_SECONDS: u64 = 3;
 
-fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
+fn alarm_purges_and_clocks_expire(ctx: &Ctx) {
+    let email_api = format!("{}/email", ctx.sink.base_url);
     let runtime = Runtime::start_with_vars(
         &ctx.run_dir,
         "maintenance",
@@ -24,6 +26,9 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
                 &RETENTION_SECONDS.to_string(),
             ),
             ("APPROVAL_TTL_SECONDS", "3"),
+            ("TOKEN_MIN_TTL_SECONDS", "1"),
+            ("ALLOW_HTTP_LOOPBACK", "true"),
+            ("EMAIL_API_URL", &email_api),
         ],
     );
     let api = runtime.api();
@@ -51,12 +56,43 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
         .status,
         201
     );
+    let channels = api.send(
+        "PUT",
+        "/v1/notifications",
+        Some(&key),
+        &[],
+        latchkey_e2e::client::Body::Json(&json!({"email": {"to": ["late@example.com"]}})),
+    );
+    assert_eq!(channels.status, 200, "{}", channels.text);
     let requested = api.create_token(&agent, &json!({"scope": "secrets:read:s/*"}));
     assert_eq!(requested.status, 202, "{}", requested.text);
     let approval = requested.body["approval_request_id"]
         .as_str()
         .unwrap()
         .to_owned();
+    let email = ctx
+        .sink
+        .wait_for(1, Duration::from_secs(20), |r| {
+            r.path == "/email" && r.body.contains(&approval)
+        })
+        .remove(0);
+    let text = email.json()["text"].as_str().unwrap().to_owned();
+    let link = text[text.find("http://").unwrap()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let link_path = format!(
+        "/{}",
+        link.split_once("://").unwrap().1.split_once('/').unwrap().1
+    );
+    // A token that lives 1 second.
+    let short = api.create_token(
+        &key,
+        &json!({"scope": "secrets:read:keep/*", "ttl_seconds": 1}),
+    );
+    assert_eq!(short.status, 201, "{}", short.text);
+    let short = short.body["value"].as_str().unwrap().to_owned();
     for path in ["purge/a", "purge/b", "keep/c", "rot/d"] {
         let reply = api.create_secret(&key, &json!({"path": path, "value": "v1"}));
         assert_eq!(reply.status, 201, "{}", reply.text);
@@ -95,6 +131,16 @@ fn alarm_purges_deleted_secrets_and_expired_versions(ctx: &Ctx) {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+    let token_expired = api.get_secret(&short, "keep/c");
+    token_expired.assert_error(401, "unauthorized");
+    assert!(
+        token_expired.text.contains("expired"),
+        "{}",
+        token_expired.text
+    );
+    let link_page = api.get(&link_path, None);
+    assert_eq!(link_page.status, 403, "{}", link_page.text);
+    assert!(link_page.text.contains("expired"), "{}", link_page.text);
     let expired = api.get(&format!("/v1/approvals/{approval}"), Some(&agent));
     assert_eq!(expired.body["status"], "expired", "{}", expired.text);
     let listed = api.get("/v1/approvals?status=expired", Some(&approver));

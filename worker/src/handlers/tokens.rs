@@ -3,7 +3,10 @@
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::approval::ApprovalPending;
-use latchkey_core::token::{TokenId, TokenRequest};
+use latchkey_core::token::{MIN_TTL_SECONDS, TokenId, TokenRequest};
+
+/// The Worker var that lowers the minimum token TTL (tests only).
+pub const MIN_TTL_VAR: &str = "TOKEN_MIN_TTL_SECONDS";
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request};
@@ -13,12 +16,18 @@ use worker::{Env, Request};
 /// `expires_at`). The `approve_url` is the review page without a link token: it grants
 /// nothing; approvers act through their own signed links or the API.
 pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    // Tests lower the minimum TTL to watch tokens expire; deployments leave it at 60 s.
+    let min_ttl = env
+        .var(MIN_TTL_VAR)
+        .ok()
+        .and_then(|v| v.to_string().parse::<u64>().ok())
+        .unwrap_or(MIN_TTL_SECONDS);
     let origin = request
         .url()
         .map(|url| url.origin().ascii_serialization())
         .unwrap_or_default();
     let command = async {
-        let request = TokenRequest::parse(&read_json_body(request).await?)?;
+        let request = TokenRequest::parse_with_min_ttl(&read_json_body(request).await?, min_ttl)?;
         Ok(TenantCommand::CreateToken {
             request,
             origin: origin.clone(),
