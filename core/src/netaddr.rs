@@ -96,6 +96,14 @@ impl IpRule {
     }
 
     /// Whether `ip` lies in the range. An IPv4-mapped IPv6 address is treated as IPv4.
+    /// Whether every address this rule matches is matched by `other` (a narrower or equal
+    /// range of the same family).
+    pub fn is_within(&self, other: &IpRule) -> bool {
+        self.network().is_ipv4() == other.network().is_ipv4()
+            && self.prefix_len() >= other.prefix_len()
+            && other.contains(self.network())
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         let same_family = matches!(
@@ -458,5 +466,17 @@ mod tests {
                 prop_assert_eq!(IpRule::parse(&parsed.to_string()), Ok(parsed));
             }
         }
+    }
+
+    #[test]
+    fn rules_nest_only_within_wider_ranges_of_their_family() {
+        let rule = |t: &str| IpRule::parse(t).unwrap();
+        assert!(rule("10.1.0.0/16").is_within(&rule("10.0.0.0/8")));
+        assert!(rule("10.1.2.3").is_within(&rule("10.0.0.0/8")));
+        assert!(rule("10.0.0.0/8").is_within(&rule("10.0.0.0/8")));
+        assert!(!rule("10.0.0.0/8").is_within(&rule("10.1.0.0/16")));
+        assert!(!rule("11.0.0.0/8").is_within(&rule("10.0.0.0/8")));
+        assert!(!rule("::1").is_within(&rule("0.0.0.0/0")));
+        assert!(rule("2001:db8::1").is_within(&rule("2001:db8::/32")));
     }
 }

@@ -380,12 +380,21 @@ impl RequestSummary {
     }
 }
 
+/// Slack's escaping for message text: `&`, `<` and `>` (so a description cannot smuggle in a
+/// link or a mention).
+fn escape_slack(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The Slack incoming-webhook body: the summary and a button to the approver's link.
 pub fn slack_body(summary: &RequestSummary, link: &str) -> Value {
+    let line = escape_slack(&summary.line());
     json!({
-        "text": format!("Latchkey approval requested: {}", summary.line()),
+        "text": format!("Latchkey approval requested: {line}"),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*Approval requested*\n{}", summary.line())}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*Approval requested*\n{line}")}},
             {"type": "actions", "elements": [
                 {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Review request"}, "url": link}
             ]}
@@ -591,5 +600,9 @@ mod tests {
         assert!(email["text"].as_str().unwrap().contains("?t=abc"));
         let slack = slack_body(&summary, "https://x/l");
         assert_eq!(slack["blocks"][1]["elements"][0]["url"], "https://x/l");
+        assert!(
+            !slack.to_string().contains("<script>"),
+            "Slack text is escaped"
+        );
     }
 }

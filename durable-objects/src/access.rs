@@ -7,6 +7,7 @@ use crate::store::{Failure, in_transaction, internal, read_count, read_opt_ts, r
 use latchkey_core::credential::{CredentialHash, mint_token};
 use latchkey_core::netaddr::{IpRule, parse_client_ip};
 use latchkey_core::scope::{Scope, ScopeSet, SecretAction, required_scope_hint};
+use latchkey_core::secret::Tier;
 use latchkey_core::token::{
     DEFAULT_TTL_SECONDS, TokenCreated, TokenId, TokenRequest, TokenSummary,
 };
@@ -29,6 +30,13 @@ pub struct TokenRecord {
     pub scopes: ScopeSet,
     pub expires_at: Timestamp,
     pub allowed_ips: Vec<IpRule>,
+    pub max_uses: Option<u64>,
+    /// Uses so far, this request's included once it is counted.
+    pub uses: u64,
+    /// The highest tier the token was cleared for when it was minted: secrets of a higher
+    /// tier stay closed to it even when its globs match them (secrets created, restored or
+    /// re-tiered later).
+    pub cleared_tier: Tier,
 }
 
 impl Principal {
@@ -127,13 +135,58 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     }
 }
 
+pub fn tier_rank(tier: Tier) -> u8 {
+    match tier {
+        Tier::Standard => 0,
+        Tier::Sensitive => 1,
+        Tier::Critical => 2,
+    }
+}
+
+/// A token reaches a secret only up to the tier it was cleared for: a critical secret created,
+/// restored or re-tiered after the token was minted stays closed to it.
+pub fn check_tier(
+    storage: &Storage,
+    principal: &Principal,
+    access: &Access,
+) -> Result<(), ApiError> {
+    let (Principal::Token(token), Access::Secret(_, path)) = (principal, access) else {
+        return Ok(());
+    };
+    let row = query_one(
+        storage,
+        "SELECT tier FROM secrets WHERE path = ?",
+        vec![path.as_str().into()],
+    )
+    .map_err(|e| internal("secret tier", e))?;
+    let Some(tier) = row
+        .map(|r| r.text(0))
+        .transpose()
+        .map_err(|e| internal("secret tier", e))?
+        .map(|t| Tier::parse(&t).unwrap_or(Tier::Critical))
+    else {
+        return Ok(());
+    };
+    if tier_rank(tier) > tier_rank(token.cleared_tier) {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "'{path}' is a {} secret and this token was cleared only for {} secrets; request a new token (it may need approval)",
+                tier.as_str(),
+                token.cleared_tier.as_str()
+            ),
+        )
+        .with("path", path.as_str())
+        .with("tier", tier.as_str()));
+    }
+    Ok(())
+}
+
 const TOKEN_COLUMNS: &str = "id, scopes, allowed_ips, max_uses, uses, created_at, expires_at, \
-    last_used_at, revoked_at, created_by, description";
+    last_used_at, revoked_at, created_by, description, cleared_tier";
 
 struct StoredToken {
     record: TokenRecord,
-    max_uses: Option<u64>,
-    uses: u64,
     created_at: Timestamp,
     last_used_at: Option<Timestamp>,
     revoked_at: Option<Timestamp>,
@@ -156,9 +209,10 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
             scopes: json_column(row, 1)?,
             allowed_ips: json_column(row, 2)?,
             expires_at: read_ts(row, 6)?,
+            max_uses: row.opt_int(3)?.map(|n| u64::try_from(n).unwrap_or(0)),
+            uses: read_count(row, 4)?,
+            cleared_tier: Tier::parse(&row.text(11)?).unwrap_or(Tier::Standard),
         },
-        max_uses: row.opt_int(3)?.map(|n| u64::try_from(n).unwrap_or(0)),
-        uses: read_count(row, 4)?,
         created_at: read_ts(row, 5)?,
         last_used_at: read_opt_ts(row, 7)?,
         revoked_at: read_opt_ts(row, 8)?,
@@ -167,12 +221,14 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
 }
 
 /// Authenticates a token by the hash of its value: 401 saying why when it is unknown,
-/// revoked, expired or used up; 403 when the client's address is not allowed.
+/// revoked, expired or used up (unless `enforce_max_uses` is off: polling an approval does not
+/// count as a use); 403 when the client's address is not allowed.
 pub fn authenticate_token(
     storage: &Storage,
     hash: &CredentialHash,
     client_ip: Option<&str>,
     now: Timestamp,
+    enforce_max_uses: bool,
 ) -> Result<TokenRecord, ApiError> {
     let fail = |e: StorageError| internal("authenticate token", e);
     // The lookup is by the SHA-256 of a 256-bit secret: its timing reveals nothing usable.
@@ -185,7 +241,7 @@ pub fn authenticate_token(
     let Some(row) = row else {
         return Err(ApiError::unauthorized("token not recognized"));
     };
-    let stored_hash = CredentialHash::from_hex(&row.text(11).map_err(fail)?)
+    let stored_hash = CredentialHash::from_hex(&row.text(12).map_err(fail)?)
         .ok_or_else(|| internal("stored token hash", "not hex"))?;
     if stored_hash != *hash {
         return Err(ApiError::unauthorized("token not recognized"));
@@ -200,8 +256,9 @@ pub fn authenticate_token(
             token.record.expires_at
         )));
     }
-    if let Some(max) = token.max_uses
-        && token.uses >= max
+    if let Some(max) = token.record.max_uses
+        && enforce_max_uses
+        && token.record.uses >= max
     {
         return Err(ApiError::unauthorized(format!(
             "token has been used {max} times, its max_uses"
@@ -232,13 +289,16 @@ pub fn count_use(storage: &Storage, id: &TokenId, now: Timestamp) -> Result<(), 
     .map_err(|e| internal("count token use", e))
 }
 
-/// Checks a token request against its caller: the new token's scopes must lie within the
-/// caller's, and it may not outlive the calling token.
-pub fn check_mint(
+/// Checks a token request against its caller and narrows what it leaves open: the new token's
+/// scopes must lie within the caller's; it may not outlive the calling token, be usable from
+/// addresses the caller is not, or be used more often than the caller still may. Scopes that
+/// decide approvals or policies can be handed out only by an `admin` caller, so a requester
+/// cannot mint its own approvers.
+pub fn narrow(
     principal: &Principal,
-    request: &TokenRequest,
+    mut request: TokenRequest,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<TokenRequest, ApiError> {
     let caller_scopes = principal.scopes();
     if let Some(uncovered) = caller_scopes.first_uncovered(&request.scope) {
         return Err(ApiError::new(
@@ -249,11 +309,28 @@ pub fn check_mint(
         )
         .with("required_scope", uncovered.to_string()));
     }
+    if !caller_scopes.covers(&Scope::Admin)
+        && let Some(gated) = request
+            .scope
+            .scopes()
+            .iter()
+            .find(|s| matches!(s, Scope::ApprovalsDecide | Scope::PoliciesWrite))
+    {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "only an admin can hand out '{gated}': a requester must not mint its own approvers"
+            ),
+        )
+        .with("required_scope", "admin"));
+    }
+    let Principal::Token(parent) = principal else {
+        return Ok(request);
+    };
     // Only an explicit TTL can be refused; the default is shortened to fit instead.
     if let Some(ttl) = request
         .ttl_seconds
         .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
-        && let Principal::Token(parent) = principal
         && now.plus_seconds(ttl) > parent.expires_at
     {
         let left = (parent.expires_at.unix_ms() - now.unix_ms()) / 1000;
@@ -265,7 +342,57 @@ pub fn check_mint(
             ),
         ));
     }
-    Ok(())
+    if !parent.allowed_ips.is_empty() {
+        if request.allowed_ips.is_empty() {
+            request.allowed_ips = parent.allowed_ips.clone();
+        } else if let Some(wider) = request
+            .allowed_ips
+            .iter()
+            .find(|rule| !parent.allowed_ips.iter().any(|p| rule.is_within(p)))
+        {
+            return Err(ApiError::validation(
+                "allowed_ips",
+                format!("'{wider}' is not within the minting token's allowed_ips"),
+            ));
+        }
+    }
+    if let Some(max) = parent.max_uses {
+        // What the parent could still do when it asked: a child never adds uses.
+        let left = max.saturating_sub(parent.uses);
+        match request.max_uses {
+            None => request.max_uses = Some(left.max(1)),
+            Some(n) if n > left => {
+                return Err(ApiError::validation(
+                    "max_uses",
+                    format!("the minting token has {left} uses left; max_uses may be at most that"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(request)
+}
+
+/// Whether `token` was minted, directly or through other tokens, by `ancestor` (an actor id).
+pub fn minted_by(storage: &Storage, token: &str, ancestor: &str) -> Result<bool, StorageError> {
+    let mut current = token.to_owned();
+    // Chains are short; the bound only guards against a corrupted cycle.
+    for _ in 0..64 {
+        let Some(row) = query_one(
+            storage,
+            "SELECT created_by FROM tokens WHERE id = ?",
+            vec![current.as_str().into()],
+        )?
+        else {
+            return Ok(false);
+        };
+        let parent = row.text(0)?;
+        if parent == ancestor {
+            return Ok(true);
+        }
+        current = parent;
+    }
+    Ok(false)
 }
 
 /// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
@@ -275,6 +402,7 @@ pub fn mint(
     tenant: &TenantId,
     created_by: &str,
     request: &TokenRequest,
+    cleared_tier: Tier,
     now: Timestamp,
     not_after: Option<Timestamp>,
 ) -> Result<TokenCreated, Failure> {
@@ -292,8 +420,8 @@ pub fn mint(
     execute(
         storage,
         "INSERT INTO tokens (id, hash, scopes, description, allowed_ips, max_uses, uses,
-            created_at, expires_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            created_at, expires_at, created_by, cleared_tier)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
         vec![
             id.as_str().into(),
             minted.hash.to_hex().into(),
@@ -307,6 +435,7 @@ pub fn mint(
             ts(now),
             ts(expires_at),
             created_by.into(),
+            cleared_tier.as_str().into(),
         ],
     )?;
     Ok(TokenCreated {
@@ -348,8 +477,8 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
                 created_at: token.created_at,
                 expires_at: token.record.expires_at,
                 last_used_at: token.last_used_at,
-                uses: token.uses,
-                max_uses: token.max_uses,
+                uses: token.record.uses,
+                max_uses: token.record.max_uses,
                 revoked: token.revoked_at.is_some(),
                 revoked_at: token.revoked_at,
                 created_by: token.created_by,
@@ -359,6 +488,7 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
 }
 
 /// `DELETE /v1/tokens/{id}`: by an admin, or by the token itself. Revoking twice is fine.
+/// Tokens minted from a revoked token are revoked with it.
 pub fn revoke(
     storage: &Storage,
     principal: &Principal,
@@ -381,10 +511,16 @@ pub fn revoke(
                 .with("id", id.as_str())
                 .into());
         }
+        // The token and every token minted from it, directly or not.
         execute(
             storage,
-            "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-            vec![ts(now), V::from(id.as_str())],
+            "WITH RECURSIVE family(id) AS (
+                 SELECT ?
+                 UNION SELECT tokens.id FROM tokens JOIN family ON tokens.created_by = family.id
+             )
+             UPDATE tokens SET revoked_at = coalesce(revoked_at, ?)
+             WHERE id IN (SELECT id FROM family)",
+            vec![V::from(id.as_str()), ts(now)],
         )?;
         Ok(())
     })

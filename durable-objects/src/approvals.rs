@@ -41,20 +41,13 @@ pub fn save_policies(storage: &Storage, policies: &Policies) -> Result<(), ApiEr
     .map_err(|e| internal("save policies", e))
 }
 
-fn tier_rank(tier: Tier) -> u8 {
-    match tier {
-        Tier::Standard => 0,
-        Tier::Sensitive => 1,
-        Tier::Critical => 2,
-    }
-}
-
-/// The strictest requirement among the live secrets `scopes` reaches.
+/// The strictest requirement among the secrets `scopes` reaches (soft-deleted ones included).
 pub fn reach(storage: &Storage, scopes: &ScopeSet) -> Result<Reach, StorageError> {
     let policies = load_policies(storage)?;
     let rows = query(
         storage,
-        "SELECT path, tier FROM secrets WHERE deleted_at IS NULL",
+        // Soft-deleted secrets count too: they can be restored under the new token.
+        "SELECT path, tier FROM secrets",
         vec![],
     )?;
     let mut reach = Reach {
@@ -72,7 +65,7 @@ pub fn reach(storage: &Storage, scopes: &ScopeSet) -> Result<Reach, StorageError
         let tier = Tier::parse(&row.text(1)?).unwrap_or(Tier::Critical);
         reach.secrets += 1;
         reach.requirement = reach.requirement.max(policies.requirement(tier, &path));
-        if tier_rank(tier) > tier_rank(reach.tier) {
+        if access::tier_rank(tier) > access::tier_rank(reach.tier) {
             reach.tier = tier;
         }
     }
@@ -341,6 +334,7 @@ pub fn get(
                 ctx.tenant_id,
                 &actor,
                 &stored.request,
+                stored.tier,
                 ctx.now,
                 access::not_after(principal),
             )?;
@@ -358,7 +352,12 @@ pub fn get(
             stored.token_expires_at = Some(created.expires_at);
             released = Some(created);
         }
-        Ok(view(ctx.storage, &stored, ctx.now, released.as_ref())?)
+        let mut shown = view(ctx.storage, &stored, ctx.now, released.as_ref())?;
+        if !may_decide {
+            // Who the approvers are (their addresses) is for approvers to see.
+            shown.notifications.clear();
+        }
+        Ok(shown)
     })
 }
 
@@ -368,17 +367,29 @@ pub fn list(
     status: Option<ApprovalStatus>,
 ) -> Result<Vec<ApprovalView>, ApiError> {
     in_transaction(ctx.storage, "list approvals", || {
+        // Expiry is derived at read time, so `pending` and `expired` look at the clock.
+        let (filter, bindings): (&str, Vec<V>) = match status {
+            None => ("1 = 1", vec![]),
+            Some(ApprovalStatus::Pending) => {
+                ("status = 'pending' AND expires_at > ?", vec![ts(ctx.now)])
+            }
+            Some(ApprovalStatus::Expired) => (
+                "(status = 'expired' OR (status = 'pending' AND expires_at <= ?))",
+                vec![ts(ctx.now)],
+            ),
+            Some(other) => ("status = ?", vec![other.as_str().into()]),
+        };
         let rows = query(
             ctx.storage,
-            &format!("SELECT {COLUMNS} FROM approvals ORDER BY created_at DESC, id LIMIT 500"),
-            vec![],
+            &format!(
+                "SELECT {COLUMNS} FROM approvals WHERE {filter} ORDER BY created_at DESC, id LIMIT 500"
+            ),
+            bindings,
         )?;
-        let mut views = Vec::new();
+        let mut views = Vec::with_capacity(rows.len());
         for row in &rows {
             let stored = parse_row(ctx.storage, row)?;
-            if status.is_none_or(|wanted| stored.state.status_at(ctx.now) == wanted) {
-                views.push(view(ctx.storage, &stored, ctx.now, None)?);
-            }
+            views.push(view(ctx.storage, &stored, ctx.now, None)?);
         }
         Ok(views)
     })
@@ -423,6 +434,14 @@ fn decide_inner(
 ) -> Result<ApprovalView, ApiError> {
     in_transaction(ctx.storage, "decide approval", || {
         let mut stored = load(ctx.storage, id)?;
+        let deciding = matches!(decision, Decision::Approve(_) | Decision::Deny(_));
+        if deciding && access::minted_by(ctx.storage, approver, &stored.state.requester)? {
+            return Err(ApiError::new(
+                latchkey_core::ErrorCode::PermissionDenied,
+                "a token minted by the requester cannot decide the requester's request",
+            )
+            .into());
+        }
         let (kind, note) = match decision {
             Decision::Approve(note) => {
                 stored.state.approve(approver, ctx.now)?;

@@ -322,13 +322,29 @@ pub struct LinkReview {
     pub approver: String,
 }
 
+/// Refusals kept per request: enough to see a pattern, bounded so that replaying a used link
+/// cannot grow storage without end.
+const MAX_REFUSALS_PER_REQUEST: i64 = 50;
+
 fn refused(ctx: &SecretContext<'_>, approval: &ApprovalId, why: LinkRefusal) -> ApiError {
-    // Recorded outside any rolled-back transaction: a refusal leaves a trace.
-    let _ = execute(
-        ctx.storage,
-        "INSERT INTO link_refusals (approval_id, reason, at) VALUES (?, ?, ?)",
-        vec![approval.as_str().into(), why.as_str().into(), ts(ctx.now)],
-    );
+    if why == LinkRefusal::Forged {
+        // Anyone can send garbage: log it, store nothing.
+        worker::console_log!("approval link refused: forged, request {approval}");
+    } else {
+        // Recorded outside any rolled-back transaction: a refusal leaves a trace.
+        let _ = execute(
+            ctx.storage,
+            "INSERT INTO link_refusals (approval_id, reason, at)
+             SELECT ?, ?, ? WHERE (SELECT count(*) FROM link_refusals WHERE approval_id = ?) < ?",
+            vec![
+                approval.as_str().into(),
+                why.as_str().into(),
+                ts(ctx.now),
+                approval.as_str().into(),
+                V::Integer(MAX_REFUSALS_PER_REQUEST),
+            ],
+        );
+    }
     let (code, message) = match why {
         LinkRefusal::Forged | LinkRefusal::WrongRequest => {
             (ErrorCode::PermissionDenied, "this link is not valid")

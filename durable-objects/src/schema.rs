@@ -166,6 +166,11 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "ALTER TABLE approvals ADD COLUMN origin TEXT NOT NULL DEFAULT ''",
     ],
+    // 6: the tier each token was cleared for; tokens from before default to the lowest.
+    &[
+        "ALTER TABLE tokens ADD COLUMN cleared_tier TEXT NOT NULL DEFAULT 'standard'",
+        "CREATE INDEX IF NOT EXISTS tokens_created_by ON tokens (created_by)",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -172,16 +172,21 @@ impl Tenant {
         };
         let now = now();
         let storage = self.storage();
-        let principal =
-            match self.authenticate(&loaded, credential.as_ref(), client_ip.as_deref(), now) {
-                Ok(principal) => principal,
-                Err(e) => {
-                    return TenantResponse {
-                        rate: self.peek_rate(&loaded, now).ok(),
-                        result: Err(e),
-                    };
-                }
-            };
+        // Polling an approval does not use the requester up: a max_uses token must still be
+        // able to collect what it asked for.
+        let counts_as_use = !matches!(command, Some(TenantCommand::GetApproval { .. }));
+        let principal = match self.authenticate(
+            &loaded,
+            credential.as_ref(),
+            client_ip.as_deref(),
+            now,
+            counts_as_use,
+        ) {
+            Ok(principal) => principal,
+            // No rate state for a caller who failed to authenticate: it would show the
+            // tenant's traffic to anyone who knows the tenant id.
+            Err(e) => return unattributed(Err(e)),
+        };
         let state = match self.admit(&loaded, now) {
             Ok(state) => state,
             Err(e) => return unattributed(Err(e)),
@@ -203,10 +208,15 @@ impl Tenant {
         let Some(command) = command else {
             return attributed(Ok(TenantReply::Counted));
         };
-        if let Err(e) = access::check(&principal, &access::required(&command)) {
+        let required = access::required(&command);
+        if let Err(e) = access::check(&principal, &required)
+            .and_then(|()| access::check_tier(&storage, &principal, &required))
+            .and_then(|()| self.check_retier(&storage, &principal, &command))
+        {
             return attributed(Err(e));
         }
         if let Principal::Token(token) = &principal
+            && counts_as_use
             && let Err(e) = access::count_use(&storage, &token.id, now)
         {
             return attributed(Err(e));
@@ -323,7 +333,7 @@ impl Tenant {
         request: TokenRequest,
         origin: &str,
     ) -> TenantResult {
-        access::check_mint(principal, &request, ctx.now)?;
+        let request = access::narrow(principal, request, ctx.now)?;
         let reach = approvals::reach(ctx.storage, &request.scope)
             .map_err(|e| internal("approval reach", e))?;
         if reach.requirement.approvals == 0 {
@@ -333,6 +343,7 @@ impl Tenant {
                     ctx.tenant_id,
                     &principal.actor(),
                     &request,
+                    reach.tier,
                     ctx.now,
                     access::not_after(principal),
                 )
@@ -355,6 +366,42 @@ impl Tenant {
             .load()?
             .ok_or_else(|| internal("info", "tenant not loaded"))?;
         maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
+    }
+
+    /// Lowering a secret's tier weakens who must approve access to it: only an admin may.
+    fn check_retier(
+        &self,
+        storage: &Storage,
+        principal: &Principal,
+        command: &TenantCommand,
+    ) -> Result<(), ApiError> {
+        let TenantCommand::UpdateSecret { path, update, .. } = command else {
+            return Ok(());
+        };
+        let Some(new_tier) = update.change.tier else {
+            return Ok(());
+        };
+        if principal.scopes().covers(&Scope::Admin) {
+            return Ok(());
+        }
+        let current = crate::store::load_secret(storage, path)
+            .map_err(|e| internal("secret tier", e))?
+            .map(|row| row.metadata.tier);
+        match current {
+            Some(tier) if access::tier_rank(new_tier) < access::tier_rank(tier) => {
+                Err(ApiError::new(
+                    ErrorCode::PermissionDenied,
+                    format!(
+                        "lowering '{path}' from {} to {} needs an admin",
+                        tier.as_str(),
+                        new_tier.as_str()
+                    ),
+                )
+                .with("path", path.as_str())
+                .with("required_scope", "admin"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Runs a link command: the tenant must exist; there is no caller to authenticate.
@@ -420,6 +467,7 @@ impl Tenant {
         credential: Option<&PresentedCredential>,
         client_ip: Option<&str>,
         now: Timestamp,
+        enforce_max_uses: bool,
     ) -> Result<Principal, ApiError> {
         let rejected = || ApiError::unauthorized("invalid API key");
         let credential = credential.ok_or_else(rejected)?;
@@ -432,10 +480,14 @@ impl Tenant {
                 Ok(Principal::Master)
             }
             CredentialKind::MasterKey => Err(rejected()),
-            CredentialKind::Token => {
-                access::authenticate_token(&self.storage(), &credential.hash, client_ip, now)
-                    .map(Principal::Token)
-            }
+            CredentialKind::Token => access::authenticate_token(
+                &self.storage(),
+                &credential.hash,
+                client_ip,
+                now,
+                enforce_max_uses,
+            )
+            .map(Principal::Token),
         }
     }
 
@@ -454,11 +506,6 @@ impl Tenant {
             }),
             None => None,
         })
-    }
-
-    fn peek_rate(&self, loaded: &Loaded, now: Timestamp) -> Result<RateState, ApiError> {
-        let window = self.window(&self.storage())?;
-        Ok(ratelimit::peek(window, loaded.rate_limit, now))
     }
 
     /// Counts the request in the current window (persisted, so eviction loses nothing).

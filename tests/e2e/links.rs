@@ -211,6 +211,9 @@ fn every_channel_gets_a_signed_single_use_link(ctx: &Ctx) {
         view.body["token"]["value"].is_string(),
         "released to the agent"
     );
+    // Approvers (here the master key) see the deliveries; the requester does not.
+    assert_eq!(view.body["notifications"], json!([]));
+    let view = api.get(&format!("/v1/approvals/{id}"), Some(&key));
     let sent: Vec<&str> = view.body["notifications"]
         .as_array()
         .unwrap()
@@ -279,7 +282,7 @@ fn check_webhook_signature(hook: &Received) {
 }
 
 fn failed_deliveries_are_retried_and_visible(ctx: &Ctx) {
-    let (_, agent, prefix) = setup(
+    let (key, agent, prefix) = setup(
         ctx,
         |base| json!({"webhook": {"url": format!("{base}/fail-2/hook"), "secret": WEBHOOK_SECRET}}),
     );
@@ -300,7 +303,7 @@ fn failed_deliveries_are_retried_and_visible(ctx: &Ctx) {
     for _ in 0..50 {
         shown = ctx
             .api()
-            .get(&format!("/v1/approvals/{id}"), Some(&agent))
+            .get(&format!("/v1/approvals/{id}"), Some(&key))
             .body;
         if shown["notifications"][0]["status"] == "sent" {
             break;

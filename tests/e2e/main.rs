@@ -6,6 +6,7 @@ mod browser;
 mod durability;
 mod errors;
 mod fields;
+mod hardening;
 mod lifecycle;
 mod links;
 mod listing;
@@ -71,6 +72,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(approvals::TESTS);
     tests.extend(links::TESTS);
     tests.extend(browser::TESTS);
+    tests.extend(hardening::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);

@@ -118,10 +118,12 @@ fn headers_on_every_tenant_response(ctx: &Ctx) {
     let missing = api.get_secret(&key, "nope");
     missing.assert_error(404, "not_found");
     assert_eq!(remaining(&missing), first - 2);
-    // A wrong key for a real tenant is not counted, but shows the state.
+    // A wrong key for a real tenant is not counted, and learns nothing about the tenant's
+    // traffic.
     let wrong = api.get_secret(&format!("lk_live_{tenant}_{}", "B".repeat(43)), "h");
     wrong.assert_error(401, "unauthorized");
-    assert_eq!(remaining(&wrong), first - 2);
+    assert_eq!(wrong.header("x-ratelimit-remaining"), None);
+    assert_eq!(remaining(&api.get_secret(&key, "h")), first - 3);
     // The operator PATCH validates its input.
     let bad_patch = api.send(
         "PATCH",

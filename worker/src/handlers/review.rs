@@ -69,6 +69,15 @@ pub async fn page(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
 
 /// `POST /approvals/{id}/review` with `t`, `decision` (approve|deny) and `note`.
 pub async fn decide(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
+    let declared = request
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return refusal(&ApiError::invalid_request("the form is too large"));
+    }
     let bytes = request
         .bytes()
         .await

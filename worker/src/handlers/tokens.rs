@@ -5,6 +5,9 @@ use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::approval::ApprovalPending;
 use latchkey_core::token::{MIN_TTL_SECONDS, TokenId, TokenRequest};
 
+/// The Worker var naming the service's public origin (`https://latchkey.example.com`).
+pub const PUBLIC_URL_VAR: &str = "PUBLIC_URL";
+
 /// The Worker var that lowers the minimum token TTL (tests only).
 pub const MIN_TTL_VAR: &str = "TOKEN_MIN_TTL_SECONDS";
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
@@ -22,10 +25,19 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
         .ok()
         .and_then(|v| v.to_string().parse::<u64>().ok())
         .unwrap_or(MIN_TTL_SECONDS);
-    let origin = request
-        .url()
-        .map(|url| url.origin().ascii_serialization())
-        .unwrap_or_default();
+    // Approvers' links must point at the real service, not at whatever host name the
+    // requester used: deployments set PUBLIC_URL; locally the request's origin is used.
+    let origin = env
+        .var(PUBLIC_URL_VAR)
+        .map(|v| v.to_string().trim_end_matches('/').to_owned())
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            request
+                .url()
+                .map(|url| url.origin().ascii_serialization())
+                .unwrap_or_default()
+        });
     let command = async {
         let request = TokenRequest::parse_with_min_ttl(&read_json_body(request).await?, min_ttl)?;
         Ok(TenantCommand::CreateToken {
