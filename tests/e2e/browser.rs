@@ -7,7 +7,6 @@ use latchkey_e2e::client::Body;
 use latchkey_e2e::runtime::repo_root;
 use serde_json::{Value, json};
 use std::process::Command;
-use std::time::Duration;
 
 pub const TESTS: &[(&str, crate::Test)] = &[(
     "browser::approver_clicks_approve_in_chromium",
@@ -41,18 +40,7 @@ fn approver_clicks_approve_in_chromium(ctx: &Ctx) {
         .as_str()
         .unwrap()
         .to_owned();
-    let email = ctx
-        .sink
-        .wait_for(1, Duration::from_secs(20), |r| {
-            r.path == "/email" && r.body.contains(&id)
-        })
-        .remove(0);
-    let text = email.json()["text"].as_str().unwrap().to_owned();
-    let link = text[text.find("http://").unwrap()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let link = ctx.sink.emailed_link(&id, None);
 
     let output = Command::new(repo_root().join("node_modules/.bin/node"))
         .current_dir(repo_root())

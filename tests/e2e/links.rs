@@ -4,7 +4,7 @@
 use crate::Ctx;
 use crate::tokens::mint;
 use latchkey_e2e::client::Body;
-use latchkey_e2e::sink::Received;
+use latchkey_e2e::sink::{Received, link_in, path_of};
 use latchkey_e2e::unique;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -50,21 +50,6 @@ fn setup(ctx: &Ctx, channels: impl Fn(&str) -> Value) -> (String, String, String
     );
     assert_eq!(created.status, 201);
     (key, agent, prefix)
-}
-
-/// The review link inside a message.
-fn link_in(text: &str) -> String {
-    let start = text.find("http://").expect("a link");
-    text[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn path_of(link: &str) -> String {
-    let rest = link.split_once("://").unwrap().1;
-    format!("/{}", rest.split_once('/').unwrap().1)
 }
 
 fn form(ctx: &Ctx, link: &str, decision: &str) -> latchkey_e2e::Reply {

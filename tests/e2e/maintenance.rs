@@ -70,22 +70,7 @@ fn alarm_purges_and_clocks_expire(ctx: &Ctx) {
         .as_str()
         .unwrap()
         .to_owned();
-    let email = ctx
-        .sink
-        .wait_for(1, Duration::from_secs(20), |r| {
-            r.path == "/email" && r.body.contains(&approval)
-        })
-        .remove(0);
-    let text = email.json()["text"].as_str().unwrap().to_owned();
-    let link = text[text.find("http://").unwrap()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    let link_path = format!(
-        "/{}",
-        link.split_once("://").unwrap().1.split_once('/').unwrap().1
-    );
+    let link_path = latchkey_e2e::sink::path_of(&ctx.sink.emailed_link(&approval, None));
     // A token that lives 1 second.
     let short = api.create_token(
         &key,

@@ -102,6 +102,38 @@ impl Sink {
     }
 }
 
+impl Sink {
+    /// Waits for the email about `approval` (to `to`, when given) and returns the review link
+    /// in its text.
+    pub fn emailed_link(&self, approval: &str, to: Option<&str>) -> String {
+        let email = self
+            .wait_for(1, Duration::from_secs(20), |r| {
+                r.path == "/email"
+                    && r.body.contains(approval)
+                    && to.is_none_or(|to| r.json()["to"] == serde_json::json!([to]))
+            })
+            .remove(0);
+        link_in(email.json()["text"].as_str().unwrap_or(""))
+    }
+}
+
+/// The first `http://` link in a message text.
+pub fn link_in(text: &str) -> String {
+    let start = text.find("http://").unwrap_or(text.len());
+    text.get(start..)
+        .unwrap_or("")
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The path and query of a link (what the test client sends).
+pub fn path_of(link: &str) -> String {
+    let rest = link.split_once("://").map_or(link, |(_, rest)| rest);
+    format!("/{}", rest.split_once('/').map_or("", |(_, path)| path))
+}
+
 fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
