@@ -738,7 +738,11 @@ fn migrate(storage: &Storage, from: i64) -> Result<(), StorageError> {
     })
 }
 
-/// One outbound message. A non-2xx answer or a network error is a failed attempt.
+/// How long a receiver may take to answer one message.
+const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
+
+/// One outbound message. A non-2xx answer, a network error or no answer within the timeout is
+/// a failed attempt.
 async fn send(message: &notifications::Outgoing) -> Result<(), String> {
     let headers = worker::Headers::new();
     for (name, value) in &message.headers {
@@ -751,10 +755,18 @@ async fn send(message: &notifications::Outgoing) -> Result<(), String> {
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&message.body)));
     let request = Request::new_with_init(&message.url, &init).map_err(|e| e.to_string())?;
-    let response = worker::Fetch::Request(request)
-        .send()
-        .await
-        .map_err(|e| format!("network error: {e}"))?;
+    let fetch = worker::Fetch::Request(request);
+    let call = fetch.send();
+    let timeout = worker::Delay::from(std::time::Duration::from_secs(DELIVERY_TIMEOUT_SECONDS));
+    futures_util::pin_mut!(call);
+    let response = match futures_util::future::select(call, timeout).await {
+        futures_util::future::Either::Left((result, _)) => {
+            result.map_err(|e| format!("network error: {e}"))?
+        }
+        futures_util::future::Either::Right(_) => {
+            return Err(format!("no answer within {DELIVERY_TIMEOUT_SECONDS} s"));
+        }
+    };
     match response.status_code() {
         200..=299 => Ok(()),
         status => Err(format!("HTTP {status}")),
