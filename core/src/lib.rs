@@ -5,6 +5,7 @@
 //! everything that decides something (parsing, validation, crypto, errors) lives here.
 
 pub mod approval;
+pub mod audit;
 pub mod body;
 pub mod credential;
 pub mod crypto;

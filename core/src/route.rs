@@ -46,6 +46,14 @@ pub enum Route {
     DeleteField(SecretPath, FieldName),
     /// `PATCH /v1/admin/tenants/{id}` (operator key): plan and rate limit.
     UpdateTenant(TenantId),
+    /// `GET /v1/admin/audit?tenant=…` (operator key): the D1 copy of every tenant's events.
+    AdminAudit,
+    /// `GET /v1/audit?…&format=json|jsonl|csv`.
+    ReadAudit,
+    /// `GET /v1/audit/verify`.
+    VerifyAudit,
+    /// `GET /v1/events`: server-sent events.
+    EventStream,
     /// `POST /v1/tokens`.
     CreateToken,
     /// `GET /v1/tokens`.
@@ -107,6 +115,10 @@ impl Route {
                     .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
                 vec![("PATCH", Route::UpdateTenant(id))]
             }
+            ["v1", "admin", "audit"] => vec![("GET", Route::AdminAudit)],
+            ["v1", "audit"] => vec![("GET", Route::ReadAudit)],
+            ["v1", "audit", "verify"] => vec![("GET", Route::VerifyAudit)],
+            ["v1", "events"] => vec![("GET", Route::EventStream)],
             ["v1", "tokens"] => vec![("GET", Route::ListTokens), ("POST", Route::CreateToken)],
             ["v1", "tokens", id] => {
                 let id = TokenId::parse(id)
@@ -280,6 +292,10 @@ mod tests {
             ),
             ("POST", "/v1/generate", Route::Generate),
             ("POST", "/v1/tokens", Route::CreateToken),
+            ("GET", "/v1/audit", Route::ReadAudit),
+            ("GET", "/v1/audit/verify", Route::VerifyAudit),
+            ("GET", "/v1/events", Route::EventStream),
+            ("GET", "/v1/admin/audit", Route::AdminAudit),
             ("GET", "/v1/approvals", Route::ListApprovals),
             (
                 "GET",

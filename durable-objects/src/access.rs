@@ -55,7 +55,21 @@ impl Principal {
         }
     }
 
-    /// How the audit trail and `created_by` name the caller.
+    /// How the audit trail names the caller (seed 004: `token:<id>`), with its description.
+    pub fn audit_actor(&self) -> crate::audit::Actor {
+        match self {
+            Principal::Master => crate::audit::Actor {
+                id: "master".to_owned(),
+                description: Some("master key".to_owned()),
+            },
+            Principal::Token(token) => crate::audit::Actor {
+                id: format!("token:{}", token.id),
+                description: token.description.clone(),
+            },
+        }
+    }
+
+    /// How `created_by` and approvals name the caller.
     pub fn actor(&self) -> String {
         match self {
             Principal::Master => "master".to_owned(),
@@ -101,6 +115,9 @@ pub fn required(command: &TenantCommand) -> Access {
         }
         C::GetPolicies | C::SetPolicies { .. } => Access::Scope(Scope::PoliciesWrite),
         C::GetNotifications | C::SetNotifications { .. } => Access::Scope(Scope::Admin),
+        C::ReadAudit { .. } | C::VerifyAudit | C::OpenStream { .. } | C::PollStream { .. } => {
+            Access::Scope(Scope::AuditRead)
+        }
         C::ListSecrets { .. }
         | C::RevokeToken { .. }
         | C::Touch

@@ -464,12 +464,22 @@ fn decide_inner(
 }
 
 /// Marks pending requests past their expiry as expired (the maintenance alarm).
-pub fn expire(storage: &Storage, now: Timestamp) -> Result<(), StorageError> {
+/// Returns the ids it expired, for their audit events.
+pub fn expire(storage: &Storage, now: Timestamp) -> Result<Vec<String>, StorageError> {
+    let ids = query(
+        storage,
+        "SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ?",
+        vec![ts(now)],
+    )?
+    .iter()
+    .map(|row| row.text(0))
+    .collect::<Result<Vec<_>, _>>()?;
     execute(
         storage,
         "UPDATE approvals SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?",
         vec![ts(now)],
-    )
+    )?;
+    Ok(ids)
 }
 
 /// The earliest expiry of a pending request, for the alarm.

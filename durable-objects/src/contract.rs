@@ -4,6 +4,7 @@
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, ApprovalView, Policies};
+use latchkey_core::audit::{AuditEvent, AuditPage, AuditQuery, VerifyReport};
 use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::listing::{ListQuery, SecretPage};
@@ -40,6 +41,11 @@ pub struct TenantRequest {
     /// `CF-Connecting-IP`, checked against a token's `allowed_ips`.
     #[serde(default)]
     pub client_ip: Option<String>,
+    /// The request's `X-Request-Id`: the audit events' correlation id.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
     /// `None` when the Worker already refused the request (bad input): the object still
     /// authenticates and counts it, so the caller gets the rate-limit state and an
     /// unauthenticated caller learns nothing about validation.
@@ -149,6 +155,18 @@ pub enum TenantCommand {
     SetPolicies {
         policies: Policies,
     },
+    ReadAudit {
+        query: AuditQuery,
+    },
+    VerifyAudit,
+    /// Opens the live stream: events after `after` (`Last-Event-ID`), else from now on.
+    OpenStream {
+        after: Option<u64>,
+    },
+    /// The stream's next events after `after`; not counted, not rate-limited, not recorded.
+    PollStream {
+        after: u64,
+    },
     GetNotifications,
     SetNotifications {
         config: NotificationConfig,
@@ -220,6 +238,13 @@ pub enum TenantReply {
     LinkReview {
         view: ApprovalView,
         approver: String,
+    },
+    AuditPage(AuditPage),
+    AuditVerified(VerifyReport),
+    /// Events for the stream, and the `seq` the next poll starts after.
+    StreamEvents {
+        events: Vec<AuditEvent>,
+        last_seq: u64,
     },
     PlanSet,
     Pong,

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod approvals;
+pub mod audit;
 pub mod contract;
 pub mod fields;
 pub mod listing;

@@ -4,6 +4,7 @@
 //! object's alarm, which is always set for the earliest such moment; running early or twice
 //! does nothing, so the alarm is idempotent.
 
+use crate::audit::{self, Actor, Draft, Origin};
 use crate::sql::{StorageError, query, query_one};
 use crate::store::{
     SecretContext, drop_expired_ciphertexts, erase_secret, in_transaction, read_count, read_opt_ts,
@@ -17,12 +18,21 @@ use worker::Storage;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Purged {
     pub secrets: u64,
+    pub approvals: u64,
+}
+
+impl Purged {
+    pub fn recorded_events(&self) -> bool {
+        self.secrets + self.approvals > 0
+    }
 }
 
 /// Erases every secret deleted at least `retention_seconds` ago, and the ciphertexts of
 /// versions whose grace period is over, in one transaction.
 pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
     let cutoff = ctx.now.plus_seconds(-ctx.retention_seconds);
+    let system = Actor::named("system");
+    let origin = Origin::default();
     in_transaction(ctx.storage, "purge", || {
         let rows = query(
             ctx.storage,
@@ -34,19 +44,30 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             let path = SecretPath::parse(&row.text(0)?)
                 .map_err(|e| StorageError(format!("stored path: {e}")))?;
             erase_secret(ctx.storage, &path)?;
+            let draft = Draft::new("secret.destroyed", Some(path.to_string()))
+                .detail("cause", "restore window over");
+            audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
             purged.secrets += 1;
         }
         drop_expired_ciphertexts(ctx.storage, None, ctx.now)?;
-        crate::approvals::expire(ctx.storage, ctx.now)?;
+        for id in crate::approvals::expire(ctx.storage, ctx.now)? {
+            let draft = Draft::new("approval.expired", None).detail("approval_id", id);
+            audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
+            purged.approvals += 1;
+        }
         Ok(purged)
     })
 }
+
+/// How long new audit events wait before they are copied to D1 together.
+pub const EXPORT_DELAY_SECONDS: i64 = 2;
 
 /// When maintenance next has something to do, if ever: the earliest end of a restore window
 /// or of a grace period whose ciphertext is still stored.
 pub fn next_due(
     storage: &Storage,
     retention_seconds: i64,
+    now: Timestamp,
 ) -> Result<Option<Timestamp>, StorageError> {
     let row = query_one(
         storage,
@@ -62,7 +83,13 @@ pub fn next_due(
     let drop_at = read_opt_ts(&row, 1)?;
     let expire_at = crate::approvals::next_expiry(storage)?;
     let deliver_at = crate::notifications::next_attempt(storage)?;
-    Ok([purge_at, drop_at, expire_at, deliver_at]
+    // Events not yet copied to D1: soon, in a batch (not one alarm per request).
+    let export_at = if audit::unexported(storage, 1)?.is_empty() {
+        None
+    } else {
+        Some(now.plus_seconds(EXPORT_DELAY_SECONDS))
+    };
+    Ok([purge_at, drop_at, expire_at, deliver_at, export_at]
         .into_iter()
         .flatten()
         .min())

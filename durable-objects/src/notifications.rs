@@ -322,29 +322,8 @@ pub struct LinkReview {
     pub approver: String,
 }
 
-/// Refusals kept per request: enough to see a pattern, bounded so that replaying a used link
-/// cannot grow storage without end.
-const MAX_REFUSALS_PER_REQUEST: i64 = 50;
-
-fn refused(ctx: &SecretContext<'_>, approval: &ApprovalId, why: LinkRefusal) -> ApiError {
-    if why == LinkRefusal::Forged {
-        // Anyone can send garbage: log it, store nothing.
-        worker::console_log!("approval link refused: forged, request {approval}");
-    } else {
-        // Recorded outside any rolled-back transaction: a refusal leaves a trace.
-        let _ = execute(
-            ctx.storage,
-            "INSERT INTO link_refusals (approval_id, reason, at)
-             SELECT ?, ?, ? WHERE (SELECT count(*) FROM link_refusals WHERE approval_id = ?) < ?",
-            vec![
-                approval.as_str().into(),
-                why.as_str().into(),
-                ts(ctx.now),
-                approval.as_str().into(),
-                V::Integer(MAX_REFUSALS_PER_REQUEST),
-            ],
-        );
-    }
+/// The error for a refused link; the caller records it in the audit trail (`link.refused`).
+fn refused(why: LinkRefusal) -> ApiError {
     let (code, message) = match why {
         LinkRefusal::Forged | LinkRefusal::WrongRequest => {
             (ErrorCode::PermissionDenied, "this link is not valid")
@@ -362,8 +341,7 @@ fn check_link(
     token: &str,
 ) -> Result<LinkClaims, ApiError> {
     let key = ctx.tenant_key.derive(LINK_KEY_LABEL);
-    let claims = verify_link(key.as_bytes(), token, approval, ctx.now)
-        .map_err(|why| refused(ctx, approval, why))?;
+    let claims = verify_link(key.as_bytes(), token, approval, ctx.now).map_err(refused)?;
     let issued = query_one(
         ctx.storage,
         "SELECT 1 FROM deliveries WHERE nonce = ? AND approval_id = ?",
@@ -372,7 +350,7 @@ fn check_link(
     .map_err(|e| internal("link lookup", e))?
     .is_some();
     if !issued {
-        return Err(refused(ctx, approval, LinkRefusal::Forged));
+        return Err(refused(LinkRefusal::Forged));
     }
     let used = query_one(
         ctx.storage,
@@ -382,7 +360,7 @@ fn check_link(
     .map_err(|e| internal("link lookup", e))?
     .is_some();
     if used {
-        return Err(refused(ctx, approval, LinkRefusal::Used));
+        return Err(refused(LinkRefusal::Used));
     }
     Ok(claims)
 }

@@ -171,6 +171,32 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE tokens ADD COLUMN cleared_tier TEXT NOT NULL DEFAULT 'standard'",
         "CREATE INDEX IF NOT EXISTS tokens_created_by ON tokens (created_by)",
     ],
+    // 7: the audit trail, a hash chain (`latchkey_core::audit`), and how far D1 has a copy.
+    &[
+        "CREATE TABLE IF NOT EXISTS audit_events (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            path TEXT,
+            actor TEXT NOT NULL,
+            actor_description TEXT,
+            ip TEXT,
+            user_agent TEXT,
+            timestamp INTEGER NOT NULL,
+            success INTEGER NOT NULL,
+            correlation_id TEXT,
+            reason TEXT,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )",
+        "CREATE INDEX IF NOT EXISTS audit_by_correlation ON audit_events (correlation_id)",
+        "CREATE INDEX IF NOT EXISTS audit_by_type ON audit_events (type, seq)",
+        "CREATE TABLE IF NOT EXISTS audit_export (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            exported_seq INTEGER NOT NULL
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

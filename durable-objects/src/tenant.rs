@@ -4,6 +4,7 @@
 
 use crate::access::{self, Principal};
 use crate::approvals::{self, Decision};
+use crate::audit::{self, Actor, Draft, Origin, UnauthenticatedBudget};
 use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
@@ -26,6 +27,9 @@ use worker::{
     Date, Env, Request, Response, ScheduledTime, SqlStorageValue as V, State, Storage,
     console_error,
 };
+
+/// The D1 binding (`wrangler.toml`): the audit copy lives there.
+pub const D1_BINDING: &str = "DB";
 
 /// The Worker secret holding the root key.
 pub const ROOT_KEY_SECRET: &str = "ROOT_KEY";
@@ -56,6 +60,14 @@ pub struct Tenant {
     loaded: RefCell<Option<Rc<Loaded>>>,
     /// The rate-limit window, mirrored from storage.
     window: Cell<Option<RateWindow>>,
+    /// Events anyone can cause without a valid credential, per minute.
+    unauthenticated_budget: UnauthenticatedBudget,
+    /// `rate_limited` events, per minute (a throttled client must not flood the trail).
+    rate_limited_budget: UnauthenticatedBudget,
+    /// Set when a request recorded events, so the D1 copy gets scheduled.
+    events_recorded: Cell<bool>,
+    /// Whether an alarm for the D1 copy is already pending.
+    export_pending: Cell<bool>,
 }
 
 /// Logs the cause and gives the client the fixed internal error.
@@ -90,6 +102,10 @@ impl Tenant {
             approval_ttl_seconds,
             loaded: RefCell::new(None),
             window: Cell::new(None),
+            unauthenticated_budget: UnauthenticatedBudget::new(),
+            rate_limited_budget: UnauthenticatedBudget::new(),
+            events_recorded: Cell::new(false),
+            export_pending: Cell::new(false),
         }
     }
 
@@ -114,7 +130,13 @@ impl Tenant {
                     )
                 );
                 let response = self.handle(request);
-                if starts_clock && response.result.is_ok() {
+                // New audit events get copied to D1 by the alarm: schedule it once per batch,
+                // not on every request.
+                let export_due = self.events_recorded.replace(false) && !self.export_pending.get();
+                if export_due {
+                    self.export_pending.set(true);
+                }
+                if (starts_clock && response.result.is_ok()) || export_due {
                     self.schedule_maintenance().await;
                 }
                 response
@@ -134,8 +156,15 @@ impl Tenant {
         let TenantRequest {
             credential,
             client_ip,
+            request_id,
+            user_agent,
             command,
         } = request;
+        let origin = Origin {
+            ip: client_ip,
+            user_agent,
+            correlation_id: request_id,
+        };
         let command = match command {
             Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
             Some(TenantCommand::Init {
@@ -143,25 +172,16 @@ impl Tenant {
                 name,
                 plan,
                 master_key_hash,
-            }) => return unattributed(self.init(tenant_id, &name, plan, master_key_hash)),
-            Some(TenantCommand::SetPlan {
-                plan,
-                rate_limit_per_minute,
-            }) => return unattributed(self.set_plan(plan, rate_limit_per_minute)),
-            Some(TenantCommand::ReviewLink { id, token }) => {
-                return unattributed(
-                    self.with_context(|ctx| notifications::review(ctx, &id, &token)),
-                );
-            }
-            Some(TenantCommand::DecideByLink {
-                id,
-                token,
-                approve,
-                note,
             }) => {
-                return unattributed(
-                    self.with_context(|ctx| notifications::decide(ctx, &id, &token, approve, note)),
-                );
+                return unattributed(self.init(tenant_id, &name, plan, master_key_hash, &origin));
+            }
+            Some(command @ TenantCommand::SetPlan { .. }) => {
+                return unattributed(self.operator_command(command, &origin));
+            }
+            Some(
+                command @ (TenantCommand::ReviewLink { .. } | TenantCommand::DecideByLink { .. }),
+            ) => {
+                return unattributed(self.link_command(command, &origin));
             }
             other => other,
         };
@@ -172,21 +192,58 @@ impl Tenant {
         };
         let now = now();
         let storage = self.storage();
-        // Polling an approval does not use the requester up: a max_uses token must still be
-        // able to collect what it asked for.
-        let counts_as_use = !matches!(command, Some(TenantCommand::GetApproval { .. }));
+        // Polling an approval or the event stream does not use the caller up: a max_uses
+        // token must still be able to collect what it asked for.
+        let counts_as_use = !matches!(
+            command,
+            Some(TenantCommand::GetApproval { .. } | TenantCommand::PollStream { .. })
+        );
         let principal = match self.authenticate(
             &loaded,
             credential.as_ref(),
-            client_ip.as_deref(),
+            origin.ip.as_deref(),
             now,
             counts_as_use,
         ) {
             Ok(principal) => principal,
             // No rate state for a caller who failed to authenticate: it would show the
             // tenant's traffic to anyone who knows the tenant id.
-            Err(e) => return unattributed(Err(e)),
+            Err(e) => {
+                if self.unauthenticated_budget.take(now) {
+                    let draft = Draft::new("auth.failed", None)
+                        .detail(
+                            "credential",
+                            match credential.as_ref().map(|c| c.kind) {
+                                Some(CredentialKind::Token) => "token",
+                                Some(CredentialKind::MasterKey) => "master_key",
+                                None => "none",
+                            },
+                        )
+                        .refused(&e);
+                    self.record_alone(
+                        &storage,
+                        &loaded,
+                        &Actor::named("anonymous"),
+                        &origin,
+                        draft,
+                        now,
+                    );
+                }
+                return unattributed(Err(e));
+            }
         };
+        let actor = principal.audit_actor();
+        // The live stream's polls are neither counted nor recorded: one connection would
+        // otherwise spend the tenant's quota and feed its own stream.
+        if let Some(TenantCommand::PollStream { after }) = command {
+            let ctx = self.context(&storage, &loaded, now);
+            let result = access::check(
+                &principal,
+                &access::required(&TenantCommand::PollStream { after }),
+            )
+            .and_then(|()| self.stream(&ctx, Some(after)));
+            return unattributed(result);
+        }
         let state = match self.admit(&loaded, now) {
             Ok(state) => state,
             Err(e) => return unattributed(Err(e)),
@@ -196,23 +253,31 @@ impl Tenant {
             result,
         };
         if let Some(wait) = state.retry_after_seconds {
-            return attributed(Err(ApiError::new(
+            let error = ApiError::new(
                 ErrorCode::RateLimited,
                 format!(
                     "rate limit of {} requests per minute exceeded; retry in {wait} s",
                     state.limit
                 ),
             )
-            .with("retry_after", wait)));
+            .with("retry_after", wait);
+            if self.rate_limited_budget.take(now) {
+                let path = command.as_ref().and_then(|c| audit::draft_for(c).path);
+                let draft = Draft::new("rate_limited", path).refused(&error);
+                self.record_alone(&storage, &loaded, &actor, &origin, draft, now);
+            }
+            return attributed(Err(error));
         }
         let Some(command) = command else {
             return attributed(Ok(TenantReply::Counted));
         };
+        let draft = audit::draft_for(&command);
         let required = access::required(&command);
         if let Err(e) = access::check(&principal, &required)
             .and_then(|()| access::check_tier(&storage, &principal, &required))
             .and_then(|()| self.check_retier(&storage, &principal, &command))
         {
+            self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
         if let Principal::Token(token) = &principal
@@ -222,7 +287,63 @@ impl Tenant {
             return attributed(Err(e));
         }
         let ctx = self.context(&storage, &loaded, now);
-        attributed(self.execute(command, &principal, &ctx))
+        // The command and its event commit together, or neither does. A refused command's
+        // writes are rolled back inside (a nested transaction); its event still commits.
+        let recorded = audit::is_recorded(&command);
+        let outcome = transaction(&storage, || {
+            let result = self.execute(command, &principal, &ctx);
+            if recorded {
+                audit::record(
+                    &storage,
+                    &loaded.tenant_id,
+                    &actor,
+                    &origin,
+                    audit::complete(draft, &result),
+                    now,
+                )?;
+            }
+            Ok(result)
+        });
+        match outcome {
+            Ok(result) => {
+                if recorded {
+                    self.events_recorded.set(true);
+                }
+                attributed(result)
+            }
+            Err(e) => attributed(Err(internal("command with its audit event", e))),
+        }
+    }
+
+    /// Records one event in a transaction of its own (denials: nothing else changed).
+    fn record_alone(
+        &self,
+        storage: &Storage,
+        loaded: &Loaded,
+        actor: &Actor,
+        origin: &Origin,
+        draft: Draft,
+        now: Timestamp,
+    ) {
+        let written = transaction(storage, || {
+            audit::record(storage, &loaded.tenant_id, actor, origin, draft, now)
+        });
+        match written {
+            Ok(_) => self.events_recorded.set(true),
+            Err(e) => console_error!("tenant object: audit event: {e}"),
+        }
+    }
+
+    /// The live stream: events after `after` (or from the newest on), at most 100.
+    fn stream(&self, ctx: &SecretContext<'_>, after: Option<u64>) -> TenantResult {
+        let fail = |e: StorageError| internal("audit stream", e);
+        let start = match after {
+            Some(seq) => seq,
+            None => audit::last_seq(ctx.storage).map_err(fail)?,
+        };
+        let events = audit::since(ctx.storage, start, 100).map_err(fail)?;
+        let last_seq = events.last().map_or(start, |e| e.seq);
+        Ok(TenantReply::StreamEvents { events, last_seq })
     }
 
     fn execute(
@@ -311,11 +432,19 @@ impl Tenant {
                 approvals::save_policies(ctx.storage, &policies).map(|()| R::Policies(policies))
             }
             C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
+            C::ReadAudit { query } => audit::page(ctx.storage, &query)
+                .map(R::AuditPage)
+                .map_err(|e| internal("audit page", e)),
+            C::VerifyAudit => audit::verify(ctx.storage, ctx.tenant_id)
+                .map(R::AuditVerified)
+                .map_err(|e| internal("audit verify", e)),
+            C::OpenStream { after } => self.stream(ctx, after),
             C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
                 .map(|()| R::TokenRevoked { id }),
             C::Ping
             | C::Init { .. }
             | C::SetPlan { .. }
+            | C::PollStream { .. }
             | C::ReviewLink { .. }
             | C::DecideByLink { .. } => Err(internal(
                 "dispatch",
@@ -404,20 +533,96 @@ impl Tenant {
         }
     }
 
-    /// Runs a link command: the tenant must exist; there is no caller to authenticate.
-    fn with_context(
-        &self,
-        body: impl FnOnce(&SecretContext<'_>) -> Result<notifications::LinkReview, ApiError>,
-    ) -> TenantResult {
+    /// A link command: the tenant must exist; there is no caller to authenticate, the signed
+    /// link is the credential. The decision and its event commit together; a refused link is
+    /// recorded as `link.refused` (within the budget for unauthenticated events).
+    fn link_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
         let loaded = self
             .load()?
             .ok_or_else(|| ApiError::not_found("approval request not found"))?;
         let storage = self.storage();
-        let ctx = self.context(&storage, &loaded, now());
-        body(&ctx).map(|review| TenantReply::LinkReview {
-            view: review.view,
-            approver: review.approver,
-        })
+        let now = now();
+        let ctx = self.context(&storage, &loaded, now);
+        let draft = audit::draft_for(&command);
+        let outcome = transaction(&storage, || {
+            let result = match command {
+                TenantCommand::ReviewLink { id, token } => notifications::review(&ctx, &id, &token),
+                TenantCommand::DecideByLink {
+                    id,
+                    token,
+                    approve,
+                    note,
+                } => notifications::decide(&ctx, &id, &token, approve, note),
+                _ => Err(internal("link command", "not a link command")),
+            };
+            let result = result.map(|review| TenantReply::LinkReview {
+                view: review.view,
+                approver: review.approver,
+            });
+            match &result {
+                Ok(TenantReply::LinkReview { approver, .. }) => {
+                    let actor = Actor::named(approver);
+                    audit::record(
+                        &storage,
+                        &loaded.tenant_id,
+                        &actor,
+                        origin,
+                        audit::complete(draft, &result),
+                        now,
+                    )?;
+                    self.events_recorded.set(true);
+                }
+                Err(e)
+                    if e.details.contains_key("link") && self.unauthenticated_budget.take(now) =>
+                {
+                    let mut refused = Draft::new("link.refused", None).refused(e);
+                    refused.details = draft.details;
+                    if let Some(why) = e.details.get("link") {
+                        refused.details.insert("link".into(), why.clone());
+                    }
+                    audit::record(
+                        &storage,
+                        &loaded.tenant_id,
+                        &Actor::named("anonymous"),
+                        origin,
+                        refused,
+                        now,
+                    )?;
+                    self.events_recorded.set(true);
+                }
+                _ => {}
+            }
+            Ok(result)
+        });
+        outcome.unwrap_or_else(|e| Err(internal("link command with its audit event", e)))
+    }
+
+    /// An operator command (`SetPlan`), recorded with the operator as its actor.
+    fn operator_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+        let TenantCommand::SetPlan {
+            plan,
+            rate_limit_per_minute,
+        } = command
+        else {
+            return Err(internal("operator command", "not an operator command"));
+        };
+        let draft = audit::draft_for(&TenantCommand::SetPlan {
+            plan,
+            rate_limit_per_minute,
+        });
+        let result = self.set_plan(plan, rate_limit_per_minute);
+        if let Ok(Some(loaded)) = self.load() {
+            let storage = self.storage();
+            self.record_alone(
+                &storage,
+                &loaded,
+                &Actor::named("operator"),
+                origin,
+                audit::complete(draft, &result),
+                now(),
+            );
+        }
+        result
     }
 
     /// Sends the messages that are due, one at a time, recording each outcome. Storage is
@@ -564,15 +769,69 @@ impl Tenant {
         let purged = maintenance::purge(&self.context(&storage, &loaded, now()))
             .map_err(|e| worker::Error::RustError(e.message))?;
         self.deliver(&loaded).await;
+        // Cleared before the copy: events recorded while it runs schedule the next one.
+        self.export_pending.set(false);
+        if let Err(e) = self.export_audit(&loaded).await {
+            // Retried by the next alarm: the copy catches up from where it stopped.
+            console_error!("tenant object: copy audit events to D1: {e}");
+        }
         self.schedule_maintenance().await;
         Response::ok(format!("purged {} secrets", purged.secrets))
+    }
+
+    /// Copies audit events D1 does not have yet, 50 per batch, and moves the copy's cursor
+    /// after each batch. `INSERT OR IGNORE` makes a repeated batch harmless.
+    async fn export_audit(&self, loaded: &Loaded) -> Result<(), String> {
+        let db = self.env.d1(D1_BINDING).map_err(|e| e.to_string())?;
+        let storage = self.storage();
+        loop {
+            let events = audit::unexported(&storage, 50).map_err(|e| e.to_string())?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(());
+            };
+            let mut statements = Vec::with_capacity(events.len());
+            for event in &events {
+                let optional =
+                    |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+                let details = serde_json::to_string(&event.details).map_err(|e| e.to_string())?;
+                statements.push(
+                    db.prepare(
+                        "INSERT OR IGNORE INTO audit_events (tenant_id, seq, id, type, path, actor,
+                            actor_description, ip, user_agent, timestamp, success, correlation_id,
+                            reason, details, prev_hash, hash)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    )
+                    .bind(&[
+                        JsValue::from_str(loaded.tenant_id.as_str()),
+                        JsValue::from_f64(event.seq as f64),
+                        JsValue::from_str(&event.id),
+                        JsValue::from_str(&event.event_type),
+                        optional(&event.path),
+                        JsValue::from_str(&event.actor),
+                        optional(&event.actor_description),
+                        optional(&event.ip),
+                        optional(&event.user_agent),
+                        JsValue::from_str(&event.timestamp.to_string()),
+                        JsValue::from_f64(f64::from(u8::from(event.success))),
+                        optional(&event.correlation_id),
+                        optional(&event.reason),
+                        JsValue::from_str(&details),
+                        JsValue::from_str(&event.prev_hash),
+                        JsValue::from_str(&event.hash),
+                    ])
+                    .map_err(|e| e.to_string())?,
+                );
+            }
+            db.batch(statements).await.map_err(|e| e.to_string())?;
+            audit::mark_exported(&storage, last).map_err(|e| e.to_string())?;
+        }
     }
 
     /// Sets the alarm for the next maintenance, unless it is already set for that time or
     /// earlier. Failures are logged: the next command that starts a clock tries again.
     async fn schedule_maintenance(&self) {
         let storage = self.storage();
-        let due = match maintenance::next_due(&storage, self.retention_seconds) {
+        let due = match maintenance::next_due(&storage, self.retention_seconds, now()) {
             Ok(Some(due)) => due,
             Ok(None) => return,
             Err(e) => {
@@ -621,6 +880,7 @@ impl Tenant {
         name: &TenantName,
         plan: Plan,
         master_key_hash: CredentialHash,
+        origin: &Origin,
     ) -> TenantResult {
         let root = self.root_key()?;
         let tenant_key = TenantKey::generate().map_err(|e| internal("tenant key", e))?;
@@ -651,6 +911,18 @@ impl Tenant {
                     V::Integer(SCHEMA_VERSION),
                     ts(created_at),
                 ],
+            )?;
+            // The chain starts with the tenant itself.
+            let draft = Draft::new("tenant.created", None)
+                .detail("name", name.as_str())
+                .detail("plan", plan.as_str());
+            audit::record(
+                &storage,
+                &tenant_id,
+                &Actor::named("operator"),
+                origin,
+                draft,
+                created_at,
             )?;
             Ok(true)
         })

@@ -24,6 +24,8 @@ fn commands_round_trip_through_json() {
             hash: CredentialHash::of("k"),
         }),
         client_ip: Some("10.0.0.1".into()),
+        request_id: Some("req-1".into()),
+        user_agent: None,
         command: Some(TenantCommand::GetSecret {
             path: SecretPath::parse("a/b").unwrap(),
             version: Some(2),

@@ -2,10 +2,10 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::handlers::{
-    admin, approvals, fields, generate, info, notifications, probes, review, secrets, tokens,
+    admin, approvals, audit, fields, generate, info, notifications, probes, review, secrets, tokens,
 };
 use crate::http::{Reply, error_response, request_id};
-use crate::tenant_client::Caller;
+use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_core::ApiError;
 use latchkey_core::route::Route;
 use worker::{Env, Request, Response};
@@ -15,7 +15,7 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     let route = Route::resolve(request.method().as_ref(), &request.path());
     let reply: Reply = match route {
         Err(e) => Err(e),
-        Ok(route) => dispatch(route, &mut request, env).await,
+        Ok(route) => dispatch(route, &mut request, env, &id).await,
     };
     let mut response = reply.unwrap_or_else(|e| error_response(&e));
     let headers = response.headers_mut();
@@ -26,17 +26,19 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     response
 }
 
-async fn dispatch(route: Route, request: &mut Request, env: &Env) -> Reply {
+async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &str) -> Reply {
+    let meta = RequestMeta::of(request, request_id);
     match route {
         Route::Health => probes::health(),
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
-        Route::CreateTenant => admin::create_tenant(request, env).await,
-        Route::UpdateTenant(id) => admin::update_tenant(request, env, id).await,
-        Route::ReviewPage(id) => review::page(request, env, id).await,
-        Route::ReviewDecision(id) => review::decide(request, env, id).await,
+        Route::CreateTenant => admin::create_tenant(request, env, &meta).await,
+        Route::UpdateTenant(id) => admin::update_tenant(request, env, &meta, id).await,
+        Route::AdminAudit => audit::operator_search(request, env).await,
+        Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
+        Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
         tenant_route => {
-            let caller = Caller::from_request(request)?;
+            let caller = Caller::from_request(request, request_id)?;
             let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
             let mut response = reply.unwrap_or_else(|e| error_response(&e));
             if let Some(rate) = caller.rate() {
@@ -71,6 +73,9 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::Info => info::info(env, caller).await,
         Route::CreateToken => tokens::create(request, env, caller).await,
         Route::ListTokens => tokens::list(env, caller).await,
+        Route::ReadAudit => audit::read(request, env, caller).await,
+        Route::VerifyAudit => audit::verify(env, caller).await,
+        Route::EventStream => audit::stream(request, env, caller).await,
         Route::RevokeToken(id) => tokens::revoke(env, caller, id).await,
         Route::ListApprovals => approvals::list(request, env, caller).await,
         Route::GetApproval(id) => approvals::get(env, caller, id).await,
@@ -86,6 +91,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         | Route::Readiness
         | Route::CreateTenant
         | Route::UpdateTenant(_)
+        | Route::AdminAudit
         | Route::ReviewPage(_)
         | Route::ReviewDecision(_) => Err(ApiError::internal()),
     }

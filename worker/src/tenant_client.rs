@@ -43,11 +43,44 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         .map_err(|e| unavailable("decode", &e))
 }
 
-/// Sends an operator command (no caller credential) to a tenant's object.
-pub async fn call_tenant(env: &Env, tenant: &TenantId, command: TenantCommand) -> TenantResult {
+/// Where a request came from, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn of(request: &Request, request_id: &str) -> Self {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .ok()
+                .flatten()
+                .map(|v| v.chars().take(512).collect::<String>())
+        };
+        RequestMeta {
+            request_id: Some(request_id.to_owned()),
+            client_ip: header("CF-Connecting-IP"),
+            user_agent: header("User-Agent"),
+        }
+    }
+}
+
+/// Sends a command without a caller credential (operator routes, approval links).
+pub async fn call_tenant(
+    env: &Env,
+    tenant: &TenantId,
+    meta: &RequestMeta,
+    command: TenantCommand,
+) -> TenantResult {
     let request = TenantRequest {
         credential: None,
-        client_ip: None,
+        client_ip: meta.client_ip.clone(),
+        request_id: meta.request_id.clone(),
+        user_agent: meta.user_agent.clone(),
         command: Some(command),
     };
     send(stub(env, &tenant_instance_name(tenant))?, &request)
@@ -56,21 +89,32 @@ pub async fn call_tenant(env: &Env, tenant: &TenantId, command: TenantCommand) -
 }
 
 /// The caller of a tenant route: resolved once, before the handler runs.
+#[derive(Debug, Clone)]
 pub struct Caller {
     credential: PresentedCredential,
-    client_ip: Option<String>,
+    meta: RequestMeta,
     /// The tenant's rate-limit state after this request, for the response headers.
     rate: Cell<Option<RateState>>,
 }
 
 impl Caller {
-    /// The request's tenant credential (401 when it is missing or malformed) and address.
-    pub fn from_request(request: &Request) -> Result<Self, ApiError> {
+    /// The request's tenant credential (401 when it is missing or malformed) and origin.
+    pub fn from_request(request: &Request, request_id: &str) -> Result<Self, ApiError> {
         Ok(Caller {
             credential: tenant_credential(request)?,
-            client_ip: request.headers().get("CF-Connecting-IP").ok().flatten(),
+            meta: RequestMeta::of(request, request_id),
             rate: Cell::new(None),
         })
+    }
+
+    fn request(&self, command: Option<TenantCommand>) -> TenantRequest {
+        TenantRequest {
+            credential: Some(self.credential.clone()),
+            client_ip: self.meta.client_ip.clone(),
+            request_id: self.meta.request_id.clone(),
+            user_agent: self.meta.user_agent.clone(),
+            command,
+        }
     }
 
     pub fn rate(&self) -> Option<RateState> {
@@ -85,11 +129,7 @@ impl Caller {
             Ok(command) => (Some(command), None),
             Err(e) => (None, Some(e)),
         };
-        let request = TenantRequest {
-            credential: Some(self.credential.clone()),
-            client_ip: self.client_ip.clone(),
-            command,
-        };
+        let request = self.request(command);
         let response = send(
             stub(env, &tenant_instance_name(&self.credential.tenant))?,
             &request,
@@ -108,6 +148,8 @@ pub async fn ping(env: &Env) -> Result<(), ApiError> {
     let request = TenantRequest {
         credential: None,
         client_ip: None,
+        request_id: None,
+        user_agent: None,
         command: Some(TenantCommand::Ping),
     };
     match send(stub(env, PROBE_INSTANCE_NAME)?, &request)
@@ -148,6 +190,9 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Policies(_) => "policies",
         TenantReply::Notifications { .. } => "notifications",
         TenantReply::LinkReview { .. } => "link_review",
+        TenantReply::AuditPage(_) => "audit_page",
+        TenantReply::AuditVerified(_) => "audit_verified",
+        TenantReply::StreamEvents { .. } => "stream_events",
         TenantReply::Pong => "pong",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");

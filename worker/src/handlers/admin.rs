@@ -4,7 +4,7 @@ use super::now;
 use super::probes::D1_BINDING;
 use crate::auth::require_operator;
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{call_tenant, unexpected};
+use crate::tenant_client::{RequestMeta, call_tenant, unexpected};
 use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
 use latchkey_core::tenant::TenantName;
@@ -23,7 +23,7 @@ fn storage_failure(context: &str, e: impl std::fmt::Display) -> ApiError {
 /// The registry row goes to D1 first as `provisioning`, then the tenant object is created,
 /// then the row becomes `active`: a failure in between leaves a visible, inert row, never a
 /// tenant object that the registry does not know.
-pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
+pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta) -> Reply {
     require_operator(request, env)?;
     let bytes = read_json_body(request).await?;
     let body = Body::parse(&bytes, &["name", "plan"])?;
@@ -58,7 +58,7 @@ pub async fn create_tenant(request: &mut Request, env: &Env) -> Reply {
         plan,
         master_key_hash: master_key.hash,
     };
-    let created_at = match call_tenant(env, &tenant_id, command).await? {
+    let created_at = match call_tenant(env, &tenant_id, meta, command).await? {
         TenantReply::Initialized { created_at } => created_at,
         other => return Err(unexpected(&other)),
     };
@@ -86,7 +86,12 @@ const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
 /// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute}` → 200. A custom rate limit
 /// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
 /// clears it.
-pub async fn update_tenant(request: &mut Request, env: &Env, tenant_id: TenantId) -> Reply {
+pub async fn update_tenant(
+    request: &mut Request,
+    env: &Env,
+    meta: &RequestMeta,
+    tenant_id: TenantId,
+) -> Reply {
     require_operator(request, env)?;
     let bytes = read_json_body(request).await?;
     let body = Body::parse(&bytes, &["plan", "rate_limit_per_minute"])?;
@@ -131,6 +136,7 @@ pub async fn update_tenant(request: &mut Request, env: &Env, tenant_id: TenantId
     match call_tenant(
         env,
         &tenant_id,
+        meta,
         TenantCommand::SetPlan {
             plan,
             rate_limit_per_minute,

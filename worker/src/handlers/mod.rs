@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod approvals;
+pub mod audit;
 pub mod fields;
 pub mod generate;
 pub mod info;

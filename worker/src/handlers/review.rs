@@ -3,7 +3,7 @@
 //! scanners open links), `POST` decides and uses it up.
 
 use crate::http::{MAX_BODY_BYTES, Reply};
-use crate::tenant_client::call_tenant;
+use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
 use latchkey_core::review::{
     PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
@@ -47,7 +47,7 @@ fn link_token(request: &Request) -> Option<String> {
 }
 
 /// `GET /approvals/{id}/review?t=…`.
-pub async fn page(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
+pub async fn page(request: &mut Request, env: &Env, meta: &RequestMeta, id: ApprovalId) -> Reply {
     let Some(token) = link_token(request) else {
         return html(200, no_link_page());
     };
@@ -58,7 +58,7 @@ pub async fn page(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
         id,
         token: token.clone(),
     };
-    match call_tenant(env, &tenant, command).await {
+    match call_tenant(env, &tenant, meta, command).await {
         Ok(TenantReply::LinkReview { view, approver }) => {
             html(200, review_page(&view, &approver, &token))
         }
@@ -68,7 +68,7 @@ pub async fn page(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
 }
 
 /// `POST /approvals/{id}/review` with `t`, `decision` (approve|deny) and `note`.
-pub async fn decide(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
+pub async fn decide(request: &mut Request, env: &Env, meta: &RequestMeta, id: ApprovalId) -> Reply {
     let declared = request
         .headers()
         .get("Content-Length")
@@ -116,7 +116,7 @@ pub async fn decide(request: &mut Request, env: &Env, id: ApprovalId) -> Reply {
         approve,
         note,
     };
-    match call_tenant(env, &tenant, command).await {
+    match call_tenant(env, &tenant, meta, command).await {
         Ok(TenantReply::LinkReview { view, .. }) => html(200, decided_page(&view, approve)),
         Ok(_) => refusal(&ApiError::internal()),
         Err(e) => refusal(&e),

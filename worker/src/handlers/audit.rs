@@ -1,0 +1,340 @@
+//! The audit trail: `GET /v1/audit` (JSON pages, or a streamed JSONL/CSV export),
+//! `GET /v1/audit/verify`, the live stream `GET /v1/events` (server-sent events) and the
+//! operator's search of the D1 copy, `GET /v1/admin/audit`.
+
+use crate::auth::require_operator;
+use crate::http::{Reply, json};
+use crate::tenant_client::{Caller, unexpected};
+use futures_util::stream;
+use latchkey_core::ApiError;
+use latchkey_core::audit::{
+    AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, MAX_LIMIT, csv_line,
+};
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use serde_json::json;
+use std::collections::VecDeque;
+use std::time::Duration;
+use worker::{Date, Delay, Env, Request, Response, console_error};
+
+fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let url = request
+        .url()
+        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
+    Ok(url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+fn parse(request: &Request) -> Result<(AuditQuery, ExportFormat), ApiError> {
+    let pairs = query_pairs(request)?;
+    AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+fn render(events: &[AuditEvent], format: ExportFormat) -> Vec<u8> {
+    let mut out = String::new();
+    for event in events {
+        match format {
+            ExportFormat::Csv => out.push_str(&csv_line(event)),
+            _ => {
+                out.push_str(&serde_json::to_string(event).unwrap_or_default());
+                out.push('\n');
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+async fn page(env: &Env, caller: &Caller, query: AuditQuery) -> Result<AuditPage, ApiError> {
+    match caller
+        .run(env, Ok(TenantCommand::ReadAudit { query }))
+        .await?
+    {
+        TenantReply::AuditPage(page) => Ok(page),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/audit?namespace=&actor=&type=&since=&until=&success=&correlation_id=&limit=&cursor=`
+/// → `{events, next_cursor}`, newest first; needs `audit:read`. With `format=jsonl|csv`, the
+/// whole selection streams as an export, page after page (`limit` is the page size).
+pub async fn read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let parsed = parse(request);
+    let (query, format) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            caller.run(env, Err(e)).await?;
+            return Err(ApiError::internal());
+        }
+    };
+    let first = page(env, caller, query.clone()).await?;
+    if format == ExportFormat::Json {
+        return json(200, &first);
+    }
+    let (content_type, header) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", CSV_HEADER.as_bytes().to_vec()),
+        _ => ("application/x-ndjson", Vec::new()),
+    };
+    let mut body = header;
+    body.extend(render(&first.events, format));
+    // Later pages are fetched as the client reads; each counts as a request.
+    let state = (
+        Some(body),
+        first.next_cursor,
+        env.clone(),
+        caller.clone(),
+        query,
+    );
+    let chunks = stream::unfold(
+        state,
+        move |(pending, cursor, env, caller, query)| async move {
+            if let Some(chunk) = pending {
+                return Some((
+                    Ok::<Vec<u8>, worker::Error>(chunk),
+                    (None, cursor, env, caller, query),
+                ));
+            }
+            let cursor = cursor?;
+            let mut next = query.clone();
+            next.before_seq =
+                latchkey_core::audit::AuditQuery::parse([("cursor", cursor.as_str())].into_iter())
+                    .ok()
+                    .and_then(|(q, _)| q.before_seq);
+            match page(&env, &caller, next).await {
+                Ok(page) => Some((
+                    Ok(render(&page.events, format)),
+                    (None, page.next_cursor, env, caller, query),
+                )),
+                Err(e) => {
+                    console_error!("audit export stopped: {}", e.message);
+                    None
+                }
+            }
+        },
+    );
+    let mut response = Response::from_stream(chunks).map_err(|_| ApiError::internal())?;
+    let _ = response.headers_mut().set("Content-Type", content_type);
+    Ok(response)
+}
+
+/// `GET /v1/audit/verify` → `{ok, events_checked, head_hash, first_bad_event_id}`.
+pub async fn verify(env: &Env, caller: &Caller) -> Reply {
+    match caller.run(env, Ok(TenantCommand::VerifyAudit)).await? {
+        TenantReply::AuditVerified(report) => json(200, &report),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// How often an open stream asks the tenant object for new events.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// A comment line this often keeps proxies from closing an idle stream.
+const KEEPALIVE_MS: f64 = 15_000.0;
+/// Streams end after this long; clients reconnect with `Last-Event-ID` and lose nothing.
+const MAX_STREAM_MS: f64 = 10.0 * 60_000.0;
+
+fn sse(event: &AuditEvent) -> Vec<u8> {
+    format!(
+        "id: {}\nevent: {}\ndata: {}\n\n",
+        event.seq,
+        event.stream_name(),
+        serde_json::to_string(event).unwrap_or_default()
+    )
+    .into_bytes()
+}
+
+/// `Last-Event-ID: 42` (a `seq`) or `evt_000000000000002a`.
+fn last_event_id(request: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(text) = request.headers().get("Last-Event-ID").ok().flatten() else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    let parsed = match text.strip_prefix("evt_") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse::<u64>().ok(),
+    };
+    parsed.map(Some).ok_or_else(|| {
+        ApiError::invalid_request("Last-Event-ID must be an event id this stream sent")
+            .with("header", "Last-Event-ID")
+    })
+}
+
+struct Stream {
+    env: Env,
+    caller: Caller,
+    after: u64,
+    queue: VecDeque<Vec<u8>>,
+    started: f64,
+    last_sent: f64,
+    done: bool,
+}
+
+fn now_ms() -> f64 {
+    Date::now().as_millis() as f64
+}
+
+/// `GET /v1/events`: the tenant's new audit events as server-sent events (seed 002's stream:
+/// reads are `vault.accessed` / `vault.denied`), resuming after `Last-Event-ID`; needs
+/// `audit:read`. A revoked token's stream ends at its next poll.
+pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = last_event_id(request).map(|after| TenantCommand::OpenStream { after });
+    let (events, after) = match caller.run(env, command).await? {
+        TenantReply::StreamEvents { events, last_seq } => (events, last_seq),
+        other => return Err(unexpected(&other)),
+    };
+    let mut queue: VecDeque<Vec<u8>> = VecDeque::new();
+    queue.push_back(b"retry: 1000\n\n".to_vec());
+    queue.extend(events.iter().map(sse));
+    let now = now_ms();
+    let state = Stream {
+        env: env.clone(),
+        caller: caller.clone(),
+        after,
+        queue,
+        started: now,
+        last_sent: now,
+        done: false,
+    };
+    let chunks = stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(chunk) = st.queue.pop_front() {
+                st.last_sent = now_ms();
+                return Some((Ok::<Vec<u8>, worker::Error>(chunk), st));
+            }
+            if st.done {
+                return None;
+            }
+            if now_ms() - st.started > MAX_STREAM_MS {
+                st.done = true;
+                st.queue.push_back(
+                    b"event: end\ndata: {\"reason\":\"reconnect with Last-Event-ID\"}\n\n".to_vec(),
+                );
+                continue;
+            }
+            Delay::from(POLL_INTERVAL).await;
+            let polled = st
+                .caller
+                .run(&st.env, Ok(TenantCommand::PollStream { after: st.after }))
+                .await;
+            match polled {
+                Ok(TenantReply::StreamEvents { events, last_seq }) => {
+                    st.after = last_seq;
+                    st.queue.extend(events.iter().map(sse));
+                    if st.queue.is_empty() && now_ms() - st.last_sent > KEEPALIVE_MS {
+                        st.queue.push_back(b": keepalive\n\n".to_vec());
+                    }
+                }
+                Ok(_) => st.done = true,
+                Err(e) => {
+                    st.done = true;
+                    let body = json!({"error": {"code": e.code, "message": e.message}});
+                    st.queue
+                        .push_back(format!("event: error\ndata: {body}\n\n").into_bytes());
+                }
+            }
+        }
+    });
+    let mut response = Response::from_stream(chunks).map_err(|_| ApiError::internal())?;
+    let headers = response.headers_mut();
+    let _ = headers.set("Content-Type", "text/event-stream");
+    let _ = headers.set("X-Accel-Buffering", "no");
+    Ok(response)
+}
+
+/// `GET /v1/admin/audit?tenant=&type=&actor=&success=&correlation_id=&since=&until=&limit=&cursor=`
+/// (operator key): the D1 copy, newest first, across tenants or for one.
+pub async fn operator_search(request: &mut Request, env: &Env) -> Reply {
+    require_operator(request, env)?;
+    let pairs = query_pairs(request)?;
+    let (query, _) = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let tenant = pairs
+        .iter()
+        .find(|(k, _)| k == "tenant")
+        .map(|(_, v)| {
+            latchkey_core::TenantId::parse(v)
+                .map_err(|why| ApiError::invalid_request(why).with("field", "tenant"))
+        })
+        .transpose()?;
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<worker::wasm_bindgen::JsValue> = Vec::new();
+    let mut bind = |clause: &str, value: worker::wasm_bindgen::JsValue| {
+        values.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(tenant) = &tenant {
+        bind("tenant_id = ?", tenant.as_str().into());
+    }
+    if let Some(t) = &query.event_type {
+        bind("type = ?", t.as_str().into());
+    }
+    if let Some(actor) = &query.actor {
+        bind("actor = ?", actor.as_str().into());
+    }
+    if let Some(id) = &query.correlation_id {
+        bind("correlation_id = ?", id.as_str().into());
+    }
+    if let Some(success) = query.success {
+        bind("success = ?", f64::from(u8::from(success)).into());
+    }
+    if let Some(since) = query.since {
+        bind("timestamp >= ?", since.to_string().into());
+    }
+    if let Some(until) = query.until {
+        bind("timestamp <= ?", until.to_string().into());
+    }
+    if let Some(before) = query.before_seq {
+        // Across tenants the cursor is D1's rowid.
+        bind("rowid < ?", (before as f64).into());
+    }
+    let limit = query.limit.min(MAX_LIMIT);
+    values.push(f64::from(limit + 1).into());
+    let sql = format!(
+        "SELECT rowid, * FROM audit_events WHERE {} ORDER BY rowid DESC LIMIT ?{}",
+        if clauses.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            clauses.join(" AND ")
+        },
+        values.len()
+    );
+    let db = env.d1("DB").map_err(|e| {
+        console_error!("d1 binding: {e}");
+        ApiError::internal()
+    })?;
+    let rows = db
+        .prepare(sql)
+        .bind(&values)
+        .map_err(|_| ApiError::internal())?
+        .all()
+        .await
+        .map_err(|e| {
+            console_error!("operator audit search: {e}");
+            ApiError::internal()
+        })?
+        .results::<serde_json::Value>()
+        .map_err(|_| ApiError::internal())?;
+    let mut events: Vec<serde_json::Value> = rows;
+    let next_cursor = if events.len() > limit as usize {
+        events.truncate(limit as usize);
+        events
+            .last()
+            .and_then(|e| e.get("rowid"))
+            .and_then(serde_json::Value::as_u64)
+            .map(latchkey_core::audit::encode_cursor)
+    } else {
+        None
+    };
+    for event in &mut events {
+        if let Some(map) = event.as_object_mut() {
+            map.remove("rowid");
+            if let Some(details) = map.get("details").and_then(|d| d.as_str()) {
+                let parsed: serde_json::Value =
+                    serde_json::from_str(details).unwrap_or(serde_json::Value::Null);
+                map.insert("details".into(), parsed);
+            }
+            if let Some(success) = map.get("success").and_then(serde_json::Value::as_i64) {
+                map.insert("success".into(), json!(success != 0));
+            }
+        }
+    }
+    json(200, &json!({"events": events, "next_cursor": next_cursor}))
+}
