@@ -213,6 +213,11 @@ fn every_channel_gets_a_signed_single_use_link(ctx: &Ctx) {
     assert!(reused.text.contains("already been used"));
     let reopened = api.get(&path_of(&alice_link), None);
     assert_eq!(reopened.status, 409);
+    let refusals = api.get("/v1/audit?type=link.refused", Some(&key));
+    let refusal = &refusals.body["events"][0];
+    assert_eq!(refusal["details"]["link"], "used", "{}", refusals.text);
+    assert_eq!(refusal["details"]["approval_id"], id.as_str());
+    assert_eq!(refusal["success"], false);
     assert_eq!(
         api.get(&format!("/v1/approvals/{id}"), Some(&key)).body["status"],
         "approved"

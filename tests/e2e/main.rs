@@ -2,6 +2,7 @@
 //! (tests that restart the runtime start their own); it is stopped before the process exits.
 
 mod approvals;
+mod audit;
 mod browser;
 mod durability;
 mod errors;
@@ -73,6 +74,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(links::TESTS);
     tests.extend(browser::TESTS);
     tests.extend(hardening::TESTS);
+    tests.extend(audit::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);

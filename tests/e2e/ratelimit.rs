@@ -68,11 +68,21 @@ fn free_tenant_admits_exactly_100_of_150(ctx: &Ctx) {
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.body["plan"], "free");
     assert_eq!(patched.body["effective_rate_limit_per_minute"], 200);
+    // Each refusal is in the audit trail (this read is one more request of the window).
+    let limited_events = ctx
+        .api()
+        .get("/v1/audit?type=rate_limited&limit=1000", Some(&key));
+    assert_eq!(limited_events.status, 200, "{}", limited_events.text);
+    let limited_events = limited_events.body["events"].as_array().unwrap().clone();
+    assert_eq!(limited_events.len(), 50);
+    assert!(limited_events.iter().all(
+        |e| e["success"] == false && e["reason"].as_str().unwrap().starts_with("rate_limited")
+    ));
     let more = burst(ctx, &key, 120);
     let admitted = more.iter().filter(|r| r.status == 404).count();
     assert_eq!(
         admitted,
-        100,
+        99,
         "{:?}",
         more.iter().map(|r| r.status).collect::<Vec<_>>()
     );

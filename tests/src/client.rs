@@ -311,4 +311,25 @@ impl Api {
             Body::None,
         )
     }
+
+    /// Opens `GET /v1/events` and returns the status and a line reader over the stream.
+    pub fn open_stream(
+        &self,
+        key: &str,
+        last_event_id: Option<&str>,
+    ) -> (u16, Box<dyn std::io::BufRead + Send>) {
+        let mut builder = Request::builder()
+            .method("GET")
+            .uri(format!("{}/v1/events", self.base))
+            .header("Authorization", format!("Bearer {key}"))
+            .header("Accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            builder = builder.header("Last-Event-ID", id);
+        }
+        let request = builder.body(Vec::new()).expect("request");
+        let response = self.agent.run(request).expect("HTTP exchange");
+        let status = response.status().as_u16();
+        let reader = response.into_body().into_reader();
+        (status, Box::new(std::io::BufReader::new(reader)))
+    }
 }
