@@ -121,6 +121,10 @@ pub fn record(
 ) -> Result<AuditEvent, StorageError> {
     let (last, prev) = head(storage, tenant)?;
     let seq = last + 1;
+    // Whole seconds: the RFC 3339 form every reader sees is then exactly what was hashed, so a
+    // customer can recompute the chain from an export. `seq` keeps the order.
+    let now =
+        Timestamp::from_unix_ms(now.unix_ms() - now.unix_ms().rem_euclid(1000)).unwrap_or(now);
     let mut event = AuditEvent {
         id: event_id(seq),
         seq,

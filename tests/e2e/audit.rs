@@ -524,6 +524,42 @@ fn a_thousand_events_walk_export_and_verify(ctx: &Ctx) {
     assert!(verified.body["events_checked"].as_u64().unwrap() >= top);
     assert!(verified.body["first_bad_event_id"].is_null());
     assert_eq!(verified.body["head_hash"].as_str().unwrap().len(), 64);
+    // A customer's own check of a full export, with the script the repository ships.
+    let export = ctx
+        .api()
+        .get("/v1/audit?format=jsonl&limit=1000", Some(&key));
+    assert_eq!(export.status, 200);
+    let (ok, out) = verify_offline(&tenant, &export.text);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("ok: "), "{out}");
+    let tampered = export
+        .text
+        .replacen("\"actor\":\"master\"", "\"actor\":\"mallory\"", 1);
+    let (ok, out) = verify_offline(&tenant, &tampered);
+    assert!(!ok && out.starts_with("BAD"), "{out}");
+}
+
+/// Runs `scripts/verify-audit` on a JSONL export.
+fn verify_offline(tenant: &str, export: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("python3")
+        .arg(latchkey_e2e::runtime::repo_root().join("scripts/verify-audit"))
+        .args(["--tenant", tenant])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(export.as_bytes())
+        .expect("write export");
+    let output = child.wait_with_output().expect("verify-audit");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 /// Reads server-sent events from `reader` into `(id, event, data)` until `done` says stop.
