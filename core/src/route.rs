@@ -80,6 +80,8 @@ pub enum Route {
     /// `GET /v1/policies` and `PUT /v1/policies`.
     GetPolicies,
     SetPolicies,
+    /// `POST /v1/bench/baseline`: the benchmark's floor (only with `BENCH=true`).
+    BenchBaseline,
     /// `POST /v1/generate`.
     Generate,
     /// `GET /v1/info`.
@@ -149,6 +151,7 @@ impl Route {
                 ]
             }
             ["v1", "generate"] => vec![("POST", Route::Generate)],
+            ["v1", "bench", "baseline"] => vec![("POST", Route::BenchBaseline)],
             ["v1", "info"] => vec![("GET", Route::Info)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
@@ -291,6 +294,7 @@ mod tests {
                 Route::DeleteField(path("db"), field("port")),
             ),
             ("POST", "/v1/generate", Route::Generate),
+            ("POST", "/v1/bench/baseline", Route::BenchBaseline),
             ("POST", "/v1/tokens", Route::CreateToken),
             ("GET", "/v1/audit", Route::ReadAudit),
             ("GET", "/v1/audit/verify", Route::VerifyAudit),

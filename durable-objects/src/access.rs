@@ -126,6 +126,7 @@ pub fn required(command: &TenantCommand) -> Access {
         C::Init { .. }
         | C::SetPlan { .. }
         | C::Ping
+        | C::BenchBaseline
         | C::ReviewLink { .. }
         | C::DecideByLink { .. } => Access::Scope(Scope::Admin),
     }

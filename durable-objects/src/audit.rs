@@ -371,6 +371,7 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::Init { .. } => "tenant.created",
         C::SetPlan { .. } => "tenant.plan_changed",
         C::Ping => "ping",
+        C::BenchBaseline => "bench",
     };
     let mut draft = Draft::new(event_type, path);
     match command {

@@ -190,6 +190,9 @@ pub enum TenantCommand {
     },
     /// Readiness: answers without touching tenant data.
     Ping,
+    /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
+    /// authentication. The platform's own floor for a tenant request.
+    BenchBaseline,
 }
 
 /// What a successful command returns.
@@ -247,6 +250,8 @@ pub enum TenantReply {
         last_seq: u64,
     },
     PlanSet,
+    /// The baseline wrote its row.
+    BenchWritten,
     Pong,
 }
 

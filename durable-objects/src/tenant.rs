@@ -28,6 +28,9 @@ use worker::{
     console_error,
 };
 
+/// The Worker var that enables the benchmark's baseline route (`scripts/bench` only).
+pub const BENCH_VAR: &str = "BENCH";
+
 /// The D1 binding (`wrangler.toml`): the audit copy lives there.
 pub const D1_BINDING: &str = "DB";
 
@@ -167,6 +170,7 @@ impl Tenant {
         };
         let command = match command {
             Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
+            Some(TenantCommand::BenchBaseline) => return unattributed(self.bench_baseline()),
             Some(TenantCommand::Init {
                 tenant_id,
                 name,
@@ -315,6 +319,33 @@ impl Tenant {
         }
     }
 
+    /// One row written in its own transaction, when the deployment is a benchmark.
+    fn bench_baseline(&self) -> TenantResult {
+        let enabled = self
+            .env
+            .var(BENCH_VAR)
+            .map(|v| v.to_string() == "true")
+            .unwrap_or(false);
+        if !enabled {
+            return Err(ApiError::not_found("no such route"));
+        }
+        let storage = self.storage();
+        transaction(&storage, || {
+            execute(
+                &storage,
+                "CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
+                vec![],
+            )?;
+            execute(
+                &storage,
+                "INSERT INTO bench (at) VALUES (?)",
+                vec![ts(now())],
+            )
+        })
+        .map_err(|e| internal("bench", e))?;
+        Ok(TenantReply::BenchWritten)
+    }
+
     /// Records one event in a transaction of its own (denials: nothing else changed).
     fn record_alone(
         &self,
@@ -445,6 +476,7 @@ impl Tenant {
             | C::Init { .. }
             | C::SetPlan { .. }
             | C::PollStream { .. }
+            | C::BenchBaseline
             | C::ReviewLink { .. }
             | C::DecideByLink { .. } => Err(internal(
                 "dispatch",

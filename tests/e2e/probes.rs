@@ -13,7 +13,24 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "probes::request_id_is_echoed_or_generated",
         request_id_is_echoed_or_generated,
     ),
+    (
+        "probes::bench_route_is_off_outside_benchmarks",
+        bench_route_is_off_outside_benchmarks,
+    ),
 ];
+
+fn bench_route_is_off_outside_benchmarks(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    ctx.api()
+        .send(
+            "POST",
+            "/v1/bench/baseline",
+            Some(&key),
+            &[],
+            latchkey_e2e::client::Body::None,
+        )
+        .assert_error(404, "not_found");
+}
 
 fn health_is_public_and_reports_time(ctx: &Ctx) {
     let reply = ctx.api().get("/v1/health", None);

@@ -35,6 +35,7 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         Route::CreateTenant => admin::create_tenant(request, env, &meta).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, &meta, id).await,
         Route::AdminAudit => audit::operator_search(request, env).await,
+        Route::BenchBaseline => probes::bench_baseline(request, env, &meta).await,
         Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
         tenant_route => {
@@ -92,6 +93,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         | Route::CreateTenant
         | Route::UpdateTenant(_)
         | Route::AdminAudit
+        | Route::BenchBaseline
         | Route::ReviewPage(_)
         | Route::ReviewDecision(_) => Err(ApiError::internal()),
     }

@@ -184,6 +184,7 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::Tokens { .. } => "tokens",
         TenantReply::TokenRevoked { .. } => "token_revoked",
         TenantReply::PlanSet => "plan_set",
+        TenantReply::BenchWritten => "bench_written",
         TenantReply::ApprovalPending(_) => "approval_pending",
         TenantReply::Approval(_) => "approval",
         TenantReply::Approvals { .. } => "approvals",

@@ -1,4 +1,5 @@
-//! `GET /v1/health`, `GET /healthz`, `GET /readyz`.
+//! `GET /v1/health`, `GET /healthz`, `GET /readyz`, and the benchmark's floor
+//! `POST /v1/bench/baseline`.
 
 use super::now;
 use crate::http::{Reply, json};
@@ -46,5 +47,36 @@ pub async fn readiness(env: &Env) -> Reply {
         json(200, &json!({"status": "ready", "checks": checks}))
     } else {
         Err(ApiError::unavailable("not ready").with("checks", Value::Object(checks)))
+    }
+}
+
+/// `POST /v1/bench/baseline` (only when the Worker var `BENCH` is `true`): routes to the
+/// caller's tenant object, which writes one row, and nothing more: no authentication, rate
+/// limit, crypto or audit. `scripts/bench` compares every real route with it.
+pub async fn bench_baseline(
+    request: &mut worker::Request,
+    env: &Env,
+    meta: &crate::tenant_client::RequestMeta,
+) -> Reply {
+    let enabled = env
+        .var("BENCH")
+        .map(|v| v.to_string() == "true")
+        .unwrap_or(false);
+    if !enabled {
+        return Err(ApiError::not_found("no route for /v1/bench/baseline"));
+    }
+    let credential = crate::auth::tenant_credential(request)?;
+    match crate::tenant_client::call_tenant(
+        env,
+        &credential.tenant,
+        meta,
+        latchkey_durable_objects::contract::TenantCommand::BenchBaseline,
+    )
+    .await?
+    {
+        latchkey_durable_objects::contract::TenantReply::BenchWritten => {
+            Ok(worker::Response::builder().with_status(204).empty())
+        }
+        other => Err(crate::tenant_client::unexpected(&other)),
     }
 }

@@ -1,0 +1,176 @@
+"""The benchmark behind scripts/bench (run that, not this): see its header."""
+import argparse
+import base64
+import gzip
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WASM = ROOT / "worker/build/index_bg.wasm"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base, method, path, key=None, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read().decode() or "null")
+
+
+def start_runtime(run_dir: Path):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = run_dir / "state"
+    operator = "lk_op_bench_" + secrets.token_hex(12)
+    vars_file = run_dir / "dev.vars"
+    vars_file.write_text(
+        f"ROOT_KEY={base64.b64encode(os.urandom(32)).decode()}\n"
+        f"OPERATOR_KEY={operator}\nBENCH=true\n"
+    )
+    env = dict(os.environ, CI="true", WRANGLER_SEND_METRICS="false")
+    subprocess.run(
+        ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state)],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    port = free_port()
+    log = open(run_dir / "wrangler.log", "w")
+    child = subprocess.Popen(
+        ["wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port),
+         "--inspector-port", str(free_port()), "--persist-to", str(state),
+         "--env-file", str(vars_file), "--show-interactive-dev-session=false",
+         "--log-level", "warn"],
+        cwd=ROOT, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return child, base, operator
+        except OSError:
+            time.sleep(0.3)
+    stop(child)
+    sys.exit(f"wrangler dev did not start; see {run_dir / 'wrangler.log'}")
+
+
+def stop(child):
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=10)
+    except Exception:
+        pass
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except Exception:
+        pass
+
+
+def oha(url, key, duration, concurrency, method="GET", body=None):
+    args = ["oha", "-z", f"{duration}s", "-c", str(concurrency), "--no-tui",
+            "--output-format", "json", "-m", method, "-H", f"Authorization: Bearer {key}"]
+    if body is not None:
+        args += ["-d", json.dumps(body), "-T", "application/json"]
+    out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    summary = report["summary"]
+    percentiles = report["latencyPercentiles"]
+    codes = report.get("statusCodeDistribution", {})
+    ok = sum(n for code, n in codes.items() if code.startswith("2"))
+    total = sum(codes.values())
+    return {
+        "rps": round(summary["requestsPerSec"], 1),
+        "p50_ms": round(percentiles["p50"] * 1000, 2),
+        "p99_ms": round(percentiles["p99"] * 1000, 2),
+        "success_ratio": round(ok / total, 4) if total else 0,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", dest="json_file")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    run_dir = ROOT / ".tmp" / f"bench-{int(time.time())}"
+    child, base, operator = start_runtime(run_dir)
+    try:
+        status, tenant = call(base, "POST", "/v1/admin/tenants", operator,
+                              {"name": "bench", "plan": "enterprise"})
+        assert status == 201, tenant
+        key, tenant_id = tenant["master_key"], tenant["tenant_id"]
+        status, _ = call(base, "PATCH", f"/v1/admin/tenants/{tenant_id}", operator,
+                         {"rate_limit_per_minute": 1000000})
+        assert status == 200
+        for i in range(60):
+            status, _ = call(base, "POST", "/v1/secrets", key,
+                             {"path": f"bench/s{i:02}", "value": f"value-{i}-" + "x" * 40})
+            assert status == 201
+        status, token = call(base, "POST", "/v1/tokens", key,
+                             {"scope": ["secrets:read:bench/*", "secrets:write:bench/*"],
+                              "ttl_seconds": 86400, "description": "bench agent"})
+        assert status == 201, token
+        agent = token["value"]
+        d, c = args.duration, args.concurrency
+        results = {}
+        plan = [
+            ("baseline", dict(url=base + "/v1/bench/baseline", key=key, method="POST")),
+            ("read", dict(url=base + "/v1/secrets/bench%2Fs07", key=agent)),
+            ("write", dict(url=base + "/v1/secrets/bench%2Fs08", key=agent, method="PUT",
+                           body={"value": "bench-write-value"})),
+            ("list", dict(url=base + "/v1/secrets?namespace=bench&limit=50", key=agent)),
+        ]
+        for name, spec in plan:
+            oha(duration=2, concurrency=c, **spec)  # warm-up
+            results[name] = oha(duration=d, concurrency=c, **spec)
+            print(f"{name:9} {results[name]['rps']:9.1f} req/s   p50 {results[name]['p50_ms']:7.2f} ms"
+                  f"   p99 {results[name]['p99_ms']:7.2f} ms   2xx {results[name]['success_ratio']:.3f}",
+                  flush=True)
+        wasm = WASM.read_bytes()
+        report = {
+            **results,
+            "ratios": {
+                "read_vs_baseline": round(results["read"]["rps"] / results["baseline"]["rps"], 3),
+                "write_vs_baseline": round(results["write"]["rps"] / results["baseline"]["rps"], 3),
+                "read_p99_vs_baseline_p99": round(
+                    results["read"]["p99_ms"] / results["baseline"]["p99_ms"], 3),
+            },
+            "wasm_bytes": len(wasm),
+            "wasm_gzip_bytes": len(gzip.compress(wasm, 9)),
+            "concurrency": c,
+            "duration_seconds": d,
+        }
+        r = report["ratios"]
+        print(f"read/baseline {r['read_vs_baseline']}  (target ≥ 0.8)   "
+              f"write/baseline {r['write_vs_baseline']}  (target ≥ 0.7)   "
+              f"read p99 / baseline p99 {r['read_p99_vs_baseline_p99']}  (target ≤ 2)")
+        print(f"wasm {report['wasm_bytes']} bytes, {report['wasm_gzip_bytes']} gzipped (target ≤ 1 MB)")
+        if args.json_file:
+            Path(args.json_file).write_text(json.dumps(report, indent=2) + "\n")
+    finally:
+        stop(child)
+
+
+if __name__ == "__main__":
+    main()
