@@ -71,7 +71,7 @@ fn one_event(ctx: &Ctx, key: &str, correlation_id: &str) -> Value {
 
 fn each_action_records_exactly_one_event(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
-    let value = unique("audit-secret-value");
+    let value = latchkey_e2e::secret_value("audit-secret-value");
     let enc = "a%2Fb";
     // (method, url, body, event type, path, success)
     type Action<'a> = (

@@ -1,8 +1,8 @@
 //! Data outlives the runtime, and no plaintext ever reaches the disk.
 
 use crate::Ctx;
+use latchkey_e2e::Runtime;
 use latchkey_e2e::runtime::{count_files, files_containing};
-use latchkey_e2e::{Runtime, unique};
 use serde_json::json;
 
 pub const TESTS: &[(&str, crate::Test)] = &[(
@@ -13,7 +13,9 @@ pub const TESTS: &[(&str, crate::Test)] = &[(
 fn restart_keeps_secrets_and_disk_holds_no_plaintext(ctx: &Ctx) {
     let mut runtime = Runtime::start_fresh(&ctx.run_dir, "restart");
     let (_, key) = crate::new_tenant(&runtime.api(), &runtime.operator_key);
-    let values: Vec<String> = (0..5).map(|i| unique(&format!("plaintext-{i}"))).collect();
+    let values: Vec<String> = (0..5)
+        .map(|i| latchkey_e2e::secret_value(&format!("plaintext-{i}")))
+        .collect();
     for (i, value) in values.iter().enumerate() {
         let reply = runtime.api().create_secret(
             &key,

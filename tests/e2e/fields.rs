@@ -2,7 +2,6 @@
 
 use crate::Ctx;
 use latchkey_e2e::runtime::files_containing;
-use latchkey_e2e::unique;
 use serde_json::json;
 
 pub const TESTS: &[(&str, crate::Test)] = &[
@@ -195,7 +194,7 @@ fn field_limit_is_enforced_atomically(ctx: &Ctx) {
 fn deleted_secrets_hide_and_erase_fields(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let api = ctx.api();
-    let value = unique("field-plain");
+    let value = latchkey_e2e::secret_value("field-plain");
     assert_eq!(api.set_field(&key, "gone/db", "pw", &value).status, 201);
     assert_eq!(api.delete_secret(&key, "gone/db", false).status, 204);
     api.get_fields(&key, "gone/db")

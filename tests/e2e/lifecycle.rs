@@ -2,7 +2,6 @@
 
 use crate::Ctx;
 use latchkey_e2e::runtime::files_containing;
-use latchkey_e2e::unique;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -279,7 +278,7 @@ fn soft_delete_hides_and_restore_brings_back(ctx: &Ctx) {
 fn permanent_delete_erases_and_frees_the_path(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let api = ctx.api();
-    let value = unique("erase-me");
+    let value = latchkey_e2e::secret_value("erase-me");
     create(ctx, &key, "hard/x", &value);
     assert_eq!(
         api.update_secret(

@@ -14,6 +14,7 @@ mod listing;
 mod maintenance;
 mod probes;
 mod ratelimit;
+mod reliability;
 mod secrets;
 mod tenants;
 mod tokens;
@@ -75,6 +76,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(browser::TESTS);
     tests.extend(hardening::TESTS);
     tests.extend(audit::TESTS);
+    tests.extend(reliability::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);
@@ -131,10 +133,42 @@ fn main() {
             })
         })
         .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
+    let mut conclusion = libtest_mimic::run(&args, trials);
     match Arc::try_unwrap(ctx) {
         Ok(mut ctx) => ctx.runtime.stop(),
         Err(_) => eprintln!("e2e: runtime still shared at exit; dropping it"),
+    }
+    // The at-rest scan: no secret value any test stored is in any file of any runtime's state.
+    // First, proof that the scan finds a value that is there.
+    let canary = latchkey_e2e::secret_value("scan-canary");
+    let canary_file = run_dir.join("scan-canary.bin");
+    let _ = std::fs::write(&canary_file, format!("xx{canary}yy"));
+    let canary_found =
+        latchkey_e2e::runtime::files_containing_any(&run_dir, std::slice::from_ref(&canary));
+    let _ = std::fs::remove_file(&canary_file);
+    if canary_found.len() != 1 {
+        eprintln!("e2e: the at-rest scan does not find a planted value");
+        conclusion.num_failed += 1;
+    }
+    let values: Vec<String> = latchkey_e2e::SECRET_VALUES
+        .lock()
+        .map(|v| v.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| *v != canary)
+        .collect();
+    let leaks = latchkey_e2e::runtime::files_containing_any(&run_dir, &values);
+    eprintln!(
+        "e2e: at-rest scan of {} for {} secret values: {} found",
+        run_dir.display(),
+        values.len(),
+        leaks.len()
+    );
+    if !leaks.is_empty() {
+        for (file, value) in &leaks {
+            eprintln!("e2e: plaintext {value} in {}", file.display());
+        }
+        conclusion.num_failed += 1;
     }
     if !conclusion.has_failed() {
         remove_dir(&run_dir);

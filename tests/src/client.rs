@@ -92,7 +92,8 @@ impl Api {
         }
     }
 
-    /// Sends any request; `url` is appended to the base as given (no encoding).
+    /// Sends any request; `url` is appended to the base as given (no encoding). Panics when
+    /// the exchange itself fails (no answer at all).
     pub fn send(
         &self,
         method: &str,
@@ -101,6 +102,20 @@ impl Api {
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Reply {
+        self.try_send(method, url, bearer, headers, body)
+            .expect("HTTP exchange")
+    }
+
+    /// Like [`Api::send`], with a failed exchange (connection refused or cut) as an error:
+    /// for tests that crash the runtime on purpose.
+    pub fn try_send(
+        &self,
+        method: &str,
+        url: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<Reply, ureq::Error> {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{url}", self.base));
@@ -124,7 +139,7 @@ impl Api {
             }
         };
         let request = builder.body(bytes).expect("request");
-        let mut response = self.agent.run(request).expect("HTTP exchange");
+        let mut response = self.agent.run(request)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -138,12 +153,12 @@ impl Api {
             .read_to_string()
             .unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
+        Ok(Reply {
             status,
             headers,
             text,
             body,
-        }
+        })
     }
 
     pub fn get(&self, url: &str, bearer: Option<&str>) -> Reply {

@@ -195,6 +195,23 @@ impl Runtime {
         let _ = child.wait();
     }
 
+    /// Kills the runtime without warning (SIGKILL to its whole process group): a crash.
+    pub fn kill(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts again on the same state directory (and a new port) after [`Runtime::kill`].
+    pub fn relaunch(&mut self) {
+        self.port = free_port();
+        self.launch();
+    }
+
     /// Stops and starts again on the same state directory (and a new port).
     pub fn restart(&mut self) {
         self.stop();
@@ -229,6 +246,46 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
                 && bytes.windows(needle.len()).any(|w| w == needle)
             {
                 found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Every `(file, value)` pair where a file under `dir` contains one of `values` (all made by
+/// [`crate::secret_value`]); each file is read once and searched for the shared marker only.
+pub fn files_containing_any(dir: &Path, values: &[String]) -> Vec<(PathBuf, String)> {
+    use std::collections::HashMap;
+    let by_key: HashMap<&[u8], &String> = values
+        .iter()
+        .filter_map(|v| v.as_bytes().get(..crate::SECRET_KEY_LEN).map(|k| (k, v)))
+        .collect();
+    let marker = crate::SECRET_MARKER.as_bytes();
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let mut start = 0;
+            while let Some(offset) = bytes[start..].iter().position(|&b| b == marker[0]) {
+                let at = start + offset;
+                if bytes[at..].starts_with(marker)
+                    && let Some(key) = bytes.get(at..at + crate::SECRET_KEY_LEN)
+                    && let Some(value) = by_key.get(key)
+                {
+                    found.push((path.clone(), (*value).clone()));
+                }
+                start = at + 1;
             }
         }
     }
