@@ -11,6 +11,7 @@ pub mod credential;
 pub mod crypto;
 pub mod error;
 pub mod field;
+pub mod fuzzing;
 pub mod generate;
 pub mod listing;
 pub mod netaddr;

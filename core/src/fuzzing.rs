@@ -1,0 +1,100 @@
+//! What the fuzz targets (`fuzz/`, run by `scripts/fuzz`) feed arbitrary input to, kept here so
+//! that the regression test (`core/tests/fuzz_regressions.rs`) replays saved crashes through
+//! exactly the same code. Each function must return without panicking for any input, and
+//! checks the invariants that must hold for whatever parses.
+
+use crate::approval::Policies;
+use crate::audit::AuditQuery;
+use crate::field::{FieldName, FieldValue, parse_field_set};
+use crate::generate::PasswordRequest;
+use crate::listing::ListQuery;
+use crate::notify::{NotificationConfig, OutboundPolicy};
+use crate::path::{SecretPath, percent_decode};
+use crate::review::parse_form;
+use crate::route::Route;
+use crate::scope::{PathGlob, Scope, ScopeSet, SecretAction};
+use crate::secret::{NewSecret, Rotation, SecretUpdate};
+use crate::time::Timestamp;
+use crate::token::TokenRequest;
+
+/// Paths, percent-decoding and routing.
+pub fn paths(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(path) = SecretPath::parse(text) {
+        // A parsed path survives its own URL form.
+        let decoded = percent_decode(&path.url_encoded());
+        assert_eq!(decoded.as_deref(), Ok(path.as_str()));
+    }
+    let _ = percent_decode(text);
+    for method in ["GET", "PUT", "POST", "DELETE", "PATCH"] {
+        let _ = Route::resolve(method, text);
+        let _ = Route::resolve(method, &format!("/v1/secrets/{text}"));
+    }
+    let _ = FieldName::parse(text);
+}
+
+/// Scopes and globs: parsing, printing, matching and containment agree with each other.
+pub fn scopes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut parts = text.splitn(3, '\n');
+    let (a, b, p) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    if let Ok(scope) = Scope::parse(a) {
+        assert_eq!(Scope::parse(&scope.to_string()).as_ref(), Ok(&scope));
+    }
+    let (Ok(ga), Ok(gb)) = (PathGlob::parse(a), PathGlob::parse(b)) else {
+        return;
+    };
+    assert_eq!(PathGlob::parse(&ga.to_string()).as_ref(), Ok(&ga));
+    if let Ok(path) = SecretPath::parse(p) {
+        // Containment means every path the inner glob matches, the outer matches too.
+        if ga.is_within(&gb) && ga.matches(&path) {
+            assert!(gb.matches(&path), "{ga} within {gb} but {path} escapes");
+        }
+        assert!(PathGlob::exact(&path).matches(&path));
+        let set: Result<ScopeSet, _> =
+            serde_json::from_value(serde_json::json!([format!("secrets:read:{ga}")]));
+        if let Ok(set) = set {
+            assert_eq!(
+                set.allows_secret(SecretAction::Read, &path),
+                ga.matches(&path)
+            );
+        }
+    }
+}
+
+/// Every request-body parser, and the query parsers.
+pub fn bodies(data: &[u8]) {
+    let now = Timestamp::from_unix_ms(1_700_000_000_000)
+        .unwrap_or_else(|| Timestamp::from_unix_ms_f64(0.0));
+    let _ = NewSecret::parse(data, now);
+    let _ = SecretUpdate::parse(data, now);
+    let _ = Rotation::parse(data);
+    let _ = TokenRequest::parse(data);
+    let _ = Policies::parse(data);
+    let _ = parse_field_set(data);
+    let _ = FieldValue::parse(data);
+    let _ = PasswordRequest::parse(data, now);
+    let _ = NotificationConfig::parse(
+        data,
+        OutboundPolicy {
+            allow_http_loopback: false,
+        },
+    );
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = parse_form(text);
+        let pairs: Vec<(&str, &str)> = text
+            .split('&')
+            .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+            .collect();
+        let _ = AuditQuery::parse(pairs.iter().copied());
+        let _ = ListQuery::parse(pairs.iter().copied());
+    }
+}
