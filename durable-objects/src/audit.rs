@@ -119,7 +119,66 @@ pub fn record(
     draft: Draft,
     now: Timestamp,
 ) -> Result<AuditEvent, StorageError> {
-    let (last, prev) = head(storage, tenant)?;
+    let head = head(storage, tenant)?;
+    record_after(storage, head, actor, origin, draft, now)
+}
+
+/// The chain's head kept in memory between requests, so recording an event costs one insert.
+/// It is only trusted after the transaction that wrote it committed: `commit` after success,
+/// `forget` after a failure or a write by another path (the alarm, `init`).
+#[derive(Default)]
+pub struct HeadCache {
+    committed: std::cell::RefCell<Option<(u64, String)>>,
+    pending: std::cell::RefCell<Option<(u64, String)>>,
+}
+
+impl HeadCache {
+    /// [`record`], starting from the cached head when there is one.
+    pub fn record(
+        &self,
+        storage: &Storage,
+        tenant: &TenantId,
+        actor: &Actor,
+        origin: &Origin,
+        draft: Draft,
+        now: Timestamp,
+    ) -> Result<AuditEvent, StorageError> {
+        let known = self
+            .pending
+            .borrow()
+            .clone()
+            .or_else(|| self.committed.borrow().clone());
+        let head = match known {
+            Some(head) => head,
+            None => head(storage, tenant)?,
+        };
+        let event = record_after(storage, head, actor, origin, draft, now)?;
+        *self.pending.borrow_mut() = Some((event.seq, event.hash.clone()));
+        Ok(event)
+    }
+
+    /// The transaction committed: the pending head is the head.
+    pub fn commit(&self) {
+        if let Some(head) = self.pending.borrow_mut().take() {
+            *self.committed.borrow_mut() = Some(head);
+        }
+    }
+
+    /// Something else may have written (or a transaction rolled back): read it again next time.
+    pub fn forget(&self) {
+        *self.pending.borrow_mut() = None;
+        *self.committed.borrow_mut() = None;
+    }
+}
+
+fn record_after(
+    storage: &Storage,
+    (last, prev): (u64, String),
+    actor: &Actor,
+    origin: &Origin,
+    draft: Draft,
+    now: Timestamp,
+) -> Result<AuditEvent, StorageError> {
     let seq = last + 1;
     // Whole seconds: the RFC 3339 form every reader sees is then exactly what was hashed, so a
     // customer can recompute the chain from an export. `seq` keeps the order.

@@ -4,7 +4,7 @@
 
 use crate::access::{self, Principal};
 use crate::approvals::{self, Decision};
-use crate::audit::{self, Actor, Draft, Origin, UnauthenticatedBudget};
+use crate::audit::{self, Actor, Draft, HeadCache, Origin, UnauthenticatedBudget};
 use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
@@ -65,6 +65,8 @@ pub struct Tenant {
     window: Cell<Option<RateWindow>>,
     /// Events anyone can cause without a valid credential, per minute.
     unauthenticated_budget: UnauthenticatedBudget,
+    /// The audit chain's head, so an event costs one insert.
+    audit_head: HeadCache,
     /// `rate_limited` events, per minute (a throttled client must not flood the trail).
     rate_limited_budget: UnauthenticatedBudget,
     /// Set when a request recorded events, so the D1 copy gets scheduled.
@@ -106,6 +108,7 @@ impl Tenant {
             loaded: RefCell::new(None),
             window: Cell::new(None),
             unauthenticated_budget: UnauthenticatedBudget::new(),
+            audit_head: HeadCache::default(),
             rate_limited_budget: UnauthenticatedBudget::new(),
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
@@ -297,7 +300,7 @@ impl Tenant {
         let outcome = transaction(&storage, || {
             let result = self.execute(command, &principal, &ctx);
             if recorded {
-                audit::record(
+                self.audit_head.record(
                     &storage,
                     &loaded.tenant_id,
                     &actor,
@@ -311,11 +314,15 @@ impl Tenant {
         match outcome {
             Ok(result) => {
                 if recorded {
+                    self.audit_head.commit();
                     self.events_recorded.set(true);
                 }
                 attributed(result)
             }
-            Err(e) => attributed(Err(internal("command with its audit event", e))),
+            Err(e) => {
+                self.audit_head.forget();
+                attributed(Err(internal("command with its audit event", e)))
+            }
         }
     }
 
@@ -357,11 +364,18 @@ impl Tenant {
         now: Timestamp,
     ) {
         let written = transaction(storage, || {
-            audit::record(storage, &loaded.tenant_id, actor, origin, draft, now)
+            self.audit_head
+                .record(storage, &loaded.tenant_id, actor, origin, draft, now)
         });
         match written {
-            Ok(_) => self.events_recorded.set(true),
-            Err(e) => console_error!("tenant object: audit event: {e}"),
+            Ok(_) => {
+                self.audit_head.commit();
+                self.events_recorded.set(true);
+            }
+            Err(e) => {
+                self.audit_head.forget();
+                console_error!("tenant object: audit event: {e}");
+            }
         }
     }
 
@@ -626,6 +640,8 @@ impl Tenant {
             }
             Ok(result)
         });
+        // Written without the cache: read the head again next time.
+        self.audit_head.forget();
         outcome.unwrap_or_else(|e| Err(internal("link command with its audit event", e)))
     }
 
@@ -798,8 +814,10 @@ impl Tenant {
             return Response::ok("no tenant");
         };
         let storage = self.storage();
-        let purged = maintenance::purge(&self.context(&storage, &loaded, now()))
-            .map_err(|e| worker::Error::RustError(e.message))?;
+        let purged = maintenance::purge(&self.context(&storage, &loaded, now()));
+        // The purge may have written events without the cache.
+        self.audit_head.forget();
+        let purged = purged.map_err(|e| worker::Error::RustError(e.message))?;
         self.deliver(&loaded).await;
         // Cleared before the copy: events recorded while it runs schedule the next one.
         self.export_pending.set(false);
@@ -959,6 +977,7 @@ impl Tenant {
             Ok(true)
         })
         .map_err(|e| internal("init", e))?;
+        self.audit_head.forget();
         if !created {
             return Err(ApiError::conflict("tenant already exists"));
         }
