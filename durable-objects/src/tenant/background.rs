@@ -1,0 +1,177 @@
+//! The tenant object's background work: the alarm (maintenance, deliveries to approvers, the
+//! audit copy to D1) and its scheduling. Nothing here runs in a request's path.
+
+use super::*;
+
+impl Tenant {
+    /// The alarm: runs maintenance, then sets the alarm for the next time it is due. An error
+    /// makes the runtime retry the alarm.
+    pub async fn alarm(&self) -> worker::Result<Response> {
+        let Some(loaded) = self
+            .load()
+            .map_err(|e| worker::Error::RustError(e.message))?
+        else {
+            return Response::ok("no tenant");
+        };
+        let storage = self.storage();
+        let purged = maintenance::purge(&self.context(&storage, &loaded, now()));
+        // The purge may have written events without the cache.
+        self.audit_head.forget();
+        let purged = purged.map_err(|e| worker::Error::RustError(e.message))?;
+        self.deliver(&loaded).await;
+        // Cleared before the copy: events recorded while it runs schedule the next one.
+        self.export_pending.set(false);
+        if let Err(e) = self.export_audit(&loaded).await {
+            // Retried by the next alarm: the copy catches up from where it stopped.
+            console_error!("tenant object: copy audit events to D1: {e}");
+        }
+        self.schedule_maintenance().await;
+        Response::ok(format!("purged {} secrets", purged.secrets))
+    }
+
+    /// Copies audit events D1 does not have yet, 50 per batch, and moves the copy's cursor
+    /// after each batch. `INSERT OR IGNORE` makes a repeated batch harmless.
+    async fn export_audit(&self, loaded: &Loaded) -> Result<(), String> {
+        let db = self.env.d1(D1_BINDING).map_err(|e| e.to_string())?;
+        let storage = self.storage();
+        loop {
+            let events = audit::unexported(&storage, 50).map_err(|e| e.to_string())?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(());
+            };
+            let mut statements = Vec::with_capacity(events.len());
+            for event in &events {
+                let optional =
+                    |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+                let details = serde_json::to_string(&event.details).map_err(|e| e.to_string())?;
+                statements.push(
+                    db.prepare(
+                        "INSERT OR IGNORE INTO audit_events (tenant_id, seq, id, type, path, actor,
+                            actor_description, ip, user_agent, timestamp, success, correlation_id,
+                            reason, details, prev_hash, hash)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    )
+                    .bind(&[
+                        JsValue::from_str(loaded.tenant_id.as_str()),
+                        JsValue::from_f64(event.seq as f64),
+                        JsValue::from_str(&event.id),
+                        JsValue::from_str(&event.event_type),
+                        optional(&event.path),
+                        JsValue::from_str(&event.actor),
+                        optional(&event.actor_description),
+                        optional(&event.ip),
+                        optional(&event.user_agent),
+                        JsValue::from_str(&event.timestamp.to_string()),
+                        JsValue::from_f64(f64::from(u8::from(event.success))),
+                        optional(&event.correlation_id),
+                        optional(&event.reason),
+                        JsValue::from_str(&details),
+                        JsValue::from_str(&event.prev_hash),
+                        JsValue::from_str(&event.hash),
+                    ])
+                    .map_err(|e| e.to_string())?,
+                );
+            }
+            db.batch(statements).await.map_err(|e| e.to_string())?;
+            audit::mark_exported(&storage, last).map_err(|e| e.to_string())?;
+        }
+    }
+
+    /// Sets the alarm for the next maintenance, unless it is already set for that time or
+    /// earlier. Failures are logged: the next command that starts a clock tries again.
+    pub(super) async fn schedule_maintenance(&self) {
+        let storage = self.storage();
+        let due = match maintenance::next_due(&storage, self.retention_seconds, now()) {
+            Ok(Some(due)) => due,
+            Ok(None) => return,
+            Err(e) => {
+                console_error!("tenant object: next maintenance: {e}");
+                return;
+            }
+        };
+        let scheduled = storage.get_alarm().await;
+        let keep = matches!(scheduled, Ok(Some(at)) if at <= due.unix_ms());
+        // An i64 would be an offset from now; the alarm wants the absolute time.
+        let at = ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(
+            due.unix_ms() as f64
+        )));
+        if !keep && let Err(e) = storage.set_alarm(at).await {
+            console_error!("tenant object: set alarm: {e}");
+        }
+    }
+
+    /// Sends the messages that are due, one at a time, recording each outcome. Storage is
+    /// not touched while a message is in flight.
+    async fn deliver(&self, loaded: &Loaded) {
+        let storage = self.storage();
+        let messages = {
+            let ctx = self.context(&storage, loaded, now());
+            match notifications::due_messages(&ctx, &self.email_api(), 20) {
+                Ok(messages) => messages,
+                Err(e) => {
+                    console_error!("tenant object: due deliveries: {}", e.message);
+                    return;
+                }
+            }
+        };
+        for message in messages {
+            let outcome = send(&message).await;
+            if let Err(e) =
+                notifications::record_attempt(&storage, message.delivery_id, outcome, now())
+            {
+                console_error!("tenant object: record delivery: {e}");
+            }
+        }
+    }
+
+    fn email_api(&self) -> notifications::EmailApi {
+        let text = |name: &str| {
+            self.env
+                .var(name)
+                .map(|v| v.to_string())
+                .or_else(|_| self.env.secret(name).map(|v| v.to_string()))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
+        notifications::EmailApi {
+            url: text("EMAIL_API_URL"),
+            key: text("EMAIL_API_KEY"),
+            from: text("EMAIL_FROM").unwrap_or_else(|| "latchkey@localhost".to_owned()),
+        }
+    }
+}
+
+/// How long a receiver may take to answer one message.
+const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
+
+/// One outbound message. A non-2xx answer, a network error or no answer within the timeout is
+/// a failed attempt.
+async fn send(message: &notifications::Outgoing) -> Result<(), String> {
+    let headers = worker::Headers::new();
+    for (name, value) in &message.headers {
+        headers
+            .set(name, value)
+            .map_err(|e| format!("header {name}: {e}"))?;
+    }
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&message.body)));
+    let request = Request::new_with_init(&message.url, &init).map_err(|e| e.to_string())?;
+    let fetch = worker::Fetch::Request(request);
+    let call = fetch.send();
+    let timeout = worker::Delay::from(std::time::Duration::from_secs(DELIVERY_TIMEOUT_SECONDS));
+    futures_util::pin_mut!(call);
+    let response = match futures_util::future::select(call, timeout).await {
+        futures_util::future::Either::Left((result, _)) => {
+            result.map_err(|e| format!("network error: {e}"))?
+        }
+        futures_util::future::Either::Right(_) => {
+            return Err(format!("no answer within {DELIVERY_TIMEOUT_SECONDS} s"));
+        }
+    };
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => Err(format!("HTTP {status}")),
+    }
+}

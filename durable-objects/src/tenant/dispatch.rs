@@ -1,0 +1,194 @@
+//! The tenant object's command dispatch: each command to its module, token creation with
+//! its approval check, and the rule that lowering a tier needs an admin.
+
+use super::*;
+
+impl Tenant {
+    pub(super) fn execute(
+        &self,
+        command: TenantCommand,
+        principal: &Principal,
+        ctx: &SecretContext<'_>,
+    ) -> TenantResult {
+        use TenantCommand as C;
+        use TenantReply as R;
+        match command {
+            C::CreateSecret { secret } => secrets::create(ctx, secret).map(R::SecretCreated),
+            C::GetSecret { path, version } => secrets::read(ctx, &path, version).map(R::Secret),
+            C::UpdateSecret {
+                path,
+                update,
+                if_match,
+            } => secrets::update(ctx, &path, update, if_match).map(R::SecretUpdated),
+            C::RotateSecret { path, rotation } => {
+                secrets::rotate(ctx, &path, rotation).map(R::SecretRotated)
+            }
+            C::ListVersions { path } => {
+                secrets::versions(ctx, &path).map(|versions| R::Versions { versions })
+            }
+            C::DeleteSecret { path, permanent } => {
+                secrets::delete(ctx, &path, permanent).map(|()| R::Deleted)
+            }
+            C::RestoreSecret { path } => secrets::restore(ctx, &path).map(R::SecretRestored),
+            C::ListSecrets { query } => {
+                listing::list(ctx, &query, &principal.scopes()).map(R::SecretList)
+            }
+            C::SetField { path, field, value } => {
+                fields::set_one(ctx, &path, field, value).map(R::FieldStored)
+            }
+            C::SetFields { path, fields } => {
+                fields::set_many(ctx, &path, fields).map(R::FieldsStored)
+            }
+            C::GetField { path, field } => fields::get_one(ctx, &path, field).map(R::Field),
+            C::GetFields { path } => fields::get_all(ctx, &path).map(R::Fields),
+            C::DeleteField { path, field } => {
+                fields::delete_one(ctx, &path, &field).map(|()| R::Deleted)
+            }
+            C::Info => self.info(ctx),
+            C::Touch => Ok(R::Counted),
+            C::CreateToken { request, origin } => {
+                self.create_token(ctx, principal, request, &origin)
+            }
+            C::GetNotifications => notifications::load_config(ctx)
+                .map(|config| R::Notifications {
+                    view: config.public_view(),
+                })
+                .map_err(|f| match f {
+                    crate::store::Failure::Client(e) => e,
+                    crate::store::Failure::Storage(e) => internal("notifications", e),
+                }),
+            C::SetNotifications { config } => {
+                notifications::save_config(ctx, &config).map(|()| R::Notifications {
+                    view: config.public_view(),
+                })
+            }
+            C::GetApproval { id } => approvals::get(ctx, principal, &id).map(R::Approval),
+            C::ListApprovals { status } => {
+                approvals::list(ctx, status).map(|approvals| R::Approvals { approvals })
+            }
+            C::ApproveRequest { id, comment } => approvals::decide(
+                ctx,
+                &principal.actor(),
+                true,
+                &id,
+                Decision::Approve(comment),
+            )
+            .map(R::Approval),
+            C::DenyRequest { id, reason } => {
+                approvals::decide(ctx, &principal.actor(), true, &id, Decision::Deny(reason))
+                    .map(R::Approval)
+            }
+            C::CancelRequest { id } => {
+                let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+                approvals::decide(ctx, &principal.actor(), may_decide, &id, Decision::Cancel)
+                    .map(R::Approval)
+            }
+            C::GetPolicies => approvals::load_policies(ctx.storage)
+                .map(R::Policies)
+                .map_err(|e| internal("load policies", e)),
+            C::SetPolicies { policies } => {
+                approvals::save_policies(ctx.storage, &policies).map(|()| R::Policies(policies))
+            }
+            C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
+            C::ReadAudit { query } => audit::page(ctx.storage, &query)
+                .map(R::AuditPage)
+                .map_err(|e| internal("audit page", e)),
+            C::VerifyAudit => audit::verify(ctx.storage, ctx.tenant_id)
+                .map(R::AuditVerified)
+                .map_err(|e| internal("audit verify", e)),
+            C::OpenStream { after } => self.stream(ctx, after),
+            C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
+                .map(|()| R::TokenRevoked { id }),
+            C::Ping
+            | C::Init { .. }
+            | C::SetPlan { .. }
+            | C::PollStream { .. }
+            | C::BenchBaseline
+            | C::ReviewLink { .. }
+            | C::DecideByLink { .. } => Err(internal(
+                "dispatch",
+                "command without a caller on the tenant path",
+            )),
+        }
+    }
+
+    /// `POST /v1/tokens`: minted at once when the scope reaches nothing that needs approval,
+    /// else an approval request (→ 202).
+    fn create_token(
+        &self,
+        ctx: &SecretContext<'_>,
+        principal: &Principal,
+        request: TokenRequest,
+        origin: &str,
+    ) -> TenantResult {
+        let request = access::narrow(principal, request, ctx.now)?;
+        let reach = approvals::reach(ctx.storage, &request.scope)
+            .map_err(|e| internal("approval reach", e))?;
+        if reach.requirement.approvals == 0 {
+            let created = in_transaction(ctx.storage, "create token", || {
+                access::mint(
+                    ctx.storage,
+                    ctx.tenant_id,
+                    &principal.actor(),
+                    &request,
+                    reach.tier,
+                    ctx.now,
+                    access::not_after(principal),
+                )
+            })?;
+            return Ok(TenantReply::TokenCreated(created));
+        }
+        approvals::open(
+            ctx,
+            principal,
+            request,
+            &reach,
+            self.approval_ttl_seconds,
+            origin,
+        )
+        .map(TenantReply::ApprovalPending)
+    }
+
+    fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {
+        let loaded = self
+            .load()?
+            .ok_or_else(|| internal("info", "tenant not loaded"))?;
+        maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
+    }
+
+    /// Lowering a secret's tier weakens who must approve access to it: only an admin may.
+    pub(super) fn check_retier(
+        &self,
+        storage: &Storage,
+        principal: &Principal,
+        command: &TenantCommand,
+    ) -> Result<(), ApiError> {
+        let TenantCommand::UpdateSecret { path, update, .. } = command else {
+            return Ok(());
+        };
+        let Some(new_tier) = update.change.tier else {
+            return Ok(());
+        };
+        if principal.scopes().covers(&Scope::Admin) {
+            return Ok(());
+        }
+        let current = crate::store::load_secret(storage, path)
+            .map_err(|e| internal("secret tier", e))?
+            .map(|row| row.metadata.tier);
+        match current {
+            Some(tier) if access::tier_rank(new_tier) < access::tier_rank(tier) => {
+                Err(ApiError::new(
+                    ErrorCode::PermissionDenied,
+                    format!(
+                        "lowering '{path}' from {} to {} needs an admin",
+                        tier.as_str(),
+                        new_tier.as_str()
+                    ),
+                )
+                .with("path", path.as_str())
+                .with("required_scope", "admin"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
