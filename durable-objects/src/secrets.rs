@@ -6,9 +6,10 @@
 use crate::fields;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SecretContext, SecretRow, VALUE_PURPOSE, deleted, deleted_conflict,
-    drop_expired_ciphertexts, erase_secret, in_transaction, internal, live_secret, load_secret,
-    not_found, opt_ts, read_count, read_opt_ts, read_ts, readable_secret, ts, version_value,
+    Failure, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
+    deleted_conflict, drop_expired_ciphertexts, erase_secret, in_transaction, internal,
+    live_secret, load_secret, not_found, opt_ts, parse_secret_row, read_count, read_opt_ts,
+    read_ts, ts, version_value,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::secret::{
@@ -165,74 +166,117 @@ pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreate
     })
 }
 
+/// `GET /v1/secrets/{path}[?version=N]`. The hot path, so: one statement reads the secret
+/// and the wanted version together, and `accessed_at` is written only when it moves by a
+/// second or more (what readers see is whole seconds). No savepoint of its own: its only
+/// write comes last, inside the object's transaction for the request.
 pub fn read(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
     version: Option<u64>,
 ) -> Result<SecretRead, ApiError> {
+    read_inner(ctx, path, version).map_err(|failure| match failure {
+        Failure::Client(e) => e,
+        Failure::Storage(e) => internal("read secret", e),
+    })
+}
+
+fn read_inner(
+    ctx: &SecretContext<'_>,
+    path: &SecretPath,
+    version: Option<u64>,
+) -> Result<SecretRead, Failure> {
     let now = ctx.now;
-    in_transaction(ctx.storage, "read secret", || {
-        let row = readable_secret(ctx.storage, path, now)?;
-        let value = match version {
-            // A secret of fields only has no main value to show.
-            None if row.current_version == 0 => None,
-            wanted => Some(read_version(
+    let wanted_binding = match version {
+        Some(v) => i64::try_from(v).map_or(V::Null, V::Integer),
+        None => V::Null,
+    };
+    let row = query_one(
+        ctx.storage,
+        &format!(
+            "SELECT {SECRET_COLUMNS_QUALIFIED}, secrets.accessed_at, v.version,
+                v.wrapped_data_key, v.ciphertext, v.expires_at, v.destroyed_at
+             FROM secrets LEFT JOIN secret_versions v
+                ON v.path = secrets.path AND v.version = coalesce(?, secrets.current_version)
+             WHERE secrets.path = ?"
+        ),
+        vec![wanted_binding, path.as_str().into()],
+    )?
+    .ok_or_else(|| not_found(path))?;
+    let secret = parse_secret_row(&row)?;
+    if secret.deleted_at.is_some() {
+        return Err(deleted(path).into());
+    }
+    if let Some(expired) = secret.metadata.expires_at.filter(|at| *at <= now) {
+        return Err(
+            ApiError::not_found(format!("secret '{path}' expired at {expired}"))
+                .with("path", path.as_str())
+                .into(),
+        );
+    }
+    let accessed_at = read_opt_ts(&row, 10)?;
+    let value = match version {
+        // A secret of fields only has no main value to show.
+        None if secret.current_version == 0 => None,
+        wanted => {
+            let wanted = wanted.unwrap_or(secret.current_version);
+            if row.opt_int(11)?.is_none() {
+                return Err(ApiError::not_found(format!(
+                    "version {wanted} of secret '{path}' not found"
+                ))
+                .with("path", path.as_str())
+                .with("version", wanted)
+                .into());
+            }
+            let version_row = row.shifted(12);
+            Some(open_version(
                 ctx,
                 path,
-                wanted.unwrap_or(row.current_version),
-                row.current_version,
-            )?),
-        };
-        let fields = if row.field_count > 0 {
-            Some(fields::read_all(ctx, path)?)
-        } else {
-            None
-        };
+                wanted,
+                secret.current_version,
+                &version_row,
+            )?)
+        }
+    };
+    let fields = if secret.field_count > 0 {
+        Some(fields::read_all(ctx, path)?)
+    } else {
+        None
+    };
+    let stale = accessed_at.is_none_or(|at| now.unix_ms() - at.unix_ms() >= 1000);
+    if stale {
         execute(
             ctx.storage,
             "UPDATE secrets SET accessed_at = ? WHERE path = ?",
             vec![ts(now), path.as_str().into()],
         )?;
-        Ok(SecretRead {
-            path: path.clone(),
-            value,
-            field_count: fields.as_ref().map(|f| f.len()),
-            fields,
-            version: version.unwrap_or(row.current_version),
-            tier: row.metadata.tier,
-            description: row.metadata.description,
-            tags: row.metadata.tags,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            accessed_at: Some(now),
-            expires_at: row.metadata.expires_at,
-        })
+    }
+    Ok(SecretRead {
+        path: path.clone(),
+        value,
+        field_count: fields.as_ref().map(|f| f.len()),
+        fields,
+        version: version.unwrap_or(secret.current_version),
+        tier: secret.metadata.tier,
+        description: secret.metadata.description,
+        tags: secret.metadata.tags,
+        created_at: secret.created_at,
+        updated_at: secret.updated_at,
+        accessed_at: Some(now),
+        expires_at: secret.metadata.expires_at,
     })
 }
 
-/// The value of version `wanted`, if that version is kept and readable at `ctx.now`.
-fn read_version(
+/// Opens version `wanted` from its row (`wrapped_data_key, ciphertext, expires_at,
+/// destroyed_at`), if it is readable at `ctx.now`.
+fn open_version(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
     wanted: u64,
     current: u64,
+    version_row: &crate::sql::Row,
 ) -> Result<String, Failure> {
-    let missing = || {
-        ApiError::not_found(format!("version {wanted} of secret '{path}' not found"))
-            .with("path", path.as_str())
-            .with("version", wanted)
-    };
-    let version_row = match i64::try_from(wanted) {
-        Ok(v) => query_one(
-            ctx.storage,
-            "SELECT wrapped_data_key, ciphertext, expires_at, destroyed_at
-             FROM secret_versions WHERE path = ? AND version = ?",
-            vec![path.as_str().into(), V::Integer(v)],
-        )?,
-        Err(_) => None,
-    }
-    .ok_or_else(missing)?;
-    let expires_at = read_opt_ts(&version_row, 2)?;
+    let expires_at = read_opt_ts(version_row, 2)?;
     let destroyed = version_row.opt_int(3)?.is_some();
     let state = VersionState::at(wanted == current, expires_at, destroyed, ctx.now);
     if !state.readable() {

@@ -111,6 +111,12 @@ pub const SECRET_COLUMNS: &str = "current_version, tier, description, tags, max_
     created_at, updated_at, expires_at, deleted_at, \
     (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path)";
 
+/// [`SECRET_COLUMNS`] qualified with the table name, for queries that join `secrets`.
+pub const SECRET_COLUMNS_QUALIFIED: &str = "secrets.current_version, secrets.tier, \
+    secrets.description, secrets.tags, secrets.max_versions, secrets.created_at, \
+    secrets.updated_at, secrets.expires_at, secrets.deleted_at, \
+    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path)";
+
 pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
     let tier_text = row.text(1)?;
     let tier =
