@@ -60,7 +60,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
 }
 
 /// How long new audit events wait before they are copied to D1 together.
-pub const EXPORT_DELAY_SECONDS: i64 = 2;
+pub const EXPORT_DELAY_SECONDS: i64 = 5;
 
 /// When maintenance next has something to do, if ever: the earliest end of a restore window
 /// or of a grace period whose ciphertext is still stored.

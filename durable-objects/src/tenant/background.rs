@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Events copied to D1 per batch (one D1 round trip).
+const EXPORT_BATCH: u32 = 500;
+
 impl Tenant {
     /// The alarm: runs maintenance, then sets the alarm for the next time it is due. An error
     /// makes the runtime retry the alarm.
@@ -29,13 +32,13 @@ impl Tenant {
         Response::ok(format!("purged {} secrets", purged.secrets))
     }
 
-    /// Copies audit events D1 does not have yet, 50 per batch, and moves the copy's cursor
+    /// Copies audit events D1 does not have yet, [`EXPORT_BATCH`] per batch, and moves the copy's cursor
     /// after each batch. `INSERT OR IGNORE` makes a repeated batch harmless.
     async fn export_audit(&self, loaded: &Loaded) -> Result<(), String> {
         let db = self.env.d1(D1_BINDING).map_err(|e| e.to_string())?;
         let storage = self.storage();
         loop {
-            let events = audit::unexported(&storage, 50).map_err(|e| e.to_string())?;
+            let events = audit::unexported(&storage, EXPORT_BATCH).map_err(|e| e.to_string())?;
             let Some(last) = events.last().map(|e| e.seq) else {
                 return Ok(());
             };
