@@ -185,13 +185,18 @@ pub fn check_tier(
     else {
         return Ok(());
     };
-    if tier_rank(tier) > tier_rank(token.cleared_tier) {
+    check_cleared(path, tier, token.cleared_tier)
+}
+
+/// The 403 for a secret above the tier a token was cleared for.
+pub fn check_cleared(path: &SecretPath, tier: Tier, cleared: Tier) -> Result<(), ApiError> {
+    if tier_rank(tier) > tier_rank(cleared) {
         return Err(ApiError::new(
             ErrorCode::PermissionDenied,
             format!(
                 "'{path}' is a {} secret and this token was cleared only for {} secrets; request a new token (it may need approval)",
                 tier.as_str(),
-                token.cleared_tier.as_str()
+                cleared.as_str()
             ),
         )
         .with("path", path.as_str())

@@ -204,6 +204,9 @@ fn read_inner(
     )?
     .ok_or_else(|| not_found(path))?;
     let secret = parse_secret_row(&row)?;
+    if let Some(cleared) = ctx.cleared_tier {
+        crate::access::check_cleared(path, secret.metadata.tier, cleared)?;
+    }
     if secret.deleted_at.is_some() {
         return Err(deleted(path).into());
     }

@@ -18,6 +18,10 @@ pub struct SecretContext<'a> {
     pub tenant_key: &'a TenantKey,
     pub now: Timestamp,
     pub retention_seconds: i64,
+    /// For a token caller, the tier it was cleared for: a read checks it against the tier it
+    /// loads anyway, instead of a lookup of its own (`access::check_tier` does it for the
+    /// other commands). `None` for the master key.
+    pub cleared_tier: Option<Tier>,
 }
 
 /// A command's failure: the client's error, or storage trouble (logged, then a 500).
