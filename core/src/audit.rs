@@ -212,7 +212,8 @@ pub fn encode_cursor(seq: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
 }
 
-fn decode_cursor(text: &str) -> Option<u64> {
+/// The `seq` a cursor from [`encode_cursor`] points below.
+pub fn decode_cursor(text: &str) -> Option<u64> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
     String::from_utf8(bytes)
         .ok()?

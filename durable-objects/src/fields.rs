@@ -5,8 +5,8 @@
 use crate::secrets::insert_secret;
 use crate::sql::{execute, query, query_one};
 use crate::store::{
-    Failure, SecretContext, deleted_conflict, in_transaction, live_secret, load_secret,
-    readable_secret, ts,
+    Failure, SecretContext, deleted_conflict, erase_rows, in_transaction, live_secret, load_secret,
+    readable_secret, ts, zero_sealed,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::field::{
@@ -28,11 +28,10 @@ pub fn write_fields(
 ) -> Result<(), Failure> {
     for (name, value) in &fields.0 {
         let sealed = ctx.seal(path, FIELD_VERSION, &name.seal_purpose(), value)?;
-        execute(
+        zero_sealed(
             ctx.storage,
-            "UPDATE secret_fields SET ciphertext = zeroblob(length(ciphertext)),
-                wrapped_data_key = zeroblob(length(wrapped_data_key))
-             WHERE path = ? AND name = ?",
+            "secret_fields",
+            "path = ? AND name = ?",
             vec![path.as_str().into(), name.as_str().into()],
         )?;
         execute(
@@ -227,16 +226,10 @@ pub fn delete_one(
         if !exists {
             return Err(field_not_found(path, name).into());
         }
-        execute(
+        erase_rows(
             ctx.storage,
-            "UPDATE secret_fields SET ciphertext = zeroblob(length(ciphertext)),
-                wrapped_data_key = zeroblob(length(wrapped_data_key))
-             WHERE path = ? AND name = ?",
-            vec![path.as_str().into(), name.as_str().into()],
-        )?;
-        execute(
-            ctx.storage,
-            "DELETE FROM secret_fields WHERE path = ? AND name = ?",
+            "secret_fields",
+            "path = ? AND name = ?",
             vec![path.as_str().into(), name.as_str().into()],
         )?;
         execute(

@@ -158,7 +158,7 @@ pub const MIGRATIONS: &[&[&str]] = &[
             approver TEXT NOT NULL,
             used_at INTEGER NOT NULL
         )",
-        // Refused link uses, until the audit trail records them.
+        // Refused link uses, until the audit trail recorded them (dropped by migration 8).
         "CREATE TABLE IF NOT EXISTS link_refusals (
             approval_id TEXT NOT NULL,
             reason TEXT NOT NULL,
@@ -197,6 +197,8 @@ pub const MIGRATIONS: &[&[&str]] = &[
             exported_seq INTEGER NOT NULL
         )",
     ],
+    // 8: refused link uses are audit events now (`link.refused`).
+    &["DROP TABLE IF EXISTS link_refusals"],
 ];
 
 /// The schema version this build writes.

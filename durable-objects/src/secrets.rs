@@ -7,7 +7,7 @@ use crate::fields;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
-    deleted_conflict, drop_expired_ciphertexts, erase_secret, in_transaction, internal,
+    deleted_conflict, drop_expired_ciphertexts, erase_rows, erase_secret, in_transaction, internal,
     live_secret, load_secret, not_found, opt_ts, parse_secret_row, read_count, read_opt_ts,
     read_ts, ts, version_value,
 };
@@ -50,19 +50,34 @@ fn prune_versions(
     now: Timestamp,
 ) -> Result<(), StorageError> {
     let oldest_kept = current.saturating_sub(keep.max(1)) + 1;
-    execute(
+    erase_rows(
         storage,
-        "UPDATE secret_versions SET ciphertext = zeroblob(length(ciphertext)),
-            wrapped_data_key = zeroblob(length(wrapped_data_key))
-         WHERE path = ? AND version < ?",
-        vec![path.as_str().into(), version_value(oldest_kept)],
-    )?;
-    execute(
-        storage,
-        "DELETE FROM secret_versions WHERE path = ? AND version < ?",
+        "secret_versions",
+        "path = ? AND version < ?",
         vec![path.as_str().into(), version_value(oldest_kept)],
     )?;
     drop_expired_ciphertexts(storage, Some(path), now)
+}
+
+/// A new current version (update and rotation): sealed and stored, the metadata row moved to
+/// it, and what `max_versions` and expired grace periods no longer keep erased.
+fn append_version(
+    ctx: &SecretContext<'_>,
+    path: &SecretPath,
+    version: u64,
+    value: &str,
+    metadata: &SecretMetadata,
+) -> Result<(), Failure> {
+    insert_version(
+        ctx.storage,
+        path,
+        version,
+        ctx.seal(path, version, VALUE_PURPOSE, value)?,
+        ctx.now,
+    )?;
+    write_metadata(ctx.storage, path, version, metadata, ctx.now)?;
+    prune_versions(ctx.storage, path, version, metadata.max_versions, ctx.now)?;
+    Ok(())
 }
 
 fn write_metadata(
@@ -323,15 +338,7 @@ pub fn update(
         }
         let version = row.current_version + 1;
         update.change.apply(&mut row.metadata);
-        insert_version(
-            ctx.storage,
-            path,
-            version,
-            ctx.seal(path, version, VALUE_PURPOSE, &update.value)?,
-            now,
-        )?;
-        write_metadata(ctx.storage, path, version, &row.metadata, now)?;
-        prune_versions(ctx.storage, path, version, row.metadata.max_versions, now)?;
+        append_version(ctx, path, version, &update.value, &row.metadata)?;
         Ok(SecretUpdated {
             path: path.clone(),
             version,
@@ -369,15 +376,7 @@ pub fn rotate(
                 version_value(old_version),
             ],
         )?;
-        insert_version(
-            ctx.storage,
-            path,
-            version,
-            ctx.seal(path, version, VALUE_PURPOSE, &rotation.new_value)?,
-            now,
-        )?;
-        write_metadata(ctx.storage, path, version, &row.metadata, now)?;
-        prune_versions(ctx.storage, path, version, row.metadata.max_versions, now)?;
+        append_version(ctx, path, version, &rotation.new_value, &row.metadata)?;
         Ok(SecretRotated {
             path: path.clone(),
             old_version,

@@ -269,9 +269,9 @@ impl SecretContext<'_> {
     }
 }
 
-/// Overwrites the sealed columns of the rows `filter` selects in `table` with zeros, then
-/// empties them, so the pages SQLite frees afterwards hold no ciphertext either.
-fn zero_sealed(
+/// Overwrites the sealed columns of the rows `filter` selects in `table` with zeros (same
+/// length, so in place), so the pages SQLite frees afterwards hold no ciphertext either.
+pub fn zero_sealed(
     storage: &Storage,
     table: &str,
     filter: &str,
@@ -288,15 +288,25 @@ fn zero_sealed(
     )
 }
 
+/// Zeroes, then deletes the rows `filter` selects in `table` (a sealed-value table).
+pub fn erase_rows(
+    storage: &Storage,
+    table: &str,
+    filter: &str,
+    bindings: Vec<V>,
+) -> Result<(), StorageError> {
+    zero_sealed(storage, table, filter, bindings.clone())?;
+    execute(
+        storage,
+        &format!("DELETE FROM {table} WHERE {filter}"),
+        bindings,
+    )
+}
+
 /// Erases a secret for good: every version's and field's ciphertext, then the rows.
 pub fn erase_secret(storage: &Storage, path: &SecretPath) -> Result<(), StorageError> {
     for table in ["secret_versions", "secret_fields"] {
-        zero_sealed(storage, table, "path = ?", vec![path.as_str().into()])?;
-        execute(
-            storage,
-            &format!("DELETE FROM {table} WHERE path = ?"),
-            vec![path.as_str().into()],
-        )?;
+        erase_rows(storage, table, "path = ?", vec![path.as_str().into()])?;
     }
     execute(
         storage,

@@ -230,26 +230,31 @@ impl Drop for Runtime {
     }
 }
 
-/// Every file under `dir` whose bytes contain `needle`.
-pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&current) else {
-            continue;
-        };
-        for entry in entries.flatten() {
+        for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle)
-            {
-                found.push(path);
+            } else {
+                files.push(path);
             }
         }
     }
-    found
+    files
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        })
+        .collect()
 }
 
 /// Every `(file, value)` pair where a file under `dir` contains one of `values` (all made by
@@ -262,31 +267,20 @@ pub fn files_containing_any(dir: &Path, values: &[String]) -> Vec<(PathBuf, Stri
         .collect();
     let marker = crate::SECRET_MARKER.as_bytes();
     let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&current) else {
+    for path in files_under(dir) {
+        let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
+        let mut start = 0;
+        while let Some(offset) = bytes[start..].iter().position(|&b| b == marker[0]) {
+            let at = start + offset;
+            if bytes[at..].starts_with(marker)
+                && let Some(key) = bytes.get(at..at + crate::SECRET_KEY_LEN)
+                && let Some(value) = by_key.get(key)
+            {
+                found.push((path.clone(), (*value).clone()));
             }
-            let Ok(bytes) = std::fs::read(&path) else {
-                continue;
-            };
-            let mut start = 0;
-            while let Some(offset) = bytes[start..].iter().position(|&b| b == marker[0]) {
-                let at = start + offset;
-                if bytes[at..].starts_with(marker)
-                    && let Some(key) = bytes.get(at..at + crate::SECRET_KEY_LEN)
-                    && let Some(value) = by_key.get(key)
-                {
-                    found.push((path.clone(), (*value).clone()));
-                }
-                start = at + 1;
-            }
+            start = at + 1;
         }
     }
     found
@@ -294,16 +288,5 @@ pub fn files_containing_any(dir: &Path, values: &[String]) -> Vec<(PathBuf, Stri
 
 /// How many files lie under `dir` (to show a scan looked at something).
 pub fn count_files(dir: &Path) -> usize {
-    let mut count = 0;
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                pending.push(entry.path());
-            } else {
-                count += 1;
-            }
-        }
-    }
-    count
+    files_under(dir).len()
 }

@@ -21,6 +21,25 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
         })
 }
 
+/// The decoded query string, in order.
+pub fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let url = request
+        .url()
+        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
+    Ok(url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// One query parameter's (first) value.
+pub fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
+    Ok(query_pairs(request)?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v))
+}
+
 /// 204 with no body.
 pub fn no_content() -> Reply {
     Ok(Response::builder().with_status(204).empty())

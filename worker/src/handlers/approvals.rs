@@ -1,7 +1,7 @@
 //! `/v1/approvals` (seed 004) and `/v1/policies`: deciding token requests that reach
 //! sensitive or critical secrets, and the per-namespace rules for how many approvals they need.
 
-use crate::http::{Reply, json, read_json_body};
+use crate::http::{Reply, json, query_param, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::ApiError;
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, Policies, parse_decision_note};
@@ -18,24 +18,19 @@ fn approval_reply(reply: TenantReply) -> Reply {
 
 /// `GET /v1/approvals?status=pending|approved|denied|expired|cancelled` → `{approvals}`.
 pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let command = request
-        .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))
-        .and_then(|url| {
-            let status = url
-                .query_pairs()
-                .find(|(k, _)| k == "status")
-                .map(|(_, v)| {
-                    ApprovalStatus::parse(&v).ok_or_else(|| {
-                        ApiError::invalid_request(
-                            "'status' must be pending, approved, denied, expired or cancelled",
-                        )
-                        .with("field", "status")
-                    })
+    let command = query_param(request, "status").and_then(|status| {
+        let status = status
+            .map(|v| {
+                ApprovalStatus::parse(&v).ok_or_else(|| {
+                    ApiError::invalid_request(
+                        "'status' must be pending, approved, denied, expired or cancelled",
+                    )
+                    .with("field", "status")
                 })
-                .transpose()?;
-            Ok(TenantCommand::ListApprovals { status })
-        });
+            })
+            .transpose()?;
+        Ok(TenantCommand::ListApprovals { status })
+    });
     match caller.run(env, command).await? {
         TenantReply::Approvals { approvals } => json(200, &json!({ "approvals": approvals })),
         other => Err(unexpected(&other)),

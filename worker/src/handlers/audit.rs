@@ -3,28 +3,18 @@
 //! operator's search of the D1 copy, `GET /v1/admin/audit`.
 
 use crate::auth::require_operator;
-use crate::http::{Reply, json};
+use crate::http::{Reply, json, query_pairs};
 use crate::tenant_client::{Caller, unexpected};
 use futures_util::stream;
 use latchkey_core::ApiError;
 use latchkey_core::audit::{
-    AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, MAX_LIMIT, csv_line,
+    AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, MAX_LIMIT, csv_line, decode_cursor,
 };
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use std::collections::VecDeque;
 use std::time::Duration;
 use worker::{Date, Delay, Env, Request, Response, console_error};
-
-fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    let url = request
-        .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
-    Ok(url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
-}
 
 fn parse(request: &Request) -> Result<(AuditQuery, ExportFormat), ApiError> {
     let pairs = query_pairs(request)?;
@@ -59,12 +49,15 @@ async fn page(env: &Env, caller: &Caller, query: AuditQuery) -> Result<AuditPage
 /// → `{events, next_cursor}`, newest first; needs `audit:read`. With `format=jsonl|csv`, the
 /// whole selection streams as an export, page after page (`limit` is the page size).
 pub async fn read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let parsed = parse(request);
-    let (query, format) = match parsed {
+    let (query, format) = match parse(request) {
         Ok(parsed) => parsed,
+        // Counted like any refused request; the answer is the auth error or this one.
         Err(e) => {
-            caller.run(env, Err(e)).await?;
-            return Err(ApiError::internal());
+            return Err(caller
+                .run(env, Err(e))
+                .await
+                .err()
+                .unwrap_or_else(ApiError::internal));
         }
     };
     let first = page(env, caller, query.clone()).await?;
@@ -96,10 +89,7 @@ pub async fn read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
             }
             let cursor = cursor?;
             let mut next = query.clone();
-            next.before_seq =
-                latchkey_core::audit::AuditQuery::parse([("cursor", cursor.as_str())].into_iter())
-                    .ok()
-                    .and_then(|(q, _)| q.before_seq);
+            next.before_seq = decode_cursor(&cursor);
             match page(&env, &caller, next).await {
                 Ok(page) => Some((
                     Ok(render(&page.events, format)),

@@ -1,7 +1,7 @@
 //! `/v1/secrets`: create, read, update, rotate, versions, delete, restore.
 
 use super::now;
-use crate::http::{Reply, json, no_content, read_json_body};
+use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
@@ -35,16 +35,8 @@ pub async fn get(request: &mut Request, env: &Env, caller: &Caller, path: Secret
 /// `GET /v1/secrets?namespace=&tag=&tier=&q=&expiring_within=&include_deleted=&limit=&cursor=`
 /// → 200 `{items, total, next_cursor}`: metadata only, of the secrets the caller may read.
 pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let command = request
-        .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))
-        .and_then(|url| {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        })
+    let command = query_pairs(request)
+        .and_then(|pairs| ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
         .map(|query| TenantCommand::ListSecrets { query });
     match caller.run(env, command).await? {
         TenantReply::SecretList(page) => json(200, &page),
@@ -135,16 +127,6 @@ fn parse_if_match(text: &str) -> Result<u64, ApiError> {
         )
         .with("header", "If-Match")),
     }
-}
-
-fn query_param(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
-    let url = request
-        .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
-    Ok(url
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned()))
 }
 
 fn bool_param(request: &Request, name: &str) -> Result<bool, ApiError> {
