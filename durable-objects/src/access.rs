@@ -243,33 +243,51 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
     })
 }
 
-/// Authenticates a token by the hash of its value: 401 saying why when it is unknown,
-/// revoked, expired or used up (unless `enforce_max_uses` is off: polling an approval does not
-/// count as a use); 403 when the client's address is not allowed.
-pub fn authenticate_token(
+/// A token as authentication sees it: its record, and whether and when it was revoked and
+/// last used. Held by [`crate::token_cache::TokenCache`] between requests.
+#[derive(Debug, Clone)]
+pub struct TokenState {
+    pub record: TokenRecord,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// Reads the token whose value hashes to `hash`, if there is one.
+pub fn load_token(
     storage: &Storage,
     hash: &CredentialHash,
-    client_ip: Option<&str>,
-    now: Timestamp,
-    enforce_max_uses: bool,
-) -> Result<TokenRecord, ApiError> {
-    let fail = |e: StorageError| internal("authenticate token", e);
+) -> Result<Option<TokenState>, StorageError> {
     // The lookup is by the SHA-256 of a 256-bit secret: its timing reveals nothing usable.
     let row = query_one(
         storage,
         &format!("SELECT {TOKEN_COLUMNS}, hash FROM tokens WHERE hash = ?"),
         vec![hash.to_hex().into()],
-    )
-    .map_err(fail)?;
+    )?;
     let Some(row) = row else {
-        return Err(ApiError::unauthorized("token not recognized"));
+        return Ok(None);
     };
-    let stored_hash = CredentialHash::from_hex(&row.text(12).map_err(fail)?)
-        .ok_or_else(|| internal("stored token hash", "not hex"))?;
+    let stored_hash = CredentialHash::from_hex(&row.text(12)?)
+        .ok_or_else(|| StorageError("stored token hash is not hex".into()))?;
     if stored_hash != *hash {
-        return Err(ApiError::unauthorized("token not recognized"));
+        return Ok(None);
     }
-    let token = parse_token_row(&row).map_err(fail)?;
+    let token = parse_token_row(&row)?;
+    Ok(Some(TokenState {
+        record: token.record,
+        revoked_at: token.revoked_at,
+        last_used_at: token.last_used_at,
+    }))
+}
+
+/// Decides whether a known token may make this request: 401 saying why when it is revoked,
+/// expired or used up (unless `enforce_max_uses` is off: polling an approval does not count
+/// as a use); 403 when the client's address is not allowed.
+pub fn admit_token(
+    token: &TokenState,
+    client_ip: Option<&str>,
+    now: Timestamp,
+    enforce_max_uses: bool,
+) -> Result<TokenRecord, ApiError> {
     if let Some(at) = token.revoked_at {
         return Err(ApiError::unauthorized(format!("token was revoked at {at}")));
     }
@@ -299,17 +317,25 @@ pub fn authenticate_token(
             .with("ip", shown));
         }
     }
-    Ok(token.record)
+    Ok(token.record.clone())
 }
 
-/// Counts one use of a token (after its request was authorized).
-pub fn count_use(storage: &Storage, id: &TokenId, now: Timestamp) -> Result<(), ApiError> {
+/// Writes a token's use count and last use.
+pub fn store_uses(
+    storage: &Storage,
+    id: &TokenId,
+    uses: u64,
+    last_used_at: Option<Timestamp>,
+) -> Result<(), StorageError> {
     execute(
         storage,
-        "UPDATE tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?",
-        vec![ts(now), id.as_str().into()],
+        "UPDATE tokens SET uses = ?, last_used_at = ? WHERE id = ?",
+        vec![
+            V::Integer(i64::try_from(uses).unwrap_or(i64::MAX)),
+            last_used_at.map(ts).unwrap_or(V::Null),
+            id.as_str().into(),
+        ],
     )
-    .map_err(|e| internal("count token use", e))
 }
 
 /// Checks a token request against its caller and narrows what it leaves open: the new token's

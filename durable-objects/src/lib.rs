@@ -15,3 +15,4 @@ pub mod secrets;
 pub mod sql;
 pub mod store;
 pub mod tenant;
+pub mod token_cache;

@@ -10,6 +10,7 @@ use crate::schema::{SCHEMA_VERSION, pending};
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
+use crate::token_cache::TokenCache;
 use crate::{fields, listing, maintenance, notifications, secrets};
 
 mod background;
@@ -30,6 +31,10 @@ use worker::{
     Date, Env, Request, Response, ScheduledTime, SqlStorageValue as V, State, Storage,
     console_error,
 };
+
+/// How often counts kept in memory (the rate window, token uses) are written on the request
+/// path; the alarm writes the rest.
+const WRITE_BACK_INTERVAL_MS: i64 = 1_000;
 
 /// The Worker var that enables the benchmark's baseline route (`scripts/bench` only).
 pub const BENCH_VAR: &str = "BENCH";
@@ -64,8 +69,16 @@ pub struct Tenant {
     retention_seconds: i64,
     approval_ttl_seconds: i64,
     loaded: RefCell<Option<Rc<Loaded>>>,
-    /// The rate-limit window, mirrored from storage.
+    /// The rate-limit window. Memory is the truth; storage gets it by [`Self::write_back`].
     window: Cell<Option<RateWindow>>,
+    /// Whether the window changed since it was last written.
+    window_unwritten: Cell<bool>,
+    /// Tokens between requests, with use counts not written yet.
+    tokens: TokenCache,
+    /// When the window and the token use counts were last written.
+    written_back_at: Cell<Option<Timestamp>>,
+    /// Whether an alarm is set to write them back.
+    write_back_pending: Cell<bool>,
     /// Events anyone can cause without a valid credential, per minute.
     unauthenticated_budget: UnauthenticatedBudget,
     /// The audit chain's head, so an event costs one insert.
@@ -110,6 +123,10 @@ impl Tenant {
             approval_ttl_seconds,
             loaded: RefCell::new(None),
             window: Cell::new(None),
+            window_unwritten: Cell::new(false),
+            tokens: TokenCache::default(),
+            written_back_at: Cell::new(None),
+            write_back_pending: Cell::new(false),
             unauthenticated_budget: UnauthenticatedBudget::new(),
             audit_head: HeadCache::default(),
             rate_limited_budget: UnauthenticatedBudget::new(),
@@ -145,7 +162,13 @@ impl Tenant {
                 if export_due {
                     self.export_pending.set(true);
                 }
-                if (starts_clock && response.result.is_ok()) || export_due {
+                // Counts kept in memory reach storage within a second even if no request
+                // follows.
+                let write_back_due = self.owes_writes() && !self.write_back_pending.get();
+                if write_back_due {
+                    self.write_back_pending.set(true);
+                }
+                if (starts_clock && response.result.is_ok()) || export_due || write_back_due {
                     self.schedule_maintenance().await;
                 }
                 response
@@ -258,6 +281,13 @@ impl Tenant {
             Ok(state) => state,
             Err(e) => return unattributed(Err(e)),
         };
+        if self
+            .written_back_at
+            .get()
+            .is_none_or(|at| now.unix_ms() - at.unix_ms() >= WRITE_BACK_INTERVAL_MS)
+        {
+            self.write_back(&storage, now);
+        }
         let attributed = |result| TenantResponse {
             rate: Some(state),
             result,
@@ -297,11 +327,19 @@ impl Tenant {
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
-        if let Principal::Token(token) = &principal
+        if let (Principal::Token(_), Some(credential)) = (&principal, credential.as_ref())
             && counts_as_use
-            && let Err(e) = access::count_use(&storage, &token.id, now)
+            && let Err(e) = self.tokens.count_use(&storage, &credential.hash, now)
         {
-            return attributed(Err(e));
+            return attributed(Err(internal("count token use", e)));
+        }
+        // Listing and revoking tokens read and write their rows: memory goes first.
+        let touches_tokens = matches!(
+            command,
+            TenantCommand::ListTokens | TenantCommand::RevokeToken { .. }
+        );
+        if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
+            return attributed(Err(internal("write token uses", e)));
         }
         let mut ctx = self.context(&storage, &loaded, now);
         if let Principal::Token(token) = &principal {
@@ -324,6 +362,9 @@ impl Tenant {
             }
             Ok(result)
         });
+        if touches_tokens && let Err(e) = self.tokens.forget_all(&storage) {
+            console_error!("tenant object: forget tokens: {e}");
+        }
         match outcome {
             Ok(result) => {
                 if recorded {
@@ -518,14 +559,14 @@ impl Tenant {
                 Ok(Principal::Master)
             }
             CredentialKind::MasterKey => Err(rejected()),
-            CredentialKind::Token => access::authenticate_token(
-                &self.storage(),
-                &credential.hash,
-                client_ip,
-                now,
-                enforce_max_uses,
-            )
-            .map(Principal::Token),
+            CredentialKind::Token => {
+                let token = self
+                    .tokens
+                    .get(&self.storage(), &credential.hash)
+                    .map_err(|e| internal("authenticate token", e))?
+                    .ok_or_else(|| ApiError::unauthorized("token not recognized"))?;
+                access::admit_token(&token, client_ip, now, enforce_max_uses).map(Principal::Token)
+            }
         }
     }
 
@@ -546,14 +587,32 @@ impl Tenant {
         })
     }
 
-    /// Counts the request in the current window (persisted, so eviction loses nothing).
+    /// Counts the request in the current window, in memory: [`Self::write_back`] stores it.
     fn admit(&self, loaded: &Loaded, now: Timestamp) -> Result<RateState, ApiError> {
         let storage = self.storage();
         let window = self.window(&storage)?;
         let (admitted, window, state) = ratelimit::admit(window, loaded.rate_limit, now);
         if admitted {
-            execute(
-                &storage,
+            self.window_unwritten.set(true);
+        }
+        self.window.set(Some(window));
+        Ok(state)
+    }
+
+    /// Whether the rate window or a token's use count is in memory only.
+    fn owes_writes(&self) -> bool {
+        self.window_unwritten.get() || self.tokens.owes_writes()
+    }
+
+    /// Stores the rate window and the token use counts kept in memory. Runs at most once per
+    /// [`WRITE_BACK_INTERVAL_MS`] on the request path and from the alarm, so a crash loses at
+    /// most that much of either count; a request costs no write for them in between. A
+    /// failure is logged and retried by the next write-back: memory still holds the counts.
+    fn write_back(&self, storage: &Storage, now: Timestamp) {
+        self.written_back_at.set(Some(now));
+        if let Some(window) = self.window.get().filter(|_| self.window_unwritten.get()) {
+            let written = execute(
+                storage,
                 "INSERT INTO rate_window (singleton, start_ms, count) VALUES (1, ?, ?)
                  ON CONFLICT (singleton) DO UPDATE SET start_ms = excluded.start_ms,
                     count = excluded.count",
@@ -561,11 +620,15 @@ impl Tenant {
                     V::Integer(window.start_ms),
                     V::Integer(i64::try_from(window.count).unwrap_or(i64::MAX)),
                 ],
-            )
-            .map_err(|e| internal("rate window", e))?;
+            );
+            match written {
+                Ok(()) => self.window_unwritten.set(false),
+                Err(e) => console_error!("tenant object: write rate window: {e}"),
+            }
         }
-        self.window.set(Some(window));
-        Ok(state)
+        if let Err(e) = self.tokens.flush(storage) {
+            console_error!("tenant object: write token uses: {e}");
+        }
     }
 
     /// The operator's `PATCH /v1/admin/tenants/{id}`: plan and custom rate limit.

@@ -16,7 +16,7 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 
 /// Rate windows are whole clock minutes: a test that counts within one waits for a fresh
 /// minute when less than 20 s are left of the current one.
-fn start_of_a_window() {
+pub fn start_of_a_window() {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock");

@@ -1,5 +1,5 @@
-//! The tenant object's background work: the alarm (maintenance, deliveries to approvers, the
-//! audit copy to D1) and its scheduling. Nothing here runs in a request's path.
+//! The tenant object's background work: the alarm (counts kept in memory written back,
+//! maintenance, deliveries to approvers, the audit copy to D1) and its scheduling. Nothing here runs in a request's path.
 
 use super::*;
 
@@ -17,6 +17,9 @@ impl Tenant {
             return Response::ok("no tenant");
         };
         let storage = self.storage();
+        // Cleared first: counts taken while this alarm awaits set the next one.
+        self.write_back_pending.set(false);
+        self.write_back(&storage, now());
         let purged = maintenance::purge(&self.context(&storage, &loaded, now()));
         // The purge may have written events without the cache.
         self.audit_head.forget();
@@ -84,9 +87,13 @@ impl Tenant {
     /// earlier. Failures are logged: the next command that starts a clock tries again.
     pub(super) async fn schedule_maintenance(&self) {
         let storage = self.storage();
-        let due = match maintenance::next_due(&storage, self.retention_seconds, now()) {
-            Ok(Some(due)) => due,
-            Ok(None) => return,
+        let now = now();
+        let write_back_at = self.owes_writes().then(|| now.plus_seconds(1));
+        let due = match maintenance::next_due(&storage, self.retention_seconds, now) {
+            Ok(due) => match due.into_iter().chain(write_back_at).min() {
+                Some(due) => due,
+                None => return,
+            },
             Err(e) => {
                 console_error!("tenant object: next maintenance: {e}");
                 return;
