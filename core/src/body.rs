@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// A JSON object body whose members are checked one by one.
 pub struct Body(Map<String, Value>);
@@ -97,5 +98,53 @@ impl Body {
                 )),
             },
         }
+    }
+
+    /// An optional object of string values (tags, labels, metadata): at most `max_pairs`
+    /// pairs, keys 1..=`max_bytes` bytes, values at most `max_bytes`, no control characters.
+    /// Absent or `null` is empty.
+    pub fn optional_string_map(
+        &self,
+        field: &str,
+        max_pairs: usize,
+        max_bytes: usize,
+    ) -> Result<BTreeMap<String, String>, ApiError> {
+        let Some(map) = self.optional_object(field)? else {
+            return Ok(BTreeMap::new());
+        };
+        if map.len() > max_pairs {
+            return Err(ApiError::validation(
+                field,
+                format!(
+                    "'{field}' has {} pairs; the limit is {max_pairs}",
+                    map.len()
+                ),
+            ));
+        }
+        let mut pairs = BTreeMap::new();
+        for (key, value) in map {
+            let Value::String(value) = value else {
+                return Err(ApiError::validation(
+                    field,
+                    format!("'{field}.{key}' must be a string"),
+                ));
+            };
+            if key.is_empty() || key.len() > max_bytes || value.len() > max_bytes {
+                return Err(ApiError::validation(
+                    field,
+                    format!(
+                        "'{field}' keys must be 1..={max_bytes} bytes and values at most {max_bytes} bytes"
+                    ),
+                ));
+            }
+            if key.chars().chain(value.chars()).any(char::is_control) {
+                return Err(ApiError::validation(
+                    field,
+                    format!("'{field}' must not contain control characters"),
+                ));
+            }
+            pairs.insert(key.clone(), value.clone());
+        }
+        Ok(pairs)
     }
 }

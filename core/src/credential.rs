@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 pub const MASTER_KEY_PREFIX: &str = "lk_live_";
 pub const TOKEN_PREFIX: &str = "lk_tok_";
+pub const BOOTSTRAP_PREFIX: &str = "lk_boot_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
@@ -62,13 +63,25 @@ pub struct NewCredential {
 pub enum CredentialKind {
     MasterKey,
     Token,
+    /// `lk_boot_…`: registers agents, nothing else (`POST /v1/agents/register`'s body).
+    Bootstrap,
+    /// An agent's JWT ([`crate::agent::jwt`]).
+    AgentJwt,
 }
 
 impl CredentialKind {
+    const PREFIXED: [CredentialKind; 3] = [
+        CredentialKind::MasterKey,
+        CredentialKind::Token,
+        CredentialKind::Bootstrap,
+    ];
+
     fn prefix(self) -> &'static str {
         match self {
             CredentialKind::MasterKey => MASTER_KEY_PREFIX,
             CredentialKind::Token => TOKEN_PREFIX,
+            CredentialKind::Bootstrap => BOOTSTRAP_PREFIX,
+            CredentialKind::AgentJwt => "",
         }
     }
 }
@@ -92,18 +105,33 @@ pub fn mint_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
     mint(CredentialKind::Token, tenant)
 }
 
+pub fn mint_bootstrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::Bootstrap, tenant)
+}
+
 /// A bearer credential, parsed far enough to route it; not yet verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresentedCredential {
     pub tenant: TenantId,
     pub kind: CredentialKind,
     pub hash: CredentialHash,
+    /// An agent JWT itself: the object verifies its signature (it is never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
 }
 
 /// Reads the tenant out of a presented credential. `None` for anything that is not a
 /// well-formed Latchkey credential: the caller answers 401 without touching storage.
 pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
-    let (kind, rest) = [CredentialKind::MasterKey, CredentialKind::Token]
+    if let Some(tenant) = crate::agent::jwt::peek_tenant(text) {
+        return Some(PresentedCredential {
+            tenant,
+            kind: CredentialKind::AgentJwt,
+            hash: CredentialHash::of(text),
+            jwt: Some(text.to_owned()),
+        });
+    }
+    let (kind, rest) = CredentialKind::PREFIXED
         .into_iter()
         .find_map(|kind| text.strip_prefix(kind.prefix()).map(|rest| (kind, rest)))?;
     let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
@@ -116,6 +144,7 @@ pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
         tenant,
         kind,
         hash: CredentialHash::of(text),
+        jwt: None,
     })
 }
 
@@ -180,6 +209,28 @@ mod tests {
         assert_eq!(presented.tenant, tenant);
         let key = parse_bearer(&mint_master_key(&tenant).unwrap().value).unwrap();
         assert_eq!(key.kind, CredentialKind::MasterKey);
+    }
+
+    #[test]
+    fn bootstrap_tokens_and_agent_jwts_parse_to_their_tenant() {
+        let tenant = TenantId::generate().unwrap();
+        let boot = mint_bootstrap_token(&tenant).unwrap();
+        assert!(boot.value.starts_with("lk_boot_tn_"));
+        let presented = parse_bearer(&boot.value).unwrap();
+        assert_eq!(presented.kind, CredentialKind::Bootstrap);
+        assert_eq!(presented.hash, boot.hash);
+        assert!(presented.jwt.is_none());
+
+        let key = crate::crypto::TenantKey::generate()
+            .unwrap()
+            .derive(crate::agent::jwt::SIGNING_KEY_LABEL);
+        let agent = crate::agent::AgentId::generate().unwrap();
+        let now = crate::time::Timestamp::from_unix_ms(1_800_000_000_000).unwrap();
+        let (jwt, _) = crate::agent::jwt::mint(&key, &tenant, &agent, now, 60).unwrap();
+        let presented = parse_bearer(&jwt).unwrap();
+        assert_eq!(presented.kind, CredentialKind::AgentJwt);
+        assert_eq!(presented.tenant, tenant);
+        assert_eq!(presented.jwt.as_deref(), Some(jwt.as_str()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! The Worker and the Durable Object translate HTTP and storage into calls on this crate;
 //! everything that decides something (parsing, validation, crypto, errors) lives here.
 
+pub mod agent;
 pub mod approval;
 pub mod audit;
 pub mod body;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod field;
 pub mod fuzzing;
 pub mod generate;
+pub mod grant;
 pub mod listing;
 pub mod netaddr;
 pub mod notify;

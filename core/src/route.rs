@@ -1,6 +1,7 @@
 //! The route table: method + URL path → what the request asks for. Pure, so every route
 //! and every malformed URL is tested natively.
 
+use crate::agent::{AgentId, GrantId};
 use crate::approval::ApprovalId;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
@@ -86,6 +87,30 @@ pub enum Route {
     Generate,
     /// `GET /v1/info`.
     Info,
+    /// `POST /v1/agents/bootstrap` (`agents:admin`).
+    CreateBootstrap,
+    /// `POST /v1/agents/register` (the body's bootstrap token).
+    RegisterAgent,
+    /// `POST /v1/agents/me/refresh-token` (agent JWT).
+    RefreshAgentToken,
+    /// `POST /v1/agents/me/health` (agent JWT).
+    ReportHealth,
+    /// `GET /v1/agents/me/secrets` (agent JWT).
+    AgentSecrets,
+    /// `GET /v1/agents?status=&label=&search=&page=&per_page=`.
+    ListAgents,
+    /// `GET` and `PUT /v1/agents/settings`.
+    GetAgentSettings,
+    SetAgentSettings,
+    /// `POST /v1/agents/{id}/revoke`.
+    RevokeAgent(AgentId),
+    /// `POST /v1/agents/{id}/commands`.
+    QueueAgentCommand(AgentId),
+    /// `POST` and `GET /v1/grants[?agent_id=]`.
+    CreateGrant,
+    ListGrants,
+    /// `DELETE /v1/grants/{id}`.
+    DeleteGrant(GrantId),
 }
 
 /// The sub-resources of one secret, after its encoded path.
@@ -95,6 +120,10 @@ fn secret_path(encoded: &str) -> Result<SecretPath, ApiError> {
     let decoded = percent_decode(encoded)
         .map_err(|why| ApiError::invalid_request(why).with("field", "path"))?;
     SecretPath::parse(&decoded).map_err(|why| ApiError::validation("path", why))
+}
+
+fn agent_id(text: &str) -> Result<AgentId, ApiError> {
+    AgentId::parse(text).map_err(|why| ApiError::not_found(why).with("field", "id"))
 }
 
 fn approval_id(text: &str) -> Result<ApprovalId, ApiError> {
@@ -153,6 +182,26 @@ impl Route {
             ["v1", "generate"] => vec![("POST", Route::Generate)],
             ["v1", "bench", "baseline"] => vec![("POST", Route::BenchBaseline)],
             ["v1", "info"] => vec![("GET", Route::Info)],
+            ["v1", "agents"] => vec![("GET", Route::ListAgents)],
+            ["v1", "agents", "bootstrap"] => vec![("POST", Route::CreateBootstrap)],
+            ["v1", "agents", "register"] => vec![("POST", Route::RegisterAgent)],
+            ["v1", "agents", "settings"] => vec![
+                ("GET", Route::GetAgentSettings),
+                ("PUT", Route::SetAgentSettings),
+            ],
+            ["v1", "agents", "me", "refresh-token"] => vec![("POST", Route::RefreshAgentToken)],
+            ["v1", "agents", "me", "health"] => vec![("POST", Route::ReportHealth)],
+            ["v1", "agents", "me", "secrets"] => vec![("GET", Route::AgentSecrets)],
+            ["v1", "agents", id, "revoke"] => vec![("POST", Route::RevokeAgent(agent_id(id)?))],
+            ["v1", "agents", id, "commands"] => {
+                vec![("POST", Route::QueueAgentCommand(agent_id(id)?))]
+            }
+            ["v1", "grants"] => vec![("GET", Route::ListGrants), ("POST", Route::CreateGrant)],
+            ["v1", "grants", id] => {
+                let id = GrantId::parse(id)
+                    .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
+                vec![("DELETE", Route::DeleteGrant(id))]
+            }
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
                 let path = secret_path(encoded)?;
@@ -242,6 +291,35 @@ mod tests {
             ("GET", "/healthz", Route::Liveness),
             ("GET", "/readyz", Route::Readiness),
             ("POST", "/v1/admin/tenants", Route::CreateTenant),
+            ("POST", "/v1/agents/bootstrap", Route::CreateBootstrap),
+            ("POST", "/v1/agents/register", Route::RegisterAgent),
+            (
+                "POST",
+                "/v1/agents/me/refresh-token",
+                Route::RefreshAgentToken,
+            ),
+            ("POST", "/v1/agents/me/health", Route::ReportHealth),
+            ("GET", "/v1/agents/me/secrets", Route::AgentSecrets),
+            ("GET", "/v1/agents", Route::ListAgents),
+            ("GET", "/v1/agents/settings", Route::GetAgentSettings),
+            ("PUT", "/v1/agents/settings", Route::SetAgentSettings),
+            (
+                "POST",
+                "/v1/agents/agt_0123456789abcdef01234567/revoke",
+                Route::RevokeAgent(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
+            ),
+            (
+                "POST",
+                "/v1/agents/agt_0123456789abcdef01234567/commands",
+                Route::QueueAgentCommand(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
+            ),
+            ("GET", "/v1/grants", Route::ListGrants),
+            ("POST", "/v1/grants", Route::CreateGrant),
+            (
+                "DELETE",
+                "/v1/grants/grt_0123456789abcdef01234567",
+                Route::DeleteGrant(GrantId::parse("grt_0123456789abcdef01234567").unwrap()),
+            ),
             ("POST", "/v1/secrets", Route::CreateSecret),
             ("GET", "/v1/secrets", Route::ListSecrets),
             (
@@ -366,6 +444,10 @@ mod tests {
             "/v1/approvals/apr_nope",
             "/v1/approvals/apr_0123456789abcdef0123456789abcdef/maybe",
             "/v1/admin/tenants/nope",
+            "/v1/agents/nope/revoke",
+            "/v1/agents/agt_0123456789abcdef01234567",
+            "/v1/agents/me/nope",
+            "/v1/grants/grt_nope",
         ] {
             let err = Route::resolve("GET", path).unwrap_err();
             assert_eq!(err.code, ErrorCode::NotFound, "{path}");

@@ -228,6 +228,8 @@ pub enum Scope {
     ApprovalsDecide,
     AuditRead,
     PoliciesWrite,
+    /// Bootstrap tokens, agents, their commands and discoveries, and grants.
+    AgentsAdmin,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -237,6 +239,7 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("approvals:decide", Scope::ApprovalsDecide),
     ("audit:read", Scope::AuditRead),
     ("policies:write", Scope::PoliciesWrite),
+    ("agents:admin", Scope::AgentsAdmin),
     ("admin", Scope::Admin),
 ];
 
@@ -247,7 +250,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write or admin"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin or admin"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
@@ -330,6 +333,11 @@ impl ScopeSet {
     /// The master key's scopes.
     pub fn admin() -> Self {
         ScopeSet(vec![Scope::Admin])
+    }
+
+    /// Scopes assembled by the server (an agent's grants), not parsed from a request.
+    pub fn from_scopes(scopes: Vec<Scope>) -> Self {
+        ScopeSet(scopes)
     }
 
     pub fn scopes(&self) -> &[Scope] {
@@ -449,6 +457,41 @@ pub fn required_scope_hint(action: SecretAction, path: &SecretPath) -> String {
     match path.as_str().rsplit_once('/') {
         Some((namespace, _)) => format!("secrets:{}:{namespace}/*", action.as_str()),
         None => format!("secrets:{}:{path}", action.as_str()),
+    }
+}
+
+/// Both travel as their text (`read`, `prod/*`), the way clients write them.
+macro_rules! serde_as_text {
+    ($name:ident, $parse:expr, $expected:literal) => {
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.to_string())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                $parse(&text).ok_or_else(|| serde::de::Error::custom($expected))
+            }
+        }
+    };
+}
+
+serde_as_text!(
+    SecretAction,
+    SecretAction::parse,
+    "expected read, write, delete, rotate or *"
+);
+serde_as_text!(
+    PathGlob,
+    |t: &str| PathGlob::parse(t).ok(),
+    "expected a path glob"
+);
+
+impl fmt::Display for SecretAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -6,7 +6,6 @@ use crate::field::Fields;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -198,40 +197,7 @@ fn parse_description(body: &Body) -> Result<Option<String>, ApiError> {
 }
 
 fn parse_tags(body: &Body) -> Result<Tags, ApiError> {
-    let Some(map) = body.optional_object("tags")? else {
-        return Ok(Tags::new());
-    };
-    if map.len() > MAX_TAGS {
-        return Err(ApiError::validation(
-            "tags",
-            format!("'tags' has {} pairs; the limit is {MAX_TAGS}", map.len()),
-        ));
-    }
-    let mut tags = Tags::new();
-    for (key, value) in map {
-        let Value::String(value) = value else {
-            return Err(ApiError::validation(
-                "tags",
-                format!("tag '{key}' must have a string value"),
-            ));
-        };
-        if key.is_empty() || key.len() > MAX_TAG_BYTES || value.len() > MAX_TAG_BYTES {
-            return Err(ApiError::validation(
-                "tags",
-                format!(
-                    "tag keys must be 1..={MAX_TAG_BYTES} bytes and values at most {MAX_TAG_BYTES} bytes"
-                ),
-            ));
-        }
-        if key.chars().chain(value.chars()).any(char::is_control) {
-            return Err(ApiError::validation(
-                "tags",
-                "tags must not contain control characters",
-            ));
-        }
-        tags.insert(key.clone(), value.clone());
-    }
-    Ok(tags)
+    body.optional_string_map("tags", MAX_TAGS, MAX_TAG_BYTES)
 }
 
 fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, ApiError> {
@@ -535,6 +501,7 @@ impl fmt::Debug for SecretRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn now() -> Timestamp {

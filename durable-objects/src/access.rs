@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: the master key or a scoped token, checked against the
 //! scope each command needs. Deny by default: a command with no rule below is refused.
 
+use crate::agents::{AgentPrincipal, BootstrapRecord};
 use crate::contract::TenantCommand;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{Failure, in_transaction, internal, read_count, read_opt_ts, read_ts, ts};
@@ -20,6 +21,10 @@ pub enum Principal {
     /// The tenant's master key: every scope.
     Master,
     Token(TokenRecord),
+    /// An agent by its JWT: its grants are its whole reach.
+    Agent(AgentPrincipal),
+    /// A bootstrap token: it may register an agent and do nothing else.
+    Bootstrap(BootstrapRecord),
 }
 
 /// A stored token, as authentication needs it.
@@ -44,6 +49,8 @@ impl Principal {
         match self {
             Principal::Master => ScopeSet::admin(),
             Principal::Token(token) => token.scopes.clone(),
+            Principal::Agent(agent) => agent.scopes(),
+            Principal::Bootstrap(_) => ScopeSet::from_scopes(Vec::new()),
         }
     }
 
@@ -52,6 +59,8 @@ impl Principal {
         match self {
             Principal::Master => Some("master key".to_owned()),
             Principal::Token(token) => token.description.clone(),
+            Principal::Agent(agent) => Some(agent.name.clone()),
+            Principal::Bootstrap(_) => Some("bootstrap token".to_owned()),
         }
     }
 
@@ -66,6 +75,26 @@ impl Principal {
                 id: format!("token:{}", token.id),
                 description: token.description.clone(),
             },
+            Principal::Agent(agent) => crate::audit::Actor {
+                id: format!("agent:{}", agent.id),
+                description: Some(agent.name.clone()),
+            },
+            Principal::Bootstrap(bootstrap) => crate::audit::Actor {
+                id: format!("bootstrap:{}", bootstrap.id),
+                description: Some("bootstrap token".to_owned()),
+            },
+        }
+    }
+
+    /// The highest tier the caller may reach at `path` (`None`: no limit, the master key).
+    pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Tier> {
+        match self {
+            Principal::Master => None,
+            Principal::Token(token) => Some(token.cleared_tier),
+            Principal::Agent(agent) => {
+                Some(agent.cleared_for(action, path).unwrap_or(Tier::Standard))
+            }
+            Principal::Bootstrap(_) => Some(Tier::Standard),
         }
     }
 
@@ -74,6 +103,8 @@ impl Principal {
         match self {
             Principal::Master => "master".to_owned(),
             Principal::Token(token) => token.id.to_string(),
+            Principal::Agent(agent) => agent.id.to_string(),
+            Principal::Bootstrap(bootstrap) => bootstrap.id.to_string(),
         }
     }
 }
@@ -87,6 +118,10 @@ pub enum Access {
     /// Any authenticated caller (the list filters by scope itself; token revocation checks
     /// ownership itself).
     Authenticated,
+    /// An agent, by its JWT (the `/v1/agents/me/…` routes).
+    Agent,
+    /// A bootstrap token (registration).
+    Bootstrap,
 }
 
 /// The rule for each command. Commands the operator sends (`Init`, `SetPlan`) and `Ping`
@@ -123,6 +158,17 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::Touch
         | C::GetApproval { .. }
         | C::CancelRequest { .. } => Access::Authenticated,
+        C::RegisterAgent { .. } => Access::Bootstrap,
+        C::RefreshAgentToken | C::ReportHealth { .. } | C::AgentSecrets => Access::Agent,
+        C::CreateBootstrap { .. }
+        | C::ListAgents { .. }
+        | C::RevokeAgent { .. }
+        | C::QueueAgentCommand { .. }
+        | C::GetAgentSettings
+        | C::SetAgentSettings { .. }
+        | C::CreateGrant { .. }
+        | C::ListGrants { .. }
+        | C::DeleteGrant { .. } => Access::Scope(Scope::AgentsAdmin),
         C::Init { .. }
         | C::SetPlan { .. }
         | C::Ping
@@ -135,19 +181,51 @@ pub fn required(command: &TenantCommand) -> Access {
 /// Checks `access` for `principal`: a 403 naming the path and the scope that would do.
 pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     let scopes = principal.scopes();
+    match (access, principal) {
+        // A bootstrap token opens registration and nothing else.
+        (Access::Bootstrap, Principal::Bootstrap(_)) => return Ok(()),
+        (Access::Bootstrap, _) => {
+            return Err(ApiError::unauthorized(
+                "registration needs a bootstrap token in the body's 'token'",
+            ));
+        }
+        (_, Principal::Bootstrap(_)) => {
+            return Err(ApiError::unauthorized(
+                "a bootstrap token only registers agents (POST /v1/agents/register)",
+            ));
+        }
+        (Access::Agent, Principal::Agent(_)) => return Ok(()),
+        (Access::Agent, _) => {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "this route is for agents: call it with the agent's JWT",
+            ));
+        }
+        _ => {}
+    }
     match access {
-        Access::Authenticated => Ok(()),
+        Access::Authenticated | Access::Agent | Access::Bootstrap => Ok(()),
         Access::Secret(action, path) if scopes.allows_secret(*action, path) => Ok(()),
         Access::Secret(action, path) => Err(ApiError::new(
             ErrorCode::PermissionDenied,
-            format!("Token scope '{scopes}' does not cover path '{path}'"),
+            match principal {
+                Principal::Agent(_) => {
+                    format!("no grant of this agent ('{scopes}') covers {action} on '{path}'")
+                }
+                _ => format!("Token scope '{scopes}' does not cover path '{path}'"),
+            },
         )
         .with("path", path.as_str())
         .with("required_scope", required_scope_hint(*action, path))),
         Access::Scope(scope) if scopes.covers(scope) => Ok(()),
         Access::Scope(scope) => Err(ApiError::new(
             ErrorCode::PermissionDenied,
-            format!("Token scope '{scopes}' does not include '{scope}'"),
+            match principal {
+                Principal::Agent(_) => {
+                    format!("an agent may not use this route (it needs '{scope}')")
+                }
+                _ => format!("Token scope '{scopes}' does not include '{scope}'"),
+            },
         )
         .with("required_scope", scope.to_string())),
     }
@@ -168,7 +246,10 @@ pub fn check_tier(
     principal: &Principal,
     access: &Access,
 ) -> Result<(), ApiError> {
-    let (Principal::Token(token), Access::Secret(_, path)) = (principal, access) else {
+    let Access::Secret(action, path) = access else {
+        return Ok(());
+    };
+    let Some(cleared) = principal.cleared_for(*action, path) else {
         return Ok(());
     };
     let row = query_one(
@@ -185,7 +266,7 @@ pub fn check_tier(
     else {
         return Ok(());
     };
-    check_cleared(path, tier, token.cleared_tier)
+    check_cleared(path, tier, cleared)
 }
 
 /// The 403 for a secret above the tier a token was cleared for.
@@ -501,8 +582,9 @@ pub fn mint(
 /// The expiry of the calling token, which a token it mints may not outlive.
 pub fn not_after(principal: &Principal) -> Option<Timestamp> {
     match principal {
-        Principal::Master => None,
         Principal::Token(token) => Some(token.expires_at),
+        // Agents and bootstrap tokens hold no `tokens:create`: they never mint.
+        Principal::Master | Principal::Agent(_) | Principal::Bootstrap(_) => None,
     }
 }
 

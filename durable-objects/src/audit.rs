@@ -431,6 +431,19 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::SetPlan { .. } => "tenant.plan_changed",
         C::Ping => "ping",
         C::BenchBaseline => "bench",
+        C::CreateBootstrap { .. } => "agent.bootstrap_created",
+        C::RegisterAgent { .. } => "agent.registered",
+        C::RefreshAgentToken => "agent.token_refreshed",
+        C::ReportHealth { .. } => "agent.heartbeat",
+        C::AgentSecrets => "agent.secrets_listed",
+        C::ListAgents { .. } => "agent.listed",
+        C::RevokeAgent { .. } => "agent.revoked",
+        C::QueueAgentCommand { .. } => "agent.command_queued",
+        C::GetAgentSettings => "agent.settings_read",
+        C::SetAgentSettings { .. } => "agent.settings_updated",
+        C::CreateGrant { .. } => "grant.created",
+        C::ListGrants { .. } => "grant.listed",
+        C::DeleteGrant { .. } => "grant.deleted",
     };
     let mut draft = Draft::new(event_type, path);
     match command {
@@ -452,6 +465,29 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         | C::CancelRequest { id }
         | C::ReviewLink { id, .. }
         | C::DecideByLink { id, .. } => draft = draft.detail("approval_id", id.as_str()),
+        C::RegisterAgent { registration } => {
+            draft = draft.detail("name", registration.name.as_str())
+        }
+        C::RevokeAgent { id } => draft = draft.detail("agent_id", id.as_str()),
+        C::QueueAgentCommand { id, command } => {
+            draft = draft
+                .detail("agent_id", id.as_str())
+                .detail("command", command.kind.as_str())
+        }
+        C::SetAgentSettings { settings } => {
+            draft = draft.detail(
+                "heartbeat_interval_seconds",
+                settings.heartbeat_interval_seconds,
+            )
+        }
+        C::CreateGrant { request } => {
+            let actions: Vec<Value> = request.actions.iter().map(|a| json!(a.as_str())).collect();
+            draft = draft
+                .detail("agent_id", request.agent_id.as_str())
+                .detail("grant_path", request.path.to_string())
+                .detail("actions", actions)
+        }
+        C::DeleteGrant { id } => draft = draft.detail("grant_id", id.as_str()),
         C::SetPlan {
             plan,
             rate_limit_per_minute,
@@ -478,6 +514,13 @@ pub fn complete(draft: Draft, result: &TenantResult) -> Draft {
                 .detail("new_version", rotated.new_version),
             TenantReply::SecretList(page) => draft.detail("count", page.items.len()),
             TenantReply::TokenCreated(created) => draft.detail("token_id", created.id.as_str()),
+            TenantReply::BootstrapCreated(created) => draft
+                .detail("bootstrap_id", created.id.as_str())
+                .detail("max_registrations", created.max_registrations),
+            TenantReply::AgentRegistered(registered) => {
+                draft.detail("agent_id", registered.id.as_str())
+            }
+            TenantReply::GrantCreated(grant) => draft.detail("grant_id", grant.grant_id.as_str()),
             TenantReply::ApprovalPending(view) => Draft {
                 event_type: "approval.requested".into(),
                 ..draft
@@ -515,6 +558,9 @@ pub fn is_recorded(command: &TenantCommand) -> bool {
     !matches!(
         command,
         TenantCommand::PollStream { .. } | TenantCommand::Ping
+        // Every agent reports every interval: its last report is on its row, and the
+        // trail would otherwise be mostly heartbeats.
+            | TenantCommand::ReportHealth { .. }
     )
 }
 

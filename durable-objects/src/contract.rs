@@ -3,10 +3,16 @@
 //!
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
+use latchkey_core::agent::{
+    AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings, AgentSummary,
+    BootstrapCreated, BootstrapRequest, CommandRequest, GrantId, HealthReport, Pagination,
+    Registered, Registration,
+};
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, ApprovalView, Policies};
 use latchkey_core::audit::{AuditEvent, AuditPage, AuditQuery, VerifyReport};
 use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
+use latchkey_core::grant::{Grant, GrantRequest};
 use latchkey_core::listing::{ListQuery, SecretPage};
 use latchkey_core::notify::NotificationConfig;
 use latchkey_core::ratelimit::RateState;
@@ -188,6 +194,45 @@ pub enum TenantCommand {
         plan: Plan,
         rate_limit_per_minute: Option<u64>,
     },
+    /// `POST /v1/agents/bootstrap`.
+    CreateBootstrap {
+        request: BootstrapRequest,
+    },
+    /// `POST /v1/agents/register`: the caller's credential is the bootstrap token.
+    RegisterAgent {
+        registration: Registration,
+    },
+    /// `POST /v1/agents/me/refresh-token`.
+    RefreshAgentToken,
+    /// `POST /v1/agents/me/health`.
+    ReportHealth {
+        report: HealthReport,
+    },
+    /// `GET /v1/agents/me/secrets`: the agent's grants and the secrets they reach.
+    AgentSecrets,
+    ListAgents {
+        query: AgentQuery,
+    },
+    RevokeAgent {
+        id: AgentId,
+    },
+    QueueAgentCommand {
+        id: AgentId,
+        command: CommandRequest,
+    },
+    GetAgentSettings,
+    SetAgentSettings {
+        settings: AgentSettings,
+    },
+    CreateGrant {
+        request: GrantRequest,
+    },
+    ListGrants {
+        agent_id: Option<AgentId>,
+    },
+    DeleteGrant {
+        id: GrantId,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
     /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
@@ -250,6 +295,30 @@ pub enum TenantReply {
         last_seq: u64,
     },
     PlanSet,
+    BootstrapCreated(BootstrapCreated),
+    AgentRegistered(Registered),
+    AgentJwt(AgentJwtIssued),
+    /// The commands handed to an agent with its health reply.
+    AgentCommands {
+        commands: Vec<AgentCommand>,
+    },
+    AgentSecrets {
+        grants: Vec<Grant>,
+        secrets: Vec<SecretSummary>,
+    },
+    Agents {
+        data: Vec<AgentSummary>,
+        pagination: Pagination,
+    },
+    AgentRevoked {
+        id: AgentId,
+    },
+    AgentCommandQueued(AgentCommand),
+    AgentSettings(AgentSettings),
+    GrantCreated(Grant),
+    Grants {
+        grants: Vec<Grant>,
+    },
     /// The baseline wrote its row.
     BenchWritten,
     Pong,

@@ -3,6 +3,7 @@
 //! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
 pub mod access;
+pub mod agents;
 pub mod approvals;
 pub mod audit;
 pub mod contract;

@@ -199,6 +199,58 @@ pub const MIGRATIONS: &[&[&str]] = &[
     ],
     // 8: refused link uses are audit events now (`link.refused`).
     &["DROP TABLE IF EXISTS link_refusals"],
+    // 9: agents (seed 000): bootstrap tokens (hashed), agents, their queued commands, the
+    // tenant's heartbeat interval, and grants (seed 002).
+    &[
+        "CREATE TABLE IF NOT EXISTS agent_bootstrap_tokens (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            labels TEXT NOT NULL,
+            max_registrations INTEGER NOT NULL,
+            registrations INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+        )",
+        "CREATE TABLE IF NOT EXISTS agents (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            hostname TEXT,
+            os_type TEXT,
+            labels TEXT NOT NULL,
+            bootstrap_id TEXT NOT NULL,
+            registered_at INTEGER NOT NULL,
+            last_heartbeat INTEGER,
+            report TEXT,
+            revoked_at INTEGER
+        )",
+        "CREATE TABLE IF NOT EXISTS agent_commands (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            params TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            delivered_at INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS agent_commands_pending ON agent_commands (agent_id, created_at)
+            WHERE delivered_at IS NULL",
+        "CREATE TABLE IF NOT EXISTS agent_settings (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            heartbeat_interval_seconds INTEGER NOT NULL
+        )",
+        "CREATE TABLE IF NOT EXISTS grants (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            actions TEXT NOT NULL,
+            cleared_tier TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+        )",
+        "CREATE INDEX IF NOT EXISTS grants_by_agent ON grants (agent_id)",
+        "CREATE INDEX IF NOT EXISTS grants_by_path ON grants (path)",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -308,6 +308,12 @@ pub fn erase_secret(storage: &Storage, path: &SecretPath) -> Result<(), StorageE
     for table in ["secret_versions", "secret_fields"] {
         erase_rows(storage, table, "path = ?", vec![path.as_str().into()])?;
     }
+    // Grants of exactly this path go with it (seed 002); glob grants stay.
+    execute(
+        storage,
+        "DELETE FROM grants WHERE path = ?",
+        vec![path.as_str().into()],
+    )?;
     execute(
         storage,
         "DELETE FROM secrets WHERE path = ?",

@@ -11,13 +11,14 @@ use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
 use crate::token_cache::TokenCache;
-use crate::{fields, listing, maintenance, notifications, secrets};
+use crate::{agents, fields, listing, maintenance, notifications, secrets};
 
 mod background;
 mod dispatch;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
+use latchkey_core::listing::ListQuery;
 use latchkey_core::ratelimit::{self, RateState, RateWindow};
 use latchkey_core::scope::Scope;
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
@@ -249,6 +250,8 @@ impl Tenant {
                             match credential.as_ref().map(|c| c.kind) {
                                 Some(CredentialKind::Token) => "token",
                                 Some(CredentialKind::MasterKey) => "master_key",
+                                Some(CredentialKind::Bootstrap) => "bootstrap_token",
+                                Some(CredentialKind::AgentJwt) => "agent_jwt",
                                 None => "none",
                             },
                         )
@@ -311,7 +314,18 @@ impl Tenant {
         let Some(command) = command else {
             return attributed(Ok(TenantReply::Counted));
         };
-        let draft = audit::draft_for(&command);
+        let mut draft = audit::draft_for(&command);
+        // An agent's reads are seed 002's `vault.accessed` / `vault.denied`.
+        let agent_read = matches!(principal, Principal::Agent(_))
+            && matches!(
+                command,
+                TenantCommand::GetSecret { .. }
+                    | TenantCommand::GetField { .. }
+                    | TenantCommand::GetFields { .. }
+            );
+        if agent_read {
+            draft.event_type = "vault.accessed".into();
+        }
         let required = access::required(&command);
         if let Err(e) = access::check(&principal, &required)
             .and_then(|()| {
@@ -324,6 +338,9 @@ impl Tenant {
             })
             .and_then(|()| self.check_retier(&storage, &principal, &command))
         {
+            if agent_read {
+                draft.event_type = "vault.denied".into();
+            }
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
@@ -342,8 +359,8 @@ impl Tenant {
             return attributed(Err(internal("write token uses", e)));
         }
         let mut ctx = self.context(&storage, &loaded, now);
-        if let Principal::Token(token) = &principal {
-            ctx.cleared_tier = Some(token.cleared_tier);
+        if let access::Access::Secret(action, path) = &required {
+            ctx.cleared_tier = principal.cleared_for(*action, path);
         }
         // The command and its event commit together, or neither does. A refused command's
         // writes are rolled back inside (a nested transaction); its event still commits.
@@ -351,6 +368,14 @@ impl Tenant {
         let outcome = transaction(&storage, || {
             let result = self.execute(command, &principal, &ctx);
             if recorded {
+                let draft = if agent_read && result.is_err() {
+                    Draft {
+                        event_type: "vault.denied".into(),
+                        ..draft
+                    }
+                } else {
+                    draft
+                };
                 self.audit_head.record(
                     &storage,
                     &loaded.tenant_id,
@@ -566,6 +591,24 @@ impl Tenant {
                     .map_err(|e| internal("authenticate token", e))?
                     .ok_or_else(|| ApiError::unauthorized("token not recognized"))?;
                 access::admit_token(&token, client_ip, now, enforce_max_uses).map(Principal::Token)
+            }
+            CredentialKind::Bootstrap => {
+                agents::authenticate_bootstrap(&self.storage(), &credential.hash, now)
+                    .map(Principal::Bootstrap)
+            }
+            CredentialKind::AgentJwt => {
+                let jwt = credential
+                    .jwt
+                    .as_deref()
+                    .ok_or_else(|| ApiError::unauthorized("agent JWT missing"))?;
+                agents::authenticate_agent(
+                    &self.storage(),
+                    &loaded.tenant_id,
+                    &loaded.tenant_key,
+                    jwt,
+                    now,
+                )
+                .map(Principal::Agent)
             }
         }
     }

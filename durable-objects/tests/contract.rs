@@ -22,6 +22,7 @@ fn commands_round_trip_through_json() {
             tenant,
             kind: CredentialKind::Token,
             hash: CredentialHash::of("k"),
+            jwt: None,
         }),
         client_ip: Some("10.0.0.1".into()),
         request_id: Some("req-1".into()),
@@ -84,4 +85,71 @@ fn clearing_metadata_crosses_as_null() {
     };
     assert_eq!(update.change.expires_at, Some(None));
     assert_eq!(update.change.description, None);
+}
+
+#[test]
+fn agent_commands_round_trip_through_json() {
+    use latchkey_core::agent::{AgentQuery, CommandRequest, HealthReport, Registration};
+    use latchkey_core::grant::GrantRequest;
+    let now = latchkey_core::Timestamp::from_unix_ms(1_800_000_000_000).unwrap();
+    let report = HealthReport::parse(
+        br#"{"status": "degraded", "metrics": {"cpu_percent": 12.5}, "last_sync": "2027-01-15T08:00:00Z", "managed_secrets": 3}"#,
+        now,
+    )
+    .unwrap();
+    let (_, registration) =
+        Registration::parse(br#"{"token": "t", "name": "a", "metadata": {"k": "v"}}"#).unwrap();
+    let query = AgentQuery::parse(&[("label".to_owned(), "env=prod".to_owned())]).unwrap();
+    let command = CommandRequest::parse(br#"{"type": "force_sync", "params": {"n": 1}}"#).unwrap();
+    let grant = GrantRequest::parse(
+        br#"{"agent_id": "agt_0123456789abcdef01234567", "path": "prod/*", "actions": ["read", "write"]}"#,
+    )
+    .unwrap();
+    for command in [
+        TenantCommand::ReportHealth {
+            report: report.clone(),
+        },
+        TenantCommand::RegisterAgent {
+            registration: registration.clone(),
+        },
+        TenantCommand::ListAgents {
+            query: query.clone(),
+        },
+        TenantCommand::QueueAgentCommand {
+            id: grant.agent_id.clone(),
+            command: command.clone(),
+        },
+        TenantCommand::CreateGrant {
+            request: grant.clone(),
+        },
+    ] {
+        let text = serde_json::to_string(&command).unwrap();
+        let back: TenantCommand = serde_json::from_str(&text).unwrap();
+        match (&command, &back) {
+            (
+                TenantCommand::ReportHealth { report: a },
+                TenantCommand::ReportHealth { report: b },
+            ) => {
+                assert_eq!(a, b)
+            }
+            (
+                TenantCommand::RegisterAgent { registration: a },
+                TenantCommand::RegisterAgent { registration: b },
+            ) => assert_eq!(a, b),
+            (TenantCommand::ListAgents { query: a }, TenantCommand::ListAgents { query: b }) => {
+                assert_eq!(a, b)
+            }
+            (
+                TenantCommand::QueueAgentCommand { command: a, .. },
+                TenantCommand::QueueAgentCommand { command: b, .. },
+            ) => assert_eq!(a, b),
+            (
+                TenantCommand::CreateGrant { request: a },
+                TenantCommand::CreateGrant { request: b },
+            ) => {
+                assert_eq!(a, b)
+            }
+            _ => panic!("changed kind: {text}"),
+        }
+    }
 }

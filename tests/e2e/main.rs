@@ -1,6 +1,7 @@
 //! End-to-end tests against the real local runtime. One `wrangler dev` serves every test
 //! (tests that restart the runtime start their own); it is stopped before the process exits.
 
+mod agents;
 mod approvals;
 mod audit;
 mod browser;
@@ -71,6 +72,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(errors::TESTS);
     tests.extend(fields::TESTS);
     tests.extend(tokens::TESTS);
+    tests.extend(agents::TESTS);
     tests.extend(approvals::TESTS);
     tests.extend(links::TESTS);
     tests.extend(browser::TESTS);

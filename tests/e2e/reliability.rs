@@ -248,6 +248,14 @@ fn corpus() -> Vec<Bad> {
             "POST",
             "/v1/approvals/apr_00000000000000000000000000000000/deny".into(),
         ),
+        ("POST", "/v1/agents/bootstrap".into()),
+        ("POST", "/v1/agents/register".into()),
+        ("PUT", "/v1/agents/settings".into()),
+        (
+            "POST",
+            "/v1/agents/agt_0123456789abcdef01234567/commands".into(),
+        ),
+        ("POST", "/v1/grants".into()),
     ];
     let nested = "[".repeat(100_000);
     let huge = format!(
@@ -413,6 +421,16 @@ fn corpus() -> Vec<Bad> {
         ),
         ("GET", "/v1/admin/tenants"),
         ("GET", "/v1/bench/baseline"),
+        ("GET", "/v1/agents/bootstrap"),
+        ("GET", "/v1/agents/register"),
+        ("DELETE", "/v1/agents"),
+        ("POST", "/v1/agents/settings"),
+        ("GET", "/v1/agents/me/health"),
+        ("GET", "/v1/agents/me/refresh-token"),
+        ("POST", "/v1/agents/me/secrets"),
+        ("GET", "/v1/agents/agt_0123456789abcdef01234567/revoke"),
+        ("PUT", "/v1/grants"),
+        ("GET", "/v1/grants/grt_0123456789abcdef01234567"),
     ] {
         out.push(bad(method, url, Vec::new()));
     }

@@ -2,7 +2,8 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::handlers::{
-    admin, approvals, audit, fields, generate, info, notifications, probes, review, secrets, tokens,
+    admin, agents, approvals, audit, fields, generate, info, notifications, probes, review,
+    secrets, tokens,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -38,19 +39,28 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         Route::BenchBaseline => probes::bench_baseline(request, env, &meta).await,
         Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
+        Route::RegisterAgent => {
+            let (reply, caller) = agents::register(request, env, meta).await;
+            Ok(with_rate_headers(reply, caller.as_ref()))
+        }
         tenant_route => {
             let caller = Caller::from_request(request, request_id)?;
             let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
-            let mut response = reply.unwrap_or_else(|e| error_response(&e));
-            if let Some(rate) = caller.rate() {
-                let headers = response.headers_mut();
-                for (name, value) in rate.headers() {
-                    let _ = headers.set(name, &value);
-                }
-            }
-            Ok(response)
+            Ok(with_rate_headers(reply, Some(&caller)))
         }
     }
+}
+
+/// The reply (or its error body), with the tenant's rate-limit state when there is one.
+fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
+    let mut response = reply.unwrap_or_else(|e| error_response(&e));
+    if let Some(rate) = caller.and_then(Caller::rate) {
+        let headers = response.headers_mut();
+        for (name, value) in rate.headers() {
+            let _ = headers.set(name, &value);
+        }
+    }
+    response
 }
 
 /// Routes that act for a tenant: the caller is resolved, the handler runs, and the response
@@ -87,6 +97,18 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::SetPolicies => approvals::set_policies(request, env, caller).await,
         Route::GetNotifications => notifications::get(env, caller).await,
         Route::SetNotifications => notifications::set(request, env, caller).await,
+        Route::CreateBootstrap => agents::create_bootstrap(request, env, caller).await,
+        Route::RefreshAgentToken => agents::refresh(env, caller).await,
+        Route::ReportHealth => agents::report_health(request, env, caller).await,
+        Route::AgentSecrets => agents::my_secrets(env, caller).await,
+        Route::ListAgents => agents::list(request, env, caller).await,
+        Route::GetAgentSettings => agents::get_settings(env, caller).await,
+        Route::SetAgentSettings => agents::set_settings(request, env, caller).await,
+        Route::RevokeAgent(id) => agents::revoke(env, caller, id).await,
+        Route::QueueAgentCommand(id) => agents::queue_command(request, env, caller, id).await,
+        Route::CreateGrant => agents::create_grant(request, env, caller).await,
+        Route::ListGrants => agents::list_grants(request, env, caller).await,
+        Route::DeleteGrant(id) => agents::delete_grant(env, caller, id).await,
         Route::Health
         | Route::Liveness
         | Route::Readiness
@@ -95,6 +117,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         | Route::AdminAudit
         | Route::BenchBaseline
         | Route::ReviewPage(_)
-        | Route::ReviewDecision(_) => Err(ApiError::internal()),
+        | Route::ReviewDecision(_)
+        | Route::RegisterAgent => Err(ApiError::internal()),
     }
 }

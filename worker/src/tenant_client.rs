@@ -107,6 +107,16 @@ impl Caller {
         })
     }
 
+    /// A caller whose credential came from somewhere other than the header (the bootstrap
+    /// token in a registration body).
+    pub fn with_credential(credential: PresentedCredential, meta: RequestMeta) -> Self {
+        Caller {
+            credential,
+            meta,
+            rate: Cell::new(None),
+        }
+    }
+
     fn request(&self, command: Option<TenantCommand>) -> TenantRequest {
         TenantRequest {
             credential: Some(self.credential.clone()),
@@ -195,6 +205,17 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::AuditVerified(_) => "audit_verified",
         TenantReply::StreamEvents { .. } => "stream_events",
         TenantReply::Pong => "pong",
+        TenantReply::BootstrapCreated(_) => "bootstrap_created",
+        TenantReply::AgentRegistered(_) => "agent_registered",
+        TenantReply::AgentJwt(_) => "agent_jwt",
+        TenantReply::AgentCommands { .. } => "agent_commands",
+        TenantReply::AgentSecrets { .. } => "agent_secrets",
+        TenantReply::Agents { .. } => "agents",
+        TenantReply::AgentRevoked { .. } => "agent_revoked",
+        TenantReply::AgentCommandQueued(_) => "agent_command_queued",
+        TenantReply::AgentSettings(_) => "agent_settings",
+        TenantReply::GrantCreated(_) => "grant_created",
+        TenantReply::Grants { .. } => "grants",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");
     ApiError::internal()

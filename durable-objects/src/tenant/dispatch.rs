@@ -99,6 +99,50 @@ impl Tenant {
             C::OpenStream { after } => self.stream(ctx, after),
             C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
                 .map(|()| R::TokenRevoked { id }),
+            C::CreateBootstrap { request } => {
+                agents::create_bootstrap(ctx, principal, request).map(R::BootstrapCreated)
+            }
+            C::RegisterAgent { registration } => match principal {
+                Principal::Bootstrap(bootstrap) => {
+                    agents::register(ctx, bootstrap, registration).map(R::AgentRegistered)
+                }
+                _ => Err(internal("register", "not a bootstrap token")),
+            },
+            C::RefreshAgentToken => {
+                as_agent(principal).and_then(|agent| agents::refresh(ctx, agent).map(R::AgentJwt))
+            }
+            C::ReportHealth { report } => as_agent(principal).and_then(|agent| {
+                agents::report_health(ctx, agent, &report)
+                    .map(|commands| R::AgentCommands { commands })
+            }),
+            C::AgentSecrets => as_agent(principal).and_then(|agent| {
+                let everything = ListQuery::parse([("limit", "200")])?;
+                let page = listing::list(ctx, &everything, &agent.scopes())?;
+                Ok(R::AgentSecrets {
+                    grants: agent.grants.clone(),
+                    secrets: page.items,
+                })
+            }),
+            C::ListAgents { query } => {
+                agents::list(ctx, &query).map(|(data, pagination)| R::Agents { data, pagination })
+            }
+            C::RevokeAgent { id } => agents::revoke(ctx, &id).map(|()| R::AgentRevoked { id }),
+            C::QueueAgentCommand { id, command } => {
+                agents::queue_command(ctx, principal, &id, command).map(R::AgentCommandQueued)
+            }
+            C::GetAgentSettings => agents::load_settings(ctx.storage)
+                .map(R::AgentSettings)
+                .map_err(|e| internal("agent settings", e)),
+            C::SetAgentSettings { settings } => {
+                agents::save_settings(ctx.storage, settings).map(R::AgentSettings)
+            }
+            C::CreateGrant { request } => {
+                agents::create_grant(ctx, principal, request).map(R::GrantCreated)
+            }
+            C::ListGrants { agent_id } => agents::grants_of(ctx.storage, agent_id.as_ref())
+                .map(|grants| R::Grants { grants })
+                .map_err(|e| internal("list grants", e)),
+            C::DeleteGrant { id } => agents::delete_grant(ctx.storage, &id).map(|()| R::Deleted),
             C::Ping
             | C::Init { .. }
             | C::SetPlan { .. }
@@ -190,5 +234,13 @@ impl Tenant {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// The agent behind an agent-only command (access has checked it already).
+fn as_agent(principal: &Principal) -> Result<&agents::AgentPrincipal, ApiError> {
+    match principal {
+        Principal::Agent(agent) => Ok(agent),
+        _ => Err(internal("agent command", "not an agent")),
     }
 }

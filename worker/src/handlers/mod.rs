@@ -1,6 +1,7 @@
 //! One module per resource. A handler parses, calls the domain, and maps the result.
 
 pub mod admin;
+pub mod agents;
 pub mod approvals;
 pub mod audit;
 pub mod fields;

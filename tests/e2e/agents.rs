@@ -1,0 +1,715 @@
+//! Agents (seed 000) and grants (seed 002) against the real runtime: bootstrap tokens,
+//! registration (exactly counted under concurrency), JWTs, heartbeats with their derived
+//! status, queued commands, revocation, and grants as an agent's whole reach.
+
+use crate::Ctx;
+use latchkey_e2e::Reply;
+use latchkey_e2e::client::Body;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const TESTS: &[(&str, crate::Test)] = &[
+    (
+        "agents::bootstrap_register_refresh_and_revoke",
+        bootstrap_register_refresh_and_revoke,
+    ),
+    (
+        "agents::registrations_are_counted_exactly_and_expire",
+        registrations_are_counted_exactly_and_expire,
+    ),
+    (
+        "agents::status_follows_heartbeats_and_reports",
+        status_follows_heartbeats_and_reports,
+    ),
+    (
+        "agents::commands_are_delivered_once",
+        commands_are_delivered_once,
+    ),
+    (
+        "agents::grants_decide_what_an_agent_reads",
+        grants_decide_what_an_agent_reads,
+    ),
+    ("agents::input_is_validated", input_is_validated),
+    (
+        "agents::other_tenants_see_nothing",
+        other_tenants_see_nothing,
+    ),
+];
+
+fn call(ctx: &Ctx, method: &str, url: &str, bearer: Option<&str>, body: Option<Value>) -> Reply {
+    match &body {
+        Some(body) => ctx.api().send(method, url, bearer, &[], Body::Json(body)),
+        None => ctx.api().send(method, url, bearer, &[], Body::None),
+    }
+}
+
+fn field_of(reply: &Reply) -> &str {
+    reply.body["error"]["field"].as_str().unwrap_or("")
+}
+
+fn code_of(reply: &Reply) -> &str {
+    reply.body["error"]["code"].as_str().unwrap_or("")
+}
+
+/// A bootstrap token from `body`.
+fn bootstrap(ctx: &Ctx, key: &str, body: Value) -> String {
+    let reply = call(ctx, "POST", "/v1/agents/bootstrap", Some(key), Some(body));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert!(reply.body["id"].as_str().unwrap().starts_with("bst_"));
+    let token = reply.body["token"].as_str().expect("token").to_owned();
+    assert!(token.starts_with("lk_boot_"), "{token}");
+    token
+}
+
+fn register(ctx: &Ctx, token: &str, name: &str) -> Reply {
+    call(
+        ctx,
+        "POST",
+        "/v1/agents/register",
+        None,
+        Some(json!({
+            "token": token,
+            "name": name,
+            "hostname": format!("{name}.example.com"),
+            "os_type": "linux",
+            "metadata": {"role": "application-server"},
+        })),
+    )
+}
+
+/// A registered agent: `(id, jwt)`.
+fn new_agent(ctx: &Ctx, key: &str, name: &str) -> (String, String) {
+    let token = bootstrap(ctx, key, json!({}));
+    let reply = register(ctx, &token, name);
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    (
+        reply.body["id"].as_str().expect("id").to_owned(),
+        reply.body["token"].as_str().expect("token").to_owned(),
+    )
+}
+
+fn heartbeat(ctx: &Ctx, jwt: &str, body: Value) -> Reply {
+    call(ctx, "POST", "/v1/agents/me/health", Some(jwt), Some(body))
+}
+
+fn agent_entry(ctx: &Ctx, key: &str, id: &str) -> Value {
+    let reply = call(ctx, "GET", "/v1/agents?per_page=100", Some(key), None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|a| a["id"] == id)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn bootstrap_register_refresh_and_revoke(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let token = bootstrap(
+        ctx,
+        &key,
+        json!({"ttl_seconds": 600, "max_registrations": 2, "labels": {"environment": "production", "role": "web"}}),
+    );
+    let first = register(ctx, &token, "app-server-01");
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert!(first.body["id"].as_str().unwrap().starts_with("agt_"));
+    assert!(first.body["mtls_template_id"].is_string());
+    assert!(first.body["expires_at"].is_string());
+    assert!(
+        first.header("X-RateLimit-Limit").is_some(),
+        "registration is counted"
+    );
+    let jwt = first.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(jwt.split('.').count(), 3, "a JWT: {jwt}");
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(register(ctx, &token, "app-server-02").status, 201);
+    let third = register(ctx, &token, "app-server-03");
+    assert_eq!(third.status, 401, "{}", third.text);
+    assert!(third.text.contains("max_registrations"), "{}", third.text);
+
+    // The labels: the bootstrap token's, plus the agent's metadata.
+    let entry = agent_entry(ctx, &key, &id);
+    assert_eq!(entry["name"], "app-server-01");
+    assert_eq!(entry["hostname"], "app-server-01.example.com");
+    assert_eq!(entry["platform"], "linux");
+    assert_eq!(entry["labels"]["environment"], "production");
+    assert_eq!(
+        entry["labels"]["role"], "application-server",
+        "metadata wins"
+    );
+    assert_eq!(entry["status"], "online");
+    assert_eq!(entry["revoked"], false);
+
+    // A bootstrap token registers and does nothing else.
+    let misuse = call(ctx, "GET", "/v1/secrets", Some(&token), None);
+    assert_eq!(misuse.status, 401, "{}", misuse.text);
+
+    // Refresh: a new JWT that works; the old one keeps working until it expires.
+    let refreshed = call(ctx, "POST", "/v1/agents/me/refresh-token", Some(&jwt), None);
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let fresh = refreshed.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        heartbeat(ctx, &fresh, json!({"status": "healthy"})).status,
+        200
+    );
+    // The agent's JWT is not an admin credential.
+    assert_eq!(
+        call(ctx, "GET", "/v1/agents", Some(&fresh), None).status,
+        403
+    );
+    // And a tenant credential is not an agent.
+    let not_agent = heartbeat(ctx, &key, json!({"status": "healthy"}));
+    assert_eq!(not_agent.status, 403, "{}", not_agent.text);
+
+    // Revocation: every JWT of the agent fails from the next request.
+    let revoked = call(
+        ctx,
+        "POST",
+        &format!("/v1/agents/{id}/revoke"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    for jwt in [&jwt, &fresh] {
+        let refused = heartbeat(ctx, jwt, json!({"status": "healthy"}));
+        assert_eq!(refused.status, 401, "{}", refused.text);
+        assert!(refused.text.contains("revoked"), "{}", refused.text);
+        assert_eq!(
+            call(ctx, "POST", "/v1/agents/me/refresh-token", Some(jwt), None).status,
+            401
+        );
+    }
+    let entry = agent_entry(ctx, &key, &id);
+    assert_eq!(entry["revoked"], true);
+    assert_eq!(entry["status"], "offline");
+    // Revoking again is fine; queueing work for a revoked agent is a conflict.
+    assert_eq!(
+        call(
+            ctx,
+            "POST",
+            &format!("/v1/agents/{id}/revoke"),
+            Some(&key),
+            None
+        )
+        .status,
+        200
+    );
+    let queued = call(
+        ctx,
+        "POST",
+        &format!("/v1/agents/{id}/commands"),
+        Some(&key),
+        Some(json!({"type": "force_sync"})),
+    );
+    assert_eq!(queued.status, 409, "{}", queued.text);
+
+    // A JWT with a changed signature is refused.
+    // (A character well inside the signature: the last one carries padding bits.)
+    let mut forged: Vec<char> = fresh.chars().collect();
+    let at = forged.len() - 10;
+    forged[at] = if forged[at] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    assert_eq!(
+        heartbeat(ctx, &forged, json!({"status": "healthy"})).status,
+        401
+    );
+
+    // The trail names the agent.
+    let audit = call(
+        ctx,
+        "GET",
+        "/v1/audit?type=agent.registered",
+        Some(&key),
+        None,
+    );
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let events = audit.body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{}", audit.text);
+    assert!(!audit.text.contains(&jwt), "no JWT in the trail");
+    assert!(
+        !audit.text.contains(&token),
+        "no bootstrap token in the trail"
+    );
+}
+
+fn registrations_are_counted_exactly_and_expire(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let token = bootstrap(ctx, &key, json!({"max_registrations": 5}));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let token = token.clone();
+                scope.spawn(move || register(ctx, &token, &format!("node-{i:02}")).status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        15,
+        "{statuses:?}"
+    );
+    let listed = call(ctx, "GET", "/v1/agents", Some(&key), None);
+    assert_eq!(listed.body["pagination"]["total"], 5, "{}", listed.text);
+
+    let short = bootstrap(
+        ctx,
+        &key,
+        json!({"ttl_seconds": 1, "max_registrations": 10}),
+    );
+    std::thread::sleep(Duration::from_millis(1_500));
+    let late = register(ctx, &short, "late");
+    assert_eq!(late.status, 401, "{}", late.text);
+    assert!(late.text.contains("expired"), "{}", late.text);
+}
+
+fn status_follows_heartbeats_and_reports(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let settings = call(
+        ctx,
+        "PUT",
+        "/v1/agents/settings",
+        Some(&key),
+        Some(json!({"heartbeat_interval_seconds": 1})),
+    );
+    assert_eq!(settings.status, 200, "{}", settings.text);
+    let read_back = call(ctx, "GET", "/v1/agents/settings", Some(&key), None);
+    assert_eq!(read_back.body["heartbeat_interval_seconds"], 1);
+    let (id, jwt) = new_agent(ctx, &key, "web-1");
+    let (other, _) = new_agent(ctx, &key, "db-1");
+    let status = |ctx: &Ctx| agent_entry(ctx, &key, &id)["status"].clone();
+
+    let healthy = json!({
+        "status": "healthy",
+        "uptime_seconds": 86400,
+        "metrics": {"cpu_percent": 15.2, "memory_percent": 42.8, "disk_percent": 67.1},
+        "managed_secrets": 12,
+        "managed_certificates": 5,
+        "last_sync": "2026-02-10T16:55:00Z",
+        "agent_version": "1.8.0",
+    });
+    assert_eq!(heartbeat(ctx, &jwt, healthy.clone()).status, 200);
+    let entry = agent_entry(ctx, &key, &id);
+    assert_eq!(entry["status"], "online", "{entry}");
+    assert_eq!(entry["managed_secrets"], 12);
+    assert_eq!(entry["managed_certificates"], 5);
+    assert_eq!(entry["agent_version"], "1.8.0");
+    assert!(entry["last_heartbeat"].is_string());
+
+    assert_eq!(
+        heartbeat(ctx, &jwt, json!({"status": "unhealthy"})).status,
+        200
+    );
+    assert_eq!(status(ctx), "degraded");
+    let hot = json!({"status": "healthy", "metrics": {"disk_percent": 97.5}});
+    assert_eq!(heartbeat(ctx, &jwt, hot).status, 200);
+    let entry = agent_entry(ctx, &key, &id);
+    assert_eq!(entry["status"], "degraded");
+    assert!(
+        entry["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("disk_percent"),
+        "{entry}"
+    );
+    assert_eq!(heartbeat(ctx, &jwt, healthy.clone()).status, 200);
+    assert_eq!(status(ctx), "online");
+
+    // Late: past 2× the interval degraded, past 3× offline; a heartbeat brings it back.
+    std::thread::sleep(Duration::from_millis(2_300));
+    assert_eq!(status(ctx), "degraded");
+    std::thread::sleep(Duration::from_millis(1_200));
+    assert_eq!(status(ctx), "offline");
+    let offline = call(ctx, "GET", "/v1/agents?status=offline", Some(&key), None);
+    let ids: Vec<&str> = offline.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&id.as_str()) && ids.contains(&other.as_str()),
+        "{ids:?}"
+    );
+    assert_eq!(heartbeat(ctx, &jwt, healthy).status, 200);
+    assert_eq!(status(ctx), "online");
+
+    // Filters and pages.
+    let online = call(ctx, "GET", "/v1/agents?status=online", Some(&key), None);
+    assert_eq!(online.body["pagination"]["total"], 1, "{}", online.text);
+    let search = call(ctx, "GET", "/v1/agents?search=DB-1", Some(&key), None);
+    assert_eq!(
+        search.body["data"][0]["id"],
+        other.as_str(),
+        "{}",
+        search.text
+    );
+    let label = call(
+        ctx,
+        "GET",
+        "/v1/agents?label=role=application-server",
+        Some(&key),
+        None,
+    );
+    assert_eq!(label.body["pagination"]["total"], 2);
+    let page = call(ctx, "GET", "/v1/agents?per_page=1&page=2", Some(&key), None);
+    assert_eq!(page.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(page.body["pagination"]["page"], 2);
+    assert_eq!(page.body["pagination"]["per_page"], 1);
+    assert_eq!(page.body["pagination"]["total"], 2);
+    let beyond = call(ctx, "GET", "/v1/agents?per_page=1&page=3", Some(&key), None);
+    assert_eq!(beyond.body["data"], json!([]));
+}
+
+fn commands_are_delivered_once(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let (id, jwt) = new_agent(ctx, &key, "worker-1");
+    let none = heartbeat(ctx, &jwt, json!({"status": "healthy"}));
+    assert_eq!(none.body["commands"], json!([]), "{}", none.text);
+    for body in [
+        json!({"type": "force_sync"}),
+        json!({"type": "rotate", "params": {"path": "prod/db/password"}}),
+    ] {
+        let queued = call(
+            ctx,
+            "POST",
+            &format!("/v1/agents/{id}/commands"),
+            Some(&key),
+            Some(body),
+        );
+        assert_eq!(queued.status, 201, "{}", queued.text);
+        assert!(queued.body["id"].as_str().unwrap().starts_with("cmd_"));
+    }
+    let delivered = heartbeat(ctx, &jwt, json!({"status": "healthy"}));
+    let commands = delivered.body["commands"].as_array().expect("commands");
+    assert_eq!(commands.len(), 2, "{}", delivered.text);
+    assert_eq!(commands[0]["type"], "force_sync");
+    assert_eq!(commands[1]["type"], "rotate");
+    assert_eq!(commands[1]["params"]["path"], "prod/db/password");
+    let again = heartbeat(ctx, &jwt, json!({"status": "healthy"}));
+    assert_eq!(
+        again.body["commands"],
+        json!([]),
+        "delivered once: {}",
+        again.text
+    );
+
+    let unknown = call(
+        ctx,
+        "POST",
+        "/v1/agents/agt_0123456789abcdef01234567/commands",
+        Some(&key),
+        Some(json!({"type": "force_sync"})),
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    let bad = call(
+        ctx,
+        "POST",
+        &format!("/v1/agents/{id}/commands"),
+        Some(&key),
+        Some(json!({"type": "reboot"})),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert_eq!(field_of(&bad), "type");
+}
+
+fn grants_decide_what_an_agent_reads(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let db_value = latchkey_e2e::secret_value("agent-db");
+    let api_value = latchkey_e2e::secret_value("agent-api");
+    for (path, value) in [
+        ("prod/db/password", db_value.as_str()),
+        ("prod/api/key", api_value.as_str()),
+    ] {
+        let created = ctx
+            .api()
+            .create_secret(&key, &json!({"path": path, "value": value}));
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let (id, jwt) = new_agent(ctx, &key, "reader");
+    let read = |path: &str| ctx.api().get_secret(&jwt, path);
+
+    // No grant, no read.
+    let denied = read("prod/db/password");
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    assert_eq!(
+        denied.body["error"]["required_scope"], "secrets:read:prod/db/*",
+        "{}",
+        denied.text
+    );
+
+    let glob = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        Some(json!({"agent_id": id, "path": "prod/db/*"})),
+    );
+    assert_eq!(glob.status, 201, "{}", glob.text);
+    assert!(glob.body["grant_id"].as_str().unwrap().starts_with("grt_"));
+    assert_eq!(glob.body["actions"], json!(["read"]));
+    let ok = read("prod/db/password");
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["value"], db_value.as_str());
+    assert_eq!(
+        read("prod/api/key").status,
+        403,
+        "the glob does not reach it"
+    );
+    let write = ctx.api().send(
+        "PUT",
+        "/v1/secrets/prod%2Fdb%2Fpassword",
+        Some(&jwt),
+        &[],
+        Body::Json(&json!({"value": "x"})),
+    );
+    assert_eq!(
+        write.status, 403,
+        "a read grant does not write: {}",
+        write.text
+    );
+
+    // An exact grant takes effect on the next request; deleting it, too.
+    let exact = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        Some(json!({"agent_id": id, "path": "prod/api/key", "actions": ["read"]})),
+    );
+    assert_eq!(exact.status, 201, "{}", exact.text);
+    let exact_id = exact.body["grant_id"].as_str().unwrap().to_owned();
+    assert_eq!(read("prod/api/key").status, 200);
+    let mine = call(ctx, "GET", "/v1/agents/me/secrets", Some(&jwt), None);
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body["grants"].as_array().unwrap().len(), 2);
+    let paths: Vec<&str> = mine.body["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        vec!["prod/api/key", "prod/db/password"],
+        "{}",
+        mine.text
+    );
+    assert!(!mine.text.contains(&db_value), "metadata only");
+    let deleted = call(
+        ctx,
+        "DELETE",
+        &format!("/v1/grants/{exact_id}"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(read("prod/api/key").status, 403);
+    assert_eq!(
+        call(
+            ctx,
+            "DELETE",
+            &format!("/v1/grants/{exact_id}"),
+            Some(&key),
+            None
+        )
+        .status,
+        404
+    );
+
+    // Audit: each read `vault.accessed`, each refusal `vault.denied` with its reason.
+    let accessed = call(
+        ctx,
+        "GET",
+        "/v1/audit?type=vault.accessed",
+        Some(&key),
+        None,
+    );
+    let accessed = accessed.body["events"].as_array().expect("events").clone();
+    assert_eq!(accessed.len(), 2, "{accessed:?}");
+    assert!(
+        accessed
+            .iter()
+            .all(|e| e["actor"] == format!("agent:{id}").as_str())
+    );
+    let denied = call(ctx, "GET", "/v1/audit?type=vault.denied", Some(&key), None);
+    let denied = denied.body["events"].as_array().expect("events").clone();
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(
+        denied
+            .iter()
+            .all(|e| e["success"] == false && e["reason"].is_string())
+    );
+
+    // Grants by agent; a permanent delete takes the exact-path grants with it.
+    let again = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        Some(json!({"agent_id": id, "path": "prod/db/password"})),
+    );
+    assert_eq!(again.status, 201);
+    let gone = ctx.api().send(
+        "DELETE",
+        "/v1/secrets/prod%2Fdb%2Fpassword?permanent=true",
+        Some(&key),
+        &[],
+        Body::None,
+    );
+    assert!(gone.status == 204 || gone.status == 200, "{}", gone.text);
+    let grants = call(
+        ctx,
+        "GET",
+        &format!("/v1/grants?agent_id={id}"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(grants.status, 200, "{}", grants.text);
+    let left: Vec<&str> = grants.body["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["path"].as_str())
+        .collect();
+    assert_eq!(left, vec!["prod/db/*"], "{}", grants.text);
+
+    // An agent cannot manage grants, tokens or agents.
+    for (method, url) in [
+        ("GET", "/v1/grants"),
+        ("GET", "/v1/tokens"),
+        ("GET", "/v1/agents"),
+        ("POST", "/v1/agents/bootstrap"),
+    ] {
+        let reply = call(ctx, method, url, Some(&jwt), Some(json!({})));
+        assert_eq!(reply.status, 403, "{method} {url}: {}", reply.text);
+    }
+    let unknown = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        Some(json!({"agent_id": "agt_0123456789abcdef01234567", "path": "prod/*"})),
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    assert_eq!(field_of(&unknown), "agent_id");
+}
+
+fn input_is_validated(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    for (body, field) in [
+        (json!({"ttl_seconds": 0}), "ttl_seconds"),
+        (json!({"max_registrations": 0}), "max_registrations"),
+        (json!({"labels": {"a": 1}}), "labels"),
+        (json!({"uses": 1}), "uses"),
+    ] {
+        let reply = call(ctx, "POST", "/v1/agents/bootstrap", Some(&key), Some(body));
+        assert_eq!(reply.status, 422, "{}", reply.text);
+        assert_eq!(field_of(&reply), field, "{}", reply.text);
+    }
+    let token = bootstrap(ctx, &key, json!({"max_registrations": 3}));
+    for (body, status, field) in [
+        (json!({"name": "x"}), 422, "token"),
+        (json!({"token": token, "name": ""}), 422, "name"),
+        (
+            json!({"token": token, "name": "x", "os_type": 7}),
+            422,
+            "os_type",
+        ),
+        (json!({"token": "lk_boot_nope", "name": "x"}), 401, "token"),
+        (json!({"token": key, "name": "x"}), 401, "token"),
+    ] {
+        let reply = call(ctx, "POST", "/v1/agents/register", None, Some(body));
+        assert_eq!(reply.status, status, "{}", reply.text);
+        assert_eq!(field_of(&reply), field, "{}", reply.text);
+    }
+    let not_json = ctx.api().send(
+        "POST",
+        "/v1/agents/register",
+        None,
+        &[],
+        Body::Raw(Some("application/json"), b"{not json"),
+    );
+    assert_eq!(not_json.status, 400, "{}", not_json.text);
+    // Nothing above registered anything.
+    let listed = call(ctx, "GET", "/v1/agents", Some(&key), None);
+    assert_eq!(listed.body["pagination"]["total"], 0);
+
+    let (_, jwt) = new_agent(ctx, &key, "validator");
+    for (body, field) in [
+        (json!({}), "status"),
+        (json!({"status": "ok"}), "status"),
+        (
+            json!({"status": "healthy", "metrics": {"cpu_percent": 120}}),
+            "metrics",
+        ),
+        (
+            json!({"status": "healthy", "last_sync": "soon"}),
+            "last_sync",
+        ),
+    ] {
+        let reply = heartbeat(ctx, &jwt, body);
+        assert_eq!(reply.status, 422, "{}", reply.text);
+        assert_eq!(field_of(&reply), field);
+    }
+    for (url, field) in [
+        ("/v1/agents?status=up", "status"),
+        ("/v1/agents?per_page=0", "per_page"),
+        ("/v1/agents?label=nokey", "label"),
+        ("/v1/grants?agent_id=agt_x", "agent_id"),
+    ] {
+        let reply = call(ctx, "GET", url, Some(&key), None);
+        assert_eq!(reply.status, 422, "{url}: {}", reply.text);
+        assert_eq!(field_of(&reply), field);
+    }
+    let settings = call(
+        ctx,
+        "PUT",
+        "/v1/agents/settings",
+        Some(&key),
+        Some(json!({"heartbeat_interval_seconds": 0})),
+    );
+    assert_eq!(settings.status, 422);
+    assert_eq!(code_of(&settings), "validation_error");
+}
+
+fn other_tenants_see_nothing(ctx: &Ctx) {
+    let (_, key_a) = ctx.new_tenant();
+    let (_, key_b) = ctx.new_tenant();
+    let (id, _) = new_agent(ctx, &key_a, "a-agent");
+    let grant = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key_a),
+        Some(json!({"agent_id": id, "path": "x/*"})),
+    );
+    let grant_id = grant.body["grant_id"].as_str().unwrap().to_owned();
+    for (method, url, body) in [
+        ("POST", format!("/v1/agents/{id}/revoke"), None),
+        (
+            "POST",
+            format!("/v1/agents/{id}/commands"),
+            Some(json!({"type": "force_sync"})),
+        ),
+        (
+            "POST",
+            "/v1/grants".to_owned(),
+            Some(json!({"agent_id": id, "path": "x/*"})),
+        ),
+        ("DELETE", format!("/v1/grants/{grant_id}"), None),
+    ] {
+        let reply = call(ctx, method, &url, Some(&key_b), body);
+        assert_eq!(reply.status, 404, "{method} {url}: {}", reply.text);
+    }
+    let listed = call(ctx, "GET", "/v1/agents", Some(&key_b), None);
+    assert_eq!(listed.body["data"], json!([]));
+    let grants = call(ctx, "GET", "/v1/grants", Some(&key_b), None);
+    assert_eq!(grants.body["grants"], json!([]));
+}

@@ -1,0 +1,203 @@
+//! `/v1/agents…` (seed 000) and `/v1/grants` (seed 002): the fleet's admin routes, the
+//! agents' own `me` routes (agent JWT), and registration with a bootstrap token.
+
+use super::now;
+use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_body};
+use crate::tenant_client::{Caller, RequestMeta, unexpected};
+use latchkey_core::ApiError;
+use latchkey_core::agent::{
+    AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
+    Registration,
+};
+use latchkey_core::credential::{CredentialKind, parse_bearer};
+use latchkey_core::grant::GrantRequest;
+use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use serde_json::json;
+use worker::{Env, Request};
+
+/// `POST /v1/agents/bootstrap` → 201 `{token (once), id, expires_at, max_registrations, labels}`.
+pub async fn create_bootstrap(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let request = BootstrapRequest::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::CreateBootstrap { request })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::BootstrapCreated(created) => json(201, &created),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/register` `{token, name, hostname, os_type, metadata}` → 201
+/// `{id, token (JWT), expires_at, mtls_template_id}`. No header credential: the body's
+/// bootstrap token is the credential, and names the tenant. The caller comes back too (when
+/// the body named one), for the rate-limit headers.
+pub async fn register(
+    request: &mut Request,
+    env: &Env,
+    meta: RequestMeta,
+) -> (Reply, Option<Caller>) {
+    let parsed = async {
+        let (token, registration) = Registration::parse(&read_json_body(request).await?)?;
+        let credential = parse_bearer(&token)
+            .filter(|c| c.kind == CredentialKind::Bootstrap)
+            .ok_or_else(|| {
+                ApiError::unauthorized("'token' is not a bootstrap token (lk_boot_…)")
+                    .with("field", "token")
+            })?;
+        Ok::<_, ApiError>((credential, registration))
+    }
+    .await;
+    let (credential, registration) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return (Err(e), None),
+    };
+    let caller = Caller::with_credential(credential, meta);
+    let reply = match caller
+        .run(env, Ok(TenantCommand::RegisterAgent { registration }))
+        .await
+    {
+        Ok(TenantReply::AgentRegistered(registered)) => json(201, &registered),
+        Ok(other) => Err(unexpected(&other)),
+        Err(e) => Err(e),
+    };
+    (reply, Some(caller))
+}
+
+/// `POST /v1/agents/me/refresh-token` → 200 `{token, expires_at}`: a fresh JWT for a valid
+/// one (seed 000 refreshes over mTLS; the edge sees no client certificate, see
+/// ARCHITECTURE.md).
+pub async fn refresh(env: &Env, caller: &Caller) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::RefreshAgentToken))
+        .await?
+    {
+        TenantReply::AgentJwt(issued) => json(200, &issued),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/me/health` → 200 `{commands: [...]}`: what was queued for the agent.
+pub async fn report_health(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let report = HealthReport::parse(&read_json_body(request).await?, now())?;
+        Ok(TenantCommand::ReportHealth { report })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::AgentCommands { commands } => json(200, &json!({ "commands": commands })),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents/me/secrets` → 200 `{grants, secrets}`: metadata of what the agent's
+/// grants reach; values are read one by one with `GET /v1/secrets/{path}`.
+pub async fn my_secrets(env: &Env, caller: &Caller) -> Reply {
+    match caller.run(env, Ok(TenantCommand::AgentSecrets)).await? {
+        TenantReply::AgentSecrets { grants, secrets } => {
+            json(200, &json!({ "grants": grants, "secrets": secrets }))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents?status=&label=key=value&search=&page=&per_page=` → 200 `{data, pagination}`.
+pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = query_pairs(request)
+        .and_then(|pairs| AgentQuery::parse(&pairs))
+        .map(|query| TenantCommand::ListAgents { query });
+    match caller.run(env, command).await? {
+        TenantReply::Agents { data, pagination } => {
+            json(200, &json!({ "data": data, "pagination": pagination }))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents/settings` → 200 `{heartbeat_interval_seconds}`.
+pub async fn get_settings(env: &Env, caller: &Caller) -> Reply {
+    match caller.run(env, Ok(TenantCommand::GetAgentSettings)).await? {
+        TenantReply::AgentSettings(settings) => json(200, &settings),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `PUT /v1/agents/settings` `{heartbeat_interval_seconds}` → 200.
+pub async fn set_settings(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let settings = AgentSettings::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::SetAgentSettings { settings })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::AgentSettings(settings) => json(200, &settings),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/{id}/revoke` → 200 `{status: "revoked", id}`.
+pub async fn revoke(env: &Env, caller: &Caller, id: AgentId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::RevokeAgent { id }))
+        .await?
+    {
+        TenantReply::AgentRevoked { id } => json(200, &json!({"status": "revoked", "id": id})),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/{id}/commands` `{type, params}` → 201 with the queued command.
+pub async fn queue_command(
+    request: &mut Request,
+    env: &Env,
+    caller: &Caller,
+    id: AgentId,
+) -> Reply {
+    let command = async {
+        let command = CommandRequest::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::QueueAgentCommand { id, command })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::AgentCommandQueued(queued) => json(201, &queued),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/grants` `{agent_id, path, actions}` → 201 with the grant.
+pub async fn create_grant(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let request = GrantRequest::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::CreateGrant { request })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::GrantCreated(grant) => json(201, &grant),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/grants[?agent_id=]` → 200 `{grants}`.
+pub async fn list_grants(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = query_param(request, "agent_id").and_then(|agent| {
+        let agent_id = agent
+            .map(|text| AgentId::parse(&text).map_err(|why| ApiError::validation("agent_id", why)))
+            .transpose()?;
+        Ok(TenantCommand::ListGrants { agent_id })
+    });
+    match caller.run(env, command).await? {
+        TenantReply::Grants { grants } => json(200, &json!({ "grants": grants })),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `DELETE /v1/grants/{id}` → 204.
+pub async fn delete_grant(env: &Env, caller: &Caller, id: GrantId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::DeleteGrant { id }))
+        .await?
+    {
+        TenantReply::Deleted => no_content(),
+        other => Err(unexpected(&other)),
+    }
+}
