@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod discovery;
 pub mod jwt;
+pub mod password;
 mod query;
 pub use query::{AgentQuery, AgentStatus, Pagination, StatusRules};
 
@@ -98,6 +100,7 @@ prefixed_id!(AgentId, "agt_", "agent");
 prefixed_id!(BootstrapId, "bst_", "bootstrap token");
 prefixed_id!(CommandId, "cmd_", "agent command");
 prefixed_id!(GrantId, "grt_", "grant");
+prefixed_id!(PasswordRequestId, "pwr_", "password request");
 
 /// A string member that must be present, non-empty, at most `max` bytes and free of control
 /// characters.

@@ -1,7 +1,7 @@
 //! The route table: method + URL path → what the request asks for. Pure, so every route
 //! and every malformed URL is tested natively.
 
-use crate::agent::{AgentId, GrantId};
+use crate::agent::{AgentId, GrantId, PasswordRequestId};
 use crate::approval::ApprovalId;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
@@ -111,6 +111,22 @@ pub enum Route {
     ListGrants,
     /// `DELETE /v1/grants/{id}`.
     DeleteGrant(GrantId),
+    /// `POST /v1/agents/me/discovery/certificates` (agent JWT).
+    ReportCertificates,
+    /// `POST /v1/agents/me/ssh-discovery` (agent JWT).
+    ReportSshKeys,
+    /// `GET /v1/agents/{id}/discovery`.
+    AgentDiscovery(AgentId),
+    /// `GET /v1/agents/me/certificates` (agent JWT).
+    AgentCertificates,
+    /// `POST` and `GET /v1/agents/me/password-requests` (agent JWT).
+    CreatePasswordRequest,
+    CollectPasswordRequests,
+    /// `GET /v1/admin/password-requests[?status=]` (`agents:admin`).
+    ListPasswordRequests,
+    /// `POST /v1/admin/password-requests/{id}/approve|reject`.
+    ApprovePasswordRequest(PasswordRequestId),
+    RejectPasswordRequest(PasswordRequestId),
 }
 
 /// The sub-resources of one secret, after its encoded path.
@@ -192,6 +208,28 @@ impl Route {
             ["v1", "agents", "me", "refresh-token"] => vec![("POST", Route::RefreshAgentToken)],
             ["v1", "agents", "me", "health"] => vec![("POST", Route::ReportHealth)],
             ["v1", "agents", "me", "secrets"] => vec![("GET", Route::AgentSecrets)],
+            ["v1", "agents", "me", "discovery", "certificates"] => {
+                vec![("POST", Route::ReportCertificates)]
+            }
+            ["v1", "agents", "me", "ssh-discovery"] => vec![("POST", Route::ReportSshKeys)],
+            ["v1", "agents", "me", "certificates"] => vec![("GET", Route::AgentCertificates)],
+            ["v1", "agents", "me", "password-requests"] => vec![
+                ("GET", Route::CollectPasswordRequests),
+                ("POST", Route::CreatePasswordRequest),
+            ],
+            ["v1", "agents", id, "discovery"] => {
+                vec![("GET", Route::AgentDiscovery(agent_id(id)?))]
+            }
+            ["v1", "admin", "password-requests"] => vec![("GET", Route::ListPasswordRequests)],
+            ["v1", "admin", "password-requests", id, action] => {
+                let id = PasswordRequestId::parse(id)
+                    .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
+                match *action {
+                    "approve" => vec![("POST", Route::ApprovePasswordRequest(id))],
+                    "reject" => vec![("POST", Route::RejectPasswordRequest(id))],
+                    _ => return Err(ApiError::not_found(format!("no route for {url_path}"))),
+                }
+            }
             ["v1", "agents", id, "revoke"] => vec![("POST", Route::RevokeAgent(agent_id(id)?))],
             ["v1", "agents", id, "commands"] => {
                 vec![("POST", Route::QueueAgentCommand(agent_id(id)?))]
@@ -314,6 +352,51 @@ mod tests {
                 Route::QueueAgentCommand(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
             ),
             ("GET", "/v1/grants", Route::ListGrants),
+            (
+                "POST",
+                "/v1/agents/me/discovery/certificates",
+                Route::ReportCertificates,
+            ),
+            ("POST", "/v1/agents/me/ssh-discovery", Route::ReportSshKeys),
+            (
+                "GET",
+                "/v1/agents/me/certificates",
+                Route::AgentCertificates,
+            ),
+            (
+                "POST",
+                "/v1/agents/me/password-requests",
+                Route::CreatePasswordRequest,
+            ),
+            (
+                "GET",
+                "/v1/agents/me/password-requests",
+                Route::CollectPasswordRequests,
+            ),
+            (
+                "GET",
+                "/v1/agents/agt_0123456789abcdef01234567/discovery",
+                Route::AgentDiscovery(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
+            ),
+            (
+                "GET",
+                "/v1/admin/password-requests",
+                Route::ListPasswordRequests,
+            ),
+            (
+                "POST",
+                "/v1/admin/password-requests/pwr_0123456789abcdef01234567/approve",
+                Route::ApprovePasswordRequest(
+                    PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            (
+                "POST",
+                "/v1/admin/password-requests/pwr_0123456789abcdef01234567/reject",
+                Route::RejectPasswordRequest(
+                    PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
             ("POST", "/v1/grants", Route::CreateGrant),
             (
                 "DELETE",

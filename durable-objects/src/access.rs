@@ -159,7 +159,18 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::GetApproval { .. }
         | C::CancelRequest { .. } => Access::Authenticated,
         C::RegisterAgent { .. } => Access::Bootstrap,
-        C::RefreshAgentToken | C::ReportHealth { .. } | C::AgentSecrets => Access::Agent,
+        C::RefreshAgentToken
+        | C::ReportHealth { .. }
+        | C::AgentSecrets
+        | C::ReportCertificates { .. }
+        | C::ReportSshKeys { .. }
+        | C::AgentCertificates
+        | C::CreatePasswordRequest { .. }
+        | C::CollectPasswordRequests => Access::Agent,
+        C::AgentDiscovery { .. }
+        | C::ListPasswordRequests { .. }
+        | C::ApprovePasswordRequest { .. }
+        | C::RejectPasswordRequest { .. } => Access::Scope(Scope::AgentsAdmin),
         C::CreateBootstrap { .. }
         | C::ListAgents { .. }
         | C::RevokeAgent { .. }

@@ -2,6 +2,9 @@
 //! (hashed), registration, JWTs, heartbeats with queued commands, the fleet list with its
 //! derived status, revocation, and the grants that are an agent's whole reach.
 
+pub mod discovery;
+pub mod passwords;
+
 use crate::access::{self, Principal};
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{

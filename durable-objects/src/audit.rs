@@ -444,6 +444,15 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::CreateGrant { .. } => "grant.created",
         C::ListGrants { .. } => "grant.listed",
         C::DeleteGrant { .. } => "grant.deleted",
+        C::ReportCertificates { .. } => "agent.certificates_discovered",
+        C::ReportSshKeys { .. } => "agent.ssh_keys_discovered",
+        C::AgentDiscovery { .. } => "agent.discovery_read",
+        C::AgentCertificates => "agent.certificates_listed",
+        C::CreatePasswordRequest { .. } => "password_request.created",
+        C::CollectPasswordRequests => "password_request.collected",
+        C::ListPasswordRequests { .. } => "password_request.listed",
+        C::ApprovePasswordRequest { .. } => "password_request.approved",
+        C::RejectPasswordRequest { .. } => "password_request.rejected",
     };
     let mut draft = Draft::new(event_type, path);
     match command {
@@ -488,6 +497,12 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
                 .detail("actions", actions)
         }
         C::DeleteGrant { id } => draft = draft.detail("grant_id", id.as_str()),
+        C::ReportCertificates { certificates } => draft = draft.detail("count", certificates.len()),
+        C::ReportSshKeys { keys } => draft = draft.detail("count", keys.len()),
+        C::AgentDiscovery { id } => draft = draft.detail("agent_id", id.as_str()),
+        C::ApprovePasswordRequest { id } | C::RejectPasswordRequest { id, .. } => {
+            draft = draft.detail("password_request_id", id.as_str())
+        }
         C::SetPlan {
             plan,
             rate_limit_per_minute,
@@ -521,6 +536,16 @@ pub fn complete(draft: Draft, result: &TenantResult) -> Draft {
                 draft.detail("agent_id", registered.id.as_str())
             }
             TenantReply::GrantCreated(grant) => draft.detail("grant_id", grant.grant_id.as_str()),
+            TenantReply::PasswordRequest(view) => Draft {
+                path: Some(view.path.to_string()),
+                ..draft
+            }
+            .detail("password_request_id", view.id.as_str())
+            .detail("version", view.version),
+            TenantReply::PasswordRequests { data } => draft.detail(
+                "delivered",
+                data.iter().filter(|v| v.password.is_some()).count(),
+            ),
             TenantReply::ApprovalPending(view) => Draft {
                 event_type: "approval.requested".into(),
                 ..draft

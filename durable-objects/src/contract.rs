@@ -3,6 +3,13 @@
 //!
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
+use latchkey_core::agent::PasswordRequestId;
+use latchkey_core::agent::discovery::{
+    DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
+};
+use latchkey_core::agent::password::{
+    NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
+};
 use latchkey_core::agent::{
     AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings, AgentSummary,
     BootstrapCreated, BootstrapRequest, CommandRequest, GrantId, HealthReport, Pagination,
@@ -233,6 +240,36 @@ pub enum TenantCommand {
     DeleteGrant {
         id: GrantId,
     },
+    /// `POST /v1/agents/me/discovery/certificates`.
+    ReportCertificates {
+        certificates: Vec<DiscoveredCertificate>,
+    },
+    /// `POST /v1/agents/me/ssh-discovery`.
+    ReportSshKeys {
+        keys: Vec<DiscoveredSshKey>,
+    },
+    /// `GET /v1/agents/{id}/discovery`.
+    AgentDiscovery {
+        id: AgentId,
+    },
+    /// `GET /v1/agents/me/certificates`.
+    AgentCertificates,
+    /// `POST /v1/agents/me/password-requests`.
+    CreatePasswordRequest {
+        request: NewPasswordRequest,
+    },
+    /// `GET /v1/agents/me/password-requests`: approved passwords are handed over once.
+    CollectPasswordRequests,
+    ListPasswordRequests {
+        status: Option<PasswordRequestStatus>,
+    },
+    ApprovePasswordRequest {
+        id: PasswordRequestId,
+    },
+    RejectPasswordRequest {
+        id: PasswordRequestId,
+        reason: Option<String>,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
     /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
@@ -316,6 +353,19 @@ pub enum TenantReply {
     AgentCommandQueued(AgentCommand),
     AgentSettings(AgentSettings),
     GrantCreated(Grant),
+    DiscoveryStored(DiscoveryStored),
+    Discovery {
+        agent_id: AgentId,
+        certificates: Vec<Sighting<DiscoveredCertificate>>,
+        ssh_keys: Vec<Sighting<DiscoveredSshKey>>,
+    },
+    AgentCertificates {
+        certificates: Vec<Sighting<DiscoveredCertificate>>,
+    },
+    PasswordRequest(PasswordRequestView),
+    PasswordRequests {
+        data: Vec<PasswordRequestView>,
+    },
     Grants {
         grants: Vec<Grant>,
     },

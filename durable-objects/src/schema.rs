@@ -251,6 +251,42 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS grants_by_agent ON grants (agent_id)",
         "CREATE INDEX IF NOT EXISTS grants_by_path ON grants (path)",
     ],
+    // 10: what agents discover (one row per agent and fingerprint: re-reports update it), and
+    // agents' password requests (no password is stored here: approval writes a version).
+    &[
+        "CREATE TABLE IF NOT EXISTS discovered_certificates (
+            agent_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            item TEXT NOT NULL,
+            not_after INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (agent_id, fingerprint)
+        )",
+        "CREATE TABLE IF NOT EXISTS discovered_ssh_keys (
+            agent_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            item TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (agent_id, fingerprint)
+        )",
+        "CREATE TABLE IF NOT EXISTS password_requests (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            decided_at INTEGER,
+            decided_by TEXT,
+            decision_reason TEXT,
+            version INTEGER,
+            delivered_at INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS password_requests_by_agent
+            ON password_requests (agent_id, created_at)",
+    ],
 ];
 
 /// The schema version this build writes.

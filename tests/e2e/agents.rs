@@ -34,6 +34,14 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "agents::other_tenants_see_nothing",
         other_tenants_see_nothing,
     ),
+    (
+        "agents::discovery_reports_dedupe_by_fingerprint",
+        discovery_reports_dedupe_by_fingerprint,
+    ),
+    (
+        "agents::password_requests_round_trip",
+        password_requests_round_trip,
+    ),
 ];
 
 fn call(ctx: &Ctx, method: &str, url: &str, bearer: Option<&str>, body: Option<Value>) -> Reply {
@@ -712,4 +720,345 @@ fn other_tenants_see_nothing(ctx: &Ctx) {
     assert_eq!(listed.body["data"], json!([]));
     let grants = call(ctx, "GET", "/v1/grants", Some(&key_b), None);
     assert_eq!(grants.body["grants"], json!([]));
+}
+
+fn certificate(fingerprint: &str, not_after: &str, managed: bool) -> Value {
+    json!({
+        "subject": "CN=legacy-app.internal,O=Example Corp",
+        "serial_number": "AB:CD:EF:01:23",
+        "issuer": "CN=Internal CA",
+        "not_before": "2025-06-15T00:00:00Z",
+        "not_after": not_after,
+        "location": "/etc/ssl/certs/legacy-app.pem",
+        "fingerprint": fingerprint,
+        "dns_names": ["legacy-app.internal"],
+        "ip_addresses": ["10.0.2.50"],
+        "source": "filesystem",
+        "is_managed": managed,
+    })
+}
+
+fn discovery_reports_dedupe_by_fingerprint(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let (id, jwt) = new_agent(ctx, &key, "scanner");
+    let report = |body: Value| {
+        call(
+            ctx,
+            "POST",
+            "/v1/agents/me/discovery/certificates",
+            Some(&jwt),
+            Some(body),
+        )
+    };
+    let first = report(json!({"certificates": [
+        certificate("SHA256:aaa", "2026-06-15T00:00:00Z", false),
+        certificate("SHA256:bbb", "2026-06-15T00:00:00Z", true),
+    ]}));
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(
+        first.body,
+        json!({"received": 2, "created": 2, "updated": 0})
+    );
+    // The renewed certificate is reported again: updated, not duplicated.
+    let again = report(json!({"certificates": [
+        certificate("SHA256:aaa", "2027-06-15T00:00:00Z", false),
+    ]}));
+    assert_eq!(
+        again.body,
+        json!({"received": 1, "created": 0, "updated": 1})
+    );
+    let ssh = call(
+        ctx,
+        "POST",
+        "/v1/agents/me/ssh-discovery",
+        Some(&jwt),
+        Some(json!({"keys": [
+            {"fingerprint": "SHA256:k1", "key_type": "ssh-ed25519", "bits": 256,
+             "location": "/home/deploy/.ssh/authorized_keys", "user": "deploy", "kind": "authorized"},
+        ]})),
+    );
+    assert_eq!(ssh.status, 200, "{}", ssh.text);
+    assert_eq!(ssh.body["created"], 1);
+
+    let seen = call(
+        ctx,
+        "GET",
+        &format!("/v1/agents/{id}/discovery"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    let certs = seen.body["certificates"].as_array().expect("certificates");
+    assert_eq!(certs.len(), 2, "{}", seen.text);
+    let aaa = certs
+        .iter()
+        .find(|c| c["fingerprint"] == "SHA256:aaa")
+        .unwrap();
+    assert_eq!(
+        aaa["not_after"], "2027-06-15T00:00:00Z",
+        "the re-report won"
+    );
+    assert!(aaa["first_seen"].is_string() && aaa["last_seen"].is_string());
+    assert_eq!(seen.body["ssh_keys"][0]["user"], "deploy");
+    let mine = call(ctx, "GET", "/v1/agents/me/certificates", Some(&jwt), None);
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    let managed = mine.body["certificates"].as_array().unwrap();
+    assert_eq!(managed.len(), 1, "only is_managed: {}", mine.text);
+    assert_eq!(managed[0]["fingerprint"], "SHA256:bbb");
+
+    // Bad reports change nothing and name the problem.
+    let many: Vec<Value> = (0..1001)
+        .map(|i| certificate(&format!("SHA256:{i}"), "2026-06-15T00:00:00Z", false))
+        .collect();
+    let too_many = report(json!({ "certificates": many }));
+    assert_eq!(
+        too_many.status,
+        422,
+        "{}",
+        &too_many.text[..200.min(too_many.text.len())]
+    );
+    let backwards = report(json!({"certificates": [
+        certificate("SHA256:ccc", "2020-01-01T00:00:00Z", false),
+    ]}));
+    assert_eq!(backwards.status, 422, "{}", backwards.text);
+    assert!(
+        backwards.text.contains("certificates[0].not_after"),
+        "{}",
+        backwards.text
+    );
+    let bad_key = call(
+        ctx,
+        "POST",
+        "/v1/agents/me/ssh-discovery",
+        Some(&jwt),
+        Some(json!({"keys": [{"fingerprint": "f"}]})),
+    );
+    assert_eq!(bad_key.status, 422, "{}", bad_key.text);
+    let after = call(
+        ctx,
+        "GET",
+        &format!("/v1/agents/{id}/discovery"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(after.body["certificates"].as_array().unwrap().len(), 2);
+    assert_eq!(after.body["ssh_keys"].as_array().unwrap().len(), 1);
+    // A thousand in one report is fine.
+    let thousand: Vec<Value> = (0..1000)
+        .map(|i| certificate(&format!("SHA256:n{i}"), "2026-06-15T00:00:00Z", false))
+        .collect();
+    let full = report(json!({ "certificates": thousand }));
+    assert_eq!(full.status, 200, "{}", full.text);
+    assert_eq!(full.body["created"], 1000);
+    // Discovery is the agent's own; others' ids are not found.
+    let unknown = call(
+        ctx,
+        "GET",
+        "/v1/agents/agt_0123456789abcdef01234567/discovery",
+        Some(&key),
+        None,
+    );
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        call(
+            ctx,
+            "GET",
+            &format!("/v1/agents/{id}/discovery"),
+            Some(&jwt),
+            None
+        )
+        .status,
+        403
+    );
+}
+
+fn password_requests_round_trip(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let original = latchkey_e2e::secret_value("svc-db-password");
+    let created = ctx
+        .api()
+        .create_secret(&key, &json!({"path": "svc/db/password", "value": original}));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let (id, jwt) = new_agent(ctx, &key, "rotator");
+    let ask = |path: &str| {
+        call(
+            ctx,
+            "POST",
+            "/v1/agents/me/password-requests",
+            Some(&jwt),
+            Some(json!({"path": path, "reason": "quarterly rotation"})),
+        )
+    };
+    // Without a grant reading the path, the agent may not ask.
+    let refused = ask("svc/db/password");
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let grant = call(
+        ctx,
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        Some(json!({"agent_id": id, "path": "svc/*"})),
+    );
+    assert_eq!(grant.status, 201, "{}", grant.text);
+    let asked = ask("svc/db/password");
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    assert_eq!(asked.body["status"], "pending");
+    let request_id = asked.body["id"].as_str().unwrap().to_owned();
+    assert!(request_id.starts_with("pwr_"));
+    let second = ask("svc/cache/password");
+    let second_id = second.body["id"].as_str().unwrap().to_owned();
+
+    // Nothing to collect yet.
+    let pending = call(
+        ctx,
+        "GET",
+        "/v1/agents/me/password-requests",
+        Some(&jwt),
+        None,
+    );
+    assert_eq!(pending.status, 200, "{}", pending.text);
+    assert!(
+        pending.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.get("password").is_none())
+    );
+
+    let listed = call(
+        ctx,
+        "GET",
+        "/v1/admin/password-requests?status=pending",
+        Some(&key),
+        None,
+    );
+    assert_eq!(
+        listed.body["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
+    let approved = call(
+        ctx,
+        "POST",
+        &format!("/v1/admin/password-requests/{request_id}/approve"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    assert_eq!(approved.body["version"], 2);
+    assert!(
+        approved.body.get("password").is_none(),
+        "the admin never sees it"
+    );
+    let twice = call(
+        ctx,
+        "POST",
+        &format!("/v1/admin/password-requests/{request_id}/approve"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(twice.status, 409, "{}", twice.text);
+    let rejected = call(
+        ctx,
+        "POST",
+        &format!("/v1/admin/password-requests/{second_id}/reject"),
+        Some(&key),
+        Some(json!({"reason": "not this quarter"})),
+    );
+    assert_eq!(rejected.status, 200, "{}", rejected.text);
+    assert_eq!(rejected.body["decision_reason"], "not this quarter");
+
+    // The agent collects the password once; it is the secret's new version.
+    let collected = call(
+        ctx,
+        "GET",
+        "/v1/agents/me/password-requests",
+        Some(&jwt),
+        None,
+    );
+    let data = collected.body["data"].as_array().expect("data");
+    let mine = data
+        .iter()
+        .find(|r| r["id"] == request_id.as_str())
+        .unwrap();
+    let password = mine["password"]
+        .as_str()
+        .expect("password, once")
+        .to_owned();
+    assert_eq!(password.len(), 32);
+    assert_ne!(password, original);
+    let stored = ctx.api().get_secret(&key, "svc/db/password");
+    assert_eq!(stored.body["version"], 2);
+    assert_eq!(stored.body["value"], password.as_str());
+    let other = data.iter().find(|r| r["id"] == second_id.as_str()).unwrap();
+    assert_eq!(other["status"], "rejected");
+    assert!(other.get("password").is_none());
+    let again = call(
+        ctx,
+        "GET",
+        "/v1/agents/me/password-requests",
+        Some(&jwt),
+        None,
+    );
+    assert!(!again.text.contains(&password), "handed over once");
+    assert!(
+        again.body["data"][0]["delivered_at"].is_string()
+            || again.body["data"][1]["delivered_at"].is_string()
+    );
+
+    // Approving for a path with no secret creates it; a token that cannot write the path
+    // cannot approve.
+    let fresh = ask("svc/new/password");
+    let fresh_id = fresh.body["id"].as_str().unwrap().to_owned();
+    let token = ctx.api().create_token(
+        &key,
+        &json!({"scope": ["agents:admin", "secrets:read:svc/*"], "ttl_seconds": 600}),
+    );
+    assert_eq!(token.status, 201, "{}", token.text);
+    let weak = token.body["value"].as_str().unwrap().to_owned();
+    let denied = call(
+        ctx,
+        "POST",
+        &format!("/v1/admin/password-requests/{fresh_id}/approve"),
+        Some(&weak),
+        None,
+    );
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    assert_eq!(
+        denied.body["error"]["required_scope"],
+        "secrets:write:svc/new/*"
+    );
+    let ok = call(
+        ctx,
+        "POST",
+        &format!("/v1/admin/password-requests/{fresh_id}/approve"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["version"], 1);
+
+    // The trail has the decisions, never a password.
+    let trail = call(ctx, "GET", "/v1/audit?limit=1000", Some(&key), None);
+    assert!(trail.text.contains("password_request.approved"));
+    assert!(!trail.text.contains(&password));
+    let reply = call(
+        ctx,
+        "GET",
+        "/v1/admin/password-requests?status=maybe",
+        Some(&key),
+        None,
+    );
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(field_of(&reply), "status");
+    let missing = call(
+        ctx,
+        "POST",
+        "/v1/admin/password-requests/pwr_0123456789abcdef01234567/reject",
+        Some(&key),
+        Some(json!({})),
+    );
+    assert_eq!(missing.status, 404, "{}", missing.text);
 }

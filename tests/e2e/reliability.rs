@@ -256,6 +256,13 @@ fn corpus() -> Vec<Bad> {
             "/v1/agents/agt_0123456789abcdef01234567/commands".into(),
         ),
         ("POST", "/v1/grants".into()),
+        ("POST", "/v1/agents/me/discovery/certificates".into()),
+        ("POST", "/v1/agents/me/ssh-discovery".into()),
+        ("POST", "/v1/agents/me/password-requests".into()),
+        (
+            "POST",
+            "/v1/admin/password-requests/pwr_0123456789abcdef01234567/reject".into(),
+        ),
     ];
     let nested = "[".repeat(100_000);
     let huge = format!(
@@ -431,6 +438,14 @@ fn corpus() -> Vec<Bad> {
         ("GET", "/v1/agents/agt_0123456789abcdef01234567/revoke"),
         ("PUT", "/v1/grants"),
         ("GET", "/v1/grants/grt_0123456789abcdef01234567"),
+        ("GET", "/v1/agents/me/ssh-discovery"),
+        ("PUT", "/v1/agents/me/password-requests"),
+        ("POST", "/v1/admin/password-requests"),
+        (
+            "GET",
+            "/v1/admin/password-requests/pwr_0123456789abcdef01234567/approve",
+        ),
+        ("POST", "/v1/agents/agt_0123456789abcdef01234567/discovery"),
     ] {
         out.push(bad(method, url, Vec::new()));
     }

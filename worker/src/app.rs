@@ -109,6 +109,15 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::CreateGrant => agents::create_grant(request, env, caller).await,
         Route::ListGrants => agents::list_grants(request, env, caller).await,
         Route::DeleteGrant(id) => agents::delete_grant(env, caller, id).await,
+        Route::ReportCertificates => agents::report_certificates(request, env, caller).await,
+        Route::ReportSshKeys => agents::report_ssh_keys(request, env, caller).await,
+        Route::AgentDiscovery(id) => agents::discovery(env, caller, id).await,
+        Route::AgentCertificates => agents::my_certificates(env, caller).await,
+        Route::CreatePasswordRequest => agents::request_password(request, env, caller).await,
+        Route::CollectPasswordRequests => agents::collect_passwords(env, caller).await,
+        Route::ListPasswordRequests => agents::list_password_requests(request, env, caller).await,
+        Route::ApprovePasswordRequest(id) => agents::approve_password(env, caller, id).await,
+        Route::RejectPasswordRequest(id) => agents::reject_password(request, env, caller, id).await,
         Route::Health
         | Route::Liveness
         | Route::Readiness

@@ -216,6 +216,11 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::AgentSettings(_) => "agent_settings",
         TenantReply::GrantCreated(_) => "grant_created",
         TenantReply::Grants { .. } => "grants",
+        TenantReply::DiscoveryStored(_) => "discovery_stored",
+        TenantReply::Discovery { .. } => "discovery",
+        TenantReply::AgentCertificates { .. } => "agent_certificates",
+        TenantReply::PasswordRequest(_) => "password_request",
+        TenantReply::PasswordRequests { .. } => "password_requests",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");
     ApiError::internal()

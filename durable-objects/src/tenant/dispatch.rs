@@ -143,6 +143,39 @@ impl Tenant {
                 .map(|grants| R::Grants { grants })
                 .map_err(|e| internal("list grants", e)),
             C::DeleteGrant { id } => agents::delete_grant(ctx.storage, &id).map(|()| R::Deleted),
+            C::ReportCertificates { certificates } => as_agent(principal).and_then(|agent| {
+                agents::discovery::report_certificates(ctx, agent, &certificates)
+                    .map(R::DiscoveryStored)
+            }),
+            C::ReportSshKeys { keys } => as_agent(principal).and_then(|agent| {
+                agents::discovery::report_ssh_keys(ctx, agent, &keys).map(R::DiscoveryStored)
+            }),
+            C::AgentDiscovery { id } => {
+                agents::discovery::of_agent(ctx, &id).map(|(certificates, ssh_keys)| R::Discovery {
+                    agent_id: id,
+                    certificates,
+                    ssh_keys,
+                })
+            }
+            C::AgentCertificates => as_agent(principal).and_then(|agent| {
+                agents::discovery::managed_certificates(ctx, agent)
+                    .map(|certificates| R::AgentCertificates { certificates })
+            }),
+            C::CreatePasswordRequest { request } => as_agent(principal).and_then(|agent| {
+                agents::passwords::create(ctx, agent, request).map(R::PasswordRequest)
+            }),
+            C::CollectPasswordRequests => as_agent(principal).and_then(|agent| {
+                agents::passwords::collect(ctx, agent).map(|data| R::PasswordRequests { data })
+            }),
+            C::ListPasswordRequests { status } => {
+                agents::passwords::list(ctx, status).map(|data| R::PasswordRequests { data })
+            }
+            C::ApprovePasswordRequest { id } => {
+                agents::passwords::approve(ctx, principal, &id).map(R::PasswordRequest)
+            }
+            C::RejectPasswordRequest { id, reason } => {
+                agents::passwords::reject(ctx, principal, &id, reason).map(R::PasswordRequest)
+            }
             C::Ping
             | C::Init { .. }
             | C::SetPlan { .. }

@@ -5,6 +5,9 @@ use super::now;
 use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_body};
 use crate::tenant_client::{Caller, RequestMeta, unexpected};
 use latchkey_core::ApiError;
+use latchkey_core::agent::PasswordRequestId;
+use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
+use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus, parse_rejection};
 use latchkey_core::agent::{
     AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
     Registration,
@@ -198,6 +201,139 @@ pub async fn delete_grant(env: &Env, caller: &Caller, id: GrantId) -> Reply {
         .await?
     {
         TenantReply::Deleted => no_content(),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/me/discovery/certificates` `{certificates: [...]}` (≤ 1,000) → 200
+/// `{received, created, updated}`: re-reports (same fingerprint) update.
+pub async fn report_certificates(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let certificates = DiscoveredCertificate::parse_report(&read_json_body(request).await?)?;
+        Ok(TenantCommand::ReportCertificates { certificates })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::DiscoveryStored(stored) => json(200, &stored),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/me/ssh-discovery` `{keys: [...]}` (≤ 1,000) → 200 `{received, created, updated}`.
+pub async fn report_ssh_keys(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let keys = DiscoveredSshKey::parse_report(&read_json_body(request).await?)?;
+        Ok(TenantCommand::ReportSshKeys { keys })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::DiscoveryStored(stored) => json(200, &stored),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents/{id}/discovery` → 200 `{agent_id, certificates, ssh_keys}`.
+pub async fn discovery(env: &Env, caller: &Caller, id: AgentId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::AgentDiscovery { id }))
+        .await?
+    {
+        TenantReply::Discovery {
+            agent_id,
+            certificates,
+            ssh_keys,
+        } => json(
+            200,
+            &json!({"agent_id": agent_id, "certificates": certificates, "ssh_keys": ssh_keys}),
+        ),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents/me/certificates` → 200 `{certificates}`: those the agent manages.
+pub async fn my_certificates(env: &Env, caller: &Caller) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::AgentCertificates))
+        .await?
+    {
+        TenantReply::AgentCertificates { certificates } => {
+            json(200, &json!({ "certificates": certificates }))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/agents/me/password-requests` `{path, reason}` → 201 (pending).
+pub async fn request_password(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = async {
+        let request = NewPasswordRequest::parse(&read_json_body(request).await?)?;
+        Ok(TenantCommand::CreatePasswordRequest { request })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::PasswordRequest(view) => json(201, &view),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/agents/me/password-requests` → 200 `{data}`; an approved password appears once.
+pub async fn collect_passwords(env: &Env, caller: &Caller) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::CollectPasswordRequests))
+        .await?
+    {
+        TenantReply::PasswordRequests { data } => json(200, &json!({ "data": data })),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `GET /v1/admin/password-requests[?status=pending|approved|rejected]` → 200 `{data}`.
+pub async fn list_password_requests(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+    let command = query_param(request, "status").and_then(|status| {
+        let status = status
+            .map(|text| {
+                PasswordRequestStatus::parse(&text).ok_or_else(|| {
+                    ApiError::validation(
+                        "status",
+                        format!("'status' is '{text}'; expected pending, approved or rejected"),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(TenantCommand::ListPasswordRequests { status })
+    });
+    match caller.run(env, command).await? {
+        TenantReply::PasswordRequests { data } => json(200, &json!({ "data": data })),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/admin/password-requests/{id}/approve` → 200: the password is generated and
+/// stored as a new version of the path (never shown here).
+pub async fn approve_password(env: &Env, caller: &Caller, id: PasswordRequestId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::ApprovePasswordRequest { id }))
+        .await?
+    {
+        TenantReply::PasswordRequest(view) => json(200, &view),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// `POST /v1/admin/password-requests/{id}/reject` `{reason?}` → 200.
+pub async fn reject_password(
+    request: &mut Request,
+    env: &Env,
+    caller: &Caller,
+    id: PasswordRequestId,
+) -> Reply {
+    let command = async {
+        let reason = parse_rejection(&read_json_body(request).await?)?;
+        Ok(TenantCommand::RejectPasswordRequest { id, reason })
+    }
+    .await;
+    match caller.run(env, command).await? {
+        TenantReply::PasswordRequest(view) => json(200, &view),
         other => Err(unexpected(&other)),
     }
 }

@@ -1,0 +1,291 @@
+//! Agents' password requests: pending until an admin decides; approval generates a password
+//! and stores it as a new version of the path (or creates the secret); the agent collects it
+//! once, read back from that version, so no password is ever kept on the request.
+
+use super::{AgentPrincipal, require_agent};
+use crate::access::Principal;
+use crate::secrets;
+use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::store::{Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts};
+use latchkey_core::agent::password::{
+    GENERATED_LENGTH, NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
+};
+use latchkey_core::agent::{AgentId, PasswordRequestId};
+use latchkey_core::crypto::fill_random;
+use latchkey_core::generate::PasswordRequest as Generator;
+use latchkey_core::scope::{SecretAction, required_scope_hint};
+use latchkey_core::secret::{MetadataChange, NewSecret, SecretMetadata, SecretUpdate, Tier};
+use latchkey_core::{ApiError, ErrorCode, SecretPath};
+use worker::SqlStorageValue as V;
+
+const COLUMNS: &str = "id, agent_id, path, reason, status, created_at, decided_at, decided_by, \
+    decision_reason, version, delivered_at";
+
+fn parse(row: &Row) -> Result<PasswordRequestView, StorageError> {
+    let status = row.text(4)?;
+    Ok(PasswordRequestView {
+        id: PasswordRequestId::parse(&row.text(0)?).map_err(StorageError)?,
+        agent_id: AgentId::parse(&row.text(1)?).map_err(StorageError)?,
+        path: SecretPath::parse(&row.text(2)?).map_err(StorageError)?,
+        reason: row.text(3)?,
+        status: PasswordRequestStatus::parse(&status)
+            .ok_or_else(|| StorageError(format!("stored status '{status}'")))?,
+        created_at: read_ts(row, 5)?,
+        decided_at: read_opt_ts(row, 6)?,
+        decided_by: row.opt_text(7)?,
+        decision_reason: row.opt_text(8)?,
+        version: row.opt_int(9)?.map(|v| u64::try_from(v).unwrap_or(0)),
+        delivered_at: read_opt_ts(row, 10)?,
+        password: None,
+    })
+}
+
+/// `POST /v1/agents/me/password-requests`: the agent must hold a grant that reads the path
+/// (it will read the new password).
+pub fn create(
+    ctx: &SecretContext<'_>,
+    agent: &AgentPrincipal,
+    request: NewPasswordRequest,
+) -> Result<PasswordRequestView, ApiError> {
+    if !agent
+        .scopes()
+        .allows_secret(SecretAction::Read, &request.path)
+    {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!("no grant of this agent reads '{}'", request.path),
+        )
+        .with("path", request.path.as_str())
+        .with(
+            "required_scope",
+            required_scope_hint(SecretAction::Read, &request.path),
+        ));
+    }
+    let id = PasswordRequestId::generate().map_err(|e| internal("password request id", e))?;
+    execute(
+        ctx.storage,
+        &format!(
+            "INSERT INTO password_requests ({COLUMNS})
+             VALUES (?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL, NULL, NULL)"
+        ),
+        vec![
+            id.as_str().into(),
+            agent.id.as_str().into(),
+            request.path.as_str().into(),
+            request.reason.as_str().into(),
+            ts(ctx.now),
+        ],
+    )
+    .map_err(|e| internal("store password request", e))?;
+    Ok(PasswordRequestView {
+        id,
+        agent_id: agent.id.clone(),
+        path: request.path,
+        reason: request.reason,
+        status: PasswordRequestStatus::Pending,
+        created_at: ctx.now,
+        decided_at: None,
+        decided_by: None,
+        decision_reason: None,
+        version: None,
+        delivered_at: None,
+        password: None,
+    })
+}
+
+/// `GET /v1/admin/password-requests[?status=]`: newest first, at most 500.
+pub fn list(
+    ctx: &SecretContext<'_>,
+    status: Option<PasswordRequestStatus>,
+) -> Result<Vec<PasswordRequestView>, ApiError> {
+    let (filter, bindings) = match status {
+        Some(s) => ("WHERE status = ?", vec![V::from(s.as_str())]),
+        None => ("", vec![]),
+    };
+    query(
+        ctx.storage,
+        &format!("SELECT {COLUMNS} FROM password_requests {filter} ORDER BY created_at DESC, id LIMIT 500"),
+        bindings,
+    )
+    .and_then(|rows| rows.iter().map(parse).collect())
+    .map_err(|e| internal("list password requests", e))
+}
+
+fn load(ctx: &SecretContext<'_>, id: &PasswordRequestId) -> Result<PasswordRequestView, Failure> {
+    let row = query_one(
+        ctx.storage,
+        &format!("SELECT {COLUMNS} FROM password_requests WHERE id = ?"),
+        vec![id.as_str().into()],
+    )?
+    .ok_or_else(|| {
+        ApiError::not_found(format!("password request '{id}' not found")).with("id", id.as_str())
+    })?;
+    let view = parse(&row)?;
+    if view.status != PasswordRequestStatus::Pending {
+        return Err(ApiError::conflict(format!(
+            "password request '{id}' was already {}",
+            view.status.as_str()
+        ))
+        .with("status", view.status.as_str())
+        .into());
+    }
+    Ok(view)
+}
+
+/// `POST /v1/admin/password-requests/{id}/approve`: generates the password and stores it as
+/// a new version of the path (creating the secret when there is none). The approver must be
+/// able to write the path itself: approving is writing.
+pub fn approve(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &PasswordRequestId,
+) -> Result<PasswordRequestView, ApiError> {
+    in_transaction(ctx.storage, "approve password request", || {
+        let mut view = load(ctx, id)?;
+        if !principal
+            .scopes()
+            .allows_secret(SecretAction::Write, &view.path)
+        {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                format!("approving writes a new version of '{}'", view.path),
+            )
+            .with("path", view.path.as_str())
+            .with(
+                "required_scope",
+                required_scope_hint(SecretAction::Write, &view.path),
+            )
+            .into());
+        }
+        // The agent that asked may have been revoked since.
+        require_agent(ctx.storage, &view.agent_id, "agent_id", true)?;
+        let password = Generator {
+            length: GENERATED_LENGTH,
+            uppercase: true,
+            lowercase: true,
+            digits: true,
+            symbols: true,
+            store: None,
+        }
+        .generate(&mut fill_random)
+        .map_err(|e| Failure::Storage(StorageError(e.to_string())))?;
+        let exists = query_one(
+            ctx.storage,
+            "SELECT 1 FROM secrets WHERE path = ?",
+            vec![view.path.as_str().into()],
+        )?
+        .is_some();
+        let version = if exists {
+            secrets::update(
+                ctx,
+                &view.path,
+                SecretUpdate {
+                    value: password,
+                    change: MetadataChange::default(),
+                },
+                None,
+            )?
+            .version
+        } else {
+            secrets::create(
+                ctx,
+                NewSecret {
+                    path: view.path.clone(),
+                    value: Some(password),
+                    fields: Default::default(),
+                    metadata: SecretMetadata {
+                        tier: Tier::Standard,
+                        description: Some(format!("generated for agent {}", view.agent_id)),
+                        tags: Default::default(),
+                        expires_at: None,
+                        max_versions: latchkey_core::secret::DEFAULT_MAX_VERSIONS,
+                    },
+                },
+            )?
+            .version
+        };
+        execute(
+            ctx.storage,
+            "UPDATE password_requests SET status = 'approved', decided_at = ?, decided_by = ?,
+                version = ? WHERE id = ?",
+            vec![
+                ts(ctx.now),
+                principal.actor().into(),
+                V::Integer(i64::try_from(version).unwrap_or(i64::MAX)),
+                id.as_str().into(),
+            ],
+        )?;
+        view.status = PasswordRequestStatus::Approved;
+        view.decided_at = Some(ctx.now);
+        view.decided_by = Some(principal.actor());
+        view.version = Some(version);
+        Ok::<_, Failure>(view)
+    })
+}
+
+/// `POST /v1/admin/password-requests/{id}/reject`.
+pub fn reject(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &PasswordRequestId,
+    reason: Option<String>,
+) -> Result<PasswordRequestView, ApiError> {
+    in_transaction(ctx.storage, "reject password request", || {
+        let mut view = load(ctx, id)?;
+        execute(
+            ctx.storage,
+            "UPDATE password_requests SET status = 'rejected', decided_at = ?, decided_by = ?,
+                decision_reason = ? WHERE id = ?",
+            vec![
+                ts(ctx.now),
+                principal.actor().into(),
+                reason.as_deref().into(),
+                id.as_str().into(),
+            ],
+        )?;
+        view.status = PasswordRequestStatus::Rejected;
+        view.decided_at = Some(ctx.now);
+        view.decided_by = Some(principal.actor());
+        view.decision_reason = reason;
+        Ok::<_, Failure>(view)
+    })
+}
+
+/// `GET /v1/agents/me/password-requests`: the agent's requests, newest first; an approved one
+/// carries its password the first time it is listed (read back from the stored version), then
+/// never again.
+pub fn collect(
+    ctx: &SecretContext<'_>,
+    agent: &AgentPrincipal,
+) -> Result<Vec<PasswordRequestView>, ApiError> {
+    in_transaction(ctx.storage, "collect password requests", || {
+        let mut views = query(
+            ctx.storage,
+            &format!(
+                "SELECT {COLUMNS} FROM password_requests WHERE agent_id = ?
+                 ORDER BY created_at DESC, id LIMIT 100"
+            ),
+            vec![agent.id.as_str().into()],
+        )?
+        .iter()
+        .map(parse)
+        .collect::<Result<Vec<_>, _>>()?;
+        for view in &mut views {
+            let (PasswordRequestStatus::Approved, None, Some(version)) =
+                (view.status, view.delivered_at, view.version)
+            else {
+                continue;
+            };
+            // Read as the object, not as the agent: the request was approved for this path.
+            let read = secrets::read(ctx, &view.path, Some(version))?;
+            view.password = read.value;
+            view.delivered_at = Some(ctx.now);
+            execute(
+                ctx.storage,
+                "UPDATE password_requests SET delivered_at = ? WHERE id = ?",
+                vec![ts(ctx.now), view.id.as_str().into()],
+            )?;
+        }
+        Ok::<_, Failure>(views)
+    })
+}
