@@ -38,7 +38,7 @@ def call(base, method, path, key=None, body=None):
         return error.code, json.loads(error.read().decode() or "null")
 
 
-def start_runtime(run_dir: Path):
+def start_runtime(run_dir: Path, inspector_port: int):
     run_dir.mkdir(parents=True, exist_ok=True)
     state = run_dir / "state"
     operator = "lk_op_bench_" + secrets.token_hex(12)
@@ -56,7 +56,7 @@ def start_runtime(run_dir: Path):
     log = open(run_dir / "wrangler.log", "w")
     child = subprocess.Popen(
         ["wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port),
-         "--inspector-port", str(free_port()), "--persist-to", str(state),
+         "--inspector-port", str(inspector_port), "--persist-to", str(state),
          "--env-file", str(vars_file), "--show-interactive-dev-session=false",
          "--log-level", "warn"],
         cwd=ROOT, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
@@ -107,14 +107,50 @@ def oha(url, key, duration, concurrency, method="GET", body=None):
     }
 
 
+def summarize_profile(path: Path, rps: float):
+    """Per-request time of the isolate's thread by category (µs), from a .cpuprofile."""
+    import collections
+    import re
+    profile = json.loads(path.read_text())
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    counts = collections.Counter(profile["samples"])
+    total = sum(counts.values()) or 1
+    duration_us = profile["endTime"] - profile["startTime"]
+    requests = max(rps * duration_us / 1e6, 1)
+    leaf_rules = [("idle", r"^\(idle\)"), ("gc", r"garbage"), ("program", r"^\(program\)"),
+                  ("sqlite exec", r"^exec$")]
+    stack_rules = [("audit", r"audit::"),
+                   ("crypto", r"crypto::|aes|ghash|sha2|hmac|Aes|GHash|Sha256|compress256"),
+                   ("json", r"serde|json"), ("alloc", r"dlmalloc|alloc::"),
+                   ("worker", r"latchkey_worker"), ("object", r"latchkey_durable_objects|latchkey_core"),
+                   ("wasm-js glue", r"wasm_bindgen|js_sys|web_sys|worker::")]
+    per = collections.Counter()
+    for node_id, n in counts.items():
+        chain, x = [], node_id
+        while x is not None:
+            chain.append(nodes[x]["callFrame"]["functionName"] or "(anonymous)")
+            x = parent.get(x)
+        category = next((name for name, rx in leaf_rules if re.search(rx, chain[0])), None)
+        if category is None:
+            category = next((name for frame in chain for name, rx in stack_rules
+                             if re.search(rx, frame)), "js")
+        per[category] += n
+    for category, n in per.most_common():
+        print(f"  {category:14} {n / total * duration_us / requests:7.0f} µs/request")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", dest="json_file")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", choices=["baseline", "read", "write", "list"],
+                        help="record a CPU profile of the isolate while driving this route only")
     args = parser.parse_args()
     run_dir = ROOT / ".tmp" / f"bench-{int(time.time())}"
-    child, base, operator = start_runtime(run_dir)
+    inspector_port = free_port()
+    child, base, operator = start_runtime(run_dir, inspector_port)
     try:
         status, tenant = call(base, "POST", "/v1/admin/tenants", operator,
                               {"name": "bench", "plan": "enterprise"})
@@ -141,6 +177,18 @@ def main():
                            body={"value": "bench-write-value"})),
             ("list", dict(url=base + "/v1/secrets?namespace=bench&limit=50", key=agent)),
         ]
+        if args.profile:
+            spec = dict(plan)[args.profile]
+            oha(duration=2, concurrency=c, **spec)  # warm-up
+            out = run_dir / f"{args.profile}.cpuprofile"
+            recorder = subprocess.Popen(["node", str(ROOT / "scripts/profile-inspector.mjs"),
+                                         str(inspector_port), str(d - 2), str(out)])
+            time.sleep(1)
+            result = oha(duration=d, concurrency=c, **spec)
+            recorder.wait(timeout=60)
+            print(f"{args.profile}: {result['rps']} req/s while profiled; profile in {out}")
+            summarize_profile(out, result["rps"])
+            return
         for name, spec in plan:
             oha(duration=2, concurrency=c, **spec)  # warm-up
             results[name] = oha(duration=d, concurrency=c, **spec)
