@@ -4,7 +4,9 @@
 use crate::agents::{AgentPrincipal, BootstrapRecord};
 use crate::contract::TenantCommand;
 use crate::sql::{Row, StorageError, execute, query, query_one};
-use crate::store::{Failure, in_transaction, internal, read_count, read_opt_ts, read_ts, ts};
+use crate::store::{
+    Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
+};
 use latchkey_core::credential::{CredentialHash, mint_token};
 use latchkey_core::netaddr::{IpRule, parse_client_ip};
 use latchkey_core::scope::{Scope, ScopeSet, SecretAction, required_scope_hint};
@@ -306,13 +308,6 @@ struct StoredToken {
     last_used_at: Option<Timestamp>,
     revoked_at: Option<Timestamp>,
     created_by: String,
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row,
-    column: usize,
-) -> Result<T, StorageError> {
-    serde_json::from_str(&row.text(column)?).map_err(|e| StorageError(e.to_string()))
 }
 
 fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {

@@ -8,7 +8,8 @@ pub mod passwords;
 use crate::access::{self, Principal};
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, read_ts, ts,
+    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count,
+    read_opt_ts, read_ts, ts,
 };
 use latchkey_core::agent::jwt::{self, SIGNING_KEY_LABEL};
 use latchkey_core::agent::{
@@ -56,17 +57,6 @@ impl AgentPrincipal {
             .map(|g| g.cleared_tier)
             .max_by_key(|t| access::tier_rank(*t))
     }
-}
-
-fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
-    serde_json::to_string(value).map_err(|e| StorageError(e.to_string()))
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row,
-    column: usize,
-) -> Result<T, StorageError> {
-    serde_json::from_str(&row.text(column)?).map_err(|e| StorageError(e.to_string()))
 }
 
 fn signing_key(tenant_key: &TenantKey) -> latchkey_core::crypto::DerivedKey {

@@ -344,3 +344,16 @@ pub fn drop_expired_ciphertexts(
         bindings,
     )
 }
+
+/// A JSON column (scopes, labels, reports) as its type.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    column: usize,
+) -> Result<T, StorageError> {
+    serde_json::from_str(&row.text(column)?).map_err(|e| StorageError(e.to_string()))
+}
+
+/// A value as the JSON text of its column.
+pub fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
+    serde_json::to_string(value).map_err(|e| StorageError(e.to_string()))
+}

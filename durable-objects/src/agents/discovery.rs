@@ -1,9 +1,11 @@
 //! Discovery reports: stored per agent and fingerprint, so a re-report updates the row (and
 //! its `last_seen`) instead of adding one.
 
-use super::{AgentPrincipal, json_column, json_text, require_agent};
+use super::{AgentPrincipal, require_agent};
 use crate::sql::{Row, StorageError, execute, query, query_one};
-use crate::store::{Failure, SecretContext, in_transaction, internal, read_ts, ts};
+use crate::store::{
+    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_ts, ts,
+};
 use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
 use latchkey_core::agent::discovery::{
