@@ -99,6 +99,11 @@ impl Grant {
     pub fn scopes(&self) -> Vec<Scope> {
         scopes_of(&self.path, &self.actions)
     }
+
+    /// Whether this grant alone lets its agent do `action` on `path`.
+    pub fn allows(&self, action: SecretAction, path: &crate::SecretPath) -> bool {
+        self.path.matches(path) && self.actions.contains(&action)
+    }
 }
 
 /// An agent's reach: the union of its grants' scopes, and, per scope, the tier it is cleared

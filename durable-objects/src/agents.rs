@@ -50,10 +50,7 @@ impl AgentPrincipal {
     pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Tier> {
         self.grants
             .iter()
-            .filter(|g| {
-                g.path.matches(path)
-                    && ScopeSet::from_scopes(g.scopes()).allows_secret(action, path)
-            })
+            .filter(|g| g.allows(action, path))
             .map(|g| g.cleared_tier)
             .max_by_key(|t| access::tier_rank(*t))
     }

@@ -36,6 +36,9 @@ pub struct Origin {
     pub correlation_id: Option<String>,
 }
 
+/// An agent's read (seed 002); refused, it becomes `vault.denied`.
+pub const VAULT_ACCESSED: &str = "vault.accessed";
+
 /// An event before it is numbered and chained.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -62,8 +65,12 @@ impl Draft {
         self
     }
 
-    /// A refusal: `success: false` and the error's code and message as the reason.
+    /// A refusal: `success: false` and the error's code and message as the reason. A refused
+    /// agent read is seed 002's `vault.denied`.
     pub fn refused(mut self, error: &ApiError) -> Self {
+        if self.event_type == VAULT_ACCESSED {
+            self.event_type = "vault.denied".into();
+        }
         self.success = false;
         self.reason = Some(format!("{}: {}", error.code.as_str(), error.message));
         self

@@ -315,16 +315,16 @@ impl Tenant {
             return attributed(Ok(TenantReply::Counted));
         };
         let mut draft = audit::draft_for(&command);
-        // An agent's reads are seed 002's `vault.accessed` / `vault.denied`.
-        let agent_read = matches!(principal, Principal::Agent(_))
+        // An agent's reads are seed 002's `vault.accessed` (`vault.denied` when refused).
+        if matches!(principal, Principal::Agent(_))
             && matches!(
                 command,
                 TenantCommand::GetSecret { .. }
                     | TenantCommand::GetField { .. }
                     | TenantCommand::GetFields { .. }
-            );
-        if agent_read {
-            draft.event_type = "vault.accessed".into();
+            )
+        {
+            draft.event_type = audit::VAULT_ACCESSED.into();
         }
         let required = access::required(&command);
         if let Err(e) = access::check(&principal, &required)
@@ -338,9 +338,6 @@ impl Tenant {
             })
             .and_then(|()| self.check_retier(&storage, &principal, &command))
         {
-            if agent_read {
-                draft.event_type = "vault.denied".into();
-            }
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
@@ -368,14 +365,6 @@ impl Tenant {
         let outcome = transaction(&storage, || {
             let result = self.execute(command, &principal, &ctx);
             if recorded {
-                let draft = if agent_read && result.is_err() {
-                    Draft {
-                        event_type: "vault.denied".into(),
-                        ..draft
-                    }
-                } else {
-                    draft
-                };
                 self.audit_head.record(
                     &storage,
                     &loaded.tenant_id,

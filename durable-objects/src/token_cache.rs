@@ -11,7 +11,7 @@ use crate::access::{TokenState, load_token, store_uses};
 use crate::sql::StorageError;
 use latchkey_core::Timestamp;
 use latchkey_core::credential::CredentialHash;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use worker::Storage;
 
@@ -29,6 +29,8 @@ struct Entry {
 pub struct TokenCache {
     /// By the hex SHA-256 of the token's value (the same key the table is searched by).
     entries: RefCell<HashMap<String, Entry>>,
+    /// Whether some entry is `unwritten`: asked after every request, so not a scan.
+    owes: Cell<bool>,
 }
 
 impl TokenCache {
@@ -79,6 +81,7 @@ impl TokenCache {
             store_uses(storage, &record.id, uses, Some(now))?;
         } else {
             entry.unwritten = true;
+            self.owes.set(true);
         }
         record.uses = uses;
         entry.token.last_used_at = Some(now);
@@ -87,11 +90,14 @@ impl TokenCache {
 
     /// Whether some use is counted in memory only.
     pub fn owes_writes(&self) -> bool {
-        self.entries.borrow().values().any(|e| e.unwritten)
+        self.owes.get()
     }
 
     /// Writes every use counted in memory only.
     pub fn flush(&self, storage: &Storage) -> Result<(), StorageError> {
+        if !self.owes.get() {
+            return Ok(());
+        }
         for entry in self.entries.borrow_mut().values_mut() {
             if entry.unwritten {
                 let token = &entry.token;
@@ -104,6 +110,7 @@ impl TokenCache {
                 entry.unwritten = false;
             }
         }
+        self.owes.set(false);
         Ok(())
     }
 

@@ -4,31 +4,36 @@
 use super::{AgentPrincipal, require_agent};
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_ts, ts,
+    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count, read_ts,
+    ts,
 };
 use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
 use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
 };
+use worker::SqlStorageValue as V;
 
 /// One kind of discovered item: its table and how it is keyed.
 trait Discovered: serde::Serialize + serde::de::DeserializeOwned {
     const TABLE: &'static str;
+    /// Columns written beside the item, for queries on them.
+    const EXTRA_COLUMNS: &'static [&'static str] = &[];
     fn fingerprint(&self) -> &str;
-    /// Extra columns written beside the item (name, value).
-    fn extra(&self) -> Vec<(&'static str, worker::SqlStorageValue)> {
+    /// The values of [`Self::EXTRA_COLUMNS`], in order.
+    fn extra_values(&self) -> Vec<V> {
         Vec::new()
     }
 }
 
 impl Discovered for DiscoveredCertificate {
     const TABLE: &'static str = "discovered_certificates";
+    const EXTRA_COLUMNS: &'static [&'static str] = &["not_after"];
     fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
-    fn extra(&self) -> Vec<(&'static str, worker::SqlStorageValue)> {
-        vec![("not_after", ts(self.not_after))]
+    fn extra_values(&self) -> Vec<V> {
+        vec![ts(self.not_after)]
     }
 }
 
@@ -39,29 +44,39 @@ impl Discovered for DiscoveredSshKey {
     }
 }
 
+fn rows_of(ctx: &SecretContext<'_>, table: &str, agent: &AgentId) -> Result<u64, StorageError> {
+    query_one(
+        ctx.storage,
+        &format!("SELECT count(*) FROM {table} WHERE agent_id = ?"),
+        vec![agent.as_str().into()],
+    )?
+    .map_or(Ok(0), |row| read_count(&row, 0))
+}
+
+/// Upserts every item; what is new is told by the agent's row count before and after (an
+/// item repeated within one report counts as an update of the first).
 fn store<T: Discovered>(
     ctx: &SecretContext<'_>,
     agent: &AgentPrincipal,
     items: &[T],
 ) -> Result<DiscoveryStored, ApiError> {
+    let mut columns = vec!["agent_id", "fingerprint", "item", "first_seen", "last_seen"];
+    columns.extend_from_slice(T::EXTRA_COLUMNS);
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|c| !matches!(**c, "agent_id" | "fingerprint" | "first_seen"))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let upsert = format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (agent_id, fingerprint) DO UPDATE SET {}",
+        T::TABLE,
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", "),
+        updates.join(", ")
+    );
     in_transaction(ctx.storage, "store discovery", || {
-        let mut stored = DiscoveryStored {
-            received: items.len() as u64,
-            created: 0,
-            updated: 0,
-        };
+        let before = rows_of(ctx, T::TABLE, &agent.id)?;
         for item in items {
-            let exists = query_one(
-                ctx.storage,
-                &format!(
-                    "SELECT 1 FROM {} WHERE agent_id = ? AND fingerprint = ?",
-                    T::TABLE
-                ),
-                vec![agent.id.as_str().into(), item.fingerprint().into()],
-            )?
-            .is_some();
-            let extra = item.extra();
-            let mut columns = vec!["agent_id", "fingerprint", "item", "first_seen", "last_seen"];
             let mut values = vec![
                 agent.id.as_str().into(),
                 item.fingerprint().into(),
@@ -69,33 +84,16 @@ fn store<T: Discovered>(
                 ts(ctx.now),
                 ts(ctx.now),
             ];
-            for (name, value) in extra {
-                columns.push(name);
-                values.push(value);
-            }
-            let updates: Vec<String> = columns
-                .iter()
-                .filter(|c| !matches!(**c, "agent_id" | "fingerprint" | "first_seen"))
-                .map(|c| format!("{c} = excluded.{c}"))
-                .collect();
-            execute(
-                ctx.storage,
-                &format!(
-                    "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (agent_id, fingerprint) DO UPDATE SET {}",
-                    T::TABLE,
-                    columns.join(", "),
-                    vec!["?"; columns.len()].join(", "),
-                    updates.join(", ")
-                ),
-                values,
-            )?;
-            if exists {
-                stored.updated += 1;
-            } else {
-                stored.created += 1;
-            }
+            values.extend(item.extra_values());
+            execute(ctx.storage, &upsert, values)?;
         }
-        Ok::<_, Failure>(stored)
+        let created = rows_of(ctx, T::TABLE, &agent.id)?.saturating_sub(before);
+        let received = items.len() as u64;
+        Ok::<_, Failure>(DiscoveryStored {
+            received,
+            created,
+            updated: received.saturating_sub(created),
+        })
     })
 }
 
