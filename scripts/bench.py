@@ -168,6 +168,10 @@ def main():
                               "ttl_seconds": 86400, "description": "bench agent"})
         assert status == 201, token
         agent = token["value"]
+        password = "bench password, long enough"
+        status, _ = call(base, "POST", "/v1/users", key,
+                         {"email": "bench@example.com", "password": password})
+        assert status == 201
         d, c = args.duration, args.concurrency
         results = {}
         plan = [
@@ -195,9 +199,22 @@ def main():
             print(f"{name:9} {results[name]['rps']:9.1f} req/s   p50 {results[name]['p50_ms']:7.2f} ms"
                   f"   p99 {results[name]['p99_ms']:7.2f} ms   2xx {results[name]['success_ratio']:.3f}",
                   flush=True)
+        # A login's cost: one request at a time, against a request that calls the tenant's
+        # object once. A login calls it twice and derives the password (PBKDF2) in between.
+        login = dict(url=base + "/v1/auth/login", key=key, method="POST",
+                     body={"tenant": tenant_id, "email": "bench@example.com",
+                           "password": password})
+        one_call = dict(url=base + "/v1/permissions", key=key)
+        oha(duration=2, concurrency=1, **login)  # warm-up
+        results["login"] = oha(duration=d, concurrency=1, **login)
+        results["one_object_call"] = oha(duration=d, concurrency=1, **one_call)
+        kdf_ms = round(results["login"]["p50_ms"] - 2 * results["one_object_call"]["p50_ms"], 1)
+        print(f"login     {results['login']['rps']:9.1f} req/s   p50 {results['login']['p50_ms']:7.2f} ms"
+              f"   (one request at a time; PBKDF2 ≈ {kdf_ms} ms of it)", flush=True)
         wasm = WASM.read_bytes()
         report = {
             **results,
+            "login_kdf_ms_estimate": kdf_ms,
             "ratios": {
                 "read_vs_baseline": round(results["read"]["rps"] / results["baseline"]["rps"], 3),
                 "write_vs_baseline": round(results["write"]["rps"] / results["baseline"]["rps"], 3),

@@ -3,16 +3,14 @@
 //! an admin granted them (seed 002, [`crate::grant`]).
 
 use crate::body::Body;
-use crate::crypto::{CryptoError, random_bytes};
+
 use crate::error::ApiError;
 use crate::time::Timestamp;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::fmt;
 
 pub mod discovery;
-pub mod jwt;
 pub mod password;
 mod query;
 pub use query::{AgentQuery, AgentStatus, Pagination, StatusRules};
@@ -37,65 +35,6 @@ pub const MTLS_TEMPLATE_ID: &str = "tpl_agent_mtls_v1";
 
 pub type Labels = BTreeMap<String, String>;
 
-/// `<prefix>` + 24 lowercase hex digits (96 random bits): public ids, never credentials.
-macro_rules! prefixed_id {
-    ($name:ident, $prefix:literal, $what:literal) => {
-        #[doc = concat!("A ", $what, " id: `", $prefix, "` and 24 lowercase hex digits.")]
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
-
-        impl $name {
-            pub const PREFIX: &'static str = $prefix;
-
-            pub fn generate() -> Result<Self, CryptoError> {
-                let bytes = random_bytes::<12>()?;
-                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                Ok($name(format!("{}{hex}", $prefix)))
-            }
-
-            pub fn parse(text: &str) -> Result<Self, String> {
-                let well_formed = text.strip_prefix($prefix).is_some_and(|hex| {
-                    hex.len() == 24
-                        && hex
-                            .bytes()
-                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                });
-                if well_formed {
-                    Ok($name(text.to_owned()))
-                } else {
-                    Err(format!(
-                        "{} ids are {}followed by 24 lowercase hex digits",
-                        $what, $prefix
-                    ))
-                }
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                $name::parse(&text).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
 prefixed_id!(AgentId, "agt_", "agent");
 prefixed_id!(BootstrapId, "bst_", "bootstrap token");
 prefixed_id!(CommandId, "cmd_", "agent command");
@@ -104,7 +43,7 @@ prefixed_id!(PasswordRequestId, "pwr_", "password request");
 
 /// A string member that must be present, non-empty, at most `max` bytes and free of control
 /// characters.
-fn bounded_str(
+pub(crate) fn bounded_str(
     body: &Body,
     field: &str,
     max: usize,

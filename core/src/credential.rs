@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 pub const MASTER_KEY_PREFIX: &str = "lk_live_";
 pub const TOKEN_PREFIX: &str = "lk_tok_";
 pub const BOOTSTRAP_PREFIX: &str = "lk_boot_";
+pub const WRAP_PREFIX: &str = "lk_wrap_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
@@ -65,15 +66,20 @@ pub enum CredentialKind {
     Token,
     /// `lk_boot_…`: registers agents, nothing else (`POST /v1/agents/register`'s body).
     Bootstrap,
-    /// An agent's JWT ([`crate::agent::jwt`]).
+    /// An agent's JWT ([`crate::jwt`]).
     AgentJwt,
+    /// A person's login JWT ([`crate::jwt`]).
+    UserJwt,
+    /// `lk_wrap_…`: one wrapped value, unwrapped once (`POST /v1/wraps/unwrap`), nothing else.
+    Wrap,
 }
 
 impl CredentialKind {
-    const PREFIXED: [CredentialKind; 3] = [
+    const PREFIXED: [CredentialKind; 4] = [
         CredentialKind::MasterKey,
         CredentialKind::Token,
         CredentialKind::Bootstrap,
+        CredentialKind::Wrap,
     ];
 
     fn prefix(self) -> &'static str {
@@ -81,7 +87,8 @@ impl CredentialKind {
             CredentialKind::MasterKey => MASTER_KEY_PREFIX,
             CredentialKind::Token => TOKEN_PREFIX,
             CredentialKind::Bootstrap => BOOTSTRAP_PREFIX,
-            CredentialKind::AgentJwt => "",
+            CredentialKind::Wrap => WRAP_PREFIX,
+            CredentialKind::AgentJwt | CredentialKind::UserJwt => "",
         }
     }
 }
@@ -109,13 +116,17 @@ pub fn mint_bootstrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoEr
     mint(CredentialKind::Bootstrap, tenant)
 }
 
+pub fn mint_wrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::Wrap, tenant)
+}
+
 /// A bearer credential, parsed far enough to route it; not yet verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresentedCredential {
     pub tenant: TenantId,
     pub kind: CredentialKind,
     pub hash: CredentialHash,
-    /// An agent JWT itself: the object verifies its signature (it is never stored).
+    /// A JWT itself: the object verifies its signature (it is never stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
 }
@@ -123,10 +134,13 @@ pub struct PresentedCredential {
 /// Reads the tenant out of a presented credential. `None` for anything that is not a
 /// well-formed Latchkey credential: the caller answers 401 without touching storage.
 pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
-    if let Some(tenant) = crate::agent::jwt::peek_tenant(text) {
+    if let Some((tenant, kind)) = crate::jwt::peek(text) {
         return Some(PresentedCredential {
             tenant,
-            kind: CredentialKind::AgentJwt,
+            kind: match kind {
+                crate::jwt::JwtKind::Agent => CredentialKind::AgentJwt,
+                crate::jwt::JwtKind::User => CredentialKind::UserJwt,
+            },
             hash: CredentialHash::of(text),
             jwt: Some(text.to_owned()),
         });
@@ -221,16 +235,25 @@ mod tests {
         assert_eq!(presented.hash, boot.hash);
         assert!(presented.jwt.is_none());
 
-        let key = crate::crypto::TenantKey::generate()
-            .unwrap()
-            .derive(crate::agent::jwt::SIGNING_KEY_LABEL);
-        let agent = crate::agent::AgentId::generate().unwrap();
         let now = crate::time::Timestamp::from_unix_ms(1_800_000_000_000).unwrap();
-        let (jwt, _) = crate::agent::jwt::mint(&key, &tenant, &agent, now, 60).unwrap();
-        let presented = parse_bearer(&jwt).unwrap();
-        assert_eq!(presented.kind, CredentialKind::AgentJwt);
-        assert_eq!(presented.tenant, tenant);
-        assert_eq!(presented.jwt.as_deref(), Some(jwt.as_str()));
+        let tenant_key = crate::crypto::TenantKey::generate().unwrap();
+        for (kind, credential) in [
+            (crate::jwt::JwtKind::Agent, CredentialKind::AgentJwt),
+            (crate::jwt::JwtKind::User, CredentialKind::UserJwt),
+        ] {
+            let key = tenant_key.derive(kind.signing_key_label());
+            let (jwt, _) = crate::jwt::mint(kind, &key, &tenant, "sub", now, 60).unwrap();
+            let presented = parse_bearer(&jwt).unwrap();
+            assert_eq!(presented.kind, credential);
+            assert_eq!(presented.tenant, tenant);
+            assert_eq!(presented.jwt.as_deref(), Some(jwt.as_str()));
+        }
+        let wrap = mint_wrap_token(&tenant).unwrap();
+        assert!(wrap.value.starts_with("lk_wrap_tn_"));
+        assert_eq!(
+            parse_bearer(&wrap.value).unwrap().kind,
+            CredentialKind::Wrap
+        );
     }
 
     #[test]

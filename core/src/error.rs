@@ -25,6 +25,9 @@ pub enum ErrorCode {
     /// 503: a dependency (D1, a Durable Object) cannot be reached. Not in seed 004's table,
     /// which has no unavailable row; used only by the readiness probe and the DO transport.
     Unavailable,
+    /// 410: a single-use thing (a wrap) was used up or has expired. Not in seed 004's table;
+    /// the people issue asks for it.
+    Gone,
 }
 
 impl ErrorCode {
@@ -40,6 +43,7 @@ impl ErrorCode {
             ErrorCode::InternalError => 500,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Unavailable => 503,
+            ErrorCode::Gone => 410,
         }
     }
 
@@ -55,6 +59,7 @@ impl ErrorCode {
             ErrorCode::InternalError => "internal_error",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Gone => "gone",
         }
     }
 }

@@ -4,6 +4,9 @@
 //! The Worker and the Durable Object translate HTTP and storage into calls on this crate;
 //! everything that decides something (parsing, validation, crypto, errors) lives here.
 
+#[macro_use]
+mod id;
+
 pub mod agent;
 pub mod approval;
 pub mod audit;
@@ -15,18 +18,23 @@ pub mod field;
 pub mod fuzzing;
 pub mod generate;
 pub mod grant;
+pub mod jwt;
 pub mod listing;
 pub mod netaddr;
 pub mod notify;
 pub mod path;
+pub mod people;
 pub mod ratelimit;
+pub mod request;
 pub mod review;
+pub mod role;
 pub mod route;
 pub mod scope;
 pub mod secret;
 pub mod tenant;
 pub mod time;
 pub mod token;
+pub mod wrap;
 
 pub use error::{ApiError, ErrorCode};
 pub use path::SecretPath;

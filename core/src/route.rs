@@ -6,8 +6,12 @@ use crate::approval::ApprovalId;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
 use crate::path::{SecretPath, percent_decode};
+use crate::people::UserId;
+use crate::request::AccessRequestId;
+use crate::role::{RoleId, UserRoleId};
 use crate::tenant::TenantId;
 use crate::token::TokenId;
+use crate::wrap::WrapId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -127,6 +131,48 @@ pub enum Route {
     /// `POST /v1/admin/password-requests/{id}/approve|reject`.
     ApprovePasswordRequest(PasswordRequestId),
     RejectPasswordRequest(PasswordRequestId),
+    /// `POST /v1/auth/login` `{tenant, email, password}` (public; seed 001).
+    Login,
+    /// `POST` and `GET /v1/users` (`users:admin`).
+    CreateUser,
+    ListUsers,
+    /// `DELETE /v1/users/{id}` (`users:admin`).
+    DeleteUser(UserId),
+    /// `GET /v1/users/{id}/roles`.
+    UserRoles(UserId),
+    /// `GET /v1/permissions`: the catalog.
+    Permissions,
+    /// `POST` (`roles:admin`) and `GET /v1/roles`.
+    CreateRole,
+    ListRoles,
+    /// `GET` and `DELETE` (`roles:admin`) `/v1/roles/{id}`.
+    GetRole(RoleId),
+    DeleteRole(RoleId),
+    /// `PUT /v1/roles/{id}/permissions` (`roles:admin`).
+    SetRolePermissions(RoleId),
+    /// `POST` (`users:admin`) and `GET /v1/user-roles`.
+    CreateUserRole,
+    ListUserRoles,
+    /// `DELETE /v1/user-roles/{id}` (`users:admin`).
+    DeleteUserRole(UserRoleId),
+    /// `POST /v1/requests/read` and `POST /v1/requests` (a patch).
+    CreateReadRequest,
+    CreatePatchRequest,
+    /// `GET /v1/requests?requester_id=&status=`.
+    ListRequests,
+    /// `GET /v1/requests/{id}` (with its approvals).
+    GetRequest(AccessRequestId),
+    /// `POST /v1/requests/{id}/approve|reject|cancel`.
+    ApproveAccess(AccessRequestId),
+    RejectAccess(AccessRequestId),
+    CancelAccess(AccessRequestId),
+    /// `GET /v1/requests/{id}/wraps` (summaries) and `…/wraps/{wrap_id}` (the value, once).
+    RequestWraps(AccessRequestId),
+    RequestWrap(AccessRequestId, WrapId),
+    /// `POST /v1/wraps` `{path | value, ttl_seconds}`.
+    CreateWrap,
+    /// `POST /v1/wraps/unwrap` `{wrap_token}` (the wrap token is the credential).
+    Unwrap,
 }
 
 /// The sub-resources of one secret, after its encoded path.
@@ -140,6 +186,11 @@ fn secret_path(encoded: &str) -> Result<SecretPath, ApiError> {
 
 fn agent_id(text: &str) -> Result<AgentId, ApiError> {
     AgentId::parse(text).map_err(|why| ApiError::not_found(why).with("field", "id"))
+}
+
+/// An id in a URL: a malformed one names nothing, so it is a 404 like an unknown one.
+fn url_id<T>(text: &str, parse: fn(&str) -> Result<T, String>) -> Result<T, ApiError> {
+    parse(text).map_err(|why| ApiError::not_found(why).with("field", "id"))
 }
 
 fn approval_id(text: &str) -> Result<ApprovalId, ApiError> {
@@ -240,6 +291,66 @@ impl Route {
                     .map_err(|why| ApiError::not_found(why).with("field", "id"))?;
                 vec![("DELETE", Route::DeleteGrant(id))]
             }
+            ["v1", "auth", "login"] => vec![("POST", Route::Login)],
+            ["v1", "users"] => vec![("GET", Route::ListUsers), ("POST", Route::CreateUser)],
+            ["v1", "users", id] => vec![("DELETE", Route::DeleteUser(url_id(id, UserId::parse)?))],
+            ["v1", "users", id, "roles"] => {
+                vec![("GET", Route::UserRoles(url_id(id, UserId::parse)?))]
+            }
+            ["v1", "permissions"] => vec![("GET", Route::Permissions)],
+            ["v1", "roles"] => vec![("GET", Route::ListRoles), ("POST", Route::CreateRole)],
+            ["v1", "roles", id] => {
+                let id = url_id(id, RoleId::parse)?;
+                vec![
+                    ("GET", Route::GetRole(id.clone())),
+                    ("DELETE", Route::DeleteRole(id)),
+                ]
+            }
+            ["v1", "roles", id, "permissions"] => {
+                vec![("PUT", Route::SetRolePermissions(url_id(id, RoleId::parse)?))]
+            }
+            ["v1", "user-roles"] => vec![
+                ("GET", Route::ListUserRoles),
+                ("POST", Route::CreateUserRole),
+            ],
+            ["v1", "user-roles", id] => {
+                vec![(
+                    "DELETE",
+                    Route::DeleteUserRole(url_id(id, UserRoleId::parse)?),
+                )]
+            }
+            ["v1", "requests"] => vec![
+                ("GET", Route::ListRequests),
+                ("POST", Route::CreatePatchRequest),
+            ],
+            ["v1", "requests", "read"] => vec![("POST", Route::CreateReadRequest)],
+            ["v1", "requests", id] => {
+                vec![(
+                    "GET",
+                    Route::GetRequest(url_id(id, AccessRequestId::parse)?),
+                )]
+            }
+            ["v1", "requests", id, "wraps"] => {
+                vec![(
+                    "GET",
+                    Route::RequestWraps(url_id(id, AccessRequestId::parse)?),
+                )]
+            }
+            ["v1", "requests", id, "wraps", wrap] => {
+                let id = url_id(id, AccessRequestId::parse)?;
+                vec![("GET", Route::RequestWrap(id, url_id(wrap, WrapId::parse)?))]
+            }
+            ["v1", "requests", id, action] => {
+                let id = url_id(id, AccessRequestId::parse)?;
+                match *action {
+                    "approve" => vec![("POST", Route::ApproveAccess(id))],
+                    "reject" => vec![("POST", Route::RejectAccess(id))],
+                    "cancel" => vec![("POST", Route::CancelAccess(id))],
+                    _ => return Err(ApiError::not_found(format!("no route for {url_path}"))),
+                }
+            }
+            ["v1", "wraps"] => vec![("POST", Route::CreateWrap)],
+            ["v1", "wraps", "unwrap"] => vec![("POST", Route::Unwrap)],
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
                 let path = secret_path(encoded)?;
@@ -330,6 +441,90 @@ mod tests {
             ("GET", "/readyz", Route::Readiness),
             ("POST", "/v1/admin/tenants", Route::CreateTenant),
             ("POST", "/v1/agents/bootstrap", Route::CreateBootstrap),
+            ("POST", "/v1/auth/login", Route::Login),
+            ("POST", "/v1/users", Route::CreateUser),
+            ("GET", "/v1/users", Route::ListUsers),
+            (
+                "DELETE",
+                "/v1/users/usr_0123456789abcdef01234567",
+                Route::DeleteUser(UserId::parse("usr_0123456789abcdef01234567").unwrap()),
+            ),
+            (
+                "GET",
+                "/v1/users/usr_0123456789abcdef01234567/roles",
+                Route::UserRoles(UserId::parse("usr_0123456789abcdef01234567").unwrap()),
+            ),
+            ("GET", "/v1/permissions", Route::Permissions),
+            ("GET", "/v1/roles", Route::ListRoles),
+            ("POST", "/v1/roles", Route::CreateRole),
+            (
+                "GET",
+                "/v1/roles/rol_000000000000000000000001",
+                Route::GetRole(RoleId::parse("rol_000000000000000000000001").unwrap()),
+            ),
+            (
+                "DELETE",
+                "/v1/roles/rol_000000000000000000000001",
+                Route::DeleteRole(RoleId::parse("rol_000000000000000000000001").unwrap()),
+            ),
+            (
+                "PUT",
+                "/v1/roles/rol_000000000000000000000001/permissions",
+                Route::SetRolePermissions(RoleId::parse("rol_000000000000000000000001").unwrap()),
+            ),
+            ("GET", "/v1/user-roles", Route::ListUserRoles),
+            ("POST", "/v1/user-roles", Route::CreateUserRole),
+            (
+                "DELETE",
+                "/v1/user-roles/urs_0123456789abcdef01234567",
+                Route::DeleteUserRole(UserRoleId::parse("urs_0123456789abcdef01234567").unwrap()),
+            ),
+            ("POST", "/v1/requests/read", Route::CreateReadRequest),
+            ("POST", "/v1/requests", Route::CreatePatchRequest),
+            ("GET", "/v1/requests", Route::ListRequests),
+            (
+                "GET",
+                "/v1/requests/req_0123456789abcdef01234567",
+                Route::GetRequest(AccessRequestId::parse("req_0123456789abcdef01234567").unwrap()),
+            ),
+            (
+                "POST",
+                "/v1/requests/req_0123456789abcdef01234567/approve",
+                Route::ApproveAccess(
+                    AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            (
+                "POST",
+                "/v1/requests/req_0123456789abcdef01234567/reject",
+                Route::RejectAccess(
+                    AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            (
+                "POST",
+                "/v1/requests/req_0123456789abcdef01234567/cancel",
+                Route::CancelAccess(
+                    AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            (
+                "GET",
+                "/v1/requests/req_0123456789abcdef01234567/wraps",
+                Route::RequestWraps(
+                    AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            (
+                "GET",
+                "/v1/requests/req_0123456789abcdef01234567/wraps/wrp_0123456789abcdef01234567",
+                Route::RequestWrap(
+                    AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                    WrapId::parse("wrp_0123456789abcdef01234567").unwrap(),
+                ),
+            ),
+            ("POST", "/v1/wraps", Route::CreateWrap),
+            ("POST", "/v1/wraps/unwrap", Route::Unwrap),
             ("POST", "/v1/agents/register", Route::RegisterAgent),
             (
                 "POST",

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! secrets:<action>:<glob>   action = read | write | delete | rotate | *
-//! tokens:create  approvals:decide  audit:read  policies:write  admin
+//! tokens:create  approvals:decide  audit:read  policies:write  agents:admin  users:admin
+//! roles:admin  admin
 //! ```
 //! A glob is a secret path whose segments may be `*`. A `*` in the middle stands for exactly
 //! one segment; a final `*` for one or more (`production/openai/*` covers every path below
@@ -230,6 +231,10 @@ pub enum Scope {
     PoliciesWrite,
     /// Bootstrap tokens, agents, their commands and discoveries, and grants.
     AgentsAdmin,
+    /// Users and the roles they hold.
+    UsersAdmin,
+    /// Role definitions.
+    RolesAdmin,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -240,6 +245,8 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("audit:read", Scope::AuditRead),
     ("policies:write", Scope::PoliciesWrite),
     ("agents:admin", Scope::AgentsAdmin),
+    ("users:admin", Scope::UsersAdmin),
+    ("roles:admin", Scope::RolesAdmin),
     ("admin", Scope::Admin),
 ];
 
@@ -250,7 +257,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin or admin"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin or admin"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {

@@ -3,6 +3,7 @@
 
 use crate::agents::{AgentPrincipal, BootstrapRecord};
 use crate::contract::TenantCommand;
+use crate::people::UserPrincipal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
@@ -27,6 +28,8 @@ pub enum Principal {
     Agent(AgentPrincipal),
     /// A bootstrap token: it may register an agent and do nothing else.
     Bootstrap(BootstrapRecord),
+    /// A person, by their login JWT: their roles' permissions.
+    User(UserPrincipal),
 }
 
 /// A stored token, as authentication needs it.
@@ -53,6 +56,7 @@ impl Principal {
             Principal::Token(token) => token.scopes.clone(),
             Principal::Agent(agent) => agent.scopes(),
             Principal::Bootstrap(_) => ScopeSet::from_scopes(Vec::new()),
+            Principal::User(user) => user.scopes.clone(),
         }
     }
 
@@ -63,6 +67,7 @@ impl Principal {
             Principal::Token(token) => token.description.clone(),
             Principal::Agent(agent) => Some(agent.name.clone()),
             Principal::Bootstrap(_) => Some("bootstrap token".to_owned()),
+            Principal::User(user) => Some(user.email.as_str().to_owned()),
         }
     }
 
@@ -85,6 +90,10 @@ impl Principal {
                 id: format!("bootstrap:{}", bootstrap.id),
                 description: Some("bootstrap token".to_owned()),
             },
+            Principal::User(user) => crate::audit::Actor {
+                id: format!("user:{}", user.id),
+                description: Some(user.email.as_str().to_owned()),
+            },
         }
     }
 
@@ -97,6 +106,7 @@ impl Principal {
                 Some(agent.cleared_for(action, path).unwrap_or(Tier::Standard))
             }
             Principal::Bootstrap(_) => Some(Tier::Standard),
+            Principal::User(user) => user.cleared_for(action, path),
         }
     }
 
@@ -107,6 +117,7 @@ impl Principal {
             Principal::Token(token) => token.id.to_string(),
             Principal::Agent(agent) => agent.id.to_string(),
             Principal::Bootstrap(bootstrap) => bootstrap.id.to_string(),
+            Principal::User(user) => user.id.to_string(),
         }
     }
 }
@@ -182,8 +193,37 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::CreateGrant { .. }
         | C::ListGrants { .. }
         | C::DeleteGrant { .. } => Access::Scope(Scope::AgentsAdmin),
+        C::CreateUser { .. }
+        | C::ListUsers
+        | C::DeleteUser { .. }
+        | C::CreateUserRole { .. }
+        | C::DeleteUserRole { .. } => Access::Scope(Scope::UsersAdmin),
+        C::CreateRole { .. } | C::SetRolePermissions { .. } | C::DeleteRole { .. } => {
+            Access::Scope(Scope::RolesAdmin)
+        }
+        // Seed 001's `bearer` routes; a person's own roles are checked in the module.
+        C::UserRoles { .. }
+        | C::Permissions
+        | C::ListRoles
+        | C::GetRole { .. }
+        | C::ListUserRoles { .. }
+        | C::CreateAccessRequest { .. }
+        | C::ListAccessRequests { .. }
+        | C::GetAccessRequest { .. }
+        | C::CancelAccess { .. }
+        | C::RequestWraps { .. }
+        | C::RequestWrap { .. } => Access::Authenticated,
+        C::ApproveAccess { .. } | C::RejectAccess { .. } => Access::Scope(Scope::ApprovalsDecide),
+        // Wrapping a secret is reading it; wrapping a value one brings is anyone's.
+        C::CreateWrap { wrap } => match wrap.path() {
+            Some(path) => Access::Secret(SecretAction::Read, path.clone()),
+            None => Access::Authenticated,
+        },
         C::Init { .. }
         | C::SetPlan { .. }
+        | C::LoginChallenge { .. }
+        | C::Login { .. }
+        | C::Unwrap { .. }
         | C::Ping
         | C::BenchBaseline
         | C::ReviewLink { .. }
@@ -225,6 +265,9 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
                 Principal::Agent(_) => {
                     format!("no grant of this agent ('{scopes}') covers {action} on '{path}'")
                 }
+                Principal::User(_) => format!(
+                    "no role of yours gives {action} on '{path}'; ask for access (POST /v1/requests/read) or for a role that does"
+                ),
                 _ => format!("Token scope '{scopes}' does not cover path '{path}'"),
             },
         )
@@ -236,6 +279,9 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
             match principal {
                 Principal::Agent(_) => {
                     format!("an agent may not use this route (it needs '{scope}')")
+                }
+                Principal::User(_) => {
+                    format!("this needs the permission '{scope}', which none of your roles gives")
                 }
                 _ => format!("Token scope '{scopes}' does not include '{scope}'"),
             },
@@ -288,7 +334,7 @@ pub fn check_cleared(path: &SecretPath, tier: Tier, cleared: Tier) -> Result<(),
         return Err(ApiError::new(
             ErrorCode::PermissionDenied,
             format!(
-                "'{path}' is a {} secret and this token was cleared only for {} secrets; request a new token (it may need approval)",
+                "'{path}' is a {} secret and this caller is cleared only for {} secrets; request a new token (it may need approval), or ask for access (POST /v1/requests/read, POST /v1/requests)",
                 tier.as_str(),
                 cleared.as_str()
             ),
@@ -589,8 +635,11 @@ pub fn mint(
 pub fn not_after(principal: &Principal) -> Option<Timestamp> {
     match principal {
         Principal::Token(token) => Some(token.expires_at),
-        // Agents and bootstrap tokens hold no `tokens:create`: they never mint.
-        Principal::Master | Principal::Agent(_) | Principal::Bootstrap(_) => None,
+        // Agents and bootstrap tokens hold no `tokens:create`: they never mint. A person's
+        // tokens outlive their session (deleting the person revokes them).
+        Principal::Master | Principal::Agent(_) | Principal::Bootstrap(_) | Principal::User(_) => {
+            None
+        }
     }
 }
 
@@ -648,17 +697,26 @@ pub fn revoke(
                 .with("id", id.as_str())
                 .into());
         }
-        // The token and every token minted from it, directly or not.
-        execute(
-            storage,
-            "WITH RECURSIVE family(id) AS (
-                 SELECT ?
-                 UNION SELECT tokens.id FROM tokens JOIN family ON tokens.created_by = family.id
-             )
-             UPDATE tokens SET revoked_at = coalesce(revoked_at, ?)
-             WHERE id IN (SELECT id FROM family)",
-            vec![V::from(id.as_str()), ts(now)],
-        )?;
+        revoke_minted_by(storage, id.as_str(), now)?;
         Ok(())
     })
+}
+
+/// Revokes `creator` (when it is a token) and every token minted from it, directly or not:
+/// a token's children, or everything a deleted user minted.
+pub fn revoke_minted_by(
+    storage: &Storage,
+    creator: &str,
+    now: Timestamp,
+) -> Result<(), StorageError> {
+    execute(
+        storage,
+        "WITH RECURSIVE family(id) AS (
+             SELECT ?
+             UNION SELECT tokens.id FROM tokens JOIN family ON tokens.created_by = family.id
+         )
+         UPDATE tokens SET revoked_at = coalesce(revoked_at, ?)
+         WHERE id IN (SELECT id FROM family)",
+        vec![V::from(creator), ts(now)],
+    )
 }

@@ -11,7 +11,6 @@ use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count,
     read_opt_ts, read_ts, ts,
 };
-use latchkey_core::agent::jwt::{self, SIGNING_KEY_LABEL};
 use latchkey_core::agent::{
     AGENT_JWT_TTL_SECONDS, AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings,
     AgentSummary, BootstrapCreated, BootstrapId, BootstrapRequest, CommandId, CommandKind,
@@ -21,6 +20,7 @@ use latchkey_core::agent::{
 use latchkey_core::credential::{CredentialHash, mint_bootstrap_token};
 use latchkey_core::crypto::TenantKey;
 use latchkey_core::grant::{Grant, GrantRequest, MAX_GRANTS_PER_AGENT, agent_scopes};
+use latchkey_core::jwt::{self, JwtKind};
 use latchkey_core::scope::{PathGlob, ScopeSet, SecretAction};
 use latchkey_core::secret::Tier;
 use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
@@ -57,7 +57,7 @@ impl AgentPrincipal {
 }
 
 fn signing_key(tenant_key: &TenantKey) -> latchkey_core::crypto::DerivedKey {
-    tenant_key.derive(SIGNING_KEY_LABEL)
+    tenant_key.derive(JwtKind::Agent.signing_key_label())
 }
 
 /// `POST /v1/agents/bootstrap`: the token is shown once; its hash is kept.
@@ -150,9 +150,10 @@ pub fn register(
     let mut labels = bootstrap.labels.clone();
     labels.extend(registration.metadata);
     let (token, expires_at) = jwt::mint(
+        JwtKind::Agent,
         &signing_key(ctx.tenant_key),
         ctx.tenant_id,
-        &id,
+        id.as_str(),
         ctx.now,
         AGENT_JWT_TTL_SECONDS,
     )
@@ -196,8 +197,15 @@ pub fn authenticate_agent(
     token: &str,
     now: Timestamp,
 ) -> Result<AgentPrincipal, ApiError> {
-    let id = jwt::verify(&signing_key(tenant_key), token, tenant_id, now)
-        .map_err(ApiError::unauthorized)?;
+    let id = jwt::verify(
+        JwtKind::Agent,
+        &signing_key(tenant_key),
+        token,
+        tenant_id,
+        now,
+    )
+    .map_err(ApiError::unauthorized)
+    .and_then(|sub| AgentId::parse(&sub).map_err(ApiError::unauthorized))?;
     let fail = |e: StorageError| internal("authenticate agent", e);
     let row = query_one(
         storage,
@@ -222,9 +230,10 @@ pub fn refresh(
     agent: &AgentPrincipal,
 ) -> Result<AgentJwtIssued, ApiError> {
     let (token, expires_at) = jwt::mint(
+        JwtKind::Agent,
         &signing_key(ctx.tenant_key),
         ctx.tenant_id,
-        &agent.id,
+        agent.id.as_str(),
         ctx.now,
         AGENT_JWT_TTL_SECONDS,
     )

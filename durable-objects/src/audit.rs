@@ -460,6 +460,29 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::ListPasswordRequests { .. } => "password_request.listed",
         C::ApprovePasswordRequest { .. } => "password_request.approved",
         C::RejectPasswordRequest { .. } => "password_request.rejected",
+        C::LoginChallenge { .. } | C::Login { .. } => "user.login",
+        C::CreateUser { .. } => "user.created",
+        C::ListUsers => "user.listed",
+        C::DeleteUser { .. } => "user.deleted",
+        C::UserRoles { .. } => "user.roles_read",
+        C::Permissions => "permission.listed",
+        C::CreateRole { .. } => "role.created",
+        C::ListRoles => "role.listed",
+        C::GetRole { .. } => "role.read",
+        C::SetRolePermissions { .. } => "role.updated",
+        C::DeleteRole { .. } => "role.deleted",
+        C::CreateUserRole { .. } => "user_role.created",
+        C::ListUserRoles { .. } => "user_role.listed",
+        C::DeleteUserRole { .. } => "user_role.deleted",
+        C::CreateAccessRequest { .. } => "request.created",
+        C::ListAccessRequests { .. } => "request.listed",
+        C::GetAccessRequest { .. } => "request.read",
+        C::ApproveAccess { .. } => "request.approved",
+        C::RejectAccess { .. } => "request.rejected",
+        C::CancelAccess { .. } => "request.cancelled",
+        C::RequestWraps { .. } => "wrap.listed",
+        C::RequestWrap { .. } | C::Unwrap { .. } => "wrap.unwrapped",
+        C::CreateWrap { .. } => "wrap.created",
     };
     let mut draft = Draft::new(event_type, path);
     match command {
@@ -509,6 +532,57 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::AgentDiscovery { id } => draft = draft.detail("agent_id", id.as_str()),
         C::ApprovePasswordRequest { id } | C::RejectPasswordRequest { id, .. } => {
             draft = draft.detail("password_request_id", id.as_str())
+        }
+        C::Login { email, .. } => draft = draft.detail("email", email.as_str()),
+        C::CreateUser { user } => draft = draft.detail("email", user.email.as_str()),
+        C::DeleteUser { id } | C::UserRoles { id } => draft = draft.detail("user_id", id.as_str()),
+        C::GetRole { id } | C::DeleteRole { id } => draft = draft.detail("role_id", id.as_str()),
+        C::SetRolePermissions { id, permissions } => {
+            let permissions: Vec<Value> =
+                permissions.iter().map(|p| json!(p.to_string())).collect();
+            draft = draft
+                .detail("role_id", id.as_str())
+                .detail("permissions", permissions)
+        }
+        C::CreateRole { role } => {
+            let permissions: Vec<Value> = role
+                .permissions
+                .iter()
+                .map(|p| json!(p.to_string()))
+                .collect();
+            draft = draft
+                .detail("name", role.name.as_str())
+                .detail("permissions", permissions)
+        }
+        C::CreateUserRole { request } => {
+            draft = draft
+                .detail("user_id", request.user_id.as_str())
+                .detail("role_id", request.role_id.as_str())
+        }
+        C::DeleteUserRole { id } => draft = draft.detail("user_role_id", id.as_str()),
+        C::CreateAccessRequest { request } => {
+            draft = Draft {
+                path: Some(request.path.to_string()),
+                ..draft
+            }
+            .detail("kind", request.kind.as_str())
+        }
+        C::GetAccessRequest { id }
+        | C::ApproveAccess { id, .. }
+        | C::RejectAccess { id, .. }
+        | C::CancelAccess { id }
+        | C::RequestWraps { id } => draft = draft.detail("request_id", id.as_str()),
+        C::RequestWrap { id, wrap_id } => {
+            draft = draft
+                .detail("request_id", id.as_str())
+                .detail("wrap_id", wrap_id.as_str())
+        }
+        C::CreateWrap { wrap } => {
+            draft = Draft {
+                path: wrap.path().map(ToString::to_string),
+                ..draft
+            }
+            .detail("ttl_seconds", wrap.ttl_seconds)
         }
         C::SetPlan {
             plan,
@@ -579,6 +653,30 @@ pub fn complete(draft: Draft, result: &TenantResult) -> Draft {
                 draft.detail("status", view.status.as_str())
             }
             TenantReply::Policies(policies) => draft.detail("rules", policies.rules.len()),
+            TenantReply::User(user) => draft.detail("user_id", user.id.as_str()),
+            TenantReply::Role(role) => draft.detail("role_id", role.id.as_str()),
+            TenantReply::UserRole(assignment) => {
+                draft.detail("user_role_id", assignment.id.as_str())
+            }
+            TenantReply::AccessRequest { request } => Draft {
+                path: Some(request.path.to_string()),
+                ..draft
+            }
+            .detail("request_id", request.id.as_str())
+            .detail("status", request.status.as_str())
+            .detail("required_approvals", request.required_approvals)
+            .detail("wrap_id", request.wrap_id.as_ref().map(|w| w.to_string()))
+            .detail("applied_version", request.applied_version),
+            TenantReply::AccessRequests { requests } => draft.detail("count", requests.len()),
+            TenantReply::WrapCreated(created) => draft
+                .detail("wrap_id", created.id.as_str())
+                .detail("version", created.version),
+            TenantReply::Unwrapped(unwrapped) => Draft {
+                path: unwrapped.path.as_ref().map(ToString::to_string),
+                ..draft
+            }
+            .detail("wrap_id", unwrapped.id.as_str())
+            .detail("version", unwrapped.version),
             _ => draft,
         },
     }

@@ -22,13 +22,20 @@ use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields
 use latchkey_core::grant::{Grant, GrantRequest};
 use latchkey_core::listing::{ListQuery, SecretPage};
 use latchkey_core::notify::NotificationConfig;
+use latchkey_core::people::{
+    DerivedPassword, Email, KdfParams, LoginIssued, NewUser, UserId, UserView,
+};
 use latchkey_core::ratelimit::RateState;
+use latchkey_core::request::{AccessRequestId, AccessRequestView, NewAccessRequest, RequestQuery};
+use latchkey_core::role::{NewRole, RoleId, RoleView, UserRoleId, UserRoleRequest, UserRoleView};
+use latchkey_core::scope::Scope;
 use latchkey_core::secret::{
     NewSecret, Rotation, SecretCreated, SecretRead, SecretRotated, SecretSummary, SecretUpdate,
     SecretUpdated, VersionInfo,
 };
 use latchkey_core::tenant::{TenantInfo, TenantName};
 use latchkey_core::token::{TokenCreated, TokenId, TokenRequest, TokenSummary};
+use latchkey_core::wrap::{NewWrap, Unwrapped, WrapCreated, WrapId, WrapSummary};
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -270,6 +277,86 @@ pub enum TenantCommand {
         id: PasswordRequestId,
         reason: Option<String>,
     },
+    /// Login, step 1 (no credential): the salt to derive the password under; 429 while the
+    /// account or the address is locked out.
+    LoginChallenge {
+        email: Email,
+    },
+    /// Login, step 2 (no credential): the derived password, compared in the object.
+    Login {
+        email: Email,
+        password: DerivedPassword,
+    },
+    CreateUser {
+        user: NewUser,
+    },
+    ListUsers,
+    DeleteUser {
+        id: UserId,
+    },
+    UserRoles {
+        id: UserId,
+    },
+    /// `GET /v1/permissions`: the catalog is static; the command authenticates and records.
+    Permissions,
+    CreateRole {
+        role: NewRole,
+    },
+    ListRoles,
+    GetRole {
+        id: RoleId,
+    },
+    SetRolePermissions {
+        id: RoleId,
+        permissions: Vec<Scope>,
+    },
+    DeleteRole {
+        id: RoleId,
+    },
+    CreateUserRole {
+        request: UserRoleRequest,
+    },
+    ListUserRoles {
+        user_id: Option<UserId>,
+        role_id: Option<RoleId>,
+    },
+    DeleteUserRole {
+        id: UserRoleId,
+    },
+    CreateAccessRequest {
+        request: NewAccessRequest,
+    },
+    ListAccessRequests {
+        query: RequestQuery,
+    },
+    GetAccessRequest {
+        id: AccessRequestId,
+    },
+    ApproveAccess {
+        id: AccessRequestId,
+        comment: Option<String>,
+    },
+    RejectAccess {
+        id: AccessRequestId,
+        reason: Option<String>,
+    },
+    CancelAccess {
+        id: AccessRequestId,
+    },
+    RequestWraps {
+        id: AccessRequestId,
+    },
+    RequestWrap {
+        id: AccessRequestId,
+        wrap_id: WrapId,
+    },
+    CreateWrap {
+        wrap: NewWrap,
+    },
+    /// `POST /v1/wraps/unwrap` (no credential: the wrap token, by its hash, is one).
+    Unwrap {
+        hash: CredentialHash,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
     /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
@@ -369,6 +456,32 @@ pub enum TenantReply {
     Grants {
         grants: Vec<Grant>,
     },
+    LoginChallenge(KdfParams),
+    LoggedIn(LoginIssued),
+    User(UserView),
+    Users {
+        users: Vec<UserView>,
+    },
+    Role(RoleView),
+    Roles {
+        roles: Vec<RoleView>,
+    },
+    UserRole(UserRoleView),
+    UserRoles {
+        user_roles: Vec<UserRoleView>,
+    },
+    /// Struct variants: the view has a `kind` member of its own.
+    AccessRequest {
+        request: AccessRequestView,
+    },
+    AccessRequests {
+        requests: Vec<AccessRequestView>,
+    },
+    WrapCreated(WrapCreated),
+    Wraps {
+        wraps: Vec<WrapSummary>,
+    },
+    Unwrapped(Unwrapped),
     /// The baseline wrote its row.
     BenchWritten,
     Pong,

@@ -55,6 +55,12 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
             purged.approvals += 1;
         }
+        for id in crate::requests::expire(ctx.storage, ctx.now)? {
+            let draft = Draft::new("request.expired", None).detail("request_id", id);
+            audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
+            purged.approvals += 1;
+        }
+        crate::wraps::erase_expired(ctx.storage, ctx.now)?;
         Ok(purged)
     })
 }
@@ -82,6 +88,8 @@ pub fn next_due(
     let purge_at = read_opt_ts(&row, 0)?.map(|at| at.plus_seconds(retention_seconds));
     let drop_at = read_opt_ts(&row, 1)?;
     let expire_at = crate::approvals::next_expiry(storage)?;
+    let request_expire_at = crate::requests::next_expiry(storage)?;
+    let wrap_expire_at = crate::wraps::next_expiry(storage)?;
     let deliver_at = crate::notifications::next_attempt(storage)?;
     // Events not yet copied to D1: soon, in a batch (not one alarm per request).
     let export_at = if audit::unexported(storage, 1)?.is_empty() {
@@ -89,10 +97,18 @@ pub fn next_due(
     } else {
         Some(now.plus_seconds(EXPORT_DELAY_SECONDS))
     };
-    Ok([purge_at, drop_at, expire_at, deliver_at, export_at]
-        .into_iter()
-        .flatten()
-        .min())
+    Ok([
+        purge_at,
+        drop_at,
+        expire_at,
+        request_expire_at,
+        wrap_expire_at,
+        deliver_at,
+        export_at,
+    ]
+    .into_iter()
+    .flatten()
+    .min())
 }
 
 /// `GET /v1/info`.

@@ -394,7 +394,10 @@ pub fn decide(
     } else {
         Decision::Deny(note)
     };
-    let view = approvals::decide_with(ctx, &claims.approver, approval, decision, |storage| {
+    // A person with an account who also approved in the API counts once.
+    let approver = crate::people::person_behind(ctx.storage, &claims.approver)
+        .map_err(|e| internal("link approver", e))?;
+    let view = approvals::decide_with(ctx, &approver, approval, decision, |storage| {
         execute(
             storage,
             "INSERT INTO used_links (nonce, approval_id, approver, used_at) VALUES (?, ?, ?, ?)",
@@ -406,10 +409,7 @@ pub fn decide(
             ],
         )
     })?;
-    Ok(LinkReview {
-        view,
-        approver: claims.approver,
-    })
+    Ok(LinkReview { view, approver })
 }
 
 /// For the request summary in messages.

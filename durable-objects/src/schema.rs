@@ -287,6 +287,90 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS password_requests_by_agent
             ON password_requests (agent_id, created_at)",
     ],
+    // 11: people (seed 001): users (a PBKDF2 hash, never a password), custom roles (the
+    // built-in ones live in code) and who holds which, the failed-login throttle, access
+    // requests (a patch's value sealed while it waits) with their decisions, and wraps.
+    &[
+        "CREATE TABLE IF NOT EXISTS users (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kdf_salt TEXT NOT NULL,
+            kdf_iterations INTEGER NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            last_login_at INTEGER
+        )",
+        "CREATE TABLE IF NOT EXISTS roles (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT,
+            permissions TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+        )",
+        "CREATE TABLE IF NOT EXISTS user_roles (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            role_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (user_id, role_id)
+        )",
+        "CREATE INDEX IF NOT EXISTS user_roles_by_role ON user_roles (role_id)",
+        "CREATE TABLE IF NOT EXISTS login_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            window_start INTEGER NOT NULL,
+            locked_until INTEGER
+        )",
+        "CREATE TABLE IF NOT EXISTS access_requests (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            path TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            requester TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            state TEXT NOT NULL,
+            status TEXT NOT NULL,
+            ttl_seconds INTEGER,
+            wrapped_data_key BLOB,
+            ciphertext BLOB,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            decided_at INTEGER,
+            wrap_id TEXT,
+            applied_version INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS access_requests_by_requester
+            ON access_requests (requester, created_at)",
+        "CREATE INDEX IF NOT EXISTS access_requests_by_status
+            ON access_requests (status, expires_at)",
+        "CREATE TABLE IF NOT EXISTS access_request_decisions (
+            request_id TEXT NOT NULL,
+            approver TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            note TEXT,
+            at INTEGER NOT NULL
+        )",
+        "CREATE INDEX IF NOT EXISTS access_request_decisions_by_request
+            ON access_request_decisions (request_id)",
+        "CREATE TABLE IF NOT EXISTS wraps (
+            id TEXT PRIMARY KEY,
+            token_hash TEXT UNIQUE,
+            request_id TEXT,
+            owner TEXT NOT NULL,
+            path TEXT,
+            version INTEGER,
+            wrapped_data_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            retrieved_at INTEGER
+        )",
+        "CREATE INDEX IF NOT EXISTS wraps_by_request ON wraps (request_id)",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -11,10 +11,13 @@ use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
 use crate::token_cache::TokenCache;
-use crate::{agents, fields, listing, maintenance, notifications, secrets};
+use crate::{
+    agents, fields, listing, maintenance, notifications, people, requests, secrets, wraps,
+};
 
 mod background;
 mod dispatch;
+mod public;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
@@ -217,6 +220,13 @@ impl Tenant {
             ) => {
                 return unattributed(self.link_command(command, &origin));
             }
+            Some(
+                command @ (TenantCommand::LoginChallenge { .. }
+                | TenantCommand::Login { .. }
+                | TenantCommand::Unwrap { .. }),
+            ) => {
+                return unattributed(self.public_command(command, &origin));
+            }
             other => other,
         };
         let loaded = match self.load() {
@@ -252,6 +262,8 @@ impl Tenant {
                                 Some(CredentialKind::MasterKey) => "master_key",
                                 Some(CredentialKind::Bootstrap) => "bootstrap_token",
                                 Some(CredentialKind::AgentJwt) => "agent_jwt",
+                                Some(CredentialKind::UserJwt) => "user_jwt",
+                                Some(CredentialKind::Wrap) => "wrap_token",
                                 None => "none",
                             },
                         )
@@ -350,7 +362,9 @@ impl Tenant {
         // Listing and revoking tokens read and write their rows: memory goes first.
         let touches_tokens = matches!(
             command,
-            TenantCommand::ListTokens | TenantCommand::RevokeToken { .. }
+            TenantCommand::ListTokens
+                | TenantCommand::RevokeToken { .. }
+                | TenantCommand::DeleteUser { .. }
         );
         if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
             return attributed(Err(internal("write token uses", e)));
@@ -599,6 +613,23 @@ impl Tenant {
                 )
                 .map(Principal::Agent)
             }
+            CredentialKind::UserJwt => {
+                let jwt = credential
+                    .jwt
+                    .as_deref()
+                    .ok_or_else(|| ApiError::unauthorized("login JWT missing"))?;
+                people::authenticate(
+                    &self.storage(),
+                    &loaded.tenant_id,
+                    &loaded.tenant_key,
+                    jwt,
+                    now,
+                )
+                .map(Principal::User)
+            }
+            CredentialKind::Wrap => Err(ApiError::unauthorized(
+                "a wrap token authenticates nothing; unwrap it with POST /v1/wraps/unwrap {\"wrap_token\"}",
+            )),
         }
     }
 

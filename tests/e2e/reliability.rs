@@ -263,6 +263,22 @@ fn corpus() -> Vec<Bad> {
             "POST",
             "/v1/admin/password-requests/pwr_0123456789abcdef01234567/reject".into(),
         ),
+        ("POST", "/v1/auth/login".into()),
+        ("POST", "/v1/users".into()),
+        ("POST", "/v1/roles".into()),
+        (
+            "PUT",
+            "/v1/roles/rol_0123456789abcdef01234567/permissions".into(),
+        ),
+        ("POST", "/v1/user-roles".into()),
+        ("POST", "/v1/requests".into()),
+        ("POST", "/v1/requests/read".into()),
+        (
+            "POST",
+            "/v1/requests/req_0123456789abcdef01234567/reject".into(),
+        ),
+        ("POST", "/v1/wraps".into()),
+        ("POST", "/v1/wraps/unwrap".into()),
     ];
     let nested = "[".repeat(100_000);
     let huge = format!(
@@ -440,6 +456,15 @@ fn corpus() -> Vec<Bad> {
         ("GET", "/v1/grants/grt_0123456789abcdef01234567"),
         ("GET", "/v1/agents/me/ssh-discovery"),
         ("PUT", "/v1/agents/me/password-requests"),
+        ("GET", "/v1/auth/login"),
+        ("PUT", "/v1/users"),
+        ("GET", "/v1/users/usr_0123456789abcdef01234567"),
+        ("POST", "/v1/permissions"),
+        ("PATCH", "/v1/roles/rol_000000000000000000000001"),
+        ("GET", "/v1/requests/read"),
+        ("DELETE", "/v1/requests/req_0123456789abcdef01234567"),
+        ("GET", "/v1/wraps"),
+        ("GET", "/v1/wraps/unwrap"),
         ("POST", "/v1/admin/password-requests"),
         (
             "GET",

@@ -2,8 +2,8 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::handlers::{
-    admin, agents, approvals, audit, fields, generate, info, notifications, probes, review,
-    secrets, tokens,
+    admin, agents, approvals, audit, fields, generate, info, notifications, people, probes,
+    requests, review, secrets, tokens,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -39,6 +39,9 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         Route::BenchBaseline => probes::bench_baseline(request, env, &meta).await,
         Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
+        // No bearer: the password, or the wrap token, is the credential.
+        Route::Login => people::login(request, env, &meta).await,
+        Route::Unwrap => requests::unwrap(request, env, &meta).await,
         Route::RegisterAgent => {
             let (reply, caller) = agents::register(request, env, meta).await;
             Ok(with_rate_headers(reply, caller.as_ref()))
@@ -118,7 +121,34 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::ListPasswordRequests => agents::list_password_requests(request, env, caller).await,
         Route::ApprovePasswordRequest(id) => agents::approve_password(env, caller, id).await,
         Route::RejectPasswordRequest(id) => agents::reject_password(request, env, caller, id).await,
+        Route::CreateUser => people::create_user(request, env, caller).await,
+        Route::ListUsers => people::list_users(env, caller).await,
+        Route::DeleteUser(id) => people::delete_user(env, caller, id).await,
+        Route::UserRoles(id) => people::user_roles(env, caller, id).await,
+        Route::Permissions => people::permissions(env, caller).await,
+        Route::CreateRole => people::create_role(request, env, caller).await,
+        Route::ListRoles => people::list_roles(env, caller).await,
+        Route::GetRole(id) => people::get_role(env, caller, id).await,
+        Route::SetRolePermissions(id) => {
+            people::set_role_permissions(request, env, caller, id).await
+        }
+        Route::DeleteRole(id) => people::delete_role(env, caller, id).await,
+        Route::CreateUserRole => people::assign_role(request, env, caller).await,
+        Route::ListUserRoles => people::list_user_roles(request, env, caller).await,
+        Route::DeleteUserRole(id) => people::unassign_role(env, caller, id).await,
+        Route::CreateReadRequest => requests::create_read(request, env, caller).await,
+        Route::CreatePatchRequest => requests::create_patch(request, env, caller).await,
+        Route::ListRequests => requests::list(request, env, caller).await,
+        Route::GetRequest(id) => requests::get(env, caller, id).await,
+        Route::ApproveAccess(id) => requests::approve(request, env, caller, id).await,
+        Route::RejectAccess(id) => requests::reject(request, env, caller, id).await,
+        Route::CancelAccess(id) => requests::cancel(env, caller, id).await,
+        Route::RequestWraps(id) => requests::wraps(env, caller, id).await,
+        Route::RequestWrap(id, wrap_id) => requests::retrieve(env, caller, id, wrap_id).await,
+        Route::CreateWrap => requests::create_wrap(request, env, caller).await,
         Route::Health
+        | Route::Login
+        | Route::Unwrap
         | Route::Liveness
         | Route::Readiness
         | Route::CreateTenant

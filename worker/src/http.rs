@@ -125,3 +125,24 @@ pub fn request_id(request: &Request) -> String {
         }
     }
 }
+
+/// A decision body may be empty; when present it is JSON like any other.
+pub async fn read_optional_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let has_body = request
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .is_some_and(|len| len != "0")
+        || request
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .is_some();
+    if has_body {
+        read_json_body(request).await
+    } else {
+        Ok(Vec::new())
+    }
+}

@@ -221,6 +221,19 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::AgentCertificates { .. } => "agent_certificates",
         TenantReply::PasswordRequest(_) => "password_request",
         TenantReply::PasswordRequests { .. } => "password_requests",
+        TenantReply::LoginChallenge(_) => "login_challenge",
+        TenantReply::LoggedIn(_) => "logged_in",
+        TenantReply::User(_) => "user",
+        TenantReply::Users { .. } => "users",
+        TenantReply::Role(_) => "role",
+        TenantReply::Roles { .. } => "roles",
+        TenantReply::UserRole(_) => "user_role",
+        TenantReply::UserRoles { .. } => "user_roles",
+        TenantReply::AccessRequest { .. } => "access_request",
+        TenantReply::AccessRequests { .. } => "access_requests",
+        TenantReply::WrapCreated(_) => "wrap_created",
+        TenantReply::Wraps { .. } => "wraps",
+        TenantReply::Unwrapped(_) => "unwrapped",
     };
     console_error!("tenant object: unexpected reply of kind {kind}");
     ApiError::internal()

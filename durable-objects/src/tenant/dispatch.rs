@@ -2,6 +2,7 @@
 //! its approval check, and the rule that lowering a tier needs an admin.
 
 use super::*;
+use crate::requests::Decision as AccessDecision;
 
 impl Tenant {
     pub(super) fn execute(
@@ -176,7 +177,58 @@ impl Tenant {
             C::RejectPasswordRequest { id, reason } => {
                 agents::passwords::reject(ctx, principal, &id, reason).map(R::PasswordRequest)
             }
+            C::CreateUser { user } => people::create(ctx, principal, user).map(R::User),
+            C::ListUsers => people::list(ctx.storage).map(|users| R::Users { users }),
+            C::DeleteUser { id } => people::delete(ctx, &id).map(|()| R::Deleted),
+            C::UserRoles { id } => {
+                people::roles::of_user(ctx.storage, principal, &id).map(|roles| R::Roles { roles })
+            }
+            C::Permissions => Ok(R::Counted),
+            C::CreateRole { role } => people::roles::create(ctx, principal, role).map(R::Role),
+            C::ListRoles => people::roles::list(ctx.storage).map(|roles| R::Roles { roles }),
+            C::GetRole { id } => people::roles::get(ctx.storage, &id).map(R::Role),
+            C::SetRolePermissions { id, permissions } => {
+                people::roles::set_permissions(ctx, principal, &id, permissions).map(R::Role)
+            }
+            C::DeleteRole { id } => people::roles::delete(ctx, principal, &id).map(|()| R::Deleted),
+            C::CreateUserRole { request } => {
+                people::roles::assign(ctx, principal, request).map(R::UserRole)
+            }
+            C::ListUserRoles { user_id, role_id } => {
+                people::roles::assignments(ctx.storage, user_id.as_ref(), role_id.as_ref())
+                    .map(|user_roles| R::UserRoles { user_roles })
+            }
+            C::DeleteUserRole { id } => {
+                people::roles::unassign(ctx, principal, &id).map(|()| R::Deleted)
+            }
+            C::CreateAccessRequest { request } => requests::create(ctx, principal, request)
+                .map(|request| R::AccessRequest { request }),
+            C::ListAccessRequests { query } => requests::list(ctx, principal, &query)
+                .map(|requests| R::AccessRequests { requests }),
+            C::GetAccessRequest { id } => {
+                requests::get(ctx, principal, &id).map(|request| R::AccessRequest { request })
+            }
+            C::ApproveAccess { id, comment } => {
+                requests::decide(ctx, principal, &id, AccessDecision::Approve(comment))
+                    .map(|request| R::AccessRequest { request })
+            }
+            C::RejectAccess { id, reason } => {
+                requests::decide(ctx, principal, &id, AccessDecision::Reject(reason))
+                    .map(|request| R::AccessRequest { request })
+            }
+            C::CancelAccess { id } => requests::decide(ctx, principal, &id, AccessDecision::Cancel)
+                .map(|request| R::AccessRequest { request }),
+            C::RequestWraps { id } => {
+                requests::wraps_of(ctx, principal, &id).map(|wraps| R::Wraps { wraps })
+            }
+            C::RequestWrap { id, wrap_id } => {
+                requests::retrieve(ctx, principal, &id, &wrap_id).map(R::Unwrapped)
+            }
+            C::CreateWrap { wrap } => wraps::create(ctx, principal, wrap).map(R::WrapCreated),
             C::Ping
+            | C::LoginChallenge { .. }
+            | C::Login { .. }
+            | C::Unwrap { .. }
             | C::Init { .. }
             | C::SetPlan { .. }
             | C::PollStream { .. }

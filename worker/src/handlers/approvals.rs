@@ -1,7 +1,7 @@
 //! `/v1/approvals` (seed 004) and `/v1/policies`: deciding token requests that reach
 //! sensitive or critical secrets, and the per-namespace rules for how many approvals they need.
 
-use crate::http::{Reply, json, query_param, read_json_body};
+use crate::http::{Reply, json, query_param, read_json_body, read_optional_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::ApiError;
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, Policies, parse_decision_note};
@@ -109,25 +109,4 @@ fn policies_body(policies: &Policies) -> serde_json::Value {
             "cancel_window_seconds": defaults.cancel_window_seconds,
         },
     })
-}
-
-/// A decision body may be empty; when present it is JSON like any other.
-async fn read_optional_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let has_body = request
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .is_some_and(|len| len != "0")
-        || request
-            .headers()
-            .get("Content-Type")
-            .ok()
-            .flatten()
-            .is_some();
-    if has_body {
-        read_json_body(request).await
-    } else {
-        Ok(Vec::new())
-    }
 }

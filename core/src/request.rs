@@ -1,0 +1,291 @@
+//! Access requests (seed 001): asking people for what one's own permissions do not allow.
+//! A read request, once approved, leaves a single-use wrap of the secret's value for the
+//! requester; a patch request carries a new value, sealed while it waits, and becomes the
+//! secret's next version when it is approved. Both follow the approval policy of the secret's
+//! tier, and always need at least one approval: a request nobody has to look at would be a
+//! way around every permission.
+//!
+//! The decisions reuse the token approvals' state machine ([`crate::approval::ApprovalState`]):
+//! no self-approval, one vote per approver, any rejection ends the request, 24 h to decide.
+
+use crate::approval::{ApprovalStatus, DecisionRecord};
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::path::SecretPath;
+use crate::secret::{Tier, check_value, parse_path_field};
+use crate::time::Timestamp;
+use crate::wrap::{MAX_WRAP_TTL_SECONDS, WrapId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+prefixed_id!(AccessRequestId, "req_", "access request");
+
+pub const MAX_REASON_BYTES: usize = 1_024;
+/// How long the wrap an approved read request leaves may wait to be retrieved, by default.
+pub const DEFAULT_READ_TTL_SECONDS: u64 = 3_600;
+/// Undecided requests one tenant may hold; a flood of requests stops here.
+pub const MAX_PENDING_REQUESTS: u64 = 1_000;
+
+/// What is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessKind {
+    /// One look at the current value, through a wrap.
+    Read,
+    /// A new value, applied as the next version.
+    Patch,
+}
+
+impl AccessKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessKind::Read => "read",
+            AccessKind::Patch => "patch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [AccessKind::Read, AccessKind::Patch]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Seed 001 calls a denial a rejection: the state machine's `denied` is `rejected` here.
+pub fn status_name(status: ApprovalStatus) -> &'static str {
+    match status {
+        ApprovalStatus::Denied => "rejected",
+        other => other.as_str(),
+    }
+}
+
+pub fn parse_status(text: &str) -> Option<ApprovalStatus> {
+    match text {
+        "rejected" => Some(ApprovalStatus::Denied),
+        "denied" => None,
+        other => ApprovalStatus::parse(other),
+    }
+}
+
+fn reason(body: &Body) -> Result<String, ApiError> {
+    let text = body.required_str("reason")?.trim();
+    if text.is_empty() || text.len() > MAX_REASON_BYTES {
+        return Err(ApiError::validation(
+            "reason",
+            format!("'reason' must say why, in 1 to {MAX_REASON_BYTES} bytes"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::validation(
+            "reason",
+            "'reason' must not contain control characters",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A new access request: `POST /v1/requests/read` or `POST /v1/requests`. `Debug` leaves a
+/// patch's value out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccessRequest {
+    pub path: SecretPath,
+    pub reason: String,
+    pub kind: AccessKind,
+    /// A read request: how long its wrap may wait to be retrieved once approved.
+    pub ttl_seconds: Option<u64>,
+    /// A patch request: the new value.
+    pub value: Option<String>,
+}
+
+impl NewAccessRequest {
+    /// `POST /v1/requests/read` `{path, reason, ttl_seconds?}`.
+    pub fn parse_read(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, &["path", "reason", "ttl_seconds"])?;
+        Ok(NewAccessRequest {
+            path: parse_path_field("path", body.required_str("path")?)?,
+            reason: reason(&body)?,
+            kind: AccessKind::Read,
+            ttl_seconds: Some(
+                body.optional_u64("ttl_seconds", 1..=MAX_WRAP_TTL_SECONDS)?
+                    .unwrap_or(DEFAULT_READ_TTL_SECONDS),
+            ),
+            value: None,
+        })
+    }
+
+    /// `POST /v1/requests` `{path, value, reason}`: a patch.
+    pub fn parse_patch(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, &["path", "value", "reason"])?;
+        let path = parse_path_field("path", body.required_str("path")?)?;
+        let value = body.required_str("value")?;
+        check_value("value", value)?;
+        Ok(NewAccessRequest {
+            path,
+            reason: reason(&body)?,
+            kind: AccessKind::Patch,
+            ttl_seconds: None,
+            value: Some(value.to_owned()),
+        })
+    }
+}
+
+impl fmt::Debug for NewAccessRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAccessRequest")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `GET /v1/requests?requester_id=&status=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestQuery {
+    pub requester_id: Option<String>,
+    pub status: Option<ApprovalStatus>,
+}
+
+impl RequestQuery {
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ApiError> {
+        let mut query = RequestQuery::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "requester_id" => {
+                    if value.is_empty() || value.len() > 64 {
+                        return Err(ApiError::validation(
+                            "requester_id",
+                            "'requester_id' must be 1 to 64 bytes",
+                        ));
+                    }
+                    query.requester_id = Some(value.clone());
+                }
+                "status" => {
+                    query.status = Some(parse_status(value).ok_or_else(|| {
+                        ApiError::validation(
+                            "status",
+                            "'status' must be pending, approved, rejected, expired or cancelled",
+                        )
+                    })?);
+                }
+                other => {
+                    return Err(ApiError::validation(
+                        other,
+                        format!(
+                            "unknown query parameter '{other}'; expected requester_id or status"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// One approval or rejection, as `GET /v1/requests/{id}` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDecision {
+    pub approver_id: String,
+    /// `approve`, `reject` or `cancel`.
+    pub decision: String,
+    pub comment: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<DecisionRecord> for RequestDecision {
+    fn from(record: DecisionRecord) -> Self {
+        RequestDecision {
+            approver_id: record.approver,
+            decision: match record.decision.as_str() {
+                "deny" => "reject".to_owned(),
+                other => other.to_owned(),
+            },
+            comment: record.note,
+            created_at: record.at,
+        }
+    }
+}
+
+/// An access request as the API shows it: never the value of a patch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequestView {
+    pub id: AccessRequestId,
+    pub kind: AccessKind,
+    pub path: SecretPath,
+    pub reason: String,
+    /// `pending`, `approved`, `rejected`, `expired` or `cancelled`.
+    pub status: String,
+    pub requester_id: String,
+    pub tier: Tier,
+    pub required_approvals: u64,
+    pub approvals: Vec<RequestDecision>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+    /// A read request: how long its wrap waits once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<u64>,
+    /// A read request, approved: the wrap to retrieve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap_id: Option<WrapId>,
+    /// A patch request, approved: the version it became.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_version: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_and_patch_requests_parse_and_name_the_bad_member() {
+        let read =
+            NewAccessRequest::parse_read(br#"{"path":"prod/db","reason":"incident 42"}"#).unwrap();
+        assert_eq!(read.ttl_seconds, Some(DEFAULT_READ_TTL_SECONDS));
+        assert_eq!(read.kind, AccessKind::Read);
+        let patch = NewAccessRequest::parse_patch(
+            br#"{"path":"prod/db","value":"s3cr3t-value","reason":"rotate after leak"}"#,
+        )
+        .unwrap();
+        assert_eq!(patch.value.as_deref(), Some("s3cr3t-value"));
+        assert!(!format!("{patch:?}").contains("s3cr3t"));
+        for (body, field) in [
+            (r#"{"path":"prod/db"}"#, "reason"),
+            (r#"{"path":"prod/db","reason":"   "}"#, "reason"),
+            (r#"{"path":"/x","reason":"r"}"#, "path"),
+            (
+                r#"{"path":"a","reason":"r","ttl_seconds":0}"#,
+                "ttl_seconds",
+            ),
+            (r#"{"path":"a","reason":"r","value":"v"}"#, "value"),
+        ] {
+            let e = NewAccessRequest::parse_read(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.details.get("field").and_then(|f| f.as_str()),
+                Some(field),
+                "{body}: {e}"
+            );
+        }
+        let e = NewAccessRequest::parse_patch(br#"{"path":"a","reason":"r"}"#).unwrap_err();
+        assert_eq!(
+            e.details.get("field").and_then(|f| f.as_str()),
+            Some("value")
+        );
+    }
+
+    #[test]
+    fn rejected_is_the_wire_name_of_denied() {
+        assert_eq!(status_name(ApprovalStatus::Denied), "rejected");
+        assert_eq!(parse_status("rejected"), Some(ApprovalStatus::Denied));
+        assert_eq!(parse_status("denied"), None);
+        assert_eq!(parse_status("pending"), Some(ApprovalStatus::Pending));
+        let query = RequestQuery::parse(&[
+            ("status".into(), "rejected".into()),
+            ("requester_id".into(), "usr_x".into()),
+        ])
+        .unwrap();
+        assert_eq!(query.status, Some(ApprovalStatus::Denied));
+        assert!(RequestQuery::parse(&[("status".into(), "nope".into())]).is_err());
+        assert!(RequestQuery::parse(&[("user_id".into(), "x".into())]).is_err());
+    }
+}

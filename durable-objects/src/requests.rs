@@ -1,0 +1,509 @@
+//! Access requests (seed 001) in the tenant's storage. The decision state is the token
+//! approvals' ([`ApprovalState`], stored as JSON beside a `status` column for filtering); a
+//! patch's value is sealed under its own data key, bound to the request, until it is applied
+//! or the request ends, then zeroed.
+
+use crate::access::{self, Principal};
+use crate::approvals::load_policies;
+use crate::secrets;
+use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::store::{
+    Failure, SecretContext, in_transaction, internal, json_column, json_text, live_secret,
+    read_count, read_opt_ts, read_ts, ts, zero_sealed,
+};
+use crate::wraps;
+use latchkey_core::approval::{
+    ApprovalState, ApprovalStatus, DEFAULT_APPROVAL_TTL_SECONDS, DecisionRecord,
+};
+use latchkey_core::crypto::Sealed;
+use latchkey_core::request::{
+    AccessKind, AccessRequestId, AccessRequestView, MAX_PENDING_REQUESTS, NewAccessRequest,
+    RequestDecision, RequestQuery, status_name,
+};
+use latchkey_core::scope::Scope;
+use latchkey_core::secret::{MetadataChange, SecretUpdate, Tier};
+use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
+use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
+use worker::{SqlStorageValue as V, Storage};
+
+/// A decision on an access request.
+pub enum Decision {
+    Approve(Option<String>),
+    Reject(Option<String>),
+    Cancel,
+}
+
+fn purpose(id: &AccessRequestId) -> String {
+    format!("request:{id}")
+}
+
+const COLUMNS: &str = "id, kind, path, reason, requester, tier, state, ttl_seconds, created_at, \
+    decided_at, wrap_id, applied_version";
+
+struct Stored {
+    view: AccessRequestView,
+    state: ApprovalState,
+}
+
+fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, StorageError> {
+    let id = AccessRequestId::parse(&row.text(0)?).map_err(StorageError)?;
+    let kind_text = row.text(1)?;
+    let state: ApprovalState = json_column(row, 6)?;
+    let approvals = decisions(storage, &id)?
+        .into_iter()
+        .map(RequestDecision::from)
+        .collect();
+    let view = AccessRequestView {
+        kind: AccessKind::parse(&kind_text)
+            .ok_or_else(|| StorageError(format!("stored kind '{kind_text}'")))?,
+        path: SecretPath::parse(&row.text(2)?).map_err(StorageError)?,
+        reason: row.text(3)?,
+        status: status_name(state.status_at(now)).to_owned(),
+        requester_id: row.text(4)?,
+        tier: Tier::parse(&row.text(5)?).unwrap_or(Tier::Critical),
+        required_approvals: state.required,
+        approvals,
+        created_at: read_ts(row, 8)?,
+        expires_at: state.expires_at,
+        decided_at: read_opt_ts(row, 9)?,
+        ttl_seconds: row.opt_int(7)?.map(|v| u64::try_from(v).unwrap_or(0)),
+        wrap_id: row
+            .opt_text(10)?
+            .map(|t| WrapId::parse(&t))
+            .transpose()
+            .map_err(StorageError)?,
+        applied_version: row.opt_int(11)?.map(|v| u64::try_from(v).unwrap_or(0)),
+        id,
+    };
+    Ok(Stored { view, state })
+}
+
+fn decisions(storage: &Storage, id: &AccessRequestId) -> Result<Vec<DecisionRecord>, StorageError> {
+    query(
+        storage,
+        "SELECT approver, decision, note, at FROM access_request_decisions
+         WHERE request_id = ? ORDER BY at, rowid",
+        vec![id.as_str().into()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(DecisionRecord {
+            approver: row.text(0)?,
+            decision: row.text(1)?,
+            note: row.opt_text(2)?,
+            at: read_ts(row, 3)?,
+        })
+    })
+    .collect()
+}
+
+fn not_found(id: &AccessRequestId) -> ApiError {
+    ApiError::not_found(format!("access request '{id}' not found")).with("id", id.as_str())
+}
+
+fn may_decide(principal: &Principal) -> bool {
+    principal.scopes().covers(&Scope::ApprovalsDecide)
+}
+
+/// A request its requester or an approver may see; anyone else gets 404, as if it did not
+/// exist.
+fn load_visible(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+) -> Result<Stored, Failure> {
+    let row = query_one(
+        ctx.storage,
+        &format!("SELECT {COLUMNS} FROM access_requests WHERE id = ?"),
+        vec![id.as_str().into()],
+    )?
+    .ok_or_else(|| not_found(id))?;
+    let stored = parse(ctx.storage, &row, ctx.now)?;
+    if stored.view.requester_id != principal.actor() && !may_decide(principal) {
+        return Err(not_found(id).into());
+    }
+    Ok(stored)
+}
+
+/// `POST /v1/requests/read` and `POST /v1/requests`: the secret must exist; the approvals it
+/// needs are its tier's under the policy, and never fewer than one.
+pub fn create(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    request: NewAccessRequest,
+) -> Result<AccessRequestView, ApiError> {
+    let id = AccessRequestId::generate().map_err(|e| internal("request id", e))?;
+    in_transaction(ctx.storage, "create access request", || {
+        let secret = live_secret(ctx.storage, &request.path)?;
+        let pending = query_one(
+            ctx.storage,
+            "SELECT count(*) FROM access_requests WHERE status = 'pending' AND expires_at > ?",
+            vec![ts(ctx.now)],
+        )?
+        .map(|row| read_count(&row, 0))
+        .transpose()?
+        .unwrap_or(0);
+        if pending >= MAX_PENDING_REQUESTS {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "this tenant has {MAX_PENDING_REQUESTS} undecided access requests; decide or cancel some first"
+                ),
+            )
+            .into());
+        }
+        let tier = secret.metadata.tier;
+        let required = load_policies(ctx.storage)?
+            .requirement(tier, &request.path)
+            .approvals
+            .max(1);
+        let state = ApprovalState {
+            status: ApprovalStatus::Pending,
+            requester: principal.actor(),
+            required,
+            cancel_window_seconds: 0,
+            approvers: Vec::new(),
+            expires_at: ctx.now.plus_seconds(DEFAULT_APPROVAL_TTL_SECONDS),
+            approved_at: None,
+            released: false,
+        };
+        let sealed = match &request.value {
+            Some(value) => Some(ctx.seal_config(&purpose(&id), value)?),
+            None => None,
+        };
+        let (key, ciphertext) = match sealed {
+            Some(sealed) => (V::Blob(sealed.wrapped_data_key), V::Blob(sealed.ciphertext)),
+            None => (V::Null, V::Null),
+        };
+        execute(
+            ctx.storage,
+            "INSERT INTO access_requests (id, kind, path, reason, requester, tier, state, status,
+                ttl_seconds, wrapped_data_key, ciphertext, created_at, expires_at, decided_at,
+                wrap_id, applied_version)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+            vec![
+                id.as_str().into(),
+                request.kind.as_str().into(),
+                request.path.as_str().into(),
+                request.reason.as_str().into(),
+                state.requester.as_str().into(),
+                tier.as_str().into(),
+                json_text(&state)?.into(),
+                request
+                    .ttl_seconds
+                    .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
+                    .into(),
+                key,
+                ciphertext,
+                ts(ctx.now),
+                ts(state.expires_at),
+            ],
+        )?;
+        Ok::<_, Failure>(AccessRequestView {
+            id: id.clone(),
+            kind: request.kind,
+            path: request.path.clone(),
+            reason: request.reason.clone(),
+            status: status_name(ApprovalStatus::Pending).to_owned(),
+            requester_id: state.requester.clone(),
+            tier,
+            required_approvals: required,
+            approvals: Vec::new(),
+            created_at: ctx.now,
+            expires_at: state.expires_at,
+            decided_at: None,
+            ttl_seconds: request.ttl_seconds,
+            wrap_id: None,
+            applied_version: None,
+        })
+    })
+}
+
+/// `GET /v1/requests[?requester_id=&status=]`: approvers see every request, anyone else only
+/// their own. Newest first, at most 500.
+pub fn list(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    query_: &RequestQuery,
+) -> Result<Vec<AccessRequestView>, ApiError> {
+    let fail = |e: StorageError| internal("list access requests", e);
+    let mut filters: Vec<&str> = Vec::new();
+    let mut bindings: Vec<V> = Vec::new();
+    if !may_decide(principal) {
+        filters.push("requester = ?");
+        bindings.push(principal.actor().into());
+    }
+    if let Some(requester) = &query_.requester_id {
+        filters.push("requester = ?");
+        bindings.push(requester.as_str().into());
+    }
+    match query_.status {
+        None => {}
+        Some(ApprovalStatus::Pending) => {
+            filters.push("status = 'pending' AND expires_at > ?");
+            bindings.push(ts(ctx.now));
+        }
+        Some(ApprovalStatus::Expired) => {
+            filters.push("(status = 'expired' OR (status = 'pending' AND expires_at <= ?))");
+            bindings.push(ts(ctx.now));
+        }
+        Some(status) => {
+            filters.push("status = ?");
+            bindings.push(status.as_str().into());
+        }
+    }
+    let filter = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", filters.join(" AND "))
+    };
+    query(
+        ctx.storage,
+        &format!(
+            "SELECT {COLUMNS} FROM access_requests {filter} ORDER BY created_at DESC, id LIMIT 500"
+        ),
+        bindings,
+    )
+    .and_then(|rows| {
+        rows.iter()
+            .map(|row| parse(ctx.storage, row, ctx.now).map(|s| s.view))
+            .collect()
+    })
+    .map_err(fail)
+}
+
+/// `GET /v1/requests/{id}`.
+pub fn get(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+) -> Result<AccessRequestView, ApiError> {
+    load_visible(ctx, principal, id)
+        .map(|s| s.view)
+        .map_err(|f| match f {
+            Failure::Client(e) => e,
+            Failure::Storage(e) => internal("read access request", e),
+        })
+}
+
+/// Approve, reject or cancel. The last approval applies the request in the same
+/// transaction: a read leaves a wrap of the current value for the requester, a patch becomes
+/// the next version. If applying fails (the secret was deleted meanwhile), nothing changes.
+pub fn decide(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+    decision: Decision,
+) -> Result<AccessRequestView, ApiError> {
+    let actor = principal.actor();
+    in_transaction(ctx.storage, "decide access request", || {
+        let stored = load_visible(ctx, principal, id)?;
+        let Stored {
+            mut view,
+            mut state,
+        } = stored;
+        let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
+        if deciding && access::minted_by(ctx.storage, &actor, &state.requester)? {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "a token minted by the requester cannot decide the requester's request",
+            )
+            .into());
+        }
+        let (kind, note) = match decision {
+            Decision::Approve(note) => {
+                state.approve(&actor, ctx.now)?;
+                ("approve", note)
+            }
+            Decision::Reject(note) => {
+                state.deny(&actor, ctx.now)?;
+                ("deny", note)
+            }
+            Decision::Cancel => {
+                if actor != state.requester {
+                    return Err(ApiError::new(
+                        ErrorCode::PermissionDenied,
+                        "only the requester may cancel an access request",
+                    )
+                    .into());
+                }
+                state.cancel(&actor, false, ctx.now)?;
+                ("cancel", None)
+            }
+        };
+        execute(
+            ctx.storage,
+            "INSERT INTO access_request_decisions (request_id, approver, decision, note, at)
+             VALUES (?, ?, ?, ?, ?)",
+            vec![
+                id.as_str().into(),
+                actor.as_str().into(),
+                kind.into(),
+                note.as_deref().into(),
+                ts(ctx.now),
+            ],
+        )?;
+        let decided = state.status != ApprovalStatus::Pending;
+        if state.status == ApprovalStatus::Approved {
+            match view.kind {
+                AccessKind::Read => {
+                    let wrap = wraps::create_for_request(
+                        ctx,
+                        id,
+                        &state.requester,
+                        &view.path,
+                        view.ttl_seconds.unwrap_or(3_600),
+                    )?;
+                    view.wrap_id = Some(wrap);
+                }
+                AccessKind::Patch => {
+                    let value = sealed_value(ctx, id)?;
+                    let updated = secrets::update(
+                        ctx,
+                        &view.path,
+                        SecretUpdate {
+                            value,
+                            change: MetadataChange::default(),
+                        },
+                        None,
+                    )?;
+                    view.applied_version = Some(updated.version);
+                }
+            }
+        }
+        if decided {
+            erase_value(ctx.storage, "id = ?", vec![id.as_str().into()])?;
+            view.decided_at = Some(ctx.now);
+        }
+        execute(
+            ctx.storage,
+            "UPDATE access_requests SET state = ?, status = ?, decided_at = ?, wrap_id = ?,
+                applied_version = ? WHERE id = ?",
+            vec![
+                json_text(&state)?.into(),
+                state.status.as_str().into(),
+                view.decided_at.map(|t| t.unix_ms()).into(),
+                view.wrap_id.as_ref().map(WrapId::as_str).into(),
+                view.applied_version
+                    .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+                    .into(),
+                id.as_str().into(),
+            ],
+        )?;
+        view.status = status_name(state.status_at(ctx.now)).to_owned();
+        view.required_approvals = state.required;
+        view.approvals = decisions(ctx.storage, id)?
+            .into_iter()
+            .map(RequestDecision::from)
+            .collect();
+        Ok::<_, Failure>(view)
+    })
+}
+
+fn sealed_value(ctx: &SecretContext<'_>, id: &AccessRequestId) -> Result<String, Failure> {
+    let row = query_one(
+        ctx.storage,
+        "SELECT wrapped_data_key, ciphertext FROM access_requests WHERE id = ?",
+        vec![id.as_str().into()],
+    )?
+    .ok_or_else(|| not_found(id))?;
+    let sealed = Sealed {
+        wrapped_data_key: row.blob(0)?,
+        ciphertext: row.blob(1)?,
+    };
+    ctx.open_config(&purpose(id), &sealed)
+}
+
+fn erase_value(storage: &Storage, filter: &str, bindings: Vec<V>) -> Result<(), StorageError> {
+    zero_sealed(
+        storage,
+        "access_requests",
+        &format!("({filter}) AND ciphertext IS NOT NULL"),
+        bindings.clone(),
+    )?;
+    execute(
+        storage,
+        &format!(
+            "UPDATE access_requests SET ciphertext = NULL, wrapped_data_key = NULL
+             WHERE ({filter}) AND ciphertext IS NOT NULL"
+        ),
+        bindings,
+    )
+}
+
+/// Requests a reader of the trail should hear expired: pending past their expiry. Marks them
+/// expired and erases their sealed values (the maintenance alarm). Returns their ids.
+pub fn expire(storage: &Storage, now: Timestamp) -> Result<Vec<String>, StorageError> {
+    let rows = query(
+        storage,
+        "SELECT id, state FROM access_requests WHERE status = 'pending' AND expires_at <= ?",
+        vec![ts(now)],
+    )?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id = row.text(0)?;
+        let mut state: ApprovalState = json_column(row, 1)?;
+        state.status = ApprovalStatus::Expired;
+        execute(
+            storage,
+            "UPDATE access_requests SET state = ?, status = 'expired' WHERE id = ?",
+            vec![json_text(&state)?.into(), id.as_str().into()],
+        )?;
+        ids.push(id);
+    }
+    erase_value(storage, "status = 'expired'", vec![])?;
+    Ok(ids)
+}
+
+/// When the next pending request expires.
+pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError> {
+    query_one(
+        storage,
+        "SELECT min(expires_at) FROM access_requests WHERE status = 'pending'",
+        vec![],
+    )?
+    .map(|row| read_opt_ts(&row, 0))
+    .transpose()
+    .map(Option::flatten)
+}
+
+fn requester_only(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+) -> Result<Stored, Failure> {
+    let stored = load_visible(ctx, principal, id)?;
+    // Approvers see the request, not its wraps: only the requester receives the value.
+    if stored.view.requester_id != principal.actor() {
+        return Err(not_found(id).into());
+    }
+    Ok(stored)
+}
+
+/// `GET /v1/requests/{id}/wraps`: the requester's wraps, without values.
+pub fn wraps_of(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+) -> Result<Vec<WrapSummary>, ApiError> {
+    requester_only(ctx, principal, id)
+        .and_then(|_| Ok(wraps::of_request(ctx.storage, id, ctx.now)?))
+        .map_err(|f| match f {
+            Failure::Client(e) => e,
+            Failure::Storage(e) => internal("request wraps", e),
+        })
+}
+
+/// `GET /v1/requests/{id}/wraps/{wrap_id}`: the value, once.
+pub fn retrieve(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: &AccessRequestId,
+    wrap: &WrapId,
+) -> Result<Unwrapped, ApiError> {
+    requester_only(ctx, principal, id).map_err(|f| match f {
+        Failure::Client(e) => e,
+        Failure::Storage(e) => internal("request wrap", e),
+    })?;
+    wraps::retrieve_for_request(ctx, id, wrap)
+}
