@@ -15,6 +15,7 @@ use crate::{
     agents, fields, listing, maintenance, notifications, people, requests, secrets, wraps,
 };
 
+mod auth;
 mod background;
 mod dispatch;
 mod public;
@@ -473,72 +474,6 @@ impl Tenant {
         Ok(TenantReply::StreamEvents { events, last_seq })
     }
 
-    /// A link command: the tenant must exist; there is no caller to authenticate, the signed
-    /// link is the credential. The decision and its event commit together; a refused link is
-    /// recorded as `link.refused` (within the budget for unauthenticated events).
-    fn link_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
-        let loaded = self
-            .load()?
-            .ok_or_else(|| ApiError::not_found("approval request not found"))?;
-        let storage = self.storage();
-        let now = now();
-        let ctx = self.context(&storage, &loaded, now);
-        let draft = audit::draft_for(&command);
-        let outcome = transaction(&storage, || {
-            let result = match command {
-                TenantCommand::ReviewLink { id, token } => notifications::review(&ctx, &id, &token),
-                TenantCommand::DecideByLink {
-                    id,
-                    token,
-                    approve,
-                    note,
-                } => notifications::decide(&ctx, &id, &token, approve, note),
-                _ => Err(internal("link command", "not a link command")),
-            };
-            let result = result.map(|review| TenantReply::LinkReview {
-                view: review.view,
-                approver: review.approver,
-            });
-            match &result {
-                Ok(TenantReply::LinkReview { approver, .. }) => {
-                    let actor = Actor::named(approver);
-                    audit::record(
-                        &storage,
-                        &loaded.tenant_id,
-                        &actor,
-                        origin,
-                        audit::complete(draft, &result),
-                        now,
-                    )?;
-                    self.events_recorded.set(true);
-                }
-                Err(e)
-                    if e.details.contains_key("link") && self.unauthenticated_budget.take(now) =>
-                {
-                    let mut refused = Draft::new("link.refused", None).refused(e);
-                    refused.details = draft.details;
-                    if let Some(why) = e.details.get("link") {
-                        refused.details.insert("link".into(), why.clone());
-                    }
-                    audit::record(
-                        &storage,
-                        &loaded.tenant_id,
-                        &Actor::named("anonymous"),
-                        origin,
-                        refused,
-                        now,
-                    )?;
-                    self.events_recorded.set(true);
-                }
-                _ => {}
-            }
-            Ok(result)
-        });
-        // Written without the cache: read the head again next time.
-        self.audit_head.forget();
-        outcome.unwrap_or_else(|e| Err(internal("link command with its audit event", e)))
-    }
-
     /// An operator command (`SetPlan`), recorded with the operator as its actor.
     fn operator_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
         let TenantCommand::SetPlan {
@@ -565,72 +500,6 @@ impl Tenant {
             );
         }
         result
-    }
-
-    /// The caller behind the request's credential.
-    fn authenticate(
-        &self,
-        loaded: &Loaded,
-        credential: Option<&PresentedCredential>,
-        client_ip: Option<&str>,
-        now: Timestamp,
-        enforce_max_uses: bool,
-    ) -> Result<Principal, ApiError> {
-        let rejected = || ApiError::unauthorized("invalid API key");
-        let credential = credential.ok_or_else(rejected)?;
-        if credential.tenant != loaded.tenant_id {
-            return Err(rejected());
-        }
-        match credential.kind {
-            // CredentialHash's equality is constant-time.
-            CredentialKind::MasterKey if credential.hash == loaded.master_key_hash => {
-                Ok(Principal::Master)
-            }
-            CredentialKind::MasterKey => Err(rejected()),
-            CredentialKind::Token => {
-                let token = self
-                    .tokens
-                    .get(&self.storage(), &credential.hash)
-                    .map_err(|e| internal("authenticate token", e))?
-                    .ok_or_else(|| ApiError::unauthorized("token not recognized"))?;
-                access::admit_token(&token, client_ip, now, enforce_max_uses).map(Principal::Token)
-            }
-            CredentialKind::Bootstrap => {
-                agents::authenticate_bootstrap(&self.storage(), &credential.hash, now)
-                    .map(Principal::Bootstrap)
-            }
-            CredentialKind::AgentJwt => {
-                let jwt = credential
-                    .jwt
-                    .as_deref()
-                    .ok_or_else(|| ApiError::unauthorized("agent JWT missing"))?;
-                agents::authenticate_agent(
-                    &self.storage(),
-                    &loaded.tenant_id,
-                    &loaded.tenant_key,
-                    jwt,
-                    now,
-                )
-                .map(Principal::Agent)
-            }
-            CredentialKind::UserJwt => {
-                let jwt = credential
-                    .jwt
-                    .as_deref()
-                    .ok_or_else(|| ApiError::unauthorized("login JWT missing"))?;
-                people::authenticate(
-                    &self.storage(),
-                    &loaded.tenant_id,
-                    &loaded.tenant_key,
-                    jwt,
-                    now,
-                )
-                .map(Principal::User)
-            }
-            CredentialKind::Wrap => Err(ApiError::unauthorized(
-                "a wrap token authenticates nothing; unwrap it with POST /v1/wraps/unwrap {\"wrap_token\"}",
-            )),
-        }
     }
 
     /// The rate window, from memory or (after an eviction) from storage.

@@ -19,6 +19,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "people::failed_logins_lock_out_without_revealing_accounts",
         failed_logins_lock_out_without_revealing_accounts,
     ),
+    (
+        "people::approvers_decide_token_requests",
+        approvers_decide_token_requests,
+    ),
     ("people::input_is_validated", input_is_validated),
     (
         "people::other_tenants_see_nothing",
@@ -688,5 +692,58 @@ fn other_tenants_see_nothing(ctx: &Ctx) {
     assert_eq!(
         call(ctx, "GET", "/v1/permissions", Some(&jwt_a), None).status,
         200
+    );
+}
+
+fn approvers_decide_token_requests(ctx: &Ctx) {
+    let (tenant, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let agent = api.create_token(
+        &key,
+        &json!({"scope": ["tokens:create", "secrets:read:ops/*"], "ttl_seconds": 3600}),
+    );
+    let agent = agent.body["value"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.create_secret(
+            &key,
+            &json!({"path": "ops/db", "value": "v", "tier": "sensitive"})
+        )
+        .status,
+        201
+    );
+    let requested = api.create_token(&agent, &json!({"scope": "secrets:read:ops/*"}));
+    assert_eq!(requested.status, 202, "{}", requested.text);
+    let id = requested.body["approval_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, reader) = person(ctx, &tenant, &key, "reader", &[READER_ROLE]);
+    let refused = call(
+        ctx,
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+        Some(&reader),
+        None,
+    );
+    refused.assert_error(403, "permission_denied");
+    assert_eq!(refused.body["error"]["required_scope"], "approvals:decide");
+    let (approver_id, approver) = person(ctx, &tenant, &key, "approver", &[APPROVER_ROLE]);
+    let listed = call(ctx, "GET", "/v1/approvals", Some(&approver), None);
+    assert!(listed.text.contains(&id), "{}", listed.text);
+    let approved = call(
+        ctx,
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+        Some(&approver),
+        Some(json!({"comment": "ok"})),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    assert_eq!(approved.body["approvers"], json!([approver_id]));
+    let released = api.get(&format!("/v1/approvals/{id}"), Some(&agent));
+    assert!(
+        released.body["token"]["value"].is_string(),
+        "{}",
+        released.text
     );
 }

@@ -1,5 +1,5 @@
-//! Commands that carry no bearer credential: logging in (the password is the credential) and
-//! unwrapping (the wrap token is). They are not counted against the tenant's rate limit (a
+//! Commands that carry no bearer credential: logging in (the password is the credential),
+//! unwrapping (the wrap token is) and approval links (the signed link is). They are not counted against the tenant's rate limit (a
 //! stranger must not spend a tenant's quota); logins have their own throttle, and a wrap
 //! token is 256 random bits used once. Each commits with its audit event; refusals are
 //! recorded within the budget for unauthenticated events.
@@ -70,5 +70,71 @@ impl Tenant {
         // Written without the cache: read the head again next time.
         self.audit_head.forget();
         outcome.unwrap_or_else(|e| Err(internal("public command with its audit event", e)))
+    }
+
+    /// A link command: the tenant must exist; there is no caller to authenticate, the signed
+    /// link is the credential. The decision and its event commit together; a refused link is
+    /// recorded as `link.refused` (within the budget for unauthenticated events).
+    pub(super) fn link_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+        let loaded = self
+            .load()?
+            .ok_or_else(|| ApiError::not_found("approval request not found"))?;
+        let storage = self.storage();
+        let now = now();
+        let ctx = self.context(&storage, &loaded, now);
+        let draft = audit::draft_for(&command);
+        let outcome = transaction(&storage, || {
+            let result = match command {
+                TenantCommand::ReviewLink { id, token } => notifications::review(&ctx, &id, &token),
+                TenantCommand::DecideByLink {
+                    id,
+                    token,
+                    approve,
+                    note,
+                } => notifications::decide(&ctx, &id, &token, approve, note),
+                _ => Err(internal("link command", "not a link command")),
+            };
+            let result = result.map(|review| TenantReply::LinkReview {
+                view: review.view,
+                approver: review.approver,
+            });
+            match &result {
+                Ok(TenantReply::LinkReview { approver, .. }) => {
+                    let actor = Actor::named(approver);
+                    audit::record(
+                        &storage,
+                        &loaded.tenant_id,
+                        &actor,
+                        origin,
+                        audit::complete(draft, &result),
+                        now,
+                    )?;
+                    self.events_recorded.set(true);
+                }
+                Err(e)
+                    if e.details.contains_key("link") && self.unauthenticated_budget.take(now) =>
+                {
+                    let mut refused = Draft::new("link.refused", None).refused(e);
+                    refused.details = draft.details;
+                    if let Some(why) = e.details.get("link") {
+                        refused.details.insert("link".into(), why.clone());
+                    }
+                    audit::record(
+                        &storage,
+                        &loaded.tenant_id,
+                        &Actor::named("anonymous"),
+                        origin,
+                        refused,
+                        now,
+                    )?;
+                    self.events_recorded.set(true);
+                }
+                _ => {}
+            }
+            Ok(result)
+        });
+        // Written without the cache: read the head again next time.
+        self.audit_head.forget();
+        outcome.unwrap_or_else(|e| Err(internal("link command with its audit event", e)))
     }
 }
