@@ -48,7 +48,7 @@ pub fn event_id(seq: u64) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(bytes)
 }
 
 /// The chain's starting point for one tenant, so no tenant's chain can be spliced into

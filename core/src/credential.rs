@@ -22,7 +22,7 @@ const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
 #[derive(Clone, Copy, Serialize, Deserialize)]
-pub struct CredentialHash(#[serde(with = "hex32")] [u8; 32]);
+pub struct CredentialHash(#[serde(with = "crate::hex::array")] [u8; 32]);
 
 impl CredentialHash {
     pub fn of(credential: &str) -> Self {
@@ -30,11 +30,11 @@ impl CredentialHash {
     }
 
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex::encode(&self.0)
     }
 
     pub fn from_hex(text: &str) -> Option<Self> {
-        hex32::decode(text).map(CredentialHash)
+        crate::hex::decode(text).map(CredentialHash)
     }
 }
 
@@ -168,34 +168,6 @@ pub fn bearer_from_header(header: &str) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| credential.trim())
-}
-
-mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        serializer.serialize_str(&hex)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
-        let text = String::deserialize(deserializer)?;
-        decode(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
-    }
-
-    pub fn decode(text: &str) -> Option<[u8; 32]> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let hi = char::from(*pair.first()?).to_digit(16)?;
-            let lo = char::from(*pair.get(1)?).to_digit(16)?;
-            *slot = (hi << 4 | lo) as u8;
-        }
-        Some(out)
-    }
 }
 
 #[cfg(test)]

@@ -10,12 +10,16 @@ use crate::generate::PasswordRequest;
 use crate::listing::ListQuery;
 use crate::notify::{NotificationConfig, OutboundPolicy};
 use crate::path::{SecretPath, percent_decode};
+use crate::people::{Email, LoginRequest, UserRequest};
+use crate::request::{NewAccessRequest, RequestQuery};
 use crate::review::parse_form;
+use crate::role::{NewRole, UserRoleRequest, parse_permissions};
 use crate::route::Route;
 use crate::scope::{PathGlob, Scope, ScopeSet, SecretAction};
 use crate::secret::{NewSecret, Rotation, SecretUpdate};
 use crate::time::Timestamp;
 use crate::token::TokenRequest;
+use crate::wrap::{NewWrap, parse_unwrap};
 
 /// Paths, percent-decoding and routing.
 pub fn paths(data: &[u8]) {
@@ -82,6 +86,18 @@ pub fn bodies(data: &[u8]) {
     let _ = parse_field_set(data);
     let _ = FieldValue::parse(data);
     let _ = PasswordRequest::parse(data, now);
+    // People (seed 001): a parsed email is already normalized.
+    if let Ok(user) = UserRequest::parse(data) {
+        assert_eq!(Email::parse(user.email.as_str()).as_ref(), Ok(&user.email));
+    }
+    let _ = LoginRequest::parse(data);
+    let _ = NewRole::parse(data);
+    let _ = parse_permissions(data);
+    let _ = UserRoleRequest::parse(data);
+    let _ = NewAccessRequest::parse_read(data);
+    let _ = NewAccessRequest::parse_patch(data);
+    let _ = NewWrap::parse(data);
+    let _ = parse_unwrap(data);
     let _ = NotificationConfig::parse(
         data,
         OutboundPolicy {
@@ -96,5 +112,10 @@ pub fn bodies(data: &[u8]) {
             .collect();
         let _ = AuditQuery::parse(pairs.iter().copied());
         let _ = ListQuery::parse(pairs.iter().copied());
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let _ = RequestQuery::parse(&owned);
     }
 }

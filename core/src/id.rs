@@ -12,7 +12,7 @@ macro_rules! prefixed_id {
 
             pub fn generate() -> Result<Self, $crate::crypto::CryptoError> {
                 let bytes = $crate::crypto::random_bytes::<12>()?;
-                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let hex: String = $crate::hex::encode(&bytes);
                 Ok($name(format!("{}{hex}", $prefix)))
             }
 

@@ -18,6 +18,7 @@ pub mod field;
 pub mod fuzzing;
 pub mod generate;
 pub mod grant;
+pub mod hex;
 pub mod jwt;
 pub mod listing;
 pub mod netaddr;

@@ -104,7 +104,7 @@ impl fmt::Debug for Password {
 /// A password's PBKDF2 output: as good as the password to whoever can reach the object, so it
 /// crosses only the Worker-to-object call, is compared in constant time and is never shown.
 #[derive(Clone, Serialize, Deserialize)]
-pub struct DerivedPassword(#[serde(with = "hex_bytes")] [u8; 32]);
+pub struct DerivedPassword(#[serde(with = "crate::hex::array")] [u8; 32]);
 
 impl DerivedPassword {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
@@ -131,7 +131,7 @@ impl fmt::Debug for DerivedPassword {
 /// The salt and round count a password is derived under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KdfParams {
-    #[serde(with = "hex_bytes")]
+    #[serde(with = "crate::hex::array")]
     pub salt: [u8; SALT_BYTES],
     pub iterations: u32,
 }
@@ -330,40 +330,6 @@ pub fn locked_out(retry_after: u64) -> ApiError {
     .with("retry_after", retry_after)
 }
 
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer, const N: usize>(
-        bytes: &[u8; N],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        serializer.serialize_str(&hex)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-        deserializer: D,
-    ) -> Result<[u8; N], D::Error> {
-        let text = String::deserialize(deserializer)?;
-        decode(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected {} hex digits", N * 2)))
-    }
-
-    pub fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
-        let bytes = text.as_bytes();
-        if bytes.len() != N * 2 {
-            return None;
-        }
-        let mut out = [0u8; N];
-        for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let hi = char::from(*pair.first()?).to_digit(16)?;
-            let lo = char::from(*pair.get(1)?).to_digit(16)?;
-            *slot = (hi << 4 | lo) as u8;
-        }
-        Some(out)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,9 +376,8 @@ mod tests {
         // RFC 7914 §11: PBKDF2-HMAC-SHA256("passwd", "salt", 1, 64); the first 32 bytes.
         let mut out = [0u8; 32];
         pbkdf2::pbkdf2_hmac::<Sha256>(b"passwd", b"salt", 1, &mut out);
-        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            hex,
+            crate::hex::encode(&out),
             "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
         );
     }

@@ -17,7 +17,7 @@ pub struct TenantId(String);
 impl TenantId {
     pub fn generate() -> Result<Self, CryptoError> {
         let bytes = random_bytes::<{ TENANT_HEX_LEN / 2 }>()?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = crate::hex::encode(&bytes);
         Ok(TenantId(format!("{TENANT_PREFIX}{hex}")))
     }
 

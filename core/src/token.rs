@@ -26,7 +26,7 @@ pub struct TokenId(String);
 impl TokenId {
     pub fn generate() -> Result<Self, CryptoError> {
         let bytes = random_bytes::<{ TOKEN_ID_HEX / 2 }>()?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = crate::hex::encode(&bytes);
         Ok(TokenId(format!("{TOKEN_ID_PREFIX}{hex}")))
     }
 

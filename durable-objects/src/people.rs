@@ -11,6 +11,7 @@ use crate::store::{
 };
 use latchkey_core::approval::Policies;
 use latchkey_core::crypto::{TenantKey, hmac_sha256};
+use latchkey_core::hex;
 use latchkey_core::jwt::{self, JwtKind};
 use latchkey_core::people::{
     ACCOUNT_RULE, ADDRESS_RULE, DerivedPassword, Email, FailureCount, KDF_ITERATIONS, KdfParams,
@@ -59,23 +60,8 @@ fn parse_user(row: &Row) -> Result<UserView, StorageError> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex<const N: usize>(text: &str) -> Result<[u8; N], StorageError> {
-    let bad = || StorageError("stored hex is malformed".into());
-    if text.len() != N * 2 {
-        return Err(bad());
-    }
-    let mut out = [0u8; N];
-    for (slot, i) in out.iter_mut().zip((0..text.len()).step_by(2)) {
-        *slot = text
-            .get(i..i + 2)
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            .ok_or_else(bad)?;
-    }
-    Ok(out)
+    hex::decode(text).ok_or_else(|| StorageError("stored hex is malformed".into()))
 }
 
 /// `POST /v1/users`: 409 when the email is taken.
@@ -119,9 +105,9 @@ pub fn create(
                 id.as_str().into(),
                 user.email.as_str().into(),
                 user.name.as_str().into(),
-                hex(&user.kdf.salt).into(),
+                hex::encode(&user.kdf.salt).into(),
                 V::Integer(i64::from(user.kdf.iterations)),
-                hex(user.password.as_bytes()).into(),
+                hex::encode(user.password.as_bytes()).into(),
                 ts(ctx.now),
                 principal.actor().into(),
             ],
@@ -233,7 +219,7 @@ fn account_key(tenant_key: &TenantKey, email: &Email) -> String {
     let key = tenant_key.derive("login-throttle/v1");
     format!(
         "account:{}",
-        hex(&hmac_sha256(key.as_bytes(), email.as_str().as_bytes()))
+        hex::encode(&hmac_sha256(key.as_bytes(), email.as_str().as_bytes()))
     )
 }
 
