@@ -23,8 +23,8 @@ prefixed_id!(AccessRequestId, "req_", "access request");
 pub const MAX_REASON_BYTES: usize = 1_024;
 /// How long the wrap an approved read request leaves may wait to be retrieved, by default.
 pub const DEFAULT_READ_TTL_SECONDS: u64 = 3_600;
-/// Undecided requests one tenant may hold; a flood of requests stops here.
-pub const MAX_PENDING_REQUESTS: u64 = 1_000;
+/// Undecided requests one requester may hold; a flood of requests stops here.
+pub const MAX_PENDING_REQUESTS: u64 = 100;
 
 /// What is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -577,6 +577,17 @@ pub fn minted_by(storage: &Storage, token: &str, ancestor: &str) -> Result<bool,
     Ok(false)
 }
 
+/// Whether `approver` and `requester` are the same hand: the same credential, a token one of
+/// them minted (directly or not) from the other. The master key is exempt as an approver: it
+/// is the tenant's root of trust and mints everything (see ARCHITECTURE.md).
+pub fn same_hand(storage: &Storage, approver: &str, requester: &str) -> Result<bool, StorageError> {
+    if approver == requester {
+        return Ok(true);
+    }
+    Ok(minted_by(storage, approver, requester)?
+        || (approver != "master" && minted_by(storage, requester, approver)?))
+}
+
 /// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
 /// `now` but never after `not_after`.
 pub fn mint(

@@ -139,7 +139,7 @@ pub fn user_not_found(id: &UserId) -> ApiError {
 
 /// `DELETE /v1/users/{id}`: the user, their roles and every token they minted (and those
 /// tokens' children) go; their login JWTs fail from the next request, because the row is gone.
-pub fn delete(ctx: &SecretContext<'_>, id: &UserId) -> Result<(), ApiError> {
+pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &UserId) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "delete user", || {
         let found = query_one(
             ctx.storage,
@@ -150,6 +150,9 @@ pub fn delete(ctx: &SecretContext<'_>, id: &UserId) -> Result<(), ApiError> {
         if !found {
             return Err(user_not_found(id).into());
         }
+        // Removing a person removes their roles: the same rule as taking each away.
+        let held = roles::permissions_of(ctx.storage, id)?;
+        roles::require_covered(principal, held.scopes(), "deleting this user")?;
         execute(
             ctx.storage,
             "DELETE FROM user_roles WHERE user_id = ?",
@@ -223,8 +226,17 @@ fn account_key(tenant_key: &TenantKey, email: &Email) -> String {
     )
 }
 
+/// An IPv6 client is counted by its /64: one host usually holds a whole /64 and could
+/// otherwise start over with every address in it.
 fn address_key(ip: Option<&str>) -> String {
-    format!("address:{}", ip.unwrap_or("unknown"))
+    match ip.map(|text| text.trim().parse::<std::net::IpAddr>()) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("address:{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Some(Ok(ip)) => format!("address:{ip}"),
+        _ => format!("address:{}", ip.unwrap_or("unknown")),
+    }
 }
 
 fn load_count(storage: &Storage, key: &str) -> Result<Option<FailureCount>, StorageError> {

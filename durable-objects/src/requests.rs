@@ -135,10 +135,19 @@ pub fn create(
     let id = AccessRequestId::generate().map_err(|e| internal("request id", e))?;
     in_transaction(ctx.storage, "create access request", || {
         let secret = live_secret(ctx.storage, &request.path)?;
+        if request.kind == AccessKind::Read && secret.current_version == 0 {
+            return Err(ApiError::conflict(format!(
+                "'{}' holds fields only; there is no value to read through a request",
+                request.path
+            ))
+            .with("path", request.path.as_str())
+            .into());
+        }
         let pending = query_one(
             ctx.storage,
-            "SELECT count(*) FROM access_requests WHERE status = 'pending' AND expires_at > ?",
-            vec![ts(ctx.now)],
+            "SELECT count(*) FROM access_requests
+             WHERE status = 'pending' AND expires_at > ? AND requester = ?",
+            vec![ts(ctx.now), principal.actor().into()],
         )?
         .map(|row| read_count(&row, 0))
         .transpose()?
@@ -147,7 +156,7 @@ pub fn create(
             return Err(ApiError::new(
                 ErrorCode::RateLimited,
                 format!(
-                    "this tenant has {MAX_PENDING_REQUESTS} undecided access requests; decide or cancel some first"
+                    "you have {MAX_PENDING_REQUESTS} undecided access requests; cancel some or wait for decisions"
                 ),
             )
             .into());
@@ -303,12 +312,21 @@ pub fn decide(
             mut state,
         } = stored;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
-        if deciding && access::minted_by(ctx.storage, &actor, &state.requester)? {
+        if deciding && access::same_hand(ctx.storage, &actor, &state.requester)? {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "a token minted by the requester cannot decide the requester's request",
+                "neither the requester, nor a token minted by the requester, nor whoever minted the requester's token may decide this request",
             )
             .into());
+        }
+        // The secret may have been raised to a stricter tier since the request was made.
+        if let Decision::Approve(_) = decision {
+            let tier = live_secret(ctx.storage, &view.path)?.metadata.tier;
+            let now_required = load_policies(ctx.storage)?
+                .requirement(tier, &view.path)
+                .approvals
+                .max(1);
+            state.required = state.required.max(now_required);
         }
         let (kind, note) = match decision {
             Decision::Approve(note) => {

@@ -366,6 +366,9 @@ impl Tenant {
             TenantCommand::ListTokens
                 | TenantCommand::RevokeToken { .. }
                 | TenantCommand::DeleteUser { .. }
+                | TenantCommand::DeleteUserRole { .. }
+                | TenantCommand::SetRolePermissions { .. }
+                | TenantCommand::DeleteRole { .. }
         );
         if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
             return attributed(Err(internal("write token uses", e)));

@@ -364,6 +364,7 @@ fn every_admin_route_needs_its_permission(ctx: &Ctx) {
     let assignment = assignment.body["id"].as_str().unwrap().to_owned();
     let routes: Vec<(&str, String, Option<Value>, &str)> = vec![
         ("GET", "/v1/users".into(), None, "users:admin"),
+        ("GET", "/v1/user-roles".into(), None, "users:admin"),
         (
             "POST",
             "/v1/users".into(),
@@ -433,33 +434,56 @@ fn every_admin_route_needs_its_permission(ctx: &Ctx) {
             reply.text
         );
     }
-    // Holding users:admin is not holding admin: nobody hands out more than they hold.
+    // Holding users:admin is not holding admin, and approvers are made by admins only.
     let manager_role = call(
         ctx,
         "POST",
         "/v1/roles",
         Some(&key),
-        Some(json!({"name": "user-managers", "permissions": ["users:admin"]})),
+        Some(json!({
+            "name": "user-managers",
+            "permissions": ["users:admin", "approvals:decide", "audit:read"]
+        })),
     );
     let manager_role = manager_role.body["id"].as_str().unwrap().to_owned();
-    let (_, manager) = person(ctx, &tenant, &key, "manager", &[&manager_role]);
-    let escalate = call(
-        ctx,
-        "POST",
-        "/v1/user-roles",
-        Some(&manager),
-        Some(json!({"user_id": target, "role_id": ADMIN_ROLE})),
-    );
-    escalate.assert_error(403, "permission_denied");
-    assert_eq!(escalate.body["error"]["required_scope"], "admin");
+    let (manager_id, manager) = person(ctx, &tenant, &key, "manager", &[&manager_role]);
+    for role in [ADMIN_ROLE, APPROVER_ROLE] {
+        let escalate = call(
+            ctx,
+            "POST",
+            "/v1/user-roles",
+            Some(&manager),
+            Some(json!({"user_id": target, "role_id": role})),
+        );
+        escalate.assert_error(403, "permission_denied");
+        assert_eq!(escalate.body["error"]["required_scope"], "admin", "{role}");
+    }
     let allowed = call(
         ctx,
         "POST",
         "/v1/user-roles",
         Some(&manager),
-        Some(json!({"user_id": target, "role_id": manager_role})),
+        Some(json!({"user_id": manager_id, "role_id": role_id})),
     );
     assert_eq!(allowed.status, 201, "{}", allowed.text);
+    // A person lists their own roles' assignments without users:admin.
+    let own = call(
+        ctx,
+        "GET",
+        &format!("/v1/user-roles?user_id={manager_id}"),
+        Some(&manager),
+        None,
+    );
+    assert_eq!(own.status, 200, "{}", own.text);
+    // Deleting a person takes their roles away: only with every permission they hold.
+    call(
+        ctx,
+        "DELETE",
+        &format!("/v1/users/{manager_id}"),
+        Some(&manager),
+        None,
+    )
+    .assert_error(403, "permission_denied");
     // A token without users:admin is refused the same way.
     let token = ctx
         .api()

@@ -481,6 +481,38 @@ fn others_see_no_request_and_no_wrap(ctx: &Ctx) {
         let listed = call(ctx, "GET", "/v1/requests", Some(bearer), None);
         assert!(!listed.text.contains(&id), "{}", listed.text);
     }
+    // A token a person minted cannot ask for something that person then approves.
+    let role = call(
+        ctx,
+        "POST",
+        "/v1/roles",
+        Some(&key),
+        Some(
+            json!({"name": "minting-approvers", "permissions": ["approvals:decide", "tokens:create", "audit:read"]}),
+        ),
+    );
+    let role = role.body["id"].as_str().unwrap().to_owned();
+    let (_, approver) = person(ctx, &tenant, &key, "minter", &[&role]);
+    let minted = api.create_token(&approver, &json!({"scope": "audit:read"}));
+    assert_eq!(minted.status, 201, "{}", minted.text);
+    let minted = minted.body["value"].as_str().unwrap().to_owned();
+    let asked = call(
+        ctx,
+        "POST",
+        "/v1/requests/read",
+        Some(&minted),
+        Some(json!({"path": "s/x", "reason": "sock puppet"})),
+    );
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    let asked = asked.body["id"].as_str().unwrap().to_owned();
+    let refused = call(
+        ctx,
+        "POST",
+        &format!("/v1/requests/{asked}/approve"),
+        Some(&approver),
+        None,
+    );
+    refused.assert_error(403, "permission_denied");
     // The wrap is still there for its requester.
     let got = call(
         ctx,

@@ -64,20 +64,34 @@ fn load_role(storage: &Storage, id: &RoleId) -> Result<RoleView, Failure> {
 }
 
 /// 403 unless the caller holds every one of `permissions`.
-fn require_covered(
+/// As with tokens, `approvals:decide` and `policies:write` move only by an `admin`'s hand: a
+/// requester must not be able to make its own approver (a user it knows the password of).
+pub(crate) fn require_covered(
     principal: &Principal,
     permissions: &[Scope],
     doing: &str,
 ) -> Result<(), ApiError> {
     let held = principal.scopes();
-    match permissions.iter().find(|p| !held.covers(p)) {
-        None => Ok(()),
-        Some(missing) => Err(ApiError::new(
+    if let Some(missing) = permissions.iter().find(|p| !held.covers(p)) {
+        return Err(ApiError::new(
             ErrorCode::PermissionDenied,
-            format!("{doing} needs every permission of the role, and the caller lacks '{missing}'"),
+            format!("{doing} needs every permission involved, and the caller lacks '{missing}'"),
         )
-        .with("required_scope", missing.to_string())),
+        .with("required_scope", missing.to_string()));
     }
+    let gated = permissions
+        .iter()
+        .find(|p| matches!(p, Scope::ApprovalsDecide | Scope::PoliciesWrite));
+    if let Some(gated) = gated
+        && !held.covers(&Scope::Admin)
+    {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!("only an admin hands out or takes away '{gated}'"),
+        )
+        .with("required_scope", Scope::Admin.to_string()));
+    }
+    Ok(())
 }
 
 fn refuse_built_in(role: &RoleView) -> Result<(), ApiError> {
@@ -222,6 +236,7 @@ pub fn set_permissions(
             "UPDATE roles SET permissions = ? WHERE id = ?",
             vec![json_text(&permissions)?.into(), id.as_str().into()],
         )?;
+        revoke_holders_tokens(ctx, id)?;
         role.permissions = permissions;
         Ok::<_, Failure>(role)
     })
@@ -233,6 +248,7 @@ pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &RoleId) -> Re
         let role = load_role(ctx.storage, id)?;
         refuse_built_in(&role)?;
         require_covered(principal, &role.permissions, "deleting this role")?;
+        revoke_holders_tokens(ctx, id)?;
         execute(
             ctx.storage,
             "DELETE FROM user_roles WHERE role_id = ?",
@@ -245,6 +261,20 @@ pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &RoleId) -> Re
         )?;
         Ok::<_, Failure>(())
     })
+}
+
+/// A role's holders lose the tokens they minted when the role is narrowed or deleted: those
+/// tokens may carry what the role no longer gives.
+fn revoke_holders_tokens(ctx: &SecretContext<'_>, role: &RoleId) -> Result<(), StorageError> {
+    let holders = query(
+        ctx.storage,
+        "SELECT user_id FROM user_roles WHERE role_id = ?",
+        vec![role.as_str().into()],
+    )?;
+    for row in &holders {
+        crate::access::revoke_minted_by(ctx.storage, &row.text(0)?, ctx.now)?;
+    }
+    Ok(())
 }
 
 const USER_ROLE_COLUMNS: &str = "id, user_id, role_id, created_at, created_by";
@@ -333,12 +363,18 @@ pub fn assign(
     })
 }
 
-/// `GET /v1/user-roles[?user_id=&role_id=]`.
+/// `GET /v1/user-roles[?user_id=&role_id=]`: a person may list their own (`user_id` = their
+/// id); everything else needs `users:admin`.
 pub fn assignments(
     storage: &Storage,
+    principal: &Principal,
     user: Option<&UserId>,
     role: Option<&RoleId>,
 ) -> Result<Vec<UserRoleView>, ApiError> {
+    let own = matches!((principal, user), (Principal::User(me), Some(user)) if me.id == *user);
+    if !own {
+        crate::access::check(principal, &crate::access::Access::Scope(Scope::UsersAdmin))?;
+    }
     let mut filters = Vec::new();
     let mut bindings = Vec::new();
     if let Some(user) = user {
@@ -372,7 +408,7 @@ pub fn unassign(
     in_transaction(ctx.storage, "remove role", || {
         let row = query_one(
             ctx.storage,
-            "SELECT role_id FROM user_roles WHERE id = ?",
+            "SELECT role_id, user_id FROM user_roles WHERE id = ?",
             vec![id.as_str().into()],
         )?
         .ok_or_else(|| {
@@ -387,6 +423,8 @@ pub fn unassign(
             "DELETE FROM user_roles WHERE id = ?",
             vec![id.as_str().into()],
         )?;
+        // Tokens the person minted could carry what the role gave: they go with it.
+        crate::access::revoke_minted_by(ctx.storage, &row.text(1)?, ctx.now)?;
         Ok::<_, Failure>(())
     })
 }

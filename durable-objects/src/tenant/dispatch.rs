@@ -179,7 +179,7 @@ impl Tenant {
             }
             C::CreateUser { user } => people::create(ctx, principal, user).map(R::User),
             C::ListUsers => people::list(ctx.storage).map(|users| R::Users { users }),
-            C::DeleteUser { id } => people::delete(ctx, &id).map(|()| R::Deleted),
+            C::DeleteUser { id } => people::delete(ctx, principal, &id).map(|()| R::Deleted),
             C::UserRoles { id } => {
                 people::roles::of_user(ctx.storage, principal, &id).map(|roles| R::Roles { roles })
             }
@@ -194,10 +194,13 @@ impl Tenant {
             C::CreateUserRole { request } => {
                 people::roles::assign(ctx, principal, request).map(R::UserRole)
             }
-            C::ListUserRoles { user_id, role_id } => {
-                people::roles::assignments(ctx.storage, user_id.as_ref(), role_id.as_ref())
-                    .map(|user_roles| R::UserRoles { user_roles })
-            }
+            C::ListUserRoles { user_id, role_id } => people::roles::assignments(
+                ctx.storage,
+                principal,
+                user_id.as_ref(),
+                role_id.as_ref(),
+            )
+            .map(|user_roles| R::UserRoles { user_roles }),
             C::DeleteUserRole { id } => {
                 people::roles::unassign(ctx, principal, &id).map(|()| R::Deleted)
             }
