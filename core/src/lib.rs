@@ -35,6 +35,7 @@ pub mod secret;
 pub mod tenant;
 pub mod time;
 pub mod token;
+pub mod vault;
 pub mod wrap;
 
 pub use error::{ApiError, ErrorCode};

@@ -11,6 +11,7 @@ use crate::request::AccessRequestId;
 use crate::role::{RoleId, UserRoleId};
 use crate::tenant::TenantId;
 use crate::token::TokenId;
+use crate::vault::{self, VaultRoute};
 use crate::wrap::WrapId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +174,8 @@ pub enum Route {
     CreateWrap,
     /// `POST /v1/wraps/unwrap` `{wrap_token}` (the wrap token is the credential).
     Unwrap,
+    /// `/v1/secret/…`: the Vault KV v2 compatible endpoint.
+    Vault(VaultRoute),
 }
 
 /// The sub-resources of one secret, after its encoded path.
@@ -351,6 +354,10 @@ impl Route {
             }
             ["v1", "wraps"] => vec![("POST", Route::CreateWrap)],
             ["v1", "wraps", "unwrap"] => vec![("POST", Route::Unwrap)],
+            ["v1", vault::MOUNT, rest @ ..] => {
+                let method = if method == "HEAD" { "GET" } else { method };
+                return vault::resolve(method, url_path, rest).map(Route::Vault);
+            }
             ["v1", "secrets"] => vec![("GET", Route::ListSecrets), ("POST", Route::CreateSecret)],
             ["v1", "secrets", encoded] if !encoded.is_empty() => {
                 let path = secret_path(encoded)?;

@@ -336,6 +336,8 @@ pub enum VersionState {
     Expired,
     /// Erased: its ciphertext is gone for good.
     Destroyed,
+    /// Soft-deleted on its own (Vault KV v2's delete): unreadable until undeleted.
+    Deleted,
 }
 
 impl VersionState {
@@ -344,10 +346,12 @@ impl VersionState {
         is_current: bool,
         expires_at: Option<Timestamp>,
         destroyed: bool,
+        deleted: bool,
         now: Timestamp,
     ) -> Self {
         match (is_current, expires_at, destroyed) {
             (_, _, true) => VersionState::Destroyed,
+            _ if deleted => VersionState::Deleted,
             (true, _, false) => VersionState::Current,
             (false, Some(at), false) if at <= now => VersionState::Expired,
             (false, Some(_), false) => VersionState::Grace,
@@ -694,23 +698,32 @@ mod tests {
         let t = now();
         let later = t.plus_seconds(60);
         assert_eq!(
-            VersionState::at(true, None, false, t),
+            VersionState::at(true, None, false, false, t),
             VersionState::Current
         );
         assert_eq!(
-            VersionState::at(false, None, false, t),
+            VersionState::at(false, None, false, false, t),
             VersionState::Previous
         );
         assert_eq!(
-            VersionState::at(false, Some(later), false, t),
+            VersionState::at(false, Some(later), false, false, t),
             VersionState::Grace
         );
         assert_eq!(
-            VersionState::at(false, Some(t), false, t),
+            VersionState::at(false, Some(t), false, false, t),
             VersionState::Expired
         );
         assert_eq!(
-            VersionState::at(false, Some(later), true, t),
+            VersionState::at(false, Some(later), true, false, t),
+            VersionState::Destroyed
+        );
+        assert_eq!(
+            VersionState::at(true, None, false, true, t),
+            VersionState::Deleted
+        );
+        assert!(!VersionState::Deleted.readable());
+        assert_eq!(
+            VersionState::at(false, None, true, true, t),
             VersionState::Destroyed
         );
         assert!(VersionState::Grace.readable());

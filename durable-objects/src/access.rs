@@ -155,6 +155,14 @@ pub fn required(command: &TenantCommand) -> Access {
         C::DeleteSecret { path, .. } | C::RestoreSecret { path } => {
             Access::Secret(SecretAction::Delete, path.clone())
         }
+        C::KvRead { path, .. } | C::KvMetadata { path } => {
+            Access::Secret(SecretAction::Read, path.clone())
+        }
+        C::KvWrite { path, .. } => Access::Secret(SecretAction::Write, path.clone()),
+        C::KvDelete { path, .. } | C::KvUndelete { path, .. } | C::KvDestroy { path, .. } => {
+            Access::Secret(SecretAction::Delete, path.clone())
+        }
+        C::KvList { .. } => Access::Authenticated,
         C::Info => Access::Scope(Scope::everywhere(SecretAction::Read)),
         C::CreateToken { .. } => Access::Scope(Scope::TokensCreate),
         C::ListTokens => Access::Scope(Scope::Admin),

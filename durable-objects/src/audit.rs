@@ -391,7 +391,14 @@ fn path_of(command: &TenantCommand) -> Option<String> {
         | C::SetFields { path, .. }
         | C::GetField { path, .. }
         | C::GetFields { path }
-        | C::DeleteField { path, .. } => Some(path.to_string()),
+        | C::DeleteField { path, .. }
+        | C::KvRead { path, .. }
+        | C::KvWrite { path, .. }
+        | C::KvMetadata { path }
+        | C::KvDelete { path, .. }
+        | C::KvUndelete { path, .. }
+        | C::KvDestroy { path, .. } => Some(path.to_string()),
+        C::KvList { prefix } => prefix.as_ref().map(ToString::to_string),
         C::ListSecrets { query } => query.namespace.as_ref().map(ToString::to_string),
         _ => None,
     }
@@ -483,9 +490,32 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::RequestWraps { .. } => "wrap.listed",
         C::RequestWrap { .. } | C::Unwrap { .. } => "wrap.unwrapped",
         C::CreateWrap { .. } => "wrap.created",
+        C::KvRead { .. } => "secret.read",
+        C::KvWrite { .. } => "secret.updated",
+        C::KvMetadata { .. } => "secret.versions_listed",
+        C::KvList { .. } => "secret.listed",
+        C::KvDelete { .. } => "secret.versions_deleted",
+        C::KvUndelete { .. } => "secret.versions_undeleted",
+        C::KvDestroy { .. } => "secret.versions_destroyed",
     };
     let mut draft = Draft::new(event_type, path);
+    if command.is_vault() {
+        draft = draft.detail("api", "vault");
+    }
     match command {
+        C::KvRead {
+            version: Some(v), ..
+        } => draft = draft.detail("version", *v),
+        C::KvWrite { write, .. } => {
+            let names: Vec<Value> = write.data.0.keys().map(|k| json!(k.as_str())).collect();
+            draft = draft.detail("fields", names)
+        }
+        C::KvDelete {
+            versions: Some(versions),
+            ..
+        }
+        | C::KvUndelete { versions, .. }
+        | C::KvDestroy { versions, .. } => draft = draft.detail("versions", json!(versions)),
         C::GetSecret {
             version: Some(v), ..
         } => draft = draft.detail("version", *v),

@@ -35,6 +35,7 @@ use latchkey_core::secret::{
 };
 use latchkey_core::tenant::{TenantInfo, TenantName};
 use latchkey_core::token::{TokenCreated, TokenId, TokenRequest, TokenSummary};
+use latchkey_core::vault::{KvMetadata, KvRead, KvVersion, KvWrite};
 use latchkey_core::wrap::{NewWrap, Unwrapped, WrapCreated, WrapId, WrapSummary};
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -357,11 +358,59 @@ pub enum TenantCommand {
     Unwrap {
         hash: CredentialHash,
     },
+    /// `GET /v1/secret/data/{path}` (Vault KV v2).
+    KvRead {
+        path: SecretPath,
+        version: Option<u64>,
+    },
+    /// `POST /v1/secret/data/{path}`.
+    KvWrite {
+        path: SecretPath,
+        write: KvWrite,
+    },
+    /// `GET /v1/secret/metadata/{path}`.
+    KvMetadata {
+        path: SecretPath,
+    },
+    /// `LIST /v1/secret/metadata/{prefix}`.
+    KvList {
+        prefix: Option<SecretPath>,
+    },
+    /// `DELETE /v1/secret/data/{path}` (`versions: None`, the latest) and
+    /// `POST /v1/secret/delete/{path}`.
+    KvDelete {
+        path: SecretPath,
+        versions: Option<Vec<u64>>,
+    },
+    KvUndelete {
+        path: SecretPath,
+        versions: Vec<u64>,
+    },
+    KvDestroy {
+        path: SecretPath,
+        versions: Vec<u64>,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
     /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
     /// authentication. The platform's own floor for a tenant request.
     BenchBaseline,
+}
+
+impl TenantCommand {
+    /// The commands of the Vault KV v2 endpoint.
+    pub fn is_vault(&self) -> bool {
+        matches!(
+            self,
+            TenantCommand::KvRead { .. }
+                | TenantCommand::KvWrite { .. }
+                | TenantCommand::KvMetadata { .. }
+                | TenantCommand::KvList { .. }
+                | TenantCommand::KvDelete { .. }
+                | TenantCommand::KvUndelete { .. }
+                | TenantCommand::KvDestroy { .. }
+        )
+    }
 }
 
 /// What a successful command returns.
@@ -482,6 +531,12 @@ pub enum TenantReply {
         wraps: Vec<WrapSummary>,
     },
     Unwrapped(Unwrapped),
+    KvRead(KvRead),
+    KvWritten(KvVersion),
+    KvMetadata(KvMetadata),
+    KvKeys {
+        keys: Vec<String>,
+    },
     /// The baseline wrote its row.
     BenchWritten,
     Pong,

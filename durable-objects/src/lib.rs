@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod contract;
 pub mod fields;
+pub mod kv;
 pub mod listing;
 pub mod maintenance;
 pub mod notifications;

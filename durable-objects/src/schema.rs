@@ -371,6 +371,8 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX IF NOT EXISTS wraps_by_request ON wraps (request_id)",
     ],
+    // 12: Vault KV v2's per-version soft delete (`latchkey_core::vault`).
+    &["ALTER TABLE secret_versions ADD COLUMN deleted_at INTEGER"],
 ];
 
 /// The schema version this build writes.

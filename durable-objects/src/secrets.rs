@@ -61,7 +61,7 @@ fn prune_versions(
 
 /// A new current version (update and rotation): sealed and stored, the metadata row moved to
 /// it, and what `max_versions` and expired grace periods no longer keep erased.
-fn append_version(
+pub fn append_version(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
     version: u64,
@@ -210,7 +210,7 @@ fn read_inner(
         ctx.storage,
         &format!(
             "SELECT {SECRET_COLUMNS_QUALIFIED}, secrets.accessed_at, v.version,
-                v.wrapped_data_key, v.ciphertext, v.expires_at, v.destroyed_at
+                v.wrapped_data_key, v.ciphertext, v.expires_at, v.destroyed_at, v.deleted_at
              FROM secrets LEFT JOIN secret_versions v
                 ON v.path = secrets.path AND v.version = coalesce(?, secrets.current_version)
              WHERE secrets.path = ?"
@@ -286,7 +286,7 @@ fn read_inner(
 }
 
 /// Opens version `wanted` from its row (`wrapped_data_key, ciphertext, expires_at,
-/// destroyed_at`), if it is readable at `ctx.now`.
+/// destroyed_at, deleted_at`), if it is readable at `ctx.now`.
 fn open_version(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
@@ -296,10 +296,14 @@ fn open_version(
 ) -> Result<String, Failure> {
     let expires_at = read_opt_ts(version_row, 2)?;
     let destroyed = version_row.opt_int(3)?.is_some();
-    let state = VersionState::at(wanted == current, expires_at, destroyed, ctx.now);
+    let deleted = version_row.opt_int(4)?.is_some();
+    let state = VersionState::at(wanted == current, expires_at, destroyed, deleted, ctx.now);
     if !state.readable() {
         let why = match (state, expires_at) {
             (VersionState::Expired, Some(at)) => format!("its grace period ended at {at}"),
+            (VersionState::Deleted, _) => format!(
+                "it was deleted (undelete it with POST /v1/secret/undelete/{path} {{\"versions\": [{wanted}]}})"
+            ),
             _ => "it was destroyed".to_owned(),
         };
         return Err(ApiError::not_found(format!(
@@ -392,7 +396,7 @@ pub fn versions(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<Vec<Versio
         let row = live_secret(ctx.storage, path)?;
         let rows = query(
             ctx.storage,
-            "SELECT version, created_at, expires_at, destroyed_at
+            "SELECT version, created_at, expires_at, destroyed_at, deleted_at
              FROM secret_versions WHERE path = ? ORDER BY version DESC",
             vec![path.as_str().into()],
         )?;
@@ -401,10 +405,17 @@ pub fn versions(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<Vec<Versio
             let version = read_count(&version_row, 0)?;
             let expires_at = read_opt_ts(&version_row, 2)?;
             let destroyed = version_row.opt_int(3)?.is_some();
+            let deleted = version_row.opt_int(4)?.is_some();
             versions.push(VersionInfo {
                 version,
                 created_at: read_ts(&version_row, 1)?,
-                state: VersionState::at(version == row.current_version, expires_at, destroyed, now),
+                state: VersionState::at(
+                    version == row.current_version,
+                    expires_at,
+                    destroyed,
+                    deleted,
+                    now,
+                ),
                 expires_at,
             });
         }

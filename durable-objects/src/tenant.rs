@@ -12,7 +12,7 @@ use crate::store::SecretContext;
 use crate::store::in_transaction;
 use crate::token_cache::TokenCache;
 use crate::{
-    agents, fields, listing, maintenance, notifications, people, requests, secrets, wraps,
+    agents, fields, kv, listing, maintenance, notifications, people, requests, secrets, wraps,
 };
 
 mod auth;
@@ -333,6 +333,7 @@ impl Tenant {
             && matches!(
                 command,
                 TenantCommand::GetSecret { .. }
+                    | TenantCommand::KvRead { .. }
                     | TenantCommand::GetField { .. }
                     | TenantCommand::GetFields { .. }
             )

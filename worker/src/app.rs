@@ -3,7 +3,7 @@
 
 use crate::handlers::{
     admin, agents, approvals, audit, fields, generate, info, notifications, people, probes,
-    requests, review, secrets, tokens,
+    requests, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -13,12 +13,20 @@ use worker::{Env, Request, Response};
 
 pub async fn handle(mut request: Request, env: &Env) -> Response {
     let id = request_id(&request);
-    let route = Route::resolve(request.method().as_ref(), &request.path());
+    // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
+    let method = request.inner().method();
+    let url_path = request.path();
+    let render = if latchkey_core::vault::is_vault_path(&url_path) {
+        vault::error_response
+    } else {
+        error_response
+    };
+    let route = Route::resolve(&method, &url_path);
     let reply: Reply = match route {
         Err(e) => Err(e),
         Ok(route) => dispatch(route, &mut request, env, &id).await,
     };
-    let mut response = reply.unwrap_or_else(|e| error_response(&e));
+    let mut response = reply.unwrap_or_else(|e| render(&e));
     let headers = response.headers_mut();
     // Secret values must never sit in a shared cache.
     let _ = headers.set("Cache-Control", "no-store");
@@ -46,6 +54,14 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
             let (reply, caller) = agents::register(request, env, meta).await;
             Ok(with_rate_headers(reply, caller.as_ref()))
         }
+        Route::Vault(route) => {
+            let caller = vault::caller(request, request_id)?;
+            let reply = vault::handle(route, request, env, &caller, request_id).await;
+            Ok(rate_headers(
+                reply.unwrap_or_else(|e| vault::error_response(&e)),
+                Some(&caller),
+            ))
+        }
         tenant_route => {
             let caller = Caller::from_request(request, request_id)?;
             let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
@@ -56,7 +72,10 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
 
 /// The reply (or its error body), with the tenant's rate-limit state when there is one.
 fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
-    let mut response = reply.unwrap_or_else(|e| error_response(&e));
+    rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
+}
+
+fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
     if let Some(rate) = caller.and_then(Caller::rate) {
         let headers = response.headers_mut();
         for (name, value) in rate.headers() {
@@ -157,6 +176,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         | Route::BenchBaseline
         | Route::ReviewPage(_)
         | Route::ReviewDecision(_)
+        | Route::Vault(_)
         | Route::RegisterAgent => Err(ApiError::internal()),
     }
 }

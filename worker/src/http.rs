@@ -88,6 +88,12 @@ pub async fn read_json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> 
         ))
         .with("header", "Content-Type"));
     }
+    read_body(request).await
+}
+
+/// Reads a request body of any content type (Vault clients may send JSON without one),
+/// refusing one over [`MAX_BODY_BYTES`] before and after reading.
+pub async fn read_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
     let too_large =
         || ApiError::invalid_request(format!("request body exceeds {MAX_BODY_BYTES} bytes"));
     let declared = request

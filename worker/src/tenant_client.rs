@@ -175,6 +175,10 @@ pub async fn ping(env: &Env) -> Result<(), ApiError> {
 pub fn unexpected(reply: &TenantReply) -> ApiError {
     // The kind only: a reply may carry a secret value, which must never reach a log.
     let kind = match reply {
+        TenantReply::KvRead(_) => "kv_read",
+        TenantReply::KvWritten(_) => "kv_written",
+        TenantReply::KvMetadata(_) => "kv_metadata",
+        TenantReply::KvKeys { .. } => "kv_keys",
         TenantReply::Initialized { .. } => "initialized",
         TenantReply::SecretCreated(_) => "secret_created",
         TenantReply::Secret(_) => "secret",

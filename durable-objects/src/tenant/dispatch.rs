@@ -228,6 +228,24 @@ impl Tenant {
                 requests::retrieve(ctx, principal, &id, &wrap_id).map(R::Unwrapped)
             }
             C::CreateWrap { wrap } => wraps::create(ctx, principal, wrap).map(R::WrapCreated),
+            C::KvRead { path, version } => kv::read(ctx, &path, version).map(R::KvRead),
+            C::KvWrite { path, write } => kv::write(ctx, &path, write).map(R::KvWritten),
+            C::KvMetadata { path } => kv::metadata(ctx, &path).map(R::KvMetadata),
+            C::KvList { prefix } => {
+                kv::list(ctx, prefix.as_ref(), &principal.scopes()).map(|keys| R::KvKeys { keys })
+            }
+            C::KvDelete { path, versions } => {
+                kv::change_versions(ctx, &path, versions, kv::VersionChange::Delete)
+                    .map(|()| R::Deleted)
+            }
+            C::KvUndelete { path, versions } => {
+                kv::change_versions(ctx, &path, Some(versions), kv::VersionChange::Undelete)
+                    .map(|()| R::Deleted)
+            }
+            C::KvDestroy { path, versions } => {
+                kv::change_versions(ctx, &path, Some(versions), kv::VersionChange::Destroy)
+                    .map(|()| R::Deleted)
+            }
             C::Ping
             | C::LoginChallenge { .. }
             | C::Login { .. }

@@ -14,6 +14,7 @@ pub mod requests;
 pub mod review;
 pub mod secrets;
 pub mod tokens;
+pub mod vault;
 
 use latchkey_core::Timestamp;
 use worker::Date;
