@@ -22,6 +22,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "vault::latchkey_secrets_read_through_vault",
         latchkey_secrets_read_through_vault,
     ),
+    (
+        "vault::bad_input_is_4xx_and_other_tenants_see_nothing",
+        bad_input_is_4xx_and_other_tenants_see_nothing,
+    ),
 ];
 
 /// The Python of the project's venv (scripts/setup installs hvac there).
@@ -316,4 +320,115 @@ fn latchkey_secrets_read_through_vault(ctx: &Ctx) {
         "{}",
         listed.text
     );
+}
+
+fn bad_input_is_4xx_and_other_tenants_see_nothing(ctx: &Ctx) {
+    let (_, a) = ctx.new_tenant();
+    let (_, b) = ctx.new_tenant();
+    let api = ctx.api();
+    let value = secret_value("iso");
+    let token = [("X-Vault-Token", a.as_str())];
+    let stored = api.send(
+        "POST",
+        "/v1/secret/data/iso/x",
+        None,
+        &token,
+        Body::Json(&json!({"data": {"k": value}})),
+    );
+    assert_eq!(stored.status, 200, "{}", stored.text);
+
+    // Malformed bodies on every route that takes one, and odd paths: 4xx in Vault's shape.
+    let nested = "[".repeat(100_000);
+    let bodies: Vec<&[u8]> = vec![
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b"{\"data\": []}",
+        b"{\"data\": {\"k\": null}}",
+        b"{\"data\": {}, \"options\": {\"cas\": 1.5}}",
+        b"{\"versions\": [-1]}",
+        b"{\"versions\": [\"1\"]}",
+        &[0xff, 0xfe, 0x00],
+        nested.as_bytes(),
+    ];
+    let routes = [
+        ("POST", "/v1/secret/data/iso/x"),
+        ("PUT", "/v1/secret/data/iso/x"),
+        ("POST", "/v1/secret/delete/iso/x"),
+        ("POST", "/v1/secret/undelete/iso/x"),
+        ("PUT", "/v1/secret/destroy/iso/x"),
+    ];
+    let mut failures = Vec::new();
+    for (method, url) in routes {
+        for body in &bodies {
+            let reply = api.send(
+                method,
+                url,
+                None,
+                &token,
+                Body::Raw(Some("application/json"), body),
+            );
+            if !(400..500).contains(&reply.status) || !reply.body["errors"].is_array() {
+                failures.push(format!(
+                    "{method} {url} {:?} → {}",
+                    body.get(..20),
+                    reply.text
+                ));
+            }
+        }
+    }
+    for url in [
+        "/v1/secret/data/..",
+        "/v1/secret/data/a/../b",
+        "/v1/secret/data/%ff",
+        "/v1/secret/metadata",
+        "/v1/secret/subkeys/iso/x",
+        "/v1/secret/config",
+        "/v1/secret/data/iso/x?version=-1",
+    ] {
+        let reply = api.send("GET", url, None, &token, Body::None);
+        if !(400..500).contains(&reply.status) || !reply.body["errors"].is_array() {
+            failures.push(format!("GET {url} → {} {}", reply.status, reply.text));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let read = api.send("GET", "/v1/secret/data/iso/x", None, &token, Body::None);
+    assert_eq!(
+        read.body["data"]["data"],
+        json!({"k": value}),
+        "{}",
+        read.text
+    );
+    assert_eq!(read.body["data"]["metadata"]["version"], 1);
+
+    // Tenant B's token finds nothing of A's on any Vault route, and changes nothing.
+    let other = [("X-Vault-Token", b.as_str())];
+    let versions = json!({"versions": [1]});
+    for (method, url, body) in [
+        ("GET", "/v1/secret/data/iso/x", None),
+        ("GET", "/v1/secret/data/iso/x?version=1", None),
+        ("GET", "/v1/secret/metadata/iso/x", None),
+        ("GET", "/v1/secret/metadata/iso?list=true", None),
+        ("DELETE", "/v1/secret/data/iso/x", None),
+        ("DELETE", "/v1/secret/metadata/iso/x", None),
+        ("POST", "/v1/secret/delete/iso/x", Some(&versions)),
+        ("POST", "/v1/secret/undelete/iso/x", Some(&versions)),
+        ("POST", "/v1/secret/destroy/iso/x", Some(&versions)),
+    ] {
+        let reply = match body {
+            Some(body) => api.send(method, url, None, &other, Body::Json(body)),
+            None => api.send(method, url, None, &other, Body::None),
+        };
+        assert_eq!(reply.status, 404, "{method} {url}: {}", reply.text);
+        assert_eq!(reply.body, json!({"errors": []}), "{method} {url}");
+    }
+    let read = api.send("GET", "/v1/secret/data/iso/x", None, &token, Body::None);
+    assert_eq!(
+        read.body["data"]["data"],
+        json!({"k": value}),
+        "{}",
+        read.text
+    );
+    assert_eq!(read.body["data"]["metadata"]["deletion_time"], "");
 }
