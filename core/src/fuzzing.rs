@@ -19,6 +19,7 @@ use crate::scope::{PathGlob, Scope, ScopeSet, SecretAction};
 use crate::secret::{NewSecret, Rotation, SecretUpdate};
 use crate::time::Timestamp;
 use crate::token::TokenRequest;
+use crate::vault::{self, KvWrite};
 use crate::wrap::{NewWrap, parse_unwrap};
 
 /// Paths, percent-decoding and routing.
@@ -32,9 +33,10 @@ pub fn paths(data: &[u8]) {
         assert_eq!(decoded.as_deref(), Ok(path.as_str()));
     }
     let _ = percent_decode(text);
-    for method in ["GET", "PUT", "POST", "DELETE", "PATCH"] {
+    for method in ["GET", "PUT", "POST", "DELETE", "PATCH", "LIST"] {
         let _ = Route::resolve(method, text);
         let _ = Route::resolve(method, &format!("/v1/secrets/{text}"));
+        let _ = Route::resolve(method, &format!("/v1/secret/data/{text}"));
     }
     let _ = FieldName::parse(text);
 }
@@ -98,6 +100,17 @@ pub fn bodies(data: &[u8]) {
     let _ = NewAccessRequest::parse_patch(data);
     let _ = NewWrap::parse(data);
     let _ = parse_unwrap(data);
+    // Vault KV v2: a parsed write's snapshot is the map it was parsed from.
+    if let Ok(write) = KvWrite::parse(data) {
+        let snapshot = vault::data_of_value(&write.version_value());
+        assert!(
+            snapshot
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .eq(write.data.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        );
+    }
+    let _ = vault::parse_versions(data);
     let _ = NotificationConfig::parse(
         data,
         OutboundPolicy {
@@ -110,6 +123,7 @@ pub fn bodies(data: &[u8]) {
             .split('&')
             .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
             .collect();
+        let _ = vault::parse_version_param(Some(text));
         let _ = AuditQuery::parse(pairs.iter().copied());
         let _ = ListQuery::parse(pairs.iter().copied());
         let owned: Vec<(String, String)> = pairs
