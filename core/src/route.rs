@@ -354,6 +354,10 @@ impl Route {
             }
             ["v1", "wraps"] => vec![("POST", Route::CreateWrap)],
             ["v1", "wraps", "unwrap"] => vec![("POST", Route::Unwrap)],
+            ["v1", "sys", "internal", "ui", "mounts", rest @ ..] => {
+                let method = if method == "HEAD" { "GET" } else { method };
+                return vault::resolve_mount(method, url_path, rest).map(Route::Vault);
+            }
             ["v1", vault::MOUNT, rest @ ..] => {
                 let method = if method == "HEAD" { "GET" } else { method };
                 return vault::resolve(method, url_path, rest).map(Route::Vault);

@@ -43,11 +43,44 @@ pub enum VaultRoute {
     UndeleteVersions(SecretPath),
     /// `POST /v1/secret/destroy/{path}` `{versions}`.
     DestroyVersions(SecretPath),
+    /// `GET /v1/sys/internal/ui/mounts/secret/…`: the `vault kv` CLI's preflight, which asks
+    /// which KV version a mount is before every command.
+    MountInfo,
 }
 
 /// True for the URL paths whose errors take Vault's `{"errors": [...]}` shape.
 pub fn is_vault_path(url_path: &str) -> bool {
-    url_path.starts_with("/v1/secret/") || url_path == "/v1/secret"
+    url_path.starts_with("/v1/secret/")
+        || url_path == "/v1/secret"
+        || url_path.starts_with("/v1/sys/internal/ui/mounts/")
+}
+
+/// Resolves `/v1/sys/internal/ui/mounts/{path}`: only the `secret` mount exists.
+pub fn resolve_mount(method: &str, url_path: &str, rest: &[&str]) -> Result<VaultRoute, ApiError> {
+    if rest.first() != Some(&MOUNT) {
+        return Err(ApiError::not_found(format!(
+            "no mount at {}; Latchkey serves KV v2 at '{MOUNT}/'",
+            rest.join("/")
+        )));
+    }
+    if method != "GET" {
+        return Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed on {url_path}; allowed: GET"),
+        )
+        .with("allow", "GET"));
+    }
+    Ok(VaultRoute::MountInfo)
+}
+
+/// What the preflight answers: the mount is KV version 2.
+pub fn mount_info() -> Value {
+    json!({
+        "path": format!("{MOUNT}/"),
+        "type": "kv",
+        "description": "Latchkey secrets (Vault KV v2 compatible)",
+        "options": {"version": "2"},
+    })
 }
 
 /// Resolves a request under `/v1/secret/`; `segments` follow `secret`. Vault paths keep their
@@ -530,6 +563,17 @@ mod tests {
         );
         assert!(route("GET", "/v1/secret/data/a%zz").is_err());
         assert!(route("GET", "/v1/secret").is_err());
+        assert_eq!(
+            resolve_mount(
+                "GET",
+                "/v1/sys/internal/ui/mounts/secret/a",
+                &["secret", "a"]
+            ),
+            Ok(VaultRoute::MountInfo)
+        );
+        assert!(resolve_mount("GET", "/v1/sys/internal/ui/mounts/kv/a", &["kv", "a"]).is_err());
+        assert!(resolve_mount("POST", "/v1/sys/internal/ui/mounts/secret", &["secret"]).is_err());
+        assert!(is_vault_path("/v1/sys/internal/ui/mounts/secret/x"));
     }
 
     #[test]

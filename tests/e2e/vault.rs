@@ -210,6 +210,15 @@ fn wire_edges_answer_like_vault(ctx: &Ctx) {
     );
     assert_eq!(bad_versions.status, 400, "{}", bad_versions.text);
 
+    // The `vault kv` CLI's preflight finds a KV v2 mount at `secret/`.
+    let mount = api.get("/v1/sys/internal/ui/mounts/secret/edge/one", None);
+    assert_eq!(mount.status, 200, "{}", mount.text);
+    assert_eq!(mount.body["data"]["options"]["version"], "2");
+    assert_eq!(mount.body["data"]["path"], "secret/");
+    let other_mount = api.get("/v1/sys/internal/ui/mounts/kv/x", None);
+    assert_eq!(other_mount.status, 404);
+    assert!(other_mount.body["errors"].is_array());
+
     // The refused writes changed nothing; Authorization: Bearer works as in Vault.
     let read = api.send(
         "GET",

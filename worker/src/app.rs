@@ -54,6 +54,8 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
             let (reply, caller) = agents::register(request, env, meta).await;
             Ok(with_rate_headers(reply, caller.as_ref()))
         }
+        // Public: it says only that the mount is KV v2, which the docs say too.
+        Route::Vault(latchkey_core::vault::VaultRoute::MountInfo) => vault::mount_info(request_id),
         Route::Vault(route) => {
             let caller = vault::caller(request, request_id)?;
             let reply = vault::handle(route, request, env, &caller, request_id).await;

@@ -121,7 +121,14 @@ async fn command(route: VaultRoute, request: &mut Request) -> Result<TenantComma
             path,
             versions: parse_versions(&read_body(request).await?)?,
         },
+        // Answered by the router without a caller (`mount_info`).
+        VaultRoute::MountInfo => return Err(ApiError::internal()),
     })
+}
+
+/// `GET /v1/sys/internal/ui/mounts/secret/…` → the mount is KV v2 (the `vault kv` preflight).
+pub fn mount_info(request_id: &str) -> Reply {
+    vault_json(200, &envelope(request_id, vault::mount_info()))
 }
 
 fn vault_json(status: u16, body: &Value) -> Reply {
