@@ -228,10 +228,12 @@ pub fn api_hint(f: &ApiFailure) -> Option<String> {
             Some(path) if f.details.contains_key("version") => {
                 format!("`latchkey versions {path}` lists its readable versions")
             }
-            Some(path) => format!(
-                "check the path; `latchkey list --namespace {}` shows what this token can see there",
-                path.split('/').next().unwrap_or(path)
-            ),
+            Some(path) => match path.split_once('/') {
+                Some((namespace, _)) => format!(
+                    "check the path; `latchkey list --namespace {namespace}` shows what this token can see there"
+                ),
+                None => "check the path; `latchkey list` shows what this token can see".to_owned(),
+            },
             None => "check the id or name; `latchkey token list` and `latchkey approvals list` \
                      show what exists"
                 .to_owned(),

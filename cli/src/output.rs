@@ -84,12 +84,13 @@ pub fn scopes(value: &Value) -> String {
     }
 }
 
-/// Columns aligned with two spaces between them. One column may be marked flexible: when
-/// the table is wider than the terminal it is shortened (with `…`) to fit.
+/// Columns aligned with two spaces between them. Some columns may be marked flexible: when
+/// the table is wider than the terminal they are shortened (with `…`) to fit, the first
+/// named first, none below a readable minimum.
 pub struct Table {
     headers: Vec<&'static str>,
     rows: Vec<Vec<String>>,
-    flex: Option<usize>,
+    flex: Vec<usize>,
 }
 
 const GAP: usize = 2;
@@ -113,13 +114,13 @@ impl Table {
         Table {
             headers: headers.to_vec(),
             rows: Vec::new(),
-            flex: None,
+            flex: Vec::new(),
         }
     }
 
-    /// The column that gives way when the terminal is narrow.
-    pub fn flex(mut self, column: usize) -> Table {
-        self.flex = Some(column);
+    /// The columns that give way when the terminal is narrow, in order.
+    pub fn flex(mut self, columns: &[usize]) -> Table {
+        self.flex = columns.to_vec();
         self
     }
 
@@ -141,13 +142,16 @@ impl Table {
                 *slot = (*slot).max(width_of(cell));
             }
         }
-        if let (Some(limit), Some(flex)) = (width, self.flex) {
-            let total: usize = widths.iter().sum::<usize>() + GAP * columns.saturating_sub(1);
-            if total > limit
-                && let Some(slot) = widths.get_mut(flex)
-            {
-                let others = total - *slot;
-                *slot = limit.saturating_sub(others).max(MIN_FLEX).min(*slot);
+        if let Some(limit) = width {
+            for &column in &self.flex {
+                let total: usize = widths.iter().sum::<usize>() + GAP * columns.saturating_sub(1);
+                if total <= limit {
+                    break;
+                }
+                if let Some(slot) = widths.get_mut(column) {
+                    let others = total - *slot;
+                    *slot = limit.saturating_sub(others).max(MIN_FLEX).min(*slot);
+                }
             }
         }
         let mut out = String::new();
@@ -177,7 +181,7 @@ mod tests {
     use serde_json::json;
 
     fn sample() -> Table {
-        let mut table = Table::new(&["PATH", "VERSION", "DESCRIPTION"]).flex(2);
+        let mut table = Table::new(&["PATH", "VERSION", "DESCRIPTION"]).flex(&[2]);
         table.row(vec![
             "prod/db".into(),
             "3".into(),
@@ -209,6 +213,11 @@ mod tests {
         );
         // Never below a readable minimum, even on a tiny terminal.
         assert!(sample().render(Some(5)).contains("the main …"));
+        // The next flexible column gives way when the first is at its minimum.
+        let mut wide = Table::new(&["A", "B"]).flex(&[1, 0]);
+        wide.row(vec!["a".repeat(30), "b".repeat(30)]);
+        let text = wide.render(Some(30));
+        assert!(text.lines().all(|l| l.chars().count() <= 30), "{text}");
     }
 
     #[test]

@@ -62,7 +62,6 @@ fn echo_off() -> Saved {
     let saved = tcgetattr(&stdin).ok()?;
     let mut quiet = saved.clone();
     quiet.local_modes.remove(LocalModes::ECHO);
-    quiet.local_modes.insert(LocalModes::ECHONL);
     tcsetattr(&stdin, OptionalActions::Now, &quiet).ok()?;
     Some(saved)
 }

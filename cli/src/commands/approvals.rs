@@ -23,11 +23,9 @@ fn approval_url(id: &str) -> String {
 /// Tells the requester what happens now (standard error).
 pub fn announce(pending: &Value, id: &str) {
     let mut lines = vec![format!(
-        "Approval required: {}",
-        pending
-            .get("message")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("request {id} is pending"), clean)
+        "Approval required: request {id} needs {} approval(s); it stands until {}.",
+        text(pending, "required_approvals"),
+        when(pending, "expires_at")
     )];
     if let Some(url) = pending.get("approve_url").and_then(Value::as_str) {
         lines.push(format!("Approvers can review it at {}", clean(url)));
@@ -81,7 +79,7 @@ fn judge(id: &str, view: &Value) -> Poll {
     let status = view.get("status").and_then(Value::as_str).unwrap_or("");
     match status {
         "pending" => Poll::Waiting(format!(
-            "Waiting for approval of {id} ({} approvals)",
+            "Waiting for approval of {id}: {} approvals so far",
             approvals_count(view)
         )),
         "approved" => match view.get("token") {
@@ -200,7 +198,7 @@ pub fn list(ctx: &Ctx, status: Option<&str>) -> Result<(), CliError> {
         "REQUESTER",
         "SCOPE",
     ])
-    .flex(6);
+    .flex(&[6, 5]);
     for view in body
         .get("approvals")
         .and_then(Value::as_array)

@@ -39,12 +39,17 @@ fn matches(filter: &AuditFilter, event: &Value) -> bool {
     type_ok && ns_ok && actor_ok
 }
 
+/// `2025-01-15T10:30:00.123Z` → `2025-01-15 10:30:00` (UTC): audit times keep seconds.
+fn seconds(ts: &str) -> String {
+    clean(ts.get(..19).unwrap_or(ts)).replacen('T', " ", 1)
+}
+
 /// One event as one line: time, type, outcome, actor, path, reason.
 pub fn event_line(event: &Value) -> String {
     let time = event
         .get("timestamp")
         .and_then(Value::as_str)
-        .map(|t| clean(t.get(..19).unwrap_or(t)).replacen('T', " ", 1))
+        .map(seconds)
         .unwrap_or_else(|| "-".into());
     let ok = event.get("success").and_then(Value::as_bool) != Some(false);
     let actor = match event.get("actor_description").and_then(Value::as_str) {
@@ -178,7 +183,8 @@ pub fn list(ctx: &Ctx, args: &AuditListArgs) -> Result<(), CliError> {
     if ctx.json {
         return output::json(&page);
     }
-    let mut table = Table::new(&["TIME", "TYPE", "RESULT", "ACTOR", "PATH", "REASON"]).flex(5);
+    let mut table =
+        Table::new(&["TIME", "TYPE", "RESULT", "ACTOR", "PATH", "REASON"]).flex(&[5, 4, 3]);
     for event in page
         .get("events")
         .and_then(Value::as_array)
@@ -187,7 +193,11 @@ pub fn list(ctx: &Ctx, args: &AuditListArgs) -> Result<(), CliError> {
     {
         let ok = event.get("success").and_then(Value::as_bool) != Some(false);
         table.row(vec![
-            output::when(event, "timestamp"),
+            event
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .map(seconds)
+                .unwrap_or_else(|| "-".into()),
             text(event, "type"),
             (if ok { "ok" } else { "DENIED" }).to_owned(),
             text(event, "actor"),

@@ -142,7 +142,7 @@ pub fn profiles(ctx: &Ctx) -> Result<(), CliError> {
         ));
         return Ok(());
     }
-    let mut table = Table::new(&["NAME", "DEFAULT", "URL", "TOKEN"]).flex(3);
+    let mut table = Table::new(&["NAME", "DEFAULT", "URL", "TOKEN"]).flex(&[3, 2]);
     for row in &rows {
         let field = |key: &str| row.get(key).cloned().unwrap_or(Value::Null);
         let token = match (

@@ -209,7 +209,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<(), CliError> {
     if args.deleted {
         headers.push("DELETED");
     }
-    let mut table = Table::new(&headers).flex(5);
+    let mut table = Table::new(&headers).flex(&[5, 4]);
     for item in &items {
         let tags = item
             .get("tags")

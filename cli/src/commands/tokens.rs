@@ -88,7 +88,7 @@ pub fn list(ctx: &Ctx) -> Result<(), CliError> {
         "DESCRIPTION",
         "SCOPE",
     ])
-    .flex(7);
+    .flex(&[7, 6]);
     for token in body
         .get("tokens")
         .and_then(Value::as_array)
