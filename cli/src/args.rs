@@ -281,16 +281,21 @@ pub struct TokenCreateArgs {
     pub allowed_ips: Vec<String>,
     #[command(flatten)]
     pub wait: WaitArgs,
+    /// Do not wait for approval: print the request's id and exit (`approvals wait` resumes)
+    #[arg(long, conflicts_with = "timeout")]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// How long to wait for approval (e.g. 90s, 10m, 2h)
-    #[arg(long = "wait", value_name = "DURATION", value_parser = parse::duration, default_value = "10m")]
+    #[arg(
+        long = "wait",
+        value_name = "DURATION",
+        value_parser = parse::duration,
+        default_value = "10m"
+    )]
     pub timeout: Duration,
-    /// Do not wait for approval: print the request and exit (resume with `approvals wait`)
-    #[arg(long, conflicts_with = "timeout")]
-    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

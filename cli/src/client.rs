@@ -85,18 +85,18 @@ impl Client {
     ) -> Result<Reply, CliError> {
         let full = format!("{}{url}", self.settings.url);
         let mut builder = self.request(method, &full, headers);
+        // The body may hold a value; it goes to ureq, whose buffers are not wiped (the
+        // process is short-lived), so no copy of it is kept here.
         let bytes = match body {
             Some(value) => {
                 builder = builder.header("Content-Type", "application/json");
-                Zeroizing::new(
-                    serde_json::to_vec(value)
-                        .map_err(|e| CliError::failed(format!("cannot encode the request: {e}")))?,
-                )
+                serde_json::to_vec(value)
+                    .map_err(|e| CliError::failed(format!("cannot encode the request: {e}")))?
             }
-            None => Zeroizing::new(Vec::new()),
+            None => Vec::new(),
         };
         let request = builder
-            .body(bytes.to_vec())
+            .body(bytes)
             .map_err(|e| CliError::usage(format!("cannot build a request for {full}: {e}")))?;
         let mut response = self
             .agent

@@ -39,15 +39,14 @@ pub fn create(ctx: &Ctx, args: &TokenCreateArgs) -> Result<(), CliError> {
         .and_then(Value::as_str)
         .ok_or_else(|| CliError::failed("the 202 answer has no approval_request_id"))?
         .to_owned();
-    if args.wait.no_wait {
-        if ctx.json {
-            return output::json(pending);
-        }
-        approvals::announce(pending, &id);
-        return output::line(&id);
-    }
-    if !ctx.json {
-        approvals::announce(pending, &id);
+    // On stderr, so it shows with --json too.
+    approvals::announce(pending, &id);
+    if args.no_wait {
+        return if ctx.json {
+            output::json(pending)
+        } else {
+            output::line(&id)
+        };
     }
     let released = approvals::wait_for_token(&client, &id, args.wait.timeout)?;
     print_token(ctx, &released)
