@@ -5,6 +5,7 @@ mod agents;
 mod approvals;
 mod audit;
 mod browser;
+mod cli;
 mod durability;
 mod errors;
 mod fields;
@@ -86,6 +87,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(reliability::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
+    tests.extend(cli::TESTS);
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);

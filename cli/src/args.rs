@@ -1,0 +1,441 @@
+//! The command line, as clap reads it. Values and tokens are never arguments: `ps` would show
+//! them to everyone on the machine.
+
+use crate::parse::{self, Binding};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "The command-line client of Latchkey, the secret store for AI agents.",
+    after_help = "Configuration: LATCHKEY_URL and LATCHKEY_TOKEN, or a profile stored by \
+                  `latchkey login` (in $LATCHKEY_CONFIG, else $XDG_CONFIG_HOME/latchkey/config.toml, \
+                  else ~/.config/latchkey/config.toml). The variables override the profile.\n\
+                  Exit codes: 0 ok, 1 refused or failed, 2 usage; `run` exits with its command's code."
+)]
+pub struct Cli {
+    /// The profile to use (default: $LATCHKEY_PROFILE, else the config's default_profile)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print the API's JSON (for scripts) instead of tables and messages
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a secret's value (only the value, for scripts)
+    Get(GetArgs),
+    /// Store a value (read from stdin, a hidden prompt, --value-file or --generate)
+    Set(SetArgs),
+    /// List secrets: metadata only, never values
+    #[command(alias = "ls")]
+    List(ListArgs),
+    /// List a secret's versions
+    Versions {
+        /// The secret's path, e.g. prod/db/password
+        path: String,
+    },
+    /// Replace a secret's value; the old one stays readable for --grace
+    Rotate(RotateArgs),
+    /// Delete a secret (restorable for 30 days), or erase it with --permanent
+    #[command(alias = "rm")]
+    Delete(DeleteArgs),
+    /// Restore a deleted secret
+    Restore {
+        /// The secret's path
+        path: String,
+    },
+    /// Generate a password (and store it with --path)
+    Generate(GenerateArgs),
+    /// Run a command with secrets in its environment (values are never printed)
+    Run(RunArgs),
+    /// Mint, list and revoke scoped tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List and decide token requests that wait for approval
+    #[command(subcommand, alias = "approval")]
+    Approvals(ApprovalsCommand),
+    /// Read the audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Store a profile: URL and token (read from stdin or a hidden prompt)
+    Login(LoginArgs),
+    /// Remove a profile and its token file
+    Logout,
+    /// List the profiles of the config file
+    Profiles,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The secret's path, e.g. prod/db/password
+    pub path: String,
+    /// Read this version instead of the current one
+    #[arg(long, value_name = "N")]
+    pub version: Option<u64>,
+    /// Read one field of the secret instead of its main value
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
+    /// Do not end the value with a newline
+    #[arg(short = 'n', long)]
+    pub no_newline: bool,
+}
+
+/// Where a new value comes from (besides stdin or the prompt).
+#[derive(Debug, Args)]
+pub struct ValueSource {
+    /// Read the value from this file, exactly as it is
+    #[arg(long, value_name = "FILE", conflicts_with = "generate")]
+    pub value_file: Option<PathBuf>,
+    /// Store a generated password (see the character options)
+    #[arg(long)]
+    pub generate: bool,
+    #[command(flatten)]
+    pub charset: Charset,
+}
+
+/// The password generator's options.
+#[derive(Debug, Args, Default)]
+pub struct Charset {
+    /// Password length (8 to 256; the server's default is 32)
+    #[arg(long, value_name = "N")]
+    pub length: Option<u64>,
+    /// No upper-case letters
+    #[arg(long)]
+    pub no_uppercase: bool,
+    /// No lower-case letters
+    #[arg(long)]
+    pub no_lowercase: bool,
+    /// No digits
+    #[arg(long)]
+    pub no_digits: bool,
+    /// No symbols
+    #[arg(long)]
+    pub no_symbols: bool,
+}
+
+impl Charset {
+    pub fn is_default(&self) -> bool {
+        self.length.is_none()
+            && !self.no_uppercase
+            && !self.no_lowercase
+            && !self.no_digits
+            && !self.no_symbols
+    }
+}
+
+/// Metadata a create or an update may set.
+#[derive(Debug, Args)]
+pub struct Metadata {
+    /// standard, sensitive (tokens reaching it need one approval) or critical (two)
+    #[arg(long, value_parser = ["standard", "sensitive", "critical"])]
+    pub tier: Option<String>,
+    /// A description (shown in lists; never secret)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// A tag, key=value (repeatable; on an update they replace the existing tags)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse::tag)]
+    pub tags: Vec<(String, String)>,
+    /// When the secret expires (RFC 3339, e.g. 2030-01-01T00:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    pub expires_at: Option<String>,
+    /// How many versions to keep (1 to 100)
+    #[arg(long, value_name = "N")]
+    pub max_versions: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The secret's path, e.g. prod/db/password
+    pub path: String,
+    #[command(flatten)]
+    pub value: ValueSource,
+    #[command(flatten)]
+    pub metadata: Metadata,
+    /// Only update if the current version is N (check-and-set)
+    #[arg(long, value_name = "N")]
+    pub if_match: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only secrets under this path prefix (whole segments), e.g. prod or prod/openai
+    #[arg(long, value_name = "PREFIX")]
+    pub namespace: Option<String>,
+    /// Only secrets with this tag (repeatable: all must match)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse::tag)]
+    pub tags: Vec<(String, String)>,
+    /// Only secrets of this tier
+    #[arg(long, value_parser = ["standard", "sensitive", "critical"])]
+    pub tier: Option<String>,
+    /// Only secrets whose path, description or tags contain this text
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only secrets expiring within this long (e.g. 7d)
+    #[arg(long, value_name = "DURATION", value_parser = parse::duration_secs)]
+    pub expiring_within: Option<u64>,
+    /// Include deleted (restorable) secrets
+    #[arg(long)]
+    pub deleted: bool,
+    /// Secrets per page (1 to 200)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Continue after the cursor a previous page printed
+    #[arg(long, value_name = "CURSOR", conflicts_with = "all")]
+    pub cursor: Option<String>,
+    /// Follow the cursors and list every page
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The secret's path
+    pub path: String,
+    /// How long the old value stays readable with --version (e.g. 300, 5m, 1d; at most 7d)
+    #[arg(long, value_name = "DURATION", value_parser = parse::duration_secs)]
+    pub grace: Option<u64>,
+    #[command(flatten)]
+    pub value: ValueSource,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The secret's path
+    pub path: String,
+    /// Erase every version for good (cannot be restored)
+    #[arg(long)]
+    pub permanent: bool,
+    /// Do not ask for confirmation of --permanent
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub charset: Charset,
+    /// Store the password as a new secret at this path (it is then not printed)
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    #[command(flatten)]
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A variable and the secret it gets: ENV=path, or ENV=path#field (repeatable)
+    #[arg(
+        short = 's',
+        long = "secret",
+        value_name = "ENV=PATH[#FIELD]",
+        required = true,
+        value_parser = parse::binding
+    )]
+    pub secrets: Vec<Binding>,
+    /// Also pass LATCHKEY_TOKEN to the command (it is removed by default)
+    #[arg(long)]
+    pub pass_token: bool,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint a token; its value is printed once. Waits for approval when needed.
+    Create(TokenCreateArgs),
+    /// List tokens (metadata only; needs admin)
+    #[command(alias = "ls")]
+    List,
+    /// Revoke a token (effective on its next request)
+    Revoke {
+        /// The token's id, tok_…
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// A scope, e.g. secrets:read:prod/* or tokens:create (repeatable)
+    #[arg(long = "scope", value_name = "SCOPE", required = true)]
+    pub scopes: Vec<String>,
+    /// How long the token lives (e.g. 3600, 15m, 12h, 7d; the server's default is 1h)
+    #[arg(long, value_name = "DURATION", value_parser = parse::duration_secs)]
+    pub ttl: Option<u64>,
+    /// What the token is for (shown in lists and in the audit trail)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Stop working after this many uses
+    #[arg(long, value_name = "N")]
+    pub max_uses: Option<u64>,
+    /// Only accept requests from this address or CIDR range (repeatable)
+    #[arg(long = "allowed-ip", value_name = "CIDR")]
+    pub allowed_ips: Vec<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Do not wait for approval: print the request's id and exit (`approvals wait` resumes)
+    #[arg(long, conflicts_with = "timeout")]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// How long to wait for approval (e.g. 90s, 10m, 2h)
+    #[arg(
+        long = "wait",
+        value_name = "DURATION",
+        value_parser = parse::duration,
+        default_value = "10m"
+    )]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// List requests (needs approvals:decide)
+    #[command(alias = "ls")]
+    List {
+        /// pending, approved, denied, expired or cancelled
+        #[arg(long, value_parser = ["pending", "approved", "denied", "expired", "cancelled"])]
+        status: Option<String>,
+    },
+    /// Show one request
+    Show {
+        /// The request's id, apr_…
+        id: String,
+    },
+    /// Approve a request
+    Approve {
+        /// The request's id, apr_…
+        id: String,
+        /// A note kept with the decision
+        #[arg(long, value_name = "TEXT")]
+        comment: Option<String>,
+    },
+    /// Deny a request
+    Deny {
+        /// The request's id, apr_…
+        id: String,
+        /// Why (the requester sees it)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Cancel a request (the requester, or an approver during the cancel window)
+    Cancel {
+        /// The request's id, apr_…
+        id: String,
+    },
+    /// Wait for your own request to be decided, then print the released token
+    Wait {
+        /// The request's id, apr_…
+        id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Follow the live event stream until interrupted (needs audit:read)
+    Tail(TailArgs),
+    /// List past events, newest first
+    #[command(alias = "ls")]
+    List(AuditListArgs),
+    /// Check the audit trail's hash chain
+    Verify,
+}
+
+/// Filters of the audit trail.
+#[derive(Debug, Args)]
+pub struct AuditFilter {
+    /// Only events of this type, e.g. secret.read or token.created
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only events about paths under this prefix
+    #[arg(long, value_name = "PREFIX")]
+    pub namespace: Option<String>,
+    /// Only events by this actor, e.g. master or token:tok_…
+    #[arg(long, value_name = "ACTOR")]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// Show this many past events first
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 0)]
+    pub lines: u32,
+    #[command(flatten)]
+    pub filter: AuditFilter,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    #[command(flatten)]
+    pub filter: AuditFilter,
+    /// Only events at or after this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only failed (refused) events
+    #[arg(long)]
+    pub failed: bool,
+    /// How many events (1 to 1000)
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The API's origin, e.g. https://latchkey.example.com
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// Make this the default profile
+    #[arg(long)]
+    pub default: bool,
+    /// Store the token without checking it against the server
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_bindings_and_the_command_after_the_separator() {
+        let cli = Cli::try_parse_from([
+            "latchkey", "run", "--secret", "A=x/y#f", "-s", "B=z", "--", "sh", "-c", "echo",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("not run");
+        };
+        assert_eq!(run.secrets.len(), 2);
+        assert_eq!(run.command, ["sh", "-c", "echo"]);
+        assert!(Cli::try_parse_from(["latchkey", "run", "--secret", "1=x", "--", "sh"]).is_err());
+        assert!(Cli::try_parse_from(["latchkey", "run", "--secret", "A=x"]).is_err());
+    }
+
+    #[test]
+    fn global_options_go_anywhere() {
+        let cli = Cli::try_parse_from(["latchkey", "list", "--json", "--profile", "p"]).unwrap();
+        assert!(cli.json);
+        assert_eq!(cli.profile.as_deref(), Some("p"));
+    }
+}

@@ -1,0 +1,68 @@
+//! One module per group of commands; each maps arguments onto the REST API and prints the
+//! answer for people (tables, messages) or, with `--json`, as the API's JSON.
+
+mod approvals;
+mod audit;
+mod login;
+mod secrets;
+mod tokens;
+
+use crate::args::{ApprovalsCommand, AuditCommand, Cli, Command, TokenCommand};
+use crate::client::Client;
+use crate::config;
+use crate::error::CliError;
+
+/// What every command gets: the output mode and how to reach the API.
+pub struct Ctx {
+    pub json: bool,
+    pub profile: Option<String>,
+}
+
+impl Ctx {
+    /// A client for the configured URL and token (read only when a command needs them).
+    pub fn client(&self) -> Result<Client, CliError> {
+        let settings = config::resolve(self.profile.as_deref(), &config::process_env)?;
+        Ok(Client::new(settings))
+    }
+}
+
+/// Runs the command; `Ok` carries the exit code.
+pub fn execute(cli: Cli) -> Result<u8, CliError> {
+    let ctx = Ctx {
+        json: cli.json,
+        profile: cli.profile,
+    };
+    match cli.command {
+        Command::Get(args) => secrets::get(&ctx, &args),
+        Command::Set(args) => secrets::set(&ctx, &args),
+        Command::List(args) => secrets::list(&ctx, &args),
+        Command::Versions { path } => secrets::versions(&ctx, &path),
+        Command::Rotate(args) => secrets::rotate(&ctx, &args),
+        Command::Delete(args) => secrets::delete(&ctx, &args),
+        Command::Restore { path } => secrets::restore(&ctx, &path),
+        Command::Generate(args) => secrets::generate(&ctx, &args),
+        Command::Run(args) => return crate::run::run(&ctx, args),
+        Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, &args),
+        Command::Token(TokenCommand::List) => tokens::list(&ctx),
+        Command::Token(TokenCommand::Revoke { id }) => tokens::revoke(&ctx, &id),
+        Command::Approvals(command) => match command {
+            ApprovalsCommand::List { status } => approvals::list(&ctx, status.as_deref()),
+            ApprovalsCommand::Show { id } => approvals::show(&ctx, &id),
+            ApprovalsCommand::Approve { id, comment } => {
+                approvals::decide(&ctx, &id, "approve", "comment", comment)
+            }
+            ApprovalsCommand::Deny { id, reason } => {
+                approvals::decide(&ctx, &id, "deny", "reason", reason)
+            }
+            ApprovalsCommand::Cancel { id } => approvals::decide(&ctx, &id, "cancel", "", None),
+            ApprovalsCommand::Wait { id, wait } => approvals::wait(&ctx, &id, &wait),
+        },
+        Command::Audit(AuditCommand::Tail(args)) => audit::tail(&ctx, &args),
+        Command::Audit(AuditCommand::List(args)) => audit::list(&ctx, &args),
+        Command::Audit(AuditCommand::Verify) => audit::verify(&ctx),
+        Command::Login(args) => login::login(&ctx, &args),
+        Command::Logout => login::logout(&ctx),
+        Command::Profiles => login::profiles(&ctx),
+    }?;
+    Ok(0)
+}

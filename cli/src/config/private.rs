@@ -1,0 +1,100 @@
+//! Files that hold tokens: readable by their owner only, written atomically.
+
+use crate::error::CliError;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Refuses a file that group or others may read or write (Unix); says how to fix it.
+pub fn check_private(path: &Path) -> Result<(), CliError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CliError::usage_hint(
+            format!("cannot read {}: {e}", path.display()),
+            "store a token with `latchkey login --profile NAME --url URL`",
+        )
+    })?;
+    match loose_mode(&meta) {
+        Some(mode) => Err(CliError::usage_hint(
+            format!(
+                "{} holds a token but is accessible to group or others (mode {mode:04o}); refusing to use it",
+                path.display()
+            ),
+            format!(
+                "make it private with `chmod 600 {}`, and replace the token if others may have read it",
+                path.display()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn loose_mode(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = meta.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn loose_mode(_meta: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// Writes `bytes` to `path` through a new mode-0600 file renamed over it, so the file is
+/// never readable by others, not even for a moment, and never half written. Missing
+/// directories are created mode 0700.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let fail = |what: &str, e: std::io::Error| {
+        CliError::failed(format!("cannot {what} {}: {e}", path.display()))
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_private_dir(dir).map_err(|e| fail("create the directory of", e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    let result = (|| {
+        let mut file = private_options().open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail("write", e));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn private_options() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600);
+    options
+}
+
+#[cfg(not(unix))]
+fn private_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    options
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
