@@ -26,8 +26,12 @@ pub struct Reply {
     pub body: Value,
 }
 
-fn agent(global_timeout: Option<Duration>) -> Agent {
-    Agent::config_builder()
+fn agent(global_timeout: Option<Duration>, direct: bool) -> Agent {
+    let builder = Agent::config_builder();
+    // Plain http is allowed only to this machine: a proxy from the environment would carry
+    // the token in the clear to another host (and reach its own localhost, not ours).
+    let builder = if direct { builder.proxy(None) } else { builder };
+    builder
         .http_status_as_error(false)
         // The API never redirects; a redirect is a wrong URL, and following it could carry
         // the token somewhere else.
@@ -42,9 +46,12 @@ fn agent(global_timeout: Option<Duration>) -> Agent {
 
 impl Client {
     pub fn new(settings: Settings) -> Client {
+        let direct = settings.url.starts_with("http://");
         Client {
-            agent: agent(Some(Duration::from_secs(30))),
-            stream_agent: agent(None),
+            agent: agent(Some(Duration::from_secs(30)), direct),
+            // The server ends every event stream after 10 minutes; a connection silent past
+            // that is half-open, and the tail reconnects.
+            stream_agent: agent(Some(Duration::from_secs(11 * 60)), direct),
             settings,
         }
     }

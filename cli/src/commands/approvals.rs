@@ -126,7 +126,8 @@ fn judge(id: &str, view: &Value) -> Poll {
 /// the shape of a `201 POST /v1/tokens` answer.
 pub fn wait_for_token(client: &Client, id: &str, timeout: Duration) -> Result<Value, CliError> {
     let mut spinner = Spinner::new();
-    let deadline = Instant::now() + timeout;
+    // `checked_add`: `--wait` can be any number; past what the clock holds, wait forever.
+    let deadline = Instant::now().checked_add(timeout);
     let mut next_poll = Instant::now();
     let mut status = format!("Waiting for approval of {id}");
     loop {
@@ -146,9 +147,16 @@ pub fn wait_for_token(client: &Client, id: &str, timeout: Duration) -> Result<Va
                     }
                 },
                 Err(CliError::Api(f)) if f.code == "rate_limited" => {
-                    let wait = f.retry_after.unwrap_or(5);
+                    let wait = f.retry_after.unwrap_or(5).min(300);
                     next_poll = now + Duration::from_secs(wait);
                     status = format!("Rate limited; polling {id} again in {wait} s");
+                }
+                // A passing server error must not end a long wait.
+                Err(CliError::Api(f))
+                    if matches!(f.code.as_str(), "internal_error" | "unavailable") =>
+                {
+                    next_poll = now + Duration::from_secs(5);
+                    status = format!("Server error ({}); retrying", f.code);
                 }
                 Err(CliError::Network { detail, .. }) => {
                     next_poll = now + Duration::from_secs(5);
@@ -160,7 +168,7 @@ pub fn wait_for_token(client: &Client, id: &str, timeout: Duration) -> Result<Va
                 }
             }
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             spinner.clear();
             return Err(CliError::failed_hint(
                 format!(

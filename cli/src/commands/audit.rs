@@ -114,7 +114,15 @@ pub fn tail(ctx: &Ctx, args: &TailArgs) -> Result<(), CliError> {
             }
             Err(CliError::Api(f)) if f.code == "rate_limited" && failures < MAX_RECONNECTS => {
                 failures += 1;
-                std::thread::sleep(Duration::from_secs(f.retry_after.unwrap_or(5)));
+                std::thread::sleep(Duration::from_secs(f.retry_after.unwrap_or(5).min(300)));
+                continue;
+            }
+            Err(CliError::Api(f))
+                if matches!(f.code.as_str(), "internal_error" | "unavailable")
+                    && failures < MAX_RECONNECTS =>
+            {
+                failures += 1;
+                std::thread::sleep(Duration::from_secs(u64::from(failures.min(5))));
                 continue;
             }
             Err(e) => return Err(e),

@@ -364,7 +364,15 @@ pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<(), CliError> {
     if let Some(path) = &args.path {
         body.insert("path".into(), json!(path));
     }
+    let before = body.len();
     metadata_body(&args.metadata, &mut body);
+    // The server reads metadata only when it stores the password: silently dropping a
+    // --tier would leave the user thinking it was set.
+    if args.path.is_none() && body.len() > before {
+        return Err(CliError::usage(
+            "--tier, --tag, --description and the other metadata options need --path (they describe the stored secret)",
+        ));
+    }
     let mut reply = ctx.client()?.post("/v1/generate", &Value::Object(body))?;
     let stored = args.path.is_some();
     let password = match reply.body.as_object_mut() {

@@ -119,6 +119,20 @@ pub fn resolve(profile_flag: Option<&str>, env: EnvFn<'_>) -> Result<Settings, C
         }
     };
     let profile_label = name.as_deref().map(|n| format!("profile '{n}'"));
+    // A profile's token goes only to the profile's URL: a stray LATCHKEY_URL (direnv, CI, an
+    // agent's environment) must not redirect a stored token elsewhere.
+    if let (Some(env), Some(profile_url), None) =
+        (&env_url, profile.and_then(|p| p.url.as_deref()), &env_token)
+        && check_url(env).ok().as_deref() != check_url(profile_url).ok().as_deref()
+    {
+        return Err(CliError::usage_hint(
+            format!(
+                "{ENV_URL} ({env}) differs from the URL of {}; its token is only sent to its own URL",
+                profile_label.clone().unwrap_or_default()
+            ),
+            format!("unset {ENV_URL}, or set {ENV_TOKEN} too"),
+        ));
+    }
     let (url, url_source) = match (env_url, profile.and_then(|p| p.url.clone())) {
         (Some(url), _) => (url, ENV_URL.to_owned()),
         (None, Some(url)) => (url, profile_label.clone().unwrap_or_default()),
@@ -169,16 +183,8 @@ fn profile_token(
     if let Some(file) = &profile.token_file {
         let path = token_file_path(file, config_path);
         let source = format!("{label} ({})", path.display());
-        check_private(&path)?;
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            CliError::usage_hint(
-                format!(
-                    "cannot read the token file {} of {label}: {e}",
-                    path.display()
-                ),
-                login_hint(),
-            )
-        })?;
+        let text = private::read_private(&path)?;
+        private::check_not_shared_writable(config_path)?;
         let token = Secret::new(text.trim().to_owned());
         drop(zeroize::Zeroizing::new(text));
         if token.is_empty() {
@@ -232,6 +238,13 @@ pub fn check_url(text: &str) -> Result<String, String> {
     }
     if rest.contains('?') || rest.contains('#') {
         return Err(format!("'{url}' must be the API's origin, without a query"));
+    }
+    // `user@host`: HTTP clients send to the host after the `@`, so a check on the text before
+    // it would let `http://localhost:1@elsewhere` carry a token in the clear to `elsewhere`.
+    if host_port.contains('@') {
+        return Err(format!(
+            "'{url}' has a user name ('@'); give the API's origin only"
+        ));
     }
     match scheme {
         "https" => Ok(url.to_owned()),

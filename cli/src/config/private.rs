@@ -27,6 +27,55 @@ pub fn check_private(path: &Path) -> Result<(), CliError> {
     }
 }
 
+/// Refuses a config file others could change: whoever edits it chooses where the token in
+/// the profile's token file is sent.
+pub fn check_not_shared_writable(path: &Path) -> Result<(), CliError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    match loose_mode(&meta).filter(|mode| mode & 0o022 != 0) {
+        Some(mode) => Err(CliError::usage_hint(
+            format!(
+                "{} can be changed by group or others (mode {mode:04o}); refusing to send its profile's token",
+                path.display()
+            ),
+            format!("make it private with `chmod 600 {}`", path.display()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads a token file through one handle: its mode is checked on the file that is read, so
+/// swapping the file between a check and a read changes nothing.
+pub fn read_private(path: &Path) -> Result<String, CliError> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| {
+        CliError::usage_hint(
+            format!("cannot read the token file {}: {e}", path.display()),
+            "store a token with `latchkey login --profile NAME --url URL`",
+        )
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if let Some(mode) = loose_mode(&meta) {
+        return Err(CliError::usage_hint(
+            format!(
+                "{} holds a token but is accessible to group or others (mode {mode:04o}); refusing to use it",
+                path.display()
+            ),
+            format!(
+                "make it private with `chmod 600 {}`, and replace the token if others may have read it",
+                path.display()
+            ),
+        ));
+    }
+    let mut text = String::new();
+    file.take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    Ok(text)
+}
+
 #[cfg(unix)]
 fn loose_mode(meta: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt as _;

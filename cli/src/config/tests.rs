@@ -67,13 +67,27 @@ fn a_profile_with_a_private_token_file() {
     assert_eq!(settings.url, "https://latchkey.example.com");
     assert_eq!(settings.url_source, "profile 'work'");
     assert_eq!(settings.token.expose(), "lk_tok_work");
-    // The environment overrides the profile, piece by piece.
+    // A stray LATCHKEY_URL never takes the profile's token elsewhere; with LATCHKEY_TOKEN
+    // too, the environment wins.
+    let err = message(
+        resolve(
+            Some("work"),
+            &env_of(&[(ENV_CONFIG, &path), (ENV_URL, "http://localhost:9")]),
+        )
+        .unwrap_err(),
+    );
+    assert!(
+        err.contains("differs from the URL of profile 'work'"),
+        "{err}"
+    );
     let settings = resolve(
         Some("work"),
-        &env_of(&[(ENV_CONFIG, &path), (ENV_URL, "http://localhost:9")]),
+        &env_of(&[
+            (ENV_CONFIG, &path),
+            (ENV_URL, "https://latchkey.example.com/"),
+        ]),
     )
     .unwrap();
-    assert_eq!(settings.url, "http://localhost:9");
     assert_eq!(settings.token.expose(), "lk_tok_work");
     // A second profile does not take the default unless asked.
     save_login(
@@ -184,6 +198,15 @@ fn urls_are_origins_and_plain_http_is_local_only() {
     assert!(check_url("latchkey.example.com").is_err());
     assert!(check_url("ftp://x").is_err());
     assert!(check_url("https://x/?a=b").is_err());
+    // The host is what follows the last '@': none of these is local.
+    for sneaky in [
+        "http://localhost:1@evil.example",
+        "http://127.0.0.1:x@evil.example",
+        "http://[::1]@evil.example",
+        "https://user@latchkey.example.com",
+    ] {
+        assert!(check_url(sneaky).is_err(), "{sneaky}");
+    }
 }
 
 #[test]
