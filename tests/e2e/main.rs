@@ -18,6 +18,7 @@ mod probes;
 mod ratelimit;
 mod reliability;
 mod requests;
+mod schemathesis;
 mod secrets;
 mod tenants;
 mod tokens;
@@ -85,6 +86,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(reliability::TESTS);
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
+    tests.extend(schemathesis::TESTS);
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests

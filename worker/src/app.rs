@@ -13,7 +13,10 @@ use worker::{Env, Request, Response};
 
 pub async fn handle(mut request: Request, env: &Env) -> Response {
     let id = request_id(&request);
-    let route = Route::resolve(request.method().as_ref(), &request.path());
+    // The method as sent: `Request::method()` maps every method it does not know (QUERY,
+    // PROPFIND, …) to GET, which would run a GET handler for them instead of a 405.
+    let method = request.inner().method();
+    let route = Route::resolve(&method, &request.path());
     let reply: Reply = match route {
         Err(e) => Err(e),
         Ok(route) => dispatch(route, &mut request, env, &id).await,
