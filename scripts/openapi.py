@@ -94,11 +94,12 @@ def id_of(prefix, hex_digits=24, what=None):
     )
 
 
-SEGMENT = "[A-Za-z0-9._-]+"
+# A path segment: A-Z a-z 0-9 . _ -, but not '.' or '..'.
+SEGMENT = r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]*|\.[A-Za-z0-9_-][A-Za-z0-9._-]*|\.\.[A-Za-z0-9._-]+)"
 SECRET_PATH = string(
     minLength=1,
     maxLength=512,
-    pattern=f"^{SEGMENT}(/{SEGMENT}){{0,31}}$",
+    pattern=f"^{SEGMENT}(?:/{SEGMENT}){{0,31}}$",
     description="A secret path: 1 to 32 segments of A-Z a-z 0-9 . _ - joined by '/'; "
     "'.' and '..' are not segments; at most 512 bytes",
     example="production/openai/api-key",
@@ -106,14 +107,17 @@ SECRET_PATH = string(
 GLOB = string(
     minLength=1,
     maxLength=512,
-    pattern=r"^([A-Za-z0-9._-]+|\*)(/([A-Za-z0-9._-]+|\*)){0,31}$",
+    pattern=f"^(?:{SEGMENT}|\\*)(?:/(?:{SEGMENT}|\\*)){{0,31}}$",
     description="A path glob: segments of a secret path, any of which may be '*' (a middle "
     "'*' is one segment, a final '*' one or more)",
     example="production/db/*",
 )
+GLOB_TEXT = f"(?:{SEGMENT}|\\*)(?:/(?:{SEGMENT}|\\*)){{0,31}}"
 SCOPE = string(
     minLength=1,
     maxLength=600,
+    pattern=f"^(?:secrets:(?:read|write|delete|rotate|\\*):{GLOB_TEXT}|tokens:create|approvals:decide"
+    "|audit:read|policies:write|agents:admin|users:admin|roles:admin|admin)$",
     description="`secrets:<read|write|delete|rotate|*>:<glob>`, `tokens:create`, "
     "`approvals:decide`, `audit:read`, `policies:write`, `agents:admin`, `users:admin`, "
     "`roles:admin` or `admin`",
@@ -702,11 +706,14 @@ FIELD_MAP = {
 NOTE = lambda member: obj({}, {member: nullable(string(maxLength=1024))})  # noqa: E731
 
 BODIES = {
-    "NewSecret": obj(
-        {"path": SECRET_PATH},
-        {"value": nullable(VALUE), "fields": nullable(FIELD_MAP), **METADATA},
-        description="'value' or 'fields' (or both) is required",
-    ),
+    "NewSecret": {
+        **obj(
+            {"path": SECRET_PATH},
+            {"value": nullable(VALUE), "fields": nullable(FIELD_MAP), **METADATA},
+            description="'value' or 'fields' (or both) is required",
+        ),
+        "anyOf": [{"required": ["value"]}, {"required": ["fields"]}],
+    },
     "SecretUpdate": obj({"value": VALUE}, METADATA),
     "Rotation": obj(
         {"new_value": VALUE},
@@ -766,14 +773,17 @@ BODIES = {
         {"name": string(minLength=1, maxLength=100)},
         {"plan": nullable(enum("free", "pro", "enterprise"))},
     ),
-    "TenantUpdate": obj(
-        {},
-        {
-            "plan": nullable(enum("free", "pro", "enterprise")),
-            "rate_limit_per_minute": nullable(integer(minimum=1, maximum=1000000, description="null clears a custom limit")),
-        },
-        description="'plan', 'rate_limit_per_minute' or both",
-    ),
+    "TenantUpdate": {
+        **obj(
+            {},
+            {
+                "plan": nullable(enum("free", "pro", "enterprise")),
+                "rate_limit_per_minute": nullable(integer(minimum=1, maximum=1000000, description="null clears a custom limit")),
+            },
+            description="'plan', 'rate_limit_per_minute' or both",
+        ),
+        "anyOf": [{"required": ["plan"]}, {"required": ["rate_limit_per_minute"]}],
+    },
     "Bootstrap": obj(
         {},
         {
@@ -783,7 +793,8 @@ BODIES = {
         },
     ),
     "Registration": obj(
-        {"token": string(description="A bootstrap token (lk_boot_…)"), "name": string(minLength=1, maxLength=128)},
+        {"token": string(pattern="^lk_boot_tn_[0-9a-f]{16}_", description="A bootstrap token (lk_boot_…)"),
+         "name": string(minLength=1, maxLength=128)},
         {
             "hostname": nullable(string(minLength=1, maxLength=253)),
             "os_type": nullable(string(minLength=1, maxLength=32)),
@@ -888,16 +899,19 @@ BODIES = {
     "PatchRequest": obj(
         {"path": SECRET_PATH, "value": VALUE, "reason": string(minLength=1, maxLength=1024)}
     ),
-    "NewWrap": obj(
-        {},
-        {
-            "path": nullable({**SECRET_PATH, "description": "Wrap this secret's current value"}),
-            "value": nullable(VALUE),
-            "ttl_seconds": nullable(integer(minimum=1, maximum=86400, description="Default 300")),
-        },
-        description="Exactly one of 'path' and 'value'",
-    ),
-    "Unwrap": obj({"wrap_token": string(description="lk_wrap_…")}),
+    "NewWrap": {
+        **obj(
+            {},
+            {
+                "path": {**SECRET_PATH, "description": "Wrap this secret's current value"},
+                "value": VALUE,
+                "ttl_seconds": nullable(integer(minimum=1, maximum=86400, description="Default 300")),
+            },
+            description="Exactly one of 'path' and 'value'",
+        ),
+        "oneOf": [{"required": ["path"]}, {"required": ["value"]}],
+    },
+    "Unwrap": obj({"wrap_token": string(pattern="^lk_wrap_tn_[0-9a-f]{16}_", description="lk_wrap_…")}),
 }
 for name, schema in BODIES.items():
     SCHEMAS[f"{name}Body" if name in SCHEMAS else name] = schema
@@ -1006,6 +1020,18 @@ def query(name, schema, description=None):
     out = {"name": name, "in": "query", "required": False, "schema": schema}
     if description:
         out["description"] = description
+    return out
+
+
+def html_pages(pages):
+    """A review route's answers: HTML pages, except the router's JSON 404 for a malformed id."""
+    out = {}
+    for status, description in pages:
+        content = {"text/html": {"schema": string()}}
+        if status == 404:
+            description += "; a malformed id is refused by the router with the JSON error"
+            content["application/json"] = {"schema": ref("Error")}
+        out[status] = {"description": description, "content": content}
     return out
 
 
@@ -1139,23 +1165,33 @@ op("put", "/v1/notifications", "setNotifications", "Replace the approval channel
    body="Notifications", responses={200: ok("Notifications", "Channels")}, tag="approvals")
 op("get", "/approvals/{id}/review", "reviewPage", "The approver's page (HTML) behind a signed link", PUBLIC,
    [], params=[APR, query("t", string(), "The link's token")],
-   responses={s: {"description": d, "content": {"text/html": {"schema": string()}}}
-              for s, d in [(200, "The review page (or a page asking for a link)"), (400, "Refusal page"),
-                           (403, "Refusal page: forged or wrong link"), (404, "Refusal page: no such request"),
-                           (409, "Refusal page: already decided"), (410, "Refusal page: link used or expired")]},
+   responses=html_pages([(200, "The review page (or a page asking for a link)"), (400, "Refusal page"),
+                         (403, "Refusal page: forged or wrong link"), (404, "Refusal page: no such request"),
+                         (409, "Refusal page: already decided"), (410, "Refusal page: link used or expired")]),
    tag="approvals",
    description="For people, not programs: every answer is an HTML page. GET never uses the link up.")
 op("post", "/approvals/{id}/review", "reviewDecision", "The approver's decision from the page (HTML)", PUBLIC,
    [], params=[APR],
    form=obj({"t": string(), "decision": enum("approve", "deny")}, {"note": string(maxLength=1024)}),
-   responses={s: {"description": d, "content": {"text/html": {"schema": string()}}}
-              for s, d in [(200, "Decision recorded"), (400, "Refusal page: bad form"),
-                           (403, "Refusal page: forged or wrong link"), (404, "Refusal page: no such request"),
-                           (409, "Refusal page: already decided"), (410, "Refusal page: link used or expired"),
-                           (429, "Refusal page: rate limited")]},
+   responses=html_pages([(200, "Decision recorded"), (400, "Refusal page: bad form"),
+                         (403, "Refusal page: forged or wrong link"), (404, "Refusal page: no such request"),
+                         (409, "Refusal page: already decided"), (410, "Refusal page: link used or expired"),
+                         (429, "Refusal page: rate limited")]),
    tag="approvals")
 
 # Audit.
+SSE_EVENT = {
+    "type": "object",
+    "description": "One server-sent event: `id` is the audit event's seq, `event` its type (or "
+    "`end`, `error`), `data` the AuditEvent (or the reason) as JSON; the stream opens with "
+    "`retry: 1000` and sends `: keepalive` comments when idle",
+    "properties": {
+        "id": string(pattern="^[0-9]+$"),
+        "event": string(),
+        "data": string(contentMediaType="application/json"),
+        "retry": integer(),
+    },
+}
 AUDIT_QUERY = [query(n, string(minLength=1, maxLength=512)) for n in ("namespace", "actor", "type", "correlation_id")] + [
     query("since", TIME), query("until", TIME), query("success", enum("true", "false")),
     query("limit", integer(minimum=1, maximum=1000), "Default 100; the page size of an export"),
@@ -1173,7 +1209,8 @@ op("get", "/v1/events", "eventStream", "New audit events as server-sent events (
    AUTH,
    params=[{"name": "Last-Event-ID", "in": "header", "required": False,
             "schema": string(pattern="^([0-9]{1,19}|evt_[0-9a-f]{16})$")}],
-   responses={200: ok(None, "An event stream (ends after 10 minutes)", content_type="text/event-stream", schema=string())},
+   responses={200: ok(None, "An event stream (ends after 10 minutes); the schema is that of one event",
+                      content_type="text/event-stream", schema=SSE_EVENT)},
    tag="audit")
 
 # Agents and grants.
@@ -1292,7 +1329,7 @@ op("get", "/v1/requests/{id}/wraps/{wrap_id}", "requestWrap", "The wrapped value
    AUTH + [404, 410], params=[REQ, id_param("wrap_id", "wrp_", 24, "A wrap")],
    responses={200: ok("Unwrapped", "The value")}, tag="requests")
 op("post", "/v1/wraps", "createWrap", "Wrap a value or a secret's current value in a single-use token", TENANT,
-   AUTH + [404, 422], body="NewWrap", responses={201: ok("WrapCreated", "Wrapped")}, tag="requests")
+   AUTH + [404, 409, 422], body="NewWrap", responses={201: ok("WrapCreated", "Wrapped")}, tag="requests")
 op("post", "/v1/wraps/unwrap", "unwrap", "Unwrap, exactly once (the wrap token is the credential)", PUBLIC,
    [400, 404, 410, 422], body="Unwrap", responses={200: ok("Unwrapped", "The value", rate=False)}, tag="requests")
 

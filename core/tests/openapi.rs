@@ -162,15 +162,24 @@ const SAMPLES: &[(&str, &str)] = &[
         "POST",
         "/v1/approvals/apr_0123456789abcdef0123456789abcdef/approve",
     ),
-    ("POST", "/v1/approvals/apr_0123456789abcdef0123456789abcdef/deny"),
+    (
+        "POST",
+        "/v1/approvals/apr_0123456789abcdef0123456789abcdef/deny",
+    ),
     (
         "POST",
         "/v1/approvals/apr_0123456789abcdef0123456789abcdef/cancel",
     ),
     ("GET", "/v1/notifications"),
     ("PUT", "/v1/notifications"),
-    ("GET", "/approvals/apr_0123456789abcdef0123456789abcdef/review"),
-    ("POST", "/approvals/apr_0123456789abcdef0123456789abcdef/review"),
+    (
+        "GET",
+        "/approvals/apr_0123456789abcdef0123456789abcdef/review",
+    ),
+    (
+        "POST",
+        "/approvals/apr_0123456789abcdef0123456789abcdef/review",
+    ),
     ("GET", "/v1/policies"),
     ("PUT", "/v1/policies"),
     ("POST", "/v1/bench/baseline"),
@@ -240,10 +249,7 @@ fn operations(doc: &Value) -> BTreeMap<(String, String), Value> {
     let paths = doc["paths"].as_object().expect("paths is an object");
     for (template, item) in paths {
         for (method, operation) in item.as_object().expect("a path item is an object") {
-            out.insert(
-                (method.to_uppercase(), template.clone()),
-                operation.clone(),
-            );
+            out.insert((method.to_uppercase(), template.clone()), operation.clone());
         }
     }
     out
@@ -362,13 +368,13 @@ fn the_error_codes_are_the_real_ones() {
         }
     }
     let doc = document();
-    let documented: BTreeSet<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
-        ["properties"]["code"]["enum"]
-        .as_array()
-        .expect("the code enum")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let documented: BTreeSet<&str> =
+        doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("the code enum")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
     let real: BTreeSet<&str> = all.iter().map(|c| c.as_str()).collect();
     assert_eq!(documented, real);
     // Each error response documents the code's status.
