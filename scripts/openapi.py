@@ -74,8 +74,8 @@ def enum(*values):
 def string_map(max_pairs=None, max_bytes=None, description=None):
     out = {"type": "object", "additionalProperties": {"type": "string"}}
     if max_bytes:
-        out["additionalProperties"]["maxLength"] = max_bytes
-        out["propertyNames"] = {"minLength": 1, "maxLength": max_bytes}
+        out["additionalProperties"] = text(max_length=max_bytes)
+        out["propertyNames"] = text(min_length=1, max_length=max_bytes)
     if max_pairs:
         out["maxProperties"] = max_pairs
     if description:
@@ -84,6 +84,20 @@ def string_map(max_pairs=None, max_bytes=None, description=None):
 
 
 TIME = string(format="date-time", description="RFC 3339, UTC, seconds precision")
+# No control characters (Unicode Cc); the second and third forms let newlines (and tabs) through.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_BUT_NEWLINE = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_BUT_NEWLINE_TAB = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+
+
+def text(min_length=None, max_length=None, pattern=NO_CONTROL, **more):
+    """A string the API checks for control characters."""
+    out = string(pattern=pattern, **more)
+    if min_length is not None:
+        out["minLength"] = min_length
+    if max_length is not None:
+        out["maxLength"] = max_length
+    return out
 
 
 def id_of(prefix, hex_digits=24, what=None):
@@ -532,13 +546,13 @@ SCHEMAS = {
     "AgentSettings": obj({"heartbeat_interval_seconds": integer(minimum=1, maximum=86400)}),
     "Certificate": obj(
         {
-            "subject": string(minLength=1, maxLength=1024),
+            "subject": text(min_length=1, max_length=1024),
             "serial_number": nullable(string()),
             "issuer": nullable(string()),
             "not_before": TIME,
             "not_after": TIME,
             "location": nullable(string()),
-            "fingerprint": string(minLength=1, maxLength=1024),
+            "fingerprint": text(min_length=1, max_length=1024),
             "dns_names": arr(string()),
             "ip_addresses": arr(string()),
             "source": nullable(string()),
@@ -691,7 +705,7 @@ SCHEMAS = {
 # Request bodies (JSON objects; unknown members are a 422 naming them).
 METADATA = {
     "tier": nullable(TIER),
-    "description": nullable(string(maxLength=1024, description="At most 1 KiB, no control characters but newline and tab")),
+    "description": nullable(text(max_length=1024, pattern=NO_CONTROL_BUT_NEWLINE_TAB, description="At most 1 KiB, no control characters but newline and tab")),
     "tags": nullable(string_map(50, 128, "At most 50 tags; keys 1..=128 bytes, values ≤ 128 bytes")),
     "expires_at": nullable({**TIME, "description": "RFC 3339, in the future"}),
     "max_versions": nullable(integer(minimum=1, maximum=100, description="Versions kept (default 10)")),
@@ -703,7 +717,7 @@ FIELD_MAP = {
     "propertyNames": FIELD_NAME,
     "additionalProperties": VALUE,
 }
-NOTE = lambda member: obj({}, {member: nullable(string(maxLength=1024))})  # noqa: E731
+NOTE = lambda member: obj({}, {member: nullable(text(max_length=1024, pattern=NO_CONTROL_BUT_NEWLINE))})  # noqa: E731
 
 BODIES = {
     "NewSecret": {
@@ -738,7 +752,7 @@ BODIES = {
         {"scope": SCOPES},
         {
             "ttl_seconds": nullable(integer(minimum=60, maximum=86400, description="Default 3600, never beyond the minting token")),
-            "description": nullable(string(maxLength=256)),
+            "description": nullable(text(max_length=256)),
             "allowed_ips": nullable(arr(string(example="10.0.0.0/8"), minItems=1, maxItems=50, description="Addresses or CIDR ranges")),
             "max_uses": nullable(integer(minimum=1, maximum=4294967295)),
         },
@@ -770,7 +784,7 @@ BODIES = {
         },
     ),
     "NewTenant": obj(
-        {"name": string(minLength=1, maxLength=100)},
+        {"name": text(min_length=1, max_length=100, description="Not blank")},
         {"plan": nullable(enum("free", "pro", "enterprise"))},
     ),
     "TenantUpdate": {
@@ -794,10 +808,10 @@ BODIES = {
     ),
     "Registration": obj(
         {"token": string(pattern="^lk_boot_tn_[0-9a-f]{16}_", description="A bootstrap token (lk_boot_…)"),
-         "name": string(minLength=1, maxLength=128)},
+         "name": text(min_length=1, max_length=128)},
         {
-            "hostname": nullable(string(minLength=1, maxLength=253)),
-            "os_type": nullable(string(minLength=1, maxLength=32)),
+            "hostname": nullable(text(min_length=1, max_length=253)),
+            "os_type": nullable(text(min_length=1, max_length=32)),
             "metadata": nullable(string_map(32, 128)),
         },
     ),
@@ -817,7 +831,7 @@ BODIES = {
             "managed_secrets": nullable(integer(maximum=1000000)),
             "managed_certificates": nullable(integer(maximum=1000000)),
             "last_sync": nullable({**TIME, "description": "Not in the future"}),
-            "agent_version": nullable(string(minLength=1, maxLength=64)),
+            "agent_version": nullable(text(min_length=1, max_length=64)),
         },
     ),
     "AgentSettings": obj({"heartbeat_interval_seconds": integer(minimum=1, maximum=86400)}),
@@ -834,18 +848,18 @@ BODIES = {
             "certificates": arr(
                 obj(
                     {
-                        "subject": string(minLength=1, maxLength=1024),
-                        "fingerprint": string(minLength=1, maxLength=1024),
+                        "subject": text(min_length=1, max_length=1024),
+                        "fingerprint": text(min_length=1, max_length=1024),
                         "not_before": TIME,
                         "not_after": {**TIME, "description": "Not before not_before"},
                     },
                     {
-                        "serial_number": nullable(string(minLength=1, maxLength=1024)),
-                        "issuer": nullable(string(minLength=1, maxLength=1024)),
-                        "location": nullable(string(minLength=1, maxLength=1024)),
+                        "serial_number": nullable(text(min_length=1, max_length=1024)),
+                        "issuer": nullable(text(min_length=1, max_length=1024)),
+                        "location": nullable(text(min_length=1, max_length=1024)),
                         "dns_names": nullable(arr(string(minLength=1, maxLength=253), maxItems=100)),
                         "ip_addresses": nullable(arr(string(format="ip"), maxItems=100)),
-                        "source": nullable(string(minLength=1, maxLength=1024)),
+                        "source": nullable(text(min_length=1, max_length=1024)),
                         "is_managed": nullable(boolean()),
                     },
                 ),
@@ -858,14 +872,14 @@ BODIES = {
             "keys": arr(
                 obj(
                     {
-                        "fingerprint": string(minLength=1, maxLength=1024),
-                        "key_type": string(minLength=1, maxLength=1024),
+                        "fingerprint": text(min_length=1, max_length=1024),
+                        "key_type": text(min_length=1, max_length=1024),
                     },
                     {
                         "bits": nullable(integer(minimum=1, maximum=16384)),
-                        "comment": nullable(string(minLength=1, maxLength=1024)),
-                        "location": nullable(string(minLength=1, maxLength=1024)),
-                        "user": nullable(string(minLength=1, maxLength=1024)),
+                        "comment": nullable(text(min_length=1, max_length=1024)),
+                        "location": nullable(text(min_length=1, max_length=1024)),
+                        "user": nullable(text(min_length=1, max_length=1024)),
                         "kind": nullable(enum("authorized", "host", "identity")),
                     },
                 ),
@@ -873,31 +887,31 @@ BODIES = {
             )
         }
     ),
-    "NewPasswordRequest": obj({"path": SECRET_PATH, "reason": string(minLength=1, maxLength=1024)}),
-    "Rejection": obj({}, {"reason": nullable(string(minLength=1, maxLength=1024))}),
+    "NewPasswordRequest": obj({"path": SECRET_PATH, "reason": text(min_length=1, max_length=1024)}),
+    "Rejection": obj({}, {"reason": nullable(text(min_length=1, max_length=1024))}),
     "Login": obj(
         {
             "tenant": id_of("tn_", 16, "A tenant"),
             "email": string(maxLength=254, format="email"),
-            "password": string(minLength=1, maxLength=1024),
+            "password": text(min_length=1, max_length=1024),
         }
     ),
     "NewUser": obj(
-        {"email": string(maxLength=254, format="email"), "password": string(minLength=12, maxLength=1024)},
-        {"name": nullable(string(minLength=1, maxLength=128))},
+        {"email": string(maxLength=254, format="email"), "password": text(min_length=12, max_length=1024)},
+        {"name": nullable(text(min_length=1, max_length=128))},
     ),
     "NewRole": obj(
         {"name": string(minLength=1, maxLength=64, pattern="^[a-z0-9_-]{1,64}$"), "permissions": SCOPES},
-        {"description": nullable(string(minLength=1, maxLength=512))},
+        {"description": nullable(text(min_length=1, max_length=512))},
     ),
     "RolePermissions": obj({"permissions": SCOPES}),
     "NewUserRole": obj({"user_id": id_of("usr_", 24, "A user"), "role_id": id_of("rol_", 24, "A role")}),
     "ReadRequest": obj(
-        {"path": SECRET_PATH, "reason": string(minLength=1, maxLength=1024)},
+        {"path": SECRET_PATH, "reason": text(min_length=1, max_length=1024, pattern=NO_CONTROL_BUT_NEWLINE)},
         {"ttl_seconds": nullable(integer(minimum=1, maximum=86400, description="The wrap's lifetime (default 3600)"))},
     ),
     "PatchRequest": obj(
-        {"path": SECRET_PATH, "value": VALUE, "reason": string(minLength=1, maxLength=1024)}
+        {"path": SECRET_PATH, "value": VALUE, "reason": text(min_length=1, max_length=1024, pattern=NO_CONTROL_BUT_NEWLINE)}
     ),
     "NewWrap": {
         **obj(

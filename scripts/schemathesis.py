@@ -144,7 +144,7 @@ def check_served_document(base):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("ST_MAX_EXAMPLES", "25")))
+    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("ST_MAX_EXAMPLES", "20")))
     parser.add_argument("--workers", default=os.environ.get("ST_WORKERS", "1"))
     parser.add_argument("--seed", default=os.environ.get("ST_SEED"))
     parser.add_argument("extra", nargs="*", help="more schemathesis run options, after --")

@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::expect_used, clippy::panic)]
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! The OpenAPI document (`worker/openapi.json`, served at `GET /v1/openapi.json`) against the
 //! route table: every documented operation resolves to the route it names, every route is
 //! documented (except the benchmark's), the error codes are the real ones, and the JSON is
