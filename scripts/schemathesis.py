@@ -181,6 +181,10 @@ def main():
             "--suppress-health-check", "all",
             "--report", "junit", "--report-dir", str(run_dir / "report"),
             "--output-truncate", "false",
+            # Not fuzzed: it would point the tenant's approval deliveries (run by the object's
+            # alarm) at whatever hosts the fuzzer invents, and nothing here may send traffic
+            # off loopback. Its parser is covered by the reliability corpus and e2e tests.
+            "--exclude-operation-id", "setNotifications",
         ]
         if args.seed:
             command += ["--seed", args.seed]
