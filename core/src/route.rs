@@ -22,6 +22,8 @@ pub enum Route {
     Liveness,
     /// `GET /readyz`: D1 and the Durable Objects answer.
     Readiness,
+    /// `GET /v1/openapi.json` (public): the OpenAPI 3.1 document of every route.
+    OpenApi,
     /// `POST /v1/admin/tenants` (operator key).
     CreateTenant,
     /// `POST /v1/secrets`.
@@ -210,6 +212,7 @@ impl Route {
             ["v1", "health"] => vec![("GET", Route::Health)],
             ["healthz"] => vec![("GET", Route::Liveness)],
             ["readyz"] => vec![("GET", Route::Readiness)],
+            ["v1", "openapi.json"] => vec![("GET", Route::OpenApi)],
             ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
             ["v1", "admin", "tenants", id] => {
                 let id = TenantId::parse(id)
@@ -450,6 +453,8 @@ mod tests {
             ("GET", "/v1/health", Route::Health),
             ("GET", "/healthz", Route::Liveness),
             ("GET", "/readyz", Route::Readiness),
+            ("GET", "/v1/openapi.json", Route::OpenApi),
+            ("HEAD", "/v1/openapi.json", Route::OpenApi),
             ("POST", "/v1/admin/tenants", Route::CreateTenant),
             ("POST", "/v1/agents/bootstrap", Route::CreateBootstrap),
             ("POST", "/v1/auth/login", Route::Login),
@@ -765,6 +770,14 @@ mod tests {
         );
         let err = Route::resolve("POST", "/v1/health").unwrap_err();
         assert_eq!(err.status(), 405);
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            let err = Route::resolve(method, "/v1/openapi.json").unwrap_err();
+            assert_eq!(err.status(), 405, "{method}");
+            assert_eq!(
+                err.details.get("allow").and_then(|v| v.as_str()),
+                Some("GET")
+            );
+        }
         let err = Route::resolve("POST", "/v1/secrets/a").unwrap_err();
         assert_eq!(
             err.details.get("allow").and_then(|v| v.as_str()),

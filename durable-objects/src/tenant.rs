@@ -147,7 +147,13 @@ impl Tenant {
     /// Answers one command. Transport failures (an unreadable body) are 500s; everything
     /// else is the command's own result.
     pub async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
-        let response = match request.json::<TenantRequest>().await {
+        // Decoded with serde_json from the text, not through JS `JSON.parse`: a JS number
+        // cannot hold every u64, and an integer of 2^53 or more (a `?version=`, an
+        // `If-Match`, a cursor) would fail to decode into a 500.
+        let decoded = request.text().await.and_then(|text| {
+            serde_json::from_str::<TenantRequest>(&text).map_err(worker::Error::from)
+        });
+        let response = match decoded {
             Ok(request) => {
                 // Commands that start a clock (a restore window, a grace period) set the alarm.
                 let starts_clock = matches!(

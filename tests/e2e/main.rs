@@ -19,6 +19,7 @@ mod probes;
 mod ratelimit;
 mod reliability;
 mod requests;
+mod schemathesis;
 mod secrets;
 mod tenants;
 mod tokens;
@@ -88,6 +89,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(ratelimit::TESTS);
     tests.extend(tools::TESTS);
     tests.extend(cli::TESTS);
+    tests.extend(schemathesis::TESTS);
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);

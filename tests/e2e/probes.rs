@@ -17,7 +17,39 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "probes::bench_route_is_off_outside_benchmarks",
         bench_route_is_off_outside_benchmarks,
     ),
+    (
+        "probes::openapi_document_is_public_and_cacheable",
+        openapi_document_is_public_and_cacheable,
+    ),
 ];
+
+fn openapi_document_is_public_and_cacheable(ctx: &Ctx) {
+    let api = ctx.api();
+    let reply = api.get("/v1/openapi.json", None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.header("cache-control"), Some("public, max-age=300"));
+    assert!(reply.header("x-request-id").is_some());
+    // Served verbatim: the committed file, byte for byte.
+    let committed =
+        std::fs::read_to_string(latchkey_e2e::runtime::repo_root().join("worker/openapi.json"))
+            .expect("worker/openapi.json");
+    assert_eq!(reply.text, committed);
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    // Other methods are 405 with Allow, like every route.
+    for method in ["POST", "PUT", "PATCH", "DELETE"] {
+        let refused = api.send(
+            method,
+            "/v1/openapi.json",
+            None,
+            &[],
+            latchkey_e2e::client::Body::None,
+        );
+        refused.assert_error(405, "method_not_allowed");
+        assert_eq!(refused.header("allow"), Some("GET"), "{method}");
+        assert_eq!(refused.header("cache-control"), Some("no-store"));
+    }
+}
 
 fn bench_route_is_off_outside_benchmarks(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();

@@ -2,8 +2,8 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::handlers::{
-    admin, agents, approvals, audit, fields, generate, info, notifications, people, probes,
-    requests, review, secrets, tokens, vault,
+    admin, agents, approvals, audit, fields, generate, info, notifications, openapi, people,
+    probes, requests, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -28,8 +28,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     };
     let mut response = reply.unwrap_or_else(|e| render(&e));
     let headers = response.headers_mut();
-    // Secret values must never sit in a shared cache.
-    let _ = headers.set("Cache-Control", "no-store");
+    // Secret values must never sit in a shared cache. Only the public OpenAPI document sets
+    // a Cache-Control of its own.
+    if !headers.has("Cache-Control").unwrap_or(false) {
+        let _ = headers.set("Cache-Control", "no-store");
+    }
     let _ = headers.set("X-Content-Type-Options", "nosniff");
     let _ = headers.set("X-Request-Id", &id);
     response
@@ -41,6 +44,7 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         Route::Health => probes::health(),
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
+        Route::OpenApi => openapi::document(),
         Route::CreateTenant => admin::create_tenant(request, env, &meta).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, &meta, id).await,
         Route::AdminAudit => audit::operator_search(request, env).await,
@@ -172,6 +176,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         | Route::Unwrap
         | Route::Liveness
         | Route::Readiness
+        | Route::OpenApi
         | Route::CreateTenant
         | Route::UpdateTenant(_)
         | Route::AdminAudit

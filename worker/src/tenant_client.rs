@@ -37,10 +37,9 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         .fetch_with_request(outbound)
         .await
         .map_err(|e| unavailable("call", &e))?;
-    response
-        .json::<TenantResponse>()
-        .await
-        .map_err(|e| unavailable("decode", &e))
+    // serde_json on the text, not JS `JSON.parse`: every u64 survives the trip.
+    let text = response.text().await.map_err(|e| unavailable("read", &e))?;
+    serde_json::from_str::<TenantResponse>(&text).map_err(|e| unavailable("decode", &e))
 }
 
 /// Where a request came from, for the audit trail.

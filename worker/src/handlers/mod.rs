@@ -8,6 +8,7 @@ pub mod fields;
 pub mod generate;
 pub mod info;
 pub mod notifications;
+pub mod openapi;
 pub mod people;
 pub mod probes;
 pub mod requests;
