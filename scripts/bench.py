@@ -1,90 +1,22 @@
 """The benchmark behind scripts/bench (run that, not this): see its header."""
 import argparse
-import base64
 import gzip
 import json
-import os
-import secrets
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from localruntime import ROOT, call, free_port, start_runtime, stop
+
 WASM = ROOT / "worker/build/index_bg.wasm"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def call(base, method, path, key=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read().decode() or "null")
 
 
-def start_runtime(run_dir: Path, inspector_port: int):
-    run_dir.mkdir(parents=True, exist_ok=True)
-    state = run_dir / "state"
-    operator = "lk_op_bench_" + secrets.token_hex(12)
-    vars_file = run_dir / "dev.vars"
-    vars_file.write_text(
-        f"ROOT_KEY={base64.b64encode(os.urandom(32)).decode()}\n"
-        f"OPERATOR_KEY={operator}\nBENCH=true\n"
-    )
-    env = dict(os.environ, CI="true", WRANGLER_SEND_METRICS="false")
-    subprocess.run(
-        ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    port = free_port()
-    log = open(run_dir / "wrangler.log", "w")
-    child = subprocess.Popen(
-        ["wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port),
-         "--inspector-port", str(inspector_port), "--persist-to", str(state),
-         "--env-file", str(vars_file), "--show-interactive-dev-session=false",
-         "--log-level", "warn"],
-        cwd=ROOT, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return child, base, operator
-        except OSError:
-            time.sleep(0.3)
-    stop(child)
-    sys.exit(f"wrangler dev did not start; see {run_dir / 'wrangler.log'}")
 
 
-def stop(child):
-    try:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=10)
-    except Exception:
-        pass
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except Exception:
-        pass
 
 
 def oha(url, key, duration, concurrency, method="GET", body=None):
@@ -150,7 +82,9 @@ def main():
     args = parser.parse_args()
     run_dir = ROOT / ".tmp" / f"bench-{int(time.time())}"
     inspector_port = free_port()
-    child, base, operator = start_runtime(run_dir, inspector_port)
+    child, base, operator = start_runtime(
+        run_dir, "bench", extra_vars="BENCH=true\n", inspector_port=inspector_port
+    )
     try:
         status, tenant = call(base, "POST", "/v1/admin/tenants", operator,
                               {"name": "bench", "plan": "enterprise"})

@@ -8,20 +8,15 @@ document (tenantBearer: the master key, agentJwt: the agent's JWT, operatorKey: 
 key). Exits non-zero on any finding. The runtime is stopped however this ends.
 """
 import argparse
-import base64
-import json
 import os
-import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from localruntime import ROOT, call, start_runtime, stop
+
 VENV = ROOT / ".tmp/schemathesis"
 DOCUMENT = ROOT / "worker/openapi.json"
 
@@ -38,25 +33,8 @@ CHECKS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def call(base, method, path, key=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read().decode() or "null")
 
 
 def expect(what, status, body, wanted):
@@ -65,53 +43,8 @@ def expect(what, status, body, wanted):
     return body
 
 
-def start_runtime(run_dir: Path):
-    state = run_dir / "state"
-    operator = "lk_op_st_" + secrets.token_hex(12)
-    vars_file = run_dir / "dev.vars"
-    vars_file.write_text(
-        f"ROOT_KEY={base64.b64encode(os.urandom(32)).decode()}\nOPERATOR_KEY={operator}\n"
-    )
-    env = dict(os.environ, CI="true", WRANGLER_SEND_METRICS="false")
-    subprocess.run(
-        ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    port = free_port()
-    log = open(run_dir / "wrangler.log", "w")
-    child = subprocess.Popen(
-        ["wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port),
-         "--inspector-port", str(free_port()), "--persist-to", str(state),
-         "--env-file", str(vars_file), "--show-interactive-dev-session=false",
-         "--log-level", "warn"],
-        cwd=ROOT, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if child.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return child, base, operator
-        except OSError:
-            time.sleep(0.3)
-    stop(child)
-    raise SystemExit(f"wrangler dev did not start; see {run_dir / 'wrangler.log'}")
 
 
-def stop(child):
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def seed(base, operator):
@@ -152,7 +85,7 @@ def main():
 
     run_dir = ROOT / ".tmp/schemathesis-run" / time.strftime("%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
-    child, base, operator = start_runtime(run_dir)
+    child, base, operator = start_runtime(run_dir, "st")
     try:
         check_served_document(base)
         key, agent_jwt = seed(base, operator)

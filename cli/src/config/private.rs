@@ -13,18 +13,23 @@ pub fn check_private(path: &Path) -> Result<(), CliError> {
         )
     })?;
     match loose_mode(&meta) {
-        Some(mode) => Err(CliError::usage_hint(
-            format!(
-                "{} holds a token but is accessible to group or others (mode {mode:04o}); refusing to use it",
-                path.display()
-            ),
-            format!(
-                "make it private with `chmod 600 {}`, and replace the token if others may have read it",
-                path.display()
-            ),
-        )),
+        Some(mode) => Err(shared_token_file(path, mode)),
         None => Ok(()),
     }
+}
+
+/// A file holding a token that others may read: refused, with the fix.
+fn shared_token_file(path: &Path, mode: u32) -> CliError {
+    CliError::usage_hint(
+        format!(
+            "{} holds a token but is accessible to group or others (mode {mode:04o}); refusing to use it",
+            path.display()
+        ),
+        format!(
+            "make it private with `chmod 600 {}`, and replace the token if others may have read it",
+            path.display()
+        ),
+    )
 }
 
 /// Refuses a config file others could change: whoever edits it chooses where the token in
@@ -58,16 +63,7 @@ pub fn read_private(path: &Path) -> Result<String, CliError> {
     let file = std::fs::File::open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if let Some(mode) = loose_mode(&meta) {
-        return Err(CliError::usage_hint(
-            format!(
-                "{} holds a token but is accessible to group or others (mode {mode:04o}); refusing to use it",
-                path.display()
-            ),
-            format!(
-                "make it private with `chmod 600 {}`, and replace the token if others may have read it",
-                path.display()
-            ),
-        ));
+        return Err(shared_token_file(path, mode));
     }
     let mut text = String::new();
     file.take(64 * 1024)
