@@ -15,16 +15,27 @@ use latchkey_core::secret::SecretMetadata;
 use latchkey_core::vault::{self, KvMetadata, KvRead, KvVersion, KvWrite};
 use latchkey_core::{ApiError, SecretPath};
 
-/// The stored versions of `path`, newest first.
+/// The stored versions of `path` (only `version` when given), newest first.
 fn stored_versions(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
+    version: Option<u64>,
 ) -> Result<Vec<KvVersion>, StorageError> {
+    let mut bindings = vec![path.as_str().into()];
+    let only = match version {
+        Some(v) => {
+            bindings.push(version_value(v));
+            " AND version = ?"
+        }
+        None => "",
+    };
     let rows = query(
         ctx.storage,
-        "SELECT version, created_at, deleted_at, destroyed_at, expires_at
-         FROM secret_versions WHERE path = ? ORDER BY version DESC",
-        vec![path.as_str().into()],
+        &format!(
+            "SELECT version, created_at, deleted_at, destroyed_at, expires_at
+             FROM secret_versions WHERE path = ?{only} ORDER BY version DESC"
+        ),
+        bindings,
     )?;
     let mut versions = Vec::with_capacity(rows.len());
     for row in rows {
@@ -61,7 +72,6 @@ fn read_inner(
     version: Option<u64>,
 ) -> Result<KvRead, Failure> {
     let row = live_secret(ctx.storage, path)?;
-    let stored = stored_versions(ctx, path)?;
     let wanted = version.unwrap_or(row.current_version);
     let tags = row.metadata.tags.clone();
     if wanted == 0 {
@@ -78,9 +88,8 @@ fn read_inner(
             tags,
         });
     }
-    let meta = stored
-        .into_iter()
-        .find(|v| v.version == wanted)
+    let meta = stored_versions(ctx, path, Some(wanted))?
+        .pop()
         .ok_or_else(|| version_not_found(path, wanted))?;
     if meta.deleted_at.is_some() || meta.destroyed {
         if let Some(cleared) = ctx.cleared_tier {
@@ -167,7 +176,7 @@ pub fn write(
 pub fn metadata(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<KvMetadata, ApiError> {
     in_transaction(ctx.storage, "kv metadata", || {
         let row = live_secret(ctx.storage, path)?;
-        let versions = stored_versions(ctx, path)?;
+        let versions = stored_versions(ctx, path, None)?;
         Ok(KvMetadata {
             created_at: row.created_at,
             updated_at: row.updated_at,

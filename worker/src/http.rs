@@ -47,18 +47,23 @@ pub fn no_content() -> Reply {
 
 /// The error body, with `Allow` on 405s and `WWW-Authenticate` on 401s.
 pub fn error_response(error: &ApiError) -> Response {
-    let mut response = match Response::from_json(&error.to_body()) {
-        Ok(r) => r.with_status(error.status()),
+    let mut response = error_with_body(error, error.status(), &error.to_body());
+    if error.status() == 401 {
+        let _ = response.headers_mut().set("WWW-Authenticate", "Bearer");
+    }
+    response
+}
+
+/// `error` answered with `body` and `status` (the Vault routes' shape), `Allow` kept on 405s.
+pub fn error_with_body<T: Serialize>(error: &ApiError, status: u16, body: &T) -> Response {
+    let mut response = match Response::from_json(body) {
+        Ok(r) => r.with_status(status),
         Err(_) => Response::empty()
             .unwrap_or_else(|_| plain_fallback())
             .with_status(500),
     };
-    let headers = response.headers_mut();
     if let Some(allow) = error.details.get("allow").and_then(|v| v.as_str()) {
-        let _ = headers.set("Allow", allow);
-    }
-    if error.status() == 401 {
-        let _ = headers.set("WWW-Authenticate", "Bearer");
+        let _ = response.headers_mut().set("Allow", allow);
     }
     response
 }

@@ -4,7 +4,7 @@
 //! route is one tenant command, so scopes, tiers, rate limits and audit are the same as for
 //! `/v1/secrets`.
 
-use crate::http::{Reply, query_param, read_body};
+use crate::http::{Reply, error_with_body, json, query_param, read_body};
 use crate::tenant_client::{Caller, RequestMeta, unexpected};
 use latchkey_core::credential::{bearer_from_header, parse_bearer};
 use latchkey_core::vault::{
@@ -12,8 +12,8 @@ use latchkey_core::vault::{
 };
 use latchkey_core::{ApiError, ErrorCode};
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
-use serde_json::{Value, json};
-use worker::{Env, Request, Response, console_error};
+use serde_json::json;
+use worker::{Env, Request, Response};
 
 /// The caller: `X-Vault-Token`, else `Authorization: Bearer`, carrying a Latchkey credential.
 pub fn caller(request: &Request, request_id: &str) -> Result<Caller, ApiError> {
@@ -52,17 +52,17 @@ pub async fn handle(
         (VaultRoute::ReadData(_), TenantReply::KvRead(read)) => {
             // A deleted or destroyed version is Vault's 404 with its metadata.
             let status = if read.data.is_some() { 200 } else { 404 };
-            vault_json(status, &envelope(request_id, read.to_vault()))
+            json(status, &envelope(request_id, read.to_vault()))
         }
-        (VaultRoute::WriteData(_), TenantReply::KvWritten(version)) => vault_json(
+        (VaultRoute::WriteData(_), TenantReply::KvWritten(version)) => json(
             200,
             &envelope(request_id, version.to_vault(&Default::default())),
         ),
         (VaultRoute::ReadMetadata(_), TenantReply::KvMetadata(metadata)) => {
-            vault_json(200, &envelope(request_id, metadata.to_vault()))
+            json(200, &envelope(request_id, metadata.to_vault()))
         }
         (VaultRoute::ReadMetadata(_) | VaultRoute::List(_), TenantReply::KvKeys { keys }) => {
-            vault_json(200, &envelope(request_id, json!({ "keys": keys })))
+            json(200, &envelope(request_id, json!({ "keys": keys })))
         }
         (
             VaultRoute::DeleteLatest(_)
@@ -128,16 +128,7 @@ async fn command(route: VaultRoute, request: &mut Request) -> Result<TenantComma
 
 /// `GET /v1/sys/internal/ui/mounts/secret/…` → the mount is KV v2 (the `vault kv` preflight).
 pub fn mount_info(request_id: &str) -> Reply {
-    vault_json(200, &envelope(request_id, vault::mount_info()))
-}
-
-fn vault_json(status: u16, body: &Value) -> Reply {
-    Response::from_json(body)
-        .map(|r| r.with_status(status))
-        .map_err(|e| {
-            console_error!("serialize vault response: {e}");
-            ApiError::internal()
-        })
+    json(200, &envelope(request_id, vault::mount_info()))
 }
 
 /// Vault's status for an error: its 400 covers what Latchkey splits into 400, 409 and 422.
@@ -148,15 +139,7 @@ fn vault_status(error: &ApiError) -> u16 {
     }
 }
 
-/// An error in Vault's shape, `{"errors": [...]}`, with `Allow`/`Retry-After` kept.
+/// An error in Vault's shape, `{"errors": [...]}`, with `Allow` kept.
 pub fn error_response(error: &ApiError) -> Response {
-    let mut response = match Response::from_json(&vault::error_body(error)) {
-        Ok(r) => r.with_status(vault_status(error)),
-        Err(_) => Response::builder().with_status(500).empty(),
-    };
-    let headers = response.headers_mut();
-    if let Some(allow) = error.details.get("allow").and_then(Value::as_str) {
-        let _ = headers.set("Allow", allow);
-    }
-    response
+    error_with_body(error, vault_status(error), &vault::error_body(error))
 }
