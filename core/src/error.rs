@@ -28,6 +28,11 @@ pub enum ErrorCode {
     /// 410: a single-use thing (a wrap) was used up or has expired. Not in seed 004's table;
     /// the people issue asks for it.
     Gone,
+    /// 502: the broker's upstream could not be reached (DNS, connection, TLS). Not in seed
+    /// 004's table, which has no upstreams.
+    UpstreamError,
+    /// 504: the broker's upstream did not answer in time.
+    UpstreamTimeout,
 }
 
 impl ErrorCode {
@@ -44,6 +49,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Unavailable => 503,
             ErrorCode::Gone => 410,
+            ErrorCode::UpstreamError => 502,
+            ErrorCode::UpstreamTimeout => 504,
         }
     }
 
@@ -60,6 +67,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Gone => "gone",
+            ErrorCode::UpstreamError => "upstream_error",
+            ErrorCode::UpstreamTimeout => "upstream_timeout",
         }
     }
 }

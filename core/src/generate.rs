@@ -74,6 +74,7 @@ impl PasswordRequest {
         "tags",
         "expires_at",
         "max_versions",
+        "allowed_hosts",
     ];
 
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
@@ -99,7 +100,14 @@ impl PasswordRequest {
         let store = match body.optional_str("path")? {
             Some(text) => Some((parse_path_field("path", text)?, parse_metadata(&body, now)?)),
             None => {
-                if let Some(member) = ["tier", "description", "tags", "expires_at", "max_versions"]
+                if let Some(member) = [
+                    "tier",
+                    "description",
+                    "tags",
+                    "expires_at",
+                    "max_versions",
+                    "allowed_hosts",
+                ]
                     .into_iter()
                     .find(|m| body.present(m).is_some())
                 {

@@ -32,7 +32,7 @@ impl GrantRequest {
             .map_err(|why| ApiError::validation("path", why))?;
         let actions = match body.present("actions") {
             None => vec![SecretAction::Read],
-            Some(Value::Array(items)) if !items.is_empty() && items.len() <= 4 => {
+            Some(Value::Array(items)) if !items.is_empty() && items.len() <= 5 => {
                 let mut actions = Vec::new();
                 for item in items {
                     let action = item
@@ -42,7 +42,7 @@ impl GrantRequest {
                         .ok_or_else(|| {
                             ApiError::validation(
                                 "actions",
-                                "'actions' holds read, write, delete or rotate",
+                                "'actions' holds read, write, delete, rotate or use",
                             )
                         })?;
                     if !actions.contains(&action) {
@@ -54,7 +54,7 @@ impl GrantRequest {
             Some(_) => {
                 return Err(ApiError::validation(
                     "actions",
-                    "'actions' must be a list of 1 to 4 of read, write, delete, rotate",
+                    "'actions' must be a list of 1 to 5 of read, write, delete, rotate, use",
                 ));
             }
         };

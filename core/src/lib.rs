@@ -11,6 +11,7 @@ pub mod agent;
 pub mod approval;
 pub mod audit;
 pub mod body;
+pub mod broker;
 pub mod credential;
 pub mod crypto;
 pub mod error;

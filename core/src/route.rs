@@ -174,6 +174,8 @@ pub enum Route {
     RequestWrap(AccessRequestId, WrapId),
     /// `POST /v1/wraps` `{path | value, ttl_seconds}`.
     CreateWrap,
+    /// `POST /v1/proxy`: the broker (`secrets:use`).
+    Proxy,
     /// `POST /v1/wraps/unwrap` `{wrap_token}` (the wrap token is the credential).
     Unwrap,
     /// `/v1/secret/…`: the Vault KV v2 compatible endpoint.
@@ -356,6 +358,7 @@ impl Route {
                 }
             }
             ["v1", "wraps"] => vec![("POST", Route::CreateWrap)],
+            ["v1", "proxy"] => vec![("POST", Route::Proxy)],
             ["v1", "wraps", "unwrap"] => vec![("POST", Route::Unwrap)],
             ["v1", "sys", "internal", "ui", "mounts", rest @ ..] => {
                 let method = if method == "HEAD" { "GET" } else { method };
@@ -540,6 +543,7 @@ mod tests {
                 ),
             ),
             ("POST", "/v1/wraps", Route::CreateWrap),
+            ("POST", "/v1/proxy", Route::Proxy),
             ("POST", "/v1/wraps/unwrap", Route::Unwrap),
             ("POST", "/v1/agents/register", Route::RegisterAgent),
             (

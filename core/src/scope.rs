@@ -2,7 +2,7 @@
 //! caller's scopes covers the scope the request needs.
 //!
 //! ```text
-//! secrets:<action>:<glob>   action = read | write | delete | rotate | *
+//! secrets:<action>:<glob>   action = read | write | delete | rotate | use | *
 //! tokens:create  approvals:decide  audit:read  policies:write  agents:admin  users:admin
 //! roles:admin  admin
 //! ```
@@ -28,6 +28,9 @@ pub enum SecretAction {
     Write,
     Delete,
     Rotate,
+    /// Use through the broker (`POST /v1/proxy`) without reading: the value goes to an
+    /// allowed upstream, never to the caller. `read` does not imply it, nor it `read`.
+    Use,
     /// `*`: every action.
     All,
 }
@@ -39,6 +42,7 @@ impl SecretAction {
             "write" => Some(SecretAction::Write),
             "delete" => Some(SecretAction::Delete),
             "rotate" => Some(SecretAction::Rotate),
+            "use" => Some(SecretAction::Use),
             "*" => Some(SecretAction::All),
             _ => None,
         }
@@ -50,6 +54,7 @@ impl SecretAction {
             SecretAction::Write => "write",
             SecretAction::Delete => "delete",
             SecretAction::Rotate => "rotate",
+            SecretAction::Use => "use",
             SecretAction::All => "*",
         }
     }
@@ -257,14 +262,14 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin or admin"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin or admin"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
             format!("scope '{text}' needs a path glob: secrets:<action>:<glob>, e.g. secrets:read:production/*")
         })?;
         let action = SecretAction::parse(action).ok_or_else(|| {
-            format!("scope '{text}': the action must be read, write, delete, rotate or *")
+            format!("scope '{text}': the action must be read, write, delete, rotate, use or *")
         })?;
         let glob = PathGlob::parse(glob).map_err(|why| format!("scope '{text}': {why}"))?;
         Ok(Scope::Secrets { action, glob })
@@ -488,7 +493,7 @@ macro_rules! serde_as_text {
 serde_as_text!(
     SecretAction,
     SecretAction::parse,
-    "expected read, write, delete, rotate or *"
+    "expected read, write, delete, rotate, use or *"
 );
 serde_as_text!(
     PathGlob,
@@ -539,6 +544,25 @@ mod tests {
         for (g, p, expected) in cases {
             assert_eq!(glob(g).matches(&path(p)), expected, "{g} vs {p}");
         }
+    }
+
+    #[test]
+    fn use_and_read_are_separate_and_star_covers_both() {
+        let secret = path("production/openai/api-key");
+        let use_only = ScopeSet::from_scopes(vec![scope("secrets:use:production/*")]);
+        assert!(use_only.allows_secret(SecretAction::Use, &secret));
+        assert!(!use_only.allows_secret(SecretAction::Read, &secret));
+        let read_only = ScopeSet::from_scopes(vec![scope("secrets:read:production/*")]);
+        assert!(!read_only.allows_secret(SecretAction::Use, &secret));
+        let star = ScopeSet::from_scopes(vec![scope("secrets:*:production/*")]);
+        assert!(star.allows_secret(SecretAction::Use, &secret));
+        assert!(star.allows_secret(SecretAction::Read, &secret));
+        assert!(ScopeSet::admin().allows_secret(SecretAction::Use, &secret));
+        assert_eq!(scope("secrets:use:a/*").to_string(), "secrets:use:a/*");
+        assert_eq!(
+            required_scope_hint(SecretAction::Use, &secret),
+            "secrets:use:production/openai/*"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Secrets: the create request, metadata rules and the response shapes of seed 004.
 
 use crate::body::Body;
+use crate::broker::hosts::AllowedHosts;
 use crate::error::ApiError;
 use crate::field::Fields;
 use crate::path::SecretPath;
@@ -64,6 +65,9 @@ pub struct SecretMetadata {
     /// How many versions are kept (the newest ones); older ones are purged.
     #[serde(default = "default_max_versions")]
     pub max_versions: u64,
+    /// Where the broker may send the secret; empty: nowhere.
+    #[serde(default, skip_serializing_if = "AllowedHosts::is_empty")]
+    pub allowed_hosts: AllowedHosts,
 }
 
 fn default_max_versions() -> u64 {
@@ -78,6 +82,7 @@ impl Default for SecretMetadata {
             tags: Tags::new(),
             expires_at: None,
             max_versions: DEFAULT_MAX_VERSIONS,
+            allowed_hosts: AllowedHosts::default(),
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct MetadataChange {
     )]
     pub expires_at: Option<Option<Timestamp>>,
     pub max_versions: Option<u64>,
+    /// `Some(empty)` clears (`null` or `[]` on the wire).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_hosts: Option<AllowedHosts>,
 }
 
 /// A member that is present deserializes to `Some`, even when it is `null` (→ `Some(None)`);
@@ -130,6 +138,9 @@ impl MetadataChange {
         }
         if let Some(max_versions) = self.max_versions {
             metadata.max_versions = max_versions;
+        }
+        if let Some(allowed_hosts) = &self.allowed_hosts {
+            metadata.allowed_hosts = allowed_hosts.clone();
         }
     }
 }
@@ -228,6 +239,7 @@ pub fn parse_metadata(body: &Body, now: Timestamp) -> Result<SecretMetadata, Api
         tags: parse_tags(body)?,
         expires_at: parse_expires_at(body, now)?,
         max_versions: parse_max_versions(body)?.unwrap_or(DEFAULT_MAX_VERSIONS),
+        allowed_hosts: AllowedHosts::parse_member(body, "allowed_hosts")?.unwrap_or_default(),
     })
 }
 
@@ -250,6 +262,7 @@ impl SecretUpdate {
         "tags",
         "expires_at",
         "max_versions",
+        "allowed_hosts",
     ];
 
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
@@ -274,6 +287,11 @@ impl SecretUpdate {
                 .then(|| parse_expires_at(&body, now))
                 .transpose()?,
             max_versions: parse_max_versions(&body)?,
+            allowed_hosts: if body.has("allowed_hosts") {
+                Some(AllowedHosts::parse_member(&body, "allowed_hosts")?.unwrap_or_default())
+            } else {
+                None
+            },
         };
         Ok(SecretUpdate {
             value: value.to_owned(),
@@ -409,6 +427,8 @@ pub struct SecretSummary {
     pub field_count: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "AllowedHosts::is_empty")]
+    pub allowed_hosts: AllowedHosts,
 }
 
 impl NewSecret {
@@ -421,6 +441,7 @@ impl NewSecret {
         "tags",
         "expires_at",
         "max_versions",
+        "allowed_hosts",
     ];
 
     /// Parses and validates a `POST /v1/secrets` body.
@@ -478,6 +499,8 @@ pub struct SecretRead {
     pub updated_at: Timestamp,
     pub accessed_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "AllowedHosts::is_empty")]
+    pub allowed_hosts: AllowedHosts,
 }
 
 impl fmt::Debug for NewSecret {

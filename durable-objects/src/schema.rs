@@ -373,6 +373,19 @@ pub const MIGRATIONS: &[&[&str]] = &[
     ],
     // 12: Vault KV v2's per-version soft delete (`latchkey_core::vault`).
     &["ALTER TABLE secret_versions ADD COLUMN deleted_at INTEGER"],
+    // 13: the broker (`latchkey_core::broker`): where each secret may be sent (JSON rules,
+    // NULL for none), and the calls whose values are out but whose outcome the Worker has
+    // not reported yet (the sweep records them as unfinished).
+    &[
+        "ALTER TABLE secrets ADD COLUMN allowed_hosts TEXT",
+        "CREATE TABLE IF NOT EXISTS broker_calls (
+            id TEXT PRIMARY KEY,
+            actor TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            events TEXT NOT NULL,
+            released_at INTEGER NOT NULL
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -6,7 +6,7 @@
 use crate::fields;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
+    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
     deleted_conflict, drop_expired_ciphertexts, erase_rows, erase_secret, in_transaction, internal,
     live_secret, load_secret, not_found, opt_ts, parse_secret_row, read_count, read_opt_ts,
     read_ts, ts, version_value,
@@ -92,7 +92,7 @@ fn write_metadata(
     execute(
         storage,
         "UPDATE secrets SET current_version = ?, tier = ?, description = ?, tags = ?,
-            max_versions = ?, expires_at = ?, updated_at = ?
+            max_versions = ?, expires_at = ?, updated_at = ?, allowed_hosts = ?
          WHERE path = ?",
         vec![
             version_value(version),
@@ -102,6 +102,7 @@ fn write_metadata(
             version_value(metadata.max_versions),
             opt_ts(metadata.expires_at),
             ts(now),
+            allowed_hosts_column(metadata)?,
             path.as_str().into(),
         ],
     )?;
@@ -122,8 +123,8 @@ pub fn insert_secret(
     execute(
         storage,
         "INSERT INTO secrets (path, current_version, tier, description, tags, max_versions,
-            created_at, updated_at, accessed_at, expires_at, deleted_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
+            created_at, updated_at, accessed_at, expires_at, deleted_at, allowed_hosts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)",
         vec![
             path.as_str().into(),
             version_value(version),
@@ -134,9 +135,20 @@ pub fn insert_secret(
             ts(now),
             ts(now),
             opt_ts(metadata.expires_at),
+            allowed_hosts_column(metadata)?,
         ],
     )?;
     Ok(())
+}
+
+/// `allowed_hosts` as stored: its JSON, or NULL when the secret may not be brokered.
+fn allowed_hosts_column(metadata: &SecretMetadata) -> Result<V, Failure> {
+    if metadata.allowed_hosts.is_empty() {
+        return Ok(V::Null);
+    }
+    serde_json::to_string(&metadata.allowed_hosts)
+        .map(V::from)
+        .map_err(|e| Failure::Client(internal("allowed_hosts", e)))
 }
 
 pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreated, ApiError> {
@@ -232,13 +244,13 @@ fn read_inner(
                 .into(),
         );
     }
-    let accessed_at = read_opt_ts(&row, 10)?;
+    let accessed_at = read_opt_ts(&row, SECRET_COLUMN_COUNT)?;
     let value = match version {
         // A secret of fields only has no main value to show.
         None if secret.current_version == 0 => None,
         wanted => {
             let wanted = wanted.unwrap_or(secret.current_version);
-            if row.opt_int(11)?.is_none() {
+            if row.opt_int(SECRET_COLUMN_COUNT + 1)?.is_none() {
                 return Err(ApiError::not_found(format!(
                     "version {wanted} of secret '{path}' not found"
                 ))
@@ -246,7 +258,7 @@ fn read_inner(
                 .with("version", wanted)
                 .into());
             }
-            let version_row = row.shifted(12);
+            let version_row = row.shifted(SECRET_COLUMN_COUNT + 2);
             Some(open_version(
                 ctx,
                 path,

@@ -2,6 +2,7 @@
 //! `secrets` row, and sealing and opening values bound to where they are stored.
 
 use crate::sql::{Row, StorageError, execute, query_one, transaction};
+use latchkey_core::broker::hosts::AllowedHosts;
 use latchkey_core::crypto::{Binding, Sealed, TenantKey};
 use latchkey_core::secret::{SecretMetadata, Tags, Tier};
 use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
@@ -113,13 +114,17 @@ pub struct SecretRow {
 /// The columns [`parse_secret_row`] reads, in order, from `secrets`.
 pub const SECRET_COLUMNS: &str = "current_version, tier, description, tags, max_versions, \
     created_at, updated_at, expires_at, deleted_at, \
-    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path)";
+    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path), allowed_hosts";
+
+/// How many columns [`SECRET_COLUMNS`] selects: what follows them in a wider row starts here.
+pub const SECRET_COLUMN_COUNT: usize = 11;
 
 /// [`SECRET_COLUMNS`] qualified with the table name, for queries that join `secrets`.
 pub const SECRET_COLUMNS_QUALIFIED: &str = "secrets.current_version, secrets.tier, \
     secrets.description, secrets.tags, secrets.max_versions, secrets.created_at, \
     secrets.updated_at, secrets.expires_at, secrets.deleted_at, \
-    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path)";
+    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path), \
+    secrets.allowed_hosts";
 
 pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
     let tier_text = row.text(1)?;
@@ -135,6 +140,10 @@ pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
             tags,
             max_versions: read_count(row, 4)?,
             expires_at: read_opt_ts(row, 7)?,
+            allowed_hosts: match row.opt_text(10)? {
+                Some(text) => serde_json::from_str(&text).map_err(|e| StorageError(e.to_string()))?,
+                None => AllowedHosts::default(),
+            },
         },
         created_at: read_ts(row, 5)?,
         updated_at: read_ts(row, 6)?,

@@ -1,0 +1,716 @@
+//! Where a secret may be sent. Each secret carries its own `allowed_hosts`; every broker call
+//! must also pass the destination rules that protect the platform itself (https only, no
+//! private or loopback addresses) unless the deployment lists the host in
+//! `PROXY_INSECURE_HOSTS` (local development and tests only).
+
+use crate::body::Body;
+use crate::error::{ApiError, ErrorCode};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Rules one secret may hold.
+pub const MAX_HOST_RULES: usize = 20;
+const MAX_PATH_PREFIX_BYTES: usize = 256;
+
+/// The methods the broker sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+impl HttpMethod {
+    pub const ALL: [HttpMethod; 7] = [
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+        HttpMethod::Options,
+    ];
+
+    /// Upper case only, as on the wire.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+        }
+    }
+
+    /// GET and HEAD carry no body.
+    pub fn allows_body(self) -> bool {
+        !matches!(self, HttpMethod::Get | HttpMethod::Head)
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A host as a URL names it, normalized: a lower-case ASCII (punycode) domain without a
+/// trailing dot, or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    Domain(String),
+    Ip(IpAddr),
+}
+
+impl Host {
+    /// Parses a bare host (no scheme, port or brackets required): `api.example.com`,
+    /// `127.0.0.1`, `::1`, `[::1]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(Host::Ip(ip));
+        }
+        let parsed = url::Host::parse(text).map_err(|e| format!("'{text}' is not a host: {e}"))?;
+        Ok(match parsed {
+            url::Host::Domain(domain) => Host::from_url(&url::Host::Domain(domain.as_str())),
+            url::Host::Ipv4(ip) => Host::Ip(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => Host::Ip(IpAddr::V6(ip)),
+        })
+    }
+
+    pub fn from_url(host: &url::Host<&str>) -> Self {
+        match host {
+            url::Host::Domain(domain) => {
+                let domain = domain.strip_suffix('.').unwrap_or(domain);
+                Host::Domain(domain.to_ascii_lowercase())
+            }
+            url::Host::Ipv4(ip) => Host::Ip(IpAddr::V4(*ip)),
+            url::Host::Ipv6(ip) => Host::Ip(IpAddr::V6(*ip)),
+        }
+    }
+
+    /// Whether the host is, or may resolve to, an address outside the public internet.
+    pub fn is_private(&self) -> bool {
+        match self {
+            Host::Ip(ip) => is_private_ip(*ip),
+            Host::Domain(domain) => {
+                domain == "localhost"
+                    || [".localhost", ".local", ".internal", ".home.arpa", ".lan"]
+                        .iter()
+                        .any(|suffix| domain.ends_with(suffix))
+                    // A single label (`intranet`) resolves only through a local search domain.
+                    || !domain.contains('.')
+            }
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(domain) => f.write_str(domain),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        // Shared address space (CGNAT), 100.64.0.0/10.
+        || (a == 100 && (64..128).contains(&b))
+        // IETF protocol assignments, 192.0.0.0/24.
+        || (a == 192 && b == 0 && c == 0)
+        // Benchmarking, 198.18.0.0/15.
+        || (a == 198 && (b == 18 || b == 19))
+        // Reserved, 240.0.0.0/4.
+        || a >= 240
+}
+
+fn is_private_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_private_v4(v4);
+    }
+    let segments = ip.segments();
+    // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [a, b] = segments[6].to_be_bytes();
+        let [c, d] = segments[7].to_be_bytes();
+        return is_private_v4(Ipv4Addr::new(a, b, c, d));
+    }
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        // Unique local, fc00::/7.
+        || (segments[0] & 0xfe00) == 0xfc00
+        // Link-local, fe80::/10.
+        || (segments[0] & 0xffc0) == 0xfe80
+        // Site-local (deprecated), fec0::/10.
+        || (segments[0] & 0xffc0) == 0xfec0
+        // Documentation, 2001:db8::/32.
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8)
+        // IPv4-compatible (deprecated), ::/96.
+        || segments[..6] == [0, 0, 0, 0, 0, 0]
+}
+
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => is_private_v6(v6),
+    }
+}
+
+/// The host part of a rule: one host, or `*.` and a domain (exactly one more label).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostPattern {
+    Exact(Host),
+    /// `*.example.com`, kept as `example.com`.
+    AnyLabelOf(String),
+}
+
+impl HostPattern {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() || text.len() > 253 {
+            return Err("'host' must be 1 to 253 bytes".into());
+        }
+        if text.contains(['/', ':', '?', '#', '@']) && text.parse::<IpAddr>().is_err() {
+            return Err(format!(
+                "'{text}': give the host alone, without a scheme, port or path (e.g. api.example.com)"
+            ));
+        }
+        match text.strip_prefix("*.") {
+            Some(rest) => match Host::parse(rest)? {
+                Host::Domain(domain) if domain.contains('.') && !domain.contains('*') => {
+                    Ok(HostPattern::AnyLabelOf(domain))
+                }
+                _ => Err(format!(
+                    "'{text}': a wildcard stands for one label of a domain with at least two labels (e.g. *.example.com)"
+                )),
+            },
+            None => match Host::parse(text)? {
+                Host::Domain(domain) if domain.contains('*') => Err(format!(
+                    "'{text}': '*' may only be the whole first label (*.example.com)"
+                )),
+                host => Ok(HostPattern::Exact(host)),
+            },
+        }
+    }
+
+    pub fn matches(&self, host: &Host) -> bool {
+        match (self, host) {
+            (HostPattern::Exact(exact), host) => exact == host,
+            (HostPattern::AnyLabelOf(parent), Host::Domain(domain)) => domain
+                .strip_suffix(parent.as_str())
+                .and_then(|rest| rest.strip_suffix('.'))
+                .is_some_and(|label| !label.is_empty() && !label.contains('.')),
+            (HostPattern::AnyLabelOf(_), Host::Ip(_)) => false,
+        }
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostPattern::Exact(host) => write!(f, "{host}"),
+            HostPattern::AnyLabelOf(parent) => write!(f, "*.{parent}"),
+        }
+    }
+}
+
+impl Serialize for HostPattern {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HostPattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        HostPattern::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for HttpMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HttpMethod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        HttpMethod::parse(&text).ok_or_else(|| serde::de::Error::custom("unknown HTTP method"))
+    }
+}
+
+/// One entry of `allowed_hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostRule {
+    pub host: HostPattern,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Vec<HttpMethod>>,
+}
+
+/// Whether `path` is `prefix` or lies below it on a segment boundary (`/v1` covers `/v1/x`,
+/// not `/v1beta`).
+pub fn path_within(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || prefix.ends_with('/') || rest.starts_with('/'))
+}
+
+fn parse_path_prefix(field: &str, text: &str) -> Result<String, ApiError> {
+    let bad = |why: &str| ApiError::validation(field, format!("path_prefix '{text}': {why}"));
+    if !text.starts_with('/') {
+        return Err(bad("must start with '/'"));
+    }
+    if text.len() > MAX_PATH_PREFIX_BYTES {
+        return Err(bad("is longer than 256 bytes"));
+    }
+    if !text.bytes().all(|b| b.is_ascii_graphic()) || text.contains(['?', '#', '\\']) {
+        return Err(bad(
+            "must be printable ASCII without '?', '#' or '\\' (percent-encode other characters)",
+        ));
+    }
+    if text
+        .split('/')
+        .any(|segment| matches!(segment, "." | "..") || segment.to_ascii_lowercase().contains("%2e"))
+    {
+        return Err(bad("must not contain '.' or '..' segments"));
+    }
+    Ok(text.to_owned())
+}
+
+/// A secret's `allowed_hosts`: empty means the broker may not use it at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AllowedHosts(pub Vec<HostRule>);
+
+impl AllowedHosts {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads the member: absent or `null` → `None`; a list of rules (an empty list clears).
+    pub fn parse_member(body: &Body, field: &str) -> Result<Option<Self>, ApiError> {
+        let Some(value) = body.present(field) else {
+            return Ok(None);
+        };
+        Self::parse_value(field, value).map(Some)
+    }
+
+    pub fn parse_value(field: &str, value: &Value) -> Result<Self, ApiError> {
+        let Value::Array(items) = value else {
+            return Err(ApiError::validation(
+                field,
+                format!("'{field}' must be a list of {{host, path_prefix?, methods?}}"),
+            ));
+        };
+        if items.len() > MAX_HOST_RULES {
+            return Err(ApiError::validation(
+                field,
+                format!("'{field}' holds at most {MAX_HOST_RULES} rules"),
+            ));
+        }
+        let mut rules = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let Value::Object(map) = item else {
+                return Err(ApiError::validation(
+                    &at,
+                    format!("'{at}' must be an object {{host, path_prefix?, methods?}}"),
+                ));
+            };
+            if let Some(unknown) = map
+                .keys()
+                .find(|k| !matches!(k.as_str(), "host" | "path_prefix" | "methods"))
+            {
+                return Err(ApiError::validation(
+                    &at,
+                    format!("'{at}' has an unknown member '{unknown}'; expected host, path_prefix, methods"),
+                ));
+            }
+            let host = match map.get("host") {
+                Some(Value::String(text)) => {
+                    HostPattern::parse(text).map_err(|why| ApiError::validation(&at, why))?
+                }
+                _ => {
+                    return Err(ApiError::validation(
+                        &at,
+                        format!("'{at}.host' is required: a host name, '*.' and a domain, or an IP address"),
+                    ));
+                }
+            };
+            let path_prefix = match map.get("path_prefix") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(text)) => Some(parse_path_prefix(&at, text)?),
+                Some(_) => {
+                    return Err(ApiError::validation(
+                        &at,
+                        format!("'{at}.path_prefix' must be a string"),
+                    ));
+                }
+            };
+            let methods = match map.get("methods") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(list)) if !list.is_empty() && list.len() <= 7 => {
+                    let mut methods = Vec::with_capacity(list.len());
+                    for method in list {
+                        let parsed = method.as_str().and_then(HttpMethod::parse).ok_or_else(|| {
+                            ApiError::validation(
+                                &at,
+                                format!("'{at}.methods' lists upper-case methods: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+                            )
+                        })?;
+                        if !methods.contains(&parsed) {
+                            methods.push(parsed);
+                        }
+                    }
+                    Some(methods)
+                }
+                Some(_) => {
+                    return Err(ApiError::validation(
+                        &at,
+                        format!("'{at}.methods' must be a list of 1 to 7 methods"),
+                    ));
+                }
+            };
+            rules.push(HostRule {
+                host,
+                path_prefix,
+                methods,
+            });
+        }
+        Ok(AllowedHosts(rules))
+    }
+
+    /// Why `secret` may not go to `method host path`, if it may not: the reason code of the
+    /// first condition no rule meets, host before path before method.
+    pub fn check(
+        &self,
+        secret: &str,
+        method: HttpMethod,
+        host: &Host,
+        path: &str,
+    ) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            return Err(refusal(
+                Refusal::NoAllowedHosts,
+                format!(
+                    "secret '{secret}' has no allowed_hosts, so the broker may not use it; set allowed_hosts on the secret (PUT /v1/secrets/{{path}})"
+                ),
+            ));
+        }
+        let for_host: Vec<&HostRule> = self.0.iter().filter(|r| r.host.matches(host)).collect();
+        if for_host.is_empty() {
+            return Err(refusal(
+                Refusal::HostNotAllowed,
+                format!("host '{host}' is not in the allowed_hosts of secret '{secret}'"),
+            ));
+        }
+        let for_path: Vec<&&HostRule> = for_host
+            .iter()
+            .filter(|r| r.path_prefix.as_deref().is_none_or(|p| path_within(path, p)))
+            .collect();
+        if for_path.is_empty() {
+            return Err(refusal(
+                Refusal::PathNotAllowed,
+                format!("path '{path}' on '{host}' is outside the path_prefix of every allowed_hosts rule of secret '{secret}'"),
+            ));
+        }
+        if !for_path
+            .iter()
+            .any(|r| r.methods.as_ref().is_none_or(|m| m.contains(&method)))
+        {
+            return Err(refusal(
+                Refusal::MethodNotAllowed,
+                format!("method {method} to '{host}{path}' is not allowed for secret '{secret}'"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Why the broker refused a destination (the `reason` member of its 403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    InsecureScheme,
+    PrivateAddress,
+    NoAllowedHosts,
+    HostNotAllowed,
+    PathNotAllowed,
+    MethodNotAllowed,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::InsecureScheme => "insecure_scheme",
+            Refusal::PrivateAddress => "private_address",
+            Refusal::NoAllowedHosts => "no_allowed_hosts",
+            Refusal::HostNotAllowed => "host_not_allowed",
+            Refusal::PathNotAllowed => "path_not_allowed",
+            Refusal::MethodNotAllowed => "method_not_allowed",
+        }
+    }
+}
+
+pub fn refusal(reason: Refusal, message: String) -> ApiError {
+    ApiError::new(ErrorCode::PermissionDenied, message).with("reason", reason.as_str())
+}
+
+/// The hosts of `PROXY_INSECURE_HOSTS`: plain http and private addresses are allowed to these
+/// and no others. Unset in a deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InsecureHosts(Vec<Host>);
+
+impl InsecureHosts {
+    /// Comma-separated hosts; entries that are not hosts are skipped (the var is the
+    /// operator's, and a typo must not widen anything).
+    pub fn parse(text: &str) -> Self {
+        InsecureHosts(
+            text.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .filter_map(|t| Host::parse(t).ok())
+                .collect(),
+        )
+    }
+
+    pub fn contains(&self, host: &Host) -> bool {
+        self.0.contains(host)
+    }
+}
+
+/// The platform's own rules for a destination, before any secret's rules: https, and a
+/// public host, unless the deployment lists the host as insecure.
+pub fn check_destination(
+    scheme: &str,
+    host: &Host,
+    insecure: &InsecureHosts,
+) -> Result<(), ApiError> {
+    if insecure.contains(host) {
+        return Ok(());
+    }
+    if scheme != "https" {
+        return Err(refusal(
+            Refusal::InsecureScheme,
+            format!("the broker sends secrets over https only; '{scheme}://{host}' is refused"),
+        ));
+    }
+    if host.is_private() {
+        return Err(refusal(
+            Refusal::PrivateAddress,
+            format!("'{host}' is a private, loopback, link-local or local-only address; the broker does not send secrets there"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(text: &str) -> Host {
+        Host::parse(text).unwrap()
+    }
+
+    fn rules(json: Value) -> AllowedHosts {
+        AllowedHosts::parse_value("allowed_hosts", &json).unwrap()
+    }
+
+    #[test]
+    fn host_patterns_match_exactly_one_label_under_a_wildcard() {
+        let star = HostPattern::parse("*.Example.com").unwrap();
+        assert_eq!(star.to_string(), "*.example.com");
+        assert!(star.matches(&host("api.example.com")));
+        assert!(star.matches(&host("API.example.com.")));
+        assert!(!star.matches(&host("example.com")));
+        assert!(!star.matches(&host("a.b.example.com")));
+        assert!(!star.matches(&host("evilexample.com")));
+        assert!(!star.matches(&host("api.example.com.evil.net")));
+        let exact = HostPattern::parse("api.openai.com").unwrap();
+        assert!(exact.matches(&host("api.openai.com")));
+        assert!(!exact.matches(&host("api.openai.com.evil.net")));
+        let ip = HostPattern::parse("127.0.0.1").unwrap();
+        assert!(ip.matches(&host("127.0.0.1")));
+        assert!(HostPattern::parse("::1").unwrap().matches(&host("[::1]")));
+    }
+
+    #[test]
+    fn bad_host_patterns_are_refused() {
+        for bad in [
+            "",
+            "*.com",
+            "*",
+            "a.*.com",
+            "api*.example.com",
+            "https://api.example.com",
+            "api.example.com:443",
+            "api.example.com/v1",
+            "*.127.0.0.1",
+            "user@host.com",
+        ] {
+            assert!(HostPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rules_check_host_then_path_then_method() {
+        let allowed = rules(serde_json::json!([
+            {"host": "api.example.com", "path_prefix": "/v1", "methods": ["GET", "POST"]},
+            {"host": "*.example.org"}
+        ]));
+        let ok = |m, h: &str, p| allowed.check("s", m, &host(h), p).is_ok();
+        let reason = |m, h: &str, p| {
+            allowed.check("s", m, &host(h), p).unwrap_err().details["reason"].clone()
+        };
+        assert!(ok(HttpMethod::Get, "api.example.com", "/v1"));
+        assert!(ok(HttpMethod::Post, "api.example.com", "/v1/chat"));
+        assert!(ok(HttpMethod::Delete, "x.example.org", "/anything"));
+        assert_eq!(reason(HttpMethod::Get, "example.com", "/v1"), "host_not_allowed");
+        assert_eq!(
+            reason(HttpMethod::Get, "api.example.com", "/v1beta"),
+            "path_not_allowed"
+        );
+        assert_eq!(
+            reason(HttpMethod::Get, "api.example.com", "/"),
+            "path_not_allowed"
+        );
+        assert_eq!(
+            reason(HttpMethod::Delete, "api.example.com", "/v1/x"),
+            "method_not_allowed"
+        );
+        let none = AllowedHosts::default();
+        assert_eq!(
+            none.check("s", HttpMethod::Get, &host("api.example.com"), "/")
+                .unwrap_err()
+                .details["reason"],
+            "no_allowed_hosts"
+        );
+    }
+
+    #[test]
+    fn path_prefixes_end_on_segment_boundaries() {
+        assert!(path_within("/v1", "/v1"));
+        assert!(path_within("/v1/x", "/v1"));
+        assert!(path_within("/v1/x", "/v1/"));
+        assert!(!path_within("/v1beta", "/v1"));
+        assert!(!path_within("/v", "/v1"));
+    }
+
+    #[test]
+    fn bad_rules_are_refused_naming_the_rule() {
+        for bad in [
+            serde_json::json!("api.example.com"),
+            serde_json::json!([{"path_prefix": "/v1"}]),
+            serde_json::json!([{"host": "a.com", "path_prefix": "v1"}]),
+            serde_json::json!([{"host": "a.com", "path_prefix": "/a/../b"}]),
+            serde_json::json!([{"host": "a.com", "path_prefix": "/a/%2E%2E/b"}]),
+            serde_json::json!([{"host": "a.com", "methods": ["get"]}]),
+            serde_json::json!([{"host": "a.com", "methods": []}]),
+            serde_json::json!([{"host": "a.com", "port": 443}]),
+            serde_json::json!([{"host": 7}]),
+        ] {
+            let error = AllowedHosts::parse_value("allowed_hosts", &bad).unwrap_err();
+            assert_eq!(error.code, ErrorCode::ValidationError, "{bad}");
+        }
+        let many: Vec<Value> = (0..21)
+            .map(|i| serde_json::json!({"host": format!("h{i}.example.com")}))
+            .collect();
+        assert!(AllowedHosts::parse_value("allowed_hosts", &Value::Array(many)).is_err());
+    }
+
+    #[test]
+    fn rules_round_trip_through_storage() {
+        let allowed = rules(serde_json::json!([
+            {"host": "*.example.com", "methods": ["GET"]},
+            {"host": "10.0.0.1", "path_prefix": "/x/"}
+        ]));
+        let text = serde_json::to_string(&allowed).unwrap();
+        assert_eq!(
+            text,
+            r#"[{"host":"*.example.com","methods":["GET"]},{"host":"10.0.0.1","path_prefix":"/x/"}]"#
+        );
+        assert_eq!(serde_json::from_str::<AllowedHosts>(&text).unwrap(), allowed);
+    }
+
+    #[test]
+    fn private_and_local_hosts_are_recognized() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "localhost",
+            "db.internal",
+            "printer.local",
+            "app.localhost",
+            "intranet",
+        ] {
+            assert!(host(private).is_private(), "{private}");
+        }
+        for public in ["8.8.8.8", "2606:4700::1111", "api.example.com", "1.1.1.1"] {
+            assert!(!host(public).is_private(), "{public}");
+        }
+    }
+
+    #[test]
+    fn destinations_need_https_and_a_public_host_unless_listed() {
+        let none = InsecureHosts::default();
+        let reason = |scheme, h: &str, insecure: &InsecureHosts| {
+            check_destination(scheme, &host(h), insecure)
+                .err()
+                .map(|e| e.details["reason"].clone())
+        };
+        assert_eq!(reason("https", "api.example.com", &none), None);
+        assert_eq!(
+            reason("http", "api.example.com", &none),
+            Some(Value::from("insecure_scheme"))
+        );
+        assert_eq!(
+            reason("https", "10.0.0.1", &none),
+            Some(Value::from("private_address"))
+        );
+        let local = InsecureHosts::parse("127.0.0.1, localhost,::1,not a host");
+        assert_eq!(reason("http", "127.0.0.1", &local), None);
+        assert_eq!(reason("http", "localhost", &local), None);
+        assert_eq!(reason("http", "[::1]", &local), None);
+        assert_eq!(
+            reason("http", "10.0.0.1", &local),
+            Some(Value::from("insecure_scheme"))
+        );
+        assert_eq!(
+            reason("https", "127.0.0.2", &local),
+            Some(Value::from("private_address"))
+        );
+    }
+}

@@ -1,0 +1,557 @@
+//! The broker (`POST /v1/proxy`): an agent names secrets and a request to make with them;
+//! Latchkey puts the values into the request, sends it, and returns the answer with every
+//! trace of the values removed. The agent uses a credential without ever holding it, so a
+//! prompt injection has nothing to exfiltrate.
+//!
+//! This module is the pure part: the request's grammar ([`ProxyRequest`]), where a value may
+//! go ([`hosts`]), placeholders ([`substitute`]) and redaction ([`redact`]). The Worker sends
+//! the request; the tenant object checks scopes and `allowed_hosts`, releases the values and
+//! records the use.
+
+pub mod hosts;
+pub mod redact;
+pub mod substitute;
+
+use crate::body::Body;
+use crate::error::{ApiError, ErrorCode};
+use crate::field::FieldName;
+use crate::path::SecretPath;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hosts::{Host, HttpMethod};
+use redact::Redactor;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use substitute::{Piece, is_name, percent_encode_component, pieces};
+
+/// Request and response bodies: 1 MiB each.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+pub const MAX_SECRETS: usize = 5;
+pub const MAX_HEADERS: usize = 50;
+pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+pub const MAX_PURPOSE_BYTES: usize = 256;
+
+/// Headers the broker sets itself or that would let a caller steer the hop: refused.
+fn forbidden_header(lower: &str) -> bool {
+    matches!(
+        lower,
+        "host"
+            | "content-length"
+            | "transfer-encoding"
+            | "connection"
+            | "upgrade"
+            | "te"
+            | "trailer"
+            | "keep-alive"
+            | "x-real-ip"
+            | "forwarded"
+    ) || ["proxy-", "cf-", "x-forwarded-", "x-latchkey-"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+}
+
+/// Response headers that describe the hop, not the content (the body is returned decoded).
+fn hop_header(lower: &str) -> bool {
+    matches!(
+        lower,
+        "content-length" | "content-encoding" | "transfer-encoding" | "connection" | "keep-alive"
+    )
+}
+
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// One secret a call names: `"NAME": "path"` or `"NAME": "path#field"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub name: String,
+    pub path: SecretPath,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldName>,
+    /// The value goes into a header, where CR, LF and NUL could forge more headers: the
+    /// object refuses such a value before releasing it.
+    #[serde(default)]
+    pub in_header: bool,
+}
+
+/// Where a call goes, as the tenant object checks it against `allowed_hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub method: HttpMethod,
+    pub scheme: String,
+    pub host: Host,
+    /// The path, percent-encoded and normalized (`..` resolved) as it is sent.
+    pub path: String,
+}
+
+impl Serialize for Host {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Host {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Host::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A validated `POST /v1/proxy` body. `Debug` shows no header values or body: they may hold
+/// credentials the caller already had.
+#[derive(Clone)]
+pub struct ProxyRequest {
+    pub method: HttpMethod,
+    url: url::Url,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    pub secrets: Vec<SecretRef>,
+    pub timeout_seconds: u64,
+}
+
+impl fmt::Debug for ProxyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyRequest")
+            .field("method", &self.method)
+            .field("target", &self.target())
+            .field("headers", &self.headers.len())
+            .field("secrets", &self.secrets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The request as sent, with the values in it. `Debug` shows neither header values nor body.
+pub struct Rendered {
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendered")
+            .field("method", &self.method)
+            .field("headers", &self.headers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn parse_url(text: &str) -> Result<url::Url, ApiError> {
+    let bad = |why: String| ApiError::validation("url", why);
+    if text.len() > MAX_URL_BYTES {
+        return Err(bad(format!("'url' is longer than {MAX_URL_BYTES} bytes")));
+    }
+    let before_query = text.split('?').next().unwrap_or(text);
+    if before_query.contains("{{") {
+        return Err(bad(
+            "placeholders may appear only in the url's query, the headers or the body, never in its host or path (a secret in a host name would leave through DNS)".into(),
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|e| bad(format!("'url' is not an absolute URL: {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(bad(format!(
+            "'url' must be an https URL, not '{}:'",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "'url' must not carry user info; put credentials in a header with a placeholder".into(),
+        ));
+    }
+    if url.host().is_none() {
+        return Err(bad("'url' needs a host".into()));
+    }
+    if url.fragment().is_some() {
+        return Err(bad("'url' must not have a fragment ('#…')".into()));
+    }
+    let lower_path = url.path().to_ascii_lowercase();
+    if ["%2f", "%5c", "%2e"].iter().any(|e| lower_path.contains(e)) {
+        return Err(bad(
+            "the url's path must not hold an encoded '/', '\\' or '.': an upstream that decodes them could be reached outside an allowed path_prefix".into(),
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(map) = body.optional_object("headers")? else {
+        return Ok(Vec::new());
+    };
+    if map.len() > MAX_HEADERS {
+        return Err(ApiError::validation(
+            "headers",
+            format!("'headers' holds at most {MAX_HEADERS} headers"),
+        ));
+    }
+    let mut headers = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let bad = |why: String| ApiError::validation("headers", why);
+        if !is_token(name) {
+            return Err(bad(format!("'{name}' is not a valid header name")));
+        }
+        let lower = name.to_ascii_lowercase();
+        if forbidden_header(&lower) {
+            return Err(bad(format!(
+                "header '{name}' is set by the broker or describes the hop; it may not be sent"
+            )));
+        }
+        if headers
+            .iter()
+            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
+        {
+            return Err(bad(format!("header '{name}' appears twice")));
+        }
+        let Value::String(value) = value else {
+            return Err(bad(format!("header '{name}' must have a string value")));
+        };
+        if value.len() > MAX_HEADER_VALUE_BYTES {
+            return Err(bad(format!(
+                "header '{name}' is longer than {MAX_HEADER_VALUE_BYTES} bytes"
+            )));
+        }
+        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(bad(format!(
+                "header '{name}' must not contain CR, LF or NUL"
+            )));
+        }
+        headers.push((name.clone(), value.clone()));
+    }
+    Ok(headers)
+}
+
+fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
+    let bad = |why: String| ApiError::validation("secrets", why);
+    let map = body.optional_object("secrets")?.ok_or_else(|| {
+        bad("'secrets' is required: an object of NAME → secret path, e.g. {\"API_KEY\": \"production/openai/api-key\"}".into())
+    })?;
+    if map.is_empty() || map.len() > MAX_SECRETS {
+        return Err(bad(format!(
+            "'secrets' names 1 to {MAX_SECRETS} secrets"
+        )));
+    }
+    let mut refs = Vec::with_capacity(map.len());
+    for (name, target) in map {
+        if !is_name(name) {
+            return Err(bad(format!(
+                "'{name}' is not a placeholder name: letters, digits and '_', not starting with a digit, at most 64"
+            )));
+        }
+        let Value::String(target) = target else {
+            return Err(bad(format!(
+                "'secrets.{name}' must be a secret path (or path#field)"
+            )));
+        };
+        let (path, field) = match target.split_once('#') {
+            Some((path, field)) => (
+                path,
+                Some(FieldName::parse(field).map_err(|why| bad(format!("'secrets.{name}': {why}")))?),
+            ),
+            None => (target.as_str(), None),
+        };
+        let path =
+            SecretPath::parse(path).map_err(|why| bad(format!("'secrets.{name}': {why}")))?;
+        refs.push(SecretRef {
+            name: name.clone(),
+            path,
+            field,
+            in_header: false,
+        });
+    }
+    Ok(refs)
+}
+
+impl ProxyRequest {
+    pub const FIELDS: &'static [&'static str] =
+        &["method", "url", "headers", "body", "secrets", "timeout_seconds"];
+
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body = Body::parse(bytes, Self::FIELDS)?;
+        let method = HttpMethod::parse(body.required_str("method")?).ok_or_else(|| {
+            ApiError::validation(
+                "method",
+                "'method' must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+            )
+        })?;
+        let url = parse_url(body.required_str("url")?)?;
+        let headers = parse_headers(&body)?;
+        let request_body = body.optional_str("body")?.map(str::to_owned);
+        if let Some(text) = &request_body {
+            if !method.allows_body() {
+                return Err(ApiError::validation(
+                    "body",
+                    format!("a {method} request carries no body"),
+                ));
+            }
+            if text.len() > MAX_BODY_BYTES {
+                return Err(body_too_large(text.len()));
+            }
+        }
+        let mut secrets = parse_secrets(&body)?;
+        let timeout_seconds = body
+            .optional_u64("timeout_seconds", 1..=DEFAULT_TIMEOUT_SECONDS)?
+            .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+        // Every placeholder must name a declared secret, and every secret must be used.
+        let declared_names: Vec<String> = secrets.iter().map(|s| s.name.clone()).collect();
+        let declared = |name: &str| declared_names.iter().any(|d| d == name);
+        let check = |field: &str, template: &str| -> Result<Vec<String>, ApiError> {
+            let names = substitute::names(template);
+            if let Some(unknown) = names.iter().find(|n| !declared(n)) {
+                return Err(ApiError::validation(
+                    field,
+                    format!("placeholder {{{{{unknown}}}}} names no secret in 'secrets'"),
+                ));
+            }
+            Ok(names.into_iter().map(str::to_owned).collect())
+        };
+        let mut used = check("url", url.query().unwrap_or(""))?;
+        for (name, value) in &headers {
+            if name.contains("{{") {
+                return Err(ApiError::validation(
+                    "headers",
+                    "placeholders go in header values, not names",
+                ));
+            }
+            let in_header = check("headers", value)?;
+            for secret in &mut secrets {
+                secret.in_header |= in_header.contains(&secret.name);
+            }
+            used.extend(in_header);
+        }
+        if let Some(text) = &request_body {
+            used.extend(check("body", text)?);
+        }
+        if let Some(unused) = secrets.iter().find(|s| !used.contains(&s.name)) {
+            return Err(ApiError::validation(
+                "secrets",
+                format!(
+                    "secret '{}' is declared but no {{{{{}}}}} placeholder uses it",
+                    unused.name, unused.name
+                ),
+            ));
+        }
+        Ok(ProxyRequest {
+            method,
+            url,
+            headers,
+            body: request_body,
+            secrets,
+            timeout_seconds,
+        })
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            method: self.method,
+            scheme: self.url.scheme().to_owned(),
+            host: self
+                .url
+                .host()
+                .map(|h| Host::from_url(&h))
+                .unwrap_or(Host::Domain(String::new())),
+            path: self.url.path().to_owned(),
+        }
+    }
+
+    /// The request with `values` (name → value) in place of the placeholders.
+    pub fn render(&self, values: &BTreeMap<String, String>) -> Result<Rendered, ApiError> {
+        let plain = |name: &str| values.get(name).map(|v| Cow::Borrowed(v.as_str()));
+        let mut url = self.url[..url::Position::AfterPath].to_owned();
+        if let Some(query) = self.url.query() {
+            url.push('?');
+            url.push_str(&substitute::substitute(query, |name| {
+                values
+                    .get(name)
+                    .map(|v| Cow::Owned(percent_encode_component(v)))
+            }));
+        }
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for (name, template) in &self.headers {
+            let value = substitute::substitute(template, plain);
+            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+                return Err(ApiError::validation(
+                    "headers",
+                    format!("a secret placed in header '{name}' holds CR, LF or NUL"),
+                ));
+            }
+            headers.push((name.clone(), value));
+        }
+        let body = match &self.body {
+            Some(template) => {
+                let body = substitute::substitute(template, plain);
+                if body.len() > MAX_BODY_BYTES {
+                    return Err(body_too_large(body.len()));
+                }
+                Some(body)
+            }
+            None => None,
+        };
+        Ok(Rendered {
+            method: self.method,
+            url,
+            headers,
+            body,
+        })
+    }
+
+    /// Whether any placeholder sits in the body (for the audit's shape of the call).
+    pub fn has_body(&self) -> bool {
+        self.body.is_some()
+    }
+}
+
+fn body_too_large(len: usize) -> ApiError {
+    ApiError::validation(
+        "body",
+        format!("the request body is {len} bytes with the secrets in place; the limit is {MAX_BODY_BYTES} bytes (1 MiB)"),
+    )
+    .with("limit_bytes", MAX_BODY_BYTES)
+}
+
+/// The 400 for an upstream answer over the limit.
+pub fn response_too_large() -> ApiError {
+    ApiError::invalid_request(format!(
+        "the upstream's response body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit; it was not returned"
+    ))
+    .with("limit_bytes", MAX_BODY_BYTES)
+}
+
+pub fn upstream_timeout(seconds: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::UpstreamTimeout,
+        format!("the upstream did not answer within {seconds} s"),
+    )
+    .with("timeout_seconds", seconds)
+}
+
+pub fn upstream_error(why: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::UpstreamError,
+        format!("the upstream could not be reached: {why}"),
+    )
+}
+
+/// `X-Latchkey-Purpose`: why the caller wants the secret, recorded with the event.
+pub fn parse_purpose(header: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(text) = header.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.len() > MAX_PURPOSE_BYTES || text.chars().any(char::is_control) {
+        return Err(ApiError::invalid_request(format!(
+            "X-Latchkey-Purpose must be at most {MAX_PURPOSE_BYTES} bytes without control characters"
+        ))
+        .with("header", "X-Latchkey-Purpose"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// What the upstream answered, before redaction.
+pub struct UpstreamResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The broker's answer: the upstream's status, headers and body with every value redacted.
+pub fn envelope(upstream: UpstreamResponse, redactor: &Redactor, duration_ms: u64) -> Value {
+    let mut redacted = 0;
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in &upstream.headers {
+        let lower = name.to_ascii_lowercase();
+        if hop_header(&lower) {
+            continue;
+        }
+        let (value, count) = redactor.redact_str(value);
+        redacted += count;
+        headers
+            .entry(lower)
+            .and_modify(|joined| {
+                joined.push_str(", ");
+                joined.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    let (body, count) = redactor.redact(&upstream.body);
+    redacted += count;
+    let (body, encoding) = match String::from_utf8(body) {
+        Ok(text) => (text, "utf-8"),
+        Err(e) => (STANDARD.encode(e.as_bytes()), "base64"),
+    };
+    let headers: Map<String, Value> = headers
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    json!({
+        "status": upstream.status,
+        "headers": headers,
+        "body": body,
+        "body_encoding": encoding,
+        "redacted": redacted,
+        "duration_ms": duration_ms,
+    })
+}
+
+/// What the Worker reports after a call, for the `secret.used` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseOutcome {
+    Completed,
+    Timeout,
+    UpstreamError,
+    ResponseTooLarge,
+    /// The request could not be built with the values in place (a header value with CR/LF,
+    /// a body over the limit): nothing was sent.
+    NotSent,
+    /// The Worker never reported back (written by the object's sweep).
+    Unfinished,
+}
+
+impl UseOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UseOutcome::Completed => "completed",
+            UseOutcome::Timeout => "timeout",
+            UseOutcome::UpstreamError => "upstream_error",
+            UseOutcome::ResponseTooLarge => "response_too_large",
+            UseOutcome::NotSent => "not_sent",
+            UseOutcome::Unfinished => "unfinished",
+        }
+    }
+}
+
+/// A released value, for the Worker only. `Debug` leaves the value out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleasedValue {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Debug for ReleasedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReleasedValue")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which pieces of a template are placeholders (used by tests and the fuzz target).
+pub fn placeholder_count(template: &str) -> usize {
+    pieces(template)
+        .iter()
+        .filter(|p| matches!(p, Piece::Placeholder(_)))
+        .count()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+use super::*;
+
+fn parse(json: Value) -> Result<ProxyRequest, ApiError> {
+    ProxyRequest::parse(json.to_string().as_bytes())
+}
+
+fn field_of(error: &ApiError) -> Value {
+    error.details.get("field").cloned().unwrap_or(Value::Null)
+}
+
+fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_full_request_parses_and_renders() {
+    let request = parse(json!({
+        "method": "POST",
+        "url": "https://API.example.com:8443/v1/things?key={{KEY}}&x=1",
+        "headers": {"Authorization": "Bearer {{TOKEN}}", "Content-Type": "application/json"},
+        "body": "{\"k\":\"{{KEY}}\"}",
+        "secrets": {"KEY": "prod/app/key", "TOKEN": "prod/app/creds#token"},
+        "timeout_seconds": 5
+    }))
+    .unwrap();
+    assert_eq!(request.timeout_seconds, 5);
+    let target = request.target();
+    assert_eq!(target.host, Host::Domain("api.example.com".into()));
+    assert_eq!(target.path, "/v1/things");
+    assert_eq!(target.scheme, "https");
+    let token = request.secrets.iter().find(|s| s.name == "TOKEN").unwrap();
+    assert!(token.in_header);
+    assert_eq!(token.field.as_ref().map(|f| f.as_str()), Some("token"));
+    let key = request.secrets.iter().find(|s| s.name == "KEY").unwrap();
+    assert!(!key.in_header);
+    let rendered = request
+        .render(&values(&[("KEY", "a b&c=d"), ("TOKEN", "t0k")]))
+        .unwrap();
+    assert_eq!(
+        rendered.url,
+        "https://api.example.com:8443/v1/things?key=a%20b%26c%3Dd&x=1"
+    );
+    assert_eq!(
+        rendered.headers[0],
+        ("Authorization".to_owned(), "Bearer t0k".to_owned())
+    );
+    assert_eq!(rendered.body.as_deref(), Some("{\"k\":\"a b&c=d\"}"));
+}
+
+#[test]
+fn placeholders_must_be_declared_and_declared_secrets_used() {
+    let undeclared = parse(json!({
+        "method": "GET", "url": "https://a.example.com/?k={{NOPE}}",
+        "headers": {"X": "{{KEY}}"}, "secrets": {"KEY": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&undeclared), "url");
+    let unused = parse(json!({
+        "method": "GET", "url": "https://a.example.com/",
+        "headers": {"X": "{{KEY}}"}, "secrets": {"KEY": "a/b", "OTHER": "a/c"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&unused), "secrets");
+    assert!(unused.message.contains("OTHER"));
+}
+
+#[test]
+fn placeholders_outside_the_query_headers_and_body_are_refused() {
+    for url in [
+        "https://{{KEY}}.evil.example/",
+        "https://a.example.com/{{KEY}}",
+        "https://a.example.com/x{{KEY}}y?q=1",
+    ] {
+        let error = parse(json!({
+            "method": "GET", "url": url, "secrets": {"KEY": "a/b"}
+        }))
+        .unwrap_err();
+        assert_eq!(field_of(&error), "url", "{url}");
+        assert_eq!(error.code, ErrorCode::ValidationError);
+    }
+    let in_name = parse(json!({
+        "method": "GET", "url": "https://a.example.com/",
+        "headers": {"X-{{KEY}}": "v"}, "secrets": {"KEY": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&in_name), "headers");
+}
+
+#[test]
+fn bad_bodies_name_their_field() {
+    let base = || {
+        json!({
+            "method": "POST", "url": "https://a.example.com/",
+            "headers": {"Authorization": "{{K}}"}, "secrets": {"K": "a/b"}
+        })
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"method": "get"}), "method"),
+        (json!({"method": "TRACE"}), "method"),
+        (json!({"url": "ftp://a.example.com/"}), "url"),
+        (json!({"url": "https://user:pw@a.example.com/"}), "url"),
+        (json!({"url": "https://a.example.com/#frag"}), "url"),
+        (json!({"url": "/relative"}), "url"),
+        (json!({"url": "https://a.example.com/a%2F..%2Fb"}), "url"),
+        (json!({"headers": {"Host": "x"}}), "headers"),
+        (json!({"headers": {"CF-Connecting-IP": "1.2.3.4"}}), "headers"),
+        (json!({"headers": {"X-Forwarded-For": "1.2.3.4"}}), "headers"),
+        (json!({"headers": {"bad name": "x"}}), "headers"),
+        (json!({"headers": {"X": 1}}), "headers"),
+        (json!({"headers": {"X": "a\r\nInjected: 1"}}), "headers"),
+        (json!({"secrets": {}}), "secrets"),
+        (json!({"secrets": {"1K": "a/b"}}), "secrets"),
+        (json!({"secrets": {"K": "/bad"}}), "secrets"),
+        (json!({"secrets": {"K": 3}}), "secrets"),
+        (json!({"timeout_seconds": 31}), "timeout_seconds"),
+        (json!({"timeout_seconds": 0}), "timeout_seconds"),
+        (json!({"extra": 1}), "extra"),
+    ];
+    for (change, field) in cases {
+        let mut body = base();
+        if let (Value::Object(body), Value::Object(change)) = (&mut body, change.clone()) {
+            body.extend(change);
+        }
+        let error = parse(body).unwrap_err();
+        assert_eq!(field_of(&error), field, "{change}");
+    }
+    let mut get_with_body = base();
+    get_with_body["method"] = json!("GET");
+    get_with_body["body"] = json!("x");
+    assert_eq!(field_of(&parse(get_with_body).unwrap_err()), "body");
+    let six: Map<String, Value> = (0..6)
+        .map(|i| (format!("K{i}"), json!("a/b")))
+        .collect();
+    let mut too_many = base();
+    too_many["secrets"] = Value::Object(six);
+    assert_eq!(field_of(&parse(too_many).unwrap_err()), "secrets");
+}
+
+#[test]
+fn bodies_over_a_mebibyte_are_refused_before_and_after_substitution() {
+    let big = "x".repeat(MAX_BODY_BYTES + 1);
+    let error = parse(json!({
+        "method": "POST", "url": "https://a.example.com/", "body": format!("{{{{K}}}}{big}"),
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&error), "body");
+    assert_eq!(error.details["limit_bytes"], MAX_BODY_BYTES);
+    let near = "x".repeat(MAX_BODY_BYTES - 7);
+    let request = parse(json!({
+        "method": "POST", "url": "https://a.example.com/", "body": format!("{{{{K}}}}{near}"),
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    let grown = request.render(&values(&[("K", "0123456789")])).unwrap_err();
+    assert_eq!(field_of(&grown), "body");
+}
+
+#[test]
+fn a_header_value_with_a_line_break_is_not_sent() {
+    let request = parse(json!({
+        "method": "GET", "url": "https://a.example.com/",
+        "headers": {"Authorization": "Bearer {{K}}"}, "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    let error = request
+        .render(&values(&[("K", "v\r\nX-Evil: 1")]))
+        .unwrap_err();
+    assert_eq!(field_of(&error), "headers");
+    assert!(!error.message.contains("X-Evil"));
+}
+
+#[test]
+fn dot_segments_are_resolved_before_the_path_is_checked() {
+    let request = parse(json!({
+        "method": "GET", "url": "https://a.example.com/allowed/../admin?k={{K}}",
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    assert_eq!(request.target().path, "/admin");
+    let request = parse(json!({
+        "method": "GET", "url": "https://0x7f.1/?k={{K}}", "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    assert_eq!(request.target().host, Host::parse("127.0.0.1").unwrap());
+}
+
+#[test]
+fn the_envelope_redacts_headers_and_body_and_drops_hop_headers() {
+    let redactor = Redactor::new(["s3cr3t-value"]);
+    let envelope = envelope(
+        UpstreamResponse {
+            status: 401,
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Content-Length".into(), "99".into()),
+                ("X-Echo".into(), "Bearer s3cr3t-value".into()),
+                ("Set-Cookie".into(), "a=1".into()),
+                ("set-cookie".into(), "b=2".into()),
+            ],
+            body: b"{\"got\":\"s3cr3t-value\"}".to_vec(),
+        },
+        &redactor,
+        12,
+    );
+    assert_eq!(envelope["status"], 401);
+    assert_eq!(envelope["headers"]["x-echo"], "Bearer [REDACTED]");
+    assert_eq!(envelope["headers"]["set-cookie"], "a=1, b=2");
+    assert!(envelope["headers"].get("content-length").is_none());
+    assert_eq!(envelope["body"], "{\"got\":\"[REDACTED]\"}");
+    assert_eq!(envelope["body_encoding"], "utf-8");
+    assert_eq!(envelope["redacted"], 2);
+    let binary = super::envelope(
+        UpstreamResponse {
+            status: 200,
+            headers: vec![],
+            body: vec![0xff, 0x00, 0xfe],
+        },
+        &redactor,
+        1,
+    );
+    assert_eq!(binary["body_encoding"], "base64");
+    assert_eq!(binary["body"], "/wD+");
+}
+
+#[test]
+fn purposes_are_short_printable_text() {
+    assert_eq!(parse_purpose(None).unwrap(), None);
+    assert_eq!(parse_purpose(Some("  ")).unwrap(), None);
+    assert_eq!(
+        parse_purpose(Some(" triage INC-42 ")).unwrap().as_deref(),
+        Some("triage INC-42")
+    );
+    assert!(parse_purpose(Some(&"x".repeat(257))).is_err());
+    assert!(parse_purpose(Some("a\u{7}b")).is_err());
+}
+
+#[test]
+fn released_values_do_not_debug_print() {
+    let released = ReleasedValue {
+        name: "K".into(),
+        value: "hunter2-secret".into(),
+    };
+    assert!(!format!("{released:?}").contains("hunter2"));
+}
