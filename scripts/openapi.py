@@ -130,11 +130,12 @@ GLOB_TEXT = f"(?:{SEGMENT}|\\*)(?:/(?:{SEGMENT}|\\*)){{0,31}}"
 SCOPE = string(
     minLength=1,
     maxLength=600,
-    pattern=f"^(?:secrets:(?:read|write|delete|rotate|\\*):{GLOB_TEXT}|tokens:create|approvals:decide"
+    pattern=f"^(?:secrets:(?:read|write|delete|rotate|use|\\*):{GLOB_TEXT}|tokens:create|approvals:decide"
     "|audit:read|policies:write|agents:admin|users:admin|roles:admin|admin)$",
-    description="`secrets:<read|write|delete|rotate|*>:<glob>`, `tokens:create`, "
+    description="`secrets:<read|write|delete|rotate|use|*>:<glob>`, `tokens:create`, "
     "`approvals:decide`, `audit:read`, `policies:write`, `agents:admin`, `users:admin`, "
-    "`roles:admin` or `admin`",
+    "`roles:admin` or `admin`. `use` lets the secrets broker (POST /v1/proxy) send a secret "
+    "without reading it; `read` does not imply `use` nor `use` `read`; `*` and `admin` cover both",
     example="secrets:read:staging/*",
 )
 SCOPES = {
@@ -146,6 +147,49 @@ VALUE = string(maxLength=65536, description="A secret value: at most 64 KiB")
 FIELD_NAME = string(
     minLength=1, maxLength=64, pattern="^[A-Za-z0-9._-]{1,64}$", example="host"
 )
+HTTP_METHOD = enum("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DNS_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ALLOWED_HOST = obj(
+    {
+        "host": {
+            "anyOf": [
+                string(maxLength=253, pattern=f"^(?:\\*\\.)?{DNS_LABEL}(?:\\.{DNS_LABEL})*$"),
+                string(format="ipv6"),
+            ],
+            "description": "A DNS name (stored lower-cased); `*.` and a DNS name, matching exactly "
+            "one more label (`*.example.com` matches `a.example.com`, not `example.com` nor "
+            "`a.b.example.com`); or an IP literal (`127.0.0.1`, `::1`, no brackets). No port: a "
+            "rule matches every port",
+            "example": "api.openai.com",
+        }
+    },
+    {
+        "path_prefix": string(
+            pattern="^/",
+            description="Starts with '/'; matches the URL's path on a segment boundary (`/v1` "
+            "matches `/v1` and `/v1/x`, not `/v1beta`; `/v1/` matches `/v1/x`). Absent: any path",
+            example="/v1/",
+        ),
+        "methods": arr(HTTP_METHOD, description="Upper-case HTTP methods; absent: any"),
+    },
+    description="One destination the secrets broker may send the secret to",
+)
+ALLOWED_HOSTS_TEXT = (
+    "Where the secrets broker (POST /v1/proxy) may send the secret: at most 20 rules. A secret "
+    "without them cannot be used through the broker"
+)
+# The views leave the member out when there are no rules.
+ALLOWED_HOSTS_VIEW = arr(ref("AllowedHost"), minItems=1, maxItems=20, description=ALLOWED_HOSTS_TEXT)
+ALLOWED_HOSTS = arr(ref("AllowedHost"), maxItems=20, description=ALLOWED_HOSTS_TEXT)
+PURPOSE = {
+    "name": "X-Latchkey-Purpose",
+    "in": "header",
+    "required": False,
+    "description": "Why the secret is needed (at most 256 bytes), recorded in the audit event as "
+    "`details.purpose`. Required for `critical` secrets under a policy rule with "
+    "`require_purpose` (a 400 naming the header when missing)",
+    "schema": string(maxLength=256, pattern=NO_CONTROL, example="deploy #42"),
+}
 ERROR_CODES = [
     "invalid_request",
     "unauthorized",
@@ -158,7 +202,14 @@ ERROR_CODES = [
     "method_not_allowed",
     "unavailable",
     "gone",
+    "upstream_error",
+    "upstream_timeout",
 ]
+
+REQUIRE_PURPOSE_TEXT = (
+    "Reads and broker calls of the `critical` secrets matching the rule need X-Latchkey-Purpose "
+    "(default false)"
+)
 
 # ---------------------------------------------------------------- components
 
@@ -185,6 +236,12 @@ SCHEMAS = {
                     "ip": string(description="The client address refused by a token's allowed_ips"),
                     "link": enum("used", "expired", "forged", "wrong_request"),
                     "checks": string_map(description="Readiness: each dependency's state"),
+                    "reason": string(
+                        description="Why the secrets broker refused a destination: `insecure_scheme`, "
+                        "`private_address`, `host_not_allowed`, `path_not_allowed`, "
+                        "`method_not_allowed` or `no_allowed_hosts` (403)"
+                    ),
+                    "limit_bytes": integer(description="The size limit exceeded"),
                 },
                 extra=True,
             )
@@ -210,6 +267,7 @@ SCHEMAS = {
             "value": VALUE,
             "fields": {**string_map(), "description": "Field names and values"},
             "field_count": integer(),
+            "allowed_hosts": ALLOWED_HOSTS_VIEW,
         },
     ),
     "SecretUpdated": obj({"path": SECRET_PATH, "version": integer(minimum=1), "updated_at": TIME}),
@@ -234,7 +292,7 @@ SCHEMAS = {
             "max_versions": integer(minimum=1, maximum=100),
             "field_count": integer(),
         },
-        {"deleted_at": TIME},
+        {"deleted_at": TIME, "allowed_hosts": ALLOWED_HOSTS_VIEW},
         description="A secret's metadata, never its value",
     ),
     "SecretPage": obj(
@@ -386,7 +444,8 @@ SCHEMAS = {
             "sensitive": integer(minimum=1, maximum=5),
             "critical": integer(minimum=1, maximum=5),
             "cancel_window_seconds": integer(maximum=86400),
-        }
+        },
+        {"require_purpose": boolean(description=REQUIRE_PURPOSE_TEXT)},
     ),
     "Policies": obj(
         {
@@ -700,6 +759,21 @@ SCHEMAS = {
         }
     ),
     "Wraps": obj({"wraps": arr(ref("WrapSummary"))}),
+    "AllowedHost": ALLOWED_HOST,
+    "ProxyResponse": obj(
+        {
+            "status": integer(minimum=100, maximum=599, description="The upstream's status (a 3xx is not followed)"),
+            "headers": string_map(
+                description="The upstream's headers: lower-case names, repeated ones joined with ', ', "
+                "values redacted"
+            ),
+            "body": string(description="The upstream's body, redacted (base64 when body_encoding says so)"),
+            "body_encoding": {**enum("utf-8", "base64"), "description": "`base64` when the body is not valid UTF-8"},
+            "redacted": integer(description="How many occurrences of substituted values were replaced by `[REDACTED]`"),
+            "duration_ms": integer(description="The upstream call's duration"),
+        },
+        description="The upstream's answer, whatever its status, with every substituted value redacted",
+    ),
 }
 
 # Request bodies (JSON objects; unknown members are a 422 naming them).
@@ -723,12 +797,15 @@ BODIES = {
     "NewSecret": {
         **obj(
             {"path": SECRET_PATH},
-            {"value": nullable(VALUE), "fields": nullable(FIELD_MAP), **METADATA},
+            {"value": nullable(VALUE), "fields": nullable(FIELD_MAP), **METADATA, "allowed_hosts": ALLOWED_HOSTS},
             description="'value' or 'fields' (or both) is required",
         ),
         "anyOf": [{"required": ["value"]}, {"required": ["fields"]}],
     },
-    "SecretUpdate": obj({"value": VALUE}, METADATA),
+    "SecretUpdate": obj(
+        {"value": VALUE},
+        {**METADATA, "allowed_hosts": nullable({**ALLOWED_HOSTS, "description": ALLOWED_HOSTS_TEXT + "; absent keeps them, null or [] clears them"})},
+    ),
     "Rotation": obj(
         {"new_value": VALUE},
         {"grace_period_seconds": nullable(integer(maximum=604800, description="How long the old version stays readable (default 0)"))},
@@ -745,6 +822,7 @@ BODIES = {
             "symbols": nullable(boolean()),
             "path": nullable({**SECRET_PATH, "description": "Store the password as a new secret here"}),
             **METADATA,
+            "allowed_hosts": ALLOWED_HOSTS,
         },
         description="At least one class must stay enabled; the metadata members need 'path'",
     ),
@@ -769,6 +847,7 @@ BODIES = {
                         "sensitive": nullable(integer(minimum=1, maximum=5)),
                         "critical": nullable(integer(minimum=1, maximum=5)),
                         "cancel_window_seconds": nullable(integer(maximum=86400)),
+                        "require_purpose": nullable(boolean(description=REQUIRE_PURPOSE_TEXT)),
                     },
                 ),
                 maxItems=100,
@@ -926,6 +1005,54 @@ BODIES = {
         "oneOf": [{"required": ["path"]}, {"required": ["value"]}],
     },
     "Unwrap": obj({"wrap_token": string(pattern="^lk_wrap_tn_[0-9a-f]{16}_", description="lk_wrap_…")}),
+    "ProxyRequest": obj(
+        {
+            "method": HTTP_METHOD,
+            "url": string(
+                format="uri",
+                description="Absolute; `https` (plain `http` and private, loopback or local hosts only "
+                "when the Worker var PROXY_INSECURE_HOSTS lists them). `{{NAME}}` placeholders only in "
+                "the query, where the value is percent-encoded",
+                example="https://api.example.com/v1/things?key={{API_KEY}}",
+            ),
+            "secrets": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 5,
+                "propertyNames": string(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$"),
+                "additionalProperties": string(
+                    minLength=1,
+                    maxLength=512 + 65,
+                    pattern=f"^{SEGMENT}(?:/{SEGMENT}){{0,31}}(?:#[A-Za-z0-9._-]{{1,64}})?$",
+                    description="A secret path, or `path#field` for one field of the secret",
+                ),
+                "description": "1 to 5 placeholder names and the secrets they stand for; each must be "
+                "used by some `{{NAME}}`",
+                "example": {"API_KEY": "production/example/api-key"},
+            },
+        },
+        {
+            "headers": nullable(
+                string_map(
+                    max_pairs=50,
+                    description="At most 50; `{{NAME}}` placeholders allowed in values (a value with CR, "
+                    "LF or NUL after substitution is a 422). Refused (422 `headers`): Host, "
+                    "Content-Length, Transfer-Encoding, Connection, Upgrade, TE, Trailer, Keep-Alive, "
+                    "Proxy-*, CF-*, X-Forwarded-*, X-Real-IP, X-Latchkey-*",
+                )
+            ),
+            "body": nullable(
+                string(
+                    maxLength=1048576,
+                    description="UTF-8 text with `{{NAME}}` placeholders; at most 1 MiB after "
+                    "substitution (422 `body`, `limit_bytes`)",
+                )
+            ),
+            "timeout_seconds": nullable(integer(minimum=1, maximum=30, description="Default 30")),
+        },
+        description="`{{NAME}}` placeholders are replaced in one pass (a value is never re-scanned). "
+        "A placeholder naming no declared secret, or a declared secret no placeholder uses, is a 422",
+    ),
 }
 for name, schema in BODIES.items():
     SCHEMAS[f"{name}Body" if name in SCHEMAS else name] = schema
@@ -940,13 +1067,15 @@ def body_ref(name):
 ERROR_TEXT = {
     400: "Malformed request: not JSON, not an object, wrong Content-Type, body over 1 MiB, or a bad query parameter (invalid_request)",
     401: "Missing, malformed, unknown, expired or revoked credential (unauthorized; WWW-Authenticate: Bearer)",
-    403: "The credential may not do this (permission_denied; `required_scope` names what would)",
+    403: "The credential may not do this (permission_denied; `required_scope` names what would; a broker destination refusal carries `reason`)",
     404: "No such resource, or a malformed id in the URL (not_found)",
     409: "Conflicts with the current state (conflict)",
     410: "Used up or expired (gone)",
     422: "A member failed validation (validation_error; `field` names it)",
     429: "Over the tenant's rate limit, or a login lockout (rate_limited; Retry-After)",
+    502: "The secrets broker could not reach the upstream (upstream_error)",
     503: "A dependency does not answer (unavailable)",
+    504: "The upstream did not answer within timeout_seconds (upstream_timeout)",
 }
 
 REQUEST_ID = {
@@ -1108,7 +1237,7 @@ op("get", "/v1/secrets", "listSecrets", "List metadata of the secrets the caller
    ], responses={200: ok("SecretPage", "A page")}, tag="secrets")
 op("get", "/v1/secrets/{path}", "getSecret", "Read a secret's value (or ?version=N)",
    [{"tenantBearer": []}, {"agentJwt": []}], AUTH + [404, 422],
-   params=[PATH_PARAM, query("version", integer(minimum=1, maximum=2**53))],
+   params=[PATH_PARAM, query("version", integer(minimum=1, maximum=2**53)), PURPOSE],
    responses={200: ok("Secret", "The secret")}, tag="secrets")
 op("put", "/v1/secrets/{path}", "updateSecret", "Write a new version (If-Match makes it conditional)", TENANT,
    AUTH + [404, 409, 422],
@@ -1127,13 +1256,13 @@ op("post", "/v1/secrets/{path}/rotate", "rotateSecret", "A new version; the old 
 op("post", "/v1/secrets/{path}/restore", "restoreSecret", "Undo a soft delete", TENANT, AUTH + [404, 409, 422],
    params=[PATH_PARAM], responses={200: ok("SecretSummary", "Restored")}, tag="secrets")
 op("get", "/v1/secrets/{path}/fields", "getFields", "Every field's value", TENANT, AUTH + [404, 422],
-   params=[PATH_PARAM],
+   params=[PATH_PARAM, PURPOSE],
    responses={200: ok(None, "Field names and values ({} when none)", schema=string_map())}, tag="fields")
 op("put", "/v1/secrets/{path}/fields", "setFields", "Set several fields (creates a fields-only secret)", TENANT,
    AUTH + [404, 409, 422], params=[PATH_PARAM], body="FieldSet",
    responses={201: ok("FieldsStored", "Stored")}, tag="fields")
 op("get", "/v1/secrets/{path}/fields/{field}", "getField", "One field's value", TENANT, AUTH + [404, 422],
-   params=[PATH_PARAM, FIELD_PARAM], responses={200: ok("Field", "The field")}, tag="fields")
+   params=[PATH_PARAM, FIELD_PARAM, PURPOSE], responses={200: ok("Field", "The field")}, tag="fields")
 op("put", "/v1/secrets/{path}/fields/{field}", "setField", "Set one field (creates a fields-only secret)", TENANT,
    AUTH + [404, 409, 422], params=[PATH_PARAM, FIELD_PARAM], body="FieldValue",
    responses={201: ok("FieldStored", "Stored")}, tag="fields")
@@ -1145,6 +1274,20 @@ op("post", "/v1/generate", "generatePassword", "A random password; stored as a n
               201: ok("GeneratedPassword", "Generated and stored")}, tag="secrets")
 op("get", "/v1/info", "info", "Counts and storage of the tenant, never names or values", TENANT, AUTH,
    responses={200: ok("TenantInfo", "Counts")}, tag="secrets")
+
+# The secrets broker.
+op("post", "/v1/proxy", "proxy", "Call an upstream API with secrets substituted in, without reading them",
+   [{"tenantBearer": []}, {"agentJwt": []}], AUTH + [404, 422, 502, 504], params=[PURPOSE], body="ProxyRequest",
+   responses={200: ok("ProxyResponse", "The upstream answered (its own status inside)")}, tag="broker",
+   description="Needs `secrets:use:<path>` for every secret named (403 `required_scope`), and each "
+   "secret's `allowed_hosts` must admit the URL's host, path and method; plain `http` and "
+   "private, loopback or local destinations are refused unless the Worker var "
+   "PROXY_INSECURE_HOSTS lists them (403 with `reason`). Redirects are never followed: a 3xx "
+   "comes back as the answer, its Location redacted. Every occurrence of a substituted value in "
+   "the answer (plain, JSON-escaped, base64, percent-encoded) becomes `[REDACTED]`. An upstream "
+   "body over 1 MiB is a 400 (`limit_bytes`). Each call counts as one use (rate limit, a token's "
+   "max_uses) and records one `secret.used` audit event per secret, never the value or the query "
+   "string.")
 
 # Tokens, approvals, policies, notifications.
 op("post", "/v1/tokens", "createToken", "Mint a scoped token (202 when its reach needs approval)", TENANT,
@@ -1401,7 +1544,7 @@ def vault_ok(description, status=200):
 
 KV_ERRORS = (400, 401, 403, 404, 429)
 op("get", "/v1/secret/data/{kvpath}", "kvReadData", "Vault KV v2: read the current version, or ?version=N",
-   VAULT, [], params=[KVPATH, query("version", integer())],
+   VAULT, [], params=[KVPATH, query("version", integer()), PURPOSE],
    responses={**vault_errors(*KV_ERRORS), **vault_ok("The version's data and metadata"),
               404: {"description": "No such secret or version (`errors: []`); a deleted or destroyed version answers the envelope with `data.data: null`",
                     "content": {"application/json": {"schema": {"anyOf": [ref("VaultErrors"), ref("VaultEnvelope")]}}}}},

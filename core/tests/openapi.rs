@@ -80,6 +80,7 @@ operations! {
     Route::BenchBaseline => None,
     Route::Generate => Some("generatePassword"),
     Route::Info => Some("info"),
+    Route::Proxy => Some("proxy"),
     Route::CreateBootstrap => Some("createBootstrap"),
     Route::RegisterAgent => Some("registerAgent"),
     Route::RefreshAgentToken => Some("refreshAgentToken"),
@@ -200,6 +201,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("POST", "/v1/bench/baseline"),
     ("POST", "/v1/generate"),
     ("GET", "/v1/info"),
+    ("POST", "/v1/proxy"),
     ("POST", "/v1/agents/bootstrap"),
     ("POST", "/v1/agents/register"),
     ("POST", "/v1/agents/me/refresh-token"),
@@ -380,6 +382,8 @@ fn the_error_codes_are_the_real_ones() {
         ErrorCode::MethodNotAllowed,
         ErrorCode::Unavailable,
         ErrorCode::Gone,
+        ErrorCode::UpstreamError,
+        ErrorCode::UpstreamTimeout,
     ];
     // A new code does not compile here until it is listed above.
     for code in all {
@@ -394,7 +398,9 @@ fn the_error_codes_are_the_real_ones() {
             | ErrorCode::InternalError
             | ErrorCode::MethodNotAllowed
             | ErrorCode::Unavailable
-            | ErrorCode::Gone => {}
+            | ErrorCode::Gone
+            | ErrorCode::UpstreamError
+            | ErrorCode::UpstreamTimeout => {}
         }
     }
     let doc = document();
