@@ -123,6 +123,10 @@ pub struct PolicyRule {
     pub sensitive: u64,
     pub critical: u64,
     pub cancel_window_seconds: u64,
+    /// Reads and broker uses of `critical` secrets under the glob must say why
+    /// (`X-Latchkey-Purpose`).
+    #[serde(default)]
+    pub require_purpose: bool,
 }
 
 /// A glob kept with its text, for the wire.
@@ -171,6 +175,7 @@ pub fn default_rule() -> PolicyRule {
         sensitive: 1,
         critical: 2,
         cancel_window_seconds: DEFAULT_CANCEL_WINDOW_SECONDS,
+        require_purpose: false,
     }
 }
 
@@ -214,6 +219,7 @@ impl Policies {
                     "sensitive",
                     "critical",
                     "cancel_window_seconds",
+                    "require_purpose",
                 ],
             )
             .map_err(|e| ApiError::validation(&field, e.message))?;
@@ -246,6 +252,16 @@ impl Policies {
                     .optional_u64("cancel_window_seconds", 0..=MAX_CANCEL_WINDOW_SECONDS)
                     .map_err(|e| ApiError::validation(&field, e.message))?
                     .unwrap_or(defaults.cancel_window_seconds),
+                require_purpose: match rule.present("require_purpose") {
+                    None => false,
+                    Some(Value::Bool(b)) => *b,
+                    Some(_) => {
+                        return Err(ApiError::validation(
+                            &field,
+                            "'require_purpose' must be true or false",
+                        ));
+                    }
+                },
                 glob: PathGlobText(glob),
             };
             rules.push(parsed);
@@ -262,6 +278,16 @@ impl Policies {
             .max_by_key(|rule| rule.glob.0.literal_segments())
             .cloned()
             .unwrap_or_else(default_rule)
+    }
+
+    /// Whether a read or use of a `tier` secret at `path` must carry `X-Latchkey-Purpose`.
+    pub fn purpose_required(&self, tier: Tier, path: &SecretPath) -> bool {
+        tier == Tier::Critical && self.rule_for(path).require_purpose
+    }
+
+    /// Whether any rule asks for a purpose (the hot read path skips the check otherwise).
+    pub fn any_requires_purpose(&self) -> bool {
+        self.rules.iter().any(|r| r.require_purpose)
     }
 
     pub fn requirement(&self, tier: Tier, path: &SecretPath) -> Requirement {

@@ -108,8 +108,8 @@ impl PasswordRequest {
                     "max_versions",
                     "allowed_hosts",
                 ]
-                    .into_iter()
-                    .find(|m| body.present(m).is_some())
+                .into_iter()
+                .find(|m| body.present(m).is_some())
                 {
                     return Err(ApiError::validation(
                         member,

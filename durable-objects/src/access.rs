@@ -126,6 +126,8 @@ impl Principal {
 pub enum Access {
     /// `secrets:<action>` on this path.
     Secret(SecretAction, SecretPath),
+    /// `secrets:<action>` on each of these paths (a broker call names several).
+    Secrets(SecretAction, Vec<SecretPath>),
     /// This exact scope (or `admin`).
     Scope(Scope),
     /// Any authenticated caller (the list filters by scope itself; token revocation checks
@@ -163,6 +165,10 @@ pub fn required(command: &TenantCommand) -> Access {
             Access::Secret(SecretAction::Delete, path.clone())
         }
         C::KvList { .. } => Access::Authenticated,
+        C::UseSecrets { secrets, .. } => Access::Secrets(
+            SecretAction::Use,
+            secrets.iter().map(|s| s.path.clone()).collect(),
+        ),
         C::Info => Access::Scope(Scope::everywhere(SecretAction::Read)),
         C::CreateToken { .. } => Access::Scope(Scope::TokensCreate),
         C::ListTokens => Access::Scope(Scope::Admin),
@@ -232,6 +238,7 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::LoginChallenge { .. }
         | C::Login { .. }
         | C::Unwrap { .. }
+        | C::FinishUse { .. }
         | C::Ping
         | C::BenchBaseline
         | C::ReviewLink { .. }
@@ -266,21 +273,10 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     }
     match access {
         Access::Authenticated | Access::Agent | Access::Bootstrap => Ok(()),
-        Access::Secret(action, path) if scopes.allows_secret(*action, path) => Ok(()),
-        Access::Secret(action, path) => Err(ApiError::new(
-            ErrorCode::PermissionDenied,
-            match principal {
-                Principal::Agent(_) => {
-                    format!("no grant of this agent ('{scopes}') covers {action} on '{path}'")
-                }
-                Principal::User(_) => format!(
-                    "no role of yours gives {action} on '{path}'; ask for access (POST /v1/requests/read) or for a role that does"
-                ),
-                _ => format!("Token scope '{scopes}' does not cover path '{path}'"),
-            },
-        )
-        .with("path", path.as_str())
-        .with("required_scope", required_scope_hint(*action, path))),
+        Access::Secret(action, path) => check_secret(principal, &scopes, *action, path),
+        Access::Secrets(action, paths) => paths
+            .iter()
+            .try_for_each(|path| check_secret(principal, &scopes, *action, path)),
         Access::Scope(scope) if scopes.covers(scope) => Ok(()),
         Access::Scope(scope) => Err(ApiError::new(
             ErrorCode::PermissionDenied,
@@ -298,6 +294,31 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     }
 }
 
+fn check_secret(
+    principal: &Principal,
+    scopes: &ScopeSet,
+    action: SecretAction,
+    path: &SecretPath,
+) -> Result<(), ApiError> {
+    if scopes.allows_secret(action, path) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::PermissionDenied,
+        match principal {
+            Principal::Agent(_) => {
+                format!("no grant of this agent ('{scopes}') covers {action} on '{path}'")
+            }
+            Principal::User(_) => format!(
+                "no role of yours gives {action} on '{path}'; ask for access (POST /v1/requests/read) or for a role that does"
+            ),
+            _ => format!("Token scope '{scopes}' does not cover {action} on path '{path}'"),
+        },
+    )
+    .with("path", path.as_str())
+    .with("required_scope", required_scope_hint(action, path)))
+}
+
 pub fn tier_rank(tier: Tier) -> u8 {
     match tier {
         Tier::Standard => 0,
@@ -313,27 +334,35 @@ pub fn check_tier(
     principal: &Principal,
     access: &Access,
 ) -> Result<(), ApiError> {
-    let Access::Secret(action, path) = access else {
-        return Ok(());
+    let (action, paths) = match access {
+        Access::Secret(action, path) => (*action, std::slice::from_ref(path)),
+        Access::Secrets(action, paths) => (*action, paths.as_slice()),
+        _ => return Ok(()),
     };
-    let Some(cleared) = principal.cleared_for(*action, path) else {
-        return Ok(());
-    };
+    for path in paths {
+        let Some(cleared) = principal.cleared_for(action, path) else {
+            continue;
+        };
+        if let Some(tier) = stored_tier(storage, path)? {
+            check_cleared(path, tier, cleared)?;
+        }
+    }
+    Ok(())
+}
+
+/// The tier of the secret at `path`, if there is one (deleted ones included). An unknown
+/// stored tier counts as critical.
+pub fn stored_tier(storage: &Storage, path: &SecretPath) -> Result<Option<Tier>, ApiError> {
     let row = query_one(
         storage,
         "SELECT tier FROM secrets WHERE path = ?",
         vec![path.as_str().into()],
     )
     .map_err(|e| internal("secret tier", e))?;
-    let Some(tier) = row
-        .map(|r| r.text(0))
+    row.map(|r| r.text(0))
         .transpose()
-        .map_err(|e| internal("secret tier", e))?
-        .map(|t| Tier::parse(&t).unwrap_or(Tier::Critical))
-    else {
-        return Ok(());
-    };
-    check_cleared(path, tier, cleared)
+        .map_err(|e| internal("secret tier", e))
+        .map(|t| t.map(|t| Tier::parse(&t).unwrap_or(Tier::Critical)))
 }
 
 /// The 403 for a secret above the tier a token was cleared for.

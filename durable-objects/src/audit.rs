@@ -398,6 +398,7 @@ fn path_of(command: &TenantCommand) -> Option<String> {
         | C::KvDelete { path, .. }
         | C::KvUndelete { path, .. }
         | C::KvDestroy { path, .. } => Some(path.to_string()),
+        C::UseSecrets { secrets, .. } => secrets.first().map(|s| s.path.to_string()),
         C::KvList { prefix } => prefix.as_ref().map(ToString::to_string),
         C::ListSecrets { query } => query.namespace.as_ref().map(ToString::to_string),
         _ => None,
@@ -497,12 +498,16 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::KvDelete { .. } => "secret.versions_deleted",
         C::KvUndelete { .. } => "secret.versions_undeleted",
         C::KvDestroy { .. } => "secret.versions_destroyed",
+        C::UseSecrets { .. } | C::FinishUse { .. } => "secret.used",
     };
     let mut draft = Draft::new(event_type, path);
     if command.is_vault() {
         draft = draft.detail("api", "vault");
     }
     match command {
+        C::UseSecrets { secrets, target } => {
+            draft.details = crate::broker::call_details(target, secrets);
+        }
         C::KvRead {
             version: Some(v), ..
         } => draft = draft.detail("version", *v),

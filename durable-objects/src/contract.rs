@@ -3,6 +3,7 @@
 //!
 //! Changing [`tenant_instance_name`] strands every tenant's data: a test pins it.
 
+use crate::broker::{Released, UseReport};
 use latchkey_core::agent::PasswordRequestId;
 use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
@@ -17,6 +18,7 @@ use latchkey_core::agent::{
 };
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, ApprovalView, Policies};
 use latchkey_core::audit::{AuditEvent, AuditPage, AuditQuery, VerifyReport};
+use latchkey_core::broker::{SecretRef, Target};
 use latchkey_core::credential::{CredentialHash, PresentedCredential};
 use latchkey_core::field::{FieldName, FieldRead, FieldStored, FieldValue, Fields, FieldsStored};
 use latchkey_core::grant::{Grant, GrantRequest};
@@ -67,6 +69,9 @@ pub struct TenantRequest {
     pub request_id: Option<String>,
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// `X-Latchkey-Purpose`, validated by the Worker: recorded with reads and broker uses.
+    #[serde(default)]
+    pub purpose: Option<String>,
     /// `None` when the Worker already refused the request (bad input): the object still
     /// authenticates and counts it, so the caller gets the rate-limit state and an
     /// unauthenticated caller learns nothing about validation.
@@ -390,6 +395,18 @@ pub enum TenantCommand {
         path: SecretPath,
         versions: Vec<u64>,
     },
+    /// `POST /v1/proxy`, step 1: check the secrets may go to `target`, release their values
+    /// to the Worker.
+    UseSecrets {
+        secrets: Vec<SecretRef>,
+        target: Target,
+    },
+    /// `POST /v1/proxy`, step 2 (no credential: the call id, known only to the Worker that
+    /// got the values, is one): the outcome, for the `secret.used` events.
+    FinishUse {
+        call_id: String,
+        report: UseReport,
+    },
     /// Readiness: answers without touching tenant data.
     Ping,
     /// The benchmark's baseline (only with `BENCH=true`): one row written, nothing else, no
@@ -398,6 +415,19 @@ pub enum TenantCommand {
 }
 
 impl TenantCommand {
+    /// Commands that hand out a value (to the caller or, through the broker, upstream): they
+    /// record `X-Latchkey-Purpose` and are the ones a purpose policy governs.
+    pub fn reads_value(&self) -> bool {
+        matches!(
+            self,
+            TenantCommand::GetSecret { .. }
+                | TenantCommand::GetField { .. }
+                | TenantCommand::GetFields { .. }
+                | TenantCommand::KvRead { .. }
+                | TenantCommand::UseSecrets { .. }
+        )
+    }
+
     /// The commands of the Vault KV v2 endpoint.
     pub fn is_vault(&self) -> bool {
         matches!(
@@ -537,6 +567,8 @@ pub enum TenantReply {
     KvKeys {
         keys: Vec<String>,
     },
+    SecretsReleased(Released),
+    UseFinished,
     /// The baseline wrote its row.
     BenchWritten,
     Pong,

@@ -19,11 +19,13 @@ use worker::Storage;
 pub struct Purged {
     pub secrets: u64,
     pub approvals: u64,
+    /// Broker calls the Worker never finished, recorded as unfinished.
+    pub calls: u64,
 }
 
 impl Purged {
     pub fn recorded_events(&self) -> bool {
-        self.secrets + self.approvals > 0
+        self.secrets + self.approvals + self.calls > 0
     }
 }
 
@@ -61,6 +63,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             purged.approvals += 1;
         }
         crate::wraps::erase_expired(ctx.storage, ctx.now)?;
+        purged.calls += crate::broker::sweep_unfinished(ctx.storage, ctx.tenant_id, ctx.now)?;
         Ok(purged)
     })
 }
@@ -91,6 +94,7 @@ pub fn next_due(
     let request_expire_at = crate::requests::next_expiry(storage)?;
     let wrap_expire_at = crate::wraps::next_expiry(storage)?;
     let deliver_at = crate::notifications::next_attempt(storage)?;
+    let sweep_at = crate::broker::next_sweep(storage)?;
     // Events not yet copied to D1: soon, in a batch (not one alarm per request).
     let export_at = if audit::unexported(storage, 1)?.is_empty() {
         None
@@ -104,6 +108,7 @@ pub fn next_due(
         request_expire_at,
         wrap_expire_at,
         deliver_at,
+        sweep_at,
         export_at,
     ]
     .into_iter()

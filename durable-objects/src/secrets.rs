@@ -6,10 +6,10 @@
 use crate::fields;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
-    deleted_conflict, drop_expired_ciphertexts, erase_rows, erase_secret, in_transaction, internal,
-    live_secret, load_secret, not_found, opt_ts, parse_secret_row, read_count, read_opt_ts,
-    read_ts, ts, version_value,
+    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow,
+    VALUE_PURPOSE, deleted, deleted_conflict, drop_expired_ciphertexts, erase_rows, erase_secret,
+    in_transaction, internal, live_secret, load_secret, not_found, opt_ts, parse_secret_row,
+    read_count, read_opt_ts, read_ts, ts, version_value,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::secret::{
@@ -294,6 +294,7 @@ fn read_inner(
         updated_at: secret.updated_at,
         accessed_at: Some(now),
         expires_at: secret.metadata.expires_at,
+        allowed_hosts: secret.metadata.allowed_hosts,
     })
 }
 
@@ -470,6 +471,7 @@ pub fn summary(path: SecretPath, row: SecretRow) -> SecretSummary {
         max_versions: row.metadata.max_versions,
         field_count: row.field_count,
         deleted_at: row.deleted_at,
+        allowed_hosts: row.metadata.allowed_hosts,
     }
 }
 

@@ -23,6 +23,10 @@ pub struct SecretContext<'a> {
     /// loads anyway, instead of a lookup of its own (`access::check_tier` does it for the
     /// other commands). `None` for the master key.
     pub cleared_tier: Option<Tier>,
+    /// The request's `X-Latchkey-Purpose`, recorded with broker uses.
+    pub purpose: Option<&'a str>,
+    /// Where the request came from, for events written after it (broker calls).
+    pub origin: Option<&'a crate::audit::Origin>,
 }
 
 /// A command's failure: the client's error, or storage trouble (logged, then a 500).
@@ -141,7 +145,9 @@ pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
             max_versions: read_count(row, 4)?,
             expires_at: read_opt_ts(row, 7)?,
             allowed_hosts: match row.opt_text(10)? {
-                Some(text) => serde_json::from_str(&text).map_err(|e| StorageError(e.to_string()))?,
+                Some(text) => {
+                    serde_json::from_str(&text).map_err(|e| StorageError(e.to_string()))?
+                }
                 None => AllowedHosts::default(),
             },
         },

@@ -17,6 +17,7 @@ use crate::{
 
 mod auth;
 mod background;
+mod brokered;
 mod dispatch;
 mod public;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
@@ -94,6 +95,9 @@ pub struct Tenant {
     events_recorded: Cell<bool>,
     /// Whether an alarm for the D1 copy is already pending.
     export_pending: Cell<bool>,
+    /// The policies, when some rule requires a purpose (`Some(None)`: none does; `None`: not
+    /// loaded). Reads check it on every request, so it is kept until policies change.
+    purpose_policies: RefCell<Option<Option<Rc<latchkey_core::approval::Policies>>>>,
 }
 
 /// Logs the cause and gives the client the fixed internal error.
@@ -137,6 +141,7 @@ impl Tenant {
             rate_limited_budget: UnauthenticatedBudget::new(),
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
+            purpose_policies: RefCell::new(None),
         }
     }
 
@@ -164,6 +169,8 @@ impl Tenant {
                             ..
                         } | TenantCommand::RotateSecret { .. }
                             | TenantCommand::CreateToken { .. }
+                            // The sweep that records calls the Worker never finished.
+                            | TenantCommand::UseSecrets { .. }
                     )
                 );
                 let response = self.handle(request);
@@ -201,6 +208,7 @@ impl Tenant {
             client_ip,
             request_id,
             user_agent,
+            purpose,
             command,
         } = request;
         let origin = Origin {
@@ -211,6 +219,9 @@ impl Tenant {
         let command = match command {
             Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
             Some(TenantCommand::BenchBaseline) => return unattributed(self.bench_baseline()),
+            Some(TenantCommand::FinishUse { call_id, report }) => {
+                return unattributed(self.finish_use(&call_id, report));
+            }
             Some(TenantCommand::Init {
                 tenant_id,
                 name,
@@ -346,6 +357,10 @@ impl Tenant {
         {
             draft.event_type = audit::VAULT_ACCESSED.into();
         }
+        let reads_value = command.reads_value();
+        if let (Some(purpose), true) = (&purpose, reads_value) {
+            draft = draft.detail("purpose", purpose.as_str());
+        }
         let required = access::required(&command);
         if let Err(e) = access::check(&principal, &required)
             .and_then(|()| {
@@ -357,6 +372,13 @@ impl Tenant {
                 }
             })
             .and_then(|()| self.check_retier(&storage, &principal, &command))
+            .and_then(|()| {
+                if reads_value && purpose.is_none() {
+                    self.check_purpose(&storage, &loaded, now, &required)
+                } else {
+                    Ok(())
+                }
+            })
         {
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
@@ -384,12 +406,18 @@ impl Tenant {
         if let access::Access::Secret(action, path) = &required {
             ctx.cleared_tier = principal.cleared_for(*action, path);
         }
+        ctx.purpose = purpose.as_deref();
+        ctx.origin = Some(&origin);
+        let changes_policies = matches!(command, TenantCommand::SetPolicies { .. });
+        // A broker release records its events when the Worker reports the outcome (or the
+        // sweep does); only a refusal is recorded now.
+        let defers_event = matches!(command, TenantCommand::UseSecrets { .. });
         // The command and its event commit together, or neither does. A refused command's
         // writes are rolled back inside (a nested transaction); its event still commits.
         let recorded = audit::is_recorded(&command);
         let outcome = transaction(&storage, || {
             let result = self.execute(command, &principal, &ctx);
-            if recorded {
+            if recorded && !(defers_event && result.is_ok()) {
                 self.audit_head.record(
                     &storage,
                     &loaded.tenant_id,
@@ -403,6 +431,9 @@ impl Tenant {
         });
         if touches_tokens && let Err(e) = self.tokens.forget_all(&storage) {
             console_error!("tenant object: forget tokens: {e}");
+        }
+        if changes_policies {
+            self.purpose_policies.replace(None);
         }
         match outcome {
             Ok(result) => {
@@ -607,6 +638,8 @@ impl Tenant {
             now,
             retention_seconds: self.retention_seconds,
             cleared_tier: None,
+            purpose: None,
+            origin: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::handlers::{
     admin, agents, approvals, audit, fields, generate, info, notifications, openapi, people,
-    probes, requests, review, secrets, tokens, vault,
+    probes, proxy, requests, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -171,6 +171,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::RequestWraps(id) => requests::wraps(env, caller, id).await,
         Route::RequestWrap(id, wrap_id) => requests::retrieve(env, caller, id, wrap_id).await,
         Route::CreateWrap => requests::create_wrap(request, env, caller).await,
+        Route::Proxy => proxy::proxy(request, env, caller).await,
         Route::Health
         | Route::Login
         | Route::Unwrap

@@ -75,6 +75,14 @@ fn plain_fallback() -> Response {
 
 /// Reads a JSON request body: checks the content type and the size before parsing.
 pub async fn read_json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
+    read_json_body_within(request, MAX_BODY_BYTES).await
+}
+
+/// [`read_json_body`] with a limit of its own (the broker's envelope carries a body).
+pub async fn read_json_body_within(
+    request: &mut Request,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let content_type = request
         .headers()
         .get("Content-Type")
@@ -93,28 +101,31 @@ pub async fn read_json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> 
         ))
         .with("header", "Content-Type"));
     }
-    read_body(request).await
+    read_body_within(request, limit).await
 }
 
 /// Reads a request body of any content type (Vault clients may send JSON without one),
 /// refusing one over [`MAX_BODY_BYTES`] before and after reading.
 pub async fn read_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let too_large =
-        || ApiError::invalid_request(format!("request body exceeds {MAX_BODY_BYTES} bytes"));
+    read_body_within(request, MAX_BODY_BYTES).await
+}
+
+async fn read_body_within(request: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::invalid_request(format!("request body exceeds {limit} bytes"));
     let declared = request
         .headers()
         .get("Content-Length")
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
     let bytes = request
         .bytes()
         .await
         .map_err(|_| ApiError::invalid_request("request body could not be read"))?;
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > limit {
         return Err(too_large());
     }
     Ok(bytes)

@@ -48,6 +48,8 @@ pub struct RequestMeta {
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// `X-Latchkey-Purpose`, validated ([`Caller::from_request`]).
+    pub purpose: Option<String>,
 }
 
 impl RequestMeta {
@@ -64,6 +66,7 @@ impl RequestMeta {
             request_id: Some(request_id.to_owned()),
             client_ip: header("CF-Connecting-IP"),
             user_agent: header("User-Agent"),
+            purpose: None,
         }
     }
 }
@@ -80,6 +83,7 @@ pub async fn call_tenant(
         client_ip: meta.client_ip.clone(),
         request_id: meta.request_id.clone(),
         user_agent: meta.user_agent.clone(),
+        purpose: meta.purpose.clone(),
         command: Some(command),
     };
     send(stub(env, &tenant_instance_name(tenant))?, &request)
@@ -99,9 +103,15 @@ pub struct Caller {
 impl Caller {
     /// The request's tenant credential (401 when it is missing or malformed) and origin.
     pub fn from_request(request: &Request, request_id: &str) -> Result<Self, ApiError> {
+        let mut meta = RequestMeta::of(request, request_id);
+        let purpose = request
+            .headers()
+            .get("X-Latchkey-Purpose")
+            .map_err(|_| ApiError::invalid_request("X-Latchkey-Purpose is not readable"))?;
+        meta.purpose = latchkey_core::broker::parse_purpose(purpose.as_deref())?;
         Ok(Caller {
             credential: tenant_credential(request)?,
-            meta: RequestMeta::of(request, request_id),
+            meta,
             rate: Cell::new(None),
         })
     }
@@ -122,8 +132,15 @@ impl Caller {
             client_ip: self.meta.client_ip.clone(),
             request_id: self.meta.request_id.clone(),
             user_agent: self.meta.user_agent.clone(),
+            purpose: self.meta.purpose.clone(),
             command,
         }
+    }
+
+    /// Sends a command to the caller's tenant without the caller's credential (the broker's
+    /// report, which must not count as another use).
+    pub async fn run_uncredentialed(&self, env: &Env, command: TenantCommand) -> TenantResult {
+        call_tenant(env, &self.credential.tenant, &self.meta, command).await
     }
 
     pub fn rate(&self) -> Option<RateState> {
@@ -159,6 +176,7 @@ pub async fn ping(env: &Env) -> Result<(), ApiError> {
         client_ip: None,
         request_id: None,
         user_agent: None,
+        purpose: None,
         command: Some(TenantCommand::Ping),
     };
     match send(stub(env, PROBE_INSTANCE_NAME)?, &request)
@@ -178,6 +196,8 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::KvWritten(_) => "kv_written",
         TenantReply::KvMetadata(_) => "kv_metadata",
         TenantReply::KvKeys { .. } => "kv_keys",
+        TenantReply::SecretsReleased(_) => "secrets_released",
+        TenantReply::UseFinished => "use_finished",
         TenantReply::Initialized { .. } => "initialized",
         TenantReply::SecretCreated(_) => "secret_created",
         TenantReply::Secret(_) => "secret",

@@ -291,10 +291,9 @@ fn parse_path_prefix(field: &str, text: &str) -> Result<String, ApiError> {
             "must be printable ASCII without '?', '#' or '\\' (percent-encode other characters)",
         ));
     }
-    if text
-        .split('/')
-        .any(|segment| matches!(segment, "." | "..") || segment.to_ascii_lowercase().contains("%2e"))
-    {
+    if text.split('/').any(|segment| {
+        matches!(segment, "." | "..") || segment.to_ascii_lowercase().contains("%2e")
+    }) {
         return Err(bad("must not contain '.' or '..' segments"));
     }
     Ok(text.to_owned())
@@ -346,7 +345,9 @@ impl AllowedHosts {
             {
                 return Err(ApiError::validation(
                     &at,
-                    format!("'{at}' has an unknown member '{unknown}'; expected host, path_prefix, methods"),
+                    format!(
+                        "'{at}' has an unknown member '{unknown}'; expected host, path_prefix, methods"
+                    ),
                 ));
             }
             let host = match map.get("host") {
@@ -356,7 +357,9 @@ impl AllowedHosts {
                 _ => {
                     return Err(ApiError::validation(
                         &at,
-                        format!("'{at}.host' is required: a host name, '*.' and a domain, or an IP address"),
+                        format!(
+                            "'{at}.host' is required: a host name, '*.' and a domain, or an IP address"
+                        ),
                     ));
                 }
             };
@@ -429,12 +432,18 @@ impl AllowedHosts {
         }
         let for_path: Vec<&&HostRule> = for_host
             .iter()
-            .filter(|r| r.path_prefix.as_deref().is_none_or(|p| path_within(path, p)))
+            .filter(|r| {
+                r.path_prefix
+                    .as_deref()
+                    .is_none_or(|p| path_within(path, p))
+            })
             .collect();
         if for_path.is_empty() {
             return Err(refusal(
                 Refusal::PathNotAllowed,
-                format!("path '{path}' on '{host}' is outside the path_prefix of every allowed_hosts rule of secret '{secret}'"),
+                format!(
+                    "path '{path}' on '{host}' is outside the path_prefix of every allowed_hosts rule of secret '{secret}'"
+                ),
             ));
         }
         if !for_path
@@ -520,7 +529,9 @@ pub fn check_destination(
     if host.is_private() {
         return Err(refusal(
             Refusal::PrivateAddress,
-            format!("'{host}' is a private, loopback, link-local or local-only address; the broker does not send secrets there"),
+            format!(
+                "'{host}' is a private, loopback, link-local or local-only address; the broker does not send secrets there"
+            ),
         ));
     }
     Ok(())
@@ -587,7 +598,10 @@ mod tests {
         assert!(ok(HttpMethod::Get, "api.example.com", "/v1"));
         assert!(ok(HttpMethod::Post, "api.example.com", "/v1/chat"));
         assert!(ok(HttpMethod::Delete, "x.example.org", "/anything"));
-        assert_eq!(reason(HttpMethod::Get, "example.com", "/v1"), "host_not_allowed");
+        assert_eq!(
+            reason(HttpMethod::Get, "example.com", "/v1"),
+            "host_not_allowed"
+        );
         assert_eq!(
             reason(HttpMethod::Get, "api.example.com", "/v1beta"),
             "path_not_allowed"
@@ -651,7 +665,10 @@ mod tests {
             text,
             r#"[{"host":"*.example.com","methods":["GET"]},{"host":"10.0.0.1","path_prefix":"/x/"}]"#
         );
-        assert_eq!(serde_json::from_str::<AllowedHosts>(&text).unwrap(), allowed);
+        assert_eq!(
+            serde_json::from_str::<AllowedHosts>(&text).unwrap(),
+            allowed
+        );
     }
 
     #[test]

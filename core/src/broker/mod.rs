@@ -158,7 +158,8 @@ fn parse_url(text: &str) -> Result<url::Url, ApiError> {
             "placeholders may appear only in the url's query, the headers or the body, never in its host or path (a secret in a host name would leave through DNS)".into(),
         ));
     }
-    let url = url::Url::parse(text).map_err(|e| bad(format!("'url' is not an absolute URL: {e}")))?;
+    let url =
+        url::Url::parse(text).map_err(|e| bad(format!("'url' is not an absolute URL: {e}")))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(bad(format!(
             "'url' must be an https URL, not '{}:'",
@@ -237,9 +238,7 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
         bad("'secrets' is required: an object of NAME → secret path, e.g. {\"API_KEY\": \"production/openai/api-key\"}".into())
     })?;
     if map.is_empty() || map.len() > MAX_SECRETS {
-        return Err(bad(format!(
-            "'secrets' names 1 to {MAX_SECRETS} secrets"
-        )));
+        return Err(bad(format!("'secrets' names 1 to {MAX_SECRETS} secrets")));
     }
     let mut refs = Vec::with_capacity(map.len());
     for (name, target) in map {
@@ -256,7 +255,10 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
         let (path, field) = match target.split_once('#') {
             Some((path, field)) => (
                 path,
-                Some(FieldName::parse(field).map_err(|why| bad(format!("'secrets.{name}': {why}")))?),
+                Some(
+                    FieldName::parse(field)
+                        .map_err(|why| bad(format!("'secrets.{name}': {why}")))?,
+                ),
             ),
             None => (target.as_str(), None),
         };
@@ -273,8 +275,14 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
 }
 
 impl ProxyRequest {
-    pub const FIELDS: &'static [&'static str] =
-        &["method", "url", "headers", "body", "secrets", "timeout_seconds"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "method",
+        "url",
+        "headers",
+        "body",
+        "secrets",
+        "timeout_seconds",
+    ];
 
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;

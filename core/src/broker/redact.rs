@@ -104,13 +104,22 @@ impl Needle {
     /// Bytes a match can start with.
     fn first_bytes(&self) -> [bool; 256] {
         let mut table = [false; 256];
+        let mut set = |byte: u8| {
+            if let Some(slot) = table.get_mut(usize::from(byte)) {
+                *slot = true;
+            }
+        };
         if let Some(first) = self.chars.first() {
             if let Some(&b) = first.literal.first() {
-                table[usize::from(b)] = true;
+                set(b);
             }
-            table[usize::from(b'%')] = true;
-            table[usize::from(b'\\')] = !first.json.is_empty();
-            table[usize::from(b'+')] |= first.plus;
+            set(b'%');
+            if !first.json.is_empty() {
+                set(b'\\');
+            }
+            if first.plus {
+                set(b'+');
+            }
         }
         table
     }
@@ -222,7 +231,7 @@ impl Redactor {
             let mut at = 0;
             while at < haystack.len() {
                 let byte = haystack.get(at).copied().unwrap_or(0);
-                if starts[usize::from(byte)]
+                if starts.get(usize::from(byte)).copied().unwrap_or(false)
                     && let Some(end) = needle.match_at(haystack, at)
                 {
                     spans.push((at, end));
@@ -297,7 +306,11 @@ mod tests {
                 if i == 0 {
                     s.to_owned()
                 } else {
-                    format!("{}{}", s.get(..2).unwrap_or("").to_ascii_lowercase(), s.get(2..).unwrap_or(""))
+                    format!(
+                        "{}{}",
+                        s.get(..2).unwrap_or("").to_ascii_lowercase(),
+                        s.get(2..).unwrap_or("")
+                    )
                 }
             })
             .collect::<Vec<_>>()

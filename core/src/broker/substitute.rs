@@ -98,15 +98,11 @@ pub fn percent_encode_component(value: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(byte));
         } else {
-            out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(byte & 0xf)]));
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
     out
 }
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 #[cfg(test)]
 mod tests {
@@ -142,10 +138,7 @@ mod tests {
 
     #[test]
     fn a_value_is_never_substituted_again() {
-        let out = substitute(
-            "{{A}}|{{B}}",
-            with(&[("A", "{{B}}"), ("B", "secret-b")]),
-        );
+        let out = substitute("{{A}}|{{B}}", with(&[("A", "{{B}}"), ("B", "secret-b")]));
         assert_eq!(out, "{{B}}|secret-b");
         let out = substitute("{{A}}", with(&[("A", "{{A}}")]));
         assert_eq!(out, "{{A}}");
@@ -168,7 +161,10 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_encoded_whole() {
-        assert_eq!(percent_encode_component("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+        assert_eq!(
+            percent_encode_component("a b&c=d/é~"),
+            "a%20b%26c%3Dd%2F%C3%A9~"
+        );
     }
 
     #[test]

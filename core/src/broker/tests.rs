@@ -106,8 +106,14 @@ fn bad_bodies_name_their_field() {
         (json!({"url": "/relative"}), "url"),
         (json!({"url": "https://a.example.com/a%2F..%2Fb"}), "url"),
         (json!({"headers": {"Host": "x"}}), "headers"),
-        (json!({"headers": {"CF-Connecting-IP": "1.2.3.4"}}), "headers"),
-        (json!({"headers": {"X-Forwarded-For": "1.2.3.4"}}), "headers"),
+        (
+            json!({"headers": {"CF-Connecting-IP": "1.2.3.4"}}),
+            "headers",
+        ),
+        (
+            json!({"headers": {"X-Forwarded-For": "1.2.3.4"}}),
+            "headers",
+        ),
         (json!({"headers": {"bad name": "x"}}), "headers"),
         (json!({"headers": {"X": 1}}), "headers"),
         (json!({"headers": {"X": "a\r\nInjected: 1"}}), "headers"),
@@ -131,9 +137,7 @@ fn bad_bodies_name_their_field() {
     get_with_body["method"] = json!("GET");
     get_with_body["body"] = json!("x");
     assert_eq!(field_of(&parse(get_with_body).unwrap_err()), "body");
-    let six: Map<String, Value> = (0..6)
-        .map(|i| (format!("K{i}"), json!("a/b")))
-        .collect();
+    let six: Map<String, Value> = (0..6).map(|i| (format!("K{i}"), json!("a/b"))).collect();
     let mut too_many = base();
     too_many["secrets"] = Value::Object(six);
     assert_eq!(field_of(&parse(too_many).unwrap_err()), "secrets");

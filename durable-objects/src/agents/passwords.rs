@@ -199,6 +199,7 @@ pub fn approve(
                         tags: Default::default(),
                         expires_at: None,
                         max_versions: latchkey_core::secret::DEFAULT_MAX_VERSIONS,
+                        allowed_hosts: Default::default(),
                     },
                 },
             )?

@@ -246,7 +246,11 @@ impl Tenant {
                 kv::change_versions(ctx, &path, Some(versions), kv::VersionChange::Destroy)
                     .map(|()| R::Deleted)
             }
+            C::UseSecrets { secrets, target } => {
+                self.release_secrets(ctx, principal, &secrets, &target)
+            }
             C::Ping
+            | C::FinishUse { .. }
             | C::LoginChallenge { .. }
             | C::Login { .. }
             | C::Unwrap { .. }

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod people;
 pub mod probes;
+pub mod proxy;
 pub mod requests;
 pub mod review;
 pub mod secrets;

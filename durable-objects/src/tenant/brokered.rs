@@ -1,0 +1,88 @@
+//! The tenant object's broker commands: the release (through `handle`, authenticated and
+//! counted like any use) and the Worker's report, plus the purpose policy that reads share.
+
+use super::*;
+use crate::broker;
+use latchkey_core::approval::Policies;
+use latchkey_core::broker::SecretRef;
+use latchkey_core::broker::Target;
+use latchkey_core::broker::hosts::InsecureHosts;
+
+/// The Worker var listing hosts the broker may reach over plain http or at private
+/// addresses: set by `scripts/dev` and the tests for loopback, unset in a deployment.
+pub const PROXY_INSECURE_HOSTS_VAR: &str = "PROXY_INSECURE_HOSTS";
+
+impl Tenant {
+    pub(super) fn release_secrets(
+        &self,
+        ctx: &SecretContext<'_>,
+        principal: &Principal,
+        secrets: &[SecretRef],
+        target: &Target,
+    ) -> TenantResult {
+        let insecure = self
+            .env
+            .var(PROXY_INSECURE_HOSTS_VAR)
+            .map(|v| InsecureHosts::parse(&v.to_string()))
+            .unwrap_or_default();
+        let origin = ctx.origin.cloned().unwrap_or_default();
+        broker::release(
+            ctx,
+            secrets,
+            target,
+            &insecure,
+            ctx.purpose,
+            &principal.audit_actor(),
+            &origin,
+        )
+        .map(TenantReply::SecretsReleased)
+    }
+
+    /// `FinishUse`: records the call's events with its outcome.
+    pub(super) fn finish_use(&self, call_id: &str, report: broker::UseReport) -> TenantResult {
+        let loaded = self
+            .load()?
+            .ok_or_else(|| ApiError::not_found("no open broker call has this id"))?;
+        let storage = self.storage();
+        let ctx = self.context(&storage, &loaded, now());
+        let result = broker::finish(&ctx, call_id, report);
+        // Written without the cache: read the head again next time.
+        self.audit_head.forget();
+        if result.is_ok() {
+            self.events_recorded.set(true);
+        }
+        result.map(|()| TenantReply::UseFinished)
+    }
+
+    /// The purpose policy: a read or use of a critical secret under a rule with
+    /// `require_purpose` needs `X-Latchkey-Purpose`. Costs nothing while no rule asks.
+    pub(super) fn check_purpose(
+        &self,
+        storage: &Storage,
+        loaded: &Loaded,
+        now: Timestamp,
+        required: &access::Access,
+    ) -> Result<(), ApiError> {
+        let paths: Vec<&latchkey_core::SecretPath> = match required {
+            access::Access::Secret(_, path) => vec![path],
+            access::Access::Secrets(_, paths) => paths.iter().collect(),
+            _ => return Ok(()),
+        };
+        let Some(policies) = self.purpose_policies(storage)? else {
+            return Ok(());
+        };
+        let ctx = self.context(storage, loaded, now);
+        broker::check_purpose(&ctx, &policies, &paths)
+    }
+
+    fn purpose_policies(&self, storage: &Storage) -> Result<Option<Rc<Policies>>, ApiError> {
+        if let Some(known) = self.purpose_policies.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let policies =
+            approvals::load_policies(storage).map_err(|e| internal("load policies", e))?;
+        let known = policies.any_requires_purpose().then(|| Rc::new(policies));
+        self.purpose_policies.replace(Some(known.clone()));
+        Ok(known)
+    }
+}
