@@ -4,6 +4,7 @@
 mod agents;
 mod approvals;
 mod audit;
+mod broker;
 mod browser;
 mod cli;
 mod durability;
@@ -26,7 +27,7 @@ mod tokens;
 mod tools;
 mod vault;
 
-use latchkey_e2e::{Api, Runtime, Sink};
+use latchkey_e2e::{Api, Echo, Runtime, Sink};
 use libtest_mimic::{Arguments, Trial};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct Ctx {
     pub run_dir: PathBuf,
     /// Receives the Slack, webhook and email deliveries of the shared runtime.
     pub sink: Sink,
+    /// The loopback upstream of the secrets broker's tests (`POST /v1/proxy`).
+    pub echo: Echo,
 }
 
 impl Ctx {
@@ -93,6 +96,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);
+    tests.extend(broker::TESTS);
     tests
 }
 
@@ -120,6 +124,7 @@ fn main() {
     std::fs::create_dir_all(&run_dir).expect("create e2e run dir");
     eprintln!("e2e: state under {}", run_dir.display());
     let sink = Sink::start();
+    let echo = Echo::start();
     let email_api = format!("{}/email", sink.base_url);
     let runtime = Runtime::start_with_vars(
         &run_dir,
@@ -128,12 +133,15 @@ fn main() {
             ("ALLOW_HTTP_LOOPBACK", "true"),
             ("EMAIL_API_URL", &email_api),
             ("EMAIL_FROM", "latchkey@test.example"),
+            // The broker refuses loopback upstreams unless listed here; the echo server is one.
+            ("PROXY_INSECURE_HOSTS", "127.0.0.1,localhost,::1"),
         ],
     );
     let ctx = Arc::new(Ctx {
         runtime,
         run_dir: run_dir.clone(),
         sink,
+        echo,
     });
     let trials = tests
         .into_iter()

@@ -3,10 +3,12 @@
 //! an HTTP client with one method per endpoint.
 
 pub mod client;
+pub mod echo;
 pub mod runtime;
 pub mod sink;
 
 pub use client::{Api, Reply};
+pub use echo::Echo;
 pub use runtime::Runtime;
 pub use sink::Sink;
 
