@@ -1,7 +1,7 @@
 //! The command line, as clap reads it. Values and tokens are never arguments: `ps` would show
 //! them to everyone on the machine.
 
-use crate::parse::{self, Binding};
+use crate::parse::{self, AllowedHost, Binding};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -56,6 +56,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Run a command with secrets in its environment (values are never printed)
     Run(RunArgs),
+    /// Call an HTTP API with secrets the server fills in: the values never reach this machine
+    Proxy(ProxyArgs),
     /// Mint, list and revoke scoped tokens
     #[command(subcommand)]
     Token(TokenCommand),
@@ -149,6 +151,18 @@ pub struct Metadata {
     /// How many versions to keep (1 to 100)
     #[arg(long, value_name = "N")]
     pub max_versions: Option<u64>,
+    /// Where `latchkey proxy` may send the secret: [METHOD,…] HOST[/PATH_PREFIX], e.g.
+    /// api.openai.com/v1/, '*.example.com' or 'GET,POST api.stripe.com' (repeatable; on an
+    /// update they replace the existing rules)
+    #[arg(
+        long = "allowed-host",
+        value_name = "[METHODS] HOST[/PATH]",
+        value_parser = parse::allowed_host
+    )]
+    pub allowed_hosts: Vec<AllowedHost>,
+    /// Remove every allowed host: the secret can no longer be used through the broker
+    #[arg(long, conflicts_with = "allowed_hosts")]
+    pub clear_allowed_hosts: bool,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +260,52 @@ pub struct RunArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Placeholders: {{NAME}} in the URL's query, a header value or the body \
+                        is replaced by the server with the secret bound to NAME; the response \
+                        comes back with every occurrence of a value replaced by [REDACTED]. \
+                        The token needs secrets:use on each path, and each secret needs \
+                        allowed hosts (`latchkey set PATH --allowed-host HOST`).\n\
+                        Exit codes: 0 when the upstream answered 2xx or 3xx, 1 when it answered \
+                        4xx or 5xx (or Latchkey refused), 2 usage."
+)]
+pub struct ProxyArgs {
+    /// A placeholder and the secret it stands for: NAME=path, or NAME=path#field (repeatable)
+    #[arg(
+        short = 's',
+        long = "secret",
+        value_name = "NAME=PATH[#FIELD]",
+        required = true,
+        value_parser = parse::placeholder
+    )]
+    pub secrets: Vec<Binding>,
+    /// The method (default: GET, or POST with a body)
+    #[arg(short = 'X', long, value_name = "METHOD", value_parser = parse::method)]
+    pub method: Option<String>,
+    /// A header, 'Name: value' (repeatable); e.g. -H 'Authorization: Bearer {{API_KEY}}'
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse::header)]
+    pub headers: Vec<(String, String)>,
+    /// The request body, as it is (UTF-8 text; no Content-Type is added: pass -H)
+    #[arg(short = 'd', long, value_name = "BODY", conflicts_with = "data_file")]
+    pub data: Option<String>,
+    /// Read the request body from this file (or stdin with -), exactly as it is
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Why the secrets are used (recorded in the audit trail; some policies require it)
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
+    /// How long the upstream may take to answer, 1 to 30 seconds (default 30)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub timeout: Option<u64>,
+    /// Print the upstream's status line and headers before its body (like curl -i)
+    #[arg(short = 'i', long)]
+    pub include: bool,
+    /// The URL to call, absolute (https://…); placeholders only in its query
+    #[arg(value_name = "URL")]
+    pub url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -430,6 +490,84 @@ mod tests {
         assert_eq!(run.command, ["sh", "-c", "echo"]);
         assert!(Cli::try_parse_from(["latchkey", "run", "--secret", "1=x", "--", "sh"]).is_err());
         assert!(Cli::try_parse_from(["latchkey", "run", "--secret", "A=x"]).is_err());
+    }
+
+    #[test]
+    fn proxy_takes_curl_like_options() {
+        let cli = Cli::try_parse_from([
+            "latchkey",
+            "proxy",
+            "-s",
+            "KEY=prod/api#token",
+            "-X",
+            "put",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            "-H",
+            "Accept: */*",
+            "-d",
+            "{}",
+            "--timeout",
+            "5",
+            "-i",
+            "--json",
+            "https://api.example.com/v1/x",
+        ])
+        .unwrap();
+        assert!(cli.json);
+        let Command::Proxy(proxy) = cli.command else {
+            panic!("not proxy");
+        };
+        assert_eq!(proxy.secrets[0].name, "KEY");
+        assert_eq!(proxy.method.as_deref(), Some("PUT"));
+        assert_eq!(proxy.headers.len(), 2);
+        assert_eq!(proxy.data.as_deref(), Some("{}"));
+        assert_eq!(proxy.timeout, Some(5));
+        assert!(proxy.include);
+        assert_eq!(proxy.url, "https://api.example.com/v1/x");
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(["latchkey", "proxy"].iter().chain(args).copied());
+        // A secret is required; names, headers, methods and the timeout are checked.
+        assert!(parse(&["https://x"]).is_err());
+        assert!(parse(&["-s", "1K=a", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a", "-H", "no colon", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a", "-X", "TRACE", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a", "--timeout", "31", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a", "--timeout", "0", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a", "-d", "x", "--data-file", "f", "https://x"]).is_err());
+        assert!(parse(&["-s", "K=a"]).is_err());
+    }
+
+    #[test]
+    fn allowed_hosts_are_metadata() {
+        let cli = Cli::try_parse_from([
+            "latchkey",
+            "set",
+            "p/k",
+            "--allowed-host",
+            "api.openai.com/v1/",
+            "--allowed-host",
+            "GET *.example.com",
+        ])
+        .unwrap();
+        let Command::Set(set) = cli.command else {
+            panic!("not set");
+        };
+        assert_eq!(set.metadata.allowed_hosts.len(), 2);
+        assert!(
+            Cli::try_parse_from([
+                "latchkey",
+                "set",
+                "p/k",
+                "--allowed-host",
+                "a.com",
+                "--clear-allowed-hosts"
+            ])
+            .is_err()
+        );
+        assert!(
+            Cli::try_parse_from(["latchkey", "set", "p/k", "--allowed-host", "a.com:443"]).is_err()
+        );
     }
 
     #[test]

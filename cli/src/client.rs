@@ -90,6 +90,19 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, CliError> {
+        self.send_within(method, url, body, headers, None)
+    }
+
+    /// Like [`Client::send`], allowed `timeout` instead of 30 s (a broker call waits for the
+    /// upstream for up to 30 s, then answers).
+    pub fn send_within(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        timeout: Option<Duration>,
+    ) -> Result<Reply, CliError> {
         let full = format!("{}{url}", self.settings.url);
         let mut builder = self.request(method, &full, headers);
         // The body may hold a value; it goes to ureq, whose buffers are not wiped (the
@@ -102,9 +115,16 @@ impl Client {
             }
             None => Vec::new(),
         };
-        let request = builder
+        let mut request = builder
             .body(bytes)
             .map_err(|e| CliError::usage(format!("cannot build a request for {full}: {e}")))?;
+        if let Some(timeout) = timeout {
+            request = self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build();
+        }
         let mut response = self
             .agent
             .run(request)

@@ -199,6 +199,43 @@ pub fn flag_for_field(field: &str) -> Option<&'static str> {
         "If-Match" => "--if-match",
         "type" => "--type",
         "actor" => "--actor",
+        "allowed_hosts" => "--allowed-host",
+        "secrets" => "--secret",
+        "headers" => "--header",
+        "body" => "--data (or --data-file)",
+        "url" => "the URL argument",
+        "method" => "--method",
+        "timeout_seconds" => "--timeout",
+        _ => return None,
+    })
+}
+
+/// The header a broker call or a read states its purpose in.
+const PURPOSE_HEADER: &str = "X-Latchkey-Purpose";
+
+/// What to do about a broker refusal, from its `reason`; `None` for other refusals.
+fn broker_hint(reason: &str, path: Option<&str>) -> Option<String> {
+    let path = path.unwrap_or("PATH");
+    Some(match reason {
+        "no_allowed_hosts" => format!(
+            "{path} has no allowed hosts, so the broker sends it nowhere; an admin stores them \
+             with the value: `latchkey set {path} --allowed-host api.example.com` (a new version)"
+        ),
+        "host_not_allowed" | "path_not_allowed" | "method_not_allowed" => {
+            let what = reason.trim_end_matches("_not_allowed");
+            format!(
+                "the allowed hosts of {path} do not cover this {what}; check the URL and \
+                 --method, or have an admin add a rule with `latchkey set {path} --allowed-host \
+                 '[METHODS] HOST[/PATH]'` (the rules given replace the stored ones)"
+            )
+        }
+        "insecure_scheme" => "the broker calls https:// URLs only (plain http only to hosts the \
+                              operator lists in PROXY_INSECURE_HOSTS, for development)"
+            .to_owned(),
+        "private_address" => "the broker does not call private, loopback or link-local \
+                              addresses, localhost or *.local/*.internal names; use the \
+                              service's public https URL"
+            .to_owned(),
         _ => return None,
     })
 }
@@ -212,15 +249,26 @@ pub fn api_hint(f: &ApiFailure) -> Option<String> {
              LATCHKEY_TOKEN, or store a new one with `latchkey login --profile NAME --url URL`",
             f.token_source
         )),
-        "permission_denied" => Some(match f.detail_str("required_scope") {
-            Some(scope) => format!(
-                "this token lacks the scope `{scope}`; use a token that has it, e.g. one an \
-                 admin mints with `latchkey token create --scope '{scope}'`"
-            ),
-            None => "this token may not do that (its scopes, its allowed addresses or its \
-                     role); ask an admin for a token that may"
-                .to_owned(),
-        }),
+        "permission_denied" => {
+            if let Some(hint) = f.detail_str("reason").and_then(|r| broker_hint(r, path)) {
+                return Some(hint);
+            }
+            Some(match f.detail_str("required_scope") {
+                Some(scope) => {
+                    let mut hint = format!(
+                        "this token lacks the scope `{scope}`; use a token that has it, e.g. one \
+                         an admin mints with `latchkey token create --scope '{scope}'`"
+                    );
+                    if scope.starts_with("secrets:use:") {
+                        hint.push_str(" (it lets `latchkey proxy` use the secret, never read it)");
+                    }
+                    hint
+                }
+                None => "this token may not do that (its scopes, its allowed addresses or its \
+                         role); ask an admin for a token that may"
+                    .to_owned(),
+            })
+        }
         "not_found" => Some(match path {
             Some(path) if f.message.contains("is deleted") => {
                 format!("restore it with `latchkey restore {path}`")
@@ -256,11 +304,39 @@ pub fn api_hint(f: &ApiFailure) -> Option<String> {
                     })
             }
         }
-        "validation_error" | "invalid_request" => f
-            .detail_str("field")
-            .or_else(|| f.detail_str("header"))
-            .and_then(flag_for_field)
-            .map(|flag| format!("fix {flag} and retry")),
+        "validation_error" | "invalid_request" => {
+            let named = f.detail_str("field").or_else(|| f.detail_str("header"));
+            if named.is_some_and(|n| n.eq_ignore_ascii_case(PURPOSE_HEADER))
+                || f.message.contains(PURPOSE_HEADER)
+            {
+                return Some(
+                    "a policy asks why this secret is used: say it with --purpose 'TEXT' \
+                     (`latchkey proxy`; other clients send the X-Latchkey-Purpose header)"
+                        .to_owned(),
+                );
+            }
+            let limit = f.details.get("limit_bytes").and_then(Value::as_u64);
+            // The broker's one error of this shape: the upstream's answer is too large.
+            if let ("invalid_request", None, Some(limit)) = (f.code.as_str(), named, limit) {
+                return Some(format!(
+                    "the upstream's answer is over the broker's {limit}-byte limit; ask it for \
+                     less (a smaller page or range)"
+                ));
+            }
+            named
+                .and_then(flag_for_field)
+                .map(|flag| format!("fix {flag} and retry"))
+        }
+        "upstream_error" => Some(
+            "the broker could not reach the upstream (DNS, connection or TLS failed); check \
+             the URL's host and that it serves https"
+                .into(),
+        ),
+        "upstream_timeout" => Some(
+            "the upstream did not answer in time; retry, or give it longer with --timeout \
+             (at most 30 s)"
+                .into(),
+        ),
         "rate_limited" => {
             let wait = f
                 .retry_after
@@ -315,6 +391,85 @@ mod tests {
         );
         let report = CliError::Api(Box::new(f)).report();
         assert!(report.starts_with("error: no\nhint: "), "{report}");
+    }
+
+    #[test]
+    fn a_missing_use_scope_says_what_use_means() {
+        let f = failure(
+            403,
+            json!({"code": "permission_denied", "message": "no", "required_scope": "secrets:use:prod/api", "path": "prod/api"}),
+        );
+        let hint = api_hint(&f).unwrap();
+        assert!(
+            hint.contains("latchkey token create --scope 'secrets:use:prod/api'"),
+            "{hint}"
+        );
+        assert!(hint.contains("never read it"), "{hint}");
+    }
+
+    #[test]
+    fn broker_refusals_say_what_to_change() {
+        let refusal = |reason: &str| {
+            api_hint(&failure(
+                403,
+                json!({"code": "permission_denied", "message": "refused", "reason": reason, "path": "prod/api"}),
+            ))
+            .unwrap()
+        };
+        let hint = refusal("no_allowed_hosts");
+        assert!(
+            hint.contains("latchkey set prod/api --allowed-host api.example.com"),
+            "{hint}"
+        );
+        let hint = refusal("host_not_allowed");
+        assert!(hint.contains("do not cover this host"), "{hint}");
+        assert!(hint.contains("--allowed-host"), "{hint}");
+        assert!(refusal("method_not_allowed").contains("this method"));
+        assert!(refusal("path_not_allowed").contains("this path"));
+        assert!(refusal("insecure_scheme").contains("https:// URLs only"));
+        assert!(refusal("private_address").contains("public https URL"));
+        // An unknown reason falls back to the scope, then to the generic hint.
+        assert!(refusal("something_new").contains("may not do that"));
+    }
+
+    #[test]
+    fn broker_failures_have_hints() {
+        let purpose = failure(
+            400,
+            json!({"code": "invalid_request", "message": "X-Latchkey-Purpose is required", "header": "X-Latchkey-Purpose"}),
+        );
+        assert!(api_hint(&purpose).unwrap().contains("--purpose"));
+        let named_in_message = failure(
+            400,
+            json!({"code": "invalid_request", "message": "this secret needs the X-Latchkey-Purpose header"}),
+        );
+        assert!(api_hint(&named_in_message).unwrap().contains("--purpose"));
+        let too_big = failure(
+            400,
+            json!({"code": "invalid_request", "message": "too large", "limit_bytes": 1_048_576}),
+        );
+        assert!(
+            api_hint(&too_big)
+                .unwrap()
+                .contains("over the broker's 1048576-byte limit")
+        );
+        let body = failure(
+            422,
+            json!({"code": "validation_error", "message": "too large", "field": "body", "limit_bytes": 1_048_576}),
+        );
+        assert_eq!(
+            api_hint(&body).unwrap(),
+            "fix --data (or --data-file) and retry"
+        );
+        let headers = failure(
+            422,
+            json!({"code": "validation_error", "message": "Host is refused", "field": "headers"}),
+        );
+        assert_eq!(api_hint(&headers).unwrap(), "fix --header and retry");
+        let timeout = failure(504, json!({"code": "upstream_timeout", "message": "slow"}));
+        assert!(api_hint(&timeout).unwrap().contains("--timeout"));
+        let unreachable = failure(502, json!({"code": "upstream_error", "message": "dns"}));
+        assert!(api_hint(&unreachable).unwrap().contains("could not reach"));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Secret values and tokens are printed only where the user asks for them (`latchkey get`,
 //! the one-time output of `latchkey token create`, `latchkey generate` without `--path`);
-//! `latchkey run` hands values to a command's environment without printing them.
+//! `latchkey run` hands values to a command's environment without printing them, and
+//! `latchkey proxy` has the server use them in an HTTP call: they never reach this machine.
 
 mod args;
 mod client;
@@ -11,6 +12,7 @@ mod config;
 mod error;
 mod output;
 mod parse;
+mod proxy;
 mod run;
 mod secret;
 mod sse;

@@ -13,6 +13,14 @@ pub fn out(text: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Bytes to standard output exactly as they are (an upstream's body through the broker).
+pub fn out_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// `text` and a newline.
 pub fn line(text: &str) -> Result<(), CliError> {
     out(&format!("{text}\n"))

@@ -25,7 +25,7 @@ fn fetch(client: &Client, binding: &Binding) -> Result<Secret, CliError> {
         Some(value) => Ok(Secret::new(value.to_owned())),
         None => Err(CliError::usage(format!(
             "{} has no main value, only fields: bind one with {}=PATH#FIELD",
-            binding.path, binding.env
+            binding.path, binding.name
         ))),
     }
 }
@@ -37,7 +37,7 @@ fn failure_line(binding: &Binding, error: &CliError) -> String {
         .trim_end()
         .replace("\nhint: ", "; ")
         .replacen("error: ", "", 1);
-    format!("  {} ← {}: {why}", binding.env, binding.source())
+    format!("  {} ← {}: {why}", binding.name, binding.source())
 }
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<u8, CliError> {
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<u8, CliError> {
     let mut any_usage = false;
     for binding in &args.secrets {
         match fetch(&client, binding) {
-            Ok(value) => values.push((&binding.env, value)),
+            Ok(value) => values.push((&binding.name, value)),
             Err(error) => {
                 any_usage |= matches!(error, CliError::Usage { .. });
                 failures.push(failure_line(binding, &error));

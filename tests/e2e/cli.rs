@@ -7,7 +7,8 @@ use crate::tokens::mint;
 use latchkey_e2e::runtime::repo_root;
 use latchkey_e2e::{secret_value, unique};
 use serde_json::{Value, json};
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -45,6 +46,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "cli::profiles_live_in_private_files",
         profiles_live_in_private_files,
+    ),
+    (
+        "cli::proxy_uses_a_secret_the_caller_never_sees",
+        proxy_uses_a_secret_the_caller_never_sees,
     ),
 ];
 
@@ -843,4 +848,266 @@ fn profiles_live_in_private_files(ctx: &Ctx) {
     run(with_config(), &["logout", "--profile", "e2e"], None).ok();
     assert!(!token_file.exists());
     run(with_config(), &["get", "p/x"], None).exit(2);
+}
+
+/// What the loopback upstream received.
+#[derive(Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    authorization: String,
+    body: String,
+}
+
+/// A tiny upstream on 127.0.0.1 (one thread, one request per connection): `/missing` answers
+/// 404, any other path 200 with a JSON echo of the method, the Authorization header and the
+/// body. Each request's [`Seen`] goes to the receiver; the thread ends when it is dropped
+/// (after its next request).
+fn loopback_upstream() -> (u16, mpsc::Receiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the upstream");
+    let port = listener.local_addr().expect("upstream address").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Some(seen) = stream.ok().and_then(serve_one) else {
+                continue;
+            };
+            if tx.send(seen).is_err() {
+                break;
+            }
+        }
+    });
+    (port, rx)
+}
+
+fn serve_one(mut stream: TcpStream) -> Option<Seen> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut authorization = String::new();
+    let mut length = 0_usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = value.trim().to_owned();
+            } else if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0_u8; length];
+    reader.read_exact(&mut body).ok()?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let (status, answer) = if path == "/missing" {
+        ("404 Not Found", "no such thing".to_owned())
+    } else {
+        (
+            "200 OK",
+            json!({"method": method, "authorization": authorization, "body": body}).to_string(),
+        )
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{answer}",
+        answer.len()
+    );
+    stream.write_all(response.as_bytes()).ok()?;
+    Some(Seen {
+        method,
+        path,
+        authorization,
+        body,
+    })
+}
+
+/// The next request the upstream received.
+fn next_seen(rx: &mpsc::Receiver<Seen>) -> Seen {
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the upstream received no request within 20 s")
+}
+
+/// `latchkey proxy` with a token that may use the secret but not read it: the upstream gets
+/// the value, the caller gets `[REDACTED]` (needs `PROXY_INSECURE_HOSTS` to list 127.0.0.1,
+/// as the shared runtime does).
+fn proxy_uses_a_secret_the_caller_never_sees(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let dir = Scratch::new();
+    let value = secret_value("cli-proxy");
+    let (port, seen) = loopback_upstream();
+    let upstream = format!("http://127.0.0.1:{port}");
+
+    // The admin stores the secret with where it may go (`--allowed-host`), and mints a token
+    // that may use it but not read it.
+    run(
+        cli(ctx, &key, &dir),
+        &["set", "svc/api-key", "--allowed-host", "127.0.0.1"],
+        Some(&value),
+    )
+    .ok()
+    .never_shows(&value);
+    let (user, _) = mint(ctx, &key, json!({"scope": "secrets:use:svc/*"}));
+    let lk = |args: &[&str], input: Option<&str>| run(cli(ctx, &user, &dir), args, input);
+
+    // GET (the default without a body): the upstream saw the value, stdout is its body exactly,
+    // redacted.
+    let echo = format!("{upstream}/echo");
+    let out = lk(
+        &[
+            "proxy",
+            "--secret",
+            "KEY=svc/api-key",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            &echo,
+        ],
+        None,
+    );
+    out.ok().never_shows(&value);
+    let received = next_seen(&seen);
+    assert_eq!(
+        (received.method.as_str(), received.path.as_str()),
+        ("GET", "/echo")
+    );
+    assert_eq!(received.authorization, format!("Bearer {value}"));
+    assert_eq!(
+        out.stdout,
+        json!({"method": "GET", "authorization": "Bearer [REDACTED]", "body": ""}).to_string(),
+        "{out:#?}"
+    );
+
+    // A body from stdin makes it a POST; -i shows the status line and headers first.
+    let out = lk(
+        &[
+            "proxy",
+            "-s",
+            "KEY=svc/api-key",
+            "-H",
+            "Content-Type: application/json",
+            "--data-file",
+            "-",
+            "--purpose",
+            "e2e of latchkey proxy",
+            "-i",
+            &echo,
+        ],
+        Some(r#"{"key": "{{KEY}}"}"#),
+    );
+    out.ok().never_shows(&value);
+    let received = next_seen(&seen);
+    assert_eq!(received.method, "POST");
+    assert_eq!(received.body, format!(r#"{{"key": "{value}"}}"#));
+    assert!(out.stdout.starts_with("HTTP 200 OK\n"), "{out:#?}");
+    assert!(
+        out.stdout.contains("\ncontent-type: application/json\n"),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("[REDACTED]"), "{out:#?}");
+
+    // --json: the broker's whole answer.
+    let out = lk(
+        &[
+            "proxy",
+            "-s",
+            "KEY=svc/api-key",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            "--json",
+            &echo,
+        ],
+        None,
+    );
+    let envelope = out.ok().never_shows(&value).json();
+    next_seen(&seen);
+    assert_eq!(envelope["status"], 200, "{envelope}");
+    assert_eq!(envelope["body_encoding"], "utf-8", "{envelope}");
+    assert!(envelope["redacted"].as_u64() >= Some(1), "{envelope}");
+
+    // The upstream's 404: its body on stdout, exit 1 and one line on stderr.
+    let out = lk(
+        &[
+            "proxy",
+            "-s",
+            "KEY=svc/api-key",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            &format!("{upstream}/missing"),
+        ],
+        None,
+    );
+    out.exit(1).never_shows(&value);
+    next_seen(&seen);
+    assert_eq!(out.stdout, "no such thing");
+    assert_eq!(out.stderr, "upstream answered 404\n", "{out:#?}");
+
+    // Use is not read: the value stays out of reach of this token.
+    let denied = lk(&["get", "svc/api-key"], None);
+    denied.exit(1).never_shows(&value);
+    assert!(
+        denied.stderr.contains("secrets:read:svc/api-key"),
+        "{denied:#?}"
+    );
+    // A token that may read may not use: the hint names the scope and how to mint it.
+    let (reader, _) = mint(ctx, &key, json!({"scope": "secrets:read:svc/*"}));
+    let refused = run(
+        cli(ctx, &reader, &dir),
+        &[
+            "proxy",
+            "-s",
+            "KEY=svc/api-key",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            &echo,
+        ],
+        None,
+    );
+    refused.exit(1).never_shows(&value);
+    assert!(
+        refused
+            .stderr
+            .contains("latchkey token create --scope 'secrets:use:svc/api-key'"),
+        "{refused:#?}"
+    );
+    // A secret without allowed hosts goes nowhere; the hint says how to set them.
+    run(cli(ctx, &key, &dir), &["set", "svc/other"], Some(&value)).ok();
+    let nowhere = lk(
+        &[
+            "proxy",
+            "-s",
+            "KEY=svc/other",
+            "-H",
+            "Authorization: Bearer {{KEY}}",
+            &echo,
+        ],
+        None,
+    );
+    nowhere.exit(1).never_shows(&value);
+    assert!(
+        nowhere.stderr.contains("hint:") && nowhere.stderr.contains("--allowed-host"),
+        "{nowhere:#?}"
+    );
+    // Usage errors exit 2 before anything is sent.
+    lk(&["proxy", "-s", "1KEY=svc/api-key", &echo], None).exit(2);
+    lk(
+        &["proxy", "-s", "KEY=svc/api-key", "-H", "no colon", &echo],
+        None,
+    )
+    .exit(2);
+    assert!(
+        seen.try_recv().is_err(),
+        "a refused call reached the upstream"
+    );
 }

@@ -42,6 +42,7 @@ pub fn execute(cli: Cli) -> Result<u8, CliError> {
         Command::Restore { path } => secrets::restore(&ctx, &path),
         Command::Generate(args) => secrets::generate(&ctx, &args),
         Command::Run(args) => return crate::run::run(&ctx, args),
+        Command::Proxy(args) => return crate::proxy::proxy(&ctx, args),
         Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, &args),
         Command::Token(TokenCommand::List) => tokens::list(&ctx),
         Command::Token(TokenCommand::Revoke { id }) => tokens::revoke(&ctx, &id),

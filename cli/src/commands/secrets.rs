@@ -8,6 +8,7 @@ use crate::args::{
 use crate::client::{Client, Query, encode, secret_url};
 use crate::error::CliError;
 use crate::output::{self, Table, note, text, when};
+use crate::parse::AllowedHost;
 use crate::secret::Secret;
 use crate::term;
 use serde_json::{Map, Value, json};
@@ -92,6 +93,25 @@ fn metadata_body(metadata: &Metadata, body: &mut Map<String, Value>) {
     if let Some(n) = metadata.max_versions {
         body.insert("max_versions".into(), json!(n));
     }
+    if metadata.clear_allowed_hosts {
+        body.insert("allowed_hosts".into(), json!([]));
+    } else if !metadata.allowed_hosts.is_empty() {
+        let rules: Vec<Value> = metadata.allowed_hosts.iter().map(allowed_host).collect();
+        body.insert("allowed_hosts".into(), Value::Array(rules));
+    }
+}
+
+/// One `allowed_hosts` rule: `{"host", "path_prefix"?, "methods"?}`.
+fn allowed_host(rule: &AllowedHost) -> Value {
+    let mut member = Map::new();
+    member.insert("host".into(), json!(rule.host));
+    if let Some(prefix) = &rule.path_prefix {
+        member.insert("path_prefix".into(), json!(prefix));
+    }
+    if !rule.methods.is_empty() {
+        member.insert("methods".into(), json!(rule.methods));
+    }
+    Value::Object(member)
 }
 
 /// A password from the server's generator, not stored.
@@ -411,5 +431,47 @@ mod tests {
             ..Charset::default()
         });
         assert_eq!(Value::Object(body), json!({"length": 20, "symbols": false}));
+    }
+
+    fn metadata(args: &[&str]) -> Metadata {
+        use crate::args::{Cli, Command};
+        use clap::Parser as _;
+        let cli =
+            Cli::try_parse_from(["latchkey", "set", "p/k"].iter().chain(args).copied()).unwrap();
+        let Command::Set(set) = cli.command else {
+            panic!("not set");
+        };
+        set.metadata
+    }
+
+    #[test]
+    fn allowed_hosts_become_rules() {
+        let mut body = Map::new();
+        metadata_body(
+            &metadata(&[
+                "--allowed-host",
+                "api.openai.com",
+                "--allowed-host",
+                "GET,post Api.Stripe.com/v1/",
+                "--allowed-host",
+                "*.example.com/",
+            ]),
+            &mut body,
+        );
+        assert_eq!(
+            Value::Object(body),
+            json!({"allowed_hosts": [
+                {"host": "api.openai.com"},
+                {"host": "api.stripe.com", "path_prefix": "/v1/", "methods": ["GET", "POST"]},
+                {"host": "*.example.com", "path_prefix": "/"}
+            ]})
+        );
+        let mut cleared = Map::new();
+        metadata_body(&metadata(&["--clear-allowed-hosts"]), &mut cleared);
+        assert_eq!(Value::Object(cleared), json!({"allowed_hosts": []}));
+        // Absent: the stored rules are kept.
+        let mut kept = Map::new();
+        metadata_body(&metadata(&["--tier", "critical"]), &mut kept);
+        assert_eq!(Value::Object(kept), json!({"tier": "critical"}));
     }
 }
