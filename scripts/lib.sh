@@ -17,6 +17,9 @@ export WASM_BINDGEN_BIN="$CARGO_HOME/bin/wasm-bindgen"
 export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 export WRANGLER_SEND_METRICS=false
+# wrangler dev keeps a local trace store of every subrequest's full URL; a broker call's
+# query may hold a secret value, which must not land on disk (ARCHITECTURE.md, invariants).
+export X_LOCAL_OBSERVABILITY=false
 export CLOUDFLARE_SEND_METRICS=false
 
 # The version of crate $1 that Cargo.lock pins.

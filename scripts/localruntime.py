@@ -48,7 +48,7 @@ def start_runtime(run_dir: Path, label: str, extra_vars: str = "", inspector_por
         f"ROOT_KEY={base64.b64encode(os.urandom(32)).decode()}\nOPERATOR_KEY={operator}\n"
         + extra_vars
     )
-    env = dict(os.environ, CI="true", WRANGLER_SEND_METRICS="false")
+    env = dict(os.environ, CI="true", WRANGLER_SEND_METRICS="false", X_LOCAL_OBSERVABILITY="false")
     subprocess.run(
         ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state)],
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

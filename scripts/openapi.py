@@ -571,7 +571,7 @@ SCHEMAS = {
             "grant_id": id_of("grt_", 24, "A grant"),
             "agent_id": id_of("agt_", 24, "An agent"),
             "path": GLOB,
-            "actions": arr(enum("read", "write", "delete", "rotate")),
+            "actions": arr(enum("read", "write", "delete", "rotate", "use")),
             "cleared_tier": TIER,
             "created_at": TIME,
             "created_by": string(),
@@ -920,7 +920,7 @@ BODIES = {
     ),
     "NewGrant": obj(
         {"agent_id": id_of("agt_", 24, "An agent"), "path": GLOB},
-        {"actions": nullable(arr(enum("read", "write", "delete", "rotate"), minItems=1, maxItems=4, description="Default [\"read\"]"))},
+        {"actions": nullable(arr(enum("read", "write", "delete", "rotate", "use"), minItems=1, maxItems=5, description="Default [\"read\"]"))},
     ),
     "CertificateReport": obj(
         {

@@ -133,3 +133,60 @@ pub fn bodies(data: &[u8]) {
         let _ = RequestQuery::parse(&owned);
     }
 }
+
+/// The broker: the proxy request parser, placeholder substitution and redaction. The input is
+/// split at the first NUL: before it a request body, after it a value to substitute.
+pub fn broker(data: &[u8]) {
+    use crate::broker::hosts::{AllowedHosts, Host};
+    use crate::broker::redact::{MIN_VALUE_BYTES, REDACTED, Redactor};
+    use crate::broker::{ProxyRequest, substitute};
+    let (body, value) = match data.iter().position(|b| *b == 0) {
+        Some(at) => (
+            data.get(..at).unwrap_or_default(),
+            data.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (data, &[][..]),
+    };
+    let value = String::from_utf8_lossy(value).into_owned();
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        let _ = AllowedHosts::parse_value("allowed_hosts", &json);
+    }
+    if let Ok(request) = ProxyRequest::parse(body) {
+        let target = request.target();
+        // What the object checks is what is sent: the host survives a round trip as text.
+        assert_eq!(
+            Host::parse(&target.host.to_string()).ok(),
+            Some(target.host)
+        );
+        let values = request
+            .secrets
+            .iter()
+            .map(|s| (s.name.clone(), value.clone()))
+            .collect();
+        if let Ok(rendered) = request.render(&values) {
+            assert!(url::Url::parse(&rendered.url).is_ok(), "{}", rendered.url);
+            for (_, header) in &rendered.headers {
+                assert!(!header.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)));
+            }
+        }
+    }
+    if let Ok(template) = std::str::from_utf8(body) {
+        // One pass: a value is never read again, so the output holds exactly the template's
+        // placeholders' worth of values.
+        let out = substitute::substitute(template, |_| Some(std::borrow::Cow::Borrowed("{{X}}")));
+        assert_eq!(
+            substitute::names(&out).len(),
+            substitute::names(template).len()
+        );
+        // (A value made of the marker's own characters could reappear across its edges.)
+        if value.len() >= MIN_VALUE_BYTES && !value.chars().any(|c| REDACTED.contains(c)) {
+            let haystack = format!("{template}{value}{template}");
+            let (redacted, count) = Redactor::new([value.as_str()]).redact_str(&haystack);
+            assert!(count >= 1);
+            assert!(
+                !redacted.contains(&value),
+                "{value:?} survived in {redacted:?}"
+            );
+        }
+    }
+}

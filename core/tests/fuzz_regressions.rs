@@ -26,6 +26,7 @@ fn saved_fuzz_inputs_no_longer_crash() {
     replay("paths", latchkey_core::fuzzing::paths);
     replay("scopes", latchkey_core::fuzzing::scopes);
     replay("bodies", latchkey_core::fuzzing::bodies);
+    replay("broker", latchkey_core::fuzzing::broker);
 }
 
 #[test]
@@ -42,5 +43,11 @@ fn a_few_known_hard_inputs_pass() {
         latchkey_core::fuzzing::paths(input);
         latchkey_core::fuzzing::scopes(input);
         latchkey_core::fuzzing::bodies(input);
+        latchkey_core::fuzzing::broker(input);
     }
+    // The broker's: a request with placeholders everywhere, and a value full of encodings.
+    let mut call = br#"{"method":"POST","url":"https://a.example.com/p?q={{K}}&r={{K}}","headers":{"A":"x{{K}}"},"body":"{{K}}{{{K}}}","secrets":{"K":"a/b#f"}}"#.to_vec();
+    call.push(0);
+    call.extend_from_slice("v%41+ /\"é🔑{{K}}".as_bytes());
+    latchkey_core::fuzzing::broker(&call);
 }

@@ -73,6 +73,10 @@ impl Draft {
         }
         self.success = false;
         self.reason = Some(format!("{}: {}", error.code.as_str(), error.message));
+        // A machine-readable cause (the broker's `host_not_allowed`, …) travels with it.
+        if let Some(cause) = error.details.get("reason") {
+            self.details.insert("refusal".into(), cause.clone());
+        }
         self
     }
 }

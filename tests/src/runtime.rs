@@ -116,6 +116,8 @@ impl Runtime {
             .expect("open wrangler log");
         let child = Command::new(wrangler())
             .current_dir(repo_root())
+            // No local trace store: it would keep broker calls' URLs (queries with values).
+            .env("X_LOCAL_OBSERVABILITY", "false")
             .args(["dev", "--ip", "127.0.0.1", "--port"])
             .arg(self.port.to_string())
             .arg("--inspector-port")
