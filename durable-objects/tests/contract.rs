@@ -27,6 +27,7 @@ fn commands_round_trip_through_json() {
         client_ip: Some("10.0.0.1".into()),
         request_id: Some("req-1".into()),
         user_agent: None,
+        purpose: Some("triage".into()),
         command: Some(TenantCommand::GetSecret {
             path: SecretPath::parse("a/b").unwrap(),
             version: Some(2),
