@@ -680,6 +680,34 @@ mod tests {
     }
 
     #[test]
+    fn a_purpose_is_required_only_for_critical_secrets_under_a_rule_that_asks() {
+        let policies = Policies::parse(
+            json!({"policies": [
+                {"glob": "prod/*", "require_purpose": true},
+                {"glob": "prod/open/*"}
+            ]})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap();
+        assert!(policies.any_requires_purpose());
+        assert!(policies.purpose_required(Tier::Critical, &path("prod/db")));
+        assert!(!policies.purpose_required(Tier::Sensitive, &path("prod/db")));
+        // The most specific rule decides, and it does not ask.
+        assert!(!policies.purpose_required(Tier::Critical, &path("prod/open/db")));
+        assert!(!policies.purpose_required(Tier::Critical, &path("dev/db")));
+        assert!(!Policies::default().any_requires_purpose());
+        let bad = Policies::parse(br#"{"policies": [{"glob": "a/*", "require_purpose": "yes"}]}"#);
+        assert_eq!(bad.unwrap_err().code, ErrorCode::ValidationError);
+        // Stored policies from before the member existed still load.
+        let old: Policies = serde_json::from_str(
+            r#"{"rules":[{"glob":"a/*","standard":0,"sensitive":1,"critical":2,"cancel_window_seconds":300}]}"#,
+        )
+        .unwrap();
+        assert!(!old.any_requires_purpose());
+    }
+
+    #[test]
     fn policies_pick_the_most_specific_rule_and_refuse_zero_for_sensitive() {
         let policies = Policies::parse(
             json!({"policies": [
