@@ -158,12 +158,20 @@ ALLOWED_HOST = obj(
             ],
             "description": "A DNS name (stored lower-cased); `*.` and a DNS name, matching exactly "
             "one more label (`*.example.com` matches `a.example.com`, not `example.com` nor "
-            "`a.b.example.com`); or an IP literal (`127.0.0.1`, `::1`, no brackets). No port: a "
-            "rule matches every port",
+            "`a.b.example.com`); or an IP literal (`127.0.0.1`, `::1`, no brackets). The port "
+            "is a member of its own",
             "example": "api.openai.com",
         }
     },
     {
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "The one port the rule allows. Absent: the scheme's default port only "
+            "(hosts the deployment lists in PROXY_INSECURE_HOSTS, local development, take any port)",
+            "example": 8443,
+        },
         "path_prefix": string(
             pattern="^/",
             description="Starts with '/'; matches the URL's path on a segment boundary (`/v1` "

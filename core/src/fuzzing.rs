@@ -181,12 +181,13 @@ pub fn broker(data: &[u8]) {
         // (A value made of the marker's own characters could reappear across its edges.)
         if value.len() >= MIN_VALUE_BYTES && !value.chars().any(|c| REDACTED.contains(c)) {
             let haystack = format!("{template}{value}{template}");
-            let (redacted, count) = Redactor::new([value.as_str()]).redact_str(&haystack);
-            assert!(count >= 1);
-            assert!(
-                !redacted.contains(&value),
-                "{value:?} survived in {redacted:?}"
-            );
+            if let Ok((redacted, count)) = Redactor::new([value.as_str()]).redact_str(&haystack) {
+                assert!(count >= 1);
+                assert!(
+                    !redacted.contains(&value),
+                    "{value:?} survived in {redacted:?}"
+                );
+            }
         }
     }
 }

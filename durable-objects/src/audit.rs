@@ -77,6 +77,12 @@ impl Draft {
         if let Some(cause) = error.details.get("reason") {
             self.details.insert("refusal".into(), cause.clone());
         }
+        // A call naming several secrets is recorded under the one that was refused.
+        if self.event_type == "secret.used"
+            && let Some(path) = error.details.get("path").and_then(|p| p.as_str())
+        {
+            self.path = Some(path.to_owned());
+        }
         self
     }
 }

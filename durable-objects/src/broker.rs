@@ -126,7 +126,14 @@ pub fn release(
             let row = readable_secret(ctx.storage, path, ctx.now)?;
             row.metadata
                 .allowed_hosts
-                .check(path.as_str(), target.method, &target.host, &target.path)
+                .check(
+                    path.as_str(),
+                    target.method,
+                    &target.host,
+                    target.port,
+                    insecure.contains(&target.host),
+                    &target.path,
+                )
                 .map_err(|e| e.with("path", path.as_str()))?;
             let (value, version) = match &secret.field {
                 Some(field) => (

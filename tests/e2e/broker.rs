@@ -907,6 +907,28 @@ fn allowed_hosts_are_stored_shown_and_validated(ctx: &Ctx) {
             .get("allowed_hosts")
             .is_none()
     );
+    // Writing a value is not enough to choose where the secret (and its fields) may go:
+    // changing allowed_hosts needs an admin; sending the stored rules back unchanged does not.
+    let (writer, _) = mint(ctx, &key, json!({"scope": "secrets:write:meta/*"}));
+    let widened = api.update_secret(
+        &writer,
+        "meta/k",
+        &json!({"value": value, "allowed_hosts": [{"host": "attacker.example"}]}),
+        None,
+    );
+    widened.assert_error(403, "permission_denied");
+    assert_eq!(
+        widened.body["error"]["required_scope"], "admin",
+        "{}",
+        widened.text
+    );
+    let restated = api.update_secret(
+        &writer,
+        "meta/k",
+        &json!({"value": value, "allowed_hosts": null}),
+        None,
+    );
+    assert_eq!(restated.status, 200, "{}", restated.text);
     // Generated secrets take them too.
     let generated = api.generate(
         &key,

@@ -39,7 +39,16 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         .map_err(|e| unavailable("call", &e))?;
     // serde_json on the text, not JS `JSON.parse`: every u64 survives the trip.
     let text = response.text().await.map_err(|e| unavailable("read", &e))?;
-    serde_json::from_str::<TenantResponse>(&text).map_err(|e| unavailable("decode", &e))
+    // The error's position only: serde_json quotes the offending text, which may be a value.
+    serde_json::from_str::<TenantResponse>(&text).map_err(|e| {
+        let at = format!(
+            "{:?} at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        );
+        unavailable("decode", &at)
+    })
 }
 
 /// Where a request came from, for the audit trail.

@@ -92,7 +92,8 @@ impl Host {
     pub fn from_url(host: &url::Host<&str>) -> Self {
         match host {
             url::Host::Domain(domain) => {
-                let domain = domain.strip_suffix('.').unwrap_or(domain);
+                // `localhost..` is `localhost`: every trailing dot goes.
+                let domain = domain.trim_end_matches('.');
                 Host::Domain(domain.to_ascii_lowercase())
             }
             url::Host::Ipv4(ip) => Host::Ip(IpAddr::V4(*ip)),
@@ -156,9 +157,17 @@ fn is_private_v6(ip: Ipv6Addr) -> bool {
         let [c, d] = segments[7].to_be_bytes();
         return is_private_v4(Ipv4Addr::new(a, b, c, d));
     }
+    // 6to4 (2002::/16) reaches the IPv4 address in its next 32 bits.
+    if segments[0] == 0x2002 {
+        let [a, b] = segments[1].to_be_bytes();
+        let [c, d] = segments[2].to_be_bytes();
+        return is_private_v4(Ipv4Addr::new(a, b, c, d));
+    }
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        // Teredo (2001::/32) tunnels to an obfuscated IPv4 address: refused outright.
+        || (segments[0] == 0x2001 && segments[1] == 0)
         // Unique local, fc00::/7.
         || (segments[0] & 0xfe00) == 0xfc00
         // Link-local, fe80::/10.
@@ -265,6 +274,9 @@ impl<'de> Deserialize<'de> for HttpMethod {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostRule {
     pub host: HostPattern,
+    /// The one port the rule allows; absent: the scheme's default (443) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,7 +353,7 @@ impl AllowedHosts {
             };
             if let Some(unknown) = map
                 .keys()
-                .find(|k| !matches!(k.as_str(), "host" | "path_prefix" | "methods"))
+                .find(|k| !matches!(k.as_str(), "host" | "port" | "path_prefix" | "methods"))
             {
                 return Err(ApiError::validation(
                     &at,
@@ -362,6 +374,21 @@ impl AllowedHosts {
                         ),
                     ));
                 }
+            };
+            let port = match map.get("port") {
+                None | Some(Value::Null) => None,
+                Some(value) => Some(
+                    value
+                        .as_u64()
+                        .and_then(|p| u16::try_from(p).ok())
+                        .filter(|p| *p > 0)
+                        .ok_or_else(|| {
+                            ApiError::validation(
+                                &at,
+                                format!("'{at}.port' must be a port number, 1 to 65535"),
+                            )
+                        })?,
+                ),
             };
             let path_prefix = match map.get("path_prefix") {
                 None | Some(Value::Null) => None,
@@ -399,6 +426,7 @@ impl AllowedHosts {
             };
             rules.push(HostRule {
                 host,
+                port,
                 path_prefix,
                 methods,
             });
@@ -406,13 +434,17 @@ impl AllowedHosts {
         Ok(AllowedHosts(rules))
     }
 
-    /// Why `secret` may not go to `method host path`, if it may not: the reason code of the
-    /// first condition no rule meets, host before path before method.
+    /// Why `secret` may not go to `method host[:port] path`, if it may not: the reason code of
+    /// the first condition no rule meets, host (and port) before path before method. `port` is
+    /// `None` for the scheme's default; `any_port` (hosts the deployment lists as insecure,
+    /// local development) lets every port through.
     pub fn check(
         &self,
         secret: &str,
         method: HttpMethod,
         host: &Host,
+        port: Option<u16>,
+        any_port: bool,
         path: &str,
     ) -> Result<(), ApiError> {
         if self.0.is_empty() {
@@ -423,11 +455,21 @@ impl AllowedHosts {
                 ),
             ));
         }
-        let for_host: Vec<&HostRule> = self.0.iter().filter(|r| r.host.matches(host)).collect();
+        let for_host: Vec<&HostRule> = self
+            .0
+            .iter()
+            .filter(|r| r.host.matches(host) && (any_port || r.port == port))
+            .collect();
         if for_host.is_empty() {
+            let shown = match port {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            };
             return Err(refusal(
                 Refusal::HostNotAllowed,
-                format!("host '{host}' is not in the allowed_hosts of secret '{secret}'"),
+                format!(
+                    "host '{shown}' is not in the allowed_hosts of secret '{secret}' (a rule without 'port' allows the default port only)"
+                ),
             ));
         }
         let for_path: Vec<&&HostRule> = for_host
@@ -591,9 +633,13 @@ mod tests {
             {"host": "api.example.com", "path_prefix": "/v1", "methods": ["GET", "POST"]},
             {"host": "*.example.org"}
         ]));
-        let ok = |m, h: &str, p| allowed.check("s", m, &host(h), p).is_ok();
+        let ok = |m, h: &str, p| allowed.check("s", m, &host(h), None, false, p).is_ok();
         let reason = |m, h: &str, p| {
-            allowed.check("s", m, &host(h), p).unwrap_err().details["reason"].clone()
+            allowed
+                .check("s", m, &host(h), None, false, p)
+                .unwrap_err()
+                .details["reason"]
+                .clone()
         };
         assert!(ok(HttpMethod::Get, "api.example.com", "/v1"));
         assert!(ok(HttpMethod::Post, "api.example.com", "/v1/chat"));
@@ -616,10 +662,43 @@ mod tests {
         );
         let none = AllowedHosts::default();
         assert_eq!(
-            none.check("s", HttpMethod::Get, &host("api.example.com"), "/")
-                .unwrap_err()
-                .details["reason"],
+            none.check(
+                "s",
+                HttpMethod::Get,
+                &host("api.example.com"),
+                None,
+                false,
+                "/"
+            )
+            .unwrap_err()
+            .details["reason"],
             "no_allowed_hosts"
+        );
+    }
+
+    #[test]
+    fn ports_must_be_named_unless_the_host_is_local() {
+        let allowed = rules(serde_json::json!([
+            {"host": "api.example.com"},
+            {"host": "alt.example.com", "port": 8443}
+        ]));
+        let check = |h: &str, port, any| {
+            allowed
+                .check("s", HttpMethod::Get, &host(h), port, any, "/")
+                .is_ok()
+        };
+        assert!(check("api.example.com", None, false));
+        assert!(!check("api.example.com", Some(8443), false));
+        assert!(check("alt.example.com", Some(8443), false));
+        assert!(!check("alt.example.com", None, false));
+        assert!(check("api.example.com", Some(8080), true));
+        assert!(
+            AllowedHosts::parse_value("a", &serde_json::json!([{"host": "a.com", "port": 0}]))
+                .is_err()
+        );
+        assert!(
+            AllowedHosts::parse_value("a", &serde_json::json!([{"host": "a.com", "port": 70000}]))
+                .is_err()
         );
     }
 
@@ -642,7 +721,7 @@ mod tests {
             serde_json::json!([{"host": "a.com", "path_prefix": "/a/%2E%2E/b"}]),
             serde_json::json!([{"host": "a.com", "methods": ["get"]}]),
             serde_json::json!([{"host": "a.com", "methods": []}]),
-            serde_json::json!([{"host": "a.com", "port": 443}]),
+            serde_json::json!([{"host": "a.com", "scheme": "https"}]),
             serde_json::json!([{"host": 7}]),
         ] {
             let error = AllowedHosts::parse_value("allowed_hosts", &bad).unwrap_err();
@@ -687,7 +766,10 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
             "localhost",
+            "localhost..",
             "db.internal",
             "printer.local",
             "app.localhost",

@@ -35,6 +35,9 @@ pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 pub const MAX_PURPOSE_BYTES: usize = 256;
+pub const MAX_RENDERED_URL_BYTES: usize = 64 * 1024;
+/// All header values together, secrets in place (a value is at most 64 KiB).
+pub const MAX_RENDERED_HEADER_BYTES: usize = 256 * 1024;
 
 /// Headers the broker sets itself or that would let a caller steer the hop: refused.
 fn forbidden_header(lower: &str) -> bool {
@@ -50,6 +53,18 @@ fn forbidden_header(lower: &str) -> bool {
             | "keep-alive"
             | "x-real-ip"
             | "forwarded"
+            // Compressions the runtime does not undo would hide a value from redaction.
+            | "accept-encoding"
+            // A piece of a value is not redacted; the caller must not choose the pieces.
+            | "range"
+            | "if-range"
+            // Headers some upstreams honour to run another method or path than the one the
+            // allowlist checked.
+            | "x-http-method-override"
+            | "x-http-method"
+            | "x-method-override"
+            | "x-original-url"
+            | "x-rewrite-url"
     ) || ["proxy-", "cf-", "x-forwarded-", "x-latchkey-"]
         .iter()
         .any(|prefix| lower.starts_with(prefix))
@@ -90,6 +105,9 @@ pub struct Target {
     pub method: HttpMethod,
     pub scheme: String,
     pub host: Host,
+    /// The port when it is not the scheme's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// The path, percent-encoded and normalized (`..` resolved) as it is sent.
     pub path: String,
 }
@@ -178,9 +196,13 @@ fn parse_url(text: &str) -> Result<url::Url, ApiError> {
         return Err(bad("'url' must not have a fragment ('#…')".into()));
     }
     let lower_path = url.path().to_ascii_lowercase();
-    if ["%2f", "%5c", "%2e"].iter().any(|e| lower_path.contains(e)) {
+    if ["%2f", "%5c", "%2e", "%25"]
+        .iter()
+        .any(|e| lower_path.contains(e))
+        || lower_path.contains(';')
+    {
         return Err(bad(
-            "the url's path must not hold an encoded '/', '\\' or '.': an upstream that decodes them could be reached outside an allowed path_prefix".into(),
+            "the url's path must not hold an encoded '/', '\\', '.' or '%', nor ';': an upstream that decodes them (or reads ';' as a parameter) could be reached outside an allowed path_prefix".into(),
         ));
     }
     Ok(url)
@@ -303,7 +325,7 @@ impl ProxyRequest {
                 ));
             }
             if text.len() > MAX_BODY_BYTES {
-                return Err(body_too_large(text.len()));
+                return Err(body_too_large());
             }
         }
         let mut secrets = parse_secrets(&body)?;
@@ -368,24 +390,46 @@ impl ProxyRequest {
                 .host()
                 .map(|h| Host::from_url(&h))
                 .unwrap_or(Host::Domain(String::new())),
+            port: self.url.port(),
             path: self.url.path().to_owned(),
         }
     }
 
-    /// The request with `values` (name → value) in place of the placeholders.
+    /// The request with `values` (name → value) in place of the placeholders. Sizes are
+    /// worked out before anything is built: 1 MiB of `{{K}}` must not allocate 1 MiB × |K|.
     pub fn render(&self, values: &BTreeMap<String, String>) -> Result<Rendered, ApiError> {
         let plain = |name: &str| values.get(name).map(|v| Cow::Borrowed(v.as_str()));
+        let encoded = |name: &str| {
+            values
+                .get(name)
+                .map(|v| Cow::Owned(percent_encode_component(v)))
+        };
         let mut url = self.url[..url::Position::AfterPath].to_owned();
         if let Some(query) = self.url.query() {
+            // A percent-encoded value is at most three times as long.
+            if rendered_len(query, values, 3) + url.len() > MAX_RENDERED_URL_BYTES {
+                return Err(ApiError::validation(
+                    "url",
+                    format!(
+                        "the url is over {MAX_RENDERED_URL_BYTES} bytes with the secrets in place"
+                    ),
+                ));
+            }
             url.push('?');
-            url.push_str(&substitute::substitute(query, |name| {
-                values
-                    .get(name)
-                    .map(|v| Cow::Owned(percent_encode_component(v)))
-            }));
+            url.push_str(&substitute::substitute(query, encoded));
         }
         let mut headers = Vec::with_capacity(self.headers.len());
+        let mut header_bytes = 0;
         for (name, template) in &self.headers {
+            header_bytes += rendered_len(template, values, 1);
+            if header_bytes > MAX_RENDERED_HEADER_BYTES {
+                return Err(ApiError::validation(
+                    "headers",
+                    format!(
+                        "the headers are over {MAX_RENDERED_HEADER_BYTES} bytes with the secrets in place"
+                    ),
+                ));
+            }
             let value = substitute::substitute(template, plain);
             if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
                 return Err(ApiError::validation(
@@ -397,11 +441,10 @@ impl ProxyRequest {
         }
         let body = match &self.body {
             Some(template) => {
-                let body = substitute::substitute(template, plain);
-                if body.len() > MAX_BODY_BYTES {
-                    return Err(body_too_large(body.len()));
+                if rendered_len(template, values, 1) > MAX_BODY_BYTES {
+                    return Err(body_too_large());
                 }
-                Some(body)
+                Some(substitute::substitute(template, plain))
             }
             None => None,
         };
@@ -419,10 +462,26 @@ impl ProxyRequest {
     }
 }
 
-fn body_too_large(len: usize) -> ApiError {
+/// How long `template` is with `values` in place, each value counted `expansion` times its
+/// length (3 for percent-encoding), without building it.
+fn rendered_len(template: &str, values: &BTreeMap<String, String>, expansion: usize) -> usize {
+    pieces(template)
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.len(),
+            Piece::Placeholder(name) => values
+                .get(*name)
+                .map_or(name.len() + 4, |v| v.len().saturating_mul(expansion)),
+        })
+        .fold(0usize, usize::saturating_add)
+}
+
+/// The body's 422. It does not say by how much: with one placeholder, that would tell the
+/// value's length.
+fn body_too_large() -> ApiError {
     ApiError::validation(
         "body",
-        format!("the request body is {len} bytes with the secrets in place; the limit is {MAX_BODY_BYTES} bytes (1 MiB)"),
+        format!("the request body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit with the secrets in place"),
     )
     .with("limit_bytes", MAX_BODY_BYTES)
 }
@@ -471,8 +530,43 @@ pub struct UpstreamResponse {
     pub body: Vec<u8>,
 }
 
+/// The 502 for an answer that cannot be returned safely.
+pub fn unreturnable(why: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::UpstreamError,
+        format!("the upstream answered, but its answer was not returned: {why}"),
+    )
+}
+
+/// Content codings the runtime decodes before the body is read; anything else would reach
+/// redaction still compressed.
+fn decoded_coding(value: &str) -> bool {
+    value.split(',').all(|coding| {
+        matches!(
+            coding.trim().to_ascii_lowercase().as_str(),
+            "" | "identity" | "gzip" | "x-gzip" | "br"
+        )
+    })
+}
+
 /// The broker's answer: the upstream's status, headers and body with every value redacted.
-pub fn envelope(upstream: UpstreamResponse, redactor: &Redactor, duration_ms: u64) -> Value {
+pub fn envelope(
+    upstream: UpstreamResponse,
+    redactor: &Redactor,
+    duration_ms: u64,
+) -> Result<Value, ApiError> {
+    let too_costly = |_| {
+        unreturnable(
+            "checking it for the secrets' values would take more than the work limit allows",
+        )
+    };
+    if let Some((_, coding)) = upstream.headers.iter().find(|(name, value)| {
+        name.eq_ignore_ascii_case("content-encoding") && !decoded_coding(value)
+    }) {
+        return Err(unreturnable(&format!(
+            "it is compressed ({coding}), which the broker cannot check for the secrets' values"
+        )));
+    }
     let mut redacted = 0;
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in &upstream.headers {
@@ -480,7 +574,7 @@ pub fn envelope(upstream: UpstreamResponse, redactor: &Redactor, duration_ms: u6
         if hop_header(&lower) {
             continue;
         }
-        let (value, count) = redactor.redact_str(value);
+        let (value, count) = redactor.redact_str(value).map_err(too_costly)?;
         redacted += count;
         headers
             .entry(lower)
@@ -490,7 +584,7 @@ pub fn envelope(upstream: UpstreamResponse, redactor: &Redactor, duration_ms: u6
             })
             .or_insert(value);
     }
-    let (body, count) = redactor.redact(&upstream.body);
+    let (body, count) = redactor.redact(&upstream.body).map_err(too_costly)?;
     redacted += count;
     let (body, encoding) = match String::from_utf8(body) {
         Ok(text) => (text, "utf-8"),
@@ -500,14 +594,14 @@ pub fn envelope(upstream: UpstreamResponse, redactor: &Redactor, duration_ms: u6
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
-    json!({
+    Ok(json!({
         "status": upstream.status,
         "headers": headers,
         "body": body,
         "body_encoding": encoding,
         "redacted": redacted,
         "duration_ms": duration_ms,
-    })
+    }))
 }
 
 /// What the Worker reports after a call, for the `secret.used` events.
@@ -518,6 +612,9 @@ pub enum UseOutcome {
     Timeout,
     UpstreamError,
     ResponseTooLarge,
+    /// The answer could not be checked for the values (a coding the runtime does not undo,
+    /// or over the redaction work limit): it was not returned.
+    Unreturnable,
     /// The request could not be built with the values in place (a header value with CR/LF,
     /// a body over the limit): nothing was sent.
     NotSent,
@@ -532,6 +629,7 @@ impl UseOutcome {
             UseOutcome::Timeout => "timeout",
             UseOutcome::UpstreamError => "upstream_error",
             UseOutcome::ResponseTooLarge => "response_too_large",
+            UseOutcome::Unreturnable => "unreturnable",
             UseOutcome::NotSent => "not_sent",
             UseOutcome::Unfinished => "unfinished",
         }

@@ -3,100 +3,182 @@
 //! returns goes into the agent's context. Every occurrence of a substituted value is replaced
 //! by `[REDACTED]`, in the forms an upstream is likely to write it:
 //!
-//! - as is, or with any of its characters percent-encoded (either hex case, `+` for a space)
-//!   or JSON-escaped (`\"`, `\/`, `\uXXXX`, surrogate pairs for characters beyond the BMP);
+//! - as is (an exact search, so no choice between forms can hide it);
+//! - with any of its characters percent-encoded, once or more (`%2B`, `%252B`; either hex
+//!   case), `+` or a space for a space, a space for a `+` (form decoding), or JSON-escaped
+//!   (`\"`, `\/`, `\uXXXX` in either case, surrogate pairs beyond the BMP);
 //! - base64, standard or URL-safe, padded or not, at any of the three alignments inside a
-//!   longer base64 text (`Basic base64(user:value)`); there only the characters the value
-//!   alone decides are matched, so up to two characters at each edge may remain.
+//!   longer base64 text (`Basic base64(user:value)`), line breaks allowed between characters
+//!   (MIME, PEM, JSON `\n`); there only the characters the value alone decides are matched,
+//!   so up to two characters at each edge may remain.
 //!
 //! Values shorter than [`MIN_VALUE_BYTES`] are not redacted: matching them would blank out
-//! unrelated text, and no real credential is that short.
+//! unrelated text, and no real credential is that short. The work is bounded
+//! ([`STEPS_PER_BYTE`]): an answer that would take longer to check is not returned at all.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use std::fmt;
 
 pub const REDACTED: &str = "[REDACTED]";
 pub const MIN_VALUE_BYTES: usize = 4;
 /// A base64 run shorter than this is too likely to occur by chance.
 const MIN_BASE64_CHARS: usize = 8;
+/// Character comparisons allowed per byte of answer, beyond one per form of a value (and at
+/// least [`MIN_STEPS`]): near-misses of a long, repetitive value against a long answer would
+/// otherwise cost |value| × |answer|.
+pub const STEPS_PER_BYTE: usize = 64;
+const MIN_STEPS: usize = 1 << 22;
 
-/// What one character of a value may look like in the response.
-#[derive(Debug, Clone)]
-struct CharForms {
-    /// The character's own UTF-8 bytes.
-    literal: Vec<u8>,
-    /// JSON escapes that stand for it (`\"`, `\n`, `\u00e9`, a surrogate pair…).
-    json: Vec<Vec<u8>>,
-    /// Whether `+` may stand for it (a space, in form encoding).
-    plus: bool,
-}
+/// The answer could not be checked within the work bound; it must not be returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unredactable;
 
-/// One form of a value to look for: a sequence of characters, each with its alternatives.
-#[derive(Debug, Clone)]
+/// One form of a value to look for: its characters, each of which may appear in several
+/// spellings (worked out while matching, so a 64 KiB value costs 256 KiB, not a table).
 struct Needle {
-    chars: Vec<CharForms>,
+    chars: Vec<char>,
+    /// Base64: line breaks may sit between characters.
+    wrapped: bool,
 }
 
-fn json_escapes(c: char) -> Vec<Vec<u8>> {
-    let mut forms = Vec::new();
-    let short = match c {
-        '"' => Some("\\\""),
-        '\\' => Some("\\\\"),
-        '/' => Some("\\/"),
-        '\n' => Some("\\n"),
-        '\r' => Some("\\r"),
-        '\t' => Some("\\t"),
-        '\u{8}' => Some("\\b"),
-        '\u{c}' => Some("\\f"),
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
         _ => None,
-    };
-    if let Some(short) = short {
-        forms.push(short.as_bytes().to_vec());
     }
-    let mut units = [0u16; 2];
-    let encoded: String = c
-        .encode_utf16(&mut units)
-        .iter()
-        .map(|unit| format!("\\u{unit:04x}"))
-        .collect();
-    if c != '/' || forms.is_empty() {
-        forms.push(encoded.clone().into_bytes());
-        if encoded.to_ascii_uppercase() != encoded {
-            // `\u00E9`: the hex digits, not the `u`, in upper case.
-            let upper: String = encoded
-                .split("\\u")
-                .filter(|s| !s.is_empty())
-                .map(|hex| format!("\\u{}", hex.to_ascii_uppercase()))
-                .collect();
-            forms.push(upper.into_bytes());
+}
+
+/// `%XX`, `%25XX`, `%2525XX`…: one byte percent-encoded once or more. The end, if it is there.
+fn percent_byte(haystack: &[u8], mut at: usize, byte: u8) -> Option<usize> {
+    if haystack.get(at) != Some(&b'%') {
+        return None;
+    }
+    at += 1;
+    // Each extra encoding of the `%` itself adds `25`, unless `25` is the byte wanted.
+    loop {
+        let (hi, lo) = (*haystack.get(at)?, *haystack.get(at + 1)?);
+        if hex_value(hi) == Some(byte >> 4) && hex_value(lo) == Some(byte & 0xf) {
+            return Some(at + 2);
+        }
+        if hi == b'2' && lo == b'5' {
+            at += 2;
+            continue;
+        }
+        return None;
+    }
+}
+
+/// Four hex digits after `\u`: the UTF-16 code unit.
+fn json_unit(haystack: &[u8], at: usize) -> Option<(u16, usize)> {
+    if haystack.get(at..at + 2) != Some(&b"\\u"[..]) {
+        return None;
+    }
+    let mut unit = 0u16;
+    for i in 0..4 {
+        unit = unit * 16 + u16::from(hex_value(*haystack.get(at + 2 + i)?)?);
+    }
+    Some((unit, at + 6))
+}
+
+fn short_escape(c: char) -> Option<&'static [u8]> {
+    Some(match c {
+        '"' => b"\\\"",
+        '\\' => b"\\\\",
+        '/' => b"\\/",
+        '\n' => b"\\n",
+        '\r' => b"\\r",
+        '\t' => b"\\t",
+        '\u{8}' => b"\\b",
+        '\u{c}' => b"\\f",
+        _ => return None,
+    })
+}
+
+/// The end of one spelling of `c` at `pos`. Longer spellings are tried first (`%25` before a
+/// literal `%`); the exact search covers the plain value, so no backtracking is needed.
+fn match_char(c: char, haystack: &[u8], pos: usize) -> Option<usize> {
+    let mut utf8 = [0u8; 4];
+    let literal = c.encode_utf8(&mut utf8).as_bytes();
+    let first = *haystack.get(pos)?;
+    if first == b'%' {
+        let mut at = pos;
+        let mut whole = true;
+        for &byte in literal {
+            match percent_byte(haystack, at, byte) {
+                Some(end) => at = end,
+                None => {
+                    whole = false;
+                    break;
+                }
+            }
+        }
+        if whole {
+            return Some(at);
         }
     }
-    forms
+    if first == b'\\' {
+        if let Some(escape) = short_escape(c)
+            && haystack.get(pos..pos + escape.len()) == Some(escape)
+        {
+            return Some(pos + escape.len());
+        }
+        let mut units = [0u16; 2];
+        let wanted = c.encode_utf16(&mut units);
+        let mut at = pos;
+        let mut whole = true;
+        for &unit in wanted.iter() {
+            match json_unit(haystack, at) {
+                Some((found, end)) if found == unit => at = end,
+                _ => {
+                    whole = false;
+                    break;
+                }
+            }
+        }
+        if whole {
+            return Some(at);
+        }
+    }
+    if haystack.get(pos..pos + literal.len()) == Some(literal) {
+        return Some(pos + literal.len());
+    }
+    // Form encoding: `+` for a space; and form decoding: a space for a `+`.
+    if (c == ' ' && first == b'+') || (c == '+' && first == b' ') {
+        return Some(pos + 1);
+    }
+    None
+}
+
+/// Line breaks between base64 characters: CR, LF, or their JSON escapes.
+fn skip_line_breaks(haystack: &[u8], mut at: usize) -> usize {
+    loop {
+        match haystack.get(at..) {
+            Some([b'\r' | b'\n', ..]) => at += 1,
+            Some([b'\\', b'r' | b'n', ..]) => at += 2,
+            _ => return at,
+        }
+    }
 }
 
 impl Needle {
-    fn of_text(text: &str) -> Self {
+    fn new(text: &str, wrapped: bool) -> Self {
         Needle {
-            chars: text
-                .chars()
-                .map(|c| {
-                    let mut literal = [0u8; 4];
-                    CharForms {
-                        literal: c.encode_utf8(&mut literal).as_bytes().to_vec(),
-                        json: json_escapes(c),
-                        plus: c == ' ',
-                    }
-                })
-                .collect(),
+            chars: text.chars().collect(),
+            wrapped,
         }
     }
 
-    /// The end of a match starting at `at`, if one starts there. Per character the longer
-    /// alternatives are tried first (`%25` before a literal `%`), without backtracking.
-    fn match_at(&self, haystack: &[u8], at: usize) -> Option<usize> {
+    fn match_at(&self, haystack: &[u8], at: usize, steps: &mut usize) -> Option<usize> {
         let mut pos = at;
-        for forms in &self.chars {
-            pos = match_char(forms, haystack, pos)?;
+        for (i, &c) in self.chars.iter().enumerate() {
+            *steps += 1;
+            if self.wrapped && i > 0 {
+                pos = skip_line_breaks(haystack, pos);
+            }
+            pos = match_char(c, haystack, pos)?;
         }
         Some(pos)
     }
@@ -109,65 +191,20 @@ impl Needle {
                 *slot = true;
             }
         };
-        if let Some(first) = self.chars.first() {
-            if let Some(&b) = first.literal.first() {
+        if let Some(&first) = self.chars.first() {
+            let mut utf8 = [0u8; 4];
+            if let Some(&b) = first.encode_utf8(&mut utf8).as_bytes().first() {
                 set(b);
             }
             set(b'%');
-            if !first.json.is_empty() {
-                set(b'\\');
-            }
-            if first.plus {
-                set(b'+');
+            set(b'\\');
+            match first {
+                ' ' => set(b'+'),
+                '+' => set(b' '),
+                _ => {}
             }
         }
         table
-    }
-}
-
-fn match_char(forms: &CharForms, haystack: &[u8], pos: usize) -> Option<usize> {
-    let rest = haystack.get(pos..)?;
-    // Percent-encoded bytes: every byte of the character as %XX (either case).
-    if rest.first() == Some(&b'%') {
-        let mut at = 0;
-        let mut all = true;
-        for &byte in &forms.literal {
-            match (rest.get(at), rest.get(at + 1), rest.get(at + 2)) {
-                (Some(b'%'), Some(&hi), Some(&lo))
-                    if hex_value(hi) == Some(byte >> 4) && hex_value(lo) == Some(byte & 0xf) =>
-                {
-                    at += 3;
-                }
-                _ => {
-                    all = false;
-                    break;
-                }
-            }
-        }
-        if all {
-            return Some(pos + at);
-        }
-    }
-    for escape in &forms.json {
-        if rest.starts_with(escape) {
-            return Some(pos + escape.len());
-        }
-    }
-    if rest.starts_with(&forms.literal) {
-        return Some(pos + forms.literal.len());
-    }
-    if forms.plus && rest.first() == Some(&b'+') {
-        return Some(pos + 1);
-    }
-    None
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
     }
 }
 
@@ -182,17 +219,15 @@ fn base64_cores(value: &[u8]) -> Vec<String> {
             let encoded = engine.encode(&data);
             // Characters are 6 bits; the value's bits run from 8*offset to 8*(offset+len).
             let first = (8 * offset).div_ceil(6);
-            let bits_end = 8 * (offset + value.len());
-            let last = bits_end / 6;
+            let last = 8 * (offset + value.len()) / 6;
             if let Some(core) = encoded.get(first..last)
                 && core.len() >= MIN_BASE64_CHARS
             {
                 cores.push(core.to_owned());
             }
             if offset == 0 && encoded.len() >= MIN_BASE64_CHARS {
-                // The whole encoding, padding included, and without padding.
-                cores.push(encoded.clone());
-                cores.push(encoded.trim_end_matches('=').to_owned());
+                // The whole encoding, padding included.
+                cores.push(encoded);
             }
         }
     }
@@ -201,48 +236,74 @@ fn base64_cores(value: &[u8]) -> Vec<String> {
     cores
 }
 
-/// Replaces every form of a set of values with `[REDACTED]`.
-#[derive(Debug, Clone, Default)]
+/// Replaces every form of a set of values with `[REDACTED]`. `Debug` shows counts only.
+#[derive(Default)]
 pub struct Redactor {
+    /// The values as they are, for the exact search.
+    exact: Vec<Vec<u8>>,
     needles: Vec<Needle>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("values", &self.exact.len())
+            .field("forms", &self.needles.len())
+            .finish()
+    }
 }
 
 impl Redactor {
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut needles = Vec::new();
+        let mut redactor = Redactor::default();
         for value in values {
             if value.len() < MIN_VALUE_BYTES {
                 continue;
             }
-            needles.push(Needle::of_text(value));
+            redactor.exact.push(value.as_bytes().to_vec());
+            redactor.needles.push(Needle::new(value, false));
             for core in base64_cores(value.as_bytes()) {
-                needles.push(Needle::of_text(&core));
+                redactor.needles.push(Needle::new(&core, true));
             }
         }
-        Redactor { needles }
+        redactor
     }
 
     /// The redacted bytes and how many runs were replaced. Overlapping or touching matches
     /// (a value next to its own encoding) become one `[REDACTED]`.
-    pub fn redact(&self, haystack: &[u8]) -> (Vec<u8>, usize) {
+    pub fn redact(&self, haystack: &[u8]) -> Result<(Vec<u8>, usize), Unredactable> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
+        for value in &self.exact {
+            for start in memchr::memmem::find_iter(haystack, value) {
+                spans.push((start, start + value.len()));
+            }
+        }
+        let budget = haystack
+            .len()
+            .saturating_mul(STEPS_PER_BYTE + 2 * self.needles.len())
+            .max(MIN_STEPS);
+        let mut steps = 0usize;
         for needle in &self.needles {
             let starts = needle.first_bytes();
             let mut at = 0;
             while at < haystack.len() {
+                if steps > budget {
+                    return Err(Unredactable);
+                }
                 let byte = haystack.get(at).copied().unwrap_or(0);
+                steps += 1;
                 if starts.get(usize::from(byte)).copied().unwrap_or(false)
-                    && let Some(end) = needle.match_at(haystack, at)
+                    && let Some(end) = needle.match_at(haystack, at, &mut steps)
                 {
                     spans.push((at, end));
-                    at = end;
+                    at = end.max(at + 1);
                 } else {
                     at += 1;
                 }
             }
         }
         if spans.is_empty() {
-            return (haystack.to_vec(), 0);
+            return Ok((haystack.to_vec(), 0));
         }
         spans.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
@@ -260,17 +321,17 @@ impl Redactor {
             copied = end;
         }
         out.extend_from_slice(haystack.get(copied..).unwrap_or_default());
-        (out, merged.len())
+        Ok((out, merged.len()))
     }
 
     /// [`Self::redact`] on text; the result is text again (matches start and end on
     /// character boundaries, and the replacement is ASCII).
-    pub fn redact_str(&self, text: &str) -> (String, usize) {
-        let (bytes, count) = self.redact(text.as_bytes());
-        match String::from_utf8(bytes) {
+    pub fn redact_str(&self, text: &str) -> Result<(String, usize), Unredactable> {
+        let (bytes, count) = self.redact(text.as_bytes())?;
+        Ok(match String::from_utf8(bytes) {
             Ok(text) => (text, count),
             Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), count),
-        }
+        })
     }
 }
 
@@ -281,7 +342,7 @@ mod tests {
     const VALUE: &str = "sk-live/ab+c d?e=f&g\"h\\é🔑0123";
 
     fn redacts_fully(redactor: &Redactor, text: &str) -> String {
-        let (out, count) = redactor.redact_str(text);
+        let (out, count) = redactor.redact_str(text).unwrap();
         assert!(count >= 1, "nothing redacted in {text}");
         out
     }
@@ -289,10 +350,15 @@ mod tests {
     #[test]
     fn plain_occurrences_are_replaced_and_counted() {
         let r = Redactor::new(["supersecret"]);
-        let (out, count) = r.redact_str("a supersecret b supersecretsupersecret");
+        let (out, count) = r
+            .redact_str("a supersecret b supersecretsupersecret")
+            .unwrap();
         assert_eq!(out, "a [REDACTED] b [REDACTED]");
         assert_eq!(count, 2);
-        assert_eq!(r.redact_str("nothing here"), ("nothing here".to_owned(), 0));
+        assert_eq!(
+            r.redact_str("nothing here").unwrap(),
+            ("nothing here".to_owned(), 0)
+        );
     }
 
     #[test]
@@ -369,7 +435,7 @@ mod tests {
     #[test]
     fn overlapping_forms_become_one_redaction_and_bytes_stay_bytes() {
         let r = Redactor::new(["abcdefgh", "efghijkl"]);
-        let (out, count) = r.redact(b"\xff\xfeabcdefghijkl\xff");
+        let (out, count) = r.redact(b"\xff\xfeabcdefghijkl\xff").unwrap();
         assert_eq!(out, b"\xff\xfe[REDACTED]\xff");
         assert_eq!(count, 1);
     }
@@ -377,14 +443,68 @@ mod tests {
     #[test]
     fn short_values_are_not_redacted() {
         let r = Redactor::new(["abc"]);
-        assert_eq!(r.redact_str("abc abc").1, 0);
+        assert_eq!(r.redact_str("abc abc").unwrap().1, 0);
     }
 
     #[test]
     fn redaction_is_linear_enough_for_a_mebibyte() {
         let r = Redactor::new(["%%%%%%%%", "\\\\\\\\\\\\"]);
         let haystack = "%".repeat(1 << 20);
-        let (out, _) = r.redact(haystack.as_bytes());
+        let (out, _) = r.redact(haystack.as_bytes()).unwrap();
         assert!(out.len() < haystack.len());
+    }
+
+    #[test]
+    fn values_that_look_encoded_are_found_as_written() {
+        for value in ["p%25word1", "a\\\\b\\\\c1", "x%2By%2Fz"] {
+            let r = Redactor::new([value]);
+            assert_eq!(
+                redacts_fully(&r, &format!("<{value}>")),
+                "<[REDACTED]>",
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn double_percent_encoding_and_form_decoding_are_replaced() {
+        let r = Redactor::new(["abc+def/ghi="]);
+        assert_eq!(
+            redacts_fully(&r, "next=%2Fq%3Fk%3Dabc%252Bdef%252Fghi%253D"),
+            "next=%2Fq%3Fk%3D[REDACTED]"
+        );
+        // A form decoder turned the value's '+' into a space.
+        assert_eq!(redacts_fully(&r, "[abc def/ghi=]"), "[[REDACTED]]");
+    }
+
+    #[test]
+    fn json_unicode_escapes_in_any_case_and_wrapped_base64_are_replaced() {
+        let r = Redactor::new(["sk/live/0123456789"]);
+        assert_eq!(
+            redacts_fully(&r, r#""sk\u002Flive\u002f0123456789""#),
+            r#""[REDACTED]""#
+        );
+        let encoded = STANDARD.encode("sk/live/0123456789");
+        let (left, right) = encoded.split_at(10);
+        let wrapped = format!("{left}\n{right}");
+        assert_eq!(redacts_fully(&r, &wrapped), REDACTED);
+        let json_wrapped = format!("{left}\\n{right}");
+        assert_eq!(redacts_fully(&r, &json_wrapped), REDACTED);
+    }
+
+    #[test]
+    fn near_misses_of_a_long_repetitive_value_hit_the_work_bound_not_the_cpu() {
+        let value = format!("{}b", "a".repeat(64 * 1024 - 1));
+        let r = Redactor::new([value.as_str()]);
+        let haystack = "a".repeat(1 << 18);
+        assert_eq!(r.redact(haystack.as_bytes()), Err(Unredactable));
+        // Short answers are still checked in full.
+        assert!(r.redact(b"nothing to see").is_ok());
+    }
+
+    #[test]
+    fn debug_shows_no_value() {
+        let r = Redactor::new(["hunter2-secret"]);
+        assert!(!format!("{r:?}").contains("hunter2"));
     }
 }

@@ -30,10 +30,17 @@ pub fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut offset = 0;
     while let Some(at) = rest.find("{{") {
         let after = &rest[at + 2..];
+        // The name is the run of name characters right after `{{`, read at most one byte
+        // past the longest name: the scan is linear whatever the text (a search for `}}`
+        // from every `{{` was quadratic on a body of `{{{{…`).
+        let run = after
+            .bytes()
+            .take(MAX_NAME_BYTES + 1)
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
         let placeholder = after
-            .find("}}")
-            .map(|end| &after[..end])
-            .filter(|name| is_name(name));
+            .get(..run)
+            .filter(|name| is_name(name) && after.get(run..run + 2) == Some("}}"));
         match placeholder {
             Some(name) => {
                 let start = offset + at;
@@ -165,6 +172,19 @@ mod tests {
             percent_encode_component("a b&c=d/é~"),
             "a%20b%26c%3Dd%2F%C3%A9~"
         );
+    }
+
+    #[test]
+    fn scanning_is_linear_on_braces_and_long_runs() {
+        for template in [
+            "{".repeat(1 << 20),
+            "{{A".repeat(1 << 18),
+            format!("{{{{{}", "A".repeat(1 << 20)),
+        ] {
+            let started = std::time::Instant::now();
+            assert!(names(&template).is_empty());
+            assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        }
     }
 
     #[test]

@@ -209,7 +209,8 @@ fn the_envelope_redacts_headers_and_body_and_drops_hop_headers() {
         },
         &redactor,
         12,
-    );
+    )
+    .unwrap();
     assert_eq!(envelope["status"], 401);
     assert_eq!(envelope["headers"]["x-echo"], "Bearer [REDACTED]");
     assert_eq!(envelope["headers"]["set-cookie"], "a=1, b=2");
@@ -225,7 +226,19 @@ fn the_envelope_redacts_headers_and_body_and_drops_hop_headers() {
         },
         &redactor,
         1,
-    );
+    )
+    .unwrap();
+    let zstd = super::envelope(
+        UpstreamResponse {
+            status: 200,
+            headers: vec![("Content-Encoding".into(), "zstd".into())],
+            body: vec![1, 2, 3],
+        },
+        &redactor,
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(zstd.code, ErrorCode::UpstreamError);
     assert_eq!(binary["body_encoding"], "base64");
     assert_eq!(binary["body"], "/wD+");
 }

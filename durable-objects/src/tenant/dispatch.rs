@@ -310,7 +310,8 @@ impl Tenant {
         maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
     }
 
-    /// Lowering a secret's tier weakens who must approve access to it: only an admin may.
+    /// Lowering a secret's tier weakens who must approve access to it, and changing its
+    /// `allowed_hosts` changes where it may be sent: only an admin may do either.
     pub(super) fn check_retier(
         &self,
         storage: &Storage,
@@ -320,15 +321,30 @@ impl Tenant {
         let TenantCommand::UpdateSecret { path, update, .. } = command else {
             return Ok(());
         };
-        let Some(new_tier) = update.change.tier else {
+        if update.change.tier.is_none() && update.change.allowed_hosts.is_none() {
             return Ok(());
-        };
+        }
         if principal.scopes().covers(&Scope::Admin) {
             return Ok(());
         }
-        let current = crate::store::load_secret(storage, path)
-            .map_err(|e| internal("secret tier", e))?
-            .map(|row| row.metadata.tier);
+        let stored =
+            crate::store::load_secret(storage, path).map_err(|e| internal("secret metadata", e))?;
+        // Where a secret may be sent decides where its fields (and, through `use`, anyone's
+        // use of it) can go: writing a value must not be enough to redirect those.
+        if let (Some(new_hosts), Some(row)) = (&update.change.allowed_hosts, &stored)
+            && *new_hosts != row.metadata.allowed_hosts
+        {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                format!("changing the allowed_hosts of '{path}' needs an admin"),
+            )
+            .with("path", path.as_str())
+            .with("required_scope", "admin"));
+        }
+        let Some(new_tier) = update.change.tier else {
+            return Ok(());
+        };
+        let current = stored.map(|row| row.metadata.tier);
         match current {
             Some(tier) if access::tier_rank(new_tier) < access::tier_rank(tier) => {
                 Err(ApiError::new(

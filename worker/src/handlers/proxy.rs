@@ -69,16 +69,21 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     match outcome {
         Ok(upstream) => {
             let status = upstream.status;
+            let envelope = broker::envelope(upstream, &redactor, duration_ms);
+            let outcome = match envelope {
+                Ok(_) => UseOutcome::Completed,
+                Err(_) => UseOutcome::Unreturnable,
+            };
             report(
                 env,
                 caller,
                 &released.call_id,
-                UseOutcome::Completed,
+                outcome,
                 Some(status),
                 duration_ms,
             )
             .await;
-            json(200, &broker::envelope(upstream, &redactor, duration_ms))
+            json(200, &envelope?)
         }
         Err(Failure::Timeout) => {
             let outcome = UseOutcome::Timeout;
@@ -102,7 +107,11 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
             let outcome = UseOutcome::UpstreamError;
             report(env, caller, &released.call_id, outcome, None, duration_ms).await;
             // The runtime's message may quote the URL, query (and value) included.
-            Err(broker::upstream_error(&redactor.redact_str(&why).0))
+            let why = redactor
+                .redact_str(&why)
+                .map(|(text, _)| text)
+                .unwrap_or_else(|_| "the network error could not be shown".to_owned());
+            Err(broker::upstream_error(&why))
         }
     }
 }
