@@ -10,7 +10,7 @@ use crate::body::Body;
 use crate::crypto::CryptoError;
 use crate::error::ApiError;
 use crate::path::SecretPath;
-use crate::secret::{NewSecret, SecretMetadata, parse_metadata, parse_path_field};
+use crate::secret::{METADATA_FIELDS, NewSecret, SecretMetadata, parse_metadata, parse_path_field};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -100,16 +100,10 @@ impl PasswordRequest {
         let store = match body.optional_str("path")? {
             Some(text) => Some((parse_path_field("path", text)?, parse_metadata(&body, now)?)),
             None => {
-                if let Some(member) = [
-                    "tier",
-                    "description",
-                    "tags",
-                    "expires_at",
-                    "max_versions",
-                    "allowed_hosts",
-                ]
-                .into_iter()
-                .find(|m| body.present(m).is_some())
+                if let Some(member) = METADATA_FIELDS
+                    .iter()
+                    .copied()
+                    .find(|m| body.present(m).is_some())
                 {
                     return Err(ApiError::validation(
                         member,

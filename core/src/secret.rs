@@ -230,6 +230,16 @@ fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, Ap
     Ok(Some(at))
 }
 
+/// The metadata members a create body may carry besides the value.
+pub const METADATA_FIELDS: &[&str] = &[
+    "tier",
+    "description",
+    "tags",
+    "expires_at",
+    "max_versions",
+    "allowed_hosts",
+];
+
 /// The metadata members of a create body (`POST /v1/secrets`, `POST /v1/generate`), with
 /// their defaults.
 pub fn parse_metadata(body: &Body, now: Timestamp) -> Result<SecretMetadata, ApiError> {

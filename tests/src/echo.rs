@@ -313,18 +313,22 @@ fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, base: &str) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+/// One HTTP/1.1 request as read off the wire (the sink reads with it too).
+pub(crate) struct RawRequest {
+    pub method: String,
+    /// The request target: path and query.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Reads the request line, headers and body (by `Content-Length`, or chunked).
+pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<RawRequest> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or("").to_owned();
     let target = parts.next().unwrap_or("").to_owned();
-    let (path, query) = match target.split_once('?') {
-        Some((path, query)) => (path.to_owned(), query.to_owned()),
-        None => (target, String::new()),
-    };
     let mut headers = Vec::new();
     let mut length = 0usize;
     let mut chunked = false;
@@ -349,11 +353,32 @@ fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, base: &str) -> std:
         }
     }
     let body = if chunked {
-        read_chunked(&mut reader)?
+        read_chunked(reader)?
     } else {
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body)?;
         body
+    };
+    Ok(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, base: &str) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    } = read_request(&mut reader)?;
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path.to_owned(), query.to_owned()),
+        None => (target, String::new()),
     };
     let request = Received {
         method,
