@@ -90,12 +90,12 @@ pub fn purpose_missing(path: &SecretPath) -> ApiError {
 /// Refuses a read or use of critical secrets among `paths` without a purpose, when a policy
 /// asks for one.
 pub fn check_purpose(
-    ctx: &SecretContext<'_>,
+    storage: &worker::Storage,
     policies: &Policies,
     paths: &[&SecretPath],
 ) -> Result<(), ApiError> {
     for path in paths {
-        let tier = crate::access::stored_tier(ctx.storage, path)?;
+        let tier = crate::access::stored_tier(storage, path)?;
         if tier.is_some_and(|tier| policies.purpose_required(tier, path)) {
             return Err(purpose_missing(path));
         }

@@ -374,7 +374,7 @@ impl Tenant {
             .and_then(|()| self.check_retier(&storage, &principal, &command))
             .and_then(|()| {
                 if reads_value && purpose.is_none() {
-                    self.check_purpose(&storage, &loaded, now, &required)
+                    self.check_purpose(&storage, &required)
                 } else {
                     Ok(())
                 }

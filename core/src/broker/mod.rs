@@ -455,11 +455,6 @@ impl ProxyRequest {
             body,
         })
     }
-
-    /// Whether any placeholder sits in the body (for the audit's shape of the call).
-    pub fn has_body(&self) -> bool {
-        self.body.is_some()
-    }
 }
 
 /// How long `template` is with `values` in place, each value counted `expansion` times its
@@ -649,14 +644,6 @@ impl fmt::Debug for ReleasedValue {
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
-}
-
-/// Which pieces of a template are placeholders (used by tests and the fuzz target).
-pub fn placeholder_count(template: &str) -> usize {
-    pieces(template)
-        .iter()
-        .filter(|p| matches!(p, Piece::Placeholder(_)))
-        .count()
 }
 
 #[cfg(test)]

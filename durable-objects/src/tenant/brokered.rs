@@ -59,8 +59,6 @@ impl Tenant {
     pub(super) fn check_purpose(
         &self,
         storage: &Storage,
-        loaded: &Loaded,
-        now: Timestamp,
         required: &access::Access,
     ) -> Result<(), ApiError> {
         let paths: Vec<&latchkey_core::SecretPath> = match required {
@@ -71,8 +69,7 @@ impl Tenant {
         let Some(policies) = self.purpose_policies(storage)? else {
             return Ok(());
         };
-        let ctx = self.context(storage, loaded, now);
-        broker::check_purpose(&ctx, &policies, &paths)
+        broker::check_purpose(storage, &policies, &paths)
     }
 
     fn purpose_policies(&self, storage: &Storage) -> Result<Option<Rc<Policies>>, ApiError> {

@@ -66,54 +66,48 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     drop(values);
     let outcome = send(rendered, call.timeout_seconds).await;
     let duration_ms = Date::now().as_millis().saturating_sub(started);
-    match outcome {
+    // One report per call, whatever happened: the outcome, and the status when there was one.
+    let (outcome, upstream_status, reply) = match outcome {
         Ok(upstream) => {
-            let status = upstream.status;
-            let envelope = broker::envelope(upstream, &redactor, duration_ms);
-            let outcome = match envelope {
-                Ok(_) => UseOutcome::Completed,
-                Err(_) => UseOutcome::Unreturnable,
-            };
-            report(
-                env,
-                caller,
-                &released.call_id,
-                outcome,
-                Some(status),
-                duration_ms,
-            )
-            .await;
-            json(200, &envelope?)
+            let status = Some(upstream.status);
+            match broker::envelope(upstream, &redactor, duration_ms) {
+                Ok(envelope) => (UseOutcome::Completed, status, Ok(envelope)),
+                Err(e) => (UseOutcome::Unreturnable, status, Err(e)),
+            }
         }
-        Err(Failure::Timeout) => {
-            let outcome = UseOutcome::Timeout;
-            report(env, caller, &released.call_id, outcome, None, duration_ms).await;
-            Err(broker::upstream_timeout(call.timeout_seconds))
-        }
-        Err(Failure::TooLarge { status }) => {
-            let outcome = UseOutcome::ResponseTooLarge;
-            report(
-                env,
-                caller,
-                &released.call_id,
-                outcome,
-                Some(status),
-                duration_ms,
-            )
-            .await;
-            Err(broker::response_too_large())
-        }
+        Err(Failure::Timeout) => (
+            UseOutcome::Timeout,
+            None,
+            Err(broker::upstream_timeout(call.timeout_seconds)),
+        ),
+        Err(Failure::TooLarge { status }) => (
+            UseOutcome::ResponseTooLarge,
+            Some(status),
+            Err(broker::response_too_large()),
+        ),
         Err(Failure::Network(why)) => {
-            let outcome = UseOutcome::UpstreamError;
-            report(env, caller, &released.call_id, outcome, None, duration_ms).await;
             // The runtime's message may quote the URL, query (and value) included.
             let why = redactor
                 .redact_str(&why)
                 .map(|(text, _)| text)
                 .unwrap_or_else(|_| "the network error could not be shown".to_owned());
-            Err(broker::upstream_error(&why))
+            (
+                UseOutcome::UpstreamError,
+                None,
+                Err(broker::upstream_error(&why)),
+            )
         }
-    }
+    };
+    report(
+        env,
+        caller,
+        &released.call_id,
+        outcome,
+        upstream_status,
+        duration_ms,
+    )
+    .await;
+    json(200, &reply?)
 }
 
 /// Tells the object how the call ended. A failure here is logged, not returned: the answer
