@@ -2,7 +2,36 @@
 
 /// `bytes` as lowercase hex.
 pub fn encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let digit = |nibble: u8| {
+        char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        })
+    };
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
+    }
+    out
+}
+
+/// Any number of bytes from hex digits (either case, as SQLite's `hex()` writes them); `None`
+/// for an odd length or a non-digit.
+pub fn decode_vec(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| {
+            let hi = char::from(*pair.first()?).to_digit(16)?;
+            let lo = char::from(*pair.get(1)?).to_digit(16)?;
+            Some((hi << 4 | lo) as u8)
+        })
+        .collect()
 }
 
 /// Exactly `N` bytes from `2 × N` hex digits (either case); `None` for anything else.
@@ -54,5 +83,16 @@ mod tests {
         assert_eq!(decode::<4>("007fff1g"), None);
         assert_eq!(decode::<2>("007fff10"), None);
         assert_eq!(decode::<1>("é0"), None);
+    }
+
+    #[test]
+    fn decodes_any_length_as_sqlite_writes_it() {
+        assert_eq!(decode_vec(""), Some(vec![]));
+        assert_eq!(decode_vec("007FFF10"), Some(vec![0x00, 0x7f, 0xff, 0x10]));
+        assert_eq!(decode_vec("abc"), None);
+        assert_eq!(decode_vec("zz"), None);
+        assert_eq!(decode_vec("é0"), None);
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode_vec(&encode(&all)), Some(all));
     }
 }

@@ -415,6 +415,19 @@ pub enum TenantCommand {
 }
 
 impl TenantCommand {
+    /// Commands that change no secret's rows (`secrets`, `secret_versions`, `secret_fields`):
+    /// the only ones the object's cache of secrets survives. Anything not listed here empties
+    /// it, so a new command is safe by default.
+    pub fn leaves_secrets_alone(&self) -> bool {
+        matches!(
+            self,
+            TenantCommand::GetSecret { .. }
+                | TenantCommand::ListSecrets { .. }
+                | TenantCommand::BenchBaseline
+                | TenantCommand::Ping
+        )
+    }
+
     /// Commands that hand out a value (to the caller or, through the broker, upstream): they
     /// record `X-Latchkey-Purpose` and are the ones a purpose policy governs.
     pub fn reads_value(&self) -> bool {

@@ -80,7 +80,7 @@ fn field_count(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<usize, Fail
 pub fn read_all(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<Fields, Failure> {
     let rows = query(
         ctx.storage,
-        "SELECT name, wrapped_data_key, ciphertext FROM secret_fields WHERE path = ? ORDER BY name",
+        "SELECT name, hex(wrapped_data_key), hex(ciphertext) FROM secret_fields WHERE path = ? ORDER BY name",
         vec![path.as_str().into()],
     )?;
     let mut fields = BTreeMap::new();
@@ -180,7 +180,7 @@ pub fn get_one(
         readable_secret(ctx.storage, path, ctx.now)?;
         let row = query_one(
             ctx.storage,
-            "SELECT wrapped_data_key, ciphertext FROM secret_fields WHERE path = ? AND name = ?",
+            "SELECT hex(wrapped_data_key), hex(ciphertext) FROM secret_fields WHERE path = ? AND name = ?",
             vec![path.as_str().into(), name.as_str().into()],
         )?
         .ok_or_else(|| field_not_found(path, &name))?;

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod people;
 pub mod requests;
 pub mod schema;
+pub mod secret_cache;
 pub mod secrets;
 pub mod sql;
 pub mod store;

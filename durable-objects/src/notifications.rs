@@ -23,7 +23,7 @@ const LINK_KEY_LABEL: &str = "approval-links";
 pub fn load_config(ctx: &SecretContext<'_>) -> Result<NotificationConfig, Failure> {
     let Some(row) = query_one(
         ctx.storage,
-        "SELECT wrapped_data_key, ciphertext FROM notification_config",
+        "SELECT hex(wrapped_data_key), hex(ciphertext) FROM notification_config",
         vec![],
     )?
     else {

@@ -421,7 +421,7 @@ pub fn decide(
 fn sealed_value(ctx: &SecretContext<'_>, id: &AccessRequestId) -> Result<String, Failure> {
     let row = query_one(
         ctx.storage,
-        "SELECT wrapped_data_key, ciphertext FROM access_requests WHERE id = ?",
+        "SELECT hex(wrapped_data_key), hex(ciphertext) FROM access_requests WHERE id = ?",
         vec![id.as_str().into()],
     )?
     .ok_or_else(|| not_found(id))?;

@@ -4,12 +4,13 @@
 //! everything as it was.
 
 use crate::fields;
+use crate::secret_cache::{CachedSecret, VersionRow};
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS_QUALIFIED, SecretContext, SecretRow,
-    VALUE_PURPOSE, deleted, deleted_conflict, erase_rows, erase_secret, in_transaction, internal,
-    live_secret, load_secret, not_found, opt_ts, parse_secret_row, read_count, read_opt_ts,
-    read_ts, ts, version_value,
+    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
+    deleted_conflict, erase_rows, erase_secret, in_transaction, internal, live_secret,
+    live_secret_within_tier, load_secret, not_found, opt_ts, parse_secret_row, read_count,
+    read_opt_ts, read_ts, ts, version_value,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::secret::{
@@ -217,23 +218,23 @@ fn read_inner(
     version: Option<u64>,
 ) -> Result<SecretRead, Failure> {
     let now = ctx.now;
-    let wanted_binding = match version {
-        Some(v) => i64::try_from(v).map_or(V::Null, V::Integer),
-        None => V::Null,
+    let cached = ctx.secret_cache.and_then(|cache| cache.get(path.as_str()));
+    let (secret, accessed_at, mut current) = match cached {
+        Some(entry) => (entry.row, entry.accessed_at, entry.current),
+        None => {
+            let row = query_one(
+                ctx.storage,
+                &format!("SELECT {SECRET_COLUMNS}, accessed_at FROM secrets WHERE path = ?"),
+                vec![path.as_str().into()],
+            )?
+            .ok_or_else(|| not_found(path))?;
+            (
+                parse_secret_row(&row)?,
+                read_opt_ts(&row, SECRET_COLUMN_COUNT)?,
+                None,
+            )
+        }
     };
-    let row = query_one(
-        ctx.storage,
-        &format!(
-            "SELECT {SECRET_COLUMNS_QUALIFIED}, secrets.accessed_at, v.version,
-                v.wrapped_data_key, v.ciphertext, v.expires_at, v.destroyed_at, v.deleted_at
-             FROM secrets LEFT JOIN secret_versions v
-                ON v.path = secrets.path AND v.version = coalesce(?, secrets.current_version)
-             WHERE secrets.path = ?"
-        ),
-        vec![wanted_binding, path.as_str().into()],
-    )?
-    .ok_or_else(|| not_found(path))?;
-    let secret = parse_secret_row(&row)?;
     if let Some(cleared) = ctx.cleared_tier {
         crate::access::check_cleared(path, secret.metadata.tier, cleared)?;
     }
@@ -247,28 +248,23 @@ fn read_inner(
                 .into(),
         );
     }
-    let accessed_at = read_opt_ts(&row, SECRET_COLUMN_COUNT)?;
     let value = match version {
         // A secret of fields only has no main value to show.
         None if secret.current_version == 0 => None,
         wanted => {
             let wanted = wanted.unwrap_or(secret.current_version);
-            if row.opt_int(SECRET_COLUMN_COUNT + 1)?.is_none() {
-                return Err(ApiError::not_found(format!(
-                    "version {wanted} of secret '{path}' not found"
-                ))
-                .with("path", path.as_str())
-                .with("version", wanted)
-                .into());
+            let version_row = match current.take() {
+                Some(row) if row.version == wanted => row,
+                other => {
+                    current = other;
+                    load_version(ctx, path, wanted)?
+                }
+            };
+            let value = open_version(ctx, path, secret.current_version, &version_row)?;
+            if wanted == secret.current_version {
+                current = Some(version_row);
             }
-            let version_row = row.shifted(SECRET_COLUMN_COUNT + 2);
-            Some(open_version(
-                ctx,
-                path,
-                wanted,
-                secret.current_version,
-                &version_row,
-            )?)
+            Some(value)
         }
     };
     let fields = if secret.field_count > 0 {
@@ -283,6 +279,17 @@ fn read_inner(
             "UPDATE secrets SET accessed_at = ? WHERE path = ?",
             vec![ts(now), path.as_str().into()],
         )?;
+    }
+    if let Some(cache) = ctx.secret_cache {
+        let accessed_at = if stale { Some(now) } else { accessed_at };
+        cache.put(
+            path.as_str(),
+            CachedSecret {
+                row: secret.clone(),
+                accessed_at,
+                current,
+            },
+        );
     }
     Ok(SecretRead {
         path: path.clone(),
@@ -301,21 +308,55 @@ fn read_inner(
     })
 }
 
-/// Opens version `wanted` from its row (`wrapped_data_key, ciphertext, expires_at,
-/// destroyed_at, deleted_at`), if it is readable at `ctx.now`.
-fn open_version(
+/// Version `wanted` of the secret at `path`, as stored.
+fn load_version(
     ctx: &SecretContext<'_>,
     path: &SecretPath,
     wanted: u64,
+) -> Result<VersionRow, Failure> {
+    let row = query_one(
+        ctx.storage,
+        "SELECT hex(wrapped_data_key), hex(ciphertext), expires_at, destroyed_at, deleted_at
+         FROM secret_versions WHERE path = ? AND version = ?",
+        vec![
+            path.as_str().into(),
+            i64::try_from(wanted).map_or(V::Null, V::Integer),
+        ],
+    )?
+    .ok_or_else(|| {
+        ApiError::not_found(format!("version {wanted} of secret '{path}' not found"))
+            .with("path", path.as_str())
+            .with("version", wanted)
+    })?;
+    Ok(VersionRow {
+        version: wanted,
+        sealed: Sealed {
+            wrapped_data_key: row.blob(0)?,
+            ciphertext: row.blob(1)?,
+        },
+        expires_at: read_opt_ts(&row, 2)?,
+        destroyed: row.opt_int(3)?.is_some(),
+        deleted: row.opt_int(4)?.is_some(),
+    })
+}
+
+/// Opens a version's value, if the version is readable at `ctx.now`.
+fn open_version(
+    ctx: &SecretContext<'_>,
+    path: &SecretPath,
     current: u64,
-    version_row: &crate::sql::Row,
+    row: &VersionRow,
 ) -> Result<String, Failure> {
-    let expires_at = read_opt_ts(version_row, 2)?;
-    let destroyed = version_row.opt_int(3)?.is_some();
-    let deleted = version_row.opt_int(4)?.is_some();
-    let state = VersionState::at(wanted == current, expires_at, destroyed, deleted, ctx.now);
+    let wanted = row.version;
+    let state = VersionState::at(
+        wanted == current,
+        row.expires_at,
+        row.destroyed,
+        row.deleted,
+        ctx.now,
+    );
     if !state.readable() {
-        let why = match (state, expires_at) {
+        let why = match (state, row.expires_at) {
             (VersionState::Expired, Some(at)) => format!("its grace period ended at {at}"),
             (VersionState::Deleted, _) => format!(
                 "it was deleted (undelete it with POST /v1/secret/undelete/{path} {{\"versions\": [{wanted}]}})"
@@ -329,11 +370,7 @@ fn open_version(
         .with("version", wanted)
         .into());
     }
-    let sealed = Sealed {
-        wrapped_data_key: version_row.blob(0)?,
-        ciphertext: version_row.blob(1)?,
-    };
-    ctx.open(path, wanted, VALUE_PURPOSE, &sealed)
+    ctx.open(path, wanted, VALUE_PURPOSE, &row.sealed)
 }
 
 pub fn update(
@@ -344,7 +381,7 @@ pub fn update(
 ) -> Result<SecretUpdated, ApiError> {
     let now = ctx.now;
     in_transaction(ctx.storage, "update secret", || {
-        let mut row = live_secret(ctx.storage, path)?;
+        let mut row = live_secret_within_tier(ctx, path)?;
         if let Some(expected) = if_match
             && expected != row.current_version
         {
@@ -374,7 +411,7 @@ pub fn rotate(
 ) -> Result<SecretRotated, ApiError> {
     let now = ctx.now;
     in_transaction(ctx.storage, "rotate secret", || {
-        let row = live_secret(ctx.storage, path)?;
+        let row = live_secret_within_tier(ctx, path)?;
         let old_version = row.current_version;
         if old_version == 0 {
             return Err(ApiError::conflict(format!(

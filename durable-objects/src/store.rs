@@ -27,6 +27,8 @@ pub struct SecretContext<'a> {
     pub purpose: Option<&'a str>,
     /// Where the request came from, for events written after it (broker calls).
     pub origin: Option<&'a crate::audit::Origin>,
+    /// Secrets read recently ([`crate::secret_cache`]); a read looks here first.
+    pub secret_cache: Option<&'a crate::secret_cache::SecretCache>,
 }
 
 /// A command's failure: the client's error, or storage trouble (logged, then a 500).
@@ -105,6 +107,7 @@ pub fn version_value(version: u64) -> V {
 }
 
 /// A `secrets` row.
+#[derive(Clone)]
 pub struct SecretRow {
     /// 0 while the secret has fields only.
     pub current_version: u64,
@@ -122,13 +125,6 @@ pub const SECRET_COLUMNS: &str = "current_version, tier, description, tags, max_
 
 /// How many columns [`SECRET_COLUMNS`] selects: what follows them in a wider row starts here.
 pub const SECRET_COLUMN_COUNT: usize = 11;
-
-/// [`SECRET_COLUMNS`] qualified with the table name, for queries that join `secrets`.
-pub const SECRET_COLUMNS_QUALIFIED: &str = "secrets.current_version, secrets.tier, \
-    secrets.description, secrets.tags, secrets.max_versions, secrets.created_at, \
-    secrets.updated_at, secrets.expires_at, secrets.deleted_at, \
-    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path), \
-    secrets.allowed_hosts";
 
 pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
     let tier_text = row.text(1)?;
@@ -199,6 +195,23 @@ pub fn live_secret(storage: &Storage, path: &SecretPath) -> Result<SecretRow, Fa
         Some(row) if row.deleted_at.is_some() => Err(deleted(path).into()),
         Some(row) => Ok(row),
     }
+}
+
+/// The live secret at `path` for a caller cleared up to `ctx.cleared_tier`: the tier is
+/// checked against the row it loads (deleted or not, as `access::check_tier` would) before
+/// anything else, which spares a write a separate lookup of the tier.
+pub fn live_secret_within_tier(
+    ctx: &SecretContext<'_>,
+    path: &SecretPath,
+) -> Result<SecretRow, Failure> {
+    let row = load_secret(ctx.storage, path)?.ok_or_else(|| not_found(path))?;
+    if let Some(cleared) = ctx.cleared_tier {
+        crate::access::check_cleared(path, row.metadata.tier, cleared)?;
+    }
+    if row.deleted_at.is_some() {
+        return Err(deleted(path).into());
+    }
+    Ok(row)
 }
 
 /// The live, unexpired secret at `path`: what a read needs.

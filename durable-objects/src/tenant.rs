@@ -7,6 +7,7 @@ use crate::approvals::{self, Decision};
 use crate::audit::{self, Actor, Draft, HeadCache, Origin, UnauthenticatedBudget};
 use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
+use crate::secret_cache::SecretCache;
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
@@ -98,6 +99,8 @@ pub struct Tenant {
     /// The policies, when some rule requires a purpose (`Some(None)`: none does; `None`: not
     /// loaded). Reads check it on every request, so it is kept until policies change.
     purpose_policies: RefCell<Option<Option<Rc<latchkey_core::approval::Policies>>>>,
+    /// Secrets read recently, sealed as stored ([`SecretCache`]).
+    secret_cache: SecretCache,
 }
 
 /// Logs the cause and gives the client the fixed internal error.
@@ -142,6 +145,7 @@ impl Tenant {
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
             purpose_policies: RefCell::new(None),
+            secret_cache: SecretCache::default(),
         }
     }
 
@@ -160,6 +164,7 @@ impl Tenant {
         });
         let response = match decoded {
             Ok(request) => {
+                self.secret_cache.before(request.command.as_ref());
                 // Commands that start a clock (a restore window, a grace period) set the alarm.
                 let starts_clock = matches!(
                     request.command,
@@ -364,8 +369,14 @@ impl Tenant {
         let required = access::required(&command);
         if let Err(e) = access::check(&principal, &required)
             .and_then(|()| {
-                // A read checks the tier against the row it loads anyway.
-                if matches!(command, TenantCommand::GetSecret { .. }) {
+                // A read, an update and a rotation check the tier against the row they load
+                // anyway (`ctx.cleared_tier`).
+                if matches!(
+                    command,
+                    TenantCommand::GetSecret { .. }
+                        | TenantCommand::UpdateSecret { .. }
+                        | TenantCommand::RotateSecret { .. }
+                ) {
                     Ok(())
                 } else {
                     access::check_tier(&storage, &principal, &required)
@@ -445,6 +456,8 @@ impl Tenant {
             }
             Err(e) => {
                 self.audit_head.forget();
+                // Whatever the cache took in during the rolled-back transaction may be gone.
+                self.secret_cache.clear();
                 attributed(Err(internal("command with its audit event", e)))
             }
         }
@@ -626,7 +639,7 @@ impl Tenant {
     }
 
     fn context<'a>(
-        &self,
+        &'a self,
         storage: &'a Storage,
         loaded: &'a Loaded,
         now: Timestamp,
@@ -640,6 +653,7 @@ impl Tenant {
             cleared_tier: None,
             purpose: None,
             origin: None,
+            secret_cache: Some(&self.secret_cache),
         }
     }
 
@@ -742,7 +756,7 @@ impl Tenant {
         }
         let row = query_one(
             &storage,
-            "SELECT tenant_id, master_key_hash, wrapped_tenant_key, plan, rate_limit_per_minute
+            "SELECT tenant_id, master_key_hash, hex(wrapped_tenant_key), plan, rate_limit_per_minute
              FROM tenant",
             vec![],
         )

@@ -144,7 +144,7 @@ pub fn create_for_request(
 }
 
 const COLUMNS: &str = "id, request_id, path, version, created_at, expires_at, retrieved_at, \
-    wrapped_data_key, ciphertext, token_hash";
+    hex(wrapped_data_key), hex(ciphertext), token_hash";
 
 fn summary(row: &Row, now: Timestamp) -> Result<WrapSummary, StorageError> {
     let expires_at = read_ts(row, 5)?;

@@ -10,8 +10,10 @@ use latchkey_durable_objects::contract::{
     TenantResponse, TenantResult, tenant_instance_name,
 };
 use std::cell::Cell;
-use worker::wasm_bindgen::JsValue;
-use worker::{Env, Method, Request, RequestInit, Stub, console_error};
+use worker::js_sys::{Function, Object, Promise, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Env, Request, Stub, console_error};
 
 fn stub(env: &Env, instance_name: &str) -> Result<Stub, ApiError> {
     env.durable_object(TENANT_BINDING)
@@ -28,17 +30,13 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         ApiError::internal()
     };
     let body = serde_json::to_string(request).map_err(|e| unavailable("encode", &e))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(JsValue::from_str(&body)));
-    let outbound =
-        Request::new_with_init(COMMAND_URL, &init).map_err(|e| unavailable("request", &e))?;
-    let mut response = stub
-        .fetch_with_request(outbound)
+    // `stub.fetch(url, {method, body})` and `response.text()` called directly: the crate's
+    // `Request` and `Response::text` wrap the body in Rust-side streams and headers, which
+    // cost about a fifth of a baseline request's time on the isolate's thread.
+    let text = fetch_text(stub.into_rpc::<JsValue>(), &body)
         .await
-        .map_err(|e| unavailable("call", &e))?;
+        .map_err(|e| unavailable("call", &js_message(&e)))?;
     // serde_json on the text, not JS `JSON.parse`: every u64 survives the trip.
-    let text = response.text().await.map_err(|e| unavailable("read", &e))?;
     // The error's position only: serde_json quotes the offending text, which may be a value.
     serde_json::from_str::<TenantResponse>(&text).map_err(|e| {
         let at = format!(
@@ -49,6 +47,32 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         );
         unavailable("decode", &at)
     })
+}
+
+/// POSTs `body` to the object behind `stub` and returns the answer's text.
+async fn fetch_text(stub: JsValue, body: &str) -> Result<String, JsValue> {
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into())?;
+    Reflect::set(&init, &"body".into(), &body.into())?;
+    let fetch: Function = Reflect::get(&stub, &"fetch".into())?.dyn_into()?;
+    let response = JsFuture::from(Promise::from(fetch.call2(
+        &stub,
+        &COMMAND_URL.into(),
+        &init,
+    )?))
+    .await?;
+    let text: Function = Reflect::get(&response, &"text".into())?.dyn_into()?;
+    let text = JsFuture::from(Promise::from(text.call0(&response)?)).await?;
+    text.as_string()
+        .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
+}
+
+fn js_message(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// Where a request came from, for the audit trail.

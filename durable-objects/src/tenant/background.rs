@@ -17,6 +17,8 @@ impl Tenant {
             return Response::ok("no tenant");
         };
         let storage = self.storage();
+        // Maintenance erases and expires versions behind the cache's back.
+        self.secret_cache.clear();
         // Cleared first: counts taken while this alarm awaits set the next one.
         self.write_back_pending.set(false);
         self.write_back(&storage, now());
