@@ -430,6 +430,17 @@ impl Route {
     }
 }
 
+/// The decoded query pairs of a request URL (`application/x-www-form-urlencoded`, exactly as
+/// `url::Url::query_pairs` decodes them) without parsing the rest of the URL: the full parse
+/// cost a read about 35 µs.
+pub fn query_pairs(url: &str) -> Vec<(String, String)> {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,6 +839,24 @@ mod tests {
                 Some("path"),
                 "{path}"
             );
+        }
+    }
+
+    #[test]
+    fn query_pairs_match_a_full_url_parse() {
+        for url in [
+            "https://x.test/v1/secrets/a%2Fb",
+            "https://x.test/v1/secrets/a?version=3",
+            "https://x.test/p?a=1&b=two+words&a=2&c=%C3%A9&d&=e&f=%zz#frag?x=1",
+            "https://x.test/p?",
+            "http://127.0.0.1:8787/v1/secrets?namespace=bench&limit=50",
+        ] {
+            let expected: Vec<(String, String)> = url::Url::parse(url)
+                .unwrap()
+                .query_pairs()
+                .into_owned()
+                .collect();
+            assert_eq!(query_pairs(url), expected, "{url}");
         }
     }
 }

@@ -154,7 +154,9 @@ pub fn write(
                 secrets::insert_secret(ctx.storage, path, 0, &metadata, ctx.now)?;
                 secrets::append_version(ctx, path, version, &value, &metadata)?;
             }
-            Some(row) => secrets::append_version(ctx, path, version, &value, &row.metadata)?,
+            Some(row) => {
+                secrets::append_version(ctx, path, version, &value, &row.metadata)?;
+            }
         }
         erase_rows(
             ctx.storage,

@@ -58,6 +58,14 @@ impl SecretCache {
         self.entries.borrow().get(path).cloned()
     }
 
+    /// Removes and returns the entry of `path`.
+    pub fn take(&self, path: &str) -> Option<CachedSecret> {
+        let entry = self.entries.borrow_mut().remove(path)?;
+        self.sealed_bytes
+            .set(self.sealed_bytes.get().saturating_sub(entry.sealed_bytes()));
+        Some(entry)
+    }
+
     pub fn put(&self, path: &str, entry: CachedSecret) {
         let size = entry.sealed_bytes();
         if size > MAX_ENTRY_SEALED_BYTES {
@@ -80,10 +88,7 @@ impl SecretCache {
     }
 
     fn remove(&self, path: &str) {
-        if let Some(old) = self.entries.borrow_mut().remove(path) {
-            self.sealed_bytes
-                .set(self.sealed_bytes.get().saturating_sub(old.sealed_bytes()));
-        }
+        self.take(path);
     }
 
     pub fn clear(&self) {
@@ -91,9 +96,14 @@ impl SecretCache {
         self.sealed_bytes.set(0);
     }
 
-    /// Empties the cache unless `command` is known to leave secrets' rows alone.
+    /// Empties the cache unless `command` is known to leave secrets' rows alone, or is an
+    /// update (`secrets::update` takes its secret's entry out and puts back what it stored;
+    /// it touches no other secret).
     pub fn before(&self, command: Option<&TenantCommand>) {
-        if !command.is_none_or(TenantCommand::leaves_secrets_alone) {
+        let keeps = command.is_none_or(|command| {
+            command.leaves_secrets_alone() || matches!(command, TenantCommand::UpdateSecret { .. })
+        });
+        if !keeps {
             self.clear();
         }
     }
@@ -158,6 +168,16 @@ mod tests {
         cache.put("new", entry(10));
         assert_eq!(cache.len(), 1);
         assert!(cache.get("new").is_some());
+    }
+
+    #[test]
+    fn take_removes_the_entry_and_its_bytes() {
+        let cache = SecretCache::default();
+        cache.put("a", entry(100));
+        assert!(cache.take("a").is_some());
+        assert!(cache.take("a").is_none());
+        assert!(cache.get("a").is_none());
+        assert_eq!(cache.sealed_bytes.get(), 0);
     }
 
     #[test]

@@ -7,10 +7,10 @@ use crate::fields;
 use crate::secret_cache::{CachedSecret, VersionRow};
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS, SecretContext, SecretRow, VALUE_PURPOSE, deleted,
-    deleted_conflict, erase_rows, erase_secret, in_transaction, internal, live_secret,
-    live_secret_within_tier, load_secret, not_found, opt_ts, parse_secret_row, read_count,
-    read_opt_ts, read_ts, ts, version_value,
+    Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS, SecretContext, SecretRow, VALUE_PURPOSE,
+    check_live_within_tier, deleted, deleted_conflict, erase_rows, erase_secret, in_transaction,
+    internal, live_secret, live_secret_within_tier, load_secret, not_found, opt_ts,
+    parse_secret_row, read_count, read_opt_ts, read_ts, ts, version_value,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::secret::{
@@ -24,7 +24,7 @@ fn insert_version(
     storage: &Storage,
     path: &SecretPath,
     version: u64,
-    sealed: Sealed,
+    sealed: &Sealed,
     now: Timestamp,
 ) -> Result<(), StorageError> {
     execute(
@@ -34,8 +34,8 @@ fn insert_version(
         vec![
             path.as_str().into(),
             version_value(version),
-            V::Blob(sealed.wrapped_data_key),
-            V::Blob(sealed.ciphertext),
+            V::Blob(sealed.wrapped_data_key.clone()),
+            V::Blob(sealed.ciphertext.clone()),
             ts(now),
         ],
     )
@@ -71,17 +71,12 @@ pub fn append_version(
     version: u64,
     value: &str,
     metadata: &SecretMetadata,
-) -> Result<(), Failure> {
-    insert_version(
-        ctx.storage,
-        path,
-        version,
-        ctx.seal(path, version, VALUE_PURPOSE, value)?,
-        ctx.now,
-    )?;
+) -> Result<Sealed, Failure> {
+    let sealed = ctx.seal(path, version, VALUE_PURPOSE, value)?;
+    insert_version(ctx.storage, path, version, &sealed, ctx.now)?;
     write_metadata(ctx.storage, path, version, metadata, ctx.now)?;
     prune_versions(ctx.storage, path, version, metadata.max_versions)?;
-    Ok(())
+    Ok(sealed)
 }
 
 fn write_metadata(
@@ -183,7 +178,7 @@ pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreate
                 ctx.storage,
                 &path,
                 1,
-                ctx.seal(&path, 1, VALUE_PURPOSE, value)?,
+                &ctx.seal(&path, 1, VALUE_PURPOSE, value)?,
                 now,
             )?;
         }
@@ -381,7 +376,15 @@ pub fn update(
 ) -> Result<SecretUpdated, ApiError> {
     let now = ctx.now;
     in_transaction(ctx.storage, "update secret", || {
-        let mut row = live_secret_within_tier(ctx, path)?;
+        // Taken out of the cache: whatever happens next, no stale entry is left behind.
+        let cached = ctx.secret_cache.and_then(|cache| cache.take(path.as_str()));
+        let (mut row, accessed_at) = match cached {
+            Some(entry) => {
+                check_live_within_tier(ctx, path, &entry.row)?;
+                (entry.row, entry.accessed_at)
+            }
+            None => (live_secret_within_tier(ctx, path)?, None),
+        };
         if let Some(expected) = if_match
             && expected != row.current_version
         {
@@ -395,7 +398,28 @@ pub fn update(
         }
         let version = row.current_version + 1;
         update.change.apply(&mut row.metadata);
-        append_version(ctx, path, version, &update.value, &row.metadata)?;
+        let sealed = append_version(ctx, path, version, &update.value, &row.metadata)?;
+        if let Some(cache) = ctx.secret_cache {
+            // What the statements above stored, so the next read or write of this secret
+            // needs no SELECT (the object's commands run one at a time; a failed
+            // transaction empties the cache).
+            row.current_version = version;
+            row.updated_at = now;
+            cache.put(
+                path.as_str(),
+                CachedSecret {
+                    row,
+                    accessed_at,
+                    current: Some(VersionRow {
+                        version,
+                        sealed,
+                        expires_at: None,
+                        destroyed: false,
+                        deleted: false,
+                    }),
+                },
+            );
+        }
         Ok(SecretUpdated {
             path: path.clone(),
             version,

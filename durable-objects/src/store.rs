@@ -205,13 +205,23 @@ pub fn live_secret_within_tier(
     path: &SecretPath,
 ) -> Result<SecretRow, Failure> {
     let row = load_secret(ctx.storage, path)?.ok_or_else(|| not_found(path))?;
+    check_live_within_tier(ctx, path, &row)?;
+    Ok(row)
+}
+
+/// [`live_secret_within_tier`]'s checks on a row already loaded.
+pub fn check_live_within_tier(
+    ctx: &SecretContext<'_>,
+    path: &SecretPath,
+    row: &SecretRow,
+) -> Result<(), Failure> {
     if let Some(cleared) = ctx.cleared_tier {
         crate::access::check_cleared(path, row.metadata.tier, cleared)?;
     }
     if row.deleted_at.is_some() {
         return Err(deleted(path).into());
     }
-    Ok(row)
+    Ok(())
 }
 
 /// The live, unexpired secret at `path`: what a read needs.

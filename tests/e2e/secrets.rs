@@ -36,6 +36,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "secrets::value_at_the_limit_round_trips",
         value_at_the_limit_round_trips,
     ),
+    (
+        "secrets::a_read_after_any_change_sees_the_change",
+        a_read_after_any_change_sees_the_change,
+    ),
 ];
 
 fn create_then_read_round_trips_every_field(ctx: &Ctx) {
@@ -257,4 +261,70 @@ fn value_at_the_limit_round_trips(ctx: &Ctx) {
         api.get_secret(&key, "big/exact").body["value"],
         value.as_str()
     );
+}
+
+/// The object keeps secrets it has read (and an update's own result) in memory: every kind of
+/// change between two reads must show in the second, for the master key and for a token.
+fn a_read_after_any_change_sees_the_change(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let path = "cache/one";
+    let token = api.create_token(
+        &key,
+        &json!({"scope": ["secrets:read:cache/*", "secrets:write:cache/*"], "ttl_seconds": 600}),
+    );
+    assert_eq!(token.status, 201, "{}", token.text);
+    let token = token.body["value"].as_str().unwrap().to_owned();
+    let read = |who: &str| api.get_secret(who, path);
+    assert_eq!(
+        api.create_secret(&key, &json!({"path": path, "value": "v1"}))
+            .status,
+        201
+    );
+    assert_eq!(read(&token).body["value"], "v1");
+    // An update through the token, then a read: the new version, from the update's entry.
+    let put = api.update_secret(
+        &token,
+        path,
+        &json!({"value": "v2", "description": "d2"}),
+        None,
+    );
+    assert_eq!(put.status, 200, "{}", put.text);
+    let after = read(&token);
+    assert_eq!(after.body["value"], "v2");
+    assert_eq!(after.body["version"], 2);
+    assert_eq!(after.body["description"], "d2");
+    // The older version is still readable by number, and If-Match sees the new current one.
+    assert_eq!(api.get_secret_version(&token, path, 1).body["value"], "v1");
+    api.update_secret(&token, path, &json!({"value": "x"}), Some("1"))
+        .assert_error(409, "conflict");
+    assert_eq!(read(&token).body["value"], "v2");
+    // A rotation.
+    let rotated = api.rotate_secret(&key, path, &json!({"new_value": "v3"}));
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    assert_eq!(read(&token).body["value"], "v3");
+    // Raising the tier past what the token is cleared for closes it at once.
+    assert_eq!(read(&token).status, 200);
+    let retier = api.update_secret(
+        &key,
+        path,
+        &json!({"value": "v4", "tier": "critical"}),
+        None,
+    );
+    assert_eq!(retier.status, 200, "{}", retier.text);
+    read(&token).assert_error(403, "permission_denied");
+    api.update_secret(&token, path, &json!({"value": "v5"}), None)
+        .assert_error(403, "permission_denied");
+    assert_eq!(read(&key).body["value"], "v4");
+    // Deletion and restoration.
+    assert_eq!(read(&key).status, 200);
+    assert_eq!(api.delete_secret(&key, path, false).status, 204);
+    read(&key).assert_error(404, "not_found");
+    assert_eq!(api.restore_secret(&key, path).status, 200);
+    assert_eq!(read(&key).body["value"], "v4");
+    // Fields added to a secret already read.
+    let field = api.set_field(&key, path, "user", "admin");
+    assert!(matches!(field.status, 200 | 201), "{}", field.text);
+    let with_field = read(&key);
+    assert_eq!(with_field.body["field_count"], 1, "{}", with_field.text);
 }

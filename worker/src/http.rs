@@ -23,13 +23,7 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
 
 /// The decoded query string, in order.
 pub fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    let url = request
-        .url()
-        .map_err(|_| ApiError::invalid_request("request URL could not be parsed"))?;
-    Ok(url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
+    Ok(latchkey_core::route::query_pairs(&request.inner().url()))
 }
 
 /// One query parameter's (first) value.
