@@ -2,6 +2,7 @@
 import argparse
 import gzip
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -38,6 +39,37 @@ def oha(url, key, duration, concurrency, method="GET", body=None):
         "p99_ms": round(percentiles["p99"] * 1000, 2),
         "success_ratio": round(ok / total, 4) if total else 0,
     }
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time used so far by the processes of the runtime's process group (workerd, node)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # field 5, pgrp
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+def wait_until_quiet(pgid: int, limit_seconds: float = 30.0):
+    """Waits until the runtime has finished what the last route left behind (the alarm copies
+    audit events to D1 after the load stops): each route starts from a quiet runtime instead of
+    paying for the previous one's backlog. Quiet: under 5 % of a core for half a second."""
+    deadline = time.time() + limit_seconds
+    before = group_cpu_seconds(pgid)
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = group_cpu_seconds(pgid)
+        if now - before < 0.025:
+            return
+        before = now
 
 
 def summarize_profile(path: Path, rps: float):
@@ -132,10 +164,12 @@ def main():
             return
         # The machine's throughput drifts by ±15 % over a minute (two cores shared by oha, the
         # proxy wrangler puts in front and workerd): the routes take turns, round after round,
-        # and each figure is the median of its rounds, so a drift hits every route alike.
+        # each from a quiet runtime, and each figure is the median of its rounds, so a drift
+        # hits every route alike.
         rounds = {name: [] for name, _ in plan}
         for round_number in range(args.rounds):
             for name, spec in plan:
+                wait_until_quiet(child.pid)
                 oha(duration=2 if round_number == 0 else 1, concurrency=c, **spec)  # warm-up
                 rounds[name].append(oha(duration=d, concurrency=c, **spec))
                 print(f"  round {round_number + 1}: {name:9} {rounds[name][-1]['rps']:9.1f} req/s",

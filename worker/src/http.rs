@@ -3,7 +3,7 @@
 use latchkey_core::ApiError;
 use latchkey_core::crypto::random_bytes;
 use serde::Serialize;
-use worker::{Request, Response, console_error};
+use worker::{Request, Response, ResponseBuilder, console_error};
 
 /// Request bodies larger than this are refused before parsing. Secret values are capped at
 /// 64 KiB; JSON escaping can grow one several-fold, so the envelope is roomier.
@@ -17,6 +17,18 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
         .map(|r| r.with_status(status))
         .map_err(|e| {
             console_error!("serialize response: {e}");
+            ApiError::internal()
+        })
+}
+
+/// A body that is JSON already (serialized in the tenant object).
+pub fn json_text(status: u16, body: String) -> Reply {
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_header("Content-Type", "application/json")
+        .map(|builder| builder.fixed(body.into_bytes()))
+        .map_err(|e| {
+            console_error!("response header: {e}");
             ApiError::internal()
         })
 }

@@ -2,6 +2,7 @@
 //! its approval check, and the rule that lowering a tier needs an admin.
 
 use super::*;
+use crate::contract::SecretJson;
 use crate::requests::Decision as AccessDecision;
 
 impl Tenant {
@@ -15,7 +16,11 @@ impl Tenant {
         use TenantReply as R;
         match command {
             C::CreateSecret { secret } => secrets::create(ctx, secret).map(R::SecretCreated),
-            C::GetSecret { path, version } => secrets::read(ctx, &path, version).map(R::Secret),
+            C::GetSecret { path, version } => secrets::read(ctx, &path, version).and_then(|read| {
+                SecretJson::of(&read)
+                    .map(R::Secret)
+                    .map_err(|e| internal("encode a read", e))
+            }),
             C::UpdateSecret {
                 path,
                 update,

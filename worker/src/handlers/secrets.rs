@@ -1,7 +1,7 @@
 //! `/v1/secrets`: create, read, update, rotate, versions, delete, restore.
 
 use super::now;
-use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_body};
+use crate::http::{Reply, json, json_text, no_content, query_pairs, query_param, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
@@ -27,7 +27,7 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
 pub async fn get(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
     let command = version_param(request).map(|version| TenantCommand::GetSecret { path, version });
     match caller.run(env, command).await? {
-        TenantReply::Secret(secret) => json(200, &secret),
+        TenantReply::Secret(secret) => json_text(200, secret.body),
         other => Err(unexpected(&other)),
     }
 }
