@@ -10,7 +10,10 @@ use crate::body::Body;
 use crate::crypto::CryptoError;
 use crate::error::ApiError;
 use crate::path::SecretPath;
-use crate::secret::{METADATA_FIELDS, NewSecret, SecretMetadata, parse_metadata, parse_path_field};
+use crate::secret::{
+    METADATA_FIELDS, NewSecret, SecretMetadata, parse_metadata, parse_path_field,
+    with_metadata_fields,
+};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,20 +65,14 @@ fn optional_bool(body: &Body, field: &str) -> Result<bool, ApiError> {
 }
 
 impl PasswordRequest {
-    pub const FIELDS: &'static [&'static str] = &[
+    pub const FIELDS: &'static [&'static str] = with_metadata_fields!(
         "length",
         "uppercase",
         "lowercase",
         "digits",
         "symbols",
-        "path",
-        "tier",
-        "description",
-        "tags",
-        "expires_at",
-        "max_versions",
-        "allowed_hosts",
-    ];
+        "path"
+    );
 
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;

@@ -230,15 +230,25 @@ fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, Ap
     Ok(Some(at))
 }
 
+/// A body's allowed members: `extra`, then the metadata members. Every body that carries
+/// metadata lists them through this one place, so a new member reaches all of them.
+macro_rules! with_metadata_fields {
+    ($($extra:literal),* $(,)?) => {
+        &[
+            $($extra,)*
+            "tier",
+            "description",
+            "tags",
+            "expires_at",
+            "max_versions",
+            "allowed_hosts",
+        ]
+    };
+}
+pub(crate) use with_metadata_fields;
+
 /// The metadata members a create body may carry besides the value.
-pub const METADATA_FIELDS: &[&str] = &[
-    "tier",
-    "description",
-    "tags",
-    "expires_at",
-    "max_versions",
-    "allowed_hosts",
-];
+pub const METADATA_FIELDS: &[&str] = with_metadata_fields!();
 
 /// The metadata members of a create body (`POST /v1/secrets`, `POST /v1/generate`), with
 /// their defaults.
@@ -265,15 +275,7 @@ pub struct SecretUpdate {
 }
 
 impl SecretUpdate {
-    pub const FIELDS: &'static [&'static str] = &[
-        "value",
-        "tier",
-        "description",
-        "tags",
-        "expires_at",
-        "max_versions",
-        "allowed_hosts",
-    ];
+    pub const FIELDS: &'static [&'static str] = with_metadata_fields!("value");
 
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;
@@ -442,17 +444,7 @@ pub struct SecretSummary {
 }
 
 impl NewSecret {
-    pub const FIELDS: &'static [&'static str] = &[
-        "path",
-        "value",
-        "fields",
-        "tier",
-        "description",
-        "tags",
-        "expires_at",
-        "max_versions",
-        "allowed_hosts",
-    ];
+    pub const FIELDS: &'static [&'static str] = with_metadata_fields!("path", "value", "fields");
 
     /// Parses and validates a `POST /v1/secrets` body.
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {

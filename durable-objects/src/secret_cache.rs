@@ -69,7 +69,7 @@ impl SecretCache {
     pub fn put(&self, path: &str, entry: CachedSecret) {
         let size = entry.sealed_bytes();
         if size > MAX_ENTRY_SEALED_BYTES {
-            self.remove(path);
+            self.take(path);
             return;
         }
         let full = {
@@ -85,10 +85,6 @@ impl SecretCache {
         let freed = replaced.map_or(0, |old| old.sealed_bytes());
         self.sealed_bytes
             .set(self.sealed_bytes.get().saturating_sub(freed) + size);
-    }
-
-    fn remove(&self, path: &str) {
-        self.take(path);
     }
 
     pub fn clear(&self) {
@@ -124,8 +120,8 @@ mod tests {
             row: SecretRow {
                 current_version: 1,
                 metadata: SecretMetadata::default(),
-                created_at: Timestamp::from_unix_ms(0).unwrap_or_else(|| unreachable!()),
-                updated_at: Timestamp::from_unix_ms(0).unwrap_or_else(|| unreachable!()),
+                created_at: Timestamp::from_unix_ms_f64(0.0),
+                updated_at: Timestamp::from_unix_ms_f64(0.0),
                 deleted_at: None,
                 field_count: 0,
             },

@@ -213,7 +213,10 @@ fn read_inner(
     version: Option<u64>,
 ) -> Result<SecretRead, Failure> {
     let now = ctx.now;
-    let cached = ctx.secret_cache.and_then(|cache| cache.get(path.as_str()));
+    let cached = ctx.secret_cache.get(path.as_str());
+    // Whether the cache lacks something this read learned (the rows, the current version, a
+    // newer `accessed_at`): a plain hit writes nothing back.
+    let mut learned = cached.is_none();
     let (secret, accessed_at, mut current) = match cached {
         Some(entry) => (entry.row, entry.accessed_at, entry.current),
         None => {
@@ -252,6 +255,7 @@ fn read_inner(
                 Some(row) if row.version == wanted => row,
                 other => {
                     current = other;
+                    learned |= wanted == secret.current_version;
                     load_version(ctx, path, wanted)?
                 }
             };
@@ -275,13 +279,12 @@ fn read_inner(
             vec![ts(now), path.as_str().into()],
         )?;
     }
-    if let Some(cache) = ctx.secret_cache {
-        let accessed_at = if stale { Some(now) } else { accessed_at };
-        cache.put(
+    if learned || stale {
+        ctx.secret_cache.put(
             path.as_str(),
             CachedSecret {
                 row: secret.clone(),
-                accessed_at,
+                accessed_at: if stale { Some(now) } else { accessed_at },
                 current,
             },
         );
@@ -377,7 +380,7 @@ pub fn update(
     let now = ctx.now;
     in_transaction(ctx.storage, "update secret", || {
         // Taken out of the cache: whatever happens next, no stale entry is left behind.
-        let cached = ctx.secret_cache.and_then(|cache| cache.take(path.as_str()));
+        let cached = ctx.secret_cache.take(path.as_str());
         let (mut row, accessed_at) = match cached {
             Some(entry) => {
                 check_live_within_tier(ctx, path, &entry.row)?;
@@ -399,27 +402,25 @@ pub fn update(
         let version = row.current_version + 1;
         update.change.apply(&mut row.metadata);
         let sealed = append_version(ctx, path, version, &update.value, &row.metadata)?;
-        if let Some(cache) = ctx.secret_cache {
-            // What the statements above stored, so the next read or write of this secret
-            // needs no SELECT (the object's commands run one at a time; a failed
-            // transaction empties the cache).
-            row.current_version = version;
-            row.updated_at = now;
-            cache.put(
-                path.as_str(),
-                CachedSecret {
-                    row,
-                    accessed_at,
-                    current: Some(VersionRow {
-                        version,
-                        sealed,
-                        expires_at: None,
-                        destroyed: false,
-                        deleted: false,
-                    }),
-                },
-            );
-        }
+        // What the statements above stored, so the next read or write of this secret needs
+        // no SELECT (the object's commands run one at a time; a failed transaction empties
+        // the cache).
+        row.current_version = version;
+        row.updated_at = now;
+        ctx.secret_cache.put(
+            path.as_str(),
+            CachedSecret {
+                row,
+                accessed_at,
+                current: Some(VersionRow {
+                    version,
+                    sealed,
+                    expires_at: None,
+                    destroyed: false,
+                    deleted: false,
+                }),
+            },
+        );
         Ok(SecretUpdated {
             path: path.clone(),
             version,

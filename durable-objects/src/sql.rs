@@ -79,8 +79,9 @@ impl Row {
         match self.get(column)? {
             SqlStorageValue::String(hex) => latchkey_core::hex::decode_vec(hex)
                 .ok_or_else(|| StorageError(format!("column {column}: expected hex"))),
-            SqlStorageValue::Blob(b) => Ok(b.clone()),
-            _ => Err(StorageError(format!("column {column}: expected blob"))),
+            _ => Err(StorageError(format!(
+                "column {column}: expected a hex blob"
+            ))),
         }
     }
 }
@@ -182,12 +183,16 @@ fn call_method(target: &JsValue, name: &str, arguments: &Array) -> Result<JsValu
 }
 
 fn js_error(context: &str, e: &JsValue) -> StorageError {
-    let message = Reflect::get(e, &JsValue::from_str("message"))
+    StorageError(format!("{context}: {}", js_message(e)))
+}
+
+/// What a thrown JS value says: an `Error`'s message, or the value itself when it is a string.
+pub fn js_message(e: &JsValue) -> String {
+    Reflect::get(e, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())
         .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned());
-    StorageError(format!("{context}: {message}"))
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 fn value_of(value: serde_json::Value) -> Result<SqlStorageValue, StorageError> {

@@ -28,7 +28,7 @@ pub struct SecretContext<'a> {
     /// Where the request came from, for events written after it (broker calls).
     pub origin: Option<&'a crate::audit::Origin>,
     /// Secrets read recently ([`crate::secret_cache`]); a read looks here first.
-    pub secret_cache: Option<&'a crate::secret_cache::SecretCache>,
+    pub secret_cache: &'a crate::secret_cache::SecretCache,
 }
 
 /// A command's failure: the client's error, or storage trouble (logged, then a 500).

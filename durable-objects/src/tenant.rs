@@ -653,7 +653,7 @@ impl Tenant {
             cleared_tier: None,
             purpose: None,
             origin: None,
-            secret_cache: Some(&self.secret_cache),
+            secret_cache: &self.secret_cache,
         }
     }
 

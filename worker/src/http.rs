@@ -13,12 +13,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub type Reply = Result<Response, ApiError>;
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
-    Response::from_json(body)
-        .map(|r| r.with_status(status))
-        .map_err(|e| {
-            console_error!("serialize response: {e}");
-            ApiError::internal()
-        })
+    let text = serde_json::to_string(body).map_err(|e| {
+        console_error!("serialize response: {e}");
+        ApiError::internal()
+    })?;
+    json_text(status, text)
 }
 
 /// A body that is JSON already (serialized in the tenant object).

@@ -9,6 +9,7 @@ use latchkey_durable_objects::contract::{
     COMMAND_URL, PROBE_INSTANCE_NAME, TENANT_BINDING, TenantCommand, TenantReply, TenantRequest,
     TenantResponse, TenantResult, tenant_instance_name,
 };
+use latchkey_durable_objects::sql::js_message;
 use std::cell::Cell;
 use worker::js_sys::{Function, Object, Promise, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -65,14 +66,6 @@ async fn fetch_text(stub: JsValue, body: &str) -> Result<String, JsValue> {
     let text = JsFuture::from(Promise::from(text.call0(&response)?)).await?;
     text.as_string()
         .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
-}
-
-fn js_message(e: &JsValue) -> String {
-    Reflect::get(e, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// Where a request came from, for the audit trail.
