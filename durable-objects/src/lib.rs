@@ -6,6 +6,7 @@ pub mod access;
 pub mod agents;
 pub mod approvals;
 pub mod audit;
+pub mod audit_copy;
 pub mod broker;
 pub mod contract;
 pub mod fields;

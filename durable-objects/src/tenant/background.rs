@@ -2,6 +2,7 @@
 //! maintenance, deliveries to approvers, the audit copy to D1) and its scheduling. Nothing here runs in a request's path.
 
 use super::*;
+use crate::audit_copy;
 
 /// Events copied to D1 per batch (one D1 round trip).
 const EXPORT_BATCH: u32 = 500;
@@ -37,47 +38,23 @@ impl Tenant {
         Response::ok(format!("purged {} secrets", purged.secrets))
     }
 
-    /// Copies audit events D1 does not have yet, [`EXPORT_BATCH`] per batch, and moves the copy's cursor
-    /// after each batch. `INSERT OR IGNORE` makes a repeated batch harmless.
+    /// Copies audit events D1 does not have yet, [`EXPORT_BATCH`] per D1 batch (one round trip,
+    /// a few statements: `audit_copy`), and moves the copy's cursor after each batch.
     async fn export_audit(&self, loaded: &Loaded) -> Result<(), String> {
         let db = self.env.d1(D1_BINDING).map_err(|e| e.to_string())?;
         let storage = self.storage();
+        let tenant = JsValue::from_str(loaded.tenant_id.as_str());
         loop {
             let events = audit::unexported(&storage, EXPORT_BATCH).map_err(|e| e.to_string())?;
             let Some(last) = events.last().map(|e| e.seq) else {
                 return Ok(());
             };
-            let mut statements = Vec::with_capacity(events.len());
-            for event in &events {
-                let optional =
-                    |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-                let details = serde_json::to_string(&event.details).map_err(|e| e.to_string())?;
+            let mut statements = Vec::new();
+            for chunk in audit_copy::chunks(&events).map_err(|e| e.to_string())? {
                 statements.push(
-                    db.prepare(
-                        "INSERT OR IGNORE INTO audit_events (tenant_id, seq, id, type, path, actor,
-                            actor_description, ip, user_agent, timestamp, success, correlation_id,
-                            reason, details, prev_hash, hash)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-                    )
-                    .bind(&[
-                        JsValue::from_str(loaded.tenant_id.as_str()),
-                        JsValue::from_f64(event.seq as f64),
-                        JsValue::from_str(&event.id),
-                        JsValue::from_str(&event.event_type),
-                        optional(&event.path),
-                        JsValue::from_str(&event.actor),
-                        optional(&event.actor_description),
-                        optional(&event.ip),
-                        optional(&event.user_agent),
-                        JsValue::from_str(&event.timestamp.to_string()),
-                        JsValue::from_f64(f64::from(u8::from(event.success))),
-                        optional(&event.correlation_id),
-                        optional(&event.reason),
-                        JsValue::from_str(&details),
-                        JsValue::from_str(&event.prev_hash),
-                        JsValue::from_str(&event.hash),
-                    ])
-                    .map_err(|e| e.to_string())?,
+                    db.prepare(audit_copy::INSERT_EVENTS)
+                        .bind(&[tenant.clone(), JsValue::from_str(&chunk)])
+                        .map_err(|e| e.to_string())?,
                 );
             }
             db.batch(statements).await.map_err(|e| e.to_string())?;
