@@ -73,7 +73,8 @@ pub fn chunks(events: &[AuditEvent]) -> Result<Vec<String>, serde_json::Error> {
             prev_hash: &event.prev_hash,
             hash: &event.hash,
         })?;
-        if current.len() > 1 && current.len() + row.len() + 1 > MAX_CHUNK_BYTES {
+        // The comma before the row and the closing bracket after it.
+        if current.len() > 1 && current.len() + 1 + row.len() + 1 > MAX_CHUNK_BYTES {
             current.push(']');
             chunks.push(std::mem::replace(&mut current, String::from("[")));
         }
