@@ -39,10 +39,18 @@ def call(base, method, path, key=None, body=None):
 
 
 def start_runtime(run_dir: Path, label: str, extra_vars: str = "", inspector_port=None):
-    """Starts wrangler dev; returns (child, base URL, operator key). Exits when it won't start."""
+    """Starts wrangler dev; returns (child, base URL, operator key). Exits when it won't start.
+    PUBLIC_URL (where approval links point; never a request's Host) is the runtime's own base
+    URL unless extra_vars sets one."""
     run_dir.mkdir(parents=True, exist_ok=True)
     state = run_dir / "state"
     operator = f"lk_op_{label}_" + secrets.token_hex(12)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    if not any(line.startswith("PUBLIC_URL=") for line in extra_vars.splitlines()):
+        if extra_vars and not extra_vars.endswith("\n"):
+            extra_vars += "\n"
+        extra_vars += f"PUBLIC_URL={base}\n"
     vars_file = run_dir / "dev.vars"
     vars_file.write_text(
         f"ROOT_KEY={base64.b64encode(os.urandom(32)).decode()}\nOPERATOR_KEY={operator}\n"
@@ -53,7 +61,6 @@ def start_runtime(run_dir: Path, label: str, extra_vars: str = "", inspector_por
         ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state)],
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    port = free_port()
     log = open(run_dir / "wrangler.log", "w")
     child = subprocess.Popen(
         ["wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port),
@@ -63,7 +70,6 @@ def start_runtime(run_dir: Path, label: str, extra_vars: str = "", inspector_por
         cwd=ROOT, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
         if child.poll() is not None:

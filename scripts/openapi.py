@@ -389,6 +389,7 @@ SCHEMAS = {
         {"revoked_at": TIME},
     ),
     "Revoked": obj({"status": enum("revoked"), "id": string()}),
+    "Reinstated": obj({"status": enum("reinstated"), "id": string()}),
     "TokenRequestEcho": obj(
         {
             "scope": SCOPES,
@@ -583,7 +584,8 @@ SCHEMAS = {
             "cleared_tier": TIER,
             "created_at": TIME,
             "created_by": string(),
-        }
+        },
+        {"suspended_at": TIME},
     ),
     "Grants": obj({"grants": arr(ref("Grant"))}),
     "AgentSecrets": obj({"grants": arr(ref("Grant")), "secrets": arr(ref("SecretSummary"))}),
@@ -602,7 +604,11 @@ SCHEMAS = {
             "managed_certificates": integer(),
             "registered_at": TIME,
             "revoked": boolean(),
-        }
+        },
+        {
+            "suspended_at": TIME,
+            "suspended_reason": string(description="Why a cascading revocation suspended it"),
+        },
     ),
     "AgentList": obj(
         {
@@ -664,7 +670,12 @@ SCHEMAS = {
             "version": nullable(integer(minimum=1)),
             "delivered_at": nullable(TIME),
         },
-        {"password": string(description="The generated password, once, to the agent")},
+        {
+            "password": string(description="The generated password, once, to the agent"),
+            "withheld": string(
+                description="Why an approved password was not handed over this time (it stays for a later collection)"
+            ),
+        },
     ),
     "PasswordRequests": obj({"data": arr(ref("PasswordRequest"))}),
     "User": obj(
@@ -674,7 +685,11 @@ SCHEMAS = {
             "name": string(),
             "created_at": TIME,
             "last_login_at": nullable(TIME),
-        }
+        },
+        {
+            "suspended_at": TIME,
+            "suspended_reason": string(description="Why a cascading revocation suspended them"),
+        },
     ),
     "Users": obj({"users": arr(ref("User"))}),
     "LoggedIn": obj(
@@ -713,8 +728,8 @@ SCHEMAS = {
             "reason": string(),
             "status": enum("pending", "approved", "rejected", "expired", "cancelled"),
             "requester_id": string(),
-            "tier": TIER,
-            "required_approvals": integer(),
+            "tier": nullable(TIER),
+            "required_approvals": nullable(integer()),
             "approvals": arr(
                 obj(
                     {
@@ -1043,7 +1058,8 @@ BODIES = {
             "headers": nullable(
                 string_map(
                     max_pairs=50,
-                    description="At most 50; `{{NAME}}` placeholders allowed in values (a value with CR, "
+                    description="At most 50, each value ≤ 8 KiB and all values ≤ 64 KiB together as written; "
+                    "`{{NAME}}` placeholders allowed in values (a value with CR, "
                     "LF or NUL after substitution is a 422). Refused (422 `headers`): Host, "
                     "Content-Length, Transfer-Encoding, Connection, Upgrade, TE, Trailer, Keep-Alive, "
                     "Proxy-*, CF-*, X-Forwarded-*, X-Real-IP, X-Latchkey-*",
@@ -1052,8 +1068,9 @@ BODIES = {
             "body": nullable(
                 string(
                     maxLength=1048576,
-                    description="UTF-8 text with `{{NAME}}` placeholders; at most 1 MiB after "
-                    "substitution (422 `body`, `limit_bytes`)",
+                    description="UTF-8 text with `{{NAME}}` placeholders; at most 1 MiB as written "
+                    "(422 `body`, `limit_bytes`), whatever the values' sizes; at most 16 placeholders "
+                    "in a call (url, headers and body together)",
                 )
             ),
             "timeout_seconds": nullable(integer(minimum=1, maximum=30, description="Default 30")),
@@ -1415,6 +1432,9 @@ op("put", "/v1/agents/settings", "setAgentSettings", "Set the heartbeat interval
    body="AgentSettings", responses={200: ok("AgentSettings", "Settings")}, tag="agents")
 op("post", "/v1/agents/{id}/revoke", "revokeAgent", "Revoke an agent", TENANT, AUTH + [404], params=[AGT],
    responses={200: ok("Revoked", "Revoked")}, tag="agents")
+op("post", "/v1/agents/{id}/reinstate", "reinstateAgent",
+   "Reinstate an agent a cascading revocation suspended (admin)", TENANT, AUTH + [404, 409], params=[AGT],
+   responses={200: ok("Reinstated", "Reinstated")}, tag="agents")
 op("post", "/v1/agents/{id}/commands", "queueAgentCommand", "Queue a command for the agent's next heartbeat",
    TENANT, AUTH + [404, 409, 422], params=[AGT], body="Command",
    responses={201: ok("AgentCommand", "Queued")}, tag="agents")
@@ -1448,6 +1468,9 @@ op("post", "/v1/users", "createUser", "Create a user (users:admin)", TENANT, AUT
 op("get", "/v1/users", "listUsers", "Users", TENANT, AUTH, responses={200: ok("Users", "Users")}, tag="people")
 op("delete", "/v1/users/{id}", "deleteUser", "Delete a user", TENANT, AUTH + [404, 409], params=[USR],
    responses={204: ok(None, "Deleted")}, tag="people")
+op("post", "/v1/users/{id}/reinstate", "reinstateUser",
+   "Reinstate a user a cascading revocation suspended (admin)", TENANT, AUTH + [404, 409], params=[USR],
+   responses={200: ok("User", "Reinstated")}, tag="people")
 op("get", "/v1/users/{id}/roles", "userRoles", "A user's roles (one's own, or users:admin)", TENANT, AUTH + [404],
    params=[USR], responses={200: ok("Roles", "Roles")}, tag="people")
 op("get", "/v1/permissions", "permissions", "The permission catalog", TENANT, AUTH,

@@ -382,6 +382,12 @@ pub struct AgentSummary {
     pub managed_certificates: u64,
     pub registered_at: Timestamp,
     pub revoked: bool,
+    /// Set when a cascading revocation suspended the agent (the credential behind its
+    /// bootstrap token was revoked): refused until an admin reinstates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_reason: Option<String>,
 }
 
 /// `PUT /v1/agents/settings`: the tenant's heartbeat interval.

@@ -315,33 +315,53 @@ pub struct AuditPage {
 
 pub const CSV_HEADER: &str = "id,seq,timestamp,type,path,actor,actor_description,ip,user_agent,success,correlation_id,reason,details,prev_hash,hash\n";
 
+/// First characters that make a spreadsheet read a cell as a formula (OWASP's list: `=`, `+`,
+/// `-`, `@`, tab, CR; plus LF and the full-width forms some spreadsheets also accept).
+const FORMULA_STARTS: [char; 11] = [
+    '=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
+
+/// Whether a spreadsheet could take `text` for a formula: it starts with one of
+/// [`FORMULA_STARTS`], or does after leading spaces (some importers trim them).
+fn looks_like_formula(text: &str) -> bool {
+    let starts = |t: &str| t.starts_with(FORMULA_STARTS);
+    starts(text) || starts(text.trim_start_matches(' '))
+}
+
+/// One CSV cell: RFC 4180 quoting, and a cell a spreadsheet would run as a formula is
+/// neutralised as OWASP says — a `'` in front, inside the quotes — so an exported audit trail
+/// (whose `user_agent`, `path` and `reason` anyone can choose, even without a credential)
+/// cannot plant `=HYPERLINK(…)` in whoever opens it.
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
+    if looks_like_formula(text) {
+        format!("\"'{}\"", text.replace('"', "\"\""))
+    } else if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_owned()
     }
 }
 
-/// One CSV line (RFC 4180 quoting) in [`CSV_HEADER`]'s column order.
+/// One CSV line (RFC 4180 quoting) in [`CSV_HEADER`]'s column order; every cell goes through
+/// [`csv_field`].
 pub fn csv_line(event: &AuditEvent) -> String {
     let optional = |v: &Option<String>| v.as_deref().map(csv_field).unwrap_or_default();
     let fields = [
         csv_field(&event.id),
-        event.seq.to_string(),
-        event.timestamp.to_string(),
+        csv_field(&event.seq.to_string()),
+        csv_field(&event.timestamp.to_string()),
         csv_field(&event.event_type),
         optional(&event.path),
         csv_field(&event.actor),
         optional(&event.actor_description),
         optional(&event.ip),
         optional(&event.user_agent),
-        event.success.to_string(),
+        csv_field(&event.success.to_string()),
         optional(&event.correlation_id),
         optional(&event.reason),
         csv_field(&serde_json::to_string(&event.details).unwrap_or_default()),
-        event.prev_hash.clone(),
-        event.hash.clone(),
+        csv_field(&event.prev_hash),
+        csv_field(&event.hash),
     ];
     format!("{}\n", fields.join(","))
 }
@@ -524,6 +544,76 @@ mod tests {
         assert_eq!(CSV_HEADER.split(',').count(), 15);
         assert!(line.starts_with("evt_0000000000000001,1,"));
         assert!(line.ends_with(&format!(",{}\n", e.hash)));
+    }
+
+    /// A minimal RFC 4180 reader, enough to check what a spreadsheet would see in each cell.
+    fn parse_csv_line(line: &str) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.strip_suffix('\n').unwrap_or(line).chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cells.last_mut().unwrap().push('"');
+                }
+                (true, '"') => quoted = false,
+                (false, '"') => quoted = true,
+                (false, ',') => cells.push(String::new()),
+                (_, c) => cells.last_mut().unwrap().push(c),
+            }
+        }
+        assert!(!quoted, "unterminated quote in {line:?}");
+        cells
+    }
+
+    #[test]
+    fn csv_neutralises_every_formula_start_in_every_text_cell() {
+        let starts = [
+            "=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+            " =", "  @",
+        ];
+        for start in starts {
+            let payload = format!("{start}HYPERLINK(\"http://evil.example\",\"x\")");
+            let mut e = event(1, "auth.failed");
+            e.path = Some(payload.clone());
+            e.actor_description = Some(payload.clone());
+            e.ip = Some(payload.clone());
+            e.user_agent = Some(payload.clone());
+            e.correlation_id = Some(payload.clone());
+            e.reason = Some(payload.clone());
+            e.actor = payload.clone();
+            e.event_type = payload.clone();
+            let line = csv_line(&e);
+            let cells = parse_csv_line(&line);
+            assert_eq!(cells.len(), 15, "{start:?}: {line:?}");
+            for i in [3, 4, 5, 6, 7, 8, 10, 11] {
+                assert_eq!(cells[i], format!("'{payload}"), "{start:?} cell {i}");
+                assert!(!looks_like_formula(&cells[i]));
+            }
+            // The `'` is inside the quotes, where RFC 4180 readers keep it.
+            assert!(line.contains(&format!("\"'{}", payload.replace('"', "\"\""))));
+            for cell in &cells {
+                assert!(!looks_like_formula(cell), "{start:?}: {cell:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn csv_leaves_harmless_cells_alone() {
+        assert_eq!(csv_field("curl/8.5.0"), "curl/8.5.0");
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field("x-1"), "x-1");
+        assert_eq!(csv_field("'=already"), "'=already");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field(""), "");
+        assert_eq!(csv_field("-"), "\"'-\"");
+        assert_eq!(csv_field("@x,\"y\""), "\"'@x,\"\"y\"\"\"");
+        // The details cell is JSON, which starts with `{`; numbers and hashes are untouched.
+        let e = event(7, "secret.read");
+        let cells = parse_csv_line(&csv_line(&e));
+        assert_eq!(cells[1], "7");
+        assert_eq!(cells[14], e.hash);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Only the SHA-256 of the whole credential is stored, and compared in constant time.
 
 use crate::crypto::{CryptoError, random_bytes, sha256};
+use crate::error::ApiError;
 use crate::tenant::{TENANT_ID_LEN, TenantId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -118,6 +119,31 @@ pub fn mint_bootstrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoEr
 
 pub fn mint_wrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
     mint(CredentialKind::Wrap, tenant)
+}
+
+/// The message of the one answer to a credential that is not recognized.
+pub const UNRECOGNIZED: &str = "credential not recognized";
+
+/// The one answer (401 `unauthorized`, [`UNRECOGNIZED`], no detail) to every credential that
+/// is not recognized: one that does not parse, a wrong secret, a token, bootstrap token or
+/// JWT the tenant does not know or that does not verify, and any credential naming a tenant
+/// that does not exist. A caller without a real credential so learns nothing, not even
+/// whether the tenant exists. A credential that *is* recognized (revoked, expired, used up)
+/// may say why: its holder has a real one.
+pub fn unrecognized() -> ApiError {
+    ApiError::unauthorized(UNRECOGNIZED)
+}
+
+/// What a tenant answers a presented credential it does not recognize, by kind, whether or
+/// not the tenant exists: [`unrecognized`], except for a wrap token, which authenticates
+/// nothing anywhere (so saying so tells nothing about the tenant).
+pub fn refusal(kind: Option<CredentialKind>) -> ApiError {
+    match kind {
+        Some(CredentialKind::Wrap) => ApiError::unauthorized(
+            "a wrap token authenticates nothing; unwrap it with POST /v1/wraps/unwrap {\"wrap_token\"}",
+        ),
+        _ => unrecognized(),
+    }
 }
 
 /// A bearer credential, parsed far enough to route it; not yet verified.
@@ -271,6 +297,28 @@ mod tests {
         assert_eq!(CredentialHash::from_hex(&hash.to_hex()), Some(hash));
         assert_eq!(format!("{hash:?}"), "CredentialHash([redacted])");
         assert!(CredentialHash::from_hex("zz").is_none());
+    }
+
+    #[test]
+    fn every_unrecognized_credential_gets_one_answer() {
+        let answer = unrecognized().to_body();
+        assert_eq!(answer["error"]["code"], "unauthorized");
+        assert_eq!(answer["error"]["message"], UNRECOGNIZED);
+        assert_eq!(unrecognized().status(), 401);
+        for kind in [
+            None,
+            Some(CredentialKind::MasterKey),
+            Some(CredentialKind::Token),
+            Some(CredentialKind::Bootstrap),
+            Some(CredentialKind::AgentJwt),
+            Some(CredentialKind::UserJwt),
+        ] {
+            assert_eq!(refusal(kind).to_body(), answer, "{kind:?}");
+        }
+        // A wrap token is refused as a bearer for what it is, which no tenant changes.
+        let wrap = refusal(Some(CredentialKind::Wrap));
+        assert_eq!(wrap.status(), 401);
+        assert!(wrap.message.contains("wraps/unwrap"), "{}", wrap.message);
     }
 
     proptest! {

@@ -93,6 +93,10 @@ pub struct Grant {
     pub cleared_tier: Tier,
     pub created_at: Timestamp,
     pub created_by: String,
+    /// Set when the credential that made the grant was revoked: a suspended grant does not
+    /// count (cascading revocation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<Timestamp>,
 }
 
 impl Grant {

@@ -121,7 +121,9 @@ pub fn peek(text: &str) -> Option<(TenantId, JwtKind)> {
 }
 
 /// Verifies a JWT of `kind`: its signature, expiry and tenant. The subject it names, or why
-/// it is refused.
+/// it is refused: a JWT whose signature does not verify (malformed, another key, another
+/// kind, changed) is not recognized, and reads [`crate::credential::UNRECOGNIZED`] like every
+/// other unrecognized credential; only a JWT this key signed may say more (expired).
 pub fn verify(
     kind: JwtKind,
     key: &DerivedKey,
@@ -129,17 +131,18 @@ pub fn verify(
     tenant: &TenantId,
     now: Timestamp,
 ) -> Result<String, String> {
+    let unrecognized = || crate::credential::UNRECOGNIZED.to_owned();
     if !looks_like_jwt(text) {
-        return Err("not a JWT".into());
+        return Err(unrecognized());
     }
-    let token = UntrustedToken::new(text).map_err(|_| "malformed JWT".to_owned())?;
+    let token = UntrustedToken::new(text).map_err(|_| unrecognized())?;
     if token.header().key_id.as_deref() != Some(kind.key_id()) {
-        return Err("JWT signed with an unknown key".into());
+        return Err(unrecognized());
     }
     let token = Hs256
         .validator::<SessionClaims>(&Hs256Key::new(key.as_bytes()))
         .validate(&token)
-        .map_err(|_| "JWT signature does not verify".to_owned())?;
+        .map_err(|_| unrecognized())?;
     let claims = token.claims();
     claims
         .validate_expiration(&options(now))
@@ -196,7 +199,19 @@ mod tests {
         let other_key = TenantKey::generate()
             .unwrap()
             .derive(AGENT.signing_key_label());
-        assert!(verify(AGENT, &other_key, &jwt, &tenant, now).is_err());
+        // Another key's JWT reads like any unrecognized credential, expired or not.
+        assert_eq!(
+            verify(AGENT, &other_key, &jwt, &tenant, now),
+            Err(crate::credential::UNRECOGNIZED.to_owned())
+        );
+        assert_eq!(
+            verify(AGENT, &other_key, &jwt, &tenant, now.plus_seconds(7200)),
+            Err(crate::credential::UNRECOGNIZED.to_owned())
+        );
+        assert_eq!(
+            verify(AGENT, &key, "not a jwt", &tenant, now),
+            Err(crate::credential::UNRECOGNIZED.to_owned())
+        );
         let other_tenant = TenantId::generate().unwrap();
         assert!(verify(AGENT, &key, &jwt, &other_tenant, now).is_err());
         // Claims rewritten to another agent, signature kept.

@@ -17,38 +17,32 @@ pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
 /// A link stays valid at most this long (and never past its request's expiry).
 pub const MAX_LINK_SECONDS: i64 = 86_400;
 
-/// Where outbound calls may go: `https` anywhere public; plain `http` only to loopback and
-/// only when the deployment allows it (`scripts/dev` and the tests do, production does not).
+/// Where outbound calls may go: the broker's destination rules (`https` to a public host,
+/// [`crate::broker::hosts::public_destination_refusal`]); the one exception is loopback over
+/// plain http or https when the deployment allows it (`scripts/dev` and the tests do,
+/// production does not). Private, link-local and local-only hosts are refused either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutboundPolicy {
     pub allow_http_loopback: bool,
 }
 
-/// Checks a callback URL against the policy; the error names what is wrong.
+/// Checks a channel URL against the policy, with the same host normalization and the same
+/// public-only classification as the broker's destinations; the error names what is wrong.
 pub fn check_url(text: &str, policy: OutboundPolicy) -> Result<(), String> {
-    let (scheme, rest) = text
-        .split_once("://")
-        .ok_or_else(|| format!("'{text}' is not an absolute URL"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(format!("'{text}' needs a host (and no user info)"));
+    use crate::broker::hosts::{Refusal, parse_outbound_url, public_destination_refusal};
+    let (url, host) = parse_outbound_url(text)?;
+    if policy.allow_http_loopback && host.is_loopback() {
+        return Ok(());
     }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match scheme {
-        "https" if !loopback => Ok(()),
-        "http" | "https" if loopback && policy.allow_http_loopback => Ok(()),
-        "http" if loopback => Err(format!(
+    match public_destination_refusal(url.scheme(), &host) {
+        None => Ok(()),
+        Some(Refusal::InsecureScheme) if host.is_loopback() => Err(format!(
             "'{text}': plain http to loopback is allowed only in local development"
         )),
-        _ if loopback => Err(format!("'{text}': loopback addresses are not allowed")),
-        _ => Err(format!("'{text}' must use https")),
+        Some(Refusal::InsecureScheme) => Err(format!("'{text}' must use https")),
+        Some(_) => Err(format!(
+            "'{text}': '{host}' is a private, loopback, link-local or local-only address; channels must point at a public host"
+        )),
     }
 }
 
@@ -480,9 +474,107 @@ mod tests {
             "hooks.slack.com",
             "https://",
             "https://u@h.example/",
+            "https://:pw@h.example/",
         ] {
             assert!(check_url(bad, DEV).is_err(), "{bad}");
         }
+    }
+
+    /// Every spelling of a non-public host the broker refuses is refused here too, http or
+    /// https, whatever the policy; only loopback has the development exception.
+    #[test]
+    fn channel_urls_follow_the_brokers_destination_rules() {
+        let loopback = [
+            "https://127.1/x",
+            "https://0x7f000001/x",
+            "https://0x7f.1/x",
+            "https://2130706433/x",
+            "https://0177.0.0.1/x",
+            "https://127.0.0.2/x",
+            "https://localhost./x",
+            "https://LOCALHOST/x",
+            "https://localhost../x",
+            "https://[::1]/x",
+            "https://127.0.0.1:8443/x",
+        ];
+        let private = [
+            "https://[::ffff:127.0.0.1]/x",
+            "https://[::ffff:7f00:1]/x",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://0xa9fea9fe/",
+            "https://10.0.0.1/x",
+            "https://10.255.255.255/x",
+            "https://172.16.0.1/x",
+            "https://172.31.255.255/x",
+            "https://192.168.1.1/x",
+            "https://100.64.0.1/x",
+            "https://100.127.255.255/x",
+            "https://0.0.0.0/x",
+            "https://0/x",
+            "https://[::]/x",
+            "https://[fc00::1]/x",
+            "https://[fd12:3456::1]/x",
+            "https://[fe80::1]/x",
+            "https://[febf::1]/x",
+            "https://[::ffff:10.0.0.1]/x",
+            "https://[::ffff:169.254.169.254]/x",
+            "https://[64:ff9b::a00:1]/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",
+            "https://[2002:a00:1::1]/x",
+            "https://printer.local/x",
+            "https://db.internal/x",
+            "https://db.internal./x",
+            "https://app.localhost/x",
+            "https://router.home.arpa/x",
+            "https://intranet/x",
+            "https://intranet./x",
+            "https://224.0.0.1/x",
+            "https://255.255.255.255/x",
+        ];
+        for url in loopback.iter().chain(&private) {
+            assert!(check_url(url, PROD).is_err(), "{url} in production");
+            let plain = url.replacen("https://", "http://", 1);
+            assert!(check_url(&plain, PROD).is_err(), "{plain} in production");
+        }
+        for url in private {
+            assert!(
+                check_url(url, DEV).is_err(),
+                "{url} with the loopback exception"
+            );
+            let plain = url.replacen("https://", "http://", 1);
+            assert!(
+                check_url(&plain, DEV).is_err(),
+                "{plain} with the loopback exception"
+            );
+        }
+        for url in loopback {
+            assert!(
+                check_url(url, DEV).is_ok(),
+                "{url} with the loopback exception"
+            );
+            let plain = url.replacen("https://", "http://", 1);
+            assert!(
+                check_url(&plain, DEV).is_ok(),
+                "{plain} with the loopback exception"
+            );
+        }
+        for public in [
+            "https://hooks.slack.com/services/T000/B000/XXXX",
+            "https://HOOKS.slack.com./services/x",
+            "https://example.com:8443/hook?x=1",
+            "https://8.8.8.8/hook",
+            "https://[2606:4700::1111]/hook",
+            "https://bücher.example/hook",
+        ] {
+            assert!(check_url(public, PROD).is_ok(), "{public}");
+            assert!(check_url(public, DEV).is_ok(), "{public}");
+            let plain = public.replacen("https://", "http://", 1);
+            assert!(check_url(&plain, PROD).is_err(), "{plain}");
+            assert!(check_url(&plain, DEV).is_err(), "{plain}");
+        }
+        // The message names the problem, not a stack of parser internals.
+        let why = check_url("https://169.254.169.254/", DEV).unwrap_err();
+        assert!(why.contains("private"), "{why}");
     }
 
     #[test]

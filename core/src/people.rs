@@ -238,6 +238,12 @@ pub struct UserView {
     pub created_at: Timestamp,
     #[serde(default)]
     pub last_login_at: Option<Timestamp>,
+    /// Set when a cascading revocation suspended the user (what they were made by was
+    /// revoked): refused from their next request until an admin reinstates them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_reason: Option<String>,
 }
 
 /// The answer to a good login (seed 001): `{token, expires_at, user}`.

@@ -216,8 +216,13 @@ pub struct AccessRequestView {
     /// `pending`, `approved`, `rejected`, `expired` or `cancelled`.
     pub status: String,
     pub requester_id: String,
-    pub tier: Tier,
-    pub required_approvals: u64,
+    /// The secret's tier; `null` to a requester who cannot otherwise see the path (the answer
+    /// must not tell whether a secret is there, or how sensitive it is), and to approvers
+    /// when there is no secret at the path.
+    pub tier: Option<Tier>,
+    /// How many approvals it needs; `null` to a requester who cannot otherwise see the path
+    /// (the count would tell the tier).
+    pub required_approvals: Option<u64>,
     pub approvals: Vec<RequestDecision>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,

@@ -14,6 +14,11 @@ use crate::token::TokenId;
 use crate::vault::{self, VaultRoute};
 use crate::wrap::WrapId;
 
+mod samples;
+mod value;
+pub use samples::SAMPLES;
+pub use value::ValueMove;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `GET /v1/health` (public; seed 003).
@@ -111,6 +116,8 @@ pub enum Route {
     SetAgentSettings,
     /// `POST /v1/agents/{id}/revoke`.
     RevokeAgent(AgentId),
+    /// `POST /v1/agents/{id}/reinstate` (admin): undoes a cascading revocation's suspension.
+    ReinstateAgent(AgentId),
     /// `POST /v1/agents/{id}/commands`.
     QueueAgentCommand(AgentId),
     /// `POST` and `GET /v1/grants[?agent_id=]`.
@@ -141,6 +148,8 @@ pub enum Route {
     ListUsers,
     /// `DELETE /v1/users/{id}` (`users:admin`).
     DeleteUser(UserId),
+    /// `POST /v1/users/{id}/reinstate` (admin): undoes a cascading revocation's suspension.
+    ReinstateUser(UserId),
     /// `GET /v1/users/{id}/roles`.
     UserRoles(UserId),
     /// `GET /v1/permissions`: the catalog.
@@ -290,6 +299,9 @@ impl Route {
                 }
             }
             ["v1", "agents", id, "revoke"] => vec![("POST", Route::RevokeAgent(agent_id(id)?))],
+            ["v1", "agents", id, "reinstate"] => {
+                vec![("POST", Route::ReinstateAgent(agent_id(id)?))]
+            }
             ["v1", "agents", id, "commands"] => {
                 vec![("POST", Route::QueueAgentCommand(agent_id(id)?))]
             }
@@ -302,6 +314,9 @@ impl Route {
             ["v1", "auth", "login"] => vec![("POST", Route::Login)],
             ["v1", "users"] => vec![("GET", Route::ListUsers), ("POST", Route::CreateUser)],
             ["v1", "users", id] => vec![("DELETE", Route::DeleteUser(url_id(id, UserId::parse)?))],
+            ["v1", "users", id, "reinstate"] => {
+                vec![("POST", Route::ReinstateUser(url_id(id, UserId::parse)?))]
+            }
             ["v1", "users", id, "roles"] => {
                 vec![("GET", Route::UserRoles(url_id(id, UserId::parse)?))]
             }

@@ -9,8 +9,9 @@ use crate::store::{
     Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
 };
 use latchkey_core::credential::{CredentialHash, mint_token};
+use latchkey_core::gate::{Clearance, Flow};
 use latchkey_core::netaddr::{IpRule, parse_client_ip};
-use latchkey_core::scope::{Scope, ScopeSet, SecretAction, required_scope_hint};
+use latchkey_core::scope::{Scope, ScopeSet, SecretAction};
 use latchkey_core::secret::Tier;
 use latchkey_core::token::{
     DEFAULT_TTL_SECONDS, TokenCreated, TokenId, TokenRequest, TokenSummary,
@@ -47,6 +48,9 @@ pub struct TokenRecord {
     /// tier stay closed to it even when its globs match them (secrets created, restored or
     /// re-tiered later).
     pub cleared_tier: Tier,
+    /// How many approvals cleared it (`None`: minted before this was recorded): a secret
+    /// whose policy rule needs more stays closed even at the cleared tier.
+    pub cleared_approvals: Option<u64>,
 }
 
 impl Principal {
@@ -97,16 +101,19 @@ impl Principal {
         }
     }
 
-    /// The highest tier the caller may reach at `path` (`None`: no limit, the master key).
-    pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Tier> {
+    /// How far the caller may reach into tiers at `path` (`None`: no limit, the master key).
+    pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Clearance> {
         match self {
             Principal::Master => None,
-            Principal::Token(token) => Some(token.cleared_tier),
-            Principal::Agent(agent) => {
-                Some(agent.cleared_for(action, path).unwrap_or(Tier::Standard))
-            }
-            Principal::Bootstrap(_) => Some(Tier::Standard),
-            Principal::User(user) => user.cleared_for(action, path),
+            Principal::Token(token) => Some(Clearance {
+                tier: token.cleared_tier,
+                approvals: token.cleared_approvals,
+            }),
+            Principal::Agent(agent) => Some(Clearance::tier(
+                agent.cleared_for(action, path).unwrap_or(Tier::Standard),
+            )),
+            Principal::Bootstrap(_) => Some(Clearance::tier(Tier::Standard)),
+            Principal::User(user) => user.cleared_for(action, path).map(Clearance::tier),
         }
     }
 
@@ -124,10 +131,11 @@ impl Principal {
 
 /// What a command needs from its caller.
 pub enum Access {
-    /// `secrets:<action>` on this path.
-    Secret(SecretAction, SecretPath),
-    /// `secrets:<action>` on each of these paths (a broker call names several).
-    Secrets(SecretAction, Vec<SecretPath>),
+    /// `secrets:<action>` on this path, with the tier clearance and (for a release) the
+    /// purpose the one gate asks for that flow (`crate::gate`).
+    Secret(Flow, SecretAction, SecretPath),
+    /// The same on each of these paths (a broker call names several).
+    Secrets(Flow, SecretAction, Vec<SecretPath>),
     /// This exact scope (or `admin`).
     Scope(Scope),
     /// Any authenticated caller (the list filters by scope itself; token revocation checks
@@ -139,34 +147,37 @@ pub enum Access {
     Bootstrap,
 }
 
-/// The rule for each command. Commands the operator sends (`Init`, `SetPlan`) and `Ping`
-/// never reach here.
+/// The rule for each command, with the flow of value each one is (the match is exhaustive:
+/// a new command does not compile until it says). Commands the operator sends (`Init`,
+/// `SetPlan`) and `Ping` never reach here.
 pub fn required(command: &TenantCommand) -> Access {
+    use SecretAction::{Delete, Read, Rotate, Use, Write};
     use TenantCommand as C;
+    let secret = |flow, action, path: &SecretPath| Access::Secret(flow, action, path.clone());
     match command {
-        C::CreateSecret { secret } => Access::Secret(SecretAction::Write, secret.path.clone()),
-        C::GetSecret { path, .. }
-        | C::ListVersions { path }
-        | C::GetField { path, .. }
-        | C::GetFields { path } => Access::Secret(SecretAction::Read, path.clone()),
-        C::UpdateSecret { path, .. }
-        | C::SetField { path, .. }
-        | C::SetFields { path, .. }
-        | C::DeleteField { path, .. } => Access::Secret(SecretAction::Write, path.clone()),
-        C::RotateSecret { path, .. } => Access::Secret(SecretAction::Rotate, path.clone()),
+        C::CreateSecret { secret: new } => secret(Flow::Write, Write, &new.path),
+        C::GetSecret { path, .. } | C::GetField { path, .. } | C::GetFields { path } => {
+            secret(Flow::Release, Read, path)
+        }
+        C::ListVersions { path } => secret(Flow::Metadata, Read, path),
+        C::UpdateSecret { path, .. } | C::SetField { path, .. } | C::SetFields { path, .. } => {
+            secret(Flow::Write, Write, path)
+        }
+        C::DeleteField { path, .. } => secret(Flow::Metadata, Write, path),
+        C::RotateSecret { path, .. } => secret(Flow::Write, Rotate, path),
         C::DeleteSecret { path, .. } | C::RestoreSecret { path } => {
-            Access::Secret(SecretAction::Delete, path.clone())
+            secret(Flow::Metadata, Delete, path)
         }
-        C::KvRead { path, .. } | C::KvMetadata { path } => {
-            Access::Secret(SecretAction::Read, path.clone())
-        }
-        C::KvWrite { path, .. } => Access::Secret(SecretAction::Write, path.clone()),
+        C::KvRead { path, .. } => secret(Flow::Release, Read, path),
+        C::KvMetadata { path } => secret(Flow::Metadata, Read, path),
+        C::KvWrite { path, .. } => secret(Flow::Write, Write, path),
         C::KvDelete { path, .. } | C::KvUndelete { path, .. } | C::KvDestroy { path, .. } => {
-            Access::Secret(SecretAction::Delete, path.clone())
+            secret(Flow::Metadata, Delete, path)
         }
         C::KvList { .. } => Access::Authenticated,
         C::UseSecrets { secrets, .. } => Access::Secrets(
-            SecretAction::Use,
+            Flow::Release,
+            Use,
             secrets.iter().map(|s| s.path.clone()).collect(),
         ),
         C::Info => Access::Scope(Scope::everywhere(SecretAction::Read)),
@@ -207,6 +218,8 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::CreateGrant { .. }
         | C::ListGrants { .. }
         | C::DeleteGrant { .. } => Access::Scope(Scope::AgentsAdmin),
+        // Undoing a cascade's suspension is the tenant's admin's call alone.
+        C::ReinstateAgent { .. } | C::ReinstateUser { .. } => Access::Scope(Scope::Admin),
         C::CreateUser { .. }
         | C::ListUsers
         | C::DeleteUser { .. }
@@ -228,9 +241,10 @@ pub fn required(command: &TenantCommand) -> Access {
         | C::RequestWraps { .. }
         | C::RequestWrap { .. } => Access::Authenticated,
         C::ApproveAccess { .. } | C::RejectAccess { .. } => Access::Scope(Scope::ApprovalsDecide),
-        // Wrapping a secret is reading it; wrapping a value one brings is anyone's.
+        // Wrapping a secret is reading it (the value leaves into the wrap); wrapping a value
+        // one brings is anyone's.
         C::CreateWrap { wrap } => match wrap.path() {
-            Some(path) => Access::Secret(SecretAction::Read, path.clone()),
+            Some(path) => secret(Flow::Release, Read, path),
             None => Access::Authenticated,
         },
         C::Init { .. }
@@ -272,11 +286,13 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
         _ => {}
     }
     match access {
-        Access::Authenticated | Access::Agent | Access::Bootstrap => Ok(()),
-        Access::Secret(action, path) => check_secret(principal, &scopes, *action, path),
-        Access::Secrets(action, paths) => paths
-            .iter()
-            .try_for_each(|path| check_secret(principal, &scopes, *action, path)),
+        // Scope, tier clearance and purpose of a secret together: the one gate's
+        // (`gate::admit_command`).
+        Access::Authenticated
+        | Access::Agent
+        | Access::Bootstrap
+        | Access::Secret(..)
+        | Access::Secrets(..) => Ok(()),
         Access::Scope(scope) if scopes.covers(scope) => Ok(()),
         Access::Scope(scope) => Err(ApiError::new(
             ErrorCode::PermissionDenied,
@@ -294,96 +310,11 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     }
 }
 
-fn check_secret(
-    principal: &Principal,
-    scopes: &ScopeSet,
-    action: SecretAction,
-    path: &SecretPath,
-) -> Result<(), ApiError> {
-    if scopes.allows_secret(action, path) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        ErrorCode::PermissionDenied,
-        match principal {
-            Principal::Agent(_) => {
-                format!("no grant of this agent ('{scopes}') covers {action} on '{path}'")
-            }
-            Principal::User(_) => format!(
-                "no role of yours gives {action} on '{path}'; ask for access (POST /v1/requests/read) or for a role that does"
-            ),
-            _ => format!("Token scope '{scopes}' does not cover {action} on path '{path}'"),
-        },
-    )
-    .with("path", path.as_str())
-    .with("required_scope", required_scope_hint(action, path)))
-}
-
-pub fn tier_rank(tier: Tier) -> u8 {
-    match tier {
-        Tier::Standard => 0,
-        Tier::Sensitive => 1,
-        Tier::Critical => 2,
-    }
-}
-
-/// A token reaches a secret only up to the tier it was cleared for: a critical secret created,
-/// restored or re-tiered after the token was minted stays closed to it.
-pub fn check_tier(
-    storage: &Storage,
-    principal: &Principal,
-    access: &Access,
-) -> Result<(), ApiError> {
-    let (action, paths) = match access {
-        Access::Secret(action, path) => (*action, std::slice::from_ref(path)),
-        Access::Secrets(action, paths) => (*action, paths.as_slice()),
-        _ => return Ok(()),
-    };
-    for path in paths {
-        let Some(cleared) = principal.cleared_for(action, path) else {
-            continue;
-        };
-        if let Some(tier) = stored_tier(storage, path)? {
-            check_cleared(path, tier, cleared)?;
-        }
-    }
-    Ok(())
-}
-
-/// The tier of the secret at `path`, if there is one (deleted ones included). An unknown
-/// stored tier counts as critical.
-pub fn stored_tier(storage: &Storage, path: &SecretPath) -> Result<Option<Tier>, ApiError> {
-    let row = query_one(
-        storage,
-        "SELECT tier FROM secrets WHERE path = ?",
-        vec![path.as_str().into()],
-    )
-    .map_err(|e| internal("secret tier", e))?;
-    row.map(|r| r.text(0))
-        .transpose()
-        .map_err(|e| internal("secret tier", e))
-        .map(|t| t.map(|t| Tier::parse(&t).unwrap_or(Tier::Critical)))
-}
-
-/// The 403 for a secret above the tier a token was cleared for.
-pub fn check_cleared(path: &SecretPath, tier: Tier, cleared: Tier) -> Result<(), ApiError> {
-    if tier_rank(tier) > tier_rank(cleared) {
-        return Err(ApiError::new(
-            ErrorCode::PermissionDenied,
-            format!(
-                "'{path}' is a {} secret and this caller is cleared only for {} secrets; request a new token (it may need approval), or ask for access (POST /v1/requests/read, POST /v1/requests)",
-                tier.as_str(),
-                cleared.as_str()
-            ),
-        )
-        .with("path", path.as_str())
-        .with("tier", tier.as_str()));
-    }
-    Ok(())
-}
+/// The rank of a tier (`latchkey_core::gate::tier_rank`).
+pub use latchkey_core::gate::tier_rank;
 
 const TOKEN_COLUMNS: &str = "id, scopes, allowed_ips, max_uses, uses, created_at, expires_at, \
-    last_used_at, revoked_at, created_by, description, cleared_tier";
+    last_used_at, revoked_at, created_by, description, cleared_tier, cleared_approvals";
 
 struct StoredToken {
     record: TokenRecord,
@@ -405,6 +336,7 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
             max_uses: row.opt_int(3)?.map(|n| u64::try_from(n).unwrap_or(0)),
             uses: read_count(row, 4)?,
             cleared_tier: Tier::parse(&row.text(11)?).unwrap_or(Tier::Standard),
+            cleared_approvals: row.opt_int(12)?.map(|n| u64::try_from(n).unwrap_or(0)),
         },
         created_at: read_ts(row, 5)?,
         last_used_at: read_opt_ts(row, 7)?,
@@ -436,7 +368,7 @@ pub fn load_token(
     let Some(row) = row else {
         return Ok(None);
     };
-    let stored_hash = CredentialHash::from_hex(&row.text(12)?)
+    let stored_hash = CredentialHash::from_hex(&row.text(13)?)
         .ok_or_else(|| StorageError("stored token hash is not hex".into()))?;
     if stored_hash != *hash {
         return Ok(None);
@@ -592,47 +524,21 @@ pub fn narrow(
     Ok(request)
 }
 
-/// Whether `token` was minted, directly or through other tokens, by `ancestor` (an actor id).
-pub fn minted_by(storage: &Storage, token: &str, ancestor: &str) -> Result<bool, StorageError> {
-    let mut current = token.to_owned();
-    // Chains are short; the bound only guards against a corrupted cycle.
-    for _ in 0..64 {
-        let Some(row) = query_one(
-            storage,
-            "SELECT created_by FROM tokens WHERE id = ?",
-            vec![current.as_str().into()],
-        )?
-        else {
-            return Ok(false);
-        };
-        let parent = row.text(0)?;
-        if parent == ancestor {
-            return Ok(true);
-        }
-        current = parent;
-    }
-    Ok(false)
-}
-
-/// Whether `approver` and `requester` are the same hand: the same credential, a token one of
-/// them minted (directly or not) from the other. The master key is exempt as an approver: it
-/// is the tenant's root of trust and mints everything (see ARCHITECTURE.md).
+/// Whether `approver` and `requester` are the same hand, along the whole provenance chain
+/// (`crate::provenance`).
 pub fn same_hand(storage: &Storage, approver: &str, requester: &str) -> Result<bool, StorageError> {
-    if approver == requester {
-        return Ok(true);
-    }
-    Ok(minted_by(storage, approver, requester)?
-        || (approver != "master" && minted_by(storage, requester, approver)?))
+    crate::provenance::same_hand(storage, approver, requester)
 }
 
 /// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
-/// `now` but never after `not_after`.
+/// `now` but never after `not_after`, cleared for `clearance` (the tier it reached and how
+/// many approvals cleared it).
 pub fn mint(
     storage: &Storage,
     tenant: &TenantId,
     created_by: &str,
     request: &TokenRequest,
-    cleared_tier: Tier,
+    clearance: Clearance,
     now: Timestamp,
     not_after: Option<Timestamp>,
 ) -> Result<TokenCreated, Failure> {
@@ -650,8 +556,8 @@ pub fn mint(
     execute(
         storage,
         "INSERT INTO tokens (id, hash, scopes, description, allowed_ips, max_uses, uses,
-            created_at, expires_at, created_by, cleared_tier)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            created_at, expires_at, created_by, cleared_tier, cleared_approvals)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
         vec![
             id.as_str().into(),
             minted.hash.to_hex().into(),
@@ -665,7 +571,11 @@ pub fn mint(
             ts(now),
             ts(expires_at),
             created_by.into(),
-            cleared_tier.as_str().into(),
+            clearance.tier.as_str().into(),
+            clearance
+                .approvals
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                .into(),
         ],
     )?;
     Ok(TokenCreated {
@@ -722,13 +632,14 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
 }
 
 /// `DELETE /v1/tokens/{id}`: by an admin, or by the token itself. Revoking twice is fine.
-/// Tokens minted from a revoked token are revoked with it.
+/// The revocation cascades down the provenance chain (`crate::provenance::cascade`); the
+/// events of what it reached are returned for the caller to record.
 pub fn revoke(
     storage: &Storage,
     principal: &Principal,
     id: &TokenId,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<Vec<crate::audit::Draft>, ApiError> {
     let own = matches!(principal, Principal::Token(token) if token.id == *id);
     if !own {
         check(principal, &Access::Scope(Scope::Admin))?;
@@ -745,8 +656,8 @@ pub fn revoke(
                 .with("id", id.as_str())
                 .into());
         }
-        revoke_minted_by(storage, id.as_str(), now)?;
-        Ok(())
+        let events = crate::provenance::cascade(storage, id.as_str(), "token revoked", now)?;
+        Ok(events)
     })
 }
 

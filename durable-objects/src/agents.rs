@@ -106,18 +106,24 @@ pub fn authenticate_bootstrap(
     let fail = |e: StorageError| internal("authenticate bootstrap token", e);
     let row = query_one(
         storage,
-        "SELECT id, labels, max_registrations, registrations, expires_at, hash
+        "SELECT id, labels, max_registrations, registrations, expires_at, hash, revoked_at
          FROM agent_bootstrap_tokens WHERE hash = ?",
         vec![hash.to_hex().into()],
     )
     .map_err(fail)?;
-    let unknown = || ApiError::unauthorized("bootstrap token not recognized");
+    // Not recognized: the one answer every unrecognized credential gets.
+    let unknown = latchkey_core::credential::unrecognized;
     let Some(row) = row else {
         return Err(unknown());
     };
     let stored = CredentialHash::from_hex(&row.text(5).map_err(fail)?).ok_or_else(unknown)?;
     if stored != *hash {
         return Err(unknown());
+    }
+    if let Some(at) = read_opt_ts(&row, 6).map_err(fail)? {
+        return Err(ApiError::unauthorized(format!(
+            "bootstrap token was revoked at {at}"
+        )));
     }
     let expires_at = read_ts(&row, 4).map_err(fail)?;
     if expires_at <= now {
@@ -209,7 +215,7 @@ pub fn authenticate_agent(
     let fail = |e: StorageError| internal("authenticate agent", e);
     let row = query_one(
         storage,
-        "SELECT name, revoked_at FROM agents WHERE id = ?",
+        "SELECT name, revoked_at, suspended_at, suspended_reason FROM agents WHERE id = ?",
         vec![id.as_str().into()],
     )
     .map_err(fail)?
@@ -217,11 +223,40 @@ pub fn authenticate_agent(
     if let Some(at) = read_opt_ts(&row, 1).map_err(fail)? {
         return Err(ApiError::unauthorized(format!("agent was revoked at {at}")));
     }
-    Ok(AgentPrincipal {
-        name: row.text(0).map_err(fail)?,
-        grants: grants_of(storage, Some(&id)).map_err(fail)?,
-        id,
-    })
+    if let Some(at) = read_opt_ts(&row, 2).map_err(fail)? {
+        let why = row.opt_text(3).map_err(fail)?.unwrap_or_default();
+        return Err(ApiError::unauthorized(format!(
+            "agent was suspended at {at} ({why}); an admin may reinstate it"
+        )));
+    }
+    agent_principal(storage, id, row.text(0).map_err(fail)?).map_err(fail)
+}
+
+/// The agent with its grants that count (suspended ones do not): its whole reach.
+fn agent_principal(
+    storage: &Storage,
+    id: AgentId,
+    name: String,
+) -> Result<AgentPrincipal, StorageError> {
+    let grants = grants_of(storage, Some(&id))?
+        .into_iter()
+        .filter(|grant| grant.suspended_at.is_none())
+        .collect();
+    Ok(AgentPrincipal { id, name, grants })
+}
+
+/// The agent `id` as a principal, when it is registered, not revoked and not suspended: the
+/// recipient of a value reserved for it (an approved password request).
+pub fn live_agent(storage: &Storage, id: &AgentId) -> Result<Option<AgentPrincipal>, StorageError> {
+    let Some(row) = query_one(
+        storage,
+        "SELECT name FROM agents WHERE id = ? AND revoked_at IS NULL AND suspended_at IS NULL",
+        vec![id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    agent_principal(storage, id.clone(), row.text(0)?).map(Some)
 }
 
 /// `POST /v1/agents/me/refresh-token`: a fresh JWT for an agent whose current one verifies.
@@ -338,7 +373,7 @@ pub fn list(
     let rows = query(
         ctx.storage,
         "SELECT id, name, hostname, os_type, labels, registered_at, last_heartbeat, report,
-            revoked_at
+            revoked_at, suspended_at, suspended_reason
          FROM agents ORDER BY registered_at, id",
         vec![],
     )
@@ -378,8 +413,18 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
     let registered_at = read_ts(row, 5)?;
     let last_heartbeat = read_opt_ts(row, 6)?;
     let revoked = read_opt_ts(row, 8)?.is_some();
-    let (status, status_reason) =
-        rules.derive(registered_at, last_heartbeat, report.as_ref(), revoked, now);
+    let suspended_at = read_opt_ts(row, 9)?;
+    let suspended_reason = row.opt_text(10)?;
+    let (status, mut status_reason) = rules.derive(
+        registered_at,
+        last_heartbeat,
+        report.as_ref(),
+        revoked || suspended_at.is_some(),
+        now,
+    );
+    if let (false, Some(why)) = (revoked, &suspended_reason) {
+        status_reason = format!("suspended: {why}");
+    }
     Ok(AgentSummary {
         id: AgentId::parse(&row.text(0)?).map_err(StorageError)?,
         name: row.text(1)?,
@@ -397,6 +442,8 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
             .unwrap_or(0),
         registered_at,
         revoked,
+        suspended_at,
+        suspended_reason,
     })
 }
 
@@ -405,7 +452,7 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
 fn require_agent(storage: &Storage, id: &AgentId, field: &str, live: bool) -> Result<(), Failure> {
     let row = query_one(
         storage,
-        "SELECT revoked_at FROM agents WHERE id = ?",
+        "SELECT revoked_at, suspended_at FROM agents WHERE id = ?",
         vec![id.as_str().into()],
     )?
     .ok_or_else(|| ApiError::not_found(format!("agent '{id}' not found")).with("field", field))?;
@@ -416,7 +463,26 @@ fn require_agent(storage: &Storage, id: &AgentId, field: &str, live: bool) -> Re
                 .into(),
         );
     }
+    if live && let Some(at) = read_opt_ts(&row, 1)? {
+        return Err(ApiError::conflict(format!(
+            "agent '{id}' was suspended at {at}; an admin may reinstate it"
+        ))
+        .with("field", field)
+        .into());
+    }
     Ok(())
+}
+
+/// `POST /v1/agents/{id}/reinstate` (admin): an agent suspended by a cascading revocation may
+/// act again. 404 for an unknown agent, 409 when it is not suspended.
+pub fn reinstate(ctx: &SecretContext<'_>, id: &AgentId) -> Result<(), ApiError> {
+    in_transaction(ctx.storage, "reinstate agent", || {
+        require_agent(ctx.storage, id, "id", false)?;
+        if !crate::provenance::reinstate(ctx, "agents", id.as_str())? {
+            return Err(ApiError::conflict(format!("agent '{id}' is not suspended")).into());
+        }
+        Ok::<_, Failure>(())
+    })
 }
 
 /// `POST /v1/agents/{id}/revoke`: its JWTs fail from the next request. Idempotent.
@@ -466,7 +532,8 @@ pub fn queue_command(
     })
 }
 
-const GRANT_COLUMNS: &str = "id, agent_id, path, actions, cleared_tier, created_at, created_by";
+const GRANT_COLUMNS: &str =
+    "id, agent_id, path, actions, cleared_tier, created_at, created_by, suspended_at";
 
 fn parse_grant(row: &Row) -> Result<Grant, StorageError> {
     Ok(Grant {
@@ -477,6 +544,7 @@ fn parse_grant(row: &Row) -> Result<Grant, StorageError> {
         cleared_tier: Tier::parse(&row.text(4)?).unwrap_or(Tier::Standard),
         created_at: read_ts(row, 5)?,
         created_by: row.text(6)?,
+        suspended_at: read_opt_ts(row, 7)?,
     })
 }
 
@@ -554,10 +622,11 @@ pub fn create_grant(
             cleared_tier,
             created_at: ctx.now,
             created_by: principal.actor(),
+            suspended_at: None,
         };
         execute(
             ctx.storage,
-            &format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            &format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"),
             vec![
                 grant.grant_id.as_str().into(),
                 grant.agent_id.as_str().into(),

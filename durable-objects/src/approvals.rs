@@ -208,23 +208,22 @@ pub fn view_by_id(ctx: &SecretContext<'_>, id: &ApprovalId) -> Result<ApprovalVi
     })
 }
 
-/// What messages about a request say, and the origin its links point at.
+/// What messages about a request say. (Where their links point is `PUBLIC_URL`'s alone.)
 pub fn summary(
     storage: &Storage,
     id: &ApprovalId,
-) -> Result<Option<(latchkey_core::notify::RequestSummary, String)>, Failure> {
+) -> Result<Option<latchkey_core::notify::RequestSummary>, Failure> {
     let Some(row) = query_one(
         storage,
-        &format!("SELECT {COLUMNS}, origin FROM approvals WHERE id = ?"),
+        &format!("SELECT {COLUMNS} FROM approvals WHERE id = ?"),
         vec![id.as_str().into()],
     )?
     else {
         return Ok(None);
     };
-    let origin = row.text(15)?;
     let stored = parse_row(storage, &row)?;
     let view = view(storage, &stored, stored.created_at, None)?;
-    Ok(Some((crate::notifications::summary_of(&view), origin)))
+    Ok(Some(crate::notifications::summary_of(&view)))
 }
 
 /// Writes a state back after a transition.
@@ -274,7 +273,6 @@ pub fn open(
     request: TokenRequest,
     reach: &Reach,
     ttl_seconds: i64,
-    origin: &str,
 ) -> Result<ApprovalView, ApiError> {
     let id = ApprovalId::generate(ctx.tenant_id).map_err(|e| internal("approval id", e))?;
     let json = serde_json::to_string(&request).map_err(|e| internal("token request", e))?;
@@ -299,7 +297,9 @@ pub fn open(
                 reach.tier.as_str().into(),
                 V::Integer(i64::try_from(reach.secrets).unwrap_or(i64::MAX)),
                 ts(ctx.now),
-                origin.into(),
+                // The `origin` column is no longer written: links point at PUBLIC_URL only,
+                // never at the host a request named.
+                "".into(),
             ],
         )?;
         crate::notifications::enqueue(ctx, &id, expires_at)?;
@@ -334,7 +334,12 @@ pub fn get(
                 ctx.tenant_id,
                 &actor,
                 &stored.request,
-                stored.tier,
+                // The approvals given are what cleared it: a secret whose rule needs more
+                // stays closed to it.
+                latchkey_core::gate::Clearance {
+                    tier: stored.tier,
+                    approvals: Some(stored.state.required),
+                },
                 ctx.now,
                 access::not_after(principal),
             )?;

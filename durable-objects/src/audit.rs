@@ -463,6 +463,8 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::AgentSecrets => "agent.secrets_listed",
         C::ListAgents { .. } => "agent.listed",
         C::RevokeAgent { .. } => "agent.revoked",
+        C::ReinstateAgent { .. } => "agent.reinstated",
+        C::ReinstateUser { .. } => "user.reinstated",
         C::QueueAgentCommand { .. } => "agent.command_queued",
         C::GetAgentSettings => "agent.settings_read",
         C::SetAgentSettings { .. } => "agent.settings_updated",
@@ -552,7 +554,10 @@ pub fn draft_for(command: &TenantCommand) -> Draft {
         C::RegisterAgent { registration } => {
             draft = draft.detail("name", registration.name.as_str())
         }
-        C::RevokeAgent { id } => draft = draft.detail("agent_id", id.as_str()),
+        C::RevokeAgent { id } | C::ReinstateAgent { id } => {
+            draft = draft.detail("agent_id", id.as_str())
+        }
+        C::ReinstateUser { id } => draft = draft.detail("user_id", id.as_str()),
         C::QueueAgentCommand { id, command } => {
             draft = draft
                 .detail("agent_id", id.as_str())

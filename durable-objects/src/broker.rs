@@ -11,12 +11,11 @@
 use crate::audit::{self, Actor, Draft, Origin};
 use crate::sql::{StorageError, execute, query};
 use crate::store::{Failure, SecretContext, in_transaction, readable_secret, ts};
-use latchkey_core::approval::Policies;
 use latchkey_core::broker::hosts::{InsecureHosts, check_destination};
 use latchkey_core::broker::{ReleasedValue, SecretRef, Target, UseOutcome};
 use latchkey_core::crypto::random_bytes;
 use latchkey_core::hex;
-use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
+use latchkey_core::{ApiError, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -76,31 +75,6 @@ pub fn call_details(target: &Target, secrets: &[SecretRef]) -> Map<String, Value
             .into(),
     );
     details
-}
-
-/// The 400 when a policy asks for a purpose the caller did not give.
-pub fn purpose_missing(path: &SecretPath) -> ApiError {
-    ApiError::invalid_request(format!(
-        "'{path}' is a critical secret under a policy that requires a purpose: send the X-Latchkey-Purpose header (why you need it, up to 256 bytes)"
-    ))
-    .with("header", "X-Latchkey-Purpose")
-    .with("path", path.as_str())
-}
-
-/// Refuses a read or use of critical secrets among `paths` without a purpose, when a policy
-/// asks for one.
-pub fn check_purpose(
-    storage: &worker::Storage,
-    policies: &Policies,
-    paths: &[&SecretPath],
-) -> Result<(), ApiError> {
-    for path in paths {
-        let tier = crate::access::stored_tier(storage, path)?;
-        if tier.is_some_and(|tier| policies.purpose_required(tier, path)) {
-            return Err(purpose_missing(path));
-        }
-    }
-    Ok(())
 }
 
 /// `UseSecrets`: the destination rules, then per secret its `allowed_hosts`, then the values.

@@ -151,10 +151,10 @@ pub enum TenantCommand {
     Info,
     /// Authenticates and counts the request, nothing more (password generation).
     Touch,
+    /// Approval links are not part of it: they point at `PUBLIC_URL` only, never at a host
+    /// the request named (`latchkey_core::public_url`).
     CreateToken {
         request: TokenRequest,
-        /// Where the API was reached (`https://host`): approval links point there.
-        origin: String,
     },
     ListTokens,
     RevokeToken {
@@ -236,6 +236,10 @@ pub enum TenantCommand {
     RevokeAgent {
         id: AgentId,
     },
+    /// `POST /v1/agents/{id}/reinstate` (admin): undoes a cascade's suspension.
+    ReinstateAgent {
+        id: AgentId,
+    },
     QueueAgentCommand {
         id: AgentId,
         command: CommandRequest,
@@ -298,6 +302,10 @@ pub enum TenantCommand {
     },
     ListUsers,
     DeleteUser {
+        id: UserId,
+    },
+    /// `POST /v1/users/{id}/reinstate` (admin): undoes a cascade's suspension.
+    ReinstateUser {
         id: UserId,
     },
     UserRoles {
@@ -438,7 +446,9 @@ impl TenantCommand {
                 | TenantCommand::GetFields { .. }
                 | TenantCommand::KvRead { .. }
                 | TenantCommand::UseSecrets { .. }
-        )
+                | TenantCommand::CollectPasswordRequests
+                | TenantCommand::RequestWrap { .. }
+        ) || matches!(self, TenantCommand::CreateWrap { wrap } if wrap.path().is_some())
     }
 
     /// The commands of the Vault KV v2 endpoint.
@@ -555,6 +565,9 @@ pub enum TenantReply {
         pagination: Pagination,
     },
     AgentRevoked {
+        id: AgentId,
+    },
+    AgentReinstated {
         id: AgentId,
     },
     AgentCommandQueued(AgentCommand),

@@ -92,9 +92,7 @@ fn read_inner(
         .pop()
         .ok_or_else(|| version_not_found(path, wanted))?;
     if meta.deleted_at.is_some() || meta.destroyed {
-        if let Some(cleared) = ctx.cleared_tier {
-            crate::access::check_cleared(path, row.metadata.tier, cleared)?;
-        }
+        ctx.check_clearance(path, row.metadata.tier)?;
         return Ok(KvRead {
             data: None,
             version: meta,

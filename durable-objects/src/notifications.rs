@@ -14,6 +14,7 @@ use latchkey_core::notify::{
     NotificationConfig, RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body,
     verify_link, webhook_body, webhook_signature,
 };
+use latchkey_core::public_url::LinkBaseProblem;
 use latchkey_core::{ApiError, ErrorCode, Timestamp};
 use worker::{SqlStorageValue as V, Storage};
 
@@ -171,10 +172,12 @@ fn link(ctx: &SecretContext<'_>, origin: &str, due: &DueRow) -> String {
 }
 
 /// Builds the messages due at `ctx.now` (at most `limit`). A message that cannot be built is
-/// recorded as failed at once.
+/// recorded as failed at once: among others every message when there is no origin for its
+/// link (`links`, from `PUBLIC_URL` only: `not sent: PUBLIC_URL is not set`).
 pub fn due_messages(
     ctx: &SecretContext<'_>,
     email: &EmailApi,
+    links: Result<&str, LinkBaseProblem>,
     limit: i64,
 ) -> Result<Vec<Outgoing>, ApiError> {
     in_transaction(ctx.storage, "due deliveries", || {
@@ -188,11 +191,17 @@ pub fn due_messages(
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let due = parse_due(row)?;
-            let Some((summary, origin)) = approvals::summary(ctx.storage, &due.approval)? else {
+            let Some(summary) = approvals::summary(ctx.storage, &due.approval)? else {
                 give_up(ctx.storage, due.id, "the request no longer exists")?;
                 continue;
             };
-            let link = link(ctx, &origin, &due);
+            let link = match links {
+                Ok(origin) => link(ctx, origin, &due),
+                Err(problem) => {
+                    give_up(ctx.storage, due.id, &problem.delivery_outcome())?;
+                    continue;
+                }
+            };
             let built = match due.channel {
                 Channel::Slack => config.slack_webhook_url.clone().map(|url| Outgoing {
                     delivery_id: due.id,
@@ -323,7 +332,9 @@ pub struct LinkReview {
 }
 
 /// The error for a refused link; the caller records it in the audit trail (`link.refused`).
-fn refused(why: LinkRefusal) -> ApiError {
+/// A link naming a tenant that does not exist is refused as `Forged`, exactly like a forged
+/// link of one that does.
+pub fn refused(why: LinkRefusal) -> ApiError {
     let (code, message) = match why {
         LinkRefusal::Forged | LinkRefusal::WrongRequest => {
             (ErrorCode::PermissionDenied, "this link is not valid")

@@ -4,7 +4,7 @@
 
 pub mod roles;
 
-use crate::access::{self, Principal};
+use crate::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, opt_ts, read_count, read_opt_ts, read_ts, ts,
@@ -48,7 +48,8 @@ impl UserPrincipal {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, created_at, last_login_at";
+const USER_COLUMNS: &str =
+    "id, email, name, created_at, last_login_at, suspended_at, suspended_reason";
 
 fn parse_user(row: &Row) -> Result<UserView, StorageError> {
     Ok(UserView {
@@ -57,6 +58,8 @@ fn parse_user(row: &Row) -> Result<UserView, StorageError> {
         name: row.text(2)?,
         created_at: read_ts(row, 3)?,
         last_login_at: read_opt_ts(row, 4)?,
+        suspended_at: read_opt_ts(row, 5)?,
+        suspended_reason: row.opt_text(6)?,
     })
 }
 
@@ -118,6 +121,8 @@ pub fn create(
             name: user.name,
             created_at: ctx.now,
             last_login_at: None,
+            suspended_at: None,
+            suspended_reason: None,
         })
     })
 }
@@ -137,8 +142,9 @@ pub fn user_not_found(id: &UserId) -> ApiError {
     ApiError::not_found(format!("user '{id}' not found")).with("id", id.as_str())
 }
 
-/// `DELETE /v1/users/{id}`: the user, their roles and every token they minted (and those
-/// tokens' children) go; their login JWTs fail from the next request, because the row is gone.
+/// `DELETE /v1/users/{id}`: the user and their roles go; their login JWTs fail from the next
+/// request, because the row is gone; what they made is revoked or suspended down the
+/// provenance chain (`crate::provenance::cascade`), each change recorded.
 pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &UserId) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "delete user", || {
         let found = query_one(
@@ -163,8 +169,32 @@ pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &UserId) -> Re
             "DELETE FROM users WHERE id = ?",
             vec![id.as_str().into()],
         )?;
-        access::revoke_minted_by(ctx.storage, id.as_str(), ctx.now)?;
+        let cascaded =
+            crate::provenance::cascade(ctx.storage, id.as_str(), "user deleted", ctx.now)?;
+        cascaded
+            .into_iter()
+            .for_each(|event| ctx.record_also(event));
         Ok::<_, Failure>(())
+    })
+}
+
+/// `POST /v1/users/{id}/reinstate` (admin): a user suspended by a cascading revocation may
+/// log in and act again. 404 for an unknown user, 409 when they are not suspended.
+pub fn reinstate(ctx: &SecretContext<'_>, id: &UserId) -> Result<UserView, ApiError> {
+    in_transaction(ctx.storage, "reinstate user", || {
+        let row = query_one(
+            ctx.storage,
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"),
+            vec![id.as_str().into()],
+        )?
+        .ok_or_else(|| user_not_found(id))?;
+        if !crate::provenance::reinstate(ctx, "users", id.as_str())? {
+            return Err(ApiError::conflict(format!("user '{id}' is not suspended")).into());
+        }
+        let mut user = parse_user(&row)?;
+        user.suspended_at = None;
+        user.suspended_reason = None;
+        Ok::<_, Failure>(user)
     })
 }
 
@@ -184,11 +214,17 @@ pub fn authenticate(
     let fail = |e: StorageError| internal("authenticate user", e);
     let row = query_one(
         storage,
-        "SELECT email FROM users WHERE id = ?",
+        "SELECT email, suspended_at, suspended_reason FROM users WHERE id = ?",
         vec![id.as_str().into()],
     )
     .map_err(fail)?
     .ok_or_else(|| ApiError::unauthorized("this user no longer exists"))?;
+    if let Some(at) = read_opt_ts(&row, 1).map_err(fail)? {
+        let why = row.opt_text(2).map_err(fail)?.unwrap_or_default();
+        return Err(ApiError::unauthorized(format!(
+            "this user was suspended at {at} ({why}); an admin may reinstate them"
+        )));
+    }
     Ok(UserPrincipal {
         email: Email::parse(&row.text(0).map_err(fail)?).map_err(|e| internal("user email", e))?,
         scopes: roles::permissions_of(storage, &id).map_err(fail)?,
@@ -358,13 +394,21 @@ pub fn login(
         let (user, stored) = match row {
             Some(row) => (
                 Some(parse_user(&row)?),
-                DerivedPassword::from_bytes(unhex::<32>(&row.text(5)?)?),
+                DerivedPassword::from_bytes(unhex::<32>(&row.text(7)?)?),
             ),
             // Compared anyway, so the unknown email costs the same as a wrong password.
             None => (None, DerivedPassword::from_bytes([0u8; 32])),
         };
         let matches = *password == stored;
         match user {
+            // The right password of a suspended person: no session until an admin
+            // reinstates them (not counted as a failure: the password was right).
+            Some(user) if matches && user.suspended_at.is_some() => Ok(LoginOutcome::Refused {
+                error: ApiError::unauthorized(
+                    "this account is suspended; an admin may reinstate it",
+                ),
+                user: Some(user.id),
+            }),
             Some(mut user) if matches => {
                 execute(
                     ctx.storage,

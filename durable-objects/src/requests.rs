@@ -4,23 +4,25 @@
 //! or the request ends, then zeroed.
 
 use crate::access::{self, Principal};
-use crate::approvals::load_policies;
+use crate::gate::{self, Party};
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, live_secret,
-    read_count, read_opt_ts, read_ts, ts, zero_sealed,
+    load_secret, read_count, read_opt_ts, read_ts, ts, zero_sealed,
 };
 use crate::wraps;
 use latchkey_core::approval::{
     ApprovalState, ApprovalStatus, DEFAULT_APPROVAL_TTL_SECONDS, DecisionRecord,
 };
 use latchkey_core::crypto::Sealed;
+use latchkey_core::gate::Flow;
 use latchkey_core::request::{
     AccessKind, AccessRequestId, AccessRequestView, MAX_PENDING_REQUESTS, NewAccessRequest,
     RequestDecision, RequestQuery, status_name,
 };
 use latchkey_core::scope::Scope;
+use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::{MetadataChange, SecretUpdate, Tier};
 use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
 use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
@@ -38,11 +40,16 @@ fn purpose(id: &AccessRequestId) -> String {
 }
 
 const COLUMNS: &str = "id, kind, path, reason, requester, tier, state, ttl_seconds, created_at, \
-    decided_at, wrap_id, applied_version";
+    decided_at, wrap_id, applied_version, blind";
+
+/// The stored tier of a request for a path with no secret (filed blind).
+const NO_SECRET: &str = "none";
 
 struct Stored {
     view: AccessRequestView,
     state: ApprovalState,
+    /// Filed by a requester who could not see the path: its tier is not shown to them.
+    blind: bool,
 }
 
 fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, StorageError> {
@@ -60,8 +67,11 @@ fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, Storage
         reason: row.text(3)?,
         status: status_name(state.status_at(now)).to_owned(),
         requester_id: row.text(4)?,
-        tier: Tier::parse(&row.text(5)?).unwrap_or(Tier::Critical),
-        required_approvals: state.required,
+        tier: match row.text(5)?.as_str() {
+            NO_SECRET => None,
+            text => Some(Tier::parse(text).unwrap_or(Tier::Critical)),
+        },
+        required_approvals: Some(state.required),
         approvals,
         created_at: read_ts(row, 8)?,
         expires_at: state.expires_at,
@@ -75,7 +85,18 @@ fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, Storage
         applied_version: row.opt_int(11)?.map(|v| u64::try_from(v).unwrap_or(0)),
         id,
     };
-    Ok(Stored { view, state })
+    let blind = row.int(12)? != 0;
+    Ok(Stored { view, state, blind })
+}
+
+/// The view as `principal` may see it: a requester who filed blind does not see the tier.
+fn shown_to(principal: &Principal, stored: Stored) -> AccessRequestView {
+    let mut view = stored.view;
+    if stored.blind && view.requester_id == principal.actor() && !may_decide(principal) {
+        view.tier = None;
+        view.required_approvals = None;
+    }
+    view
 }
 
 fn decisions(storage: &Storage, id: &AccessRequestId) -> Result<Vec<DecisionRecord>, StorageError> {
@@ -125,17 +146,29 @@ fn load_visible(
     Ok(stored)
 }
 
-/// `POST /v1/requests/read` and `POST /v1/requests`: the secret must exist; the approvals it
-/// needs are its tier's under the policy, and never fewer than one.
+/// `POST /v1/requests/read` and `POST /v1/requests`: the approvals it needs are the secret's
+/// tier's under the policy, and never fewer than one. A requester whose scopes reach the
+/// path learns at once when there is no live secret there. One who cannot see the path gets
+/// the same answer whether or not a secret is there and whatever its tier: the request is
+/// filed *blind* and shows them neither the tier nor the count of approvals it needs (which
+/// would tell the tier); approvers see the truth, and approving a request for nothing fails.
 pub fn create(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     request: NewAccessRequest,
 ) -> Result<AccessRequestView, ApiError> {
     let id = AccessRequestId::generate().map_err(|e| internal("request id", e))?;
+    let blind = !principal.scopes().reaches(&request.path);
     in_transaction(ctx.storage, "create access request", || {
-        let secret = live_secret(ctx.storage, &request.path)?;
-        if request.kind == AccessKind::Read && secret.current_version == 0 {
+        let secret = if blind {
+            load_secret(ctx.storage, &request.path)?.filter(|row| row.deleted_at.is_none())
+        } else {
+            Some(live_secret(ctx.storage, &request.path)?)
+        };
+        if let (false, Some(secret)) = (blind, &secret)
+            && request.kind == AccessKind::Read
+            && secret.current_version == 0
+        {
             return Err(ApiError::conflict(format!(
                 "'{}' holds fields only; there is no value to read through a request",
                 request.path
@@ -161,9 +194,11 @@ pub fn create(
             )
             .into());
         }
-        let tier = secret.metadata.tier;
-        let required = load_policies(ctx.storage)?
-            .requirement(tier, &request.path)
+        let tier = secret.as_ref().map(|s| s.metadata.tier);
+        let policies = ctx.policies()?;
+        // With no secret there, what a critical one would need (approving it fails anyway).
+        let required = policies
+            .requirement(tier.unwrap_or(Tier::Critical), &request.path)
             .approvals
             .max(1);
         let state = ApprovalState {
@@ -188,15 +223,15 @@ pub fn create(
             ctx.storage,
             "INSERT INTO access_requests (id, kind, path, reason, requester, tier, state, status,
                 ttl_seconds, wrapped_data_key, ciphertext, created_at, expires_at, decided_at,
-                wrap_id, applied_version)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                wrap_id, applied_version, blind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
             vec![
                 id.as_str().into(),
                 request.kind.as_str().into(),
                 request.path.as_str().into(),
                 request.reason.as_str().into(),
                 state.requester.as_str().into(),
-                tier.as_str().into(),
+                tier.map_or(NO_SECRET, Tier::as_str).into(),
                 json_text(&state)?.into(),
                 request
                     .ttl_seconds
@@ -206,6 +241,7 @@ pub fn create(
                 ciphertext,
                 ts(ctx.now),
                 ts(state.expires_at),
+                V::Integer(i64::from(blind)),
             ],
         )?;
         Ok::<_, Failure>(AccessRequestView {
@@ -215,8 +251,8 @@ pub fn create(
             reason: request.reason.clone(),
             status: status_name(ApprovalStatus::Pending).to_owned(),
             requester_id: state.requester.clone(),
-            tier,
-            required_approvals: required,
+            tier: if blind { None } else { tier },
+            required_approvals: if blind { None } else { Some(required) },
             approvals: Vec::new(),
             created_at: ctx.now,
             expires_at: state.expires_at,
@@ -275,7 +311,7 @@ pub fn list(
     )
     .and_then(|rows| {
         rows.iter()
-            .map(|row| parse(ctx.storage, row, ctx.now).map(|s| s.view))
+            .map(|row| parse(ctx.storage, row, ctx.now).map(|s| shown_to(principal, s)))
             .collect()
     })
     .map_err(fail)
@@ -288,7 +324,7 @@ pub fn get(
     id: &AccessRequestId,
 ) -> Result<AccessRequestView, ApiError> {
     load_visible(ctx, principal, id)
-        .map(|s| s.view)
+        .map(|s| shown_to(principal, s))
         .map_err(|f| match f {
             Failure::Client(e) => e,
             Failure::Storage(e) => internal("read access request", e),
@@ -307,22 +343,25 @@ pub fn decide(
     let actor = principal.actor();
     in_transaction(ctx.storage, "decide access request", || {
         let stored = load_visible(ctx, principal, id)?;
+        let blind = stored.blind;
         let Stored {
             mut view,
             mut state,
+            ..
         } = stored;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
         if deciding && access::same_hand(ctx.storage, &actor, &state.requester)? {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "neither the requester, nor a token minted by the requester, nor whoever minted the requester's token may decide this request",
+                "nobody decides a request filed by themselves, by anything they made (directly or through what they made), or by whoever made them",
             )
             .into());
         }
         // The secret may have been raised to a stricter tier since the request was made.
         if let Decision::Approve(_) = decision {
             let tier = live_secret(ctx.storage, &view.path)?.metadata.tier;
-            let now_required = load_policies(ctx.storage)?
+            let now_required = ctx
+                .policies()?
                 .requirement(tier, &view.path)
                 .approvals
                 .max(1);
@@ -363,6 +402,13 @@ pub fn decide(
         )?;
         let decided = state.status != ApprovalStatus::Pending;
         if state.status == ApprovalStatus::Approved {
+            // The approvals stand in for the requester's scope and clearance; the value moves
+            // through the one gate all the same (the purpose is asked when it is retrieved).
+            let (flow, action) = match view.kind {
+                AccessKind::Read => (Flow::Reserve, SecretAction::Read),
+                AccessKind::Patch => (Flow::Write, SecretAction::Write),
+            };
+            gate::admit(ctx, flow, action, &view.path, Party::Approved)?;
             match view.kind {
                 AccessKind::Read => {
                     let wrap = wraps::create_for_request(
@@ -409,7 +455,11 @@ pub fn decide(
             ],
         )?;
         view.status = status_name(state.status_at(ctx.now)).to_owned();
-        view.required_approvals = state.required;
+        view.required_approvals = Some(state.required);
+        if blind && view.requester_id == actor && !may_decide(principal) {
+            view.tier = None;
+            view.required_approvals = None;
+        }
         view.approvals = decisions(ctx.storage, id)?
             .into_iter()
             .map(RequestDecision::from)
@@ -519,9 +569,18 @@ pub fn retrieve(
     id: &AccessRequestId,
     wrap: &WrapId,
 ) -> Result<Unwrapped, ApiError> {
-    requester_only(ctx, principal, id).map_err(|f| match f {
+    let stored = requester_only(ctx, principal, id).map_err(|f| match f {
         Failure::Client(e) => e,
         Failure::Storage(e) => internal("request wrap", e),
     })?;
+    // The value leaves now: through the one gate, on the approvals' authority (the purpose
+    // rule applies).
+    gate::admit(
+        ctx,
+        Flow::Release,
+        SecretAction::Read,
+        &stored.view.path,
+        Party::Approved,
+    )?;
     wraps::retrieve_for_request(ctx, id, wrap)
 }

@@ -386,6 +386,25 @@ pub const MIGRATIONS: &[&[&str]] = &[
             released_at INTEGER NOT NULL
         )",
     ],
+    // 14: security (issue 11). How many approvals cleared a token (NULL: minted before this
+    // was recorded; the tier alone decides). Revocation cascades down the provenance chain:
+    // bootstrap tokens are revoked, agents and users suspended (with the reason, until an
+    // admin reinstates them), grants made by a revoked credential suspended. Access requests
+    // filed for a path the requester could not see keep their tier from the requester.
+    &[
+        "ALTER TABLE tokens ADD COLUMN cleared_approvals INTEGER",
+        "ALTER TABLE agent_bootstrap_tokens ADD COLUMN revoked_at INTEGER",
+        "ALTER TABLE agents ADD COLUMN suspended_at INTEGER",
+        "ALTER TABLE agents ADD COLUMN suspended_reason TEXT",
+        "ALTER TABLE users ADD COLUMN suspended_at INTEGER",
+        "ALTER TABLE users ADD COLUMN suspended_reason TEXT",
+        "ALTER TABLE grants ADD COLUMN suspended_at INTEGER",
+        "ALTER TABLE access_requests ADD COLUMN blind INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX IF NOT EXISTS bootstrap_by_creator ON agent_bootstrap_tokens (created_by)",
+        "CREATE INDEX IF NOT EXISTS agents_by_bootstrap ON agents (bootstrap_id)",
+        "CREATE INDEX IF NOT EXISTS users_by_creator ON users (created_by)",
+        "CREATE INDEX IF NOT EXISTS grants_by_creator ON grants (created_by)",
+    ],
 ];
 
 /// The schema version this build writes.

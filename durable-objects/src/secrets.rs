@@ -233,9 +233,7 @@ fn read_inner(
             )
         }
     };
-    if let Some(cleared) = ctx.cleared_tier {
-        crate::access::check_cleared(path, secret.metadata.tier, cleared)?;
-    }
+    ctx.check_clearance(path, secret.metadata.tier)?;
     if secret.deleted_at.is_some() {
         return Err(deleted(path).into());
     }

@@ -4,6 +4,7 @@
 use crate::sql::{Row, StorageError, execute, query_one, transaction};
 use latchkey_core::broker::hosts::AllowedHosts;
 use latchkey_core::crypto::{Binding, Sealed, TenantKey};
+use latchkey_core::gate::Clearance;
 use latchkey_core::secret::{SecretMetadata, Tags, Tier};
 use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
 use worker::{SqlStorageValue as V, Storage, console_error};
@@ -19,10 +20,14 @@ pub struct SecretContext<'a> {
     pub tenant_key: &'a TenantKey,
     pub now: Timestamp,
     pub retention_seconds: i64,
-    /// For a token caller, the tier it was cleared for: a read checks it against the tier it
-    /// loads anyway, instead of a lookup of its own (`access::check_tier` does it for the
-    /// other commands). `None` for the master key.
-    pub cleared_tier: Option<Tier>,
+    /// For a caller with a clearance, what it was cleared for: a read, an update and a
+    /// rotation check it against the row they load anyway, instead of a lookup of their own
+    /// (`gate::admit_command` does it for the other commands). `None` for the master key.
+    pub clearance: Option<Clearance>,
+    /// The approval policies, loaded once and kept until they change.
+    pub policy_cache: &'a crate::gate::PolicyCache,
+    /// Events a command records beside its own, in its transaction (a cascade's changes).
+    pub also_record: &'a std::cell::RefCell<Vec<crate::audit::Draft>>,
     /// The request's `X-Latchkey-Purpose`, recorded with broker uses.
     pub purpose: Option<&'a str>,
     /// Where the request came from, for events written after it (broker calls).
@@ -198,7 +203,7 @@ pub fn live_secret(storage: &Storage, path: &SecretPath) -> Result<SecretRow, Fa
 }
 
 /// The live secret at `path` for a caller cleared up to `ctx.cleared_tier`: the tier is
-/// checked against the row it loads (deleted or not, as `access::check_tier` would) before
+/// checked against the row it loads (deleted or not, as `gate::admit_command` would) before
 /// anything else, which spares a write a separate lookup of the tier.
 pub fn live_secret_within_tier(
     ctx: &SecretContext<'_>,
@@ -215,9 +220,7 @@ pub fn check_live_within_tier(
     path: &SecretPath,
     row: &SecretRow,
 ) -> Result<(), Failure> {
-    if let Some(cleared) = ctx.cleared_tier {
-        crate::access::check_cleared(path, row.metadata.tier, cleared)?;
-    }
+    ctx.check_clearance(path, row.metadata.tier)?;
     if row.deleted_at.is_some() {
         return Err(deleted(path).into());
     }
@@ -242,6 +245,29 @@ pub fn readable_secret(
 }
 
 impl SecretContext<'_> {
+    /// The policies (cached in the object's memory).
+    pub fn policies(&self) -> Result<std::rc::Rc<latchkey_core::approval::Policies>, Failure> {
+        Ok(self.policy_cache.get(self.storage)?)
+    }
+
+    /// The 403 when the caller's clearance (`self.clearance`) does not reach a `tier` secret
+    /// at `path` (the one gate's rule, `latchkey_core::gate::check_clearance`).
+    pub fn check_clearance(&self, path: &SecretPath, tier: Tier) -> Result<(), ApiError> {
+        let Some(clearance) = self.clearance else {
+            return Ok(());
+        };
+        let policies = self
+            .policy_cache
+            .get(self.storage)
+            .map_err(|e| internal("policies", e))?;
+        latchkey_core::gate::check_clearance(path, tier, clearance, &policies)
+    }
+
+    /// Records `draft` beside the command's own event, in the same transaction.
+    pub fn record_also(&self, draft: crate::audit::Draft) {
+        self.also_record.borrow_mut().push(draft);
+    }
+
     fn binding<'b>(&'b self, path: &'b SecretPath, version: u64, purpose: &'b str) -> Binding<'b> {
         Binding {
             tenant_id: self.tenant_id.as_str(),

@@ -19,6 +19,7 @@ use crate::{
 mod auth;
 mod background;
 mod brokered;
+mod deferred;
 mod dispatch;
 mod public;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
@@ -88,6 +89,8 @@ pub struct Tenant {
     write_back_pending: Cell<bool>,
     /// Events anyone can cause without a valid credential, per minute.
     unauthenticated_budget: UnauthenticatedBudget,
+    /// Those events, until the next write-back writes them ([`deferred`]).
+    deferred_events: deferred::DeferredEvents,
     /// The audit chain's head, so an event costs one insert.
     audit_head: HeadCache,
     /// `rate_limited` events, per minute (a throttled client must not flood the trail).
@@ -96,9 +99,11 @@ pub struct Tenant {
     events_recorded: Cell<bool>,
     /// Whether an alarm for the D1 copy is already pending.
     export_pending: Cell<bool>,
-    /// The policies, when some rule requires a purpose (`Some(None)`: none does; `None`: not
-    /// loaded). Reads check it on every request, so it is kept until policies change.
-    purpose_policies: RefCell<Option<Option<Rc<latchkey_core::approval::Policies>>>>,
+    /// The approval policies: the one gate reads them on every request that names a secret,
+    /// so they are kept until they change.
+    policies: crate::gate::PolicyCache,
+    /// Events the running command records beside its own (a cascade's changes).
+    also_record: RefCell<Vec<Draft>>,
     /// Secrets read recently, sealed as stored ([`SecretCache`]).
     secret_cache: SecretCache,
     /// Whether the benchmark's table exists: created by the first baseline call, so each
@@ -143,11 +148,13 @@ impl Tenant {
             written_back_at: Cell::new(None),
             write_back_pending: Cell::new(false),
             unauthenticated_budget: UnauthenticatedBudget::new(),
+            deferred_events: deferred::DeferredEvents::default(),
             audit_head: HeadCache::default(),
             rate_limited_budget: UnauthenticatedBudget::new(),
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
-            purpose_policies: RefCell::new(None),
+            policies: crate::gate::PolicyCache::default(),
+            also_record: RefCell::new(Vec::new()),
             secret_cache: SecretCache::default(),
             bench_table_ready: Cell::new(false),
         }
@@ -229,6 +236,7 @@ impl Tenant {
             Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
             Some(TenantCommand::BenchBaseline) => return unattributed(self.bench_baseline()),
             Some(TenantCommand::FinishUse { call_id, report }) => {
+                self.write_deferred_events(&self.storage());
                 return unattributed(self.finish_use(&call_id, report));
             }
             Some(TenantCommand::Init {
@@ -258,7 +266,12 @@ impl Tenant {
         };
         let loaded = match self.load() {
             Ok(Some(loaded)) => loaded,
-            Ok(None) => return unattributed(Err(ApiError::unauthorized("invalid API key"))),
+            // No tenant: exactly what a tenant answers a credential it does not recognize.
+            Ok(None) => {
+                return unattributed(Err(latchkey_core::credential::refusal(
+                    credential.as_ref().map(|c| c.kind),
+                )));
+            }
             Err(e) => return unattributed(Err(e)),
         };
         let now = now();
@@ -276,9 +289,16 @@ impl Tenant {
             now,
             counts_as_use,
         ) {
-            Ok(principal) => principal,
+            Ok(principal) => {
+                // Refusals kept in memory go first: the chain stays in time order, and
+                // whoever reads it next sees them.
+                self.write_deferred_events(&storage);
+                principal
+            }
             // No rate state for a caller who failed to authenticate: it would show the
-            // tenant's traffic to anyone who knows the tenant id.
+            // tenant's traffic to anyone who knows the tenant id. Its event is kept in memory
+            // and written by the next write-back: a tenant that does not exist writes nothing,
+            // so one that does must not pay for a transaction here either ([`deferred`]).
             Err(e) => {
                 if self.unauthenticated_budget.take(now) {
                     let draft = Draft::new("auth.failed", None)
@@ -295,14 +315,7 @@ impl Tenant {
                             },
                         )
                         .refused(&e);
-                    self.record_alone(
-                        &storage,
-                        &loaded,
-                        &Actor::named("anonymous"),
-                        &origin,
-                        draft,
-                        now,
-                    );
+                    self.defer_event(&loaded, Actor::named("anonymous"), &origin, draft, now);
                 }
                 return unattributed(Err(e));
             }
@@ -371,28 +384,24 @@ impl Tenant {
             draft = draft.detail("purpose", purpose.as_str());
         }
         let required = access::required(&command);
+        let mut ctx = self.context(&storage, &loaded, now);
+        ctx.purpose = purpose.as_deref();
+        ctx.origin = Some(&origin);
+        // A read, an update and a rotation check the tier against the row they load anyway
+        // (`ctx.clearance`); the gate checks it for every other command.
+        let tier_checked_on_load = matches!(
+            command,
+            TenantCommand::GetSecret { .. }
+                | TenantCommand::UpdateSecret { .. }
+                | TenantCommand::RotateSecret { .. }
+        );
+        if let access::Access::Secret(_, action, path) = &required {
+            ctx.clearance = principal.cleared_for(*action, path);
+        }
         if let Err(e) = access::check(&principal, &required)
-            .and_then(|()| {
-                // A read, an update and a rotation check the tier against the row they load
-                // anyway (`ctx.cleared_tier`).
-                if matches!(
-                    command,
-                    TenantCommand::GetSecret { .. }
-                        | TenantCommand::UpdateSecret { .. }
-                        | TenantCommand::RotateSecret { .. }
-                ) {
-                    Ok(())
-                } else {
-                    access::check_tier(&storage, &principal, &required)
-                }
-            })
             .and_then(|()| self.check_retier(&storage, &principal, &command))
             .and_then(|()| {
-                if reads_value && purpose.is_none() {
-                    self.check_purpose(&storage, &required)
-                } else {
-                    Ok(())
-                }
+                crate::gate::admit_command(&ctx, &principal, &required, tier_checked_on_load)
             })
         {
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
@@ -417,12 +426,6 @@ impl Tenant {
         if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
             return attributed(Err(internal("write token uses", e)));
         }
-        let mut ctx = self.context(&storage, &loaded, now);
-        if let access::Access::Secret(action, path) = &required {
-            ctx.cleared_tier = principal.cleared_for(*action, path);
-        }
-        ctx.purpose = purpose.as_deref();
-        ctx.origin = Some(&origin);
         let changes_policies = matches!(command, TenantCommand::SetPolicies { .. });
         // A broker release records its events when the Worker reports the outcome (or the
         // sweep does); only a refusal is recorded now.
@@ -430,6 +433,7 @@ impl Tenant {
         // The command and its event commit together, or neither does. A refused command's
         // writes are rolled back inside (a nested transaction); its event still commits.
         let recorded = audit::is_recorded(&command);
+        self.also_record.borrow_mut().clear();
         let outcome = transaction(&storage, || {
             let result = self.execute(command, &principal, &ctx);
             if recorded && !(defers_event && result.is_ok()) {
@@ -442,13 +446,28 @@ impl Tenant {
                     now,
                 )?;
             }
+            // What the command changed beyond itself (a revocation's cascade), each with an
+            // event of its own, in the same transaction.
+            let also = std::mem::take(&mut *self.also_record.borrow_mut());
+            if result.is_ok() {
+                for extra in also {
+                    self.audit_head.record(
+                        &storage,
+                        &loaded.tenant_id,
+                        &actor,
+                        &origin,
+                        extra,
+                        now,
+                    )?;
+                }
+            }
             Ok(result)
         });
         if touches_tokens && let Err(e) = self.tokens.forget_all(&storage) {
             console_error!("tenant object: forget tokens: {e}");
         }
         if changes_policies {
-            self.purpose_policies.replace(None);
+            self.policies.forget();
         }
         match outcome {
             Ok(result) => {
@@ -460,8 +479,9 @@ impl Tenant {
             }
             Err(e) => {
                 self.audit_head.forget();
-                // Whatever the cache took in during the rolled-back transaction may be gone.
+                // Whatever the caches took in during the rolled-back transaction may be gone.
                 self.secret_cache.clear();
+                self.policies.forget();
                 attributed(Err(internal("command with its audit event", e)))
             }
         }
@@ -538,6 +558,7 @@ impl Tenant {
 
     /// An operator command (`SetPlan`), recorded with the operator as its actor.
     fn operator_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+        self.write_deferred_events(&self.storage());
         let TenantCommand::SetPlan {
             plan,
             rate_limit_per_minute,
@@ -593,12 +614,13 @@ impl Tenant {
         Ok(state)
     }
 
-    /// Whether the rate window or a token's use count is in memory only.
+    /// Whether the rate window, a token's use count or an event is in memory only.
     fn owes_writes(&self) -> bool {
-        self.window_unwritten.get() || self.tokens.owes_writes()
+        self.window_unwritten.get() || self.tokens.owes_writes() || !self.deferred_events.is_empty()
     }
 
-    /// Stores the rate window and the token use counts kept in memory. Runs at most once per
+    /// Stores the rate window, the token use counts and the deferred events (refusals of
+    /// callers without a valid credential) kept in memory. Runs at most once per
     /// [`WRITE_BACK_INTERVAL_MS`] on the request path and from the alarm, so a crash loses at
     /// most that much of either count; a request costs no write for them in between. A
     /// failure is logged and retried by the next write-back: memory still holds the counts.
@@ -623,6 +645,7 @@ impl Tenant {
         if let Err(e) = self.tokens.flush(storage) {
             console_error!("tenant object: write token uses: {e}");
         }
+        self.write_deferred_events(storage);
     }
 
     /// The operator's `PATCH /v1/admin/tenants/{id}`: plan and custom rate limit.
@@ -658,7 +681,9 @@ impl Tenant {
             tenant_key: &loaded.tenant_key,
             now,
             retention_seconds: self.retention_seconds,
-            cleared_tier: None,
+            clearance: None,
+            policy_cache: &self.policies,
+            also_record: &self.also_record,
             purpose: None,
             origin: None,
             secret_cache: &self.secret_cache,

@@ -1031,33 +1031,42 @@ fn redirects_come_back_unfollowed_and_redacted(ctx: &Ctx) {
 
 fn request_size_and_secret_count_are_limited(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
-    // A value near the 64 KiB limit: 17 copies fit in 1 MiB, 18 do not. The request itself
-    // stays small, so only the size after substitution can be over.
+    // Every size limit is on the request as written, never on the values (a refusal that
+    // depended on a value's size would tell its length): a value near the 64 KiB limit, 16
+    // copies (the most placeholders a call may hold) and padding to 1 MiB as written is
+    // sent, well over 1 MiB rendered; 17 placeholders, or a body over 1 MiB as written, is not.
     let marker = secret_value("big");
     let big = format!("{marker}{}", "x".repeat(60_000 - marker.len()));
     store(ctx, &key, "lim/big", &big);
     let (user, _) = mint(ctx, &key, json!({"scope": "secrets:use:lim/*"}));
     let prefix = format!("/status/200/{}", unique("limits"));
     let url = format!("{}{prefix}", ctx.echo.base_url);
-    let filled = |copies: usize| {
+    let filled = |copies: usize, written: usize| {
+        let placeholders = "{{BIG}}".repeat(copies);
+        let padding = "p".repeat(written - placeholders.len());
         json!({
             "method": "POST",
             "url": url,
-            "body": "{{BIG}}".repeat(copies),
+            "body": format!("{placeholders}{padding}"),
             "secrets": {"BIG": "lim/big"},
         })
     };
-    let over = proxy(ctx, &user, &filled(18));
+    let over = proxy(ctx, &user, &filled(1, LIMIT_BYTES as usize + 1));
     over.assert_error(422, "validation_error");
     assert_eq!(over.error_field(), Some("body"), "{}", over.text);
     assert_eq!(over.body["error"]["limit_bytes"], LIMIT_BYTES);
     assert!(!over.text.contains(&marker));
+    let many = proxy(ctx, &user, &filled(17, 17 * 7));
+    assert_invalid(&many, Some("body"), "17 placeholders");
     assert!(ctx.echo.received(&prefix).is_empty(), "nothing sent");
-    let under = proxy(ctx, &user, &filled(17));
+    let under = proxy(ctx, &user, &filled(16, LIMIT_BYTES as usize));
     assert_eq!(answered(&under)["status"], 200);
     let got = ctx.echo.received(&prefix);
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].body.len(), 17 * 60_000);
+    assert_eq!(
+        got[0].body.len(),
+        LIMIT_BYTES as usize - 16 * 7 + 16 * 60_000
+    );
 
     // At most five secrets a call.
     let mut secrets = serde_json::Map::new();

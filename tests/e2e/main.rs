@@ -11,10 +11,12 @@ mod durability;
 mod errors;
 mod fields;
 mod hardening;
+mod leaks;
 mod lifecycle;
 mod links;
 mod listing;
 mod maintenance;
+mod origin;
 mod people;
 mod probes;
 mod ratelimit;
@@ -22,6 +24,7 @@ mod reliability;
 mod requests;
 mod schemathesis;
 mod secrets;
+mod security;
 mod tenants;
 mod tokens;
 mod tools;
@@ -85,6 +88,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(requests::TESTS);
     tests.extend(approvals::TESTS);
     tests.extend(links::TESTS);
+    tests.extend(origin::TESTS);
     tests.extend(browser::TESTS);
     tests.extend(hardening::TESTS);
     tests.extend(audit::TESTS);
@@ -97,6 +101,8 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);
     tests.extend(broker::TESTS);
+    tests.extend(leaks::TESTS);
+    tests.extend(security::TESTS);
     tests
 }
 

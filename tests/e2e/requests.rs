@@ -229,9 +229,13 @@ fn patches_apply_only_after_approval(ctx: &Ctx) {
     let rejected = patch("never-applied");
     assert_eq!(rejected.status, 201, "{}", rejected.text);
     assert_eq!(rejected.body["kind"], "patch");
-    assert_eq!(
-        rejected.body["required_approvals"], 1,
-        "standard: at least one"
+    // The requester holds no scope on the path: it is not told the tier, nor the count of
+    // approvals that would tell it (the approvers see both).
+    assert!(rejected.body["tier"].is_null(), "{}", rejected.text);
+    assert!(
+        rejected.body["required_approvals"].is_null(),
+        "{}",
+        rejected.text
     );
     assert!(!rejected.text.contains("never-applied"));
     let rejected_id = rejected.body["id"].as_str().unwrap().to_owned();
@@ -311,15 +315,27 @@ fn patches_apply_only_after_approval(ctx: &Ctx) {
     )
     .assert_error(409, "conflict");
     assert_eq!(api.get_secret(&key, "app/api").body["version"], 2);
-    // The requester lists its own; a request for a missing secret is 404.
+    // The requester lists its own.
     let listed = call(ctx, "GET", "/v1/requests", Some(&requester), None);
     assert_eq!(listed.body["requests"].as_array().unwrap().len(), 3);
-    call(
+    let missing = call(
         ctx,
         "POST",
         "/v1/requests",
         Some(&requester),
         Some(json!({"path": "app/missing", "value": "x", "reason": "r"})),
+    );
+    // The requester cannot see the path: it is not told that nothing is there (a request is
+    // filed, as for a secret it may not see); approving it fails and writes nothing.
+    assert_eq!(missing.status, 201, "{}", missing.text);
+    assert!(missing.body["tier"].is_null(), "{}", missing.text);
+    let missing_id = missing.body["id"].as_str().unwrap().to_owned();
+    call(
+        ctx,
+        "POST",
+        &format!("/v1/requests/{missing_id}/approve"),
+        Some(&approver),
+        None,
     )
     .assert_error(404, "not_found");
     // No patch value stays in the object's storage, sealed or not.

@@ -6,6 +6,8 @@
 //! |-----------------|---------------------------------------------------------------------|
 //! | `/echo…`        | 200 JSON `{method, path, query, headers, body}` of the request      |
 //! | `/echo-b64…`    | 200 text: the `authorization` value base64- and percent-encoded     |
+//! | `/echo-html…`   | 200 HTML: the `authorization` value as HTML character references    |
+//! | `/echo-name…`   | 200 with the `authorization` value in response header *names*       |
 //! | `/redirect…`    | 302 to `/landing…` (the same rest and query)                        |
 //! | `/landing…`     | 200 `landed`                                                        |
 //! | `/big…`         | 200 with a body of 1 MiB + 1 byte                                   |
@@ -186,6 +188,54 @@ pub fn encoded_forms(value: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The `/echo-html` body for a received `authorization` value: one HTML spelling a line.
+pub fn html_forms(value: &str) -> Vec<(&'static str, String)> {
+    let each = |f: &dyn Fn(char) -> String| value.chars().map(f).collect::<String>();
+    let escaped = value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    vec![
+        ("dec", each(&|c| format!("&#{};", u32::from(c)))),
+        ("hex", each(&|c| format!("&#x{:x};", u32::from(c)))),
+        (
+            "hex-upper-zeros",
+            each(&|c| format!("&#X00{:X};", u32::from(c))),
+        ),
+        ("named", escaped.clone()),
+        ("named-twice", escaped.replace('&', "&amp;")),
+        (
+            "mixed",
+            value
+                .chars()
+                .enumerate()
+                .map(|(i, c)| match i % 3 {
+                    0 => format!("&#{:04};", u32::from(c)),
+                    1 => c.to_string(),
+                    _ => format!("&#x{:X};", u32::from(c)),
+                })
+                .collect(),
+        ),
+    ]
+}
+
+/// The response header names `/echo-name` answers with for a received `authorization` value
+/// (each with the value `1`): the value percent-encoded and in base64url (always tokens), and
+/// as is when it is a token.
+pub fn header_name_forms(value: &str) -> Vec<String> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let mut names = vec![
+        format!("X-Pct-{}", percent_encode(value, true, false)),
+        format!("X-B64-{}", URL_SAFE_NO_PAD.encode(value)),
+    ];
+    if !value.is_empty() && value.bytes().all(tchar) {
+        names.push(format!("X-Echo-{value}"));
+    }
+    names
+}
+
 struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
@@ -204,7 +254,24 @@ impl Answer {
 
 fn answer(request: &Received, base: &str) -> Answer {
     let path = request.path.as_str();
-    if path.starts_with("/echo-b64") {
+    if path.starts_with("/echo-html") {
+        let value = request.header("authorization").unwrap_or("");
+        let text: String = html_forms(value)
+            .into_iter()
+            .map(|(name, form)| format!("<p>{name}: {form}</p>\n"))
+            .collect();
+        Answer::new(200, "text/html; charset=utf-8", text)
+    } else if path.starts_with("/echo-name") {
+        let value = request.header("authorization").unwrap_or("");
+        let mut named = Answer::new(200, "text/plain", "named");
+        for name in header_name_forms(value) {
+            named.headers.push((name, "1".to_owned()));
+        }
+        named
+            .headers
+            .push(("X-Echo-Kept".to_owned(), "kept".to_owned()));
+        named
+    } else if path.starts_with("/echo-b64") {
         let value = request.header("authorization").unwrap_or("");
         let text: String = encoded_forms(value)
             .into_iter()

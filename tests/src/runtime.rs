@@ -17,6 +17,11 @@ pub struct Runtime {
     pub state_dir: PathBuf,
     pub operator_key: String,
     vars_file: PathBuf,
+    /// The Worker vars, written to `vars_file` at each launch with `PUBLIC_URL` after them.
+    vars_text: String,
+    /// Whether each launch sets `PUBLIC_URL` to the runtime's own base URL (its port is only
+    /// known then, and changes with [`Runtime::relaunch`] and [`Runtime::restart`]).
+    sets_public_url: bool,
     log_file: PathBuf,
 }
 
@@ -46,22 +51,37 @@ fn random_b64(len: usize) -> String {
 }
 
 impl Runtime {
-    /// A fresh runtime with a fresh state directory under `run_dir`.
+    /// A fresh runtime with a fresh state directory under `run_dir`. Like every runtime
+    /// started here (unless [`Runtime::start_without_public_url`]), its `PUBLIC_URL` is its own
+    /// base URL: approval links point there and nowhere else.
     pub fn start_fresh(run_dir: &Path, name: &str) -> Runtime {
-        Self::start(run_dir, name, true, &[])
+        Self::start(run_dir, name, true, &[], true)
     }
 
     /// Like [`Runtime::start_fresh`], with extra Worker vars (e.g. a short restore window).
+    /// A `PUBLIC_URL` among them replaces the runtime's own.
     pub fn start_with_vars(run_dir: &Path, name: &str, vars: &[(&str, &str)]) -> Runtime {
-        Self::start(run_dir, name, true, vars)
+        Self::start(run_dir, name, true, vars, true)
+    }
+
+    /// Like [`Runtime::start_with_vars`], with no `PUBLIC_URL` at all: approval links have no
+    /// origin, so no approver is notified.
+    pub fn start_without_public_url(run_dir: &Path, name: &str, vars: &[(&str, &str)]) -> Runtime {
+        Self::start(run_dir, name, true, vars, false)
     }
 
     /// Like [`Runtime::start_fresh`], without applying the D1 migrations (readiness tests).
     pub fn start_unmigrated(run_dir: &Path, name: &str) -> Runtime {
-        Self::start(run_dir, name, false, &[])
+        Self::start(run_dir, name, false, &[], true)
     }
 
-    fn start(run_dir: &Path, name: &str, migrated: bool, vars: &[(&str, &str)]) -> Runtime {
+    fn start(
+        run_dir: &Path,
+        name: &str,
+        migrated: bool,
+        vars: &[(&str, &str)],
+        public_url: bool,
+    ) -> Runtime {
         let dir = run_dir.join(name);
         std::fs::create_dir_all(&dir).expect("create run dir");
         let vars_file = dir.join("dev.vars");
@@ -70,7 +90,7 @@ impl Runtime {
         for (name, value) in vars {
             vars_text.push_str(&format!("{name}={value}\n"));
         }
-        std::fs::write(&vars_file, vars_text).expect("write vars");
+        let sets_public_url = public_url && !vars.iter().any(|(name, _)| *name == "PUBLIC_URL");
         let mut runtime = Runtime {
             child: None,
             port: free_port(),
@@ -78,6 +98,8 @@ impl Runtime {
             state_dir: dir.join("state"),
             operator_key,
             vars_file,
+            vars_text,
+            sets_public_url,
             log_file: dir.join("wrangler.log"),
         };
         if migrated {
@@ -109,6 +131,12 @@ impl Runtime {
             repo_root().join("worker/build/worker/shim.mjs").exists(),
             "the Worker is not built: run scripts/build (scripts/test does)"
         );
+        self.base_url = format!("http://127.0.0.1:{}", self.port);
+        let mut vars_text = self.vars_text.clone();
+        if self.sets_public_url {
+            vars_text.push_str(&format!("PUBLIC_URL={}\n", self.base_url));
+        }
+        std::fs::write(&self.vars_file, vars_text).expect("write vars");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -140,7 +168,6 @@ impl Runtime {
             .spawn()
             .expect("spawn wrangler dev");
         self.child = Some(child);
-        self.base_url = format!("http://127.0.0.1:{}", self.port);
         self.wait_ready();
     }
 

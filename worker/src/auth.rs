@@ -2,7 +2,9 @@
 //! Resolution happens once per request, before any handler runs.
 
 use latchkey_core::ApiError;
-use latchkey_core::credential::{PresentedCredential, bearer_from_header, parse_bearer};
+use latchkey_core::credential::{
+    PresentedCredential, bearer_from_header, parse_bearer, unrecognized,
+};
 use latchkey_core::crypto::sha256;
 use subtle::ConstantTimeEq;
 use worker::{Env, Request, console_error};
@@ -22,9 +24,10 @@ fn bearer(request: &Request) -> Result<String, ApiError> {
 }
 
 /// The tenant credential of the request, parsed far enough to route it. Verification against
-/// the stored hash happens in the tenant's object.
+/// the stored hash happens in the tenant's object. One that does not even parse gets the
+/// answer every unrecognized credential gets.
 pub fn tenant_credential(request: &Request) -> Result<PresentedCredential, ApiError> {
-    parse_bearer(&bearer(request)?).ok_or_else(|| ApiError::unauthorized("invalid API key"))
+    parse_bearer(&bearer(request)?).ok_or_else(unrecognized)
 }
 
 /// Checks the operator key in constant time (both sides hashed first, so lengths don't leak).

@@ -97,6 +97,21 @@ impl RequestMeta {
     }
 }
 
+impl RequestMeta {
+    /// [`RequestMeta::of`] with the request's `X-Latchkey-Purpose` (400 when it is malformed):
+    /// every face of a credentialed route carries it, so the purpose rule can be met through
+    /// any of them.
+    pub fn with_purpose(request: &Request, request_id: &str) -> Result<Self, ApiError> {
+        let mut meta = RequestMeta::of(request, request_id);
+        let purpose = request
+            .headers()
+            .get("X-Latchkey-Purpose")
+            .map_err(|_| ApiError::invalid_request("X-Latchkey-Purpose is not readable"))?;
+        meta.purpose = latchkey_core::broker::parse_purpose(purpose.as_deref())?;
+        Ok(meta)
+    }
+}
+
 /// Sends a command without a caller credential (operator routes, approval links).
 pub async fn call_tenant(
     env: &Env,
@@ -129,12 +144,7 @@ pub struct Caller {
 impl Caller {
     /// The request's tenant credential (401 when it is missing or malformed) and origin.
     pub fn from_request(request: &Request, request_id: &str) -> Result<Self, ApiError> {
-        let mut meta = RequestMeta::of(request, request_id);
-        let purpose = request
-            .headers()
-            .get("X-Latchkey-Purpose")
-            .map_err(|_| ApiError::invalid_request("X-Latchkey-Purpose is not readable"))?;
-        meta.purpose = latchkey_core::broker::parse_purpose(purpose.as_deref())?;
+        let meta = RequestMeta::with_purpose(request, request_id)?;
         Ok(Caller {
             credential: tenant_credential(request)?,
             meta,
@@ -261,6 +271,7 @@ pub fn unexpected(reply: &TenantReply) -> ApiError {
         TenantReply::AgentSecrets { .. } => "agent_secrets",
         TenantReply::Agents { .. } => "agents",
         TenantReply::AgentRevoked { .. } => "agent_revoked",
+        TenantReply::AgentReinstated { .. } => "agent_reinstated",
         TenantReply::AgentCommandQueued(_) => "agent_command_queued",
         TenantReply::AgentSettings(_) => "agent_settings",
         TenantReply::GrantCreated(_) => "grant_created",

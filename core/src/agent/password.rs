@@ -107,6 +107,10 @@ pub struct PasswordRequestView {
     pub delivered_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// Why an approved password was not handed over on this collection (the agent's grants no
+    /// longer reach it, or a purpose is required): it stays for a later collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
 
 impl fmt::Debug for PasswordRequestView {
@@ -164,6 +168,7 @@ mod tests {
             version: Some(2),
             delivered_at: None,
             password: Some("hunter2-secret".into()),
+            withheld: None,
         };
         assert!(!format!("{view:?}").contains("hunter2"));
     }

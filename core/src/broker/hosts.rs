@@ -101,6 +101,17 @@ impl Host {
         }
     }
 
+    /// Whether the host is loopback as the fetcher will see it: `localhost`, 127.0.0.0/8 or
+    /// `::1` (after normalization, so `127.1` and `0x7f000001` are; `::ffff:127.0.0.1` and
+    /// `app.localhost` are not).
+    pub fn is_loopback(&self) -> bool {
+        match self {
+            Host::Ip(IpAddr::V4(ip)) => ip.is_loopback(),
+            Host::Ip(IpAddr::V6(ip)) => ip.is_loopback(),
+            Host::Domain(domain) => domain == "localhost",
+        }
+    }
+
     /// Whether the host is, or may resolve to, an address outside the public internet.
     pub fn is_private(&self) -> bool {
         match self {
@@ -552,6 +563,38 @@ impl InsecureHosts {
     }
 }
 
+/// The platform's rule for every outbound destination (broker calls, approval channels):
+/// https to a public host. `host` is normalized ([`Host::from_url`]: the URL parser's
+/// reading, as the fetcher will read it). The reason it fails, if it does.
+pub fn public_destination_refusal(scheme: &str, host: &Host) -> Option<Refusal> {
+    if scheme != "https" {
+        Some(Refusal::InsecureScheme)
+    } else if host.is_private() {
+        Some(Refusal::PrivateAddress)
+    } else {
+        None
+    }
+}
+
+/// Parses an absolute outbound URL as the fetcher will (WHATWG URL: `0x7f.1` is `127.0.0.1`,
+/// IDNA to punycode), `http` or `https`, with a host and without user info; the normalized
+/// host (a trailing dot dropped) comes with it.
+pub fn parse_outbound_url(text: &str) -> Result<(url::Url, Host), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(format!("'{text}' must use https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("'{text}' must not carry user info"));
+    }
+    let host = url
+        .host()
+        .map(|h| Host::from_url(&h))
+        .filter(|h| !matches!(h, Host::Domain(d) if d.is_empty()))
+        .ok_or_else(|| format!("'{text}' needs a host"))?;
+    Ok((url, host))
+}
+
 /// The platform's own rules for a destination, before any secret's rules: https, and a
 /// public host, unless the deployment lists the host as insecure.
 pub fn check_destination(
@@ -562,21 +605,19 @@ pub fn check_destination(
     if insecure.contains(host) {
         return Ok(());
     }
-    if scheme != "https" {
-        return Err(refusal(
+    match public_destination_refusal(scheme, host) {
+        None => Ok(()),
+        Some(Refusal::InsecureScheme) => Err(refusal(
             Refusal::InsecureScheme,
             format!("the broker sends secrets over https only; '{scheme}://{host}' is refused"),
-        ));
-    }
-    if host.is_private() {
-        return Err(refusal(
-            Refusal::PrivateAddress,
+        )),
+        Some(reason) => Err(refusal(
+            reason,
             format!(
                 "'{host}' is a private, loopback, link-local or local-only address; the broker does not send secrets there"
             ),
-        ));
+        )),
     }
-    Ok(())
 }
 
 #[cfg(test)]

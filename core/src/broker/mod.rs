@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use substitute::{Piece, is_name, percent_encode_component, pieces};
+use substitute::{is_name, percent_encode_component};
 
 /// Request and response bodies: 1 MiB each.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -35,9 +35,24 @@ pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 pub const MAX_PURPOSE_BYTES: usize = 256;
-pub const MAX_RENDERED_URL_BYTES: usize = 64 * 1024;
-/// All header values together, secrets in place (a value is at most 64 KiB).
-pub const MAX_RENDERED_HEADER_BYTES: usize = 256 * 1024;
+/// All header values together, as written (placeholders, not values).
+pub const MAX_HEADERS_BYTES: usize = 64 * 1024;
+/// `{{NAME}}` occurrences in a call, URL, headers and body together. With
+/// [`MAX_PLACED_VALUE_BYTES`], this bounds what rendering can build, whatever the values.
+pub const MAX_PLACEHOLDERS: usize = 16;
+/// The most a placeholder can stand for: a secret's value or field (64 KiB). A longer value
+/// (a Vault KV write stores its whole map as the main value) is not placed at all.
+pub const MAX_PLACED_VALUE_BYTES: usize = crate::secret::MAX_VALUE_BYTES;
+/// The rendered sizes are bounded by the template's limit plus every placeholder at its
+/// largest (three times that in the query, percent-encoded): every limit is applied to the
+/// template at parse time, so whether a call is refused never depends on the values' sizes
+/// (padding a body to the limit and bisecting would otherwise tell a value's length).
+pub const MAX_RENDERED_BODY_BYTES: usize =
+    MAX_BODY_BYTES + MAX_PLACEHOLDERS * MAX_PLACED_VALUE_BYTES;
+pub const MAX_RENDERED_HEADER_BYTES: usize =
+    MAX_HEADERS_BYTES + MAX_PLACEHOLDERS * MAX_PLACED_VALUE_BYTES;
+pub const MAX_RENDERED_URL_BYTES: usize =
+    MAX_URL_BYTES + 3 * MAX_PLACEHOLDERS * MAX_PLACED_VALUE_BYTES;
 
 /// Headers the broker sets itself or that would let a caller steer the hop: refused.
 fn forbidden_header(lower: &str) -> bool {
@@ -178,6 +193,12 @@ fn parse_url(text: &str) -> Result<url::Url, ApiError> {
     }
     let url =
         url::Url::parse(text).map_err(|e| bad(format!("'url' is not an absolute URL: {e}")))?;
+    // Parsing percent-encodes what needs it: the limit holds for the URL as it is sent too.
+    if url.as_str().len() > MAX_URL_BYTES {
+        return Err(bad(format!(
+            "'url' is longer than {MAX_URL_BYTES} bytes once percent-encoded"
+        )));
+    }
     if !matches!(url.scheme(), "https" | "http") {
         return Err(bad(format!(
             "'url' must be an https URL, not '{}:'",
@@ -219,6 +240,7 @@ fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
         ));
     }
     let mut headers = Vec::with_capacity(map.len());
+    let mut total = 0usize;
     for (name, value) in map {
         let bad = |why: String| ApiError::validation("headers", why);
         if !is_token(name) {
@@ -242,6 +264,12 @@ fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
         if value.len() > MAX_HEADER_VALUE_BYTES {
             return Err(bad(format!(
                 "header '{name}' is longer than {MAX_HEADER_VALUE_BYTES} bytes"
+            )));
+        }
+        total = total.saturating_add(value.len());
+        if total > MAX_HEADERS_BYTES {
+            return Err(bad(format!(
+                "the header values are over {MAX_HEADERS_BYTES} bytes together"
             )));
         }
         if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
@@ -345,7 +373,22 @@ impl ProxyRequest {
             }
             Ok(names.into_iter().map(str::to_owned).collect())
         };
+        // Every size limit is on the template, never on the values: see MAX_PLACEHOLDERS.
+        let mut placeholders = 0usize;
+        let mut count = |field: &str, names: &[String]| -> Result<(), ApiError> {
+            placeholders = placeholders.saturating_add(names.len());
+            if placeholders > MAX_PLACEHOLDERS {
+                return Err(ApiError::validation(
+                    field,
+                    format!(
+                        "a call holds at most {MAX_PLACEHOLDERS} {{{{NAME}}}} placeholders (url, headers and body together)"
+                    ),
+                ));
+            }
+            Ok(())
+        };
         let mut used = check("url", url.query().unwrap_or(""))?;
+        count("url", &used)?;
         for (name, value) in &headers {
             if name.contains("{{") {
                 return Err(ApiError::validation(
@@ -354,13 +397,16 @@ impl ProxyRequest {
                 ));
             }
             let in_header = check("headers", value)?;
+            count("headers", &in_header)?;
             for secret in &mut secrets {
                 secret.in_header |= in_header.contains(&secret.name);
             }
             used.extend(in_header);
         }
         if let Some(text) = &request_body {
-            used.extend(check("body", text)?);
+            let in_body = check("body", text)?;
+            count("body", &in_body)?;
+            used.extend(in_body);
         }
         if let Some(unused) = secrets.iter().find(|s| !used.contains(&s.name)) {
             return Err(ApiError::validation(
@@ -395,9 +441,23 @@ impl ProxyRequest {
         }
     }
 
-    /// The request with `values` (name → value) in place of the placeholders. Sizes are
-    /// worked out before anything is built: 1 MiB of `{{K}}` must not allocate 1 MiB × |K|.
+    /// The request with `values` (name → value) in place of the placeholders. Nothing here
+    /// depends on a value's size but the refusal of a value over [`MAX_PLACED_VALUE_BYTES`],
+    /// whatever the template: parsing limited the templates and the placeholders, so what is
+    /// built stays within the `MAX_RENDERED_*` sizes (1 MiB of `{{K}}` cannot allocate
+    /// 1 MiB × |K|), and a padded body cannot tell a value's length by where it is refused.
     pub fn render(&self, values: &BTreeMap<String, String>) -> Result<Rendered, ApiError> {
+        if let Some((name, _)) = values
+            .iter()
+            .find(|(_, v)| v.len() > MAX_PLACED_VALUE_BYTES)
+        {
+            return Err(ApiError::validation(
+                "secrets",
+                format!(
+                    "the value of '{name}' is over the {MAX_PLACED_VALUE_BYTES} bytes a placeholder may stand for"
+                ),
+            ));
+        }
         let plain = |name: &str| values.get(name).map(|v| Cow::Borrowed(v.as_str()));
         let encoded = |name: &str| {
             values
@@ -406,30 +466,11 @@ impl ProxyRequest {
         };
         let mut url = self.url[..url::Position::AfterPath].to_owned();
         if let Some(query) = self.url.query() {
-            // A percent-encoded value is at most three times as long.
-            if rendered_len(query, values, 3) + url.len() > MAX_RENDERED_URL_BYTES {
-                return Err(ApiError::validation(
-                    "url",
-                    format!(
-                        "the url is over {MAX_RENDERED_URL_BYTES} bytes with the secrets in place"
-                    ),
-                ));
-            }
             url.push('?');
             url.push_str(&substitute::substitute(query, encoded));
         }
         let mut headers = Vec::with_capacity(self.headers.len());
-        let mut header_bytes = 0;
         for (name, template) in &self.headers {
-            header_bytes += rendered_len(template, values, 1);
-            if header_bytes > MAX_RENDERED_HEADER_BYTES {
-                return Err(ApiError::validation(
-                    "headers",
-                    format!(
-                        "the headers are over {MAX_RENDERED_HEADER_BYTES} bytes with the secrets in place"
-                    ),
-                ));
-            }
             let value = substitute::substitute(template, plain);
             if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
                 return Err(ApiError::validation(
@@ -439,15 +480,10 @@ impl ProxyRequest {
             }
             headers.push((name.clone(), value));
         }
-        let body = match &self.body {
-            Some(template) => {
-                if rendered_len(template, values, 1) > MAX_BODY_BYTES {
-                    return Err(body_too_large());
-                }
-                Some(substitute::substitute(template, plain))
-            }
-            None => None,
-        };
+        let body = self
+            .body
+            .as_ref()
+            .map(|template| substitute::substitute(template, plain));
         Ok(Rendered {
             method: self.method,
             url,
@@ -457,26 +493,13 @@ impl ProxyRequest {
     }
 }
 
-/// How long `template` is with `values` in place, each value counted `expansion` times its
-/// length (3 for percent-encoding), without building it.
-fn rendered_len(template: &str, values: &BTreeMap<String, String>, expansion: usize) -> usize {
-    pieces(template)
-        .iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.len(),
-            Piece::Placeholder(name) => values
-                .get(*name)
-                .map_or(name.len() + 4, |v| v.len().saturating_mul(expansion)),
-        })
-        .fold(0usize, usize::saturating_add)
-}
-
-/// The body's 422. It does not say by how much: with one placeholder, that would tell the
-/// value's length.
+/// The body's 422: the body as written (placeholders, not values) is over the limit.
 fn body_too_large() -> ApiError {
     ApiError::validation(
         "body",
-        format!("the request body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit with the secrets in place"),
+        format!(
+            "the request body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit, as written (placeholders, not values)"
+        ),
     )
     .with("limit_bytes", MAX_BODY_BYTES)
 }
@@ -563,21 +586,36 @@ pub fn envelope(
         )));
     }
     let mut redacted = 0;
-    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    // Repeated headers are joined first and redacted joined, so a value split over two of
+    // them (`a, b`) is found like any other.
+    let mut joined: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in &upstream.headers {
         let lower = name.to_ascii_lowercase();
         if hop_header(&lower) {
             continue;
         }
-        let (value, count) = redactor.redact_str(value).map_err(too_costly)?;
-        redacted += count;
-        headers
+        // A header whose name carries a value (in any form, any case: the runtime lowercases
+        // names) is dropped whole: a name cannot be redacted into a usable header.
+        if redactor
+            .found_ignoring_case(name.as_bytes())
+            .map_err(too_costly)?
+        {
+            redacted += 1;
+            continue;
+        }
+        joined
             .entry(lower)
-            .and_modify(|joined| {
-                joined.push_str(", ");
-                joined.push_str(&value);
+            .and_modify(|all| {
+                all.push_str(", ");
+                all.push_str(value);
             })
-            .or_insert(value);
+            .or_insert_with(|| value.clone());
+    }
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in joined {
+        let (value, count) = redactor.redact_str(&value).map_err(too_costly)?;
+        redacted += count;
+        headers.insert(name, value);
     }
     let (body, count) = redactor.redact(&upstream.body).map_err(too_costly)?;
     redacted += count;

@@ -6,11 +6,17 @@
 //! - as is (an exact search, so no choice between forms can hide it);
 //! - with any of its characters percent-encoded, once or more (`%2B`, `%252B`; either hex
 //!   case), `+` or a space for a space, a space for a `+` (form decoding), or JSON-escaped
-//!   (`\"`, `\/`, `\uXXXX` in either case, surrogate pairs beyond the BMP);
+//!   (`\"`, `\/`, `\uXXXX` in either case, surrogate pairs beyond the BMP), or as an HTML
+//!   character reference (`&#115;`, `&#x73;`, `&#X73;`, leading zeros, the `;` optional as
+//!   HTML decoders read it; `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` in either case; escaped
+//!   again up to [`MAX_HTML_DEPTH`] times, `&amp;#115;`);
 //! - base64, standard or URL-safe, padded or not, at any of the three alignments inside a
 //!   longer base64 text (`Basic base64(user:value)`), line breaks allowed between characters
 //!   (MIME, PEM, JSON `\n`); there only the characters the value alone decides are matched,
 //!   so up to two characters at each edge may remain.
+//!
+//! Header names are checked too, ignoring ASCII case (the runtime lowercases them):
+//! [`Redactor::found_ignoring_case`].
 //!
 //! Values shorter than [`MIN_VALUE_BYTES`] are not redacted: matching them would blank out
 //! unrelated text, and no real credential is that short. The work is bounded
@@ -29,6 +35,11 @@ const MIN_BASE64_CHARS: usize = 8;
 /// otherwise cost |value| × |answer|.
 pub const STEPS_PER_BYTE: usize = 64;
 const MIN_STEPS: usize = 1 << 22;
+/// Digits a numeric HTML character reference may have (leading zeros included): what one
+/// character costs to match stays bounded.
+pub const MAX_HTML_DIGITS: usize = 16;
+/// How many times an HTML reference may have been escaped again (`&amp;amp;#115;` is 3).
+pub const MAX_HTML_DEPTH: usize = 3;
 
 /// The answer could not be checked within the work bound; it must not be returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +108,87 @@ fn short_escape(c: char) -> Option<&'static [u8]> {
     })
 }
 
+/// The rest of one HTML character reference after its `&`, at `at`: the character and where
+/// the reference ends. Numeric references in decimal or hex (`x` or `X`) with at most
+/// [`MAX_HTML_DIGITS`] digits, the `;` optional (as HTML decoders read `&#115`); the named
+/// references of `& < > " '` in either case (HTML has `&AMP;`, and `&amp` without `;`), the
+/// `;` optional but for `&apos;`.
+fn html_reference(haystack: &[u8], at: usize) -> Option<(char, usize)> {
+    let rest = haystack.get(at..)?;
+    if let Some(numeric) = rest.strip_prefix(b"#") {
+        let (radix, skip) = match numeric.first() {
+            Some(b'x' | b'X') => (16, 1),
+            _ => (10, 0),
+        };
+        let digits = numeric.get(skip..)?;
+        let run = digits
+            .iter()
+            .take(MAX_HTML_DIGITS + 1)
+            .take_while(|b| char::from(**b).is_digit(radix))
+            .count();
+        if run == 0 || run > MAX_HTML_DIGITS {
+            return None;
+        }
+        let text = std::str::from_utf8(digits.get(..run)?).ok()?;
+        let c = u32::from_str_radix(text, radix)
+            .ok()
+            .and_then(char::from_u32)?;
+        let end = at + 1 + skip + run;
+        return Some((c, end + usize::from(haystack.get(end) == Some(&b';'))));
+    }
+    for (name, c, semicolon_optional) in [
+        (&b"amp"[..], '&', true),
+        (b"lt", '<', true),
+        (b"gt", '>', true),
+        (b"quot", '"', true),
+        (b"apos", '\'', false),
+    ] {
+        if rest
+            .get(..name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            let end = at + name.len();
+            return if haystack.get(end) == Some(&b';') {
+                Some((c, end + 1))
+            } else if semicolon_optional {
+                Some((c, end))
+            } else {
+                None
+            };
+        }
+    }
+    None
+}
+
+/// `c` as an HTML character reference at `pos`, escaped once or up to [`MAX_HTML_DEPTH`]
+/// times (each extra escape turns the reference's `&` into `&amp;`: `&amp;#115;`). The end,
+/// if it is there. The work is bounded: at most [`MAX_HTML_DEPTH`] references are read.
+fn html_char(c: char, haystack: &[u8], pos: usize) -> Option<usize> {
+    if haystack.get(pos) != Some(&b'&') {
+        return None;
+    }
+    html_after_amp(c, haystack, pos + 1, MAX_HTML_DEPTH)
+}
+
+/// The reference after an `&` (at `at`); an `&amp;` is first read as the `&` of a reference
+/// escaped once more (`&amp;amp;` is `&` escaped twice), then as `&` itself.
+fn html_after_amp(c: char, haystack: &[u8], at: usize, depth: usize) -> Option<usize> {
+    if depth == 0 {
+        return None;
+    }
+    let (found, end) = html_reference(haystack, at)?;
+    if found == '&'
+        && let Some(deeper) = html_after_amp(c, haystack, end, depth - 1)
+    {
+        return Some(deeper);
+    }
+    (found == c).then_some(end)
+}
+
 /// The end of one spelling of `c` at `pos`. Longer spellings are tried first (`%25` before a
-/// literal `%`); the exact search covers the plain value, so no backtracking is needed.
-fn match_char(c: char, haystack: &[u8], pos: usize) -> Option<usize> {
+/// literal `%`); the exact search covers the plain value, so no backtracking is needed. With
+/// `fold`, a literal character matches in either ASCII case.
+fn match_char(c: char, haystack: &[u8], pos: usize, fold: bool) -> Option<usize> {
     let mut utf8 = [0u8; 4];
     let literal = c.encode_utf8(&mut utf8).as_bytes();
     let first = *haystack.get(pos)?;
@@ -142,7 +231,15 @@ fn match_char(c: char, haystack: &[u8], pos: usize) -> Option<usize> {
             return Some(at);
         }
     }
-    if haystack.get(pos..pos + literal.len()) == Some(literal) {
+    if first == b'&'
+        && let Some(end) = html_char(c, haystack, pos)
+    {
+        return Some(end);
+    }
+    if haystack
+        .get(pos..pos + literal.len())
+        .is_some_and(|h| h == literal || (fold && h.eq_ignore_ascii_case(literal)))
+    {
         return Some(pos + literal.len());
     }
     // Form encoding: `+` for a space; and form decoding: a space for a `+`.
@@ -171,20 +268,20 @@ impl Needle {
         }
     }
 
-    fn match_at(&self, haystack: &[u8], at: usize, steps: &mut usize) -> Option<usize> {
+    fn match_at(&self, haystack: &[u8], at: usize, steps: &mut usize, fold: bool) -> Option<usize> {
         let mut pos = at;
         for (i, &c) in self.chars.iter().enumerate() {
             *steps += 1;
             if self.wrapped && i > 0 {
                 pos = skip_line_breaks(haystack, pos);
             }
-            pos = match_char(c, haystack, pos)?;
+            pos = match_char(c, haystack, pos, fold)?;
         }
         Some(pos)
     }
 
-    /// Bytes a match can start with.
-    fn first_bytes(&self) -> [bool; 256] {
+    /// Bytes a match can start with (in either ASCII case with `fold`).
+    fn first_bytes(&self, fold: bool) -> [bool; 256] {
         let mut table = [false; 256];
         let mut set = |byte: u8| {
             if let Some(slot) = table.get_mut(usize::from(byte)) {
@@ -195,9 +292,14 @@ impl Needle {
             let mut utf8 = [0u8; 4];
             if let Some(&b) = first.encode_utf8(&mut utf8).as_bytes().first() {
                 set(b);
+                if fold {
+                    set(b.to_ascii_lowercase());
+                    set(b.to_ascii_uppercase());
+                }
             }
             set(b'%');
             set(b'\\');
+            set(b'&');
             match first {
                 ' ' => set(b'+'),
                 '+' => set(b' '),
@@ -269,12 +371,24 @@ impl Redactor {
         redactor
     }
 
-    /// The redacted bytes and how many runs were replaced. Overlapping or touching matches
-    /// (a value next to its own encoding) become one `[REDACTED]`.
-    pub fn redact(&self, haystack: &[u8]) -> Result<(Vec<u8>, usize), Unredactable> {
+    /// Where the values are in `haystack`, in any form, within the work bound; with `fold`,
+    /// literal characters match in either ASCII case.
+    fn spans(&self, haystack: &[u8], fold: bool) -> Result<Vec<(usize, usize)>, Unredactable> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
+        let folded;
+        let exact_haystack = if fold {
+            folded = haystack.to_ascii_lowercase();
+            folded.as_slice()
+        } else {
+            haystack
+        };
         for value in &self.exact {
-            for start in memchr::memmem::find_iter(haystack, value) {
+            let value = if fold {
+                std::borrow::Cow::Owned(value.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(value.as_slice())
+            };
+            for start in memchr::memmem::find_iter(exact_haystack, value.as_ref()) {
                 spans.push((start, start + value.len()));
             }
         }
@@ -284,7 +398,7 @@ impl Redactor {
             .max(MIN_STEPS);
         let mut steps = 0usize;
         for needle in &self.needles {
-            let starts = needle.first_bytes();
+            let starts = needle.first_bytes(fold);
             let mut at = 0;
             while at < haystack.len() {
                 if steps > budget {
@@ -293,7 +407,7 @@ impl Redactor {
                 let byte = haystack.get(at).copied().unwrap_or(0);
                 steps += 1;
                 if starts.get(usize::from(byte)).copied().unwrap_or(false)
-                    && let Some(end) = needle.match_at(haystack, at, &mut steps)
+                    && let Some(end) = needle.match_at(haystack, at, &mut steps, fold)
                 {
                     spans.push((at, end));
                     at = end.max(at + 1);
@@ -302,6 +416,20 @@ impl Redactor {
                 }
             }
         }
+        Ok(spans)
+    }
+
+    /// Whether any value is in `text` in any form, ignoring ASCII case: for header names,
+    /// which the runtime lowercases (a value echoed into one is not redacted but dropped
+    /// with its header). Within the same work bound as [`Self::redact`].
+    pub fn found_ignoring_case(&self, text: &[u8]) -> Result<bool, Unredactable> {
+        Ok(!self.spans(text, true)?.is_empty())
+    }
+
+    /// The redacted bytes and how many runs were replaced. Overlapping or touching matches
+    /// (a value next to its own encoding) become one `[REDACTED]`.
+    pub fn redact(&self, haystack: &[u8]) -> Result<(Vec<u8>, usize), Unredactable> {
+        let mut spans = self.spans(haystack, false)?;
         if spans.is_empty() {
             return Ok((haystack.to_vec(), 0));
         }
@@ -500,6 +628,150 @@ mod tests {
         assert_eq!(r.redact(haystack.as_bytes()), Err(Unredactable));
         // Short answers are still checked in full.
         assert!(r.redact(b"nothing to see").is_ok());
+    }
+
+    /// `c` as the HTML reference `style` spells it.
+    fn html(c: char, style: usize) -> String {
+        let code = u32::from(c);
+        match style {
+            0 => format!("&#{code};"),
+            1 => format!("&#x{code:x};"),
+            2 => format!("&#X{code:X};"),
+            3 => format!("&#000{code};"),
+            4 => format!("&#x00{code:X};"),
+            _ => format!("&#{code}"),
+        }
+    }
+
+    #[test]
+    fn html_character_references_are_replaced_in_every_style_and_mix() {
+        let r = Redactor::new([VALUE]);
+        for style in 0..6 {
+            let whole: String = VALUE.chars().map(|c| html(c, style)).collect();
+            assert_eq!(
+                redacts_fully(&r, &format!("<p>{whole}</p>")),
+                "<p>[REDACTED]</p>",
+                "{style}: {whole}"
+            );
+            // Every third character plain, the others references of other styles (with their
+            // `;`: without it a reference would swallow a digit that follows).
+            let mixed: String = VALUE
+                .chars()
+                .enumerate()
+                .map(|(i, c)| match i % 3 {
+                    0 => html(c, (style + i) % 5),
+                    1 => c.to_string(),
+                    _ => html(c, 1),
+                })
+                .collect();
+            assert_eq!(
+                redacts_fully(&r, &format!("[{mixed}]")),
+                "[[REDACTED]]",
+                "{style}: {mixed}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_named_references_are_replaced() {
+        let value = "a&b<c>d\"e'f-0123";
+        let r = Redactor::new([value]);
+        for escaped in [
+            "a&amp;b&lt;c&gt;d&quot;e&#39;f-0123",
+            "a&amp;b&lt;c&gt;d&quot;e&apos;f-0123",
+            "a&AMP;b&LT;c&GT;d&QUOT;e&#x27;f-0123",
+            "a&ampb&ltc&gtd&quote&#39f-0123",
+            // Escaped twice and three times.
+            "a&amp;amp;b&amp;lt;c&amp;gt;d&amp;quot;e&amp;#39;f-0123",
+            "a&amp;amp;amp;b&amp;amp;lt;c>d\"e'f-0123",
+            "a&#38;#38;b&#38;lt;c&gt;d&quot;e&#39;f-0123",
+        ] {
+            assert_eq!(
+                redacts_fully(&r, &format!("<b>{escaped}</b>")),
+                "<b>[REDACTED]</b>",
+                "{escaped}"
+            );
+        }
+        // `&apos` needs its `;`; a plain `&` stays a match for `&`.
+        assert_eq!(
+            r.redact_str("a&amp;b&lt;c&gt;d&quot;e&aposf-0123")
+                .unwrap()
+                .1,
+            0
+        );
+        let amp = Redactor::new(["x&y&z&w"]);
+        assert_eq!(redacts_fully(&amp, "x&amp;y&z&#38;w"), REDACTED);
+    }
+
+    #[test]
+    fn html_references_have_bounded_digits_and_depth() {
+        let r = Redactor::new(["secret-1"]);
+        let digits = |n: usize| format!("&#{:0>n$};", 115, n = n);
+        let at_bound = format!("{}ecret-1", digits(MAX_HTML_DIGITS));
+        assert_eq!(redacts_fully(&r, &at_bound), REDACTED);
+        let over = format!("{}ecret-1", digits(MAX_HTML_DIGITS + 1));
+        assert_eq!(r.redact_str(&over).unwrap().1, 0);
+        let deep = format!("&{}#115;ecret-1", "amp;".repeat(MAX_HTML_DEPTH - 1));
+        assert_eq!(redacts_fully(&r, &deep), REDACTED);
+        let deeper = format!("&{}#115;ecret-1", "amp;".repeat(MAX_HTML_DEPTH));
+        assert_eq!(r.redact_str(&deeper).unwrap().1, 0);
+        // Not a character: no match, no panic.
+        for odd in [
+            "&#xD800;ecret-1",
+            "&#x110000;ecret-1",
+            "&#;ecret-1",
+            "&#x;ecret-1",
+            "&",
+        ] {
+            assert_eq!(r.redact_str(odd).unwrap().1, 0, "{odd}");
+        }
+    }
+
+    #[test]
+    fn html_near_misses_stay_within_the_work_bound() {
+        // Long runs of almost-references: each `&` reads at most MAX_HTML_DEPTH references of
+        // at most MAX_HTML_DIGITS digits, so a mebibyte is checked (or refused) quickly.
+        for filler in [
+            "&amp;amp;amp;amp;",
+            "&#0000000000000000",
+            "&#x000000000000073;",
+        ] {
+            let haystack = filler.repeat((1 << 20) / filler.len());
+            let r = Redactor::new(["ssssssss", "&&&&&&&&&&&&"]);
+            let started = std::time::Instant::now();
+            let _ = r.redact(haystack.as_bytes());
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{filler}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_in_header_names_are_found_in_any_case_and_form() {
+        let value = "Sk-Live_AbCdEf0123";
+        let r = Redactor::new([value]);
+        for name in [
+            "x-echo-sk-live_abcdef0123",
+            "X-ECHO-SK-LIVE_ABCDEF0123",
+            &format!(
+                "x-{}",
+                URL_SAFE
+                    .encode(value)
+                    .to_ascii_lowercase()
+                    .trim_end_matches('=')
+            ),
+            &format!(
+                "x-{}",
+                STANDARD.encode(format!("u:{value}")).to_ascii_lowercase()
+            ),
+            "x-sk-live%5fabcdef0123",
+        ] {
+            assert!(r.found_ignoring_case(name.as_bytes()).unwrap(), "{name}");
+        }
+        for name in ["x-echo-authorization", "content-type", "x-sk-live"] {
+            assert!(!r.found_ignoring_case(name.as_bytes()).unwrap(), "{name}");
+        }
     }
 
     #[test]

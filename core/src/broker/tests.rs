@@ -144,7 +144,7 @@ fn bad_bodies_name_their_field() {
 }
 
 #[test]
-fn bodies_over_a_mebibyte_are_refused_before_and_after_substitution() {
+fn bodies_over_a_mebibyte_are_refused_as_written_and_never_after_substitution() {
     let big = "x".repeat(MAX_BODY_BYTES + 1);
     let error = parse(json!({
         "method": "POST", "url": "https://a.example.com/", "body": format!("{{{{K}}}}{big}"),
@@ -153,14 +153,194 @@ fn bodies_over_a_mebibyte_are_refused_before_and_after_substitution() {
     .unwrap_err();
     assert_eq!(field_of(&error), "body");
     assert_eq!(error.details["limit_bytes"], MAX_BODY_BYTES);
-    let near = "x".repeat(MAX_BODY_BYTES - 7);
+    let near = "x".repeat(MAX_BODY_BYTES - 5);
     let request = parse(json!({
         "method": "POST", "url": "https://a.example.com/", "body": format!("{{{{K}}}}{near}"),
         "secrets": {"K": "a/b"}
     }))
     .unwrap();
-    let grown = request.render(&values(&[("K", "0123456789")])).unwrap_err();
-    assert_eq!(field_of(&grown), "body");
+    let largest = "v".repeat(MAX_PLACED_VALUE_BYTES);
+    let grown = request.render(&values(&[("K", &largest)])).unwrap();
+    assert_eq!(
+        grown.body.map(|b| b.len()),
+        Some(near.len() + largest.len())
+    );
+}
+
+/// A template padded around `{{K}}` to every size near a limit: the answer (refused at parse,
+/// or rendered) is the same for a 5-byte and a 40-byte value, and for the largest value too.
+#[test]
+fn size_answers_do_not_depend_on_the_values_sizes() {
+    let short = "5byte";
+    let long = "0123456789012345678901234567890123456789";
+    let largest = "%".repeat(MAX_PLACED_VALUE_BYTES);
+    let answer = |request: &Value, value: &str| -> Result<(), Value> {
+        let parsed = parse(request.clone()).map_err(|e| field_of(&e))?;
+        parsed
+            .render(&values(&[("K", value)]))
+            .map(|_| ())
+            .map_err(|e| json!({"render": field_of(&e)}))
+    };
+    let body_at = |len: usize| {
+        json!({
+            "method": "POST", "url": "https://a.example.com/",
+            "body": format!("{{{{K}}}}{}", "x".repeat(len - 5)), "secrets": {"K": "a/b"}
+        })
+    };
+    let header_at = |len: usize| {
+        let mut headers = Map::new();
+        headers.insert(
+            "Authorization".into(),
+            json!(format!("{{{{K}}}}{}", "h".repeat(8 * 1024 - 5))),
+        );
+        let mut rest = len - 8 * 1024;
+        let mut i = 0;
+        while rest > 0 {
+            let take = rest.min(8 * 1024);
+            headers.insert(format!("X-Pad-{i}"), json!("p".repeat(take)));
+            rest -= take;
+            i += 1;
+        }
+        json!({
+            "method": "GET", "url": "https://a.example.com/", "headers": headers,
+            "secrets": {"K": "a/b"}
+        })
+    };
+    let url_at = |len: usize| {
+        let base = "https://a.example.com/?k={{K}}&p=";
+        json!({
+            "method": "GET", "url": format!("{base}{}", "u".repeat(len - base.len())),
+            "secrets": {"K": "a/b"}
+        })
+    };
+    let mut refused = 0;
+    for (limit, at) in [
+        (MAX_BODY_BYTES, &body_at as &dyn Fn(usize) -> Value),
+        (MAX_HEADERS_BYTES, &header_at),
+        (MAX_URL_BYTES, &url_at),
+    ] {
+        for len in (limit - 64..=limit + 64)
+            .step_by(8)
+            .chain([limit, limit + 1])
+        {
+            let request = at(len);
+            let a = answer(&request, short);
+            assert_eq!(a, answer(&request, long), "{len}");
+            assert_eq!(a, answer(&request, &largest), "{len}");
+            // Only the parse refuses, and exactly over the limit.
+            assert_eq!(a.is_err(), len > limit, "{len}: {a:?}");
+            assert!(
+                a.as_ref().err().is_none_or(|f| !f.is_object()),
+                "{len}: {a:?}"
+            );
+            refused += usize::from(a.is_err());
+        }
+    }
+    assert!(refused > 0);
+}
+
+#[test]
+fn placeholders_are_limited_in_number_wherever_they_are() {
+    let body = |copies: usize| "{{K}}".repeat(copies);
+    let ok = parse(json!({
+        "method": "POST", "url": "https://a.example.com/", "body": body(MAX_PLACEHOLDERS),
+        "secrets": {"K": "a/b"}
+    }));
+    assert!(ok.is_ok());
+    let over = parse(json!({
+        "method": "POST", "url": "https://a.example.com/", "body": body(MAX_PLACEHOLDERS + 1),
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&over), "body");
+    // Counted across the url, the headers and the body.
+    let spread = parse(json!({
+        "method": "POST", "url": "https://a.example.com/?a={{K}}&b={{K}}",
+        "headers": {"X-A": "{{K}}{{K}}"}, "body": body(MAX_PLACEHOLDERS - 3),
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&spread), "body");
+}
+
+#[test]
+fn header_values_are_limited_together_as_written() {
+    let headers: Map<String, Value> = (0..9)
+        .map(|i| (format!("X-Pad-{i}"), json!("p".repeat(8 * 1024))))
+        .collect();
+    let error = parse(json!({
+        "method": "GET", "url": "https://a.example.com/?k={{K}}", "headers": headers,
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap_err();
+    assert_eq!(field_of(&error), "headers");
+}
+
+/// The worst case the limits allow: every placeholder holding the largest value, each byte
+/// of it percent-encoded in the query. What is built stays within the rendered bounds.
+#[test]
+fn the_rendered_sizes_stay_within_their_bounds() {
+    let largest = "/".repeat(MAX_PLACED_VALUE_BYTES);
+    let url = format!(
+        "https://a.example.com/?{}",
+        "k={{K}}&".repeat(MAX_PLACEHOLDERS)
+    );
+    let request = parse(json!({"method": "GET", "url": url, "secrets": {"K": "a/b"}})).unwrap();
+    let rendered = request.render(&values(&[("K", &largest)])).unwrap();
+    assert!(rendered.url.len() <= MAX_RENDERED_URL_BYTES);
+    assert!(rendered.url.len() > 3 * MAX_PLACEHOLDERS * MAX_PLACED_VALUE_BYTES);
+    let body = format!(
+        "{}{}",
+        "{{K}}".repeat(MAX_PLACEHOLDERS),
+        "x".repeat(MAX_BODY_BYTES - 5 * MAX_PLACEHOLDERS)
+    );
+    let request = parse(json!({
+        "method": "POST", "url": "https://a.example.com/", "body": body, "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    let rendered = request.render(&values(&[("K", &largest)])).unwrap();
+    let len = rendered.body.map_or(0, |b| b.len());
+    assert!(
+        len <= MAX_RENDERED_BODY_BYTES && len > MAX_BODY_BYTES,
+        "{len}"
+    );
+    let headers: Map<String, Value> = (0..8)
+        .map(|i| {
+            let value = format!("{}{}", "{{K}}".repeat(2), "h".repeat(8 * 1024 - 10));
+            (format!("X-H-{i}"), json!(value))
+        })
+        .collect();
+    let request = parse(json!({
+        "method": "GET", "url": "https://a.example.com/", "headers": headers,
+        "secrets": {"K": "a/b"}
+    }))
+    .unwrap();
+    let rendered = request.render(&values(&[("K", &largest)])).unwrap();
+    let len: usize = rendered.headers.iter().map(|(_, v)| v.len()).sum();
+    assert!(
+        len <= MAX_RENDERED_HEADER_BYTES && len > MAX_HEADERS_BYTES,
+        "{len}"
+    );
+}
+
+/// A value longer than any secret value or field (a Vault KV map stored as a main value) is
+/// refused whatever the template, so the refusal tells nothing a padding could bisect.
+#[test]
+fn a_value_over_the_placeable_maximum_is_refused_whatever_the_template() {
+    let over = "v".repeat(MAX_PLACED_VALUE_BYTES + 1);
+    for body in [
+        "{{K}}".to_owned(),
+        format!("{{{{K}}}}{}", "x".repeat(MAX_BODY_BYTES - 5)),
+    ] {
+        let request = parse(json!({
+            "method": "POST", "url": "https://a.example.com/", "body": body,
+            "secrets": {"K": "a/b"}
+        }))
+        .unwrap();
+        let error = request.render(&values(&[("K", &over)])).unwrap_err();
+        assert_eq!(field_of(&error), "secrets");
+        assert!(!error.message.contains("vvvv"));
+    }
 }
 
 #[test]
@@ -262,4 +442,71 @@ fn released_values_do_not_debug_print() {
         value: "hunter2-secret".into(),
     };
     assert!(!format!("{released:?}").contains("hunter2"));
+}
+
+#[test]
+fn the_envelope_drops_headers_whose_names_carry_a_value() {
+    let value = "Tok3n-VALUE-abc";
+    let redactor = Redactor::new([value]);
+    let envelope = envelope(
+        UpstreamResponse {
+            status: 200,
+            headers: vec![
+                // The runtime hands names over lowercased.
+                ("x-echo-tok3n-value-abc".into(), "1".into()),
+                (
+                    format!("x-b64-{}", STANDARD.encode(value).to_ascii_lowercase()),
+                    "2".into(),
+                ),
+                ("X-Kept".into(), "&#84;ok3n-VALUE-abc".into()),
+                ("X-Repeat".into(), "Tok3n".into()),
+                ("x-repeat".into(), "VALUE-abc".into()),
+            ],
+            body: b"<p>T&#x6F;k3n&#45;VALUE&#X2D;abc</p>".to_vec(),
+        },
+        &redactor,
+        1,
+    )
+    .unwrap();
+    let headers = envelope["headers"].as_object().unwrap();
+    assert_eq!(
+        headers.keys().collect::<Vec<_>>(),
+        ["x-kept", "x-repeat"],
+        "{envelope}"
+    );
+    assert_eq!(headers["x-kept"], "[REDACTED]");
+    assert_eq!(envelope["body"], "<p>[REDACTED]</p>");
+    assert!(
+        !envelope
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("tok3n-value")
+    );
+    assert_eq!(envelope["redacted"], 4);
+    assert_eq!(headers["x-repeat"], "Tok3n, VALUE-abc");
+    // A value holding ", " split over a repeated header is found once the parts are joined.
+    let split = Redactor::new(["abc, defgh"]);
+    let envelope = super::envelope(
+        UpstreamResponse {
+            status: 200,
+            headers: vec![
+                ("X-Split".into(), "abc".into()),
+                ("x-split".into(), "defgh".into()),
+            ],
+            body: Vec::new(),
+        },
+        &split,
+        1,
+    )
+    .unwrap();
+    assert_eq!(envelope["headers"]["x-split"], "[REDACTED]");
+}
+
+#[test]
+fn the_url_limit_holds_once_percent_encoded() {
+    // 6,000 bytes as written, 18,000 as sent.
+    let url = format!("https://a.example.com/?k={{{{K}}}}&p={}", "é".repeat(3000));
+    assert!(url.len() <= MAX_URL_BYTES);
+    let error = parse(json!({"method": "GET", "url": url, "secrets": {"K": "a/b"}})).unwrap_err();
+    assert_eq!(field_of(&error), "url");
 }

@@ -4,6 +4,7 @@
 
 use super::{AgentPrincipal, require_agent};
 use crate::access::Principal;
+use crate::gate::{self, Party};
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts};
@@ -12,8 +13,9 @@ use latchkey_core::agent::password::{
 };
 use latchkey_core::agent::{AgentId, PasswordRequestId};
 use latchkey_core::crypto::fill_random;
+use latchkey_core::gate::Flow;
 use latchkey_core::generate::PasswordRequest as Generator;
-use latchkey_core::scope::{SecretAction, required_scope_hint};
+use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::{MetadataChange, NewSecret, SecretMetadata, SecretUpdate, Tier};
 use latchkey_core::{ApiError, ErrorCode, SecretPath};
 use worker::SqlStorageValue as V;
@@ -37,30 +39,25 @@ fn parse(row: &Row) -> Result<PasswordRequestView, StorageError> {
         version: row.opt_int(9)?.map(|v| u64::try_from(v).unwrap_or(0)),
         delivered_at: read_opt_ts(row, 10)?,
         password: None,
+        withheld: None,
     })
 }
 
-/// `POST /v1/agents/me/password-requests`: the agent must hold a grant that reads the path
-/// (it will read the new password).
+/// `POST /v1/agents/me/password-requests`: the agent must be able to receive the password: a
+/// grant that reads the path, cleared for the tier of the secret there (the one gate).
 pub fn create(
     ctx: &SecretContext<'_>,
+    principal: &Principal,
     agent: &AgentPrincipal,
     request: NewPasswordRequest,
 ) -> Result<PasswordRequestView, ApiError> {
-    if !agent
-        .scopes()
-        .allows_secret(SecretAction::Read, &request.path)
-    {
-        return Err(ApiError::new(
-            ErrorCode::PermissionDenied,
-            format!("no grant of this agent reads '{}'", request.path),
-        )
-        .with("path", request.path.as_str())
-        .with(
-            "required_scope",
-            required_scope_hint(SecretAction::Read, &request.path),
-        ));
-    }
+    gate::admit(
+        ctx,
+        Flow::Reserve,
+        SecretAction::Read,
+        &request.path,
+        Party::Caller(principal),
+    )?;
     let id = PasswordRequestId::generate().map_err(|e| internal("password request id", e))?;
     execute(
         ctx.storage,
@@ -90,6 +87,7 @@ pub fn create(
         version: None,
         delivered_at: None,
         password: None,
+        withheld: None,
     })
 }
 
@@ -133,8 +131,10 @@ fn load(ctx: &SecretContext<'_>, id: &PasswordRequestId) -> Result<PasswordReque
 }
 
 /// `POST /v1/admin/password-requests/{id}/approve`: generates the password and stores it as
-/// a new version of the path (creating the secret when there is none). The approver must be
-/// able to write the path itself: approving is writing.
+/// a new version of the path (creating the secret when there is none). Through the one gate
+/// twice: the approver writes the path (approving is writing: scope and tier clearance), and
+/// the agent will receive the value (its grants and their clearance). Nobody approves a
+/// request of an agent they made, directly or not (same hand).
 pub fn approve(
     ctx: &SecretContext<'_>,
     principal: &Principal,
@@ -142,23 +142,33 @@ pub fn approve(
 ) -> Result<PasswordRequestView, ApiError> {
     in_transaction(ctx.storage, "approve password request", || {
         let mut view = load(ctx, id)?;
-        if !principal
-            .scopes()
-            .allows_secret(SecretAction::Write, &view.path)
-        {
+        gate::admit(
+            ctx,
+            Flow::Write,
+            SecretAction::Write,
+            &view.path,
+            Party::Caller(principal),
+        )?;
+        // The agent that asked may have been revoked or suspended since.
+        require_agent(ctx.storage, &view.agent_id, "agent_id", true)?;
+        let agent = crate::agents::live_agent(ctx.storage, &view.agent_id)?.ok_or_else(|| {
+            ApiError::conflict(format!("agent '{}' may no longer act", view.agent_id))
+        })?;
+        let recipient = Principal::Agent(agent);
+        gate::admit(
+            ctx,
+            Flow::Reserve,
+            SecretAction::Read,
+            &view.path,
+            Party::Recipient(&recipient),
+        )?;
+        if crate::provenance::same_hand(ctx.storage, &principal.actor(), view.agent_id.as_str())? {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                format!("approving writes a new version of '{}'", view.path),
-            )
-            .with("path", view.path.as_str())
-            .with(
-                "required_scope",
-                required_scope_hint(SecretAction::Write, &view.path),
+                "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",
             )
             .into());
         }
-        // The agent that asked may have been revoked since.
-        require_agent(ctx.storage, &view.agent_id, "agent_id", true)?;
         let password = Generator {
             length: GENERATED_LENGTH,
             uppercase: true,
@@ -257,6 +267,7 @@ pub fn reject(
 /// never again.
 pub fn collect(
     ctx: &SecretContext<'_>,
+    principal: &Principal,
     agent: &AgentPrincipal,
 ) -> Result<Vec<PasswordRequestView>, ApiError> {
     in_transaction(ctx.storage, "collect password requests", || {
@@ -277,7 +288,19 @@ pub fn collect(
             else {
                 continue;
             };
-            // Read as the object, not as the agent: the request was approved for this path.
+            // The value leaves now, to the agent: through the one gate (its grants, their
+            // clearance, the purpose). A refusal withholds this password, says why, and keeps
+            // it for a later collection that passes.
+            if let Err(refused) = gate::admit(
+                ctx,
+                Flow::Release,
+                SecretAction::Read,
+                &view.path,
+                Party::Caller(principal),
+            ) {
+                view.withheld = Some(refused.message.clone());
+                continue;
+            }
             let read = secrets::read(ctx, &view.path, Some(version))?;
             view.password = read.value;
             view.delivered_at = Some(ctx.now);

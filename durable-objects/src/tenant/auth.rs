@@ -1,9 +1,13 @@
 //! Who is calling: the request's credential, checked against the tenant's storage.
 
 use super::*;
+use latchkey_core::credential::{refusal, unrecognized};
 
 impl Tenant {
-    /// The caller behind the request's credential.
+    /// The caller behind the request's credential. Every credential it does not recognize
+    /// gets the one answer a tenant that does not exist gives too
+    /// (`latchkey_core::credential::refusal`); only a recognized one says more (revoked,
+    /// expired, used up).
     pub(super) fn authenticate(
         &self,
         loaded: &Loaded,
@@ -12,7 +16,7 @@ impl Tenant {
         now: Timestamp,
         enforce_max_uses: bool,
     ) -> Result<Principal, ApiError> {
-        let rejected = || ApiError::unauthorized("invalid API key");
+        let rejected = || refusal(credential.map(|c| c.kind));
         let credential = credential.ok_or_else(rejected)?;
         if credential.tenant != loaded.tenant_id {
             return Err(rejected());
@@ -28,7 +32,7 @@ impl Tenant {
                     .tokens
                     .get(&self.storage(), &credential.hash)
                     .map_err(|e| internal("authenticate token", e))?
-                    .ok_or_else(|| ApiError::unauthorized("token not recognized"))?;
+                    .ok_or_else(unrecognized)?;
                 access::admit_token(&token, client_ip, now, enforce_max_uses).map(Principal::Token)
             }
             CredentialKind::Bootstrap => {
@@ -36,10 +40,7 @@ impl Tenant {
                     .map(Principal::Bootstrap)
             }
             CredentialKind::AgentJwt => {
-                let jwt = credential
-                    .jwt
-                    .as_deref()
-                    .ok_or_else(|| ApiError::unauthorized("agent JWT missing"))?;
+                let jwt = credential.jwt.as_deref().ok_or_else(unrecognized)?;
                 agents::authenticate_agent(
                     &self.storage(),
                     &loaded.tenant_id,
@@ -50,10 +51,7 @@ impl Tenant {
                 .map(Principal::Agent)
             }
             CredentialKind::UserJwt => {
-                let jwt = credential
-                    .jwt
-                    .as_deref()
-                    .ok_or_else(|| ApiError::unauthorized("login JWT missing"))?;
+                let jwt = credential.jwt.as_deref().ok_or_else(unrecognized)?;
                 people::authenticate(
                     &self.storage(),
                     &loaded.tenant_id,
@@ -63,9 +61,7 @@ impl Tenant {
                 )
                 .map(Principal::User)
             }
-            CredentialKind::Wrap => Err(ApiError::unauthorized(
-                "a wrap token authenticates nothing; unwrap it with POST /v1/wraps/unwrap {\"wrap_token\"}",
-            )),
+            CredentialKind::Wrap => Err(rejected()),
         }
     }
 }

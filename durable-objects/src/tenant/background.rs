@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::audit_copy;
+use latchkey_core::public_url::{LinkBaseProblem, PUBLIC_URL_VAR, link_base};
 
 /// Events copied to D1 per batch (one D1 round trip).
 const EXPORT_BATCH: u32 = 500;
@@ -95,7 +96,9 @@ impl Tenant {
         let storage = self.storage();
         let messages = {
             let ctx = self.context(&storage, loaded, now());
-            match notifications::due_messages(&ctx, &self.email_api(), 20) {
+            let links = self.link_base();
+            let links = links.as_deref().map_err(|p| *p);
+            match notifications::due_messages(&ctx, &self.email_api(), links, 20) {
                 Ok(messages) => messages,
                 Err(e) => {
                     console_error!("tenant object: due deliveries: {}", e.message);
@@ -111,6 +114,12 @@ impl Tenant {
                 console_error!("tenant object: record delivery: {e}");
             }
         }
+    }
+
+    /// The origin approvers' links point at: `PUBLIC_URL`, and nothing a request said.
+    fn link_base(&self) -> Result<String, LinkBaseProblem> {
+        let configured = self.env.var(PUBLIC_URL_VAR).ok().map(|v| v.to_string());
+        link_base(configured.as_deref())
     }
 
     fn email_api(&self) -> notifications::EmailApi {

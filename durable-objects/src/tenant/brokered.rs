@@ -1,9 +1,8 @@
 //! The tenant object's broker commands: the release (through `handle`, authenticated and
-//! counted like any use) and the Worker's report, plus the purpose policy that reads share.
+//! counted like any use) and the Worker's report.
 
 use super::*;
 use crate::broker;
-use latchkey_core::approval::Policies;
 use latchkey_core::broker::SecretRef;
 use latchkey_core::broker::Target;
 use latchkey_core::broker::hosts::InsecureHosts;
@@ -52,34 +51,5 @@ impl Tenant {
             self.events_recorded.set(true);
         }
         result.map(|()| TenantReply::UseFinished)
-    }
-
-    /// The purpose policy: a read or use of a critical secret under a rule with
-    /// `require_purpose` needs `X-Latchkey-Purpose`. Costs nothing while no rule asks.
-    pub(super) fn check_purpose(
-        &self,
-        storage: &Storage,
-        required: &access::Access,
-    ) -> Result<(), ApiError> {
-        let paths: Vec<&latchkey_core::SecretPath> = match required {
-            access::Access::Secret(_, path) => vec![path],
-            access::Access::Secrets(_, paths) => paths.iter().collect(),
-            _ => return Ok(()),
-        };
-        let Some(policies) = self.purpose_policies(storage)? else {
-            return Ok(());
-        };
-        broker::check_purpose(storage, &policies, &paths)
-    }
-
-    fn purpose_policies(&self, storage: &Storage) -> Result<Option<Rc<Policies>>, ApiError> {
-        if let Some(known) = self.purpose_policies.borrow().as_ref() {
-            return Ok(known.clone());
-        }
-        let policies =
-            approvals::load_policies(storage).map_err(|e| internal("load policies", e))?;
-        let known = policies.any_requires_purpose().then(|| Rc::new(policies));
-        self.purpose_policies.replace(Some(known.clone()));
-        Ok(known)
     }
 }

@@ -52,9 +52,7 @@ impl Tenant {
             }
             C::Info => self.info(ctx),
             C::Touch => Ok(R::Counted),
-            C::CreateToken { request, origin } => {
-                self.create_token(ctx, principal, request, &origin)
-            }
+            C::CreateToken { request } => self.create_token(ctx, principal, request),
             C::GetNotifications => notifications::load_config(ctx)
                 .map(|config| R::Notifications {
                     view: config.public_view(),
@@ -103,8 +101,14 @@ impl Tenant {
                 .map(R::AuditVerified)
                 .map_err(|e| internal("audit verify", e)),
             C::OpenStream { after } => self.stream(ctx, after),
-            C::RevokeToken { id } => access::revoke(ctx.storage, principal, &id, ctx.now)
-                .map(|()| R::TokenRevoked { id }),
+            C::RevokeToken { id } => {
+                access::revoke(ctx.storage, principal, &id, ctx.now).map(|cascaded| {
+                    cascaded
+                        .into_iter()
+                        .for_each(|event| ctx.record_also(event));
+                    R::TokenRevoked { id }
+                })
+            }
             C::CreateBootstrap { request } => {
                 agents::create_bootstrap(ctx, principal, request).map(R::BootstrapCreated)
             }
@@ -133,6 +137,10 @@ impl Tenant {
                 agents::list(ctx, &query).map(|(data, pagination)| R::Agents { data, pagination })
             }
             C::RevokeAgent { id } => agents::revoke(ctx, &id).map(|()| R::AgentRevoked { id }),
+            C::ReinstateAgent { id } => {
+                agents::reinstate(ctx, &id).map(|()| R::AgentReinstated { id })
+            }
+            C::ReinstateUser { id } => people::reinstate(ctx, &id).map(R::User),
             C::QueueAgentCommand { id, command } => {
                 agents::queue_command(ctx, principal, &id, command).map(R::AgentCommandQueued)
             }
@@ -168,10 +176,11 @@ impl Tenant {
                     .map(|certificates| R::AgentCertificates { certificates })
             }),
             C::CreatePasswordRequest { request } => as_agent(principal).and_then(|agent| {
-                agents::passwords::create(ctx, agent, request).map(R::PasswordRequest)
+                agents::passwords::create(ctx, principal, agent, request).map(R::PasswordRequest)
             }),
             C::CollectPasswordRequests => as_agent(principal).and_then(|agent| {
-                agents::passwords::collect(ctx, agent).map(|data| R::PasswordRequests { data })
+                agents::passwords::collect(ctx, principal, agent)
+                    .map(|data| R::PasswordRequests { data })
             }),
             C::ListPasswordRequests { status } => {
                 agents::passwords::list(ctx, status).map(|data| R::PasswordRequests { data })
@@ -278,7 +287,6 @@ impl Tenant {
         ctx: &SecretContext<'_>,
         principal: &Principal,
         request: TokenRequest,
-        origin: &str,
     ) -> TenantResult {
         let request = access::narrow(principal, request, ctx.now)?;
         let reach = approvals::reach(ctx.storage, &request.scope)
@@ -290,22 +298,18 @@ impl Tenant {
                     ctx.tenant_id,
                     &principal.actor(),
                     &request,
-                    reach.tier,
+                    latchkey_core::gate::Clearance {
+                        tier: reach.tier,
+                        approvals: Some(reach.requirement.approvals),
+                    },
                     ctx.now,
                     access::not_after(principal),
                 )
             })?;
             return Ok(TenantReply::TokenCreated(created));
         }
-        approvals::open(
-            ctx,
-            principal,
-            request,
-            &reach,
-            self.approval_ttl_seconds,
-            origin,
-        )
-        .map(TenantReply::ApprovalPending)
+        approvals::open(ctx, principal, request, &reach, self.approval_ttl_seconds)
+            .map(TenantReply::ApprovalPending)
     }
 
     fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {

@@ -2,24 +2,47 @@
 //! unwrapping (the wrap token is) and approval links (the signed link is). They are not counted against the tenant's rate limit (a
 //! stranger must not spend a tenant's quota); logins have their own throttle, and a wrap
 //! token is 256 random bits used once. Each commits with its audit event; refusals are
-//! recorded within the budget for unauthenticated events.
+//! recorded within the budget for unauthenticated events, by the next write-back
+//! ([`super::deferred`]). A tenant that does not exist answers each exactly as one that does
+//! answers what it does not recognize, and writes nothing.
 
 use super::*;
-use latchkey_core::people::login_refused;
+use latchkey_core::crypto::sha256;
+use latchkey_core::notify::LinkRefusal;
+use latchkey_core::people::{KDF_ITERATIONS, KdfParams, SALT_BYTES, login_refused};
+
+/// The login challenge of a tenant that does not exist: the round count every tenant uses
+/// and a salt fixed per email, so the Worker spends the same time deriving a password that
+/// is then refused like a wrong one (no tenant reveals itself by a quicker refusal).
+fn decoy_without_tenant(email: &str) -> KdfParams {
+    let digest = sha256(format!("latchkey/v1/login-decoy/no-tenant/{email}").as_bytes());
+    let mut salt = [0u8; SALT_BYTES];
+    for (to, from) in salt.iter_mut().zip(digest.iter()) {
+        *to = *from;
+    }
+    KdfParams {
+        salt,
+        iterations: KDF_ITERATIONS,
+    }
+}
 
 impl Tenant {
     pub(super) fn public_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
         let Some(loaded) = self.load()? else {
-            return Err(match command {
-                TenantCommand::Unwrap { .. } => ApiError::not_found("no wrap has this token"),
-                _ => login_refused(),
-            });
+            return match command {
+                TenantCommand::Unwrap { .. } => Err(ApiError::not_found("no wrap has this token")),
+                TenantCommand::LoginChallenge { email } => Ok(TenantReply::LoginChallenge(
+                    decoy_without_tenant(email.as_str()),
+                )),
+                _ => Err(login_refused()),
+            };
         };
         let storage = self.storage();
         let now = now();
         let ctx = self.context(&storage, &loaded, now);
         let draft = audit::draft_for(&command);
         let ip = origin.ip.as_deref();
+        let mut deferred_written = Vec::new();
         let outcome = transaction(&storage, || {
             let (result, actor) = match command {
                 // Step 1 records nothing: step 2 is the login.
@@ -55,13 +78,15 @@ impl Tenant {
             let draft = audit::complete(draft, &result);
             match actor {
                 Some(actor) => {
+                    // Earlier refusals kept in memory go first: the chain stays in time order.
+                    deferred_written = self.record_deferred_events(&storage)?;
                     audit::record(&storage, &loaded.tenant_id, &actor, origin, draft, now)?;
                     self.events_recorded.set(true);
                 }
+                // A refusal: written by the next write-back, so it costs no write now.
                 None if self.unauthenticated_budget.take(now) => {
                     let anonymous = Actor::named("anonymous");
-                    audit::record(&storage, &loaded.tenant_id, &anonymous, origin, draft, now)?;
-                    self.events_recorded.set(true);
+                    self.defer_event(&loaded, anonymous, origin, draft, now);
                 }
                 None => {}
             }
@@ -69,20 +94,27 @@ impl Tenant {
         });
         // Written without the cache: read the head again next time.
         self.audit_head.forget();
+        if outcome.is_err() {
+            self.restore_deferred_events(deferred_written);
+        }
         outcome.unwrap_or_else(|e| Err(internal("public command with its audit event", e)))
     }
 
     /// A link command: the tenant must exist; there is no caller to authenticate, the signed
     /// link is the credential. The decision and its event commit together; a refused link is
-    /// recorded as `link.refused` (within the budget for unauthenticated events).
+    /// recorded as `link.refused` (within the budget for unauthenticated events, by the next
+    /// write-back). A link naming a tenant that does not exist is refused as forged, exactly
+    /// like a forged link of one that does.
     pub(super) fn link_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+        // No tenant: the same refusal as a forged link of a tenant that exists.
         let loaded = self
             .load()?
-            .ok_or_else(|| ApiError::not_found("approval request not found"))?;
+            .ok_or_else(|| notifications::refused(LinkRefusal::Forged))?;
         let storage = self.storage();
         let now = now();
         let ctx = self.context(&storage, &loaded, now);
         let draft = audit::draft_for(&command);
+        let mut deferred_written = Vec::new();
         let outcome = transaction(&storage, || {
             let result = match command {
                 TenantCommand::ReviewLink { id, token } => notifications::review(&ctx, &id, &token),
@@ -100,6 +132,8 @@ impl Tenant {
             });
             match &result {
                 Ok(TenantReply::LinkReview { approver, .. }) => {
+                    // Earlier refusals kept in memory go first: the chain stays in time order.
+                    deferred_written = self.record_deferred_events(&storage)?;
                     let actor = Actor::named(approver);
                     audit::record(
                         &storage,
@@ -119,15 +153,8 @@ impl Tenant {
                     if let Some(why) = e.details.get("link") {
                         refused.details.insert("link".into(), why.clone());
                     }
-                    audit::record(
-                        &storage,
-                        &loaded.tenant_id,
-                        &Actor::named("anonymous"),
-                        origin,
-                        refused,
-                        now,
-                    )?;
-                    self.events_recorded.set(true);
+                    // Written by the next write-back, so a refusal costs no write now.
+                    self.defer_event(&loaded, Actor::named("anonymous"), origin, refused, now);
                 }
                 _ => {}
             }
@@ -135,6 +162,9 @@ impl Tenant {
         });
         // Written without the cache: read the head again next time.
         self.audit_head.forget();
+        if outcome.is_err() {
+            self.restore_deferred_events(deferred_written);
+        }
         outcome.unwrap_or_else(|e| Err(internal("link command with its audit event", e)))
     }
 }

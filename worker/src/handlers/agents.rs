@@ -149,6 +149,19 @@ pub async fn revoke(env: &Env, caller: &Caller, id: AgentId) -> Reply {
     }
 }
 
+/// `POST /v1/agents/{id}/reinstate` (admin) → 200 `{status: "reinstated", id}`.
+pub async fn reinstate(env: &Env, caller: &Caller, id: AgentId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::ReinstateAgent { id }))
+        .await?
+    {
+        TenantReply::AgentReinstated { id } => {
+            json(200, &json!({"status": "reinstated", "id": id}))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// `POST /v1/agents/{id}/commands` `{type, params}` → 201 with the queued command.
 pub async fn queue_command(
     request: &mut Request,

@@ -76,6 +76,17 @@ pub async fn delete_user(env: &Env, caller: &Caller, id: UserId) -> Reply {
     }
 }
 
+/// `POST /v1/users/{id}/reinstate` (admin) → 200 with the user.
+pub async fn reinstate_user(env: &Env, caller: &Caller, id: UserId) -> Reply {
+    match caller
+        .run(env, Ok(TenantCommand::ReinstateUser { id }))
+        .await?
+    {
+        TenantReply::User(user) => json(200, &user),
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// `GET /v1/users/{id}/roles` → 200 `{roles}`.
 pub async fn user_roles(env: &Env, caller: &Caller, id: UserId) -> Reply {
     match caller.run(env, Ok(TenantCommand::UserRoles { id })).await? {

@@ -1,15 +1,18 @@
 //! `/approvals/{id}/review`: the page an approver's link opens, and its form. HTML, not JSON:
 //! people use it. The link's token is the only credential; `GET` never uses it up (mail
-//! scanners open links), `POST` decides and uses it up.
+//! scanners open links), `POST` decides and uses it up. Every link that is not valid gets the
+//! same page, whether or not the tenant it names exists.
 
 use crate::http::{MAX_BODY_BYTES, Reply};
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
+use latchkey_core::notify::LinkRefusal;
 use latchkey_core::review::{
     PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
 };
 use latchkey_core::{ApiError, ErrorCode};
 use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use latchkey_durable_objects::notifications::refused;
 use worker::{Env, Request, Response};
 
 fn html(status: u16, body: String) -> Reply {
@@ -52,7 +55,7 @@ pub async fn page(request: &mut Request, env: &Env, meta: &RequestMeta, id: Appr
         return html(200, no_link_page());
     };
     let Some(tenant) = id.tenant() else {
-        return refusal(&ApiError::not_found("approval request not found"));
+        return refusal(&refused(LinkRefusal::Forged));
     };
     let command = TenantCommand::ReviewLink {
         id,
@@ -105,10 +108,7 @@ pub async fn decide(request: &mut Request, env: &Env, meta: &RequestMeta, id: Ap
         ));
     }
     let (Some(token), Some(tenant)) = (field("t"), id.tenant()) else {
-        return refusal(
-            &ApiError::new(ErrorCode::PermissionDenied, "this link is not valid")
-                .with("link", "forged"),
-        );
+        return refusal(&refused(LinkRefusal::Forged));
     };
     let command = TenantCommand::DecideByLink {
         id,

@@ -3,10 +3,8 @@
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{Caller, unexpected};
 use latchkey_core::approval::ApprovalPending;
+use latchkey_core::public_url::{PUBLIC_URL_VAR, link_base, review_url};
 use latchkey_core::token::{MIN_TTL_SECONDS, TokenId, TokenRequest};
-
-/// The Worker var naming the service's public origin (`https://latchkey.example.com`).
-pub const PUBLIC_URL_VAR: &str = "PUBLIC_URL";
 
 /// The Worker var that lowers the minimum token TTL (tests only).
 pub const MIN_TTL_VAR: &str = "TOKEN_MIN_TTL_SECONDS";
@@ -17,7 +15,9 @@ use worker::{Env, Request};
 /// `POST /v1/tokens` → 201 with the token value, shown this once; or 202 when the scope
 /// reaches secrets whose tier needs approval (seed 004's shape, plus `required_approvals` and
 /// `expires_at`). The `approve_url` is the review page without a link token: it grants
-/// nothing; approvers act through their own signed links or the API.
+/// nothing; approvers act through their own signed links or the API. It is under
+/// `PUBLIC_URL`, never the host the request named (`latchkey_core::public_url`); without
+/// `PUBLIC_URL` it is a relative path and no approver is notified.
 pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     // Tests lower the minimum TTL to watch tokens expire; deployments leave it at 60 s.
     let min_ttl = env
@@ -25,25 +25,17 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
         .ok()
         .and_then(|v| v.to_string().parse::<u64>().ok())
         .unwrap_or(MIN_TTL_SECONDS);
-    // Approvers' links must point at the real service, not at whatever host name the
-    // requester used: deployments set PUBLIC_URL; locally the request's origin is used.
-    let origin = env
-        .var(PUBLIC_URL_VAR)
-        .map(|v| v.to_string().trim_end_matches('/').to_owned())
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            request
-                .url()
-                .map(|url| url.origin().ascii_serialization())
-                .unwrap_or_default()
-        });
+    // Links point at the configured origin, never at a host the request named (`Host`,
+    // `X-Forwarded-Host`): the tenant object sends approvers' links under the same one.
+    let base = link_base(
+        env.var(PUBLIC_URL_VAR)
+            .ok()
+            .map(|v| v.to_string())
+            .as_deref(),
+    );
     let command = async {
         let request = TokenRequest::parse_with_min_ttl(&read_json_body(request).await?, min_ttl)?;
-        Ok(TenantCommand::CreateToken {
-            request,
-            origin: origin.clone(),
-        })
+        Ok(TenantCommand::CreateToken { request })
     }
     .await;
     match caller.run(env, command).await? {
@@ -52,13 +44,21 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
             202,
             &ApprovalPending {
                 approval_status: "pending".into(),
-                message: format!(
-                    "Approval required. Notified {} approver(s); {} approval(s) needed. Poll GET /v1/approvals/{}.",
-                    view.notifications.len(),
-                    view.required_approvals,
-                    view.id
-                ),
-                approve_url: format!("{origin}/approvals/{}/review", view.id),
+                message: match &base {
+                    Ok(_) => format!(
+                        "Approval required. Notified {} approver(s); {} approval(s) needed. Poll GET /v1/approvals/{}.",
+                        view.notifications.len(),
+                        view.required_approvals,
+                        view.id
+                    ),
+                    Err(problem) => format!(
+                        "Approval required. No approver was notified: {}. {} approval(s) needed. Poll GET /v1/approvals/{}.",
+                        problem.as_str(),
+                        view.required_approvals,
+                        view.id
+                    ),
+                },
+                approve_url: review_url(base.as_deref().map_err(|p| *p), &view.id),
                 required_approvals: view.required_approvals,
                 expires_at: view.expires_at,
                 approval_request_id: view.id,

@@ -35,7 +35,7 @@ pub fn caller(request: &Request, request_id: &str) -> Result<Caller, ApiError> {
     })?;
     Ok(Caller::with_credential(
         credential,
-        RequestMeta::of(request, request_id),
+        RequestMeta::with_purpose(request, request_id)?,
     ))
 }
 
