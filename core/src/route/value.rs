@@ -1,7 +1,7 @@
 //! Which routes move a secret's value, and which way: the class the one gate covers
 //! (`latchkey_core::gate`). The match is exhaustive, so a new route does not compile until it
 //! says whether it writes or hands out a value; the end-to-end class tests
-//! (`tests/e2e/security.rs`) walk every route marked here and fail on one they do not know.
+//! (`tests/e2e/security/gate.rs`) walk every route marked here and fail on one they do not know.
 
 use super::Route;
 use crate::vault::VaultRoute;

@@ -1,0 +1,168 @@
+//! Rules that hold across features (issue 11): the probe's repros, and for each class a walk
+//! of every route in it.
+//!
+//! - One gate for values: every route that writes or hands out a value applies scope, tier
+//!   clearance and purpose. The list of such routes is the route table's
+//!   (`Route::moves_value`); a route marked there that these tests do not walk fails them.
+//! - Same hand along the provenance chain, cascading revocation, blind access requests, and a
+//!   clearance that records the rule that cleared it.
+
+mod chain;
+mod gate;
+
+use crate::Ctx;
+use latchkey_e2e::Reply;
+use latchkey_e2e::client::{Body, encode_path};
+use serde_json::{Value, json};
+
+pub const TESTS: &[(&str, crate::Test)] = &[
+    (
+        "security::value_routes_are_all_walked",
+        gate::value_routes_are_all_walked,
+    ),
+    (
+        "security::a_standard_token_cannot_overwrite_or_collect_a_critical_secret",
+        gate::a_standard_token_cannot_overwrite_or_collect_a_critical_secret,
+    ),
+    (
+        "security::every_value_route_applies_tier_clearance",
+        gate::every_value_route_applies_tier_clearance,
+    ),
+    (
+        "security::every_release_route_applies_the_purpose_rule",
+        gate::every_release_route_applies_the_purpose_rule,
+    ),
+    (
+        "security::same_hand_follows_the_provenance_chain",
+        chain::same_hand_follows_the_provenance_chain,
+    ),
+    (
+        "security::revocation_cascades_down_the_chain",
+        chain::revocation_cascades_down_the_chain,
+    ),
+    (
+        "security::expiry_does_not_cascade",
+        chain::expiry_does_not_cascade,
+    ),
+    (
+        "security::access_requests_do_not_reveal_unseen_secrets",
+        chain::access_requests_do_not_reveal_unseen_secrets,
+    ),
+    (
+        "security::a_stricter_rule_asks_again",
+        chain::a_stricter_rule_asks_again,
+    ),
+];
+
+pub(super) const PURPOSE: &str = "X-Latchkey-Purpose";
+
+pub(super) fn send(
+    ctx: &Ctx,
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    send_with(ctx, method, url, bearer, body, &[])
+}
+
+pub(super) fn send_with(
+    ctx: &Ctx,
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut all = vec![("CF-Connecting-IP", "203.0.113.9")];
+    all.extend_from_slice(headers);
+    match &body {
+        Some(body) => ctx.api().send(method, url, bearer, &all, Body::Json(body)),
+        None => ctx.api().send(method, url, bearer, &all, Body::None),
+    }
+}
+
+#[track_caller]
+pub(super) fn ok(reply: Reply, status: u16) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    reply.body
+}
+
+#[track_caller]
+pub(super) fn text(value: &Value, key: &str) -> String {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("'{key}' in {value}"))
+        .to_owned()
+}
+
+pub(super) fn secret(ctx: &Ctx, key: &str, body: Value) {
+    ok(send(ctx, "POST", "/v1/secrets", Some(key), Some(body)), 201);
+}
+
+pub(super) fn token(ctx: &Ctx, bearer: &str, scope: &[&str]) -> (String, String) {
+    let body = ok(
+        send(
+            ctx,
+            "POST",
+            "/v1/tokens",
+            Some(bearer),
+            Some(json!({"scope": scope})),
+        ),
+        201,
+    );
+    (text(&body, "id"), text(&body, "value"))
+}
+
+/// An agent registered through a bootstrap token `bearer` mints: `(id, jwt, bootstrap id)`.
+pub(super) fn agent(ctx: &Ctx, bearer: &str, name: &str) -> (String, String, String) {
+    let boot = ok(
+        send(
+            ctx,
+            "POST",
+            "/v1/agents/bootstrap",
+            Some(bearer),
+            Some(json!({"ttl_seconds": 600, "max_registrations": 2})),
+        ),
+        201,
+    );
+    let reg = ok(
+        send(
+            ctx,
+            "POST",
+            "/v1/agents/register",
+            None,
+            Some(json!({"token": text(&boot, "token"), "name": name})),
+        ),
+        201,
+    );
+    (text(&reg, "id"), text(&reg, "token"), text(&boot, "id"))
+}
+
+pub(super) fn grant(ctx: &Ctx, bearer: &str, agent: &str, path: &str) -> Value {
+    ok(
+        send(
+            ctx,
+            "POST",
+            "/v1/grants",
+            Some(bearer),
+            Some(json!({"agent_id": agent, "path": path})),
+        ),
+        201,
+    )
+}
+
+pub(super) fn read_value(ctx: &Ctx, key: &str, path: &str) -> Value {
+    let body = ok(
+        send_with(
+            ctx,
+            "GET",
+            &format!("/v1/secrets/{}", encode_path(path)),
+            Some(key),
+            None,
+            &[(PURPOSE, "test check")],
+        ),
+        200,
+    );
+    body["value"].clone()
+}
