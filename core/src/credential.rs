@@ -122,7 +122,7 @@ pub fn mint_wrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> 
 }
 
 /// The message of the one answer to a credential that is not recognized.
-pub const UNRECOGNIZED: &str = "credential not recognized";
+pub const UNRECOGNIZED: &str = ApiError::UNRECOGNIZED_CREDENTIAL;
 
 /// The one answer (401 `unauthorized`, [`UNRECOGNIZED`], no detail) to every credential that
 /// is not recognized: one that does not parse, a wrong secret, a token, bootstrap token or

@@ -114,6 +114,11 @@ impl ApiError {
         Self::new(ErrorCode::Unauthorized, message)
     }
 
+    /// The one answer to a credential that is not recognized (`credential::unrecognized`
+    /// says which ones); here so the JWT verifier words its refusal the same without
+    /// depending on the credential module.
+    pub const UNRECOGNIZED_CREDENTIAL: &'static str = "credential not recognized";
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, message)
     }

@@ -122,7 +122,7 @@ pub fn peek(text: &str) -> Option<(TenantId, JwtKind)> {
 
 /// Verifies a JWT of `kind`: its signature, expiry and tenant. The subject it names, or why
 /// it is refused: a JWT whose signature does not verify (malformed, another key, another
-/// kind, changed) is not recognized, and reads [`crate::credential::UNRECOGNIZED`] like every
+/// kind, changed) is not recognized, and reads [`crate::error::ApiError::UNRECOGNIZED_CREDENTIAL`] like every
 /// other unrecognized credential; only a JWT this key signed may say more (expired).
 pub fn verify(
     kind: JwtKind,
@@ -131,7 +131,7 @@ pub fn verify(
     tenant: &TenantId,
     now: Timestamp,
 ) -> Result<String, String> {
-    let unrecognized = || crate::credential::UNRECOGNIZED.to_owned();
+    let unrecognized = || crate::error::ApiError::UNRECOGNIZED_CREDENTIAL.to_owned();
     if !looks_like_jwt(text) {
         return Err(unrecognized());
     }
@@ -202,15 +202,15 @@ mod tests {
         // Another key's JWT reads like any unrecognized credential, expired or not.
         assert_eq!(
             verify(AGENT, &other_key, &jwt, &tenant, now),
-            Err(crate::credential::UNRECOGNIZED.to_owned())
+            Err(crate::error::ApiError::UNRECOGNIZED_CREDENTIAL.to_owned())
         );
         assert_eq!(
             verify(AGENT, &other_key, &jwt, &tenant, now.plus_seconds(7200)),
-            Err(crate::credential::UNRECOGNIZED.to_owned())
+            Err(crate::error::ApiError::UNRECOGNIZED_CREDENTIAL.to_owned())
         );
         assert_eq!(
             verify(AGENT, &key, "not a jwt", &tenant, now),
-            Err(crate::credential::UNRECOGNIZED.to_owned())
+            Err(crate::error::ApiError::UNRECOGNIZED_CREDENTIAL.to_owned())
         );
         let other_tenant = TenantId::generate().unwrap();
         assert!(verify(AGENT, &key, &jwt, &other_tenant, now).is_err());

@@ -524,12 +524,6 @@ pub fn narrow(
     Ok(request)
 }
 
-/// Whether `approver` and `requester` are the same hand, along the whole provenance chain
-/// (`crate::provenance`).
-pub fn same_hand(storage: &Storage, approver: &str, requester: &str) -> Result<bool, StorageError> {
-    crate::provenance::same_hand(storage, approver, requester)
-}
-
 /// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
 /// `now` but never after `not_after`, cleared for `clearance` (the tier it reached and how
 /// many approvals cleared it).

@@ -478,7 +478,7 @@ fn require_agent(storage: &Storage, id: &AgentId, field: &str, live: bool) -> Re
 pub fn reinstate(ctx: &SecretContext<'_>, id: &AgentId) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "reinstate agent", || {
         require_agent(ctx.storage, id, "id", false)?;
-        if !crate::provenance::reinstate(ctx, "agents", id.as_str())? {
+        if !crate::provenance::reinstate(ctx.storage, "agents", id.as_str())? {
             return Err(ApiError::conflict(format!("agent '{id}' is not suspended")).into());
         }
         Ok::<_, Failure>(())

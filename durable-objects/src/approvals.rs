@@ -440,7 +440,8 @@ fn decide_inner(
     in_transaction(ctx.storage, "decide approval", || {
         let mut stored = load(ctx.storage, id)?;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Deny(_));
-        if deciding && access::same_hand(ctx.storage, approver, &stored.state.requester)? {
+        if deciding && crate::provenance::same_hand(ctx.storage, approver, &stored.state.requester)?
+        {
             return Err(ApiError::new(
                 latchkey_core::ErrorCode::PermissionDenied,
                 "neither the requester, nor a token minted by the requester, nor whoever minted the requester's token may decide this request",

@@ -50,8 +50,8 @@ impl PolicyCache {
 pub enum Party<'a> {
     /// The caller: it acts and receives now (its `X-Latchkey-Purpose` counts).
     Caller(&'a Principal),
-    /// Someone other than the caller, who will receive the value later (its purpose is asked
-    /// when it collects).
+    /// Someone other than the caller, who will receive the value later ([`Flow::Reserve`]:
+    /// its purpose is asked when it collects, not now).
     Recipient(&'a Principal),
     /// An access request approved by enough approvers for the secret's tier.
     Approved,
@@ -93,15 +93,10 @@ pub fn admit(
 ) -> Result<(), ApiError> {
     let policies = ctx.policies().map_err(unfail)?;
     let tier = stored_tier(ctx.storage, path)?;
+    // A recipient is not here to give a purpose (the request's is the caller's).
     let purpose = match party {
         Party::Caller(_) | Party::Approved => ctx.purpose,
         Party::Recipient(_) => None,
-    };
-    // A recipient is not here to give a purpose: its value is reserved, and the purpose is
-    // asked when it collects.
-    let flow = match (party, flow) {
-        (Party::Recipient(_), Flow::Release) => Flow::Reserve,
-        _ => flow,
     };
     let movement = Movement {
         flow,
@@ -150,11 +145,11 @@ pub fn admit_command(
     };
     let (kind, scopes) = authority(principal);
     let policies = ctx.policies().map_err(unfail)?;
+    let purpose_needs_tier =
+        flow == Flow::Release && ctx.purpose.is_none() && policies.any_requires_purpose();
     for path in paths {
         let clearance = principal.cleared_for(action, path);
         let skip_tier = tier_checked_on_load || clearance.is_none();
-        let purpose_needs_tier =
-            flow == Flow::Release && ctx.purpose.is_none() && policies.any_requires_purpose();
         // Scope first: an out-of-scope path is refused before anything about it is looked up.
         rules::check_scope(kind, &scopes, action, path)?;
         let tier = if skip_tier && !purpose_needs_tier {

@@ -188,7 +188,7 @@ pub fn reinstate(ctx: &SecretContext<'_>, id: &UserId) -> Result<UserView, ApiEr
             vec![id.as_str().into()],
         )?
         .ok_or_else(|| user_not_found(id))?;
-        if !crate::provenance::reinstate(ctx, "users", id.as_str())? {
+        if !crate::provenance::reinstate(ctx.storage, "users", id.as_str())? {
             return Err(ApiError::conflict(format!("user '{id}' is not suspended")).into());
         }
         let mut user = parse_user(&row)?;

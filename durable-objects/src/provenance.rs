@@ -15,7 +15,7 @@
 
 use crate::audit::Draft;
 use crate::sql::{StorageError, execute, query, query_one};
-use crate::store::{SecretContext, ts};
+use crate::store::ts;
 use latchkey_core::Timestamp;
 use latchkey_core::provenance::{ActorKind, MAX_LINE, same_hand as same_hand_rule};
 use std::collections::BTreeSet;
@@ -65,203 +65,144 @@ pub fn same_hand(storage: &Storage, approver: &str, requester: &str) -> Result<b
     ))
 }
 
-/// Revokes `root`'s descendants (and `root` itself when it is a token or a bootstrap token),
-/// suspending the agents and users below it and the grants they made. Returns an event for
-/// each change; the caller records them in its transaction.
+/// One kind of thing a principal makes, and what a cascade does to it. In the statements,
+/// `?1` is the time, `?2` the reason and `?3` the maker.
+struct Made {
+    table: &'static str,
+    /// The column naming the maker.
+    maker: &'static str,
+    /// What the cascade sets.
+    change: &'static str,
+    /// Rows the cascade has not reached yet.
+    untouched: &'static str,
+    event: &'static str,
+    /// Whether it makes things of its own (a grant makes nothing).
+    makes: bool,
+}
+
+const REVOKED: &str = "revoked_at = ?1";
+const SUSPENDED: &str = "suspended_at = ?1, suspended_reason = ?2";
+
+const MADE: [Made; 5] = [
+    Made {
+        table: "tokens",
+        maker: "created_by",
+        change: REVOKED,
+        untouched: "revoked_at IS NULL",
+        event: "token.revoked",
+        makes: true,
+    },
+    Made {
+        table: "agent_bootstrap_tokens",
+        maker: "created_by",
+        change: REVOKED,
+        untouched: "revoked_at IS NULL",
+        event: "bootstrap.revoked",
+        makes: true,
+    },
+    Made {
+        table: "agents",
+        maker: "bootstrap_id",
+        change: SUSPENDED,
+        untouched: "suspended_at IS NULL",
+        event: "agent.suspended",
+        makes: true,
+    },
+    Made {
+        table: "users",
+        maker: "created_by",
+        change: SUSPENDED,
+        untouched: "suspended_at IS NULL",
+        event: "user.suspended",
+        makes: true,
+    },
+    Made {
+        table: "grants",
+        maker: "created_by",
+        change: "suspended_at = ?1",
+        untouched: "suspended_at IS NULL",
+        event: "grant.suspended",
+        makes: false,
+    },
+];
+
+/// Revokes `root` when it is a token (its own event is the revocation's), and everything
+/// below it down the chain ([`MADE`]): two statements per maker and kind, whatever their
+/// number. Returns an event for each change; the caller records them in its transaction.
 pub fn cascade(
     storage: &Storage,
     root: &str,
     reason: &str,
     now: Timestamp,
 ) -> Result<Vec<Draft>, StorageError> {
+    if ActorKind::of(root) == ActorKind::Token {
+        execute(
+            storage,
+            "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+            vec![ts(now), root.into()],
+        )?;
+    }
+    let why = format!("{reason} ({root})");
     let mut events = Vec::new();
     let mut seen = BTreeSet::new();
     let mut queue = vec![root.to_owned()];
-    // The root itself, when it is a credential that can be revoked.
-    match ActorKind::of(root) {
-        ActorKind::Token => revoke_token(storage, root, root, reason, now, &mut events)?,
-        ActorKind::Bootstrap => revoke_bootstrap(storage, root, root, reason, now, &mut events)?,
-        _ => {}
-    }
     // Tenants hold at most tens of thousands of principals; the bound guards a cycle.
     while let Some(maker) = queue.pop() {
         if !seen.insert(maker.clone()) || seen.len() > 100_000 {
             continue;
         }
-        for id in ids(
-            storage,
-            "SELECT id FROM tokens WHERE created_by = ?",
-            &maker,
-        )? {
-            revoke_token(storage, &id, root, reason, now, &mut events)?;
-            queue.push(id);
-        }
-        for id in ids(
-            storage,
-            "SELECT id FROM agent_bootstrap_tokens WHERE created_by = ?",
-            &maker,
-        )? {
-            revoke_bootstrap(storage, &id, root, reason, now, &mut events)?;
-            queue.push(id);
-        }
-        for id in ids(
-            storage,
-            "SELECT id FROM agents WHERE bootstrap_id = ?",
-            &maker,
-        )? {
-            suspend(
+        let bindings = || vec![ts(now), why.as_str().into(), maker.as_str().into()];
+        for made in &MADE {
+            let changed = ids(
                 storage,
-                "agents",
-                "agent.suspended",
-                &id,
-                root,
-                reason,
-                now,
-                &mut events,
+                &format!(
+                    "UPDATE {} SET {} WHERE {} = ?3 AND {} RETURNING id",
+                    made.table, made.change, made.maker, made.untouched
+                ),
+                bindings(),
             )?;
-            queue.push(id);
-        }
-        for id in ids(storage, "SELECT id FROM users WHERE created_by = ?", &maker)? {
-            suspend(
-                storage,
-                "users",
-                "user.suspended",
-                &id,
-                root,
-                reason,
-                now,
-                &mut events,
-            )?;
-            queue.push(id);
-        }
-        for id in ids(
-            storage,
-            "SELECT id FROM grants WHERE created_by = ? AND suspended_at IS NULL",
-            &maker,
-        )? {
-            execute(
-                storage,
-                "UPDATE grants SET suspended_at = ? WHERE id = ?",
-                vec![ts(now), id.as_str().into()],
-            )?;
-            events.push(cascaded("grant.suspended", &id, root, reason));
+            events.extend(changed.iter().map(|id| {
+                Draft::new(made.event, None)
+                    .detail("id", id.as_str())
+                    .detail("cascade_from", root)
+                    .detail("cascade_reason", reason)
+            }));
+            // Already revoked or suspended ones are walked too: what they made may be live.
+            if made.makes {
+                queue.extend(ids(
+                    storage,
+                    &format!("SELECT id FROM {} WHERE {} = ?", made.table, made.maker),
+                    vec![maker.as_str().into()],
+                )?);
+            }
         }
     }
     Ok(events)
 }
 
-fn ids(storage: &Storage, sql: &str, maker: &str) -> Result<Vec<String>, StorageError> {
-    query(storage, sql, vec![maker.into()])?
+fn ids(
+    storage: &Storage,
+    sql: &str,
+    bindings: Vec<worker::SqlStorageValue>,
+) -> Result<Vec<String>, StorageError> {
+    query(storage, sql, bindings)?
         .iter()
         .map(|row| row.text(0))
         .collect()
 }
 
-fn cascaded(event_type: &str, id: &str, root: &str, reason: &str) -> Draft {
-    Draft::new(event_type, None)
-        .detail("id", id)
-        .detail("cascade_from", root)
-        .detail("cascade_reason", reason)
-}
-
-fn revoke_token(
-    storage: &Storage,
-    id: &str,
-    root: &str,
-    reason: &str,
-    now: Timestamp,
-    events: &mut Vec<Draft>,
-) -> Result<(), StorageError> {
-    let live = query_one(
-        storage,
-        "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL",
-        vec![id.into()],
-    )?
-    .is_some();
-    if live {
-        execute(
-            storage,
-            "UPDATE tokens SET revoked_at = ? WHERE id = ?",
-            vec![ts(now), id.into()],
-        )?;
-        if id != root {
-            events.push(cascaded("token.revoked", id, root, reason));
-        }
-    }
-    Ok(())
-}
-
-fn revoke_bootstrap(
-    storage: &Storage,
-    id: &str,
-    root: &str,
-    reason: &str,
-    now: Timestamp,
-    events: &mut Vec<Draft>,
-) -> Result<(), StorageError> {
-    let live = query_one(
-        storage,
-        "SELECT 1 FROM agent_bootstrap_tokens WHERE id = ? AND revoked_at IS NULL",
-        vec![id.into()],
-    )?
-    .is_some();
-    if live {
-        execute(
-            storage,
-            "UPDATE agent_bootstrap_tokens SET revoked_at = ? WHERE id = ?",
-            vec![ts(now), id.into()],
-        )?;
-        events.push(cascaded("bootstrap.revoked", id, root, reason));
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn suspend(
-    storage: &Storage,
-    table: &str,
-    event_type: &str,
-    id: &str,
-    root: &str,
-    reason: &str,
-    now: Timestamp,
-    events: &mut Vec<Draft>,
-) -> Result<(), StorageError> {
-    let live = query_one(
-        storage,
-        &format!("SELECT 1 FROM {table} WHERE id = ? AND suspended_at IS NULL"),
-        vec![id.into()],
-    )?
-    .is_some();
-    if live {
-        let why = format!("{reason} ({root})");
-        execute(
-            storage,
-            &format!("UPDATE {table} SET suspended_at = ?, suspended_reason = ? WHERE id = ?"),
-            vec![ts(now), why.into(), id.into()],
-        )?;
-        events.push(cascaded(event_type, id, root, reason));
-    }
-    Ok(())
-}
-
 /// An admin reinstates a suspended agent or user (`table`): it may act again. Whatever was
 /// revoked (tokens, bootstrap tokens) stays revoked, and suspended grants stay suspended: they
-/// were made by a revoked credential, and an admin grants again what should count.
-pub fn reinstate(ctx: &SecretContext<'_>, table: &str, id: &str) -> Result<bool, StorageError> {
-    let suspended = query_one(
-        ctx.storage,
-        &format!("SELECT 1 FROM {table} WHERE id = ? AND suspended_at IS NOT NULL"),
-        vec![id.into()],
-    )?
-    .is_some();
-    if !suspended {
-        return Ok(false);
-    }
-    execute(
-        ctx.storage,
-        &format!("UPDATE {table} SET suspended_at = NULL, suspended_reason = NULL WHERE id = ?"),
+/// were made by a revoked credential, and an admin grants again what should count. Whether
+/// it was suspended.
+pub fn reinstate(storage: &Storage, table: &str, id: &str) -> Result<bool, StorageError> {
+    let reinstated = ids(
+        storage,
+        &format!(
+            "UPDATE {table} SET suspended_at = NULL, suspended_reason = NULL
+             WHERE id = ? AND suspended_at IS NOT NULL RETURNING id"
+        ),
         vec![id.into()],
     )?;
-    Ok(true)
+    Ok(!reinstated.is_empty())
 }

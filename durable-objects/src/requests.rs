@@ -3,7 +3,7 @@
 //! patch's value is sealed under its own data key, bound to the request, until it is applied
 //! or the request ends, then zeroed.
 
-use crate::access::{self, Principal};
+use crate::access::Principal;
 use crate::gate::{self, Party};
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
@@ -350,7 +350,7 @@ pub fn decide(
             ..
         } = stored;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
-        if deciding && access::same_hand(ctx.storage, &actor, &state.requester)? {
+        if deciding && crate::provenance::same_hand(ctx.storage, &actor, &state.requester)? {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
                 "nobody decides a request filed by themselves, by anything they made (directly or through what they made), or by whoever made them",

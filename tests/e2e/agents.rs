@@ -86,7 +86,7 @@ fn register(ctx: &Ctx, token: &str, name: &str) -> Reply {
 }
 
 /// A registered agent: `(id, jwt)`.
-fn new_agent(ctx: &Ctx, key: &str, name: &str) -> (String, String) {
+pub(crate) fn new_agent(ctx: &Ctx, key: &str, name: &str) -> (String, String) {
     let token = bootstrap(ctx, key, json!({}));
     let reply = register(ctx, &token, name);
     assert_eq!(reply.status, 201, "{}", reply.text);

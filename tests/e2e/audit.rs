@@ -539,8 +539,29 @@ fn a_thousand_events_walk_export_and_verify(ctx: &Ctx) {
     assert!(!ok && out.starts_with("BAD"), "{out}");
 }
 
+/// The D1 copy of the tenant's event with this correlation id, once the alarm has copied it
+/// (the operator's search; at most 30 s).
+pub(crate) fn d1_copy(ctx: &Ctx, tenant: &str, correlation_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = ctx.api().get(
+            &format!("/v1/admin/audit?tenant={tenant}&correlation_id={correlation_id}"),
+            Some(&ctx.runtime.operator_key),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        if let Some(event) = reply.body["events"].as_array().and_then(|e| e.first()) {
+            return event.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{correlation_id} not copied to D1 within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// Runs `scripts/verify-audit` on a JSONL export.
-fn verify_offline(tenant: &str, export: &str) -> (bool, String) {
+pub(crate) fn verify_offline(tenant: &str, export: &str) -> (bool, String) {
     use std::io::Write as _;
     let mut child = std::process::Command::new("python3")
         .arg(latchkey_e2e::runtime::repo_root().join("scripts/verify-audit"))
@@ -660,22 +681,7 @@ fn events_are_copied_to_d1(ctx: &Ctx) {
         Some(json!({"value": "w"})),
     );
     for id in [&created, &read, &missing, &updated] {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let copied = loop {
-            let reply = ctx.api().get(
-                &format!("/v1/admin/audit?tenant={tenant}&correlation_id={id}"),
-                Some(&ctx.runtime.operator_key),
-            );
-            assert_eq!(reply.status, 200, "{}", reply.text);
-            if let Some(event) = reply.body["events"].as_array().and_then(|e| e.first()) {
-                break event.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{id} not copied to D1 within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        };
+        let copied = d1_copy(ctx, &tenant, id);
         assert_eq!(copied["tenant_id"], tenant.as_str());
         // The copy is the tenant's own event, field for field (chain included).
         let own = one_event(ctx, &key, id);

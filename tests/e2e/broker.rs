@@ -91,7 +91,7 @@ fn store_body(ctx: &Ctx, key: &str, body: Value) {
 }
 
 /// Creates a secret usable against the echo server.
-fn store(ctx: &Ctx, key: &str, path: &str, value: &str) {
+pub(crate) fn store(ctx: &Ctx, key: &str, path: &str, value: &str) {
     store_body(
         ctx,
         key,
@@ -104,7 +104,7 @@ fn proxy_with(ctx: &Ctx, bearer: &str, headers: &[(&str, &str)], body: &Value) -
         .send("POST", "/v1/proxy", Some(bearer), headers, Body::Json(body))
 }
 
-fn proxy(ctx: &Ctx, bearer: &str, body: &Value) -> Reply {
+pub(crate) fn proxy(ctx: &Ctx, bearer: &str, body: &Value) -> Reply {
     proxy_with(ctx, bearer, &[], body)
 }
 

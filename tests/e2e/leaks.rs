@@ -9,6 +9,8 @@
 //! - Broker redaction missed HTML character references and values in response header names.
 
 use crate::Ctx;
+use crate::audit::verify_offline;
+use crate::broker::{proxy, store};
 use crate::tokens::mint;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -155,43 +157,6 @@ fn csv_export_neutralises_formulas_planted_by_a_failed_login(ctx: &Ctx) {
     assert!(export.text.contains(r#""user_agent":"=HYPERLINK("#));
     let (ok, out) = verify_offline(&tenant, &export.text);
     assert!(ok && out.starts_with("ok: "), "{out}");
-}
-
-/// `scripts/verify-audit` over a JSONL export: `(succeeded, stdout)`.
-fn verify_offline(tenant: &str, export: &str) -> (bool, String) {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("python3")
-        .arg(latchkey_e2e::runtime::repo_root().join("scripts/verify-audit"))
-        .args(["--tenant", tenant])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(export.as_bytes())
-        .expect("write export");
-    let output = child.wait_with_output().expect("verify-audit");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
-fn proxy(ctx: &Ctx, bearer: &str, body: &Value) -> Reply {
-    ctx.api()
-        .send("POST", "/v1/proxy", Some(bearer), &[], Body::Json(body))
-}
-
-/// Creates a secret the broker may send to the echo server (loopback, any port).
-fn store(ctx: &Ctx, key: &str, path: &str, value: &str) {
-    let reply = ctx.api().create_secret(
-        key,
-        &json!({"path": path, "value": value, "allowed_hosts": [{"host": "127.0.0.1"}]}),
-    );
-    assert_eq!(reply.status, 201, "create {path}: {}", reply.text);
 }
 
 fn a_padded_body_cannot_tell_a_values_length(ctx: &Ctx) {

@@ -672,22 +672,7 @@ fn refusals_kept_in_memory_reach_the_trail_unchanged(ctx: &Ctx) {
         Body::None,
     );
     refused.assert_error(401, "unauthorized");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let copied = loop {
-        let reply = api.get(
-            &format!("/v1/admin/audit?tenant={tenant}&correlation_id={request_id}"),
-            Some(&ctx.runtime.operator_key),
-        );
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        if let Some(event) = reply.body["events"].as_array().and_then(|e| e.first()) {
-            break event.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the refusal was not written within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    };
+    let copied = crate::audit::d1_copy(ctx, &tenant, &request_id);
     assert_eq!(copied["type"], "auth.failed", "{copied}");
     assert_eq!(copied["actor"], "anonymous", "{copied}");
     assert_eq!(copied["success"], false, "{copied}");

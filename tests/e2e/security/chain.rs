@@ -18,9 +18,9 @@ pub(super) fn same_hand_follows_the_provenance_chain(ctx: &Ctx) {
         &["approvals:decide", "agents:admin", "users:admin"],
     );
     // The probe's repro: a puppet agent of the approver asks, the approver approves.
-    let (puppet_id, puppet, _) = agent(ctx, &ap, "puppet");
+    let (puppet_id, puppet) = agent(ctx, &ap, "puppet");
     let asked = ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/requests/read",
@@ -30,7 +30,7 @@ pub(super) fn same_hand_follows_the_provenance_chain(ctx: &Ctx) {
         201,
     );
     let id = text(&asked, "id");
-    send(
+    call(
         ctx,
         "POST",
         &format!("/v1/requests/{id}/approve"),
@@ -41,7 +41,7 @@ pub(super) fn same_hand_follows_the_provenance_chain(ctx: &Ctx) {
     // A person the approver created.
     let (_, made) = crate::people::person(ctx, &tenant, &ap, "made", &[]);
     let by_user = ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/requests/read",
@@ -51,31 +51,22 @@ pub(super) fn same_hand_follows_the_provenance_chain(ctx: &Ctx) {
         201,
     );
     let url = format!("/v1/requests/{}/approve", text(&by_user, "id"));
-    send(ctx, "POST", &url, Some(&ap), Some(json!({}))).assert_error(403, "permission_denied");
+    call(ctx, "POST", &url, Some(&ap), Some(json!({}))).assert_error(403, "permission_denied");
     // A password request of an agent the approver made: the same rule.
     let (_, writer) = token(
         ctx,
         &key,
         &["secrets:write:svc/*", "secrets:read:svc/*", "agents:admin"],
     );
-    let (wagent, wjwt, _) = agent(ctx, &writer, "w");
+    let (wagent, wjwt) = agent(ctx, &writer, "w");
     grant(ctx, &writer, &wagent, "svc/*");
-    let pw = ok(
-        send(
-            ctx,
-            "POST",
-            "/v1/agents/me/password-requests",
-            Some(&wjwt),
-            Some(json!({"path": "svc/db", "reason": "r"})),
-        ),
-        201,
-    );
-    let url = format!("/v1/admin/password-requests/{}/approve", text(&pw, "id"));
-    send(ctx, "POST", &url, Some(&writer), Some(json!({}))).assert_error(403, "permission_denied");
+    let pw = ok(ask_password(ctx, &wjwt, "svc/db"), 201);
+    let url = approve_password_url(&pw);
+    call(ctx, "POST", &url, Some(&writer), Some(json!({}))).assert_error(403, "permission_denied");
     // An unrelated approver decides.
     let (_, other) = token(ctx, &key, &["approvals:decide"]);
     let decided = ok(
-        send(
+        call(
             ctx,
             "POST",
             &format!("/v1/requests/{id}/approve"),
@@ -110,7 +101,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     );
     let (_, child) = token(ctx, &admin, &["secrets:read:ops/*"]);
     let boot = ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/agents/bootstrap",
@@ -121,7 +112,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     );
     let boot_token = text(&boot, "token");
     let reg = ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/agents/register",
@@ -132,20 +123,20 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     );
     let (agent_id, jwt) = (text(&reg, "id"), text(&reg, "token"));
     // An agent made by the master key, granted by the admin token.
-    let (other_agent, other_jwt, _) = agent(ctx, &key, "kept");
+    let (other_agent, other_jwt) = agent(ctx, &key, "kept");
     let g = grant(ctx, &admin, &other_agent, "ops/*");
     let (user_id, user_jwt) = crate::people::person(ctx, &tenant, &admin, "made-user", &[]);
     assert_eq!(
-        send(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&other_jwt), None).status,
+        call(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&other_jwt), None).status,
         200
     );
     assert_eq!(
-        send(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&child), None).status,
+        call(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&child), None).status,
         200
     );
 
     ok(
-        send(
+        call(
             ctx,
             "DELETE",
             &format!("/v1/tokens/{admin_id}"),
@@ -155,8 +146,8 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         200,
     );
 
-    send(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&child), None).assert_error(401, "unauthorized");
-    let again = send(
+    call(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&child), None).assert_error(401, "unauthorized");
+    let again = call(
         ctx,
         "POST",
         "/v1/agents/register",
@@ -164,7 +155,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         Some(json!({"token": boot_token, "name": "m"})),
     );
     assert_eq!(again.status, 401, "{}", again.text);
-    send(
+    call(
         ctx,
         "POST",
         "/v1/agents/me/refresh-token",
@@ -172,13 +163,13 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         Some(json!({})),
     )
     .assert_error(401, "unauthorized");
-    let user_call = send(ctx, "GET", "/v1/permissions", Some(&user_jwt), None);
+    let user_call = call(ctx, "GET", "/v1/permissions", Some(&user_jwt), None);
     assert_eq!(user_call.status, 401, "{}", user_call.text);
     // The agent the master made still works, but the admin's grant no longer counts.
-    send(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&other_jwt), None)
+    call(ctx, "GET", "/v1/secrets/ops%2Fa", Some(&other_jwt), None)
         .assert_error(403, "permission_denied");
     let grants = ok(
-        send(
+        call(
             ctx,
             "GET",
             &format!("/v1/grants?agent_id={other_agent}"),
@@ -191,7 +182,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     let _ = g;
     // Listed with the reason.
     let agents = ok(
-        send(ctx, "GET", "/v1/agents?per_page=100", Some(&key), None),
+        call(ctx, "GET", "/v1/agents?per_page=100", Some(&key), None),
         200,
     );
     let listed = agents["data"]
@@ -211,7 +202,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
             .is_some_and(|r| r.starts_with("suspended")),
         "{listed}"
     );
-    let users = ok(send(ctx, "GET", "/v1/users", Some(&key), None), 200);
+    let users = ok(call(ctx, "GET", "/v1/users", Some(&key), None), 200);
     assert!(
         users["users"].as_array().is_some_and(|u| u
             .iter()
@@ -220,7 +211,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     );
     // Every cascaded change is an event.
     let trail = ok(
-        send(ctx, "GET", "/v1/audit?limit=100", Some(&key), None),
+        call(ctx, "GET", "/v1/audit?limit=100", Some(&key), None),
         200,
     );
     let types: Vec<&str> = trail["events"]
@@ -243,7 +234,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     }
     // Only an admin reinstates; the suspension holds until then.
     let (_, agents_admin) = token(ctx, &key, &["agents:admin"]);
-    send(
+    call(
         ctx,
         "POST",
         &format!("/v1/agents/{agent_id}/reinstate"),
@@ -252,7 +243,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     )
     .assert_error(403, "permission_denied");
     ok(
-        send(
+        call(
             ctx,
             "POST",
             &format!("/v1/agents/{agent_id}/reinstate"),
@@ -262,7 +253,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         200,
     );
     ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/agents/me/refresh-token",
@@ -271,7 +262,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         ),
         200,
     );
-    send(
+    call(
         ctx,
         "POST",
         &format!("/v1/agents/{agent_id}/reinstate"),
@@ -280,7 +271,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
     )
     .assert_error(409, "conflict");
     ok(
-        send(
+        call(
             ctx,
             "POST",
             &format!("/v1/users/{user_id}/reinstate"),
@@ -290,11 +281,11 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
         200,
     );
     assert_eq!(
-        send(ctx, "GET", "/v1/permissions", Some(&user_jwt), None).status,
+        call(ctx, "GET", "/v1/permissions", Some(&user_jwt), None).status,
         200
     );
     // The revoked bootstrap token stays revoked.
-    let after = send(
+    let after = call(
         ctx,
         "POST",
         "/v1/agents/register",
@@ -308,7 +299,7 @@ pub(super) fn revocation_cascades_down_the_chain(ctx: &Ctx) {
 pub(super) fn expiry_does_not_cascade(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     let body = ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/tokens",
@@ -318,14 +309,14 @@ pub(super) fn expiry_does_not_cascade(ctx: &Ctx) {
         201,
     );
     let short = text(&body, "value");
-    let (_, jwt, _) = agent(ctx, &short, "outlives");
+    let (_, jwt) = agent(ctx, &short, "outlives");
     std::thread::sleep(std::time::Duration::from_secs(61));
     assert_eq!(
-        send(ctx, "GET", "/v1/agents?per_page=1", Some(&short), None).status,
+        call(ctx, "GET", "/v1/agents?per_page=1", Some(&short), None).status,
         401
     );
     ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/agents/me/refresh-token",
@@ -359,7 +350,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
                 json!({"path": path, "reason": "r", "value": "new"}),
             ),
         };
-        let reply = send(ctx, "POST", url, Some(&t), Some(body));
+        let reply = call(ctx, "POST", url, Some(&t), Some(body));
         assert_eq!(reply.status, 201, "{path}: {}", reply.text);
         let mut b = reply.body;
         for volatile in ["id", "path", "created_at", "expires_at"] {
@@ -376,7 +367,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
     // An approver sees the truth; approving a request for nothing fails and changes nothing.
     let (_, approver) = token(ctx, &key, &["approvals:decide"]);
     let listed = ok(
-        send(
+        call(
             ctx,
             "GET",
             "/v1/requests?status=pending",
@@ -398,7 +389,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
         .unwrap_or(Value::Null);
     assert_eq!(real["tier"], "sensitive", "{real}");
     let id = text(&nope, "id");
-    send(
+    call(
         ctx,
         "POST",
         &format!("/v1/requests/{id}/approve"),
@@ -407,7 +398,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
     )
     .assert_error(404, "not_found");
     // A caller who can see the path still hears at once that there is nothing there.
-    send(
+    call(
         ctx,
         "POST",
         "/v1/requests/read",
@@ -415,7 +406,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
         Some(json!({"path": "zone/std", "reason": "r", "ttl_seconds": 60})),
     );
     let (_, seer) = token(ctx, &key, &["secrets:read:zone/*"]);
-    send(
+    call(
         ctx,
         "POST",
         "/v1/requests/read",
@@ -430,7 +421,7 @@ pub(super) fn access_requests_do_not_reveal_unseen_secrets(ctx: &Ctx) {
 pub(super) fn a_stricter_rule_asks_again(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     ok(
-        send(
+        call(
             ctx,
             "PUT",
             "/v1/policies",
@@ -449,7 +440,7 @@ pub(super) fn a_stricter_rule_asks_again(ctx: &Ctx) {
         &key,
         json!({"path": "lo/new", "value": "low", "tier": "critical"}),
     );
-    let asked = send(
+    let asked = call(
         ctx,
         "POST",
         "/v1/tokens",
@@ -460,7 +451,7 @@ pub(super) fn a_stricter_rule_asks_again(ctx: &Ctx) {
     let approval = text(&asked.body, "approval_request_id");
     let (_, approver) = token(ctx, &key, &["approvals:decide"]);
     ok(
-        send(
+        call(
             ctx,
             "POST",
             &format!("/v1/approvals/{approval}/approve"),
@@ -470,7 +461,7 @@ pub(super) fn a_stricter_rule_asks_again(ctx: &Ctx) {
         200,
     );
     let released = ok(
-        send(
+        call(
             ctx,
             "GET",
             &format!("/v1/approvals/{approval}"),
@@ -489,7 +480,7 @@ pub(super) fn a_stricter_rule_asks_again(ctx: &Ctx) {
         &key,
         json!({"path": "hi/new", "value": "high", "tier": "critical"}),
     );
-    let refused = send(ctx, "GET", "/v1/secrets/hi%2Fnew", Some(&cleared), None);
+    let refused = call(ctx, "GET", "/v1/secrets/hi%2Fnew", Some(&cleared), None);
     refused.assert_error(403, "permission_denied");
     assert_eq!(
         refused.body["error"]["required_approvals"], 3,

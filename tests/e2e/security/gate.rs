@@ -90,7 +90,7 @@ pub(super) fn a_standard_token_cannot_overwrite_or_collect_a_critical_secret(ctx
             "secrets:write:zone/*",
         ],
     );
-    let (agent_id, jwt, _) = agent(ctx, &x, "a");
+    let (agent_id, jwt) = agent(ctx, &x, "a");
     grant(ctx, &x, &agent_id, "zone/*");
     let original = latchkey_e2e::secret_value("CRITICAL-ORIGINAL");
     secret(
@@ -98,7 +98,7 @@ pub(super) fn a_standard_token_cannot_overwrite_or_collect_a_critical_secret(ctx
         &key,
         json!({"path": "zone/crit", "value": original, "tier": "critical"}),
     );
-    let put = send(
+    let put = call(
         ctx,
         "PUT",
         "/v1/secrets/zone%2Fcrit",
@@ -107,35 +107,20 @@ pub(super) fn a_standard_token_cannot_overwrite_or_collect_a_critical_secret(ctx
     );
     put.assert_error(403, "permission_denied");
     // The agent's grant was cleared for standard: it may not even ask.
-    let asked = send(
-        ctx,
-        "POST",
-        "/v1/agents/me/password-requests",
-        Some(&jwt),
-        Some(json!({"path": "zone/crit", "reason": "r"})),
-    );
+    let asked = ask_password(ctx, &jwt, "zone/crit");
     asked.assert_error(403, "permission_denied");
     // Asked before the path was critical, then approved by X: refused (same hand: X made the
     // agent; and X is cleared for standard only).
-    let early = ok(
-        send(
-            ctx,
-            "POST",
-            "/v1/agents/me/password-requests",
-            Some(&jwt),
-            Some(json!({"path": "zone/later", "reason": "r"})),
-        ),
-        201,
-    );
+    let early = ok(ask_password(ctx, &jwt, "zone/later"), 201);
     secret(
         ctx,
         &key,
         json!({"path": "zone/later", "value": original, "tier": "critical"}),
     );
-    let approved = send(
+    let approved = call(
         ctx,
         "POST",
-        &format!("/v1/admin/password-requests/{}/approve", text(&early, "id")),
+        &approve_password_url(&early),
         Some(&x),
         Some(json!({})),
     );
@@ -143,7 +128,7 @@ pub(super) fn a_standard_token_cannot_overwrite_or_collect_a_critical_secret(ctx
     assert_eq!(read_value(ctx, &key, "zone/later"), json!(original));
     assert_eq!(read_value(ctx, &key, "zone/crit"), json!(original));
     let collected = ok(
-        send(
+        call(
             ctx,
             "GET",
             "/v1/agents/me/password-requests",
@@ -184,7 +169,7 @@ fn zone(ctx: &Ctx) -> Zone {
             "agents:admin",
         ],
     );
-    let (agent_id, jwt, _) = agent(ctx, &key, "zone-agent");
+    let (agent_id, jwt) = agent(ctx, &key, "zone-agent");
     grant(ctx, &x, &agent_id, "zone/*");
     let value = latchkey_e2e::secret_value("zone-critical");
     secret(
@@ -194,7 +179,7 @@ fn zone(ctx: &Ctx) -> Zone {
                "allowed_hosts": [{"host": "127.0.0.1"}]}),
     );
     ok(
-        send(
+        call(
             ctx,
             "PUT",
             "/v1/secrets/zone%2Fcrit/fields/f",
@@ -232,7 +217,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
     for name in TIER_WALK {
         match *name {
             "CreateSecret" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     "/v1/secrets",
@@ -242,11 +227,11 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "UpdateSecret" => refused(
-                &send(ctx, "PUT", crit, x, Some(json!({"value": "v"}))),
+                &call(ctx, "PUT", crit, x, Some(json!({"value": "v"}))),
                 name,
             ),
             "RotateSecret" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     &format!("{crit}/rotate"),
@@ -256,7 +241,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "SetFields" => refused(
-                &send(
+                &call(
                     ctx,
                     "PUT",
                     &format!("{crit}/fields"),
@@ -266,7 +251,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "SetField" => refused(
-                &send(
+                &call(
                     ctx,
                     "PUT",
                     &format!("{crit}/fields/f"),
@@ -276,7 +261,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "Generate" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     "/v1/generate",
@@ -286,7 +271,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "Vault(WriteData" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     "/v1/secret/data/zone/crit",
@@ -295,19 +280,19 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 ),
                 name,
             ),
-            "GetSecret" => refused(&send(ctx, "GET", crit, x, None), name),
-            "GetFields" => refused(&send(ctx, "GET", &format!("{crit}/fields"), x, None), name),
+            "GetSecret" => refused(&call(ctx, "GET", crit, x, None), name),
+            "GetFields" => refused(&call(ctx, "GET", &format!("{crit}/fields"), x, None), name),
             "GetField" => refused(
-                &send(ctx, "GET", &format!("{crit}/fields/f"), x, None),
+                &call(ctx, "GET", &format!("{crit}/fields/f"), x, None),
                 name,
             ),
             "Vault(ReadData" => refused(
-                &send(ctx, "GET", "/v1/secret/data/zone/crit", x, None),
+                &call(ctx, "GET", "/v1/secret/data/zone/crit", x, None),
                 name,
             ),
             // No wrap of the secret can be made, so there is none to unwrap.
             "CreateWrap" | "Unwrap" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     "/v1/wraps",
@@ -317,7 +302,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 name,
             ),
             "Proxy" => refused(
-                &send(
+                &call(
                     ctx,
                     "POST",
                     "/v1/proxy",
@@ -336,25 +321,16 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 // `x` writes it (cleared for standard): refused. A token cleared for critical
                 // writes it, but the agent, who would receive it, is cleared for standard:
                 // refused too.
-                let asked = ok(
-                    send(
-                        ctx,
-                        "POST",
-                        "/v1/agents/me/password-requests",
-                        Some(&z.jwt),
-                        Some(json!({"path": "zone/pw", "reason": "r"})),
-                    ),
-                    201,
-                );
+                let asked = ok(ask_password(ctx, &z.jwt, "zone/pw"), 201);
                 secret(
                     ctx,
                     &z.key,
                     json!({"path": "zone/pw", "value": z.value, "tier": "critical"}),
                 );
-                let url = format!("/v1/admin/password-requests/{}/approve", text(&asked, "id"));
-                refused(&send(ctx, "POST", &url, x, Some(json!({}))), name);
+                let url = approve_password_url(&asked);
+                refused(&call(ctx, "POST", &url, x, Some(json!({}))), name);
                 // The master key may write anything; the agent is the one not cleared.
-                let as_master = send(ctx, "POST", &url, Some(&z.key), Some(json!({})));
+                let as_master = call(ctx, "POST", &url, Some(&z.key), Some(json!({})));
                 refused(&as_master, name);
                 assert!(as_master.text.contains("agent"), "{}", as_master.text);
                 assert_eq!(read_value(ctx, &z.key, "zone/pw"), json!(z.value));
@@ -362,20 +338,11 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
             "CollectPasswordRequests" => {
                 // Approved while standard (by the master key), re-tiered critical before the
                 // agent collects: the password is withheld, with the reason.
-                let asked = ok(
-                    send(
-                        ctx,
-                        "POST",
-                        "/v1/agents/me/password-requests",
-                        Some(&z.jwt),
-                        Some(json!({"path": "zone/retiered", "reason": "r"})),
-                    ),
-                    201,
-                );
-                let url = format!("/v1/admin/password-requests/{}/approve", text(&asked, "id"));
-                ok(send(ctx, "POST", &url, Some(&z.key), Some(json!({}))), 200);
+                let asked = ok(ask_password(ctx, &z.jwt, "zone/retiered"), 201);
+                let url = approve_password_url(&asked);
+                ok(call(ctx, "POST", &url, Some(&z.key), Some(json!({}))), 200);
                 ok(
-                    send(
+                    call(
                         ctx,
                         "PUT",
                         "/v1/secrets/zone%2Fretiered",
@@ -385,7 +352,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                     200,
                 );
                 let collected = ok(
-                    send(
+                    call(
                         ctx,
                         "GET",
                         "/v1/agents/me/password-requests",
@@ -416,7 +383,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
     }
     // The agent's own direct read is refused the same way.
     refused(
-        &send(ctx, "GET", crit, Some(&z.jwt), None),
+        &call(ctx, "GET", crit, Some(&z.jwt), None),
         "GetSecret (agent)",
     );
     let _ = z.agent_id;
@@ -429,7 +396,7 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
 pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
     let (tenant, key) = ctx.new_tenant();
     ok(
-        send(
+        call(
             ctx,
             "PUT",
             "/v1/policies",
@@ -449,7 +416,7 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                "allowed_hosts": [{"host": "127.0.0.1"}]}),
     );
     ok(
-        send(
+        call(
             ctx,
             "PUT",
             "/v1/secrets/cp%2Froot/fields/f",
@@ -482,7 +449,7 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
     };
     // An agent with a grant on cp/* (made by the master key, so cleared for critical), and an
     // approved password request for cp/pw (critical after approval).
-    let (agent_id, jwt, _) = agent(ctx, &key, "cp-agent");
+    let (agent_id, jwt) = agent(ctx, &key, "cp-agent");
     grant(ctx, &key, &agent_id, "cp/*");
     // A person whose read request was approved (by two approvers who are not its hand).
     let (_, requester) = crate::people::person(
@@ -503,22 +470,22 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
         match *name {
             "GetSecret" => check(
                 name,
-                send(ctx, "GET", "/v1/secrets/cp%2Froot", k, None),
+                call(ctx, "GET", "/v1/secrets/cp%2Froot", k, None),
                 &|| send_with(ctx, "GET", "/v1/secrets/cp%2Froot", k, None, &with),
             ),
             "GetFields" => check(
                 name,
-                send(ctx, "GET", "/v1/secrets/cp%2Froot/fields", k, None),
+                call(ctx, "GET", "/v1/secrets/cp%2Froot/fields", k, None),
                 &|| send_with(ctx, "GET", "/v1/secrets/cp%2Froot/fields", k, None, &with),
             ),
             "GetField" => check(
                 name,
-                send(ctx, "GET", "/v1/secrets/cp%2Froot/fields/f", k, None),
+                call(ctx, "GET", "/v1/secrets/cp%2Froot/fields/f", k, None),
                 &|| send_with(ctx, "GET", "/v1/secrets/cp%2Froot/fields/f", k, None, &with),
             ),
             "Vault(ReadData" => check(
                 name,
-                send(ctx, "GET", "/v1/secret/data/cp/root", k, None),
+                call(ctx, "GET", "/v1/secret/data/cp/root", k, None),
                 &|| send_with(ctx, "GET", "/v1/secret/data/cp/root", k, None, &with),
             ),
             // The probe's repro: the wrap is refused, so there is nothing to unwrap.
@@ -526,7 +493,7 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                 let body = json!({"path": "cp/root", "ttl_seconds": 60});
                 check(
                     name,
-                    send(ctx, "POST", "/v1/wraps", k, Some(body.clone())),
+                    call(ctx, "POST", "/v1/wraps", k, Some(body.clone())),
                     &|| send_with(ctx, "POST", "/v1/wraps", k, Some(body.clone()), &with),
                 );
             }
@@ -539,13 +506,13 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                 });
                 check(
                     name,
-                    send(ctx, "POST", "/v1/proxy", k, Some(body.clone())),
+                    call(ctx, "POST", "/v1/proxy", k, Some(body.clone())),
                     &|| send_with(ctx, "POST", "/v1/proxy", k, Some(body.clone()), &with),
                 );
             }
             "RequestWrap" => {
                 let created = ok(
-                    send(
+                    call(
                         ctx,
                         "POST",
                         "/v1/requests/read",
@@ -556,7 +523,7 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                 );
                 let id = text(&created, "id");
                 let decided = ok(
-                    send(
+                    call(
                         ctx,
                         "POST",
                         &format!("/v1/requests/{id}/approve"),
@@ -569,25 +536,16 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                 let url = format!("/v1/requests/{id}/wraps/{wrap}");
                 check(
                     name,
-                    send(ctx, "GET", &url, Some(&requester), None),
+                    call(ctx, "GET", &url, Some(&requester), None),
                     &|| send_with(ctx, "GET", &url, Some(&requester), None, &with),
                 );
             }
             "CollectPasswordRequests" => {
-                let asked = ok(
-                    send(
-                        ctx,
-                        "POST",
-                        "/v1/agents/me/password-requests",
-                        Some(&jwt),
-                        Some(json!({"path": "cp/pw", "reason": "r"})),
-                    ),
-                    201,
-                );
-                let url = format!("/v1/admin/password-requests/{}/approve", text(&asked, "id"));
-                ok(send(ctx, "POST", &url, Some(&key), Some(json!({}))), 200);
+                let asked = ok(ask_password(ctx, &jwt, "cp/pw"), 201);
+                let url = approve_password_url(&asked);
+                ok(call(ctx, "POST", &url, Some(&key), Some(json!({}))), 200);
                 ok(
-                    send(
+                    call(
                         ctx,
                         "PUT",
                         "/v1/secrets/cp%2Fpw",
@@ -606,7 +564,7 @@ pub(super) fn every_release_route_applies_the_purpose_rule(ctx: &Ctx) {
                         .cloned()
                         .unwrap_or(Value::Null)
                 };
-                let first = entry(send(
+                let first = entry(call(
                     ctx,
                     "GET",
                     "/v1/agents/me/password-requests",

@@ -11,6 +11,7 @@ mod chain;
 mod gate;
 
 use crate::Ctx;
+pub(super) use crate::people::call;
 use latchkey_e2e::Reply;
 use latchkey_e2e::client::{Body, encode_path};
 use serde_json::{Value, json};
@@ -56,16 +57,6 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 
 pub(super) const PURPOSE: &str = "X-Latchkey-Purpose";
 
-pub(super) fn send(
-    ctx: &Ctx,
-    method: &str,
-    url: &str,
-    bearer: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    send_with(ctx, method, url, bearer, body, &[])
-}
-
 pub(super) fn send_with(
     ctx: &Ctx,
     method: &str,
@@ -97,51 +88,37 @@ pub(super) fn text(value: &Value, key: &str) -> String {
 }
 
 pub(super) fn secret(ctx: &Ctx, key: &str, body: Value) {
-    ok(send(ctx, "POST", "/v1/secrets", Some(key), Some(body)), 201);
+    ok(call(ctx, "POST", "/v1/secrets", Some(key), Some(body)), 201);
 }
 
+/// A token with `scope`, minted by `bearer`: `(id, value)`.
 pub(super) fn token(ctx: &Ctx, bearer: &str, scope: &[&str]) -> (String, String) {
-    let body = ok(
-        send(
-            ctx,
-            "POST",
-            "/v1/tokens",
-            Some(bearer),
-            Some(json!({"scope": scope})),
-        ),
-        201,
-    );
-    (text(&body, "id"), text(&body, "value"))
+    let (value, id) = crate::tokens::mint(ctx, bearer, json!({ "scope": scope }));
+    (id, value)
 }
 
-/// An agent registered through a bootstrap token `bearer` mints: `(id, jwt, bootstrap id)`.
-pub(super) fn agent(ctx: &Ctx, bearer: &str, name: &str) -> (String, String, String) {
-    let boot = ok(
-        send(
-            ctx,
-            "POST",
-            "/v1/agents/bootstrap",
-            Some(bearer),
-            Some(json!({"ttl_seconds": 600, "max_registrations": 2})),
-        ),
-        201,
-    );
-    let reg = ok(
-        send(
-            ctx,
-            "POST",
-            "/v1/agents/register",
-            None,
-            Some(json!({"token": text(&boot, "token"), "name": name})),
-        ),
-        201,
-    );
-    (text(&reg, "id"), text(&reg, "token"), text(&boot, "id"))
+/// An agent registered through a bootstrap token `bearer` mints: `(id, jwt)`.
+pub(super) use crate::agents::new_agent as agent;
+
+/// An agent's password request for `path`.
+pub(super) fn ask_password(ctx: &Ctx, jwt: &str, path: &str) -> Reply {
+    call(
+        ctx,
+        "POST",
+        "/v1/agents/me/password-requests",
+        Some(jwt),
+        Some(json!({"path": path, "reason": "r"})),
+    )
+}
+
+/// Where an admin approves the password request `asked`.
+pub(super) fn approve_password_url(asked: &Value) -> String {
+    format!("/v1/admin/password-requests/{}/approve", text(asked, "id"))
 }
 
 pub(super) fn grant(ctx: &Ctx, bearer: &str, agent: &str, path: &str) -> Value {
     ok(
-        send(
+        call(
             ctx,
             "POST",
             "/v1/grants",
