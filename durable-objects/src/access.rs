@@ -2,14 +2,14 @@
 //! scope each command needs. Deny by default: a command with no rule below is refused.
 
 use crate::agents::{AgentPrincipal, BootstrapRecord};
-use crate::contract::TenantCommand;
 use crate::people::UserPrincipal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
 };
+pub use latchkey_contract::Access;
 use latchkey_core::credential::{CredentialHash, mint_token};
-use latchkey_core::gate::{Clearance, Flow};
+use latchkey_core::gate::Clearance;
 use latchkey_core::netaddr::{IpRule, parse_client_ip};
 use latchkey_core::scope::{Scope, ScopeSet, SecretAction};
 use latchkey_core::secret::Tier;
@@ -129,137 +129,6 @@ impl Principal {
     }
 }
 
-/// What a command needs from its caller.
-pub enum Access {
-    /// `secrets:<action>` on this path, with the tier clearance and (for a release) the
-    /// purpose the one gate asks for that flow (`crate::gate`).
-    Secret(Flow, SecretAction, SecretPath),
-    /// The same on each of these paths (a broker call names several).
-    Secrets(Flow, SecretAction, Vec<SecretPath>),
-    /// This exact scope (or `admin`).
-    Scope(Scope),
-    /// Any authenticated caller (the list filters by scope itself; token revocation checks
-    /// ownership itself).
-    Authenticated,
-    /// An agent, by its JWT (the `/v1/agents/me/…` routes).
-    Agent,
-    /// A bootstrap token (registration).
-    Bootstrap,
-}
-
-/// The rule for each command, with the flow of value each one is (the match is exhaustive:
-/// a new command does not compile until it says). Commands the operator sends (`Init`,
-/// `SetPlan`) and `Ping` never reach here.
-pub fn required(command: &TenantCommand) -> Access {
-    use SecretAction::{Delete, Read, Rotate, Use, Write};
-    use TenantCommand as C;
-    let secret = |flow, action, path: &SecretPath| Access::Secret(flow, action, path.clone());
-    match command {
-        C::CreateSecret { secret: new } => secret(Flow::Write, Write, &new.path),
-        C::GetSecret { path, .. } | C::GetField { path, .. } | C::GetFields { path } => {
-            secret(Flow::Release, Read, path)
-        }
-        C::ListVersions { path } => secret(Flow::Metadata, Read, path),
-        C::UpdateSecret { path, .. } | C::SetField { path, .. } | C::SetFields { path, .. } => {
-            secret(Flow::Write, Write, path)
-        }
-        C::DeleteField { path, .. } => secret(Flow::Metadata, Write, path),
-        C::RotateSecret { path, .. } => secret(Flow::Write, Rotate, path),
-        C::DeleteSecret { path, .. } | C::RestoreSecret { path } => {
-            secret(Flow::Metadata, Delete, path)
-        }
-        C::KvRead { path, .. } => secret(Flow::Release, Read, path),
-        C::KvMetadata { path } => secret(Flow::Metadata, Read, path),
-        C::KvWrite { path, .. } => secret(Flow::Write, Write, path),
-        C::KvDelete { path, .. } | C::KvUndelete { path, .. } | C::KvDestroy { path, .. } => {
-            secret(Flow::Metadata, Delete, path)
-        }
-        C::KvList { .. } => Access::Authenticated,
-        C::UseSecrets { secrets, .. } => Access::Secrets(
-            Flow::Release,
-            Use,
-            secrets.iter().map(|s| s.path.clone()).collect(),
-        ),
-        C::Info => Access::Scope(Scope::everywhere(SecretAction::Read)),
-        C::CreateToken { .. } => Access::Scope(Scope::TokensCreate),
-        C::ListTokens => Access::Scope(Scope::Admin),
-        C::ListApprovals { .. } | C::ApproveRequest { .. } | C::DenyRequest { .. } => {
-            Access::Scope(Scope::ApprovalsDecide)
-        }
-        C::GetPolicies | C::SetPolicies { .. } => Access::Scope(Scope::PoliciesWrite),
-        C::GetNotifications | C::SetNotifications { .. } => Access::Scope(Scope::Admin),
-        C::ReadAudit { .. } | C::VerifyAudit | C::OpenStream { .. } | C::PollStream { .. } => {
-            Access::Scope(Scope::AuditRead)
-        }
-        C::ListSecrets { .. }
-        | C::RevokeToken { .. }
-        | C::Touch
-        | C::GetApproval { .. }
-        | C::CancelRequest { .. } => Access::Authenticated,
-        C::RegisterAgent { .. } => Access::Bootstrap,
-        C::RefreshAgentToken
-        | C::ReportHealth { .. }
-        | C::AgentSecrets
-        | C::ReportCertificates { .. }
-        | C::ReportSshKeys { .. }
-        | C::AgentCertificates
-        | C::CreatePasswordRequest { .. }
-        | C::CollectPasswordRequests => Access::Agent,
-        C::AgentDiscovery { .. }
-        | C::ListPasswordRequests { .. }
-        | C::ApprovePasswordRequest { .. }
-        | C::RejectPasswordRequest { .. } => Access::Scope(Scope::AgentsAdmin),
-        C::CreateBootstrap { .. }
-        | C::ListAgents { .. }
-        | C::RevokeAgent { .. }
-        | C::QueueAgentCommand { .. }
-        | C::GetAgentSettings
-        | C::SetAgentSettings { .. }
-        | C::CreateGrant { .. }
-        | C::ListGrants { .. }
-        | C::DeleteGrant { .. } => Access::Scope(Scope::AgentsAdmin),
-        // Undoing a cascade's suspension is the tenant's admin's call alone.
-        C::ReinstateAgent { .. } | C::ReinstateUser { .. } => Access::Scope(Scope::Admin),
-        C::CreateUser { .. }
-        | C::ListUsers
-        | C::DeleteUser { .. }
-        | C::CreateUserRole { .. }
-        | C::DeleteUserRole { .. } => Access::Scope(Scope::UsersAdmin),
-        C::CreateRole { .. } | C::SetRolePermissions { .. } | C::DeleteRole { .. } => {
-            Access::Scope(Scope::RolesAdmin)
-        }
-        // Seed 001's `bearer` routes; a person's own roles are checked in the module.
-        C::UserRoles { .. }
-        | C::Permissions
-        | C::ListRoles
-        | C::GetRole { .. }
-        | C::ListUserRoles { .. }
-        | C::CreateAccessRequest { .. }
-        | C::ListAccessRequests { .. }
-        | C::GetAccessRequest { .. }
-        | C::CancelAccess { .. }
-        | C::RequestWraps { .. }
-        | C::RequestWrap { .. } => Access::Authenticated,
-        C::ApproveAccess { .. } | C::RejectAccess { .. } => Access::Scope(Scope::ApprovalsDecide),
-        // Wrapping a secret is reading it (the value leaves into the wrap); wrapping a value
-        // one brings is anyone's.
-        C::CreateWrap { wrap } => match wrap.path() {
-            Some(path) => secret(Flow::Release, Read, path),
-            None => Access::Authenticated,
-        },
-        C::Init { .. }
-        | C::SetPlan { .. }
-        | C::LoginChallenge { .. }
-        | C::Login { .. }
-        | C::Unwrap { .. }
-        | C::FinishUse { .. }
-        | C::Ping
-        | C::BenchBaseline
-        | C::ReviewLink { .. }
-        | C::DecideByLink { .. } => Access::Scope(Scope::Admin),
-    }
-}
-
 /// Checks `access` for `principal`: a 403 naming the path and the scope that would do.
 pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     let scopes = principal.scopes();
@@ -292,6 +161,7 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
         | Access::Agent
         | Access::Bootstrap
         | Access::Secret(..)
+        | Access::LoadedSecret(..)
         | Access::Secrets(..) => Ok(()),
         Access::Scope(scope) if scopes.covers(scope) => Ok(()),
         Access::Scope(scope) => Err(ApiError::new(

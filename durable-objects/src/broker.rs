@@ -12,7 +12,7 @@ use crate::audit::{self, Actor, Draft, Origin};
 use crate::sql::{StorageError, execute, query};
 use crate::store::{Failure, SecretContext, in_transaction, readable_secret, ts};
 use latchkey_core::broker::hosts::{InsecureHosts, check_destination};
-use latchkey_core::broker::{ReleasedValue, SecretRef, Target, UseOutcome};
+use latchkey_core::broker::{Released, ReleasedValue, SecretRef, Target, UseOutcome, UseReport};
 use latchkey_core::crypto::random_bytes;
 use latchkey_core::hex;
 use latchkey_core::{ApiError, TenantId, Timestamp};
@@ -22,21 +22,6 @@ use serde_json::{Map, Value};
 /// How long the Worker has to report a call's outcome before the sweep records it as
 /// unfinished: the longest upstream timeout and then some.
 pub const UNFINISHED_AFTER_SECONDS: i64 = 120;
-
-/// The values released for one call, and the id that finishes it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Released {
-    pub call_id: String,
-    pub values: Vec<ReleasedValue>,
-}
-
-/// What the Worker reports once the call is over.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct UseReport {
-    pub outcome: UseOutcome,
-    pub upstream_status: Option<u16>,
-    pub duration_ms: u64,
-}
 
 /// One event waiting in `broker_calls`.
 #[derive(Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! tier, the policies) and calls `latchkey_core::gate::authorize`. Every way a value is
 //! written or leaves passes here:
 //!
-//! - commands that name a secret (`access::required` gives each its [`Flow`]) are admitted by
+//! - commands that name a secret (their `latchkey_contract::Rules` give each its [`Flow`]) are admitted by
 //!   [`admit_command`] before they run: reads, versions, fields, Vault reads and writes,
 //!   updates, rotations, wraps of a path, broker uses;
 //! - flows that move a value for someone other than the caller, or later, call [`admit`] from
@@ -136,12 +136,17 @@ pub fn admit_command(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     required: &Access,
-    tier_checked_on_load: bool,
 ) -> Result<(), ApiError> {
-    let (flow, action, paths) = match required {
-        Access::Secret(flow, action, path) => (*flow, *action, std::slice::from_ref(path)),
-        Access::Secrets(flow, action, paths) => (*flow, *action, paths.as_slice()),
-        _ => return Ok(()),
+    let (flow, action, paths, tier_checked_on_load) = match required {
+        Access::Secret(flow, action, path) => (*flow, *action, std::slice::from_ref(path), false),
+        // The handler checks the tier against the row it loads anyway (`ctx.clearance`).
+        Access::LoadedSecret(flow, action, path) => {
+            (*flow, *action, std::slice::from_ref(path), true)
+        }
+        Access::Secrets(flow, action, paths) => (*flow, *action, paths.as_slice(), false),
+        Access::Scope(_) | Access::Authenticated | Access::Agent | Access::Bootstrap => {
+            return Ok(());
+        }
     };
     let (kind, scopes) = authority(principal);
     let policies = ctx.policies().map_err(unfail)?;

@@ -1,6 +1,6 @@
 //! The tenant Durable Object: one per tenant, SQLite-backed, the only writer of that tenant's
-//! secrets. This crate holds its logic and the typed contract the Worker uses to call it; the
-//! deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
+//! secrets. This crate holds its logic (the contract the Worker calls it by is `latchkey-contract`);
+//! the deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
 pub mod access;
 pub mod agents;
@@ -8,7 +8,6 @@ pub mod approvals;
 pub mod audit;
 pub mod audit_copy;
 pub mod broker;
-pub mod contract;
 pub mod fields;
 pub mod gate;
 pub mod kv;

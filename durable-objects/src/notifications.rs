@@ -7,6 +7,7 @@
 use crate::approvals::{self, Decision};
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, ts};
+use latchkey_contract::link::LinkReview;
 use latchkey_core::approval::{ApprovalId, ApprovalView};
 use latchkey_core::crypto::{Sealed, random_bytes};
 use latchkey_core::notify::{
@@ -323,12 +324,6 @@ pub fn next_attempt(storage: &Storage) -> Result<Option<Timestamp>, StorageError
         Some(row) => read_opt_ts(&row, 0),
         None => Ok(None),
     }
-}
-
-/// What the review page shows for a valid link.
-pub struct LinkReview {
-    pub view: ApprovalView,
-    pub approver: String,
 }
 
 /// The error for a refused link; the caller records it in the audit trail (`link.refused`).

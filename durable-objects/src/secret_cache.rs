@@ -2,13 +2,13 @@
 //! SELECT: a read's statements were most of what it cost over the platform's floor.
 //!
 //! Safe because the object is its storage's only writer and runs one command at a time: the
-//! cache is emptied before every command that is not known to leave secrets alone
-//! ([`TenantCommand::leaves_secrets_alone`]), before the alarm's maintenance, and after any
+//! cache is emptied before every command whose rules do not say it leaves secrets alone
+//! (`latchkey_contract::Cache`), before the alarm's maintenance, and after any
 //! transaction that failed. An entry therefore never outlives a change to its rows. What is
 //! kept is what storage holds, sealed; a value is opened per read, never kept in the open.
 
-use crate::contract::TenantCommand;
 use crate::store::SecretRow;
+use latchkey_contract::Cache;
 use latchkey_core::Timestamp;
 use latchkey_core::crypto::Sealed;
 use std::cell::{Cell, RefCell};
@@ -92,15 +92,13 @@ impl SecretCache {
         self.sealed_bytes.set(0);
     }
 
-    /// Empties the cache unless `command` is known to leave secrets' rows alone, or is an
-    /// update (`secrets::update` takes its secret's entry out and puts back what it stored;
-    /// it touches no other secret).
-    pub fn before(&self, command: Option<&TenantCommand>) {
-        let keeps = command.is_none_or(|command| {
-            command.leaves_secrets_alone() || matches!(command, TenantCommand::UpdateSecret { .. })
-        });
-        if !keeps {
-            self.clear();
+    /// Empties the cache unless the command about to run leaves secrets' rows alone, or
+    /// refreshes its own entry (`secrets::update` takes its secret's entry out and puts back
+    /// what it stored; it touches no other secret).
+    pub fn before(&self, effect: Cache) {
+        match effect {
+            Cache::Keeps | Cache::Refreshes => {}
+            Cache::Empties => self.clear(),
         }
     }
 
@@ -180,10 +178,10 @@ mod tests {
     fn empties_before_anything_but_reads() {
         let cache = SecretCache::default();
         cache.put("a", entry(10));
-        cache.before(Some(&TenantCommand::Ping));
-        cache.before(None);
+        cache.before(Cache::Keeps);
+        cache.before(Cache::Refreshes);
         assert!(cache.get("a").is_some());
-        cache.before(Some(&TenantCommand::ListTokens));
+        cache.before(Cache::Empties);
         assert!(cache.get("a").is_none());
         assert_eq!(cache.sealed_bytes.get(), 0);
     }

@@ -5,7 +5,6 @@
 use crate::access::{self, Principal};
 use crate::approvals::{self, Decision};
 use crate::audit::{self, Actor, Draft, HeadCache, Origin, UnauthenticatedBudget};
-use crate::contract::{TenantCommand, TenantReply, TenantRequest, TenantResponse, TenantResult};
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::secret_cache::SecretCache;
 use crate::sql::{StorageError, execute, query_one, transaction};
@@ -22,6 +21,13 @@ mod brokered;
 mod deferred;
 mod dispatch;
 mod public;
+use latchkey_contract::caller::audit::StreamEvents;
+use latchkey_contract::operator::{InitTenant, OperatorCommand};
+use latchkey_contract::probe::ProbeCommand;
+use latchkey_contract::{
+    Access, Cache, CallerCommand, Channel, Effect, Metering, Releases, Rules, TenantRequest,
+    TenantResponse, encode_reply,
+};
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
@@ -29,7 +35,7 @@ use latchkey_core::listing::ListQuery;
 use latchkey_core::ratelimit::{self, RateState, RateWindow};
 use latchkey_core::scope::Scope;
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
-use latchkey_core::tenant::TenantName;
+use latchkey_core::tenant::TenantInfo;
 use latchkey_core::token::TokenRequest;
 use latchkey_core::{ApiError, ErrorCode, Plan, TenantId, Timestamp};
 use std::cell::{Cell, RefCell};
@@ -125,6 +131,38 @@ fn ts(value: Timestamp) -> V {
     V::Integer(value.unix_ms())
 }
 
+/// A command's reply as JSON, or its error: what crosses back to the Worker.
+type Encoded = Result<Box<serde_json::value::RawValue>, ApiError>;
+
+fn encode<R: serde::Serialize>(reply: &R) -> Encoded {
+    encode_reply(reply).map_err(|e| internal("encode a reply", e))
+}
+
+/// Runs `command` and encodes its reply: the handler answers the command's own reply type.
+fn respond<C: latchkey_contract::Command>(
+    command: C,
+    run: impl FnOnce(C) -> Result<C::Reply, ApiError>,
+) -> Encoded {
+    run(command).and_then(|reply| encode(&reply))
+}
+
+/// What running a request's command does to the cache of secrets, and whether it starts a
+/// clock (the alarm is set when it succeeds).
+fn effects(channel: &Channel) -> (Cache, bool) {
+    match channel {
+        Channel::Caller {
+            command: Some(command),
+            ..
+        } => {
+            let rules = command.rules();
+            (rules.cache, rules.effect == Effect::StartsClock)
+        }
+        // Only counted.
+        Channel::Caller { command: None, .. } | Channel::Probe(_) => (Cache::Keeps, false),
+        Channel::Operator(_) | Channel::Public(_) | Channel::Link(_) => (Cache::Empties, false),
+    }
+}
+
 impl Tenant {
     pub fn new(state: State, env: Env) -> Self {
         let seconds_var = |name: &str, default: i64| {
@@ -175,20 +213,8 @@ impl Tenant {
         });
         let response = match decoded {
             Ok(request) => {
-                self.secret_cache.before(request.command.as_ref());
-                // Commands that start a clock (a restore window, a grace period) set the alarm.
-                let starts_clock = matches!(
-                    request.command,
-                    Some(
-                        TenantCommand::DeleteSecret {
-                            permanent: false,
-                            ..
-                        } | TenantCommand::RotateSecret { .. }
-                            | TenantCommand::CreateToken { .. }
-                            // The sweep that records calls the Worker never finished.
-                            | TenantCommand::UseSecrets { .. }
-                    )
-                );
+                let (cache, starts_clock) = effects(&request.channel);
+                self.secret_cache.before(cache);
                 let response = self.handle(request);
                 // New audit events get copied to D1 by the alarm: schedule it once per batch,
                 // not on every request.
@@ -215,79 +241,62 @@ impl Tenant {
         Response::from_json(&response)
     }
 
-    /// Authenticates, rate-limits and authorizes a request, then runs its command. Nothing
-    /// here awaits, so requests to one tenant never interleave: counts are exact.
+    /// Answers a request on its channel. Nothing here awaits, so requests to one tenant never
+    /// interleave: counts are exact.
     fn handle(&self, request: TenantRequest) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
-        let TenantRequest {
-            credential,
-            client_ip,
-            request_id,
-            user_agent,
-            purpose,
-            command,
-        } = request;
+        let TenantRequest { origin, channel } = request;
         let origin = Origin {
-            ip: client_ip,
-            user_agent,
-            correlation_id: request_id,
+            ip: origin.client_ip,
+            user_agent: origin.user_agent,
+            correlation_id: origin.request_id,
         };
-        let command = match command {
-            Some(TenantCommand::Ping) => return unattributed(Ok(TenantReply::Pong)),
-            Some(TenantCommand::BenchBaseline) => return unattributed(self.bench_baseline()),
-            Some(TenantCommand::FinishUse { call_id, report }) => {
-                self.write_deferred_events(&self.storage());
-                return unattributed(self.finish_use(&call_id, report));
+        match channel {
+            Channel::Probe(ProbeCommand::Ping(c)) => unattributed(respond(c, |_| Ok(()))),
+            Channel::Probe(ProbeCommand::BenchBaseline(c)) => {
+                unattributed(respond(c, |_| self.bench_baseline()))
             }
-            Some(TenantCommand::Init {
-                tenant_id,
-                name,
-                plan,
-                master_key_hash,
-            }) => {
-                return unattributed(self.init(tenant_id, &name, plan, master_key_hash, &origin));
-            }
-            Some(command @ TenantCommand::SetPlan { .. }) => {
-                return unattributed(self.operator_command(command, &origin));
-            }
-            Some(
-                command @ (TenantCommand::ReviewLink { .. } | TenantCommand::DecideByLink { .. }),
-            ) => {
-                return unattributed(self.link_command(command, &origin));
-            }
-            Some(
-                command @ (TenantCommand::LoginChallenge { .. }
-                | TenantCommand::Login { .. }
-                | TenantCommand::Unwrap { .. }),
-            ) => {
-                return unattributed(self.public_command(command, &origin));
-            }
-            other => other,
-        };
+            Channel::Operator(command) => unattributed(self.operator_command(command, &origin)),
+            Channel::Public(command) => unattributed(self.public_command(command, &origin)),
+            Channel::Link(command) => unattributed(self.link_command(command, &origin)),
+            Channel::Caller {
+                credential,
+                purpose,
+                command,
+            } => self.caller_command(&credential, purpose, command, origin),
+        }
+    }
+
+    /// Authenticates, rate-limits and authorizes a caller's request, then runs its command
+    /// as its rules say.
+    fn caller_command(
+        &self,
+        credential: &PresentedCredential,
+        purpose: Option<String>,
+        command: Option<CallerCommand>,
+        origin: Origin,
+    ) -> TenantResponse {
+        let unattributed = |result| TenantResponse { rate: None, result };
         let loaded = match self.load() {
             Ok(Some(loaded)) => loaded,
             // No tenant: exactly what a tenant answers a credential it does not recognize.
             Ok(None) => {
-                return unattributed(Err(latchkey_core::credential::refusal(
-                    credential.as_ref().map(|c| c.kind),
-                )));
+                return unattributed(Err(latchkey_core::credential::refusal(Some(
+                    credential.kind,
+                ))));
             }
             Err(e) => return unattributed(Err(e)),
         };
+        let rules = command.as_ref().map(CallerCommand::rules);
+        let metering = rules.as_ref().map_or(Metering::Use, |rules| rules.metering);
         let now = now();
         let storage = self.storage();
-        // Polling an approval or the event stream does not use the caller up: a max_uses
-        // token must still be able to collect what it asked for.
-        let counts_as_use = !matches!(
-            command,
-            Some(TenantCommand::GetApproval { .. } | TenantCommand::PollStream { .. })
-        );
         let principal = match self.authenticate(
             &loaded,
-            credential.as_ref(),
+            Some(credential),
             origin.ip.as_deref(),
             now,
-            counts_as_use,
+            metering == Metering::Use,
         ) {
             Ok(principal) => {
                 // Refusals kept in memory go first: the chain stays in time order, and
@@ -304,14 +313,13 @@ impl Tenant {
                     let draft = Draft::new("auth.failed", None)
                         .detail(
                             "credential",
-                            match credential.as_ref().map(|c| c.kind) {
-                                Some(CredentialKind::Token) => "token",
-                                Some(CredentialKind::MasterKey) => "master_key",
-                                Some(CredentialKind::Bootstrap) => "bootstrap_token",
-                                Some(CredentialKind::AgentJwt) => "agent_jwt",
-                                Some(CredentialKind::UserJwt) => "user_jwt",
-                                Some(CredentialKind::Wrap) => "wrap_token",
-                                None => "none",
+                            match credential.kind {
+                                CredentialKind::Token => "token",
+                                CredentialKind::MasterKey => "master_key",
+                                CredentialKind::Bootstrap => "bootstrap_token",
+                                CredentialKind::AgentJwt => "agent_jwt",
+                                CredentialKind::UserJwt => "user_jwt",
+                                CredentialKind::Wrap => "wrap_token",
                             },
                         )
                         .refused(&e);
@@ -321,16 +329,12 @@ impl Tenant {
             }
         };
         let actor = principal.audit_actor();
-        // The live stream's polls are neither counted nor recorded: one connection would
-        // otherwise spend the tenant's quota and feed its own stream.
-        if let Some(TenantCommand::PollStream { after }) = command {
-            let ctx = self.context(&storage, &loaded, now);
-            let result = access::check(
-                &principal,
-                &access::required(&TenantCommand::PollStream { after }),
-            )
-            .and_then(|()| self.stream(&ctx, Some(after)));
-            return unattributed(result);
+        let mut command = command;
+        if metering == Metering::Unmetered
+            && let Some(rules) = rules.as_ref()
+            && let Some(unmetered) = command.take()
+        {
+            return unattributed(self.unmetered(unmetered, rules, &principal, &loaded, now));
         }
         let state = match self.admit(&loaded, now) {
             Ok(state) => state,
@@ -357,99 +361,73 @@ impl Tenant {
             )
             .with("retry_after", wait);
             if self.rate_limited_budget.take(now) {
-                let path = command.as_ref().and_then(|c| audit::draft_for(c).path);
+                let path = command
+                    .as_ref()
+                    .zip(rules.as_ref())
+                    .and_then(|(command, rules)| audit::draft_for(command, rules).path);
                 let draft = Draft::new("rate_limited", path).refused(&error);
                 self.record_alone(&storage, &loaded, &actor, &origin, draft, now);
             }
             return attributed(Err(error));
         }
-        let Some(command) = command else {
-            return attributed(Ok(TenantReply::Counted));
+        let (Some(command), Some(rules)) = (command, rules) else {
+            return attributed(encode(&()));
         };
-        let mut draft = audit::draft_for(&command);
-        // An agent's reads are seed 002's `vault.accessed` (`vault.denied` when refused).
-        if matches!(principal, Principal::Agent(_))
-            && matches!(
-                command,
-                TenantCommand::GetSecret { .. }
-                    | TenantCommand::KvRead { .. }
-                    | TenantCommand::GetField { .. }
-                    | TenantCommand::GetFields { .. }
-            )
-        {
-            draft.event_type = audit::VAULT_ACCESSED.into();
+        let mut draft = audit::draft_for(&command, &rules);
+        if let Principal::Agent(_) = principal {
+            draft = audit::as_agent_read(draft, &rules);
         }
-        let reads_value = command.reads_value();
-        if let (Some(purpose), true) = (&purpose, reads_value) {
+        if let (Some(purpose), Releases::Value) = (&purpose, rules.releases) {
             draft = draft.detail("purpose", purpose.as_str());
         }
-        let required = access::required(&command);
         let mut ctx = self.context(&storage, &loaded, now);
         ctx.purpose = purpose.as_deref();
         ctx.origin = Some(&origin);
-        // A read, an update and a rotation check the tier against the row they load anyway
-        // (`ctx.clearance`); the gate checks it for every other command.
-        let tier_checked_on_load = matches!(
-            command,
-            TenantCommand::GetSecret { .. }
-                | TenantCommand::UpdateSecret { .. }
-                | TenantCommand::RotateSecret { .. }
-        );
-        if let access::Access::Secret(_, action, path) = &required {
+        if let Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) =
+            &rules.access
+        {
             ctx.clearance = principal.cleared_for(*action, path);
         }
-        if let Err(e) = access::check(&principal, &required)
+        if let Err(e) = access::check(&principal, &rules.access)
             .and_then(|()| self.check_retier(&storage, &principal, &command))
-            .and_then(|()| {
-                crate::gate::admit_command(&ctx, &principal, &required, tier_checked_on_load)
-            })
+            .and_then(|()| crate::gate::admit_command(&ctx, &principal, &rules.access))
         {
             self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
-        if let (Principal::Token(_), Some(credential)) = (&principal, credential.as_ref())
-            && counts_as_use
+        if let Principal::Token(_) = &principal
+            && rules.metering == Metering::Use
             && let Err(e) = self.tokens.count_use(&storage, &credential.hash, now)
         {
             return attributed(Err(internal("count token use", e)));
         }
         // Listing and revoking tokens read and write their rows: memory goes first.
-        let touches_tokens = matches!(
-            command,
-            TenantCommand::ListTokens
-                | TenantCommand::RevokeToken { .. }
-                | TenantCommand::DeleteUser { .. }
-                | TenantCommand::DeleteUserRole { .. }
-                | TenantCommand::SetRolePermissions { .. }
-                | TenantCommand::DeleteRole { .. }
-        );
+        let touches_tokens = rules.effect.touches_tokens();
         if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
             return attributed(Err(internal("write token uses", e)));
         }
-        let changes_policies = matches!(command, TenantCommand::SetPolicies { .. });
-        // A broker release records its events when the Worker reports the outcome (or the
-        // sweep does); only a refusal is recorded now.
-        let defers_event = matches!(command, TenantCommand::UseSecrets { .. });
         // The command and its event commit together, or neither does. A refused command's
         // writes are rolled back inside (a nested transaction); its event still commits.
-        let recorded = audit::is_recorded(&command);
         self.also_record.borrow_mut().clear();
+        let mut recorded = false;
         let outcome = transaction(&storage, || {
-            let result = self.execute(command, &principal, &ctx);
-            if recorded && !(defers_event && result.is_ok()) {
+            let outcome = self.execute(command, &principal, &ctx, draft);
+            let succeeded = outcome.result.is_ok();
+            if rules.audit.records_outcome(succeeded) {
                 self.audit_head.record(
                     &storage,
                     &loaded.tenant_id,
                     &actor,
                     &origin,
-                    audit::complete(draft, &result),
+                    outcome.draft,
                     now,
                 )?;
+                recorded = true;
             }
             // What the command changed beyond itself (a revocation's cascade), each with an
             // event of its own, in the same transaction.
             let also = std::mem::take(&mut *self.also_record.borrow_mut());
-            if result.is_ok() {
+            if succeeded {
                 for extra in also {
                     self.audit_head.record(
                         &storage,
@@ -459,20 +437,21 @@ impl Tenant {
                         extra,
                         now,
                     )?;
+                    recorded = true;
                 }
             }
-            Ok(result)
+            Ok(outcome.result)
         });
         if touches_tokens && let Err(e) = self.tokens.forget_all(&storage) {
             console_error!("tenant object: forget tokens: {e}");
         }
-        if changes_policies {
+        if rules.effect == Effect::WritesPolicies {
             self.policies.forget();
         }
         match outcome {
             Ok(result) => {
+                self.audit_head.commit();
                 if recorded {
-                    self.audit_head.commit();
                     self.events_recorded.set(true);
                 }
                 attributed(result)
@@ -487,8 +466,26 @@ impl Tenant {
         }
     }
 
+    /// A command that is neither counted nor recorded (a live stream's poll): checked, then
+    /// run, outside the rate limit.
+    fn unmetered(
+        &self,
+        command: CallerCommand,
+        rules: &Rules,
+        principal: &Principal,
+        loaded: &Loaded,
+        now: Timestamp,
+    ) -> Encoded {
+        let storage = self.storage();
+        let ctx = self.context(&storage, loaded, now);
+        access::check(principal, &rules.access)?;
+        crate::gate::admit_command(&ctx, principal, &rules.access)?;
+        let draft = audit::draft_for(&command, rules);
+        self.execute(command, principal, &ctx, draft).result
+    }
+
     /// One row written in its own transaction, when the deployment is a benchmark.
-    fn bench_baseline(&self) -> TenantResult {
+    fn bench_baseline(&self) -> Result<(), ApiError> {
         let enabled = self
             .env
             .var(BENCH_VAR)
@@ -515,7 +512,7 @@ impl Tenant {
             )
         })
         .map_err(|e| internal("bench", e))?;
-        Ok(TenantReply::BenchWritten)
+        Ok(())
     }
 
     /// Records one event in a transaction of its own (denials: nothing else changed).
@@ -545,7 +542,11 @@ impl Tenant {
     }
 
     /// The live stream: events after `after` (or from the newest on), at most 100.
-    fn stream(&self, ctx: &SecretContext<'_>, after: Option<u64>) -> TenantResult {
+    fn stream(
+        &self,
+        ctx: &SecretContext<'_>,
+        after: Option<u64>,
+    ) -> Result<StreamEvents, ApiError> {
         let fail = |e: StorageError| internal("audit stream", e);
         let start = match after {
             Some(seq) => seq,
@@ -553,36 +554,31 @@ impl Tenant {
         };
         let events = audit::since(ctx.storage, start, 100).map_err(fail)?;
         let last_seq = events.last().map_or(start, |e| e.seq);
-        Ok(TenantReply::StreamEvents { events, last_seq })
+        Ok(StreamEvents { events, last_seq })
     }
 
-    /// An operator command (`SetPlan`), recorded with the operator as its actor.
-    fn operator_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
-        self.write_deferred_events(&self.storage());
-        let TenantCommand::SetPlan {
-            plan,
-            rate_limit_per_minute,
-        } = command
-        else {
-            return Err(internal("operator command", "not an operator command"));
-        };
-        let draft = audit::draft_for(&TenantCommand::SetPlan {
-            plan,
-            rate_limit_per_minute,
-        });
-        let result = self.set_plan(plan, rate_limit_per_minute);
-        if let Ok(Some(loaded)) = self.load() {
-            let storage = self.storage();
-            self.record_alone(
-                &storage,
-                &loaded,
-                &Actor::named("operator"),
-                origin,
-                audit::complete(draft, &result),
-                now(),
-            );
+    /// An operator command, recorded with the operator as its actor.
+    fn operator_command(&self, command: OperatorCommand, origin: &Origin) -> Encoded {
+        let draft = audit::operator_draft(&command);
+        match command {
+            OperatorCommand::InitTenant(c) => respond(c, |c| self.init(c, draft, origin)),
+            OperatorCommand::SetPlan(c) => respond(c, |c| {
+                self.write_deferred_events(&self.storage());
+                let result = self.set_plan(c.plan, c.rate_limit_per_minute);
+                if let Ok(Some(loaded)) = self.load() {
+                    let storage = self.storage();
+                    self.record_alone(
+                        &storage,
+                        &loaded,
+                        &Actor::named("operator"),
+                        origin,
+                        audit::complete(draft, &result),
+                        now(),
+                    );
+                }
+                result
+            }),
         }
-        result
     }
 
     /// The rate window, from memory or (after an eviction) from storage.
@@ -649,7 +645,7 @@ impl Tenant {
     }
 
     /// The operator's `PATCH /v1/admin/tenants/{id}`: plan and custom rate limit.
-    fn set_plan(&self, plan: Plan, rate_limit_per_minute: Option<u64>) -> TenantResult {
+    fn set_plan(&self, plan: Plan, rate_limit_per_minute: Option<u64>) -> Result<(), ApiError> {
         if self.load()?.is_none() {
             return Err(ApiError::not_found("tenant not found"));
         }
@@ -666,7 +662,7 @@ impl Tenant {
         .map_err(|e| internal("set plan", e))?;
         // Reload the tenant row on the next request.
         *self.loaded.borrow_mut() = None;
-        Ok(TenantReply::PlanSet)
+        Ok(())
     }
 
     fn context<'a>(
@@ -701,12 +697,16 @@ impl Tenant {
 
     fn init(
         &self,
-        tenant_id: TenantId,
-        name: &TenantName,
-        plan: Plan,
-        master_key_hash: CredentialHash,
+        command: InitTenant,
+        draft: Draft,
         origin: &Origin,
-    ) -> TenantResult {
+    ) -> Result<Timestamp, ApiError> {
+        let InitTenant {
+            tenant_id,
+            name,
+            plan,
+            master_key_hash,
+        } = command;
         let root = self.root_key()?;
         let tenant_key = TenantKey::generate().map_err(|e| internal("tenant key", e))?;
         let wrapped = root
@@ -738,9 +738,6 @@ impl Tenant {
                 ],
             )?;
             // The chain starts with the tenant itself.
-            let draft = Draft::new("tenant.created", None)
-                .detail("name", name.as_str())
-                .detail("plan", plan.as_str());
             audit::record(
                 &storage,
                 &tenant_id,
@@ -756,7 +753,7 @@ impl Tenant {
         if !created {
             return Err(ApiError::conflict("tenant already exists"));
         }
-        Ok(TenantReply::Initialized { created_at })
+        Ok(created_at)
     }
 
     /// Loads the tenant row and unwraps the tenant key, once per object lifetime. An object

@@ -2,13 +2,14 @@
 //! the caller of a tenant route with the rate-limit state its response will carry.
 
 use crate::auth::tenant_credential;
+use latchkey_contract::probe::Ping;
+use latchkey_contract::{
+    COMMAND_URL, CallerCommand, Channel, Command, PROBE_INSTANCE_NAME, RequestOrigin,
+    TENANT_BINDING, TenantRequest, TenantResponse, decode_reply, tenant_instance_name,
+};
 use latchkey_core::credential::PresentedCredential;
 use latchkey_core::ratelimit::RateState;
 use latchkey_core::{ApiError, TenantId};
-use latchkey_durable_objects::contract::{
-    COMMAND_URL, PROBE_INSTANCE_NAME, TENANT_BINDING, TenantCommand, TenantReply, TenantRequest,
-    TenantResponse, TenantResult, tenant_instance_name,
-};
 use latchkey_durable_objects::sql::js_message;
 use std::cell::Cell;
 use worker::js_sys::{Function, Object, Promise, Reflect};
@@ -112,24 +113,49 @@ impl RequestMeta {
     }
 }
 
-/// Sends a command without a caller credential (operator routes, approval links).
-pub async fn call_tenant(
+impl RequestMeta {
+    fn origin(&self) -> RequestOrigin {
+        RequestOrigin {
+            client_ip: self.client_ip.clone(),
+            request_id: self.request_id.clone(),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+/// The reply of command `C` out of a response's result.
+fn reply_of<C: Command>(response: TenantResponse) -> Result<C::Reply, ApiError> {
+    let raw = response.result?;
+    // The error's kind and position only: a reply may carry a value.
+    decode_reply::<C>(&raw).map_err(|e| {
+        console_error!(
+            "tenant object: undecodable reply: {:?} at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        );
+        ApiError::internal()
+    })
+}
+
+/// Sends a command of a channel without a caller credential (operator routes, public routes,
+/// approval links) and answers its reply. A caller's command cannot be sent this way: its
+/// channel carries the credential ([`Caller::run`]).
+pub async fn call_tenant<C>(
     env: &Env,
     tenant: &TenantId,
     meta: &RequestMeta,
-    command: TenantCommand,
-) -> TenantResult {
+    command: C,
+) -> Result<C::Reply, ApiError>
+where
+    C: Command,
+    C::Channel: Into<Channel>,
+{
     let request = TenantRequest {
-        credential: None,
-        client_ip: meta.client_ip.clone(),
-        request_id: meta.request_id.clone(),
-        user_agent: meta.user_agent.clone(),
-        purpose: meta.purpose.clone(),
-        command: Some(command),
+        origin: meta.origin(),
+        channel: command.into().into(),
     };
-    send(stub(env, &tenant_instance_name(tenant))?, &request)
-        .await?
-        .result
+    reply_of::<C>(send(stub(env, &tenant_instance_name(tenant))?, &request).await?)
 }
 
 /// The caller of a tenant route: resolved once, before the handler runs.
@@ -162,35 +188,67 @@ impl Caller {
         }
     }
 
-    fn request(&self, command: Option<TenantCommand>) -> TenantRequest {
+    fn request(&self, command: Option<CallerCommand>) -> TenantRequest {
         TenantRequest {
-            credential: Some(self.credential.clone()),
-            client_ip: self.meta.client_ip.clone(),
-            request_id: self.meta.request_id.clone(),
-            user_agent: self.meta.user_agent.clone(),
-            purpose: self.meta.purpose.clone(),
-            command,
+            origin: self.meta.origin(),
+            channel: Channel::Caller {
+                credential: self.credential.clone(),
+                purpose: self.meta.purpose.clone(),
+                command,
+            },
         }
     }
 
-    /// Sends a command to the caller's tenant without the caller's credential (the broker's
-    /// report, which must not count as another use).
-    pub async fn run_uncredentialed(&self, env: &Env, command: TenantCommand) -> TenantResult {
-        call_tenant(env, &self.credential.tenant, &self.meta, command).await
+    /// The caller's tenant, for commands sent on its behalf without its credential (the
+    /// broker's report, which must not count as another use).
+    pub fn tenant(&self) -> &TenantId {
+        &self.credential.tenant
+    }
+
+    pub fn meta(&self) -> &RequestMeta {
+        &self.meta
     }
 
     pub fn rate(&self) -> Option<RateState> {
         self.rate.get()
     }
 
-    /// Runs `command` in the caller's tenant object. A command the handler could not build
-    /// (bad input) is still sent, as "count only": authentication and rate-limit errors take
-    /// precedence over it, and the response carries the rate-limit state.
-    pub async fn run(&self, env: &Env, command: Result<TenantCommand, ApiError>) -> TenantResult {
-        let (command, refused) = match command {
-            Ok(command) => (Some(command), None),
-            Err(e) => (None, Some(e)),
-        };
+    /// Runs `command` in the caller's tenant object and answers its reply. A command the
+    /// handler could not build (bad input) is still sent, as "count only": authentication and
+    /// rate-limit errors take precedence over it, and the response carries the rate-limit
+    /// state.
+    pub async fn run<C>(
+        &self,
+        env: &Env,
+        command: Result<C, ApiError>,
+    ) -> Result<C::Reply, ApiError>
+    where
+        C: Command<Channel = CallerCommand>,
+    {
+        match command {
+            Ok(command) => reply_of::<C>(self.exchange(env, Some(command.into())).await?),
+            Err(e) => Err(self.refuse(env, e).await),
+        }
+    }
+
+    /// Counts a request the handler refused (bad input) and answers its error, unless
+    /// authentication or the rate limit answers first.
+    pub async fn refuse(&self, env: &Env, error: ApiError) -> ApiError {
+        match self
+            .exchange(env, None)
+            .await
+            .map(|response| response.result)
+        {
+            Ok(Ok(_)) => error,
+            Ok(Err(e)) | Err(e) => e,
+        }
+    }
+
+    async fn exchange(
+        &self,
+        env: &Env,
+        command: Option<CallerCommand>,
+    ) -> Result<TenantResponse, ApiError> {
         let request = self.request(command);
         let response = send(
             stub(env, &tenant_instance_name(&self.credential.tenant))?,
@@ -198,103 +256,15 @@ impl Caller {
         )
         .await?;
         self.rate.set(response.rate);
-        match (response.result, refused) {
-            (Ok(_), Some(e)) => Err(e),
-            (result, _) => result,
-        }
+        Ok(response)
     }
 }
 
 /// Pings the probe instance: proves Durable Objects answer, touches no tenant.
 pub async fn ping(env: &Env) -> Result<(), ApiError> {
     let request = TenantRequest {
-        credential: None,
-        client_ip: None,
-        request_id: None,
-        user_agent: None,
-        purpose: None,
-        command: Some(TenantCommand::Ping),
+        origin: RequestOrigin::default(),
+        channel: Channel::from(latchkey_contract::ProbeCommand::from(Ping)),
     };
-    match send(stub(env, PROBE_INSTANCE_NAME)?, &request)
-        .await?
-        .result?
-    {
-        TenantReply::Pong => Ok(()),
-        _ => Err(ApiError::internal()),
-    }
-}
-
-/// For a reply of the wrong kind: a contract bug, never the client's fault.
-pub fn unexpected(reply: &TenantReply) -> ApiError {
-    // The kind only: a reply may carry a secret value, which must never reach a log.
-    let kind = match reply {
-        TenantReply::KvRead(_) => "kv_read",
-        TenantReply::KvWritten(_) => "kv_written",
-        TenantReply::KvMetadata(_) => "kv_metadata",
-        TenantReply::KvKeys { .. } => "kv_keys",
-        TenantReply::SecretsReleased(_) => "secrets_released",
-        TenantReply::UseFinished => "use_finished",
-        TenantReply::Initialized { .. } => "initialized",
-        TenantReply::SecretCreated(_) => "secret_created",
-        TenantReply::Secret(_) => "secret",
-        TenantReply::SecretUpdated(_) => "secret_updated",
-        TenantReply::SecretRotated(_) => "secret_rotated",
-        TenantReply::Versions { .. } => "versions",
-        TenantReply::Deleted => "deleted",
-        TenantReply::SecretRestored(_) => "secret_restored",
-        TenantReply::SecretList(_) => "secret_list",
-        TenantReply::FieldStored(_) => "field_stored",
-        TenantReply::FieldsStored(_) => "fields_stored",
-        TenantReply::Field(_) => "field",
-        TenantReply::Fields(_) => "fields",
-        TenantReply::Info(_) => "info",
-        TenantReply::Counted => "counted",
-        TenantReply::TokenCreated(_) => "token_created",
-        TenantReply::Tokens { .. } => "tokens",
-        TenantReply::TokenRevoked { .. } => "token_revoked",
-        TenantReply::PlanSet => "plan_set",
-        TenantReply::BenchWritten => "bench_written",
-        TenantReply::ApprovalPending(_) => "approval_pending",
-        TenantReply::Approval(_) => "approval",
-        TenantReply::Approvals { .. } => "approvals",
-        TenantReply::Policies(_) => "policies",
-        TenantReply::Notifications { .. } => "notifications",
-        TenantReply::LinkReview { .. } => "link_review",
-        TenantReply::AuditPage(_) => "audit_page",
-        TenantReply::AuditVerified(_) => "audit_verified",
-        TenantReply::StreamEvents { .. } => "stream_events",
-        TenantReply::Pong => "pong",
-        TenantReply::BootstrapCreated(_) => "bootstrap_created",
-        TenantReply::AgentRegistered(_) => "agent_registered",
-        TenantReply::AgentJwt(_) => "agent_jwt",
-        TenantReply::AgentCommands { .. } => "agent_commands",
-        TenantReply::AgentSecrets { .. } => "agent_secrets",
-        TenantReply::Agents { .. } => "agents",
-        TenantReply::AgentRevoked { .. } => "agent_revoked",
-        TenantReply::AgentReinstated { .. } => "agent_reinstated",
-        TenantReply::AgentCommandQueued(_) => "agent_command_queued",
-        TenantReply::AgentSettings(_) => "agent_settings",
-        TenantReply::GrantCreated(_) => "grant_created",
-        TenantReply::Grants { .. } => "grants",
-        TenantReply::DiscoveryStored(_) => "discovery_stored",
-        TenantReply::Discovery { .. } => "discovery",
-        TenantReply::AgentCertificates { .. } => "agent_certificates",
-        TenantReply::PasswordRequest(_) => "password_request",
-        TenantReply::PasswordRequests { .. } => "password_requests",
-        TenantReply::LoginChallenge(_) => "login_challenge",
-        TenantReply::LoggedIn(_) => "logged_in",
-        TenantReply::User(_) => "user",
-        TenantReply::Users { .. } => "users",
-        TenantReply::Role(_) => "role",
-        TenantReply::Roles { .. } => "roles",
-        TenantReply::UserRole(_) => "user_role",
-        TenantReply::UserRoles { .. } => "user_roles",
-        TenantReply::AccessRequest { .. } => "access_request",
-        TenantReply::AccessRequests { .. } => "access_requests",
-        TenantReply::WrapCreated(_) => "wrap_created",
-        TenantReply::Wraps { .. } => "wraps",
-        TenantReply::Unwrapped(_) => "unwrapped",
-    };
-    console_error!("tenant object: unexpected reply of kind {kind}");
-    ApiError::internal()
+    reply_of::<Ping>(send(stub(env, PROBE_INSTANCE_NAME)?, &request).await?)
 }

@@ -684,5 +684,20 @@ impl fmt::Debug for ReleasedValue {
     }
 }
 
+/// The values released for one call, and the id that finishes it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Released {
+    pub call_id: String,
+    pub values: Vec<ReleasedValue>,
+}
+
+/// What the Worker reports once the call is over.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct UseReport {
+    pub outcome: UseOutcome,
+    pub upstream_status: Option<u16>,
+    pub duration_ms: u64,
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,9 +3,8 @@
 
 use super::*;
 use crate::broker;
-use latchkey_core::broker::SecretRef;
-use latchkey_core::broker::Target;
 use latchkey_core::broker::hosts::InsecureHosts;
+use latchkey_core::broker::{Released, SecretRef, Target, UseReport};
 
 /// The Worker var listing hosts the broker may reach over plain http or at private
 /// addresses: set by `scripts/dev` and the tests for loopback, unset in a deployment.
@@ -18,7 +17,7 @@ impl Tenant {
         principal: &Principal,
         secrets: &[SecretRef],
         target: &Target,
-    ) -> TenantResult {
+    ) -> Result<Released, ApiError> {
         let insecure = self
             .env
             .var(PROXY_INSECURE_HOSTS_VAR)
@@ -34,11 +33,10 @@ impl Tenant {
             &principal.audit_actor(),
             &origin,
         )
-        .map(TenantReply::SecretsReleased)
     }
 
     /// `FinishUse`: records the call's events with its outcome.
-    pub(super) fn finish_use(&self, call_id: &str, report: broker::UseReport) -> TenantResult {
+    pub(super) fn finish_use(&self, call_id: &str, report: UseReport) -> Result<(), ApiError> {
         let loaded = self
             .load()?
             .ok_or_else(|| ApiError::not_found("no open broker call has this id"))?;
@@ -50,6 +48,6 @@ impl Tenant {
         if result.is_ok() {
             self.events_recorded.set(true);
         }
-        result.map(|()| TenantReply::UseFinished)
+        result
     }
 }

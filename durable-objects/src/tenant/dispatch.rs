@@ -1,282 +1,120 @@
-//! The tenant object's command dispatch: each command to its module, token creation with
-//! its approval check, and the rule that lowering a tier needs an admin.
+//! The tenant object's command dispatch: each caller command to its module, answered as the
+//! command's own reply type ([`answer`] ties the two), token creation with its approval
+//! check, and the rule that lowering a tier needs an admin.
 
 use super::*;
-use crate::contract::SecretJson;
+use crate::audit::Completes;
 use crate::requests::Decision as AccessDecision;
+use latchkey_contract::Command;
+use latchkey_contract::caller::access_requests::AccessRequestCommand as Req;
+use latchkey_contract::caller::agents::{AgentPage, AgentReach, AgentsCommand as Agt, Discovery};
+use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
+use latchkey_contract::caller::audit::AuditCommand as Aud;
+use latchkey_contract::caller::broker::BrokerCommand;
+use latchkey_contract::caller::fields::FieldCommand as Fld;
+use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
+use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
+use latchkey_contract::caller::people::PeopleCommand as Ppl;
+use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson, UpdateSecret};
+use latchkey_contract::caller::tenant::TenantCommand as Tnt;
+use latchkey_contract::caller::tokens::{TokenCommand as Tok, TokenMinted};
+use latchkey_contract::caller::vault::VaultCommand as Kv;
+use latchkey_contract::caller::wraps::WrapCommand;
+
+/// A caller command's encoded reply or error, and its audit event completed from it.
+pub(super) struct Outcome {
+    pub result: Encoded,
+    pub draft: Draft,
+}
+
+/// Runs `command` and encodes its reply. The handler must answer the command's own reply
+/// type: a mismatch does not compile.
+fn answer<C: Command>(
+    command: C,
+    draft: Draft,
+    run: impl FnOnce(C) -> Result<C::Reply, ApiError>,
+) -> Outcome
+where
+    C::Reply: Completes,
+{
+    let result = run(command);
+    let draft = audit::complete(draft, &result);
+    Outcome {
+        result: result.and_then(|reply| encode(&reply)),
+        draft,
+    }
+}
+
+fn storage_failure(context: &'static str) -> impl Fn(StorageError) -> ApiError {
+    move |e| internal(context, e)
+}
 
 impl Tenant {
     pub(super) fn execute(
         &self,
-        command: TenantCommand,
+        command: CallerCommand,
         principal: &Principal,
         ctx: &SecretContext<'_>,
-    ) -> TenantResult {
-        use TenantCommand as C;
-        use TenantReply as R;
+        draft: Draft,
+    ) -> Outcome {
         match command {
-            C::CreateSecret { secret } => secrets::create(ctx, secret).map(R::SecretCreated),
-            C::GetSecret { path, version } => secrets::read(ctx, &path, version).and_then(|read| {
-                SecretJson::of(&read)
-                    .map(R::Secret)
-                    .map_err(|e| internal("encode a read", e))
-            }),
-            C::UpdateSecret {
-                path,
-                update,
-                if_match,
-            } => secrets::update(ctx, &path, update, if_match).map(R::SecretUpdated),
-            C::RotateSecret { path, rotation } => {
-                secrets::rotate(ctx, &path, rotation).map(R::SecretRotated)
-            }
-            C::ListVersions { path } => {
-                secrets::versions(ctx, &path).map(|versions| R::Versions { versions })
-            }
-            C::DeleteSecret { path, permanent } => {
-                secrets::delete(ctx, &path, permanent).map(|()| R::Deleted)
-            }
-            C::RestoreSecret { path } => secrets::restore(ctx, &path).map(R::SecretRestored),
-            C::ListSecrets { query } => {
-                listing::list(ctx, &query, &principal.scopes()).map(R::SecretList)
-            }
-            C::SetField { path, field, value } => {
-                fields::set_one(ctx, &path, field, value).map(R::FieldStored)
-            }
-            C::SetFields { path, fields } => {
-                fields::set_many(ctx, &path, fields).map(R::FieldsStored)
-            }
-            C::GetField { path, field } => fields::get_one(ctx, &path, field).map(R::Field),
-            C::GetFields { path } => fields::get_all(ctx, &path).map(R::Fields),
-            C::DeleteField { path, field } => {
-                fields::delete_one(ctx, &path, &field).map(|()| R::Deleted)
-            }
-            C::Info => self.info(ctx),
-            C::Touch => Ok(R::Counted),
-            C::CreateToken { request } => self.create_token(ctx, principal, request),
-            C::GetNotifications => notifications::load_config(ctx)
-                .map(|config| R::Notifications {
-                    view: config.public_view(),
-                })
-                .map_err(|f| match f {
-                    crate::store::Failure::Client(e) => e,
-                    crate::store::Failure::Storage(e) => internal("notifications", e),
-                }),
-            C::SetNotifications { config } => {
-                notifications::save_config(ctx, &config).map(|()| R::Notifications {
-                    view: config.public_view(),
-                })
-            }
-            C::GetApproval { id } => approvals::get(ctx, principal, &id).map(R::Approval),
-            C::ListApprovals { status } => {
-                approvals::list(ctx, status).map(|approvals| R::Approvals { approvals })
-            }
-            C::ApproveRequest { id, comment } => approvals::decide(
-                ctx,
-                &principal.actor(),
-                true,
-                &id,
-                Decision::Approve(comment),
-            )
-            .map(R::Approval),
-            C::DenyRequest { id, reason } => {
-                approvals::decide(ctx, &principal.actor(), true, &id, Decision::Deny(reason))
-                    .map(R::Approval)
-            }
-            C::CancelRequest { id } => {
-                let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
-                approvals::decide(ctx, &principal.actor(), may_decide, &id, Decision::Cancel)
-                    .map(R::Approval)
-            }
-            C::GetPolicies => approvals::load_policies(ctx.storage)
-                .map(R::Policies)
-                .map_err(|e| internal("load policies", e)),
-            C::SetPolicies { policies } => {
-                approvals::save_policies(ctx.storage, &policies).map(|()| R::Policies(policies))
-            }
-            C::ListTokens => access::list(ctx.storage).map(|tokens| R::Tokens { tokens }),
-            C::ReadAudit { query } => audit::page(ctx.storage, &query)
-                .map(R::AuditPage)
-                .map_err(|e| internal("audit page", e)),
-            C::VerifyAudit => audit::verify(ctx.storage, ctx.tenant_id)
-                .map(R::AuditVerified)
-                .map_err(|e| internal("audit verify", e)),
-            C::OpenStream { after } => self.stream(ctx, after),
-            C::RevokeToken { id } => {
-                access::revoke(ctx.storage, principal, &id, ctx.now).map(|cascaded| {
-                    cascaded
-                        .into_iter()
-                        .for_each(|event| ctx.record_also(event));
-                    R::TokenRevoked { id }
-                })
-            }
-            C::CreateBootstrap { request } => {
-                agents::create_bootstrap(ctx, principal, request).map(R::BootstrapCreated)
-            }
-            C::RegisterAgent { registration } => match principal {
-                Principal::Bootstrap(bootstrap) => {
-                    agents::register(ctx, bootstrap, registration).map(R::AgentRegistered)
-                }
-                _ => Err(internal("register", "not a bootstrap token")),
+            CallerCommand::Secrets(command) => secret_command(command, principal, ctx, draft),
+            CallerCommand::Fields(command) => field_command(command, ctx, draft),
+            CallerCommand::Tenant(command) => match command {
+                Tnt::Info(c) => answer(c, draft, |_| self.info(ctx)),
+                Tnt::Touch(c) => answer(c, draft, |_| Ok(())),
             },
-            C::RefreshAgentToken => {
-                as_agent(principal).and_then(|agent| agents::refresh(ctx, agent).map(R::AgentJwt))
+            CallerCommand::Tokens(command) => match command {
+                Tok::CreateToken(c) => {
+                    answer(c, draft, |c| self.create_token(ctx, principal, c.request))
+                }
+                Tok::ListTokens(c) => answer(c, draft, |_| access::list(ctx.storage)),
+                Tok::RevokeToken(c) => answer(c, draft, |c| {
+                    access::revoke(ctx.storage, principal, &c.id, ctx.now).map(|cascaded| {
+                        cascaded
+                            .into_iter()
+                            .for_each(|event| ctx.record_also(event));
+                    })
+                }),
+            },
+            CallerCommand::Approvals(command) => approval_command(command, principal, ctx, draft),
+            CallerCommand::Notifications(command) => match command {
+                Ntf::GetNotifications(c) => answer(c, draft, |_| {
+                    notifications::load_config(ctx)
+                        .map(|config| config.public_view())
+                        .map_err(|f| match f {
+                            crate::store::Failure::Client(e) => e,
+                            crate::store::Failure::Storage(e) => internal("notifications", e),
+                        })
+                }),
+                Ntf::SetNotifications(c) => answer(c, draft, |c| {
+                    notifications::save_config(ctx, &c.config).map(|()| c.config.public_view())
+                }),
+            },
+            CallerCommand::Audit(command) => match command {
+                Aud::ReadAudit(c) => answer(c, draft, |c| {
+                    audit::page(ctx.storage, &c.query).map_err(storage_failure("audit page"))
+                }),
+                Aud::VerifyAudit(c) => answer(c, draft, |_| {
+                    audit::verify(ctx.storage, ctx.tenant_id)
+                        .map_err(storage_failure("audit verify"))
+                }),
+                Aud::OpenStream(c) => answer(c, draft, |c| self.stream(ctx, c.after)),
+                Aud::PollStream(c) => answer(c, draft, |c| self.stream(ctx, Some(c.after))),
+            },
+            CallerCommand::Agents(command) => agent_command(command, principal, ctx, draft),
+            CallerCommand::Passwords(command) => password_command(command, principal, ctx, draft),
+            CallerCommand::People(command) => people_command(command, principal, ctx, draft),
+            CallerCommand::AccessRequests(command) => {
+                access_request_command(command, principal, ctx, draft)
             }
-            C::ReportHealth { report } => as_agent(principal).and_then(|agent| {
-                agents::report_health(ctx, agent, &report)
-                    .map(|commands| R::AgentCommands { commands })
+            CallerCommand::Wraps(WrapCommand::CreateWrap(c)) => {
+                answer(c, draft, |c| wraps::create(ctx, principal, c.wrap))
+            }
+            CallerCommand::Vault(command) => vault_command(command, principal, ctx, draft),
+            CallerCommand::Broker(BrokerCommand::UseSecrets(c)) => answer(c, draft, |c| {
+                self.release_secrets(ctx, principal, &c.secrets, &c.target)
             }),
-            C::AgentSecrets => as_agent(principal).and_then(|agent| {
-                let everything = ListQuery::parse([("limit", "200")])?;
-                let page = listing::list(ctx, &everything, &agent.scopes())?;
-                Ok(R::AgentSecrets {
-                    grants: agent.grants.clone(),
-                    secrets: page.items,
-                })
-            }),
-            C::ListAgents { query } => {
-                agents::list(ctx, &query).map(|(data, pagination)| R::Agents { data, pagination })
-            }
-            C::RevokeAgent { id } => agents::revoke(ctx, &id).map(|()| R::AgentRevoked { id }),
-            C::ReinstateAgent { id } => {
-                agents::reinstate(ctx, &id).map(|()| R::AgentReinstated { id })
-            }
-            C::ReinstateUser { id } => people::reinstate(ctx, &id).map(R::User),
-            C::QueueAgentCommand { id, command } => {
-                agents::queue_command(ctx, principal, &id, command).map(R::AgentCommandQueued)
-            }
-            C::GetAgentSettings => agents::load_settings(ctx.storage)
-                .map(R::AgentSettings)
-                .map_err(|e| internal("agent settings", e)),
-            C::SetAgentSettings { settings } => {
-                agents::save_settings(ctx.storage, settings).map(R::AgentSettings)
-            }
-            C::CreateGrant { request } => {
-                agents::create_grant(ctx, principal, request).map(R::GrantCreated)
-            }
-            C::ListGrants { agent_id } => agents::grants_of(ctx.storage, agent_id.as_ref())
-                .map(|grants| R::Grants { grants })
-                .map_err(|e| internal("list grants", e)),
-            C::DeleteGrant { id } => agents::delete_grant(ctx.storage, &id).map(|()| R::Deleted),
-            C::ReportCertificates { certificates } => as_agent(principal).and_then(|agent| {
-                agents::discovery::report_certificates(ctx, agent, &certificates)
-                    .map(R::DiscoveryStored)
-            }),
-            C::ReportSshKeys { keys } => as_agent(principal).and_then(|agent| {
-                agents::discovery::report_ssh_keys(ctx, agent, &keys).map(R::DiscoveryStored)
-            }),
-            C::AgentDiscovery { id } => {
-                agents::discovery::of_agent(ctx, &id).map(|(certificates, ssh_keys)| R::Discovery {
-                    agent_id: id,
-                    certificates,
-                    ssh_keys,
-                })
-            }
-            C::AgentCertificates => as_agent(principal).and_then(|agent| {
-                agents::discovery::managed_certificates(ctx, agent)
-                    .map(|certificates| R::AgentCertificates { certificates })
-            }),
-            C::CreatePasswordRequest { request } => as_agent(principal).and_then(|agent| {
-                agents::passwords::create(ctx, principal, agent, request).map(R::PasswordRequest)
-            }),
-            C::CollectPasswordRequests => as_agent(principal).and_then(|agent| {
-                agents::passwords::collect(ctx, principal, agent)
-                    .map(|data| R::PasswordRequests { data })
-            }),
-            C::ListPasswordRequests { status } => {
-                agents::passwords::list(ctx, status).map(|data| R::PasswordRequests { data })
-            }
-            C::ApprovePasswordRequest { id } => {
-                agents::passwords::approve(ctx, principal, &id).map(R::PasswordRequest)
-            }
-            C::RejectPasswordRequest { id, reason } => {
-                agents::passwords::reject(ctx, principal, &id, reason).map(R::PasswordRequest)
-            }
-            C::CreateUser { user } => people::create(ctx, principal, user).map(R::User),
-            C::ListUsers => people::list(ctx.storage).map(|users| R::Users { users }),
-            C::DeleteUser { id } => people::delete(ctx, principal, &id).map(|()| R::Deleted),
-            C::UserRoles { id } => {
-                people::roles::of_user(ctx.storage, principal, &id).map(|roles| R::Roles { roles })
-            }
-            C::Permissions => Ok(R::Counted),
-            C::CreateRole { role } => people::roles::create(ctx, principal, role).map(R::Role),
-            C::ListRoles => people::roles::list(ctx.storage).map(|roles| R::Roles { roles }),
-            C::GetRole { id } => people::roles::get(ctx.storage, &id).map(R::Role),
-            C::SetRolePermissions { id, permissions } => {
-                people::roles::set_permissions(ctx, principal, &id, permissions).map(R::Role)
-            }
-            C::DeleteRole { id } => people::roles::delete(ctx, principal, &id).map(|()| R::Deleted),
-            C::CreateUserRole { request } => {
-                people::roles::assign(ctx, principal, request).map(R::UserRole)
-            }
-            C::ListUserRoles { user_id, role_id } => people::roles::assignments(
-                ctx.storage,
-                principal,
-                user_id.as_ref(),
-                role_id.as_ref(),
-            )
-            .map(|user_roles| R::UserRoles { user_roles }),
-            C::DeleteUserRole { id } => {
-                people::roles::unassign(ctx, principal, &id).map(|()| R::Deleted)
-            }
-            C::CreateAccessRequest { request } => requests::create(ctx, principal, request)
-                .map(|request| R::AccessRequest { request }),
-            C::ListAccessRequests { query } => requests::list(ctx, principal, &query)
-                .map(|requests| R::AccessRequests { requests }),
-            C::GetAccessRequest { id } => {
-                requests::get(ctx, principal, &id).map(|request| R::AccessRequest { request })
-            }
-            C::ApproveAccess { id, comment } => {
-                requests::decide(ctx, principal, &id, AccessDecision::Approve(comment))
-                    .map(|request| R::AccessRequest { request })
-            }
-            C::RejectAccess { id, reason } => {
-                requests::decide(ctx, principal, &id, AccessDecision::Reject(reason))
-                    .map(|request| R::AccessRequest { request })
-            }
-            C::CancelAccess { id } => requests::decide(ctx, principal, &id, AccessDecision::Cancel)
-                .map(|request| R::AccessRequest { request }),
-            C::RequestWraps { id } => {
-                requests::wraps_of(ctx, principal, &id).map(|wraps| R::Wraps { wraps })
-            }
-            C::RequestWrap { id, wrap_id } => {
-                requests::retrieve(ctx, principal, &id, &wrap_id).map(R::Unwrapped)
-            }
-            C::CreateWrap { wrap } => wraps::create(ctx, principal, wrap).map(R::WrapCreated),
-            C::KvRead { path, version } => kv::read(ctx, &path, version).map(R::KvRead),
-            C::KvWrite { path, write } => kv::write(ctx, &path, write).map(R::KvWritten),
-            C::KvMetadata { path } => kv::metadata(ctx, &path).map(R::KvMetadata),
-            C::KvList { prefix } => {
-                kv::list(ctx, prefix.as_ref(), &principal.scopes()).map(|keys| R::KvKeys { keys })
-            }
-            C::KvDelete { path, versions } => {
-                kv::change_versions(ctx, &path, versions, kv::VersionChange::Delete)
-                    .map(|()| R::Deleted)
-            }
-            C::KvUndelete { path, versions } => {
-                kv::change_versions(ctx, &path, Some(versions), kv::VersionChange::Undelete)
-                    .map(|()| R::Deleted)
-            }
-            C::KvDestroy { path, versions } => {
-                kv::change_versions(ctx, &path, Some(versions), kv::VersionChange::Destroy)
-                    .map(|()| R::Deleted)
-            }
-            C::UseSecrets { secrets, target } => {
-                self.release_secrets(ctx, principal, &secrets, &target)
-            }
-            C::Ping
-            | C::FinishUse { .. }
-            | C::LoginChallenge { .. }
-            | C::Login { .. }
-            | C::Unwrap { .. }
-            | C::Init { .. }
-            | C::SetPlan { .. }
-            | C::PollStream { .. }
-            | C::BenchBaseline
-            | C::ReviewLink { .. }
-            | C::DecideByLink { .. } => Err(internal(
-                "dispatch",
-                "command without a caller on the tenant path",
-            )),
         }
     }
 
@@ -287,7 +125,7 @@ impl Tenant {
         ctx: &SecretContext<'_>,
         principal: &Principal,
         request: TokenRequest,
-    ) -> TenantResult {
+    ) -> Result<TokenMinted, ApiError> {
         let request = access::narrow(principal, request, ctx.now)?;
         let reach = approvals::reach(ctx.storage, &request.scope)
             .map_err(|e| internal("approval reach", e))?;
@@ -306,17 +144,17 @@ impl Tenant {
                     access::not_after(principal),
                 )
             })?;
-            return Ok(TenantReply::TokenCreated(created));
+            return Ok(TokenMinted::Created(created));
         }
         approvals::open(ctx, principal, request, &reach, self.approval_ttl_seconds)
-            .map(TenantReply::ApprovalPending)
+            .map(|view| TokenMinted::Pending(Box::new(view)))
     }
 
-    fn info(&self, ctx: &SecretContext<'_>) -> TenantResult {
+    fn info(&self, ctx: &SecretContext<'_>) -> Result<TenantInfo, ApiError> {
         let loaded = self
             .load()?
             .ok_or_else(|| internal("info", "tenant not loaded"))?;
-        maintenance::info(ctx, &loaded.tenant_id, loaded.plan).map(TenantReply::Info)
+        maintenance::info(ctx, &loaded.tenant_id, loaded.plan)
     }
 
     /// Lowering a secret's tier weakens who must approve access to it, and changing its
@@ -325,9 +163,10 @@ impl Tenant {
         &self,
         storage: &Storage,
         principal: &Principal,
-        command: &TenantCommand,
+        command: &CallerCommand,
     ) -> Result<(), ApiError> {
-        let TenantCommand::UpdateSecret { path, update, .. } = command else {
+        let CallerCommand::Secrets(Sec::UpdateSecret(UpdateSecret { path, update, .. })) = command
+        else {
             return Ok(());
         };
         if update.change.tier.is_none() && update.change.allowed_hosts.is_none() {
@@ -377,5 +216,260 @@ fn as_agent(principal: &Principal) -> Result<&agents::AgentPrincipal, ApiError> 
     match principal {
         Principal::Agent(agent) => Ok(agent),
         _ => Err(internal("agent command", "not an agent")),
+    }
+}
+
+fn secret_command(
+    command: Sec,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    match command {
+        Sec::CreateSecret(c) => answer(c, draft, |c| secrets::create(ctx, c.secret)),
+        Sec::GetSecret(c) => answer(c, draft, |c| {
+            secrets::read(ctx, &c.path, c.version)
+                .and_then(|read| SecretJson::of(&read).map_err(|e| internal("encode a read", e)))
+        }),
+        Sec::UpdateSecret(c) => answer(c, draft, |c| {
+            secrets::update(ctx, &c.path, c.update, c.if_match)
+        }),
+        Sec::RotateSecret(c) => answer(c, draft, |c| secrets::rotate(ctx, &c.path, c.rotation)),
+        Sec::ListVersions(c) => answer(c, draft, |c| secrets::versions(ctx, &c.path)),
+        Sec::DeleteSecret(c) => answer(c, draft, |c| secrets::delete(ctx, &c.path, c.permanent)),
+        Sec::RestoreSecret(c) => answer(c, draft, |c| secrets::restore(ctx, &c.path)),
+        Sec::ListSecrets(c) => answer(c, draft, |c| {
+            listing::list(ctx, &c.query, &principal.scopes())
+        }),
+    }
+}
+
+fn field_command(command: Fld, ctx: &SecretContext<'_>, draft: Draft) -> Outcome {
+    match command {
+        Fld::SetField(c) => answer(c, draft, |c| {
+            fields::set_one(ctx, &c.path, c.field, c.value)
+        }),
+        Fld::SetFields(c) => answer(c, draft, |c| fields::set_many(ctx, &c.path, c.fields)),
+        Fld::GetField(c) => answer(c, draft, |c| fields::get_one(ctx, &c.path, c.field)),
+        Fld::GetFields(c) => answer(c, draft, |c| fields::get_all(ctx, &c.path)),
+        Fld::DeleteField(c) => answer(c, draft, |c| fields::delete_one(ctx, &c.path, &c.field)),
+    }
+}
+
+fn approval_command(
+    command: Apr,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    let actor = principal.actor();
+    match command {
+        Apr::GetApproval(c) => answer(c, draft, |c| approvals::get(ctx, principal, &c.id)),
+        Apr::ListApprovals(c) => answer(c, draft, |c| approvals::list(ctx, c.status)),
+        Apr::ApproveRequest(c) => answer(c, draft, |c| {
+            approvals::decide(ctx, &actor, true, &c.id, Decision::Approve(c.comment))
+        }),
+        Apr::DenyRequest(c) => answer(c, draft, |c| {
+            approvals::decide(ctx, &actor, true, &c.id, Decision::Deny(c.reason))
+        }),
+        Apr::CancelRequest(c) => answer(c, draft, |c| {
+            let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+            approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Cancel)
+        }),
+        Apr::GetPolicies(c) => answer(c, draft, |_| {
+            approvals::load_policies(ctx.storage).map_err(storage_failure("load policies"))
+        }),
+        Apr::SetPolicies(c) => answer(c, draft, |c| {
+            approvals::save_policies(ctx.storage, &c.policies).map(|()| c.policies)
+        }),
+    }
+}
+
+fn agent_command(
+    command: Agt,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    match command {
+        Agt::CreateBootstrap(c) => answer(c, draft, |c| {
+            agents::create_bootstrap(ctx, principal, c.request)
+        }),
+        Agt::RegisterAgent(c) => answer(c, draft, |c| match principal {
+            Principal::Bootstrap(bootstrap) => agents::register(ctx, bootstrap, c.registration),
+            _ => Err(internal("register", "not a bootstrap token")),
+        }),
+        Agt::RefreshAgentToken(c) => answer(c, draft, |_| {
+            as_agent(principal).and_then(|agent| agents::refresh(ctx, agent))
+        }),
+        Agt::ReportHealth(c) => answer(c, draft, |c| {
+            as_agent(principal).and_then(|agent| agents::report_health(ctx, agent, &c.report))
+        }),
+        Agt::AgentSecrets(c) => answer(c, draft, |_| {
+            let agent = as_agent(principal)?;
+            let everything = ListQuery::parse([("limit", "200")])?;
+            let page = listing::list(ctx, &everything, &agent.scopes())?;
+            Ok(AgentReach {
+                grants: agent.grants.clone(),
+                secrets: page.items,
+            })
+        }),
+        Agt::ListAgents(c) => answer(c, draft, |c| {
+            agents::list(ctx, &c.query).map(|(data, pagination)| AgentPage { data, pagination })
+        }),
+        Agt::RevokeAgent(c) => answer(c, draft, |c| agents::revoke(ctx, &c.id)),
+        Agt::ReinstateAgent(c) => answer(c, draft, |c| agents::reinstate(ctx, &c.id)),
+        Agt::QueueAgentCommand(c) => answer(c, draft, |c| {
+            agents::queue_command(ctx, principal, &c.id, c.command)
+        }),
+        Agt::GetAgentSettings(c) => answer(c, draft, |_| {
+            agents::load_settings(ctx.storage).map_err(storage_failure("agent settings"))
+        }),
+        Agt::SetAgentSettings(c) => {
+            answer(c, draft, |c| agents::save_settings(ctx.storage, c.settings))
+        }
+        Agt::CreateGrant(c) => answer(c, draft, |c| {
+            agents::create_grant(ctx, principal, c.request)
+        }),
+        Agt::ListGrants(c) => answer(c, draft, |c| {
+            agents::grants_of(ctx.storage, c.agent_id.as_ref())
+                .map_err(storage_failure("list grants"))
+        }),
+        Agt::DeleteGrant(c) => answer(c, draft, |c| agents::delete_grant(ctx.storage, &c.id)),
+        Agt::ReportCertificates(c) => answer(c, draft, |c| {
+            as_agent(principal).and_then(|agent| {
+                agents::discovery::report_certificates(ctx, agent, &c.certificates)
+            })
+        }),
+        Agt::ReportSshKeys(c) => answer(c, draft, |c| {
+            as_agent(principal)
+                .and_then(|agent| agents::discovery::report_ssh_keys(ctx, agent, &c.keys))
+        }),
+        Agt::AgentDiscovery(c) => answer(c, draft, |c| {
+            agents::discovery::of_agent(ctx, &c.id).map(|(certificates, ssh_keys)| Discovery {
+                agent_id: c.id,
+                certificates,
+                ssh_keys,
+            })
+        }),
+        Agt::AgentCertificates(c) => answer(c, draft, |_| {
+            as_agent(principal)
+                .and_then(|agent| agents::discovery::managed_certificates(ctx, agent))
+        }),
+    }
+}
+
+fn password_command(
+    command: Pwd,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use agents::passwords;
+    match command {
+        Pwd::CreatePasswordRequest(c) => answer(c, draft, |c| {
+            as_agent(principal)
+                .and_then(|agent| passwords::create(ctx, principal, agent, c.request))
+        }),
+        Pwd::CollectPasswordRequests(c) => answer(c, draft, |_| {
+            as_agent(principal).and_then(|agent| passwords::collect(ctx, principal, agent))
+        }),
+        Pwd::ListPasswordRequests(c) => answer(c, draft, |c| passwords::list(ctx, c.status)),
+        Pwd::ApprovePasswordRequest(c) => {
+            answer(c, draft, |c| passwords::approve(ctx, principal, &c.id))
+        }
+        Pwd::RejectPasswordRequest(c) => answer(c, draft, |c| {
+            passwords::reject(ctx, principal, &c.id, c.reason)
+        }),
+    }
+}
+
+fn people_command(
+    command: Ppl,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use people::roles;
+    match command {
+        Ppl::CreateUser(c) => answer(c, draft, |c| people::create(ctx, principal, c.user)),
+        Ppl::ListUsers(c) => answer(c, draft, |_| people::list(ctx.storage)),
+        Ppl::DeleteUser(c) => answer(c, draft, |c| people::delete(ctx, principal, &c.id)),
+        Ppl::ReinstateUser(c) => answer(c, draft, |c| people::reinstate(ctx, &c.id)),
+        Ppl::UserRoles(c) => answer(c, draft, |c| roles::of_user(ctx.storage, principal, &c.id)),
+        Ppl::Permissions(c) => answer(c, draft, |_| Ok(())),
+        Ppl::CreateRole(c) => answer(c, draft, |c| roles::create(ctx, principal, c.role)),
+        Ppl::ListRoles(c) => answer(c, draft, |_| roles::list(ctx.storage)),
+        Ppl::GetRole(c) => answer(c, draft, |c| roles::get(ctx.storage, &c.id)),
+        Ppl::SetRolePermissions(c) => answer(c, draft, |c| {
+            roles::set_permissions(ctx, principal, &c.id, c.permissions)
+        }),
+        Ppl::DeleteRole(c) => answer(c, draft, |c| roles::delete(ctx, principal, &c.id)),
+        Ppl::CreateUserRole(c) => answer(c, draft, |c| roles::assign(ctx, principal, c.request)),
+        Ppl::ListUserRoles(c) => answer(c, draft, |c| {
+            roles::assignments(
+                ctx.storage,
+                principal,
+                c.user_id.as_ref(),
+                c.role_id.as_ref(),
+            )
+        }),
+        Ppl::DeleteUserRole(c) => answer(c, draft, |c| roles::unassign(ctx, principal, &c.id)),
+    }
+}
+
+fn access_request_command(
+    command: Req,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    match command {
+        Req::CreateAccessRequest(c) => {
+            answer(c, draft, |c| requests::create(ctx, principal, c.request))
+        }
+        Req::ListAccessRequests(c) => {
+            answer(c, draft, |c| requests::list(ctx, principal, &c.query))
+        }
+        Req::GetAccessRequest(c) => answer(c, draft, |c| requests::get(ctx, principal, &c.id)),
+        Req::ApproveAccess(c) => answer(c, draft, |c| {
+            requests::decide(ctx, principal, &c.id, AccessDecision::Approve(c.comment))
+        }),
+        Req::RejectAccess(c) => answer(c, draft, |c| {
+            requests::decide(ctx, principal, &c.id, AccessDecision::Reject(c.reason))
+        }),
+        Req::CancelAccess(c) => answer(c, draft, |c| {
+            requests::decide(ctx, principal, &c.id, AccessDecision::Cancel)
+        }),
+        Req::RequestWraps(c) => answer(c, draft, |c| requests::wraps_of(ctx, principal, &c.id)),
+        Req::RequestWrap(c) => answer(c, draft, |c| {
+            requests::retrieve(ctx, principal, &c.id, &c.wrap_id)
+        }),
+    }
+}
+
+fn vault_command(
+    command: Kv,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use kv::VersionChange;
+    match command {
+        Kv::ReadKv(c) => answer(c, draft, |c| kv::read(ctx, &c.path, c.version)),
+        Kv::WriteKv(c) => answer(c, draft, |c| kv::write(ctx, &c.path, c.write)),
+        Kv::ReadKvMetadata(c) => answer(c, draft, |c| kv::metadata(ctx, &c.path)),
+        Kv::ListKv(c) => answer(c, draft, |c| {
+            kv::list(ctx, c.prefix.as_ref(), &principal.scopes())
+        }),
+        Kv::DeleteKvVersions(c) => answer(c, draft, |c| {
+            kv::change_versions(ctx, &c.path, c.versions, VersionChange::Delete)
+        }),
+        Kv::UndeleteKvVersions(c) => answer(c, draft, |c| {
+            kv::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Undelete)
+        }),
+        Kv::DestroyKvVersions(c) => answer(c, draft, |c| {
+            kv::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Destroy)
+        }),
     }
 }

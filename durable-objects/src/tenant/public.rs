@@ -7,6 +7,9 @@
 //! answers what it does not recognize, and writes nothing.
 
 use super::*;
+use crate::audit::Completes;
+use latchkey_contract::link::{LinkCommand, LinkReview};
+use latchkey_contract::public::{LoginChallenge, PublicCommand};
 use latchkey_core::crypto::sha256;
 use latchkey_core::notify::LinkRefusal;
 use latchkey_core::people::{KDF_ITERATIONS, KdfParams, SALT_BYTES, login_refused};
@@ -27,54 +30,78 @@ fn decoy_without_tenant(email: &str) -> KdfParams {
 }
 
 impl Tenant {
-    pub(super) fn public_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+    /// A command without a bearer credential, answered as its reply type.
+    pub(super) fn public_command(&self, command: PublicCommand, origin: &Origin) -> Encoded {
+        let draft = audit::public_draft(&command);
+        match command {
+            PublicCommand::LoginChallenge(c) => respond(c, |c| self.login_challenge(c, origin)),
+            PublicCommand::Login(c) => {
+                respond(c, |c| {
+                    self.public_transaction(draft, origin, login_refused, |ctx, ip| {
+                        match people::login(ctx, &c.email, &c.password, ip) {
+                            Ok(people::LoginOutcome::LoggedIn(issued)) => {
+                                let actor = Actor {
+                                    id: format!("user:{}", issued.user.id),
+                                    description: Some(c.email.as_str().to_owned()),
+                                };
+                                (Ok(issued), Some(actor))
+                            }
+                            Ok(people::LoginOutcome::Refused { error, .. }) => (Err(error), None),
+                            Err(e) => (Err(e), None),
+                        }
+                    })
+                })
+            }
+            PublicCommand::Unwrap(c) => respond(c, |c| {
+                let no_tenant = || ApiError::not_found("no wrap has this token");
+                self.public_transaction(draft, origin, no_tenant, |ctx, _| {
+                    let result = wraps::unwrap(ctx, &c.hash);
+                    let actor = result.as_ref().ok().map(|unwrapped| Actor {
+                        id: format!("wrap:{}", unwrapped.id),
+                        description: Some("wrap token".to_owned()),
+                    });
+                    (result, actor)
+                })
+            }),
+            PublicCommand::FinishUse(c) => {
+                self.write_deferred_events(&self.storage());
+                respond(c, |c| self.finish_use(&c.call_id, c.report))
+            }
+        }
+    }
+
+    /// Login, step 1: records nothing (step 2 is the login).
+    fn login_challenge(&self, c: LoginChallenge, origin: &Origin) -> Result<KdfParams, ApiError> {
         let Some(loaded) = self.load()? else {
-            return match command {
-                TenantCommand::Unwrap { .. } => Err(ApiError::not_found("no wrap has this token")),
-                TenantCommand::LoginChallenge { email } => Ok(TenantReply::LoginChallenge(
-                    decoy_without_tenant(email.as_str()),
-                )),
-                _ => Err(login_refused()),
-            };
+            return Ok(decoy_without_tenant(c.email.as_str()));
+        };
+        let storage = self.storage();
+        let ctx = self.context(&storage, &loaded, now());
+        let result = transaction(&storage, || {
+            Ok(people::challenge(&ctx, &c.email, origin.ip.as_deref()))
+        });
+        self.audit_head.forget();
+        result.unwrap_or_else(|e| Err(internal("login challenge", e)))
+    }
+
+    /// Runs a public command in a transaction with its event: recorded as `actor` when it
+    /// succeeded, else a refusal kept for the next write-back (within the budget).
+    fn public_transaction<R: Completes>(
+        &self,
+        draft: Draft,
+        origin: &Origin,
+        without_tenant: impl FnOnce() -> ApiError,
+        run: impl FnOnce(&SecretContext<'_>, Option<&str>) -> (Result<R, ApiError>, Option<Actor>),
+    ) -> Result<R, ApiError> {
+        let Some(loaded) = self.load()? else {
+            return Err(without_tenant());
         };
         let storage = self.storage();
         let now = now();
         let ctx = self.context(&storage, &loaded, now);
-        let draft = audit::draft_for(&command);
-        let ip = origin.ip.as_deref();
         let mut deferred_written = Vec::new();
         let outcome = transaction(&storage, || {
-            let (result, actor) = match command {
-                // Step 1 records nothing: step 2 is the login.
-                TenantCommand::LoginChallenge { email } => {
-                    return Ok(people::challenge(&ctx, &email, ip).map(TenantReply::LoginChallenge));
-                }
-                TenantCommand::Login { email, password } => {
-                    match people::login(&ctx, &email, &password, ip) {
-                        Ok(people::LoginOutcome::LoggedIn(issued)) => {
-                            let actor = Actor {
-                                id: format!("user:{}", issued.user.id),
-                                description: Some(email.as_str().to_owned()),
-                            };
-                            (Ok(TenantReply::LoggedIn(issued)), Some(actor))
-                        }
-                        Ok(people::LoginOutcome::Refused { error, .. }) => (Err(error), None),
-                        Err(e) => (Err(e), None),
-                    }
-                }
-                TenantCommand::Unwrap { hash } => {
-                    let result = wraps::unwrap(&ctx, &hash).map(TenantReply::Unwrapped);
-                    let actor = match &result {
-                        Ok(TenantReply::Unwrapped(unwrapped)) => Some(Actor {
-                            id: format!("wrap:{}", unwrapped.id),
-                            description: Some("wrap token".to_owned()),
-                        }),
-                        _ => None,
-                    };
-                    (result, actor)
-                }
-                _ => return Ok(Err(internal("public command", "not a public command"))),
-            };
+            let (result, actor) = run(&ctx, origin.ip.as_deref());
             let draft = audit::complete(draft, &result);
             match actor {
                 Some(actor) => {
@@ -105,7 +132,28 @@ impl Tenant {
     /// recorded as `link.refused` (within the budget for unauthenticated events, by the next
     /// write-back). A link naming a tenant that does not exist is refused as forged, exactly
     /// like a forged link of one that does.
-    pub(super) fn link_command(&self, command: TenantCommand, origin: &Origin) -> TenantResult {
+    pub(super) fn link_command(&self, command: LinkCommand, origin: &Origin) -> Encoded {
+        let draft = audit::link_draft(&command);
+        match command {
+            LinkCommand::ReviewLink(c) => respond(c, |c| {
+                self.link_transaction(draft, origin, |ctx| {
+                    notifications::review(ctx, &c.id, &c.token)
+                })
+            }),
+            LinkCommand::DecideByLink(c) => respond(c, |c| {
+                self.link_transaction(draft, origin, |ctx| {
+                    notifications::decide(ctx, &c.id, &c.token, c.approve, c.note)
+                })
+            }),
+        }
+    }
+
+    fn link_transaction(
+        &self,
+        draft: Draft,
+        origin: &Origin,
+        run: impl FnOnce(&SecretContext<'_>) -> Result<LinkReview, ApiError>,
+    ) -> Result<LinkReview, ApiError> {
         // No tenant: the same refusal as a forged link of a tenant that exists.
         let loaded = self
             .load()?
@@ -113,28 +161,14 @@ impl Tenant {
         let storage = self.storage();
         let now = now();
         let ctx = self.context(&storage, &loaded, now);
-        let draft = audit::draft_for(&command);
         let mut deferred_written = Vec::new();
         let outcome = transaction(&storage, || {
-            let result = match command {
-                TenantCommand::ReviewLink { id, token } => notifications::review(&ctx, &id, &token),
-                TenantCommand::DecideByLink {
-                    id,
-                    token,
-                    approve,
-                    note,
-                } => notifications::decide(&ctx, &id, &token, approve, note),
-                _ => Err(internal("link command", "not a link command")),
-            };
-            let result = result.map(|review| TenantReply::LinkReview {
-                view: review.view,
-                approver: review.approver,
-            });
+            let result = run(&ctx);
             match &result {
-                Ok(TenantReply::LinkReview { approver, .. }) => {
+                Ok(review) => {
                     // Earlier refusals kept in memory go first: the chain stays in time order.
                     deferred_written = self.record_deferred_events(&storage)?;
-                    let actor = Actor::named(approver);
+                    let actor = Actor::named(&review.approver);
                     audit::record(
                         &storage,
                         &loaded.tenant_id,
@@ -156,7 +190,7 @@ impl Tenant {
                     // Written by the next write-back, so a refusal costs no write now.
                     self.defer_event(&loaded, Actor::named("anonymous"), origin, refused, now);
                 }
-                _ => {}
+                Err(_) => {}
             }
             Ok(result)
         });

@@ -4,12 +4,12 @@ use super::now;
 use super::probes::D1_BINDING;
 use crate::auth::require_operator;
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{RequestMeta, call_tenant, unexpected};
+use crate::tenant_client::{RequestMeta, call_tenant};
+use latchkey_contract::operator::{InitTenant, SetPlan};
 use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
 use latchkey_core::tenant::TenantName;
 use latchkey_core::{ApiError, Plan, TenantId};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request, console_error};
 
@@ -52,16 +52,13 @@ pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta)
     .run()
     .await
     .map_err(|e| storage_failure("d1 insert", e))?;
-    let command = TenantCommand::Init {
+    let command = InitTenant {
         tenant_id: tenant_id.clone(),
         name: name.clone(),
         plan,
         master_key_hash: master_key.hash,
     };
-    let created_at = match call_tenant(env, &tenant_id, meta, command).await? {
-        TenantReply::Initialized { created_at } => created_at,
-        other => return Err(unexpected(&other)),
-    };
+    let created_at = call_tenant(env, &tenant_id, meta, command).await?;
     db.prepare("UPDATE tenants SET status = 'active' WHERE id = ?1")
         .bind(&[tenant_id.as_str().into()])
         .map_err(|e| storage_failure("d1 bind", e))?
@@ -133,20 +130,16 @@ pub async fn update_tenant(
     } else {
         row.get("rate_limit_per_minute").and_then(|v| v.as_u64())
     };
-    match call_tenant(
+    call_tenant(
         env,
         &tenant_id,
         meta,
-        TenantCommand::SetPlan {
+        SetPlan {
             plan,
             rate_limit_per_minute,
         },
     )
-    .await?
-    {
-        TenantReply::PlanSet => {}
-        other => return Err(unexpected(&other)),
-    }
+    .await?;
     let custom_value: worker::wasm_bindgen::JsValue = match rate_limit_per_minute {
         Some(n) => (n as f64).into(),
         None => worker::wasm_bindgen::JsValue::NULL,

@@ -3,7 +3,17 @@
 
 use super::now;
 use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_body};
-use crate::tenant_client::{Caller, RequestMeta, unexpected};
+use crate::tenant_client::{Caller, RequestMeta};
+use latchkey_contract::caller::agents::{
+    AgentCertificates, AgentDiscovery, AgentPage, AgentReach, AgentSecrets, CreateBootstrap,
+    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgents, ListGrants,
+    QueueAgentCommand, RefreshAgentToken, RegisterAgent, ReinstateAgent, ReportCertificates,
+    ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
+};
+use latchkey_contract::caller::passwords::{
+    ApprovePasswordRequest, CollectPasswordRequests, CreatePasswordRequest, ListPasswordRequests,
+    RejectPasswordRequest,
+};
 use latchkey_core::ApiError;
 use latchkey_core::agent::PasswordRequestId;
 use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
@@ -14,7 +24,6 @@ use latchkey_core::agent::{
 };
 use latchkey_core::credential::{CredentialKind, parse_bearer};
 use latchkey_core::grant::GrantRequest;
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request};
 
@@ -22,13 +31,11 @@ use worker::{Env, Request};
 pub async fn create_bootstrap(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let request = BootstrapRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreateBootstrap { request })
+        Ok(CreateBootstrap { request })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::BootstrapCreated(created) => json(201, &created),
-        other => Err(unexpected(&other)),
-    }
+    let created = caller.run(env, command).await?;
+    json(201, &created)
 }
 
 /// `POST /v1/agents/register` `{token, name, hostname, os_type, metadata}` → 201
@@ -56,14 +63,10 @@ pub async fn register(
         Err(e) => return (Err(e), None),
     };
     let caller = Caller::with_credential(credential, meta);
-    let reply = match caller
-        .run(env, Ok(TenantCommand::RegisterAgent { registration }))
+    let reply = caller
+        .run(env, Ok(RegisterAgent { registration }))
         .await
-    {
-        Ok(TenantReply::AgentRegistered(registered)) => json(201, &registered),
-        Ok(other) => Err(unexpected(&other)),
-        Err(e) => Err(e),
-    };
+        .and_then(|registered| json(201, &registered));
     (reply, Some(caller))
 }
 
@@ -71,95 +74,66 @@ pub async fn register(
 /// one (seed 000 refreshes over mTLS; the edge sees no client certificate, see
 /// ARCHITECTURE.md).
 pub async fn refresh(env: &Env, caller: &Caller) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::RefreshAgentToken))
-        .await?
-    {
-        TenantReply::AgentJwt(issued) => json(200, &issued),
-        other => Err(unexpected(&other)),
-    }
+    let issued = caller.run(env, Ok(RefreshAgentToken)).await?;
+    json(200, &issued)
 }
 
 /// `POST /v1/agents/me/health` → 200 `{commands: [...]}`: what was queued for the agent.
 pub async fn report_health(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let report = HealthReport::parse(&read_json_body(request).await?, now())?;
-        Ok(TenantCommand::ReportHealth { report })
+        Ok(ReportHealth { report })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::AgentCommands { commands } => json(200, &json!({ "commands": commands })),
-        other => Err(unexpected(&other)),
-    }
+    let commands = caller.run(env, command).await?;
+    json(200, &json!({ "commands": commands }))
 }
 
 /// `GET /v1/agents/me/secrets` → 200 `{grants, secrets}`: metadata of what the agent's
 /// grants reach; values are read one by one with `GET /v1/secrets/{path}`.
 pub async fn my_secrets(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::AgentSecrets)).await? {
-        TenantReply::AgentSecrets { grants, secrets } => {
-            json(200, &json!({ "grants": grants, "secrets": secrets }))
-        }
-        other => Err(unexpected(&other)),
-    }
+    let AgentReach { grants, secrets } = caller.run(env, Ok(AgentSecrets)).await?;
+    json(200, &json!({ "grants": grants, "secrets": secrets }))
 }
 
 /// `GET /v1/agents?status=&label=key=value&search=&page=&per_page=` → 200 `{data, pagination}`.
 pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = query_pairs(request)
         .and_then(|pairs| AgentQuery::parse(&pairs))
-        .map(|query| TenantCommand::ListAgents { query });
-    match caller.run(env, command).await? {
-        TenantReply::Agents { data, pagination } => {
-            json(200, &json!({ "data": data, "pagination": pagination }))
-        }
-        other => Err(unexpected(&other)),
-    }
+        .map(|query| ListAgents { query });
+    let AgentPage { data, pagination } = caller.run(env, command).await?;
+    json(200, &json!({ "data": data, "pagination": pagination }))
 }
 
 /// `GET /v1/agents/settings` → 200 `{heartbeat_interval_seconds}`.
 pub async fn get_settings(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::GetAgentSettings)).await? {
-        TenantReply::AgentSettings(settings) => json(200, &settings),
-        other => Err(unexpected(&other)),
-    }
+    let settings = caller.run(env, Ok(GetAgentSettings)).await?;
+    json(200, &settings)
 }
 
 /// `PUT /v1/agents/settings` `{heartbeat_interval_seconds}` → 200.
 pub async fn set_settings(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let settings = AgentSettings::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::SetAgentSettings { settings })
+        Ok(SetAgentSettings { settings })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::AgentSettings(settings) => json(200, &settings),
-        other => Err(unexpected(&other)),
-    }
+    let settings = caller.run(env, command).await?;
+    json(200, &settings)
 }
 
 /// `POST /v1/agents/{id}/revoke` → 200 `{status: "revoked", id}`.
 pub async fn revoke(env: &Env, caller: &Caller, id: AgentId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::RevokeAgent { id }))
-        .await?
-    {
-        TenantReply::AgentRevoked { id } => json(200, &json!({"status": "revoked", "id": id})),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(RevokeAgent { id: id.clone() })).await?;
+    json(200, &json!({"status": "revoked", "id": id}))
 }
 
 /// `POST /v1/agents/{id}/reinstate` (admin) → 200 `{status: "reinstated", id}`.
 pub async fn reinstate(env: &Env, caller: &Caller, id: AgentId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::ReinstateAgent { id }))
-        .await?
-    {
-        TenantReply::AgentReinstated { id } => {
-            json(200, &json!({"status": "reinstated", "id": id}))
-        }
-        other => Err(unexpected(&other)),
-    }
+    caller
+        .run(env, Ok(ReinstateAgent { id: id.clone() }))
+        .await?;
+    json(200, &json!({"status": "reinstated", "id": id}))
 }
 
 /// `POST /v1/agents/{id}/commands` `{type, params}` → 201 with the queued command.
@@ -171,26 +145,22 @@ pub async fn queue_command(
 ) -> Reply {
     let command = async {
         let command = CommandRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::QueueAgentCommand { id, command })
+        Ok(QueueAgentCommand { id, command })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::AgentCommandQueued(queued) => json(201, &queued),
-        other => Err(unexpected(&other)),
-    }
+    let queued = caller.run(env, command).await?;
+    json(201, &queued)
 }
 
 /// `POST /v1/grants` `{agent_id, path, actions}` → 201 with the grant.
 pub async fn create_grant(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let request = GrantRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreateGrant { request })
+        Ok(CreateGrant { request })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::GrantCreated(grant) => json(201, &grant),
-        other => Err(unexpected(&other)),
-    }
+    let grant = caller.run(env, command).await?;
+    json(201, &grant)
 }
 
 /// `GET /v1/grants[?agent_id=]` → 200 `{grants}`.
@@ -199,23 +169,16 @@ pub async fn list_grants(request: &mut Request, env: &Env, caller: &Caller) -> R
         let agent_id = agent
             .map(|text| AgentId::parse(&text).map_err(|why| ApiError::validation("agent_id", why)))
             .transpose()?;
-        Ok(TenantCommand::ListGrants { agent_id })
+        Ok(ListGrants { agent_id })
     });
-    match caller.run(env, command).await? {
-        TenantReply::Grants { grants } => json(200, &json!({ "grants": grants })),
-        other => Err(unexpected(&other)),
-    }
+    let grants = caller.run(env, command).await?;
+    json(200, &json!({ "grants": grants }))
 }
 
 /// `DELETE /v1/grants/{id}` → 204.
 pub async fn delete_grant(env: &Env, caller: &Caller, id: GrantId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::DeleteGrant { id }))
-        .await?
-    {
-        TenantReply::Deleted => no_content(),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(DeleteGrant { id })).await?;
+    no_content()
 }
 
 /// `POST /v1/agents/me/discovery/certificates` `{certificates: [...]}` (≤ 1,000) → 200
@@ -223,81 +186,58 @@ pub async fn delete_grant(env: &Env, caller: &Caller, id: GrantId) -> Reply {
 pub async fn report_certificates(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let certificates = DiscoveredCertificate::parse_report(&read_json_body(request).await?)?;
-        Ok(TenantCommand::ReportCertificates { certificates })
+        Ok(ReportCertificates { certificates })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::DiscoveryStored(stored) => json(200, &stored),
-        other => Err(unexpected(&other)),
-    }
+    let stored = caller.run(env, command).await?;
+    json(200, &stored)
 }
 
 /// `POST /v1/agents/me/ssh-discovery` `{keys: [...]}` (≤ 1,000) → 200 `{received, created, updated}`.
 pub async fn report_ssh_keys(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let keys = DiscoveredSshKey::parse_report(&read_json_body(request).await?)?;
-        Ok(TenantCommand::ReportSshKeys { keys })
+        Ok(ReportSshKeys { keys })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::DiscoveryStored(stored) => json(200, &stored),
-        other => Err(unexpected(&other)),
-    }
+    let stored = caller.run(env, command).await?;
+    json(200, &stored)
 }
 
 /// `GET /v1/agents/{id}/discovery` → 200 `{agent_id, certificates, ssh_keys}`.
 pub async fn discovery(env: &Env, caller: &Caller, id: AgentId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::AgentDiscovery { id }))
-        .await?
-    {
-        TenantReply::Discovery {
-            agent_id,
-            certificates,
-            ssh_keys,
-        } => json(
-            200,
-            &json!({"agent_id": agent_id, "certificates": certificates, "ssh_keys": ssh_keys}),
-        ),
-        other => Err(unexpected(&other)),
-    }
+    let Discovery {
+        agent_id,
+        certificates,
+        ssh_keys,
+    } = caller.run(env, Ok(AgentDiscovery { id })).await?;
+    json(
+        200,
+        &json!({"agent_id": agent_id, "certificates": certificates, "ssh_keys": ssh_keys}),
+    )
 }
 
 /// `GET /v1/agents/me/certificates` → 200 `{certificates}`: those the agent manages.
 pub async fn my_certificates(env: &Env, caller: &Caller) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::AgentCertificates))
-        .await?
-    {
-        TenantReply::AgentCertificates { certificates } => {
-            json(200, &json!({ "certificates": certificates }))
-        }
-        other => Err(unexpected(&other)),
-    }
+    let certificates = caller.run(env, Ok(AgentCertificates)).await?;
+    json(200, &json!({ "certificates": certificates }))
 }
 
 /// `POST /v1/agents/me/password-requests` `{path, reason}` → 201 (pending).
 pub async fn request_password(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let request = NewPasswordRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreatePasswordRequest { request })
+        Ok(CreatePasswordRequest { request })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::PasswordRequest(view) => json(201, &view),
-        other => Err(unexpected(&other)),
-    }
+    let view = caller.run(env, command).await?;
+    json(201, &view)
 }
 
 /// `GET /v1/agents/me/password-requests` → 200 `{data}`; an approved password appears once.
 pub async fn collect_passwords(env: &Env, caller: &Caller) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::CollectPasswordRequests))
-        .await?
-    {
-        TenantReply::PasswordRequests { data } => json(200, &json!({ "data": data })),
-        other => Err(unexpected(&other)),
-    }
+    let data = caller.run(env, Ok(CollectPasswordRequests)).await?;
+    json(200, &json!({ "data": data }))
 }
 
 /// `GET /v1/admin/password-requests[?status=pending|approved|rejected]` → 200 `{data}`.
@@ -313,24 +253,17 @@ pub async fn list_password_requests(request: &mut Request, env: &Env, caller: &C
                 })
             })
             .transpose()?;
-        Ok(TenantCommand::ListPasswordRequests { status })
+        Ok(ListPasswordRequests { status })
     });
-    match caller.run(env, command).await? {
-        TenantReply::PasswordRequests { data } => json(200, &json!({ "data": data })),
-        other => Err(unexpected(&other)),
-    }
+    let data = caller.run(env, command).await?;
+    json(200, &json!({ "data": data }))
 }
 
 /// `POST /v1/admin/password-requests/{id}/approve` → 200: the password is generated and
 /// stored as a new version of the path (never shown here).
 pub async fn approve_password(env: &Env, caller: &Caller, id: PasswordRequestId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::ApprovePasswordRequest { id }))
-        .await?
-    {
-        TenantReply::PasswordRequest(view) => json(200, &view),
-        other => Err(unexpected(&other)),
-    }
+    let view = caller.run(env, Ok(ApprovePasswordRequest { id })).await?;
+    json(200, &view)
 }
 
 /// `POST /v1/admin/password-requests/{id}/reject` `{reason?}` → 200.
@@ -342,11 +275,9 @@ pub async fn reject_password(
 ) -> Reply {
     let command = async {
         let reason = parse_rejection(&read_json_body(request).await?)?;
-        Ok(TenantCommand::RejectPasswordRequest { id, reason })
+        Ok(RejectPasswordRequest { id, reason })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::PasswordRequest(view) => json(200, &view),
-        other => Err(unexpected(&other)),
-    }
+    let view = caller.run(env, command).await?;
+    json(200, &view)
 }

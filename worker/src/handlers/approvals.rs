@@ -2,19 +2,15 @@
 //! sensitive or critical secrets, and the per-namespace rules for how many approvals they need.
 
 use crate::http::{Reply, json, query_param, read_json_body, read_optional_body};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
+use latchkey_contract::caller::approvals::{
+    ApproveRequest, CancelRequest, DenyRequest, GetApproval, GetPolicies, ListApprovals,
+    SetPolicies,
+};
 use latchkey_core::ApiError;
 use latchkey_core::approval::{ApprovalId, ApprovalStatus, Policies, parse_decision_note};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request};
-
-fn approval_reply(reply: TenantReply) -> Reply {
-    match reply {
-        TenantReply::Approval(view) => json(200, &view),
-        other => Err(unexpected(&other)),
-    }
-}
 
 /// `GET /v1/approvals?status=pending|approved|denied|expired|cancelled` → `{approvals}`.
 pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
@@ -29,59 +25,51 @@ pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
                 })
             })
             .transpose()?;
-        Ok(TenantCommand::ListApprovals { status })
+        Ok(ListApprovals { status })
     });
-    match caller.run(env, command).await? {
-        TenantReply::Approvals { approvals } => json(200, &json!({ "approvals": approvals })),
-        other => Err(unexpected(&other)),
-    }
+    let approvals = caller.run(env, command).await?;
+    json(200, &json!({ "approvals": approvals }))
 }
 
 /// `GET /v1/approvals/{id}`: for the requester (whose first poll after approval carries the
 /// token value, once) and for approvers.
 pub async fn get(env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
-    approval_reply(
-        caller
-            .run(env, Ok(TenantCommand::GetApproval { id }))
-            .await?,
-    )
+    let view = caller.run(env, Ok(GetApproval { id })).await?;
+    json(200, &view)
 }
 
 /// `POST /v1/approvals/{id}/approve` `{comment}`.
 pub async fn approve(request: &mut Request, env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
     let command = async {
         let comment = parse_decision_note(&read_optional_body(request).await?, "comment")?;
-        Ok(TenantCommand::ApproveRequest { id, comment })
+        Ok(ApproveRequest { id, comment })
     }
     .await;
-    approval_reply(caller.run(env, command).await?)
+    let view = caller.run(env, command).await?;
+    json(200, &view)
 }
 
 /// `POST /v1/approvals/{id}/deny` `{reason}`.
 pub async fn deny(request: &mut Request, env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
     let command = async {
         let reason = parse_decision_note(&read_optional_body(request).await?, "reason")?;
-        Ok(TenantCommand::DenyRequest { id, reason })
+        Ok(DenyRequest { id, reason })
     }
     .await;
-    approval_reply(caller.run(env, command).await?)
+    let view = caller.run(env, command).await?;
+    json(200, &view)
 }
 
 /// `POST /v1/approvals/{id}/cancel`: the requester, or an approver during the cancel window.
 pub async fn cancel(env: &Env, caller: &Caller, id: ApprovalId) -> Reply {
-    approval_reply(
-        caller
-            .run(env, Ok(TenantCommand::CancelRequest { id }))
-            .await?,
-    )
+    let view = caller.run(env, Ok(CancelRequest { id })).await?;
+    json(200, &view)
 }
 
 /// `GET /v1/policies` → `{policies, defaults}`.
 pub async fn get_policies(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::GetPolicies)).await? {
-        TenantReply::Policies(policies) => json(200, &policies_body(&policies)),
-        other => Err(unexpected(&other)),
-    }
+    let policies = caller.run(env, Ok(GetPolicies)).await?;
+    json(200, &policies_body(&policies))
 }
 
 /// `PUT /v1/policies` `{policies: [{glob, standard, sensitive, critical,
@@ -89,13 +77,11 @@ pub async fn get_policies(env: &Env, caller: &Caller) -> Reply {
 pub async fn set_policies(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let policies = Policies::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::SetPolicies { policies })
+        Ok(SetPolicies { policies })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::Policies(policies) => json(200, &policies_body(&policies)),
-        other => Err(unexpected(&other)),
-    }
+    let policies = caller.run(env, command).await?;
+    json(200, &policies_body(&policies))
 }
 
 fn policies_body(policies: &Policies) -> serde_json::Value {

@@ -4,13 +4,15 @@
 
 use crate::auth::require_operator;
 use crate::http::{Reply, json, query_pairs};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
 use futures_util::stream;
+use latchkey_contract::caller::audit::{
+    OpenStream, PollStream, ReadAudit, StreamEvents, VerifyAudit,
+};
 use latchkey_core::ApiError;
 use latchkey_core::audit::{
     AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, MAX_LIMIT, csv_line, decode_cursor,
 };
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -36,13 +38,7 @@ fn render(events: &[AuditEvent], format: ExportFormat) -> Vec<u8> {
 }
 
 async fn page(env: &Env, caller: &Caller, query: AuditQuery) -> Result<AuditPage, ApiError> {
-    match caller
-        .run(env, Ok(TenantCommand::ReadAudit { query }))
-        .await?
-    {
-        TenantReply::AuditPage(page) => Ok(page),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(ReadAudit { query })).await
 }
 
 /// `GET /v1/audit?namespace=&actor=&type=&since=&until=&success=&correlation_id=&limit=&cursor=`
@@ -52,13 +48,7 @@ pub async fn read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let (query, format) = match parse(request) {
         Ok(parsed) => parsed,
         // Counted like any refused request; the answer is the auth error or this one.
-        Err(e) => {
-            return Err(caller
-                .run(env, Err(e))
-                .await
-                .err()
-                .unwrap_or_else(ApiError::internal));
-        }
+        Err(e) => return Err(caller.refuse(env, e).await),
     };
     let first = page(env, caller, query.clone()).await?;
     if format == ExportFormat::Json {
@@ -109,10 +99,8 @@ pub async fn read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
 
 /// `GET /v1/audit/verify` → `{ok, events_checked, head_hash, first_bad_event_id}`.
 pub async fn verify(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::VerifyAudit)).await? {
-        TenantReply::AuditVerified(report) => json(200, &report),
-        other => Err(unexpected(&other)),
-    }
+    let report = caller.run(env, Ok(VerifyAudit)).await?;
+    json(200, &report)
 }
 
 /// How often an open stream asks the tenant object for new events.
@@ -166,11 +154,11 @@ fn now_ms() -> f64 {
 /// reads are `vault.accessed` / `vault.denied`), resuming after `Last-Event-ID`; needs
 /// `audit:read`. A revoked token's stream ends at its next poll.
 pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let command = last_event_id(request).map(|after| TenantCommand::OpenStream { after });
-    let (events, after) = match caller.run(env, command).await? {
-        TenantReply::StreamEvents { events, last_seq } => (events, last_seq),
-        other => return Err(unexpected(&other)),
-    };
+    let command = last_event_id(request).map(|after| OpenStream { after });
+    let StreamEvents {
+        events,
+        last_seq: after,
+    } = caller.run(env, command).await?;
     let mut queue: VecDeque<Vec<u8>> = VecDeque::new();
     queue.push_back(b"retry: 1000\n\n".to_vec());
     queue.extend(events.iter().map(sse));
@@ -203,17 +191,16 @@ pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
             Delay::from(POLL_INTERVAL).await;
             let polled = st
                 .caller
-                .run(&st.env, Ok(TenantCommand::PollStream { after: st.after }))
+                .run(&st.env, Ok(PollStream { after: st.after }))
                 .await;
             match polled {
-                Ok(TenantReply::StreamEvents { events, last_seq }) => {
+                Ok(StreamEvents { events, last_seq }) => {
                     st.after = last_seq;
                     st.queue.extend(events.iter().map(sse));
                     if st.queue.is_empty() && now_ms() - st.last_sent > KEEPALIVE_MS {
                         st.queue.push_back(b": keepalive\n\n".to_vec());
                     }
                 }
-                Ok(_) => st.done = true,
                 Err(e) => {
                     st.done = true;
                     let body = json!({"error": {"code": e.code, "message": e.message}});

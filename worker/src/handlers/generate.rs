@@ -3,11 +3,12 @@
 
 use super::now;
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
+use latchkey_contract::caller::secrets::CreateSecret;
+use latchkey_contract::caller::tenant::Touch;
 use latchkey_core::ApiError;
 use latchkey_core::crypto::fill_random;
 use latchkey_core::generate::{GeneratedPassword, PasswordRequest};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use worker::{Env, Request, console_error};
 
 /// → 200 `{password, path: null, stored: false}`, or 201 `{password, path, stored: true,
@@ -26,32 +27,33 @@ pub async fn generate(request: &mut Request, env: &Env, caller: &Caller) -> Repl
         (Ok(spec), Some(password)) => spec.to_new_secret(password.clone()),
         _ => None,
     };
-    let command = match (spec, stored) {
-        (Err(e), _) => Err(e),
-        (Ok(_), Some(secret)) => Ok(TenantCommand::CreateSecret { secret }),
-        (Ok(_), None) => Ok(TenantCommand::Touch),
-    };
-    let reply = caller.run(env, command).await?;
-    let password = password.ok_or_else(ApiError::internal)?;
-    match reply {
-        TenantReply::Counted => json(
-            200,
-            &GeneratedPassword {
-                password,
-                path: None,
-                stored: false,
-                version: None,
-            },
-        ),
-        TenantReply::SecretCreated(created) => json(
-            201,
-            &GeneratedPassword {
-                password,
-                path: Some(created.path),
-                stored: true,
-                version: Some(created.version),
-            },
-        ),
-        other => Err(unexpected(&other)),
+    match (spec, stored) {
+        (Ok(_), Some(secret)) => {
+            let created = caller.run(env, Ok(CreateSecret { secret })).await?;
+            let password = password.ok_or_else(ApiError::internal)?;
+            json(
+                201,
+                &GeneratedPassword {
+                    password,
+                    path: Some(created.path),
+                    stored: true,
+                    version: Some(created.version),
+                },
+            )
+        }
+        // Not stored, or refused (then only counted).
+        (spec, _) => {
+            caller.run(env, spec.map(|_| Touch)).await?;
+            let password = password.ok_or_else(ApiError::internal)?;
+            json(
+                200,
+                &GeneratedPassword {
+                    password,
+                    path: None,
+                    stored: false,
+                    version: None,
+                },
+            )
+        }
     }
 }

@@ -2,9 +2,9 @@
 //! email). Secrets in them are stored sealed and never shown again.
 
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
+use latchkey_contract::caller::notifications::{GetNotifications, SetNotifications};
 use latchkey_core::notify::{NotificationConfig, OutboundPolicy};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use worker::{Env, Request};
 
 /// The Worker var that lets channels use plain http to loopback (`scripts/dev`, tests).
@@ -21,10 +21,8 @@ pub fn outbound_policy(env: &Env) -> OutboundPolicy {
 
 /// `GET /v1/notifications` → the channels without their secrets; needs `admin`.
 pub async fn get(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::GetNotifications)).await? {
-        TenantReply::Notifications { view } => json(200, &view),
-        other => Err(unexpected(&other)),
-    }
+    let view = caller.run(env, Ok(GetNotifications)).await?;
+    json(200, &view)
 }
 
 /// `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email: {to}}`.
@@ -32,11 +30,9 @@ pub async fn set(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let policy = outbound_policy(env);
     let command = async {
         let config = NotificationConfig::parse(&read_json_body(request).await?, policy)?;
-        Ok(TenantCommand::SetNotifications { config })
+        Ok(SetNotifications { config })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::Notifications { view } => json(200, &view),
-        other => Err(unexpected(&other)),
-    }
+    let view = caller.run(env, command).await?;
+    json(200, &view)
 }

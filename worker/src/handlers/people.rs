@@ -3,13 +3,17 @@
 //! spends a login's CPU while its other requests wait.
 
 use crate::http::{Reply, json, no_content, query_pairs, read_json_body};
-use crate::tenant_client::{Caller, RequestMeta, call_tenant, unexpected};
+use crate::tenant_client::{Caller, RequestMeta, call_tenant};
+use latchkey_contract::caller::people::{
+    CreateRole, CreateUser, CreateUserRole, DeleteRole, DeleteUser, DeleteUserRole, GetRole,
+    ListRoles, ListUserRoles, ListUsers, Permissions, ReinstateUser, SetRolePermissions, UserRoles,
+};
+use latchkey_contract::public::{Login, LoginChallenge};
 use latchkey_core::ApiError;
 use latchkey_core::people::{LoginRequest, UserId, UserRequest};
 use latchkey_core::role::{
     NewRole, PERMISSIONS, RoleId, UserRoleId, UserRoleRequest, parse_permissions,
 };
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request, console_error};
 
@@ -18,26 +22,21 @@ use worker::{Env, Request, console_error};
 /// wrong password get the same 401, and cost the same.
 pub async fn login(request: &mut Request, env: &Env, meta: &RequestMeta) -> Reply {
     let login = LoginRequest::parse(&read_json_body(request).await?)?;
-    let challenge = TenantCommand::LoginChallenge {
+    let challenge = LoginChallenge {
         email: login.email.clone(),
     };
-    let kdf = match call_tenant(env, &login.tenant, meta, challenge).await? {
-        TenantReply::LoginChallenge(kdf) if kdf.is_sane() => kdf,
-        TenantReply::LoginChallenge(_) => {
-            console_error!("login: stored KDF round count out of range");
-            return Err(ApiError::internal());
-        }
-        other => return Err(unexpected(&other)),
-    };
+    let kdf = call_tenant(env, &login.tenant, meta, challenge).await?;
+    if !kdf.is_sane() {
+        console_error!("login: stored KDF round count out of range");
+        return Err(ApiError::internal());
+    }
     let password = login.password.derive(&kdf.salt, kdf.iterations);
-    let command = TenantCommand::Login {
+    let command = Login {
         email: login.email,
         password,
     };
-    match call_tenant(env, &login.tenant, meta, command).await? {
-        TenantReply::LoggedIn(issued) => json(200, &issued),
-        other => Err(unexpected(&other)),
-    }
+    let issued = call_tenant(env, &login.tenant, meta, command).await?;
+    json(200, &issued)
 }
 
 /// `POST /v1/users` `{email, password, name}` → 201 (the user, never the password).
@@ -48,90 +47,66 @@ pub async fn create_user(request: &mut Request, env: &Env, caller: &Caller) -> R
             console_error!("derive password: {e}");
             ApiError::internal()
         })?;
-        Ok(TenantCommand::CreateUser { user })
+        Ok(CreateUser { user })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::User(user) => json(201, &user),
-        other => Err(unexpected(&other)),
-    }
+    let user = caller.run(env, command).await?;
+    json(201, &user)
 }
 
 /// `GET /v1/users` → 200 `{users}`.
 pub async fn list_users(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::ListUsers)).await? {
-        TenantReply::Users { users } => json(200, &json!({ "users": users })),
-        other => Err(unexpected(&other)),
-    }
+    let users = caller.run(env, Ok(ListUsers)).await?;
+    json(200, &json!({ "users": users }))
 }
 
 /// `DELETE /v1/users/{id}` → 204.
 pub async fn delete_user(env: &Env, caller: &Caller, id: UserId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::DeleteUser { id }))
-        .await?
-    {
-        TenantReply::Deleted => no_content(),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(DeleteUser { id })).await?;
+    no_content()
 }
 
 /// `POST /v1/users/{id}/reinstate` (admin) → 200 with the user.
 pub async fn reinstate_user(env: &Env, caller: &Caller, id: UserId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::ReinstateUser { id }))
-        .await?
-    {
-        TenantReply::User(user) => json(200, &user),
-        other => Err(unexpected(&other)),
-    }
+    let user = caller.run(env, Ok(ReinstateUser { id })).await?;
+    json(200, &user)
 }
 
 /// `GET /v1/users/{id}/roles` → 200 `{roles}`.
 pub async fn user_roles(env: &Env, caller: &Caller, id: UserId) -> Reply {
-    match caller.run(env, Ok(TenantCommand::UserRoles { id })).await? {
-        TenantReply::Roles { roles } => json(200, &json!({ "roles": roles })),
-        other => Err(unexpected(&other)),
-    }
+    let roles = caller.run(env, Ok(UserRoles { id })).await?;
+    json(200, &json!({ "roles": roles }))
 }
 
 /// `GET /v1/permissions` → 200 `{permissions: [{permission, description}]}`. The catalog is
 /// fixed; the call still authenticates, counts and is recorded. Seed 001 caches it for five
 /// minutes; so may clients.
 pub async fn permissions(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::Permissions)).await? {
-        TenantReply::Counted => json(200, &json!({ "permissions": PERMISSIONS })),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(Permissions)).await?;
+    json(200, &json!({ "permissions": PERMISSIONS }))
 }
 
 /// `POST /v1/roles` `{name, description?, permissions}` → 201.
 pub async fn create_role(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let role = NewRole::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreateRole { role })
+        Ok(CreateRole { role })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::Role(role) => json(201, &role),
-        other => Err(unexpected(&other)),
-    }
+    let role = caller.run(env, command).await?;
+    json(201, &role)
 }
 
 /// `GET /v1/roles` → 200 `{roles}` (built-in ones first).
 pub async fn list_roles(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::ListRoles)).await? {
-        TenantReply::Roles { roles } => json(200, &json!({ "roles": roles })),
-        other => Err(unexpected(&other)),
-    }
+    let roles = caller.run(env, Ok(ListRoles)).await?;
+    json(200, &json!({ "roles": roles }))
 }
 
 /// `GET /v1/roles/{id}` → 200.
 pub async fn get_role(env: &Env, caller: &Caller, id: RoleId) -> Reply {
-    match caller.run(env, Ok(TenantCommand::GetRole { id })).await? {
-        TenantReply::Role(role) => json(200, &role),
-        other => Err(unexpected(&other)),
-    }
+    let role = caller.run(env, Ok(GetRole { id })).await?;
+    json(200, &role)
 }
 
 /// `PUT /v1/roles/{id}/permissions` `{permissions}` → 200 (the role).
@@ -143,37 +118,28 @@ pub async fn set_role_permissions(
 ) -> Reply {
     let command = async {
         let permissions = parse_permissions(&read_json_body(request).await?)?;
-        Ok(TenantCommand::SetRolePermissions { id, permissions })
+        Ok(SetRolePermissions { id, permissions })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::Role(role) => json(200, &role),
-        other => Err(unexpected(&other)),
-    }
+    let role = caller.run(env, command).await?;
+    json(200, &role)
 }
 
 /// `DELETE /v1/roles/{id}` → 204.
 pub async fn delete_role(env: &Env, caller: &Caller, id: RoleId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::DeleteRole { id }))
-        .await?
-    {
-        TenantReply::Deleted => no_content(),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(DeleteRole { id })).await?;
+    no_content()
 }
 
 /// `POST /v1/user-roles` `{user_id, role_id}` → 201.
 pub async fn assign_role(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let request = UserRoleRequest::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::CreateUserRole { request })
+        Ok(CreateUserRole { request })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::UserRole(assignment) => json(201, &assignment),
-        other => Err(unexpected(&other)),
-    }
+    let assignment = caller.run(env, command).await?;
+    json(201, &assignment)
 }
 
 /// `GET /v1/user-roles[?user_id=&role_id=]` → 200 `{user_roles}`.
@@ -203,21 +169,14 @@ pub async fn list_user_roles(request: &mut Request, env: &Env, caller: &Caller) 
                 }
             }
         }
-        Ok(TenantCommand::ListUserRoles { user_id, role_id })
+        Ok(ListUserRoles { user_id, role_id })
     });
-    match caller.run(env, command).await? {
-        TenantReply::UserRoles { user_roles } => json(200, &json!({ "user_roles": user_roles })),
-        other => Err(unexpected(&other)),
-    }
+    let user_roles = caller.run(env, command).await?;
+    json(200, &json!({ "user_roles": user_roles }))
 }
 
 /// `DELETE /v1/user-roles/{id}` → 204.
 pub async fn unassign_role(env: &Env, caller: &Caller, id: UserRoleId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::DeleteUserRole { id }))
-        .await?
-    {
-        TenantReply::Deleted => no_content(),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(DeleteUserRole { id })).await?;
+    no_content()
 }

@@ -66,17 +66,12 @@ pub async fn bench_baseline(
         return Err(ApiError::not_found("no route for /v1/bench/baseline"));
     }
     let credential = crate::auth::tenant_credential(request)?;
-    match crate::tenant_client::call_tenant(
+    crate::tenant_client::call_tenant(
         env,
         &credential.tenant,
         meta,
-        latchkey_durable_objects::contract::TenantCommand::BenchBaseline,
+        latchkey_contract::probe::BenchBaseline,
     )
-    .await?
-    {
-        latchkey_durable_objects::contract::TenantReply::BenchWritten => {
-            Ok(worker::Response::builder().with_status(204).empty())
-        }
-        other => Err(crate::tenant_client::unexpected(&other)),
-    }
+    .await?;
+    Ok(worker::Response::builder().with_status(204).empty())
 }

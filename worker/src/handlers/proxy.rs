@@ -4,15 +4,16 @@
 //! The values live only in this request's memory.
 
 use crate::http::{Reply, json, read_json_body_within};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::{Caller, call_tenant};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
+use latchkey_contract::caller::broker::UseSecrets;
+use latchkey_contract::public::FinishUse;
+use latchkey_core::broker::UseReport;
 use latchkey_core::broker::redact::Redactor;
 use latchkey_core::broker::{
     self, MAX_BODY_BYTES, ProxyRequest, Rendered, UpstreamResponse, UseOutcome,
 };
-use latchkey_durable_objects::broker::UseReport;
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
@@ -37,16 +38,13 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
         Err(e) => Err(e),
     };
     let command = match &parsed {
-        Ok(call) => Ok(TenantCommand::UseSecrets {
+        Ok(call) => Ok(UseSecrets {
             secrets: call.secrets.clone(),
             target: call.target(),
         }),
         Err(e) => Err(e.clone()),
     };
-    let released = match caller.run(env, command).await? {
-        TenantReply::SecretsReleased(released) => released,
-        other => return Err(unexpected(&other)),
-    };
+    let released = caller.run(env, command).await?;
     // `run` answers a refused command with its error, so here the parse succeeded.
     let call = parsed?;
     let values: BTreeMap<String, String> = released
@@ -120,7 +118,8 @@ async fn report(
     upstream_status: Option<u16>,
     duration_ms: u64,
 ) {
-    let command = TenantCommand::FinishUse {
+    // Without the caller's credential: the report must not count as another use.
+    let command = FinishUse {
         call_id: call_id.to_owned(),
         report: UseReport {
             outcome,
@@ -128,7 +127,7 @@ async fn report(
             duration_ms,
         },
     };
-    if let Err(e) = caller.run_uncredentialed(env, command).await {
+    if let Err(e) = call_tenant(env, caller.tenant(), caller.meta(), command).await {
         console_error!("broker: finish call: {e}");
     }
 }

@@ -5,13 +5,13 @@
 
 use crate::http::{MAX_BODY_BYTES, Reply};
 use crate::tenant_client::{RequestMeta, call_tenant};
+use latchkey_contract::link::{DecideByLink, LinkReview, ReviewLink};
 use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
 use latchkey_core::notify::LinkRefusal;
 use latchkey_core::review::{
     PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
 };
 use latchkey_core::{ApiError, ErrorCode};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use latchkey_durable_objects::notifications::refused;
 use worker::{Env, Request, Response};
 
@@ -57,15 +57,12 @@ pub async fn page(request: &mut Request, env: &Env, meta: &RequestMeta, id: Appr
     let Some(tenant) = id.tenant() else {
         return refusal(&refused(LinkRefusal::Forged));
     };
-    let command = TenantCommand::ReviewLink {
+    let command = ReviewLink {
         id,
         token: token.clone(),
     };
     match call_tenant(env, &tenant, meta, command).await {
-        Ok(TenantReply::LinkReview { view, approver }) => {
-            html(200, review_page(&view, &approver, &token))
-        }
-        Ok(_) => refusal(&ApiError::internal()),
+        Ok(LinkReview { view, approver }) => html(200, review_page(&view, &approver, &token)),
         Err(e) => refusal(&e),
     }
 }
@@ -110,15 +107,14 @@ pub async fn decide(request: &mut Request, env: &Env, meta: &RequestMeta, id: Ap
     let (Some(token), Some(tenant)) = (field("t"), id.tenant()) else {
         return refusal(&refused(LinkRefusal::Forged));
     };
-    let command = TenantCommand::DecideByLink {
+    let command = DecideByLink {
         id,
         token,
         approve,
         note,
     };
     match call_tenant(env, &tenant, meta, command).await {
-        Ok(TenantReply::LinkReview { view, .. }) => html(200, decided_page(&view, approve)),
-        Ok(_) => refusal(&ApiError::internal()),
+        Ok(LinkReview { view, .. }) => html(200, decided_page(&view, approve)),
         Err(e) => refusal(&e),
     }
 }

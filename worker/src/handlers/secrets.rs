@@ -2,11 +2,14 @@
 
 use super::now;
 use crate::http::{Reply, json, json_text, no_content, query_pairs, query_param, read_json_body};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
+use latchkey_contract::caller::secrets::{
+    CreateSecret, DeleteSecret, GetSecret, ListSecrets, ListVersions, RestoreSecret, RotateSecret,
+    UpdateSecret,
+};
 use latchkey_core::listing::ListQuery;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request};
 
@@ -14,22 +17,18 @@ use worker::{Env, Request};
 pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = async {
         let secret = NewSecret::parse(&read_json_body(request).await?, now())?;
-        Ok(TenantCommand::CreateSecret { secret })
+        Ok(CreateSecret { secret })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::SecretCreated(created) => json(201, &created),
-        other => Err(unexpected(&other)),
-    }
+    let created = caller.run(env, command).await?;
+    json(201, &created)
 }
 
 /// `GET /v1/secrets/{path}[?version=N]` → 200 with the value.
 pub async fn get(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
-    let command = version_param(request).map(|version| TenantCommand::GetSecret { path, version });
-    match caller.run(env, command).await? {
-        TenantReply::Secret(secret) => json_text(200, secret.body),
-        other => Err(unexpected(&other)),
-    }
+    let command = version_param(request).map(|version| GetSecret { path, version });
+    let secret = caller.run(env, command).await?;
+    json_text(200, secret.body)
 }
 
 /// `GET /v1/secrets?namespace=&tag=&tier=&q=&expiring_within=&include_deleted=&limit=&cursor=`
@@ -37,11 +36,9 @@ pub async fn get(request: &mut Request, env: &Env, caller: &Caller, path: Secret
 pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
     let command = query_pairs(request)
         .and_then(|pairs| ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
-        .map(|query| TenantCommand::ListSecrets { query });
-    match caller.run(env, command).await? {
-        TenantReply::SecretList(page) => json(200, &page),
-        other => Err(unexpected(&other)),
-    }
+        .map(|query| ListSecrets { query });
+    let page = caller.run(env, command).await?;
+    json(200, &page)
 }
 
 /// `PUT /v1/secrets/{path}` (optional `If-Match: <version>`) → 200 `{path, version, updated_at}`.
@@ -55,62 +52,47 @@ pub async fn update(request: &mut Request, env: &Env, caller: &Caller, path: Sec
             .map(|text| parse_if_match(&text))
             .transpose()?;
         let update = SecretUpdate::parse(&read_json_body(request).await?, now())?;
-        Ok(TenantCommand::UpdateSecret {
+        Ok(UpdateSecret {
             path,
             update,
             if_match,
         })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::SecretUpdated(updated) => json(200, &updated),
-        other => Err(unexpected(&other)),
-    }
+    let updated = caller.run(env, command).await?;
+    json(200, &updated)
 }
 
 /// `POST /v1/secrets/{path}/rotate` `{new_value, grace_period_seconds}` → 200.
 pub async fn rotate(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
     let command = async {
         let rotation = Rotation::parse(&read_json_body(request).await?)?;
-        Ok(TenantCommand::RotateSecret { path, rotation })
+        Ok(RotateSecret { path, rotation })
     }
     .await;
-    match caller.run(env, command).await? {
-        TenantReply::SecretRotated(rotated) => json(200, &rotated),
-        other => Err(unexpected(&other)),
-    }
+    let rotated = caller.run(env, command).await?;
+    json(200, &rotated)
 }
 
 /// `GET /v1/secrets/{path}/versions` → 200 `{path, versions: [...]}`, newest first.
 pub async fn versions(env: &Env, caller: &Caller, path: SecretPath) -> Reply {
-    let command = Ok(TenantCommand::ListVersions { path: path.clone() });
-    match caller.run(env, command).await? {
-        TenantReply::Versions { versions } => {
-            json(200, &json!({"path": path, "versions": versions}))
-        }
-        other => Err(unexpected(&other)),
-    }
+    let command = Ok(ListVersions { path: path.clone() });
+    let versions = caller.run(env, command).await?;
+    json(200, &json!({"path": path, "versions": versions}))
 }
 
 /// `DELETE /v1/secrets/{path}[?permanent=true]` → 204.
 pub async fn delete(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
-    let command = bool_param(request, "permanent")
-        .map(|permanent| TenantCommand::DeleteSecret { path, permanent });
-    match caller.run(env, command).await? {
-        TenantReply::Deleted => no_content(),
-        other => Err(unexpected(&other)),
-    }
+    let command =
+        bool_param(request, "permanent").map(|permanent| DeleteSecret { path, permanent });
+    caller.run(env, command).await?;
+    no_content()
 }
 
 /// `POST /v1/secrets/{path}/restore` → 200 with the secret's metadata.
 pub async fn restore(env: &Env, caller: &Caller, path: SecretPath) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::RestoreSecret { path }))
-        .await?
-    {
-        TenantReply::SecretRestored(summary) => json(200, &summary),
-        other => Err(unexpected(&other)),
-    }
+    let summary = caller.run(env, Ok(RestoreSecret { path })).await?;
+    json(200, &summary)
 }
 
 /// `If-Match: 3` or the entity-tag form `If-Match: "3"`.

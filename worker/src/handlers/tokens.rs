@@ -1,14 +1,14 @@
 //! `/v1/tokens`: mint scoped tokens (seed 004), list and revoke them (seed 003).
 
 use crate::http::{Reply, json, read_json_body};
-use crate::tenant_client::{Caller, unexpected};
+use crate::tenant_client::Caller;
 use latchkey_core::approval::ApprovalPending;
 use latchkey_core::public_url::{PUBLIC_URL_VAR, link_base, review_url};
 use latchkey_core::token::{MIN_TTL_SECONDS, TokenId, TokenRequest};
 
 /// The Worker var that lowers the minimum token TTL (tests only).
 pub const MIN_TTL_VAR: &str = "TOKEN_MIN_TTL_SECONDS";
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
+use latchkey_contract::caller::tokens::{CreateToken, ListTokens, RevokeToken, TokenMinted};
 use serde_json::json;
 use worker::{Env, Request};
 
@@ -35,12 +35,12 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
     );
     let command = async {
         let request = TokenRequest::parse_with_min_ttl(&read_json_body(request).await?, min_ttl)?;
-        Ok(TenantCommand::CreateToken { request })
+        Ok(CreateToken { request })
     }
     .await;
     match caller.run(env, command).await? {
-        TenantReply::TokenCreated(created) => json(201, &created),
-        TenantReply::ApprovalPending(view) => json(
+        TokenMinted::Created(created) => json(201, &created),
+        TokenMinted::Pending(view) => json(
             202,
             &ApprovalPending {
                 approval_status: "pending".into(),
@@ -64,25 +64,17 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
                 approval_request_id: view.id,
             },
         ),
-        other => Err(unexpected(&other)),
     }
 }
 
 /// `GET /v1/tokens` → 200 `{tokens: [...]}`: metadata only; needs `admin`.
 pub async fn list(env: &Env, caller: &Caller) -> Reply {
-    match caller.run(env, Ok(TenantCommand::ListTokens)).await? {
-        TenantReply::Tokens { tokens } => json(200, &json!({ "tokens": tokens })),
-        other => Err(unexpected(&other)),
-    }
+    let tokens = caller.run(env, Ok(ListTokens)).await?;
+    json(200, &json!({ "tokens": tokens }))
 }
 
 /// `DELETE /v1/tokens/{id}` → 200 `{status: "revoked", id}`; by an admin or the token itself.
 pub async fn revoke(env: &Env, caller: &Caller, id: TokenId) -> Reply {
-    match caller
-        .run(env, Ok(TenantCommand::RevokeToken { id }))
-        .await?
-    {
-        TenantReply::TokenRevoked { id } => json(200, &json!({"status": "revoked", "id": id})),
-        other => Err(unexpected(&other)),
-    }
+    caller.run(env, Ok(RevokeToken { id: id.clone() })).await?;
+    json(200, &json!({"status": "revoked", "id": id}))
 }

@@ -4,14 +4,18 @@
 //! route is one tenant command, so scopes, tiers, rate limits and audit are the same as for
 //! `/v1/secrets`.
 
-use crate::http::{Reply, error_with_body, json, query_param, read_body};
-use crate::tenant_client::{Caller, RequestMeta, unexpected};
+use crate::http::{Reply, error_with_body, json, no_content, query_param, read_body};
+use crate::tenant_client::{Caller, RequestMeta};
+use latchkey_contract::caller::secrets::DeleteSecret;
+use latchkey_contract::caller::vault::{
+    DeleteKvVersions, DestroyKvVersions, ListKv, ReadKv, ReadKvMetadata, UndeleteKvVersions,
+    WriteKv,
+};
 use latchkey_core::credential::{bearer_from_header, parse_bearer};
 use latchkey_core::vault::{
     self, KvWrite, VaultRoute, envelope, parse_version_param, parse_versions,
 };
 use latchkey_core::{ApiError, ErrorCode};
-use latchkey_durable_objects::contract::{TenantCommand, TenantReply};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
@@ -39,7 +43,8 @@ pub fn caller(request: &Request, request_id: &str) -> Result<Caller, ApiError> {
     ))
 }
 
-/// Runs one Vault route for `caller`.
+/// Runs one Vault route for `caller`: one tenant command per route; bad input is refused here
+/// (and still counted).
 pub async fn handle(
     route: VaultRoute,
     request: &mut Request,
@@ -47,83 +52,104 @@ pub async fn handle(
     caller: &Caller,
     request_id: &str,
 ) -> Reply {
-    let command = command(route.clone(), request).await;
-    match (route, caller.run(env, command).await?) {
-        (VaultRoute::ReadData(_), TenantReply::KvRead(read)) => {
+    match route {
+        VaultRoute::ReadData(path) => {
+            let command = query_param(request, "version").and_then(|version| {
+                Ok(ReadKv {
+                    path,
+                    version: parse_version_param(version.as_deref())?,
+                })
+            });
+            let read = caller.run(env, command).await?;
             // A deleted or destroyed version is Vault's 404 with its metadata.
             let status = if read.data.is_some() { 200 } else { 404 };
             json(status, &envelope(request_id, read.to_vault()))
         }
-        (VaultRoute::WriteData(_), TenantReply::KvWritten(version)) => json(
-            200,
-            &envelope(request_id, version.to_vault(&Default::default())),
-        ),
-        (VaultRoute::ReadMetadata(_), TenantReply::KvMetadata(metadata)) => {
-            json(200, &envelope(request_id, metadata.to_vault()))
+        VaultRoute::WriteData(path) => {
+            let command = async {
+                let write = KvWrite::parse(&read_body(request).await?)?;
+                Ok(WriteKv { path, write })
+            }
+            .await;
+            let version = caller.run(env, command).await?;
+            json(
+                200,
+                &envelope(request_id, version.to_vault(&Default::default())),
+            )
         }
-        (VaultRoute::ReadMetadata(_) | VaultRoute::List(_), TenantReply::KvKeys { keys }) => {
-            json(200, &envelope(request_id, json!({ "keys": keys })))
+        VaultRoute::DeleteLatest(path) => {
+            let command = DeleteKvVersions {
+                path,
+                versions: None,
+            };
+            caller.run(env, Ok(command)).await?;
+            no_content()
         }
-        (
-            VaultRoute::DeleteLatest(_)
-            | VaultRoute::DeleteVersions(_)
-            | VaultRoute::UndeleteVersions(_)
-            | VaultRoute::DestroyVersions(_)
-            | VaultRoute::DeleteMetadata(_),
-            TenantReply::Deleted,
-        ) => Ok(Response::builder().with_status(204).empty()),
-        (_, other) => Err(unexpected(&other)),
-    }
-}
-
-/// The tenant command of a route; bad input is refused here (and still counted).
-async fn command(route: VaultRoute, request: &mut Request) -> Result<TenantCommand, ApiError> {
-    Ok(match route {
-        VaultRoute::ReadData(path) => TenantCommand::KvRead {
-            path,
-            version: parse_version_param(query_param(request, "version")?.as_deref())?,
-        },
-        VaultRoute::WriteData(path) => TenantCommand::KvWrite {
-            path,
-            write: KvWrite::parse(&read_body(request).await?)?,
-        },
-        VaultRoute::DeleteLatest(path) => TenantCommand::KvDelete {
-            path,
-            versions: None,
-        },
         VaultRoute::ReadMetadata(prefix) => {
-            let listing = query_param(request, "list")?.is_some_and(|v| v == "true");
-            match (listing, prefix) {
-                (true, prefix) => TenantCommand::KvList { prefix },
-                (false, Some(path)) => TenantCommand::KvMetadata { path },
-                (false, None) => {
-                    return Err(ApiError::validation(
+            let listing =
+                query_param(request, "list").map(|list| list.is_some_and(|v| v == "true"));
+            if let Ok(true) = listing {
+                let keys = caller.run(env, Ok(ListKv { prefix })).await?;
+                return json(200, &envelope(request_id, json!({ "keys": keys })));
+            }
+            let command = listing.and_then(|_| {
+                let path = prefix.ok_or_else(|| {
+                    ApiError::validation(
                         "path",
                         "a secret path is required (or list the mount with ?list=true)",
-                    ));
-                }
-            }
+                    )
+                })?;
+                Ok(ReadKvMetadata { path })
+            });
+            let metadata = caller.run(env, command).await?;
+            json(200, &envelope(request_id, metadata.to_vault()))
         }
-        VaultRoute::List(prefix) => TenantCommand::KvList { prefix },
-        VaultRoute::DeleteMetadata(path) => TenantCommand::DeleteSecret {
-            path,
-            permanent: true,
-        },
-        VaultRoute::DeleteVersions(path) => TenantCommand::KvDelete {
-            path,
-            versions: Some(parse_versions(&read_body(request).await?)?),
-        },
-        VaultRoute::UndeleteVersions(path) => TenantCommand::KvUndelete {
-            path,
-            versions: parse_versions(&read_body(request).await?)?,
-        },
-        VaultRoute::DestroyVersions(path) => TenantCommand::KvDestroy {
-            path,
-            versions: parse_versions(&read_body(request).await?)?,
-        },
-        // Answered by the router without a caller (`mount_info`).
-        VaultRoute::MountInfo => return Err(ApiError::internal()),
-    })
+        VaultRoute::List(prefix) => {
+            let keys = caller.run(env, Ok(ListKv { prefix })).await?;
+            json(200, &envelope(request_id, json!({ "keys": keys })))
+        }
+        VaultRoute::DeleteMetadata(path) => {
+            let command = DeleteSecret {
+                path,
+                permanent: true,
+            };
+            caller.run(env, Ok(command)).await?;
+            no_content()
+        }
+        VaultRoute::DeleteVersions(path) => {
+            let command = async {
+                let versions = parse_versions(&read_body(request).await?)?;
+                Ok(DeleteKvVersions {
+                    path,
+                    versions: Some(versions),
+                })
+            }
+            .await;
+            caller.run(env, command).await?;
+            no_content()
+        }
+        VaultRoute::UndeleteVersions(path) => {
+            let command = async {
+                let versions = parse_versions(&read_body(request).await?)?;
+                Ok(UndeleteKvVersions { path, versions })
+            }
+            .await;
+            caller.run(env, command).await?;
+            no_content()
+        }
+        VaultRoute::DestroyVersions(path) => {
+            let command = async {
+                let versions = parse_versions(&read_body(request).await?)?;
+                Ok(DestroyKvVersions { path, versions })
+            }
+            .await;
+            caller.run(env, command).await?;
+            no_content()
+        }
+        // Answered by the router without a caller (`mount_info`); still counted, like any
+        // refused request: the answer is the auth error or this one.
+        VaultRoute::MountInfo => Err(caller.refuse(env, ApiError::internal()).await),
+    }
 }
 
 /// `GET /v1/sys/internal/ui/mounts/secret/…` → the mount is KV v2 (the `vault kv` preflight).

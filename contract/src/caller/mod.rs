@@ -1,0 +1,61 @@
+//! An authenticated caller's commands, by area. Each area's file declares its commands, each
+//! one's reply type, and each one's [`Rules`] in one exhaustive match.
+
+use crate::rules::Rules;
+use serde::{Deserialize, Serialize};
+
+pub mod access_requests;
+pub mod agents;
+pub mod approvals;
+pub mod audit;
+pub mod broker;
+pub mod fields;
+pub mod notifications;
+pub mod passwords;
+pub mod people;
+pub mod secrets;
+pub mod tenant;
+pub mod tokens;
+pub mod vault;
+pub mod wraps;
+
+/// A command from an authenticated caller.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum CallerCommand {
+    Secrets(secrets::SecretCommand),
+    Fields(fields::FieldCommand),
+    Tenant(tenant::TenantCommand),
+    Tokens(tokens::TokenCommand),
+    Approvals(approvals::ApprovalCommand),
+    Notifications(notifications::NotificationCommand),
+    Audit(audit::AuditCommand),
+    Agents(agents::AgentsCommand),
+    Passwords(passwords::PasswordCommand),
+    People(people::PeopleCommand),
+    AccessRequests(access_requests::AccessRequestCommand),
+    Wraps(wraps::WrapCommand),
+    Vault(vault::VaultCommand),
+    Broker(broker::BrokerCommand),
+}
+
+impl CallerCommand {
+    /// The command's rules ([`crate::rules`]).
+    pub fn rules(&self) -> Rules {
+        match self {
+            CallerCommand::Secrets(command) => command.rules(),
+            CallerCommand::Fields(command) => command.rules(),
+            CallerCommand::Tenant(command) => command.rules(),
+            CallerCommand::Tokens(command) => command.rules(),
+            CallerCommand::Approvals(command) => command.rules(),
+            CallerCommand::Notifications(command) => command.rules(),
+            CallerCommand::Audit(command) => command.rules(),
+            CallerCommand::Agents(command) => command.rules(),
+            CallerCommand::Passwords(command) => command.rules(),
+            CallerCommand::People(command) => command.rules(),
+            CallerCommand::AccessRequests(command) => command.rules(),
+            CallerCommand::Wraps(command) => command.rules(),
+            CallerCommand::Vault(command) => command.rules(),
+            CallerCommand::Broker(command) => command.rules(),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Agents' password requests: an agent asks for a password for a secret, an admin approves
+//! it, the agent collects it once.
+
+use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
+use latchkey_core::agent::PasswordRequestId;
+use latchkey_core::agent::password::{
+    NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
+};
+use latchkey_core::scope::Scope;
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/agents/me/password-requests`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreatePasswordRequest {
+    pub request: NewPasswordRequest,
+}
+
+/// `GET /v1/agents/me/password-requests`: approved passwords are handed over once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CollectPasswordRequests;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListPasswordRequests {
+    pub status: Option<PasswordRequestStatus>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ApprovePasswordRequest {
+    pub id: PasswordRequestId,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RejectPasswordRequest {
+    pub id: PasswordRequestId,
+    pub reason: Option<String>,
+}
+
+area! {
+    pub enum PasswordCommand in CallerCommand::Passwords {
+        CreatePasswordRequest => PasswordRequestView,
+        CollectPasswordRequests => Vec<PasswordRequestView>,
+        ListPasswordRequests => Vec<PasswordRequestView>,
+        ApprovePasswordRequest => PasswordRequestView,
+        RejectPasswordRequest => PasswordRequestView,
+    }
+}
+
+impl PasswordCommand {
+    pub fn rules(&self) -> Rules {
+        use Audit::Event;
+        use Cache::Empties;
+        use Effect::{Reads, Writes};
+        use Metering::Use;
+        use Releases::{Nothing, Value};
+        let admin = || Access::Scope(Scope::AgentsAdmin);
+        match self {
+            PasswordCommand::CreatePasswordRequest(_) => Rules::of(
+                Access::Agent,
+                Event("password_request.created"),
+                Nothing,
+                Empties,
+                Use,
+                Writes,
+            ),
+            PasswordCommand::CollectPasswordRequests(_) => Rules::of(
+                Access::Agent,
+                Event("password_request.collected"),
+                Value,
+                Empties,
+                Use,
+                Writes,
+            ),
+            PasswordCommand::ListPasswordRequests(_) => Rules::of(
+                admin(),
+                Event("password_request.listed"),
+                Nothing,
+                Empties,
+                Use,
+                Reads,
+            ),
+            PasswordCommand::ApprovePasswordRequest(_) => Rules::of(
+                admin(),
+                Event("password_request.approved"),
+                Nothing,
+                Empties,
+                Use,
+                Writes,
+            ),
+            PasswordCommand::RejectPasswordRequest(_) => Rules::of(
+                admin(),
+                Event("password_request.rejected"),
+                Nothing,
+                Empties,
+                Use,
+                Writes,
+            ),
+        }
+    }
+}
