@@ -6,11 +6,11 @@ use crate::error::ApiError;
 use crate::field::Fields;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
+use crate::value::check_value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_DESCRIPTION_BYTES: usize = 1024;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_BYTES: usize = 128;
@@ -158,19 +158,6 @@ pub struct NewSecret {
 
 pub fn parse_path_field(field: &str, text: &str) -> Result<SecretPath, ApiError> {
     SecretPath::parse(text).map_err(|why| ApiError::validation(field, why))
-}
-
-pub fn check_value(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.len() > MAX_VALUE_BYTES {
-        return Err(ApiError::validation(
-            field,
-            format!(
-                "'{field}' is {} bytes; the limit is {MAX_VALUE_BYTES} bytes (64 KiB)",
-                value.len()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn parse_tier(body: &Body) -> Result<Tier, ApiError> {
@@ -530,6 +517,7 @@ impl fmt::Debug for SecretRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::MAX_VALUE_BYTES;
     use serde_json::Value;
     use serde_json::json;
 
