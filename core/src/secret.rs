@@ -22,8 +22,9 @@ pub const MAX_GRACE_SECONDS: u64 = 604_800;
 /// How long a soft-deleted secret can be restored.
 pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
 
-/// How much approval a secret's access needs (enforced from the access issue on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// How much approval a secret's access needs (enforced from the access issue on). Ordered by
+/// rank, as declared: standard < sensitive < critical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     #[default]
