@@ -9,6 +9,7 @@ mod args;
 mod client;
 mod commands;
 mod config;
+mod ctx;
 mod error;
 mod output;
 mod parse;

@@ -9,7 +9,7 @@
 //! note on stderr). Latchkey's own refusals are errors with hints, as everywhere in the CLI.
 
 use crate::args::ProxyArgs;
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{CliError, EXIT_FAILED};
 use crate::output::{self, clean, note};
 use crate::parse::check_unique;

@@ -6,8 +6,8 @@
 
 use crate::args::RunArgs;
 use crate::client::{Client, encode, secret_url};
-use crate::commands::Ctx;
 use crate::config::ENV_TOKEN;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::parse::{Binding, check_unique};
 use crate::secret::Secret;

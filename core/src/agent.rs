@@ -1,6 +1,6 @@
 //! Agents (seed 000): processes on customer hosts that register once with a bootstrap token,
 //! then prove who they are with a short-lived JWT, report their health, and read the secrets
-//! an admin granted them (seed 002, [`crate::grant`]).
+//! an admin granted them (seed 002, the grant module, a layer above this one).
 
 use crate::body::Body;
 

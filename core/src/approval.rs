@@ -517,7 +517,7 @@ pub struct ApprovalView {
     pub decisions: Vec<DecisionRecord>,
     pub token: Option<ReleasedToken>,
     /// The messages sent to approvers about this request.
-    pub notifications: Vec<crate::notify::DeliveryStatus>,
+    pub notifications: Vec<crate::delivery::DeliveryStatus>,
 }
 
 /// `POST /v1/tokens` → 202 (seed 004).

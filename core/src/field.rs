@@ -4,7 +4,7 @@
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
-use crate::secret::check_value;
+use crate::value::check_value;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -223,7 +223,7 @@ mod tests {
         let many: serde_json::Map<String, Value> = (0..=MAX_FIELDS_PER_SECRET)
             .map(|i| (format!("f{i}"), json!("v")))
             .collect();
-        let big = "x".repeat(crate::secret::MAX_VALUE_BYTES + 1);
+        let big = "x".repeat(crate::value::MAX_VALUE_BYTES + 1);
         let cases = [
             (json!({}), "fields"),
             (json!({"fields": {}}), "fields"),

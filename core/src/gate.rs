@@ -47,15 +47,6 @@ impl Clearance {
     }
 }
 
-/// The rank of a tier: standard < sensitive < critical.
-pub fn tier_rank(tier: Tier) -> u8 {
-    match tier {
-        Tier::Standard => 0,
-        Tier::Sensitive => 1,
-        Tier::Critical => 2,
-    }
-}
-
 /// What kind of principal a party is, for the wording of a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartyKind {
@@ -157,7 +148,7 @@ pub fn check_clearance(
     clearance: Clearance,
     policies: &Policies,
 ) -> Result<(), ApiError> {
-    if tier_rank(tier) > tier_rank(clearance.tier) {
+    if tier > clearance.tier {
         return Err(ApiError::new(
             ErrorCode::PermissionDenied,
             format!(

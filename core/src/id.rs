@@ -60,3 +60,7 @@ macro_rules! prefixed_id {
         }
     };
 }
+
+// Ids named by a module below the one that owns them live here, so the lower module does not
+// reach up: a wrap records the access request that left it. The owner re-exports its id.
+prefixed_id!(AccessRequestId, "req_", "access request");

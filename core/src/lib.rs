@@ -14,6 +14,7 @@ pub mod body;
 pub mod broker;
 pub mod credential;
 pub mod crypto;
+pub mod delivery;
 pub mod error;
 pub mod field;
 pub mod fuzzing;
@@ -39,6 +40,7 @@ pub mod secret;
 pub mod tenant;
 pub mod time;
 pub mod token;
+pub mod value;
 pub mod vault;
 pub mod wrap;
 

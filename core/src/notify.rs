@@ -4,6 +4,7 @@
 use crate::approval::ApprovalId;
 use crate::body::Body;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
+use crate::delivery::Channel;
 use crate::error::ApiError;
 use crate::time::Timestamp;
 use base64::Engine as _;
@@ -208,52 +209,6 @@ impl NotificationConfig {
         }
         out
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Slack,
-    Webhook,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Slack => "slack",
-            Channel::Webhook => "webhook",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Channel::Email, Channel::Slack, Channel::Webhook]
-            .into_iter()
-            .find(|c| c.as_str() == text)
-    }
-
-    /// The approver a link of this channel decides as.
-    pub fn approver(self, recipient: &str) -> String {
-        match self {
-            Channel::Email => format!("email:{recipient}"),
-            Channel::Slack => "slack".to_owned(),
-            Channel::Webhook => "webhook".to_owned(),
-        }
-    }
-}
-
-/// One message's fate, shown in `GET /v1/approvals/{id}` (`notifications`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryStatus {
-    pub channel: Channel,
-    pub recipient: String,
-    /// `pending` (retrying), `sent` or `failed` (gave up).
-    pub status: String,
-    pub attempts: u64,
-    pub last_error: Option<String>,
-    pub sent_at: Option<Timestamp>,
-    pub next_attempt_at: Option<Timestamp>,
 }
 
 /// Attempts before a delivery is given up.

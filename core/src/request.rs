@@ -12,13 +12,14 @@ use crate::approval::{ApprovalStatus, DecisionRecord};
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
-use crate::secret::{Tier, check_value, parse_path_field};
+use crate::secret::{Tier, parse_path_field};
 use crate::time::Timestamp;
+use crate::value::check_value;
 use crate::wrap::{MAX_WRAP_TTL_SECONDS, WrapId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-prefixed_id!(AccessRequestId, "req_", "access request");
+pub use crate::id::AccessRequestId;
 
 pub const MAX_REASON_BYTES: usize = 1_024;
 /// How long the wrap an approved read request leaves may wait to be retrieved, by default.

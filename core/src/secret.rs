@@ -6,11 +6,11 @@ use crate::error::ApiError;
 use crate::field::Fields;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
+use crate::value::check_value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_DESCRIPTION_BYTES: usize = 1024;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_BYTES: usize = 128;
@@ -22,8 +22,9 @@ pub const MAX_GRACE_SECONDS: u64 = 604_800;
 /// How long a soft-deleted secret can be restored.
 pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
 
-/// How much approval a secret's access needs (enforced from the access issue on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// How much approval a secret's access needs (enforced from the access issue on). Ordered by
+/// rank, as declared: standard < sensitive < critical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     #[default]
@@ -158,19 +159,6 @@ pub struct NewSecret {
 
 pub fn parse_path_field(field: &str, text: &str) -> Result<SecretPath, ApiError> {
     SecretPath::parse(text).map_err(|why| ApiError::validation(field, why))
-}
-
-pub fn check_value(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.len() > MAX_VALUE_BYTES {
-        return Err(ApiError::validation(
-            field,
-            format!(
-                "'{field}' is {} bytes; the limit is {MAX_VALUE_BYTES} bytes (64 KiB)",
-                value.len()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn parse_tier(body: &Body) -> Result<Tier, ApiError> {
@@ -530,6 +518,7 @@ impl fmt::Debug for SecretRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::MAX_VALUE_BYTES;
     use serde_json::Value;
     use serde_json::json;
 

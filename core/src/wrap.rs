@@ -1,14 +1,16 @@
 //! Response wrapping: a value sealed for one retrieval. `POST /v1/wraps` seals a secret's
 //! current value (or a value given) under a single-use `lk_wrap_…` token, so a secret can be
-//! handed to a process that holds no credential of its own; an approved read request
-//! ([`crate::request`]) leaves one wrap for its requester. The first retrieval erases it.
+//! handed to a process that holds no credential of its own; an approved read request (the
+//! request module, a layer above this one) leaves one wrap for its requester. The first
+//! retrieval erases it.
 
 use crate::body::Body;
 use crate::error::ApiError;
+use crate::id::AccessRequestId;
 use crate::path::SecretPath;
-use crate::request::AccessRequestId;
-use crate::secret::{check_value, parse_path_field};
+use crate::secret::parse_path_field;
 use crate::time::Timestamp;
+use crate::value::check_value;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -180,9 +180,6 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
     }
 }
 
-/// The rank of a tier (`latchkey_core::gate::tier_rank`).
-pub use latchkey_core::gate::tier_rank;
-
 const TOKEN_COLUMNS: &str = "id, scopes, allowed_ips, max_uses, uses, created_at, expires_at, \
     last_used_at, revoked_at, created_by, description, cleared_tier, cleared_approvals";
 

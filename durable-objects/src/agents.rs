@@ -5,7 +5,7 @@
 pub mod discovery;
 pub mod passwords;
 
-use crate::access::{self, Principal};
+use crate::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count,
@@ -52,7 +52,7 @@ impl AgentPrincipal {
             .iter()
             .filter(|g| g.allows(action, path))
             .map(|g| g.cleared_tier)
-            .max_by_key(|t| access::tier_rank(*t))
+            .max()
     }
 }
 
@@ -607,11 +607,7 @@ pub fn create_grant(
         }
         let reached = crate::approvals::reach(ctx.storage, &granted)?.tier;
         let cleared_tier = match principal {
-            Principal::Token(token)
-                if access::tier_rank(token.cleared_tier) < access::tier_rank(reached) =>
-            {
-                token.cleared_tier
-            }
+            Principal::Token(token) if token.cleared_tier < reached => token.cleared_tier,
             _ => reached,
         };
         let grant = Grant {

@@ -65,7 +65,7 @@ pub fn reach(storage: &Storage, scopes: &ScopeSet) -> Result<Reach, StorageError
         let tier = Tier::parse(&row.text(1)?).unwrap_or(Tier::Critical);
         reach.secrets += 1;
         reach.requirement = reach.requirement.max(policies.requirement(tier, &path));
-        if access::tier_rank(tier) > access::tier_rank(reach.tier) {
+        if tier > reach.tier {
             reach.tier = tier;
         }
     }

@@ -10,10 +10,11 @@ use crate::store::{Failure, SecretContext, in_transaction, internal, read_count,
 use latchkey_contract::link::LinkReview;
 use latchkey_core::approval::{ApprovalId, ApprovalView};
 use latchkey_core::crypto::{Sealed, random_bytes};
+use latchkey_core::delivery::{Channel, DeliveryStatus};
 use latchkey_core::notify::{
-    Channel, DeliveryStatus, LinkClaims, LinkRefusal, MAX_DELIVERY_ATTEMPTS, MAX_LINK_SECONDS,
-    NotificationConfig, RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body,
-    verify_link, webhook_body, webhook_signature,
+    LinkClaims, LinkRefusal, MAX_DELIVERY_ATTEMPTS, MAX_LINK_SECONDS, NotificationConfig,
+    RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body, verify_link,
+    webhook_body, webhook_signature,
 };
 use latchkey_core::public_url::LinkBaseProblem;
 use latchkey_core::{ApiError, ErrorCode, Timestamp};

@@ -8,23 +8,8 @@ mod secrets;
 mod tokens;
 
 use crate::args::{ApprovalsCommand, AuditCommand, Cli, Command, TokenCommand};
-use crate::client::Client;
-use crate::config;
+use crate::ctx::Ctx;
 use crate::error::CliError;
-
-/// What every command gets: the output mode and how to reach the API.
-pub struct Ctx {
-    pub json: bool,
-    pub profile: Option<String>,
-}
-
-impl Ctx {
-    /// A client for the configured URL and token (read only when a command needs them).
-    pub fn client(&self) -> Result<Client, CliError> {
-        let settings = config::resolve(self.profile.as_deref(), &config::process_env)?;
-        Ok(Client::new(settings))
-    }
-}
 
 /// Runs the command; `Ok` carries the exit code.
 pub fn execute(cli: Cli) -> Result<u8, CliError> {

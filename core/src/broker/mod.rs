@@ -42,7 +42,7 @@ pub const MAX_HEADERS_BYTES: usize = 64 * 1024;
 pub const MAX_PLACEHOLDERS: usize = 16;
 /// The most a placeholder can stand for: a secret's value or field (64 KiB). A longer value
 /// (a Vault KV write stores its whole map as the main value) is not placed at all.
-pub const MAX_PLACED_VALUE_BYTES: usize = crate::secret::MAX_VALUE_BYTES;
+pub const MAX_PLACED_VALUE_BYTES: usize = crate::value::MAX_VALUE_BYTES;
 /// The rendered sizes are bounded by the template's limit plus every placeholder at its
 /// largest (three times that in the query, percent-encoded): every limit is applied to the
 /// template at parse time, so whether a call is refused never depends on the values' sizes

@@ -194,18 +194,16 @@ impl Tenant {
         };
         let current = stored.map(|row| row.metadata.tier);
         match current {
-            Some(tier) if access::tier_rank(new_tier) < access::tier_rank(tier) => {
-                Err(ApiError::new(
-                    ErrorCode::PermissionDenied,
-                    format!(
-                        "lowering '{path}' from {} to {} needs an admin",
-                        tier.as_str(),
-                        new_tier.as_str()
-                    ),
-                )
-                .with("path", path.as_str())
-                .with("required_scope", "admin"))
-            }
+            Some(tier) if new_tier < tier => Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                format!(
+                    "lowering '{path}' from {} to {} needs an admin",
+                    tier.as_str(),
+                    new_tier.as_str()
+                ),
+            )
+            .with("path", path.as_str())
+            .with("required_scope", "admin")),
             _ => Ok(()),
         }
     }
