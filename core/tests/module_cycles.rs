@@ -13,9 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Crates whose top-level modules must form no cycle (source directories, from the repo root).
-const ACYCLIC: &[&str] = &["core/src", "worker/src", "cli/src"];
+const ACYCLIC: &[&str] = &["core/src", "contract/src", "worker/src", "cli/src"];
 
-/// The tenant object's crate still has one cycle; issue 20's object-layering work removes it.
+/// The tenant object's crate still has one cycle; the object's layering (issue 20) removes it.
 /// Until then this list may only shrink: the test fails when a cycle holds a module that is
 /// not listed here (a new cycle, or this one grown), and says so when modules have left it.
 /// (`modcycles.py` also puts `token_cache` in it, through a doc link from `access`.)
@@ -26,7 +26,6 @@ const KNOWN_DO_CYCLE: &[&str] = &[
     "approvals",
     "audit",
     "broker",
-    "contract",
     "fields",
     "gate",
     "notifications",
