@@ -4,6 +4,7 @@
 use crate::agents::{AgentPrincipal, BootstrapRecord};
 use crate::people::UserPrincipal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
 };
@@ -17,7 +18,6 @@ use latchkey_core::token::{
     DEFAULT_TTL_SECONDS, TokenCreated, TokenId, TokenRequest, TokenSummary,
 };
 use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]

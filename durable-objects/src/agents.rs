@@ -7,6 +7,7 @@ pub mod passwords;
 
 use crate::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count,
     read_opt_ts, read_ts, ts,
@@ -24,7 +25,6 @@ use latchkey_core::jwt::{self, JwtKind};
 use latchkey_core::scope::{PathGlob, ScopeSet, SecretAction};
 use latchkey_core::secret::Tier;
 use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 /// A bootstrap token that may still register an agent.
 #[derive(Debug, Clone)]

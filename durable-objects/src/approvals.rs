@@ -3,6 +3,7 @@
 
 use crate::access::{self, Principal};
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, read_ts, ts,
 };
@@ -14,7 +15,6 @@ use latchkey_core::scope::{Scope, ScopeSet};
 use latchkey_core::secret::Tier;
 use latchkey_core::token::{TokenCreated, TokenId, TokenRequest};
 use latchkey_core::{ApiError, SecretPath, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 /// What the scope of a token request reaches among the tenant's live secrets.
 pub struct Reach {

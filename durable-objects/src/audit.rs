@@ -2,13 +2,13 @@
 //! the same transaction as the change it describes (`latchkey_core::audit` holds the chain).
 
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{read_count, read_ts, ts};
 use latchkey_core::audit::{
     AuditEvent, AuditPage, AuditQuery, ChainCheck, VerifyReport, encode_cursor, event_id, genesis,
 };
 use latchkey_core::{ApiError, TenantId, Timestamp};
 use serde_json::{Map, Value};
-use worker::{SqlStorageValue as V, Storage};
 
 mod mapping;
 pub use mapping::{

@@ -211,7 +211,7 @@ fn parse_call(row: &crate::sql::Row) -> Result<PendingCall, StorageError> {
 
 /// Writes a call's events with its outcome and forgets the call.
 fn record_call(
-    storage: &worker::Storage,
+    storage: &crate::sql::Storage,
     tenant: &TenantId,
     call: PendingCall,
     report: UseReport,
@@ -262,7 +262,7 @@ pub fn finish(ctx: &SecretContext<'_>, call_id: &str, report: UseReport) -> Resu
 
 /// The sweep: calls released long enough ago that the Worker will never report them.
 pub fn sweep_unfinished(
-    storage: &worker::Storage,
+    storage: &crate::sql::Storage,
     tenant: &TenantId,
     now: Timestamp,
 ) -> Result<u64, StorageError> {
@@ -286,7 +286,7 @@ pub fn sweep_unfinished(
 }
 
 /// When the sweep is next due.
-pub fn next_sweep(storage: &worker::Storage) -> Result<Option<Timestamp>, StorageError> {
+pub fn next_sweep(storage: &crate::sql::Storage) -> Result<Option<Timestamp>, StorageError> {
     let rows = query(storage, "SELECT min(released_at) FROM broker_calls", vec![])?;
     let Some(row) = rows.first() else {
         return Ok(None);

@@ -3,6 +3,7 @@
 //! write replaces the field's value (the old ciphertext is zeroed first).
 
 use crate::secrets::insert_secret;
+use crate::sql::Value as V;
 use crate::sql::{execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, deleted_conflict, erase_rows, in_transaction, live_secret, load_secret,
@@ -15,7 +16,6 @@ use latchkey_core::field::{
 use latchkey_core::secret::SecretMetadata;
 use latchkey_core::{ApiError, SecretPath};
 use std::collections::BTreeMap;
-use worker::SqlStorageValue as V;
 
 /// Field ciphertexts are bound to version 0: they belong to the secret, not to a version.
 const FIELD_VERSION: u64 = 0;

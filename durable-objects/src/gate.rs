@@ -12,6 +12,7 @@
 
 use crate::access::{Access, Principal};
 use crate::approvals::load_policies;
+use crate::sql::Storage;
 use crate::sql::{StorageError, query_one};
 use crate::store::{Failure, SecretContext, internal};
 use latchkey_core::approval::Policies;
@@ -21,7 +22,6 @@ use latchkey_core::secret::Tier;
 use latchkey_core::{ApiError, SecretPath};
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::Storage;
 
 /// The approval policies, kept in the object's memory until they change (`SetPolicies`
 /// forgets them): every gated request reads them.

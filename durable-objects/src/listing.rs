@@ -1,13 +1,13 @@
 //! `GET /v1/secrets`: one page of metadata, filtered, after an opaque path cursor.
 
 use crate::secrets::summary;
+use crate::sql::Value as V;
 use crate::sql::{self, Row, StorageError, query_one};
 use crate::store::{SECRET_COLUMNS, SecretContext, internal, parse_secret_row, ts};
 use latchkey_core::listing::{ListQuery, SecretPage, encode_cursor};
 use latchkey_core::scope::{ScopeSet, SecretAction};
 use latchkey_core::secret::SecretSummary;
 use latchkey_core::{ApiError, SecretPath, Timestamp};
-use worker::SqlStorageValue as V;
 
 /// The WHERE clause and bindings of a list query (without its cursor).
 fn list_filter(query: &ListQuery, now: Timestamp) -> (String, Vec<V>) {

@@ -5,6 +5,7 @@
 //! does nothing, so the alarm is idempotent.
 
 use crate::audit::{self, Actor, Draft, Origin};
+use crate::sql::Storage;
 use crate::sql::{StorageError, query, query_one};
 use crate::store::{
     SecretContext, drop_expired_ciphertexts, erase_secret, in_transaction, read_count, read_opt_ts,
@@ -12,7 +13,6 @@ use crate::store::{
 };
 use latchkey_core::tenant::TenantInfo;
 use latchkey_core::{ApiError, Plan, SecretPath, TenantId, Timestamp};
-use worker::Storage;
 
 /// What one maintenance run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn info(
             deleted_count: read_count(&row, 1)?,
             version_count: read_count(&row, 2)?,
             field_count: read_count(&row, 3)?,
-            storage_bytes: u64::try_from(ctx.storage.sql().database_size()).unwrap_or(u64::MAX),
+            storage_bytes: ctx.storage.size_bytes(),
         })
     })
 }

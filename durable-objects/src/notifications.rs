@@ -6,6 +6,7 @@
 
 use crate::approvals::{self, Decision};
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, ts};
 use latchkey_contract::link::LinkReview;
 use latchkey_core::approval::{ApprovalId, ApprovalView};
@@ -18,7 +19,6 @@ use latchkey_core::notify::{
 };
 use latchkey_core::public_url::LinkBaseProblem;
 use latchkey_core::{ApiError, ErrorCode, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 const CONFIG_PURPOSE: &str = "notifications";
 const LINK_KEY_LABEL: &str = "approval-links";

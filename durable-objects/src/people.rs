@@ -6,6 +6,7 @@ pub mod roles;
 
 use crate::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, opt_ts, read_count, read_opt_ts, read_ts, ts,
 };
@@ -21,7 +22,6 @@ use latchkey_core::people::{
 use latchkey_core::scope::{Scope, ScopeSet, SecretAction};
 use latchkey_core::secret::Tier;
 use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 /// A person, by their login JWT: their roles' permissions are their reach.
 #[derive(Debug, Clone)]

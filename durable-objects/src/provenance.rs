@@ -14,12 +14,12 @@
 //! change is recorded as an event of its own, in the revocation's transaction.
 
 use crate::audit::Draft;
+use crate::sql::Storage;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::ts;
 use latchkey_core::Timestamp;
 use latchkey_core::provenance::{ActorKind, MAX_LINE, same_hand as same_hand_rule};
 use std::collections::BTreeSet;
-use worker::Storage;
 
 /// Who made `actor`, if storage says.
 pub fn maker_of(storage: &Storage, actor: &str) -> Result<Option<String>, StorageError> {
@@ -183,7 +183,7 @@ pub fn cascade(
 fn ids(
     storage: &Storage,
     sql: &str,
-    bindings: Vec<worker::SqlStorageValue>,
+    bindings: Vec<crate::sql::Value>,
 ) -> Result<Vec<String>, StorageError> {
     query(storage, sql, bindings)?
         .iter()

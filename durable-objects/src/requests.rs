@@ -7,6 +7,7 @@ use crate::access::Principal;
 use crate::gate::{self, Party};
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, live_secret,
     load_secret, read_count, read_opt_ts, read_ts, ts, zero_sealed,
@@ -26,7 +27,6 @@ use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::{MetadataChange, SecretUpdate, Tier};
 use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
 use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 /// A decision on an access request.
 pub enum Decision {

@@ -5,6 +5,7 @@
 
 use crate::fields;
 use crate::secret_cache::{CachedSecret, VersionRow};
+use crate::sql::{Storage, Value as V};
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SECRET_COLUMN_COUNT, SECRET_COLUMNS, SecretContext, SecretRow, VALUE_PURPOSE,
@@ -18,7 +19,6 @@ use latchkey_core::secret::{
     SecretUpdate, SecretUpdated, VersionInfo, VersionState,
 };
 use latchkey_core::{ApiError, SecretPath, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 fn insert_version(
     storage: &Storage,

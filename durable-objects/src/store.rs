@@ -2,12 +2,12 @@
 //! `secrets` row, and sealing and opening values bound to where they are stored.
 
 use crate::sql::{Row, StorageError, execute, query_one, transaction};
+use crate::sql::{Storage, Value as V};
 use latchkey_core::broker::hosts::AllowedHosts;
 use latchkey_core::crypto::{Binding, Sealed, TenantKey};
 use latchkey_core::gate::Clearance;
 use latchkey_core::secret::{SecretMetadata, Tags, Tier};
 use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
-use worker::{SqlStorageValue as V, Storage, console_error};
 
 /// The sealing purpose of a secret's main value (fields use `field:<name>`).
 pub const VALUE_PURPOSE: &str = "value";
@@ -56,7 +56,7 @@ impl From<ApiError> for Failure {
 
 /// Logs the cause and gives the client the fixed internal error.
 pub fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
-    console_error!("tenant object: {context}: {cause}");
+    log_error!("tenant object: {context}: {cause}");
     ApiError::internal()
 }
 

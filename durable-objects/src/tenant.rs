@@ -21,6 +21,7 @@ mod brokered;
 mod deferred;
 mod dispatch;
 mod public;
+use crate::sql::{Storage, Value as V};
 use latchkey_contract::caller::audit::StreamEvents;
 use latchkey_contract::operator::{InitTenant, OperatorCommand};
 use latchkey_contract::probe::ProbeCommand;
@@ -29,9 +30,11 @@ use latchkey_contract::{
     TenantResponse, encode_reply,
 };
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
+use latchkey_core::broker::hosts::InsecureHosts;
 use latchkey_core::credential::{CredentialHash, CredentialKind, PresentedCredential};
 use latchkey_core::crypto::{RootKey, TenantKey};
 use latchkey_core::listing::ListQuery;
+use latchkey_core::public_url::LinkBaseProblem;
 use latchkey_core::ratelimit::{self, RateState, RateWindow};
 use latchkey_core::scope::Scope;
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
@@ -40,32 +43,10 @@ use latchkey_core::token::TokenRequest;
 use latchkey_core::{ApiError, ErrorCode, Plan, TenantId, Timestamp};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use worker::wasm_bindgen::JsValue;
-use worker::{
-    Date, Env, Request, Response, ScheduledTime, SqlStorageValue as V, State, Storage,
-    console_error,
-};
 
 /// How often counts kept in memory (the rate window, token uses) are written on the request
 /// path; the alarm writes the rest.
 const WRITE_BACK_INTERVAL_MS: i64 = 1_000;
-
-/// The Worker var that enables the benchmark's baseline route (`scripts/bench` only).
-pub const BENCH_VAR: &str = "BENCH";
-
-/// The D1 binding (`wrangler.toml`): the audit copy lives there.
-pub const D1_BINDING: &str = "DB";
-
-/// The Worker secret holding the root key.
-pub const ROOT_KEY_SECRET: &str = "ROOT_KEY";
-
-/// The Worker var that shortens the restore window of soft-deleted secrets (tests use
-/// seconds); unset, it is 30 days.
-pub const RETENTION_VAR: &str = "SOFT_DELETE_RETENTION_SECONDS";
-
-/// The Worker var that sets how long an approval request waits for decisions (tests use
-/// seconds); unset, it is 24 hours.
-pub const APPROVAL_TTL_VAR: &str = "APPROVAL_TTL_SECONDS";
 
 /// What every authenticated command needs, loaded once per object lifetime.
 struct Loaded {
@@ -77,11 +58,62 @@ struct Loaded {
     tenant_key: TenantKey,
 }
 
+/// What the object reads from its deployment, once, when it starts ([`crate::object`]).
+pub struct TenantConfig {
+    /// How long a soft-deleted secret can be restored.
+    pub retention_seconds: i64,
+    /// How long an approval request waits for decisions.
+    pub approval_ttl_seconds: i64,
+    /// Whether the benchmark's baseline command answers.
+    pub bench_enabled: bool,
+    /// The key that wraps every tenant key; its absence is answered when a command needs it.
+    pub root_key: Result<RootKey, String>,
+    /// Hosts the broker may reach over plain http or at private addresses (tests only).
+    pub insecure_hosts: InsecureHosts,
+    /// The origin approvers' links point at: `PUBLIC_URL`, never anything a request said.
+    pub link_base: Result<String, LinkBaseProblem>,
+    /// Where email to approvers goes.
+    pub email_api: notifications::EmailApi,
+}
+
+impl TenantConfig {
+    /// The defaults with `root_key`: what the native tests start from.
+    pub fn with_root_key(root_key: RootKey) -> Self {
+        TenantConfig {
+            retention_seconds: RESTORE_WINDOW_SECONDS,
+            approval_ttl_seconds: DEFAULT_APPROVAL_TTL_SECONDS,
+            bench_enabled: false,
+            root_key: Ok(root_key),
+            insecure_hosts: InsecureHosts::default(),
+            link_base: Err(LinkBaseProblem::NotSet),
+            email_api: notifications::EmailApi {
+                url: None,
+                key: None,
+                from: "latchkey@localhost".to_owned(),
+            },
+        }
+    }
+}
+
+/// The time, as the object sees it: the platform's clock in a deployment, a test's own in
+/// the native tests.
+pub type Clock = Box<dyn Fn() -> Timestamp>;
+
+/// What answering a request asks of the platform afterwards.
+pub struct Answered {
+    pub response: TenantResponse,
+    /// Whether the alarm must be (re)considered: a clock started, events await the D1 copy,
+    /// or counts kept in memory await writing.
+    pub schedule_maintenance: bool,
+}
+
+/// One tenant's object, independent of the platform: it answers requests against a
+/// [`crate::sql::Store`] with a [`Clock`]. [`crate::object`] runs it in the Durable Object;
+/// the native tests run it over SQLite on the host.
 pub struct Tenant {
-    state: State,
-    env: Env,
-    retention_seconds: i64,
-    approval_ttl_seconds: i64,
+    store: Box<Storage>,
+    config: TenantConfig,
+    clock: Clock,
     loaded: RefCell<Option<Rc<Loaded>>>,
     /// The rate-limit window. Memory is the truth; storage gets it by [`Self::write_back`].
     window: Cell<Option<RateWindow>>,
@@ -119,12 +151,8 @@ pub struct Tenant {
 
 /// Logs the cause and gives the client the fixed internal error.
 fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
-    console_error!("tenant object: {context}: {cause}");
+    log_error!("tenant object: {context}: {cause}");
     ApiError::internal()
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_unix_ms_f64(Date::now().as_millis() as f64)
 }
 
 fn ts(value: Timestamp) -> V {
@@ -164,21 +192,11 @@ fn effects(channel: &Channel) -> (Cache, bool) {
 }
 
 impl Tenant {
-    pub fn new(state: State, env: Env) -> Self {
-        let seconds_var = |name: &str, default: i64| {
-            env.var(name)
-                .ok()
-                .and_then(|v| v.to_string().parse::<i64>().ok())
-                .filter(|s| *s > 0)
-                .unwrap_or(default)
-        };
-        let retention_seconds = seconds_var(RETENTION_VAR, RESTORE_WINDOW_SECONDS);
-        let approval_ttl_seconds = seconds_var(APPROVAL_TTL_VAR, DEFAULT_APPROVAL_TTL_SECONDS);
+    pub fn new(store: Box<Storage>, config: TenantConfig, clock: Clock) -> Self {
         Tenant {
-            state,
-            env,
-            retention_seconds,
-            approval_ttl_seconds,
+            store,
+            config,
+            clock,
             loaded: RefCell::new(None),
             window: Cell::new(None),
             window_unwritten: Cell::new(false),
@@ -198,51 +216,40 @@ impl Tenant {
         }
     }
 
-    fn storage(&self) -> Storage {
-        self.state.storage()
+    fn storage(&self) -> &Storage {
+        &*self.store
     }
 
-    /// Answers one command. Transport failures (an unreadable body) are 500s; everything
-    /// else is the command's own result.
-    pub async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
-        // Decoded with serde_json from the text, not through JS `JSON.parse`: a JS number
-        // cannot hold every u64, and an integer of 2^53 or more (a `?version=`, an
-        // `If-Match`, a cursor) would fail to decode into a 500.
-        let decoded = request.text().await.and_then(|text| {
-            serde_json::from_str::<TenantRequest>(&text).map_err(worker::Error::from)
-        });
-        let response = match decoded {
-            Ok(request) => {
-                let (cache, starts_clock) = effects(&request.channel);
-                self.secret_cache.before(cache);
-                let response = self.handle(request);
-                // New audit events get copied to D1 by the alarm: schedule it once per batch,
-                // not on every request.
-                let export_due = self.events_recorded.replace(false) && !self.export_pending.get();
-                if export_due {
-                    self.export_pending.set(true);
-                }
-                // Counts kept in memory reach storage within a second even if no request
-                // follows.
-                let write_back_due = self.owes_writes() && !self.write_back_pending.get();
-                if write_back_due {
-                    self.write_back_pending.set(true);
-                }
-                if (starts_clock && response.result.is_ok()) || export_due || write_back_due {
-                    self.schedule_maintenance().await;
-                }
-                response
-            }
-            Err(e) => TenantResponse {
-                rate: None,
-                result: Err(internal("unreadable command", e)),
-            },
-        };
-        Response::from_json(&response)
+    fn now(&self) -> Timestamp {
+        (self.clock)()
     }
 
-    /// Answers a request on its channel. Nothing here awaits, so requests to one tenant never
-    /// interleave: counts are exact.
+    /// Answers one request: the cache and the bookkeeping around [`Self::handle`]. Nothing
+    /// here awaits, so requests to one tenant never interleave: counts are exact.
+    pub fn answer(&self, request: TenantRequest) -> Answered {
+        let (cache, starts_clock) = effects(&request.channel);
+        self.secret_cache.before(cache);
+        let response = self.handle(request);
+        // New audit events get copied to D1 by the alarm: schedule it once per batch, not on
+        // every request.
+        let export_due = self.events_recorded.replace(false) && !self.export_pending.get();
+        if export_due {
+            self.export_pending.set(true);
+        }
+        // Counts kept in memory reach storage within a second even if no request follows.
+        let write_back_due = self.owes_writes() && !self.write_back_pending.get();
+        if write_back_due {
+            self.write_back_pending.set(true);
+        }
+        let schedule_maintenance =
+            (starts_clock && response.result.is_ok()) || export_due || write_back_due;
+        Answered {
+            response,
+            schedule_maintenance,
+        }
+    }
+
+    /// Answers a request on its channel.
     fn handle(&self, request: TenantRequest) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let TenantRequest { origin, channel } = request;
@@ -289,7 +296,7 @@ impl Tenant {
         };
         let rules = command.as_ref().map(CallerCommand::rules);
         let metering = rules.as_ref().map_or(Metering::Use, |rules| rules.metering);
-        let now = now();
+        let now = self.now();
         let storage = self.storage();
         let principal = match self.authenticate(
             &loaded,
@@ -301,7 +308,7 @@ impl Tenant {
             Ok(principal) => {
                 // Refusals kept in memory go first: the chain stays in time order, and
                 // whoever reads it next sees them.
-                self.write_deferred_events(&storage);
+                self.write_deferred_events(storage);
                 principal
             }
             // No rate state for a caller who failed to authenticate: it would show the
@@ -345,7 +352,7 @@ impl Tenant {
             .get()
             .is_none_or(|at| now.unix_ms() - at.unix_ms() >= WRITE_BACK_INTERVAL_MS)
         {
-            self.write_back(&storage, now);
+            self.write_back(storage, now);
         }
         let attributed = |result| TenantResponse {
             rate: Some(state),
@@ -366,7 +373,7 @@ impl Tenant {
                     .zip(rules.as_ref())
                     .and_then(|(command, rules)| audit::draft_for(command, rules).path);
                 let draft = Draft::new("rate_limited", path).refused(&error);
-                self.record_alone(&storage, &loaded, &actor, &origin, draft, now);
+                self.record_alone(storage, &loaded, &actor, &origin, draft, now);
             }
             return attributed(Err(error));
         }
@@ -380,7 +387,7 @@ impl Tenant {
         if let (Some(purpose), Releases::Value) = (&purpose, rules.releases) {
             draft = draft.detail("purpose", purpose.as_str());
         }
-        let mut ctx = self.context(&storage, &loaded, now);
+        let mut ctx = self.context(storage, &loaded, now);
         ctx.purpose = purpose.as_deref();
         ctx.origin = Some(&origin);
         if let Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) =
@@ -389,33 +396,33 @@ impl Tenant {
             ctx.clearance = principal.cleared_for(*action, path);
         }
         if let Err(e) = access::check(&principal, &rules.access)
-            .and_then(|()| self.check_retier(&storage, &principal, &command))
+            .and_then(|()| self.check_retier(storage, &principal, &command))
             .and_then(|()| crate::gate::admit_command(&ctx, &principal, &rules.access))
         {
-            self.record_alone(&storage, &loaded, &actor, &origin, draft.refused(&e), now);
+            self.record_alone(storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
         }
         if let Principal::Token(_) = &principal
             && rules.metering == Metering::Use
-            && let Err(e) = self.tokens.count_use(&storage, &credential.hash, now)
+            && let Err(e) = self.tokens.count_use(storage, &credential.hash, now)
         {
             return attributed(Err(internal("count token use", e)));
         }
         // Listing and revoking tokens read and write their rows: memory goes first.
         let touches_tokens = rules.effect.touches_tokens();
-        if touches_tokens && let Err(e) = self.tokens.flush(&storage) {
+        if touches_tokens && let Err(e) = self.tokens.flush(storage) {
             return attributed(Err(internal("write token uses", e)));
         }
         // The command and its event commit together, or neither does. A refused command's
         // writes are rolled back inside (a nested transaction); its event still commits.
         self.also_record.borrow_mut().clear();
         let mut recorded = false;
-        let outcome = transaction(&storage, || {
+        let outcome = transaction(storage, || {
             let outcome = self.execute(command, &principal, &ctx, draft);
             let succeeded = outcome.result.is_ok();
             if rules.audit.records_outcome(succeeded) {
                 self.audit_head.record(
-                    &storage,
+                    storage,
                     &loaded.tenant_id,
                     &actor,
                     &origin,
@@ -430,7 +437,7 @@ impl Tenant {
             if succeeded {
                 for extra in also {
                     self.audit_head.record(
-                        &storage,
+                        storage,
                         &loaded.tenant_id,
                         &actor,
                         &origin,
@@ -442,8 +449,8 @@ impl Tenant {
             }
             Ok(outcome.result)
         });
-        if touches_tokens && let Err(e) = self.tokens.forget_all(&storage) {
-            console_error!("tenant object: forget tokens: {e}");
+        if touches_tokens && let Err(e) = self.tokens.forget_all(storage) {
+            log_error!("tenant object: forget tokens: {e}");
         }
         if rules.effect == Effect::WritesPolicies {
             self.policies.forget();
@@ -477,7 +484,7 @@ impl Tenant {
         now: Timestamp,
     ) -> Encoded {
         let storage = self.storage();
-        let ctx = self.context(&storage, loaded, now);
+        let ctx = self.context(storage, loaded, now);
         access::check(principal, &rules.access)?;
         crate::gate::admit_command(&ctx, principal, &rules.access)?;
         let draft = audit::draft_for(&command, rules);
@@ -486,29 +493,24 @@ impl Tenant {
 
     /// One row written in its own transaction, when the deployment is a benchmark.
     fn bench_baseline(&self) -> Result<(), ApiError> {
-        let enabled = self
-            .env
-            .var(BENCH_VAR)
-            .map(|v| v.to_string() == "true")
-            .unwrap_or(false);
-        if !enabled {
+        if !self.config.bench_enabled {
             return Err(ApiError::not_found("no such route"));
         }
         let storage = self.storage();
         if !self.bench_table_ready.get() {
             execute(
-                &storage,
+                storage,
                 "CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
                 vec![],
             )
             .map_err(|e| internal("bench table", e))?;
             self.bench_table_ready.set(true);
         }
-        transaction(&storage, || {
+        transaction(storage, || {
             execute(
-                &storage,
+                storage,
                 "INSERT INTO bench (at) VALUES (?)",
-                vec![ts(now())],
+                vec![ts(self.now())],
             )
         })
         .map_err(|e| internal("bench", e))?;
@@ -536,7 +538,7 @@ impl Tenant {
             }
             Err(e) => {
                 self.audit_head.forget();
-                console_error!("tenant object: audit event: {e}");
+                log_error!("tenant object: audit event: {e}");
             }
         }
     }
@@ -563,17 +565,17 @@ impl Tenant {
         match command {
             OperatorCommand::InitTenant(c) => respond(c, |c| self.init(c, draft, origin)),
             OperatorCommand::SetPlan(c) => respond(c, |c| {
-                self.write_deferred_events(&self.storage());
+                self.write_deferred_events(self.storage());
                 let result = self.set_plan(c.plan, c.rate_limit_per_minute);
                 if let Ok(Some(loaded)) = self.load() {
                     let storage = self.storage();
                     self.record_alone(
-                        &storage,
+                        storage,
                         &loaded,
                         &Actor::named("operator"),
                         origin,
                         audit::complete(draft, &result),
-                        now(),
+                        self.now(),
                     );
                 }
                 result
@@ -601,7 +603,7 @@ impl Tenant {
     /// Counts the request in the current window, in memory: [`Self::write_back`] stores it.
     fn admit(&self, loaded: &Loaded, now: Timestamp) -> Result<RateState, ApiError> {
         let storage = self.storage();
-        let window = self.window(&storage)?;
+        let window = self.window(storage)?;
         let (admitted, window, state) = ratelimit::admit(window, loaded.rate_limit, now);
         if admitted {
             self.window_unwritten.set(true);
@@ -635,11 +637,11 @@ impl Tenant {
             );
             match written {
                 Ok(()) => self.window_unwritten.set(false),
-                Err(e) => console_error!("tenant object: write rate window: {e}"),
+                Err(e) => log_error!("tenant object: write rate window: {e}"),
             }
         }
         if let Err(e) = self.tokens.flush(storage) {
-            console_error!("tenant object: write token uses: {e}");
+            log_error!("tenant object: write token uses: {e}");
         }
         self.write_deferred_events(storage);
     }
@@ -650,7 +652,7 @@ impl Tenant {
             return Err(ApiError::not_found("tenant not found"));
         }
         execute(
-            &self.storage(),
+            self.storage(),
             "UPDATE tenant SET plan = ?, rate_limit_per_minute = ?",
             vec![
                 plan.as_str().into(),
@@ -676,7 +678,7 @@ impl Tenant {
             tenant_id: &loaded.tenant_id,
             tenant_key: &loaded.tenant_key,
             now,
-            retention_seconds: self.retention_seconds,
+            retention_seconds: self.config.retention_seconds,
             clearance: None,
             policy_cache: &self.policies,
             also_record: &self.also_record,
@@ -686,13 +688,11 @@ impl Tenant {
         }
     }
 
-    fn root_key(&self) -> Result<RootKey, ApiError> {
-        let text = self
-            .env
-            .secret(ROOT_KEY_SECRET)
-            .map_err(|e| internal("ROOT_KEY is not configured", e))?
-            .to_string();
-        RootKey::from_base64(&text).map_err(|e| internal("ROOT_KEY is unusable", e))
+    fn root_key(&self) -> Result<&RootKey, ApiError> {
+        self.config
+            .root_key
+            .as_ref()
+            .map_err(|e| internal("ROOT_KEY", e))
     }
 
     fn init(
@@ -712,17 +712,17 @@ impl Tenant {
         let wrapped = root
             .wrap_tenant_key(tenant_id.as_str(), &tenant_key)
             .map_err(|e| internal("wrap tenant key", e))?;
-        let created_at = now();
+        let created_at = self.now();
         let storage = self.storage();
-        let created = transaction(&storage, || {
+        let created = transaction(storage, || {
             for statement in pending(0) {
-                execute(&storage, statement, vec![])?;
+                execute(storage, statement, vec![])?;
             }
-            if query_one(&storage, "SELECT 1 FROM tenant", vec![])?.is_some() {
+            if query_one(storage, "SELECT 1 FROM tenant", vec![])?.is_some() {
                 return Ok(false);
             }
             execute(
-                &storage,
+                storage,
                 "INSERT INTO tenant (singleton, tenant_id, name, plan, master_key_hash,
                     wrapped_tenant_key, root_key_id, schema_version, created_at)
                  VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -739,7 +739,7 @@ impl Tenant {
             )?;
             // The chain starts with the tenant itself.
             audit::record(
-                &storage,
+                storage,
                 &tenant_id,
                 &Actor::named("operator"),
                 origin,
@@ -766,7 +766,7 @@ impl Tenant {
         let storage = self.storage();
         let fail = |e: StorageError| internal("load tenant", e);
         let has_table = query_one(
-            &storage,
+            storage,
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenant'",
             vec![],
         )
@@ -776,16 +776,16 @@ impl Tenant {
             return Ok(None);
         }
         let Some(version_row) =
-            query_one(&storage, "SELECT schema_version FROM tenant", vec![]).map_err(fail)?
+            query_one(storage, "SELECT schema_version FROM tenant", vec![]).map_err(fail)?
         else {
             return Ok(None);
         };
         let schema_version = version_row.int(0).map_err(fail)?;
         if schema_version < SCHEMA_VERSION {
-            migrate(&storage, schema_version).map_err(|e| internal("migrate schema", e))?;
+            migrate(storage, schema_version).map_err(|e| internal("migrate schema", e))?;
         }
         let row = query_one(
-            &storage,
+            storage,
             "SELECT tenant_id, master_key_hash, hex(wrapped_tenant_key), plan, rate_limit_per_minute
              FROM tenant",
             vec![],

@@ -8,12 +8,12 @@
 //! empties it (after writing back what it owes), and a new token is read on its first use.
 
 use crate::access::{TokenState, load_token, store_uses};
+use crate::sql::Storage;
 use crate::sql::StorageError;
 use latchkey_core::Timestamp;
 use latchkey_core::credential::CredentialHash;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use worker::Storage;
 
 /// Tokens remembered at once; past it the cache is written back and emptied (an object that
 /// sees this many distinct tokens between two evictions is rare, and re-reading is cheap).

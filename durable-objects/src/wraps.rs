@@ -6,6 +6,7 @@
 use crate::access::Principal;
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts, zero_sealed,
 };
@@ -16,7 +17,6 @@ use latchkey_core::wrap::{
     NewWrap, Unwrapped, WrapCreated, WrapId, WrapSource, WrapStatus, WrapSummary,
 };
 use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
-use worker::{SqlStorageValue as V, Storage};
 
 fn purpose(id: &WrapId) -> String {
     format!("wrap:{id}")

@@ -1,26 +1,26 @@
 //! Registers the tenant Durable Object class; its logic lives in `latchkey-durable-objects`.
 
-use latchkey_durable_objects::tenant::Tenant;
+use latchkey_durable_objects::object::TenantHost;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 /// The class named in `wrangler.toml` (`class_name = "TenantObject"`).
 #[durable_object]
 pub struct TenantObject {
-    tenant: Tenant,
+    host: TenantHost,
 }
 
 impl DurableObject for TenantObject {
     fn new(state: State, env: Env) -> Self {
         TenantObject {
-            tenant: Tenant::new(state, env),
+            host: TenantHost::new(state, env),
         }
     }
 
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
-        self.tenant.fetch(request).await
+        self.host.fetch(request).await
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        self.tenant.alarm().await
+        self.host.alarm().await
     }
 }

@@ -2,6 +2,7 @@
 //! its `last_seen`) instead of adding one.
 
 use super::{AgentPrincipal, require_agent};
+use crate::sql::Value as V;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count, read_ts,
@@ -12,7 +13,6 @@ use latchkey_core::agent::AgentId;
 use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
 };
-use worker::SqlStorageValue as V;
 
 /// One kind of discovered item: its table and how it is keyed.
 trait Discovered: serde::Serialize + serde::de::DeserializeOwned {

@@ -6,6 +6,7 @@ use super::{AgentPrincipal, require_agent};
 use crate::access::Principal;
 use crate::gate::{self, Party};
 use crate::secrets;
+use crate::sql::Value as V;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts};
 use latchkey_core::agent::password::{
@@ -18,7 +19,6 @@ use latchkey_core::generate::PasswordRequest as Generator;
 use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::{MetadataChange, NewSecret, SecretMetadata, SecretUpdate, Tier};
 use latchkey_core::{ApiError, ErrorCode, SecretPath};
-use worker::SqlStorageValue as V;
 
 const COLUMNS: &str = "id, agent_id, path, reason, status, created_at, decided_at, decided_by, \
     decision_reason, version, delivered_at";

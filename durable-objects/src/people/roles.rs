@@ -4,6 +4,7 @@
 
 use super::user_not_found;
 use crate::access::Principal;
+use crate::sql::Storage;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count, read_ts,
@@ -16,7 +17,6 @@ use latchkey_core::role::{
 };
 use latchkey_core::scope::{Scope, ScopeSet};
 use latchkey_core::{ApiError, ErrorCode, Timestamp};
-use worker::Storage;
 
 fn built_in_view(role: &latchkey_core::role::BuiltInRole) -> Result<RoleView, StorageError> {
     Ok(RoleView {

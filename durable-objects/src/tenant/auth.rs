@@ -30,19 +30,19 @@ impl Tenant {
             CredentialKind::Token => {
                 let token = self
                     .tokens
-                    .get(&self.storage(), &credential.hash)
+                    .get(self.storage(), &credential.hash)
                     .map_err(|e| internal("authenticate token", e))?
                     .ok_or_else(unrecognized)?;
                 access::admit_token(&token, client_ip, now, enforce_max_uses).map(Principal::Token)
             }
             CredentialKind::Bootstrap => {
-                agents::authenticate_bootstrap(&self.storage(), &credential.hash, now)
+                agents::authenticate_bootstrap(self.storage(), &credential.hash, now)
                     .map(Principal::Bootstrap)
             }
             CredentialKind::AgentJwt => {
                 let jwt = credential.jwt.as_deref().ok_or_else(unrecognized)?;
                 agents::authenticate_agent(
-                    &self.storage(),
+                    self.storage(),
                     &loaded.tenant_id,
                     &loaded.tenant_key,
                     jwt,
@@ -53,7 +53,7 @@ impl Tenant {
             CredentialKind::UserJwt => {
                 let jwt = credential.jwt.as_deref().ok_or_else(unrecognized)?;
                 people::authenticate(
-                    &self.storage(),
+                    self.storage(),
                     &loaded.tenant_id,
                     &loaded.tenant_key,
                     jwt,

@@ -3,12 +3,7 @@
 
 use super::*;
 use crate::broker;
-use latchkey_core::broker::hosts::InsecureHosts;
 use latchkey_core::broker::{Released, SecretRef, Target, UseReport};
-
-/// The Worker var listing hosts the broker may reach over plain http or at private
-/// addresses: set by `scripts/dev` and the tests for loopback, unset in a deployment.
-pub const PROXY_INSECURE_HOSTS_VAR: &str = "PROXY_INSECURE_HOSTS";
 
 impl Tenant {
     pub(super) fn release_secrets(
@@ -18,17 +13,12 @@ impl Tenant {
         secrets: &[SecretRef],
         target: &Target,
     ) -> Result<Released, ApiError> {
-        let insecure = self
-            .env
-            .var(PROXY_INSECURE_HOSTS_VAR)
-            .map(|v| InsecureHosts::parse(&v.to_string()))
-            .unwrap_or_default();
         let origin = ctx.origin.cloned().unwrap_or_default();
         broker::release(
             ctx,
             secrets,
             target,
-            &insecure,
+            &self.config.insecure_hosts,
             ctx.purpose,
             &principal.audit_actor(),
             &origin,
@@ -41,7 +31,7 @@ impl Tenant {
             .load()?
             .ok_or_else(|| ApiError::not_found("no open broker call has this id"))?;
         let storage = self.storage();
-        let ctx = self.context(&storage, &loaded, now());
+        let ctx = self.context(storage, &loaded, self.now());
         let result = broker::finish(&ctx, call_id, report);
         // Written without the cache: read the head again next time.
         self.audit_head.forget();

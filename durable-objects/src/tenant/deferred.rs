@@ -104,7 +104,7 @@ impl Tenant {
             Err(e) => {
                 self.audit_head.forget();
                 self.deferred_events.put_back(events);
-                console_error!("tenant object: deferred audit events: {e}");
+                log_error!("tenant object: deferred audit events: {e}");
             }
         }
     }

@@ -146,8 +146,14 @@ impl Tenant {
             })?;
             return Ok(TokenMinted::Created(created));
         }
-        approvals::open(ctx, principal, request, &reach, self.approval_ttl_seconds)
-            .map(|view| TokenMinted::Pending(Box::new(view)))
+        approvals::open(
+            ctx,
+            principal,
+            request,
+            &reach,
+            self.config.approval_ttl_seconds,
+        )
+        .map(|view| TokenMinted::Pending(Box::new(view)))
     }
 
     fn info(&self, ctx: &SecretContext<'_>) -> Result<TenantInfo, ApiError> {

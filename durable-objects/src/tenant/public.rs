@@ -64,7 +64,7 @@ impl Tenant {
                 })
             }),
             PublicCommand::FinishUse(c) => {
-                self.write_deferred_events(&self.storage());
+                self.write_deferred_events(self.storage());
                 respond(c, |c| self.finish_use(&c.call_id, c.report))
             }
         }
@@ -76,8 +76,8 @@ impl Tenant {
             return Ok(decoy_without_tenant(c.email.as_str()));
         };
         let storage = self.storage();
-        let ctx = self.context(&storage, &loaded, now());
-        let result = transaction(&storage, || {
+        let ctx = self.context(storage, &loaded, self.now());
+        let result = transaction(storage, || {
             Ok(people::challenge(&ctx, &c.email, origin.ip.as_deref()))
         });
         self.audit_head.forget();
@@ -97,17 +97,17 @@ impl Tenant {
             return Err(without_tenant());
         };
         let storage = self.storage();
-        let now = now();
-        let ctx = self.context(&storage, &loaded, now);
+        let now = self.now();
+        let ctx = self.context(storage, &loaded, now);
         let mut deferred_written = Vec::new();
-        let outcome = transaction(&storage, || {
+        let outcome = transaction(storage, || {
             let (result, actor) = run(&ctx, origin.ip.as_deref());
             let draft = audit::complete(draft, &result);
             match actor {
                 Some(actor) => {
                     // Earlier refusals kept in memory go first: the chain stays in time order.
-                    deferred_written = self.record_deferred_events(&storage)?;
-                    audit::record(&storage, &loaded.tenant_id, &actor, origin, draft, now)?;
+                    deferred_written = self.record_deferred_events(storage)?;
+                    audit::record(storage, &loaded.tenant_id, &actor, origin, draft, now)?;
                     self.events_recorded.set(true);
                 }
                 // A refusal: written by the next write-back, so it costs no write now.
@@ -159,18 +159,18 @@ impl Tenant {
             .load()?
             .ok_or_else(|| notifications::refused(LinkRefusal::Forged))?;
         let storage = self.storage();
-        let now = now();
-        let ctx = self.context(&storage, &loaded, now);
+        let now = self.now();
+        let ctx = self.context(storage, &loaded, now);
         let mut deferred_written = Vec::new();
-        let outcome = transaction(&storage, || {
+        let outcome = transaction(storage, || {
             let result = run(&ctx);
             match &result {
                 Ok(review) => {
                     // Earlier refusals kept in memory go first: the chain stays in time order.
-                    deferred_written = self.record_deferred_events(&storage)?;
+                    deferred_written = self.record_deferred_events(storage)?;
                     let actor = Actor::named(&review.approver);
                     audit::record(
-                        &storage,
+                        storage,
                         &loaded.tenant_id,
                         &actor,
                         origin,

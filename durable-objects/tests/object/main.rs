@@ -1,0 +1,31 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! The tenant object's logic, natively: the real [`latchkey_durable_objects::tenant::Tenant`]
+//! over SQLite on the host, every command sent through the contract as the Worker sends it.
+//! The end-to-end tests keep the wire, the runtime and concurrency.
+
+mod store;
+mod support;
+
+mod access_requests;
+mod agents;
+mod approvals;
+mod audit;
+mod authorization;
+mod broker;
+mod fields;
+mod migrations;
+mod notifications;
+mod operator;
+mod passwords;
+mod people;
+mod rate_limit;
+mod secrets;
+mod tenant_info;
+mod tokens;
+mod vault;
+mod wraps;
