@@ -345,8 +345,7 @@ pub fn webhook_signature(secret: &str, unix_seconds: i64, body: &[u8]) -> String
     let mut signed = format!("{unix_seconds}.").into_bytes();
     signed.extend_from_slice(body);
     let tag = hmac_sha256(secret.as_bytes(), &signed);
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={unix_seconds},v1={hex}")
+    format!("t={unix_seconds},v1={}", crate::hex::encode(&tag))
 }
 
 /// What a message says about a request. Never a secret value.
