@@ -209,12 +209,11 @@ pub fn html_forms(value: &str) -> Vec<(&'static str, String)> {
 /// (each with the value `1`): the value percent-encoded and in base64url (always tokens), and
 /// as is when it is a token.
 pub fn header_name_forms(value: &str) -> Vec<String> {
-    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     let mut names = vec![
         format!("X-Pct-{}", percent_encode(value, true, false)),
         format!("X-B64-{}", URL_SAFE_NO_PAD.encode(value)),
     ];
-    if !value.is_empty() && value.bytes().all(tchar) {
+    if ureq::http::HeaderName::from_bytes(value.as_bytes()).is_ok() {
         names.push(format!("X-Echo-{value}"));
     }
     names
