@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::error::{ApiFailure, CliError};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 use std::time::Duration;
 use ureq::Agent;
@@ -248,19 +249,18 @@ fn header<B>(response: &ureq::http::Response<B>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Percent-encodes everything but unreserved characters: a secret path becomes one URL
-/// segment (`prod/db` → `prod%2Fdb`), a query value stays one value.
+/// What [`encode`] encodes: every byte but RFC 3986's unreserved characters
+/// `A-Z a-z 0-9 - . _ ~` (non-ASCII bytes always are).
+const NON_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes everything but unreserved characters (upper-case hex): a secret path
+/// becomes one URL segment (`prod/db` → `prod%2Fdb`), a query value stays one value.
 pub fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b));
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(text, NON_UNRESERVED).to_string()
 }
 
 /// `/v1/secrets/{path}` and what follows it.
@@ -311,6 +311,7 @@ mod tests {
     fn paths_are_one_segment() {
         assert_eq!(encode("prod/openai/api-key"), "prod%2Fopenai%2Fapi-key");
         assert_eq!(secret_url("a/b", "/versions"), "/v1/secrets/a%2Fb/versions");
+        assert_eq!(encode("a b+é~_.-"), "a%20b%2B%C3%A9~_.-");
     }
 
     #[test]

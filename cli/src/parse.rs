@@ -155,12 +155,9 @@ pub fn method(text: &str) -> Result<String, String> {
     }
 }
 
-/// A header name's characters (RFC 9110 `tchar`).
+/// A header name: one or more RFC 9110 `tchar`s, as the `http` crate (through ureq) checks it.
 fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    ureq::http::HeaderName::from_bytes(name.as_bytes()).is_ok()
 }
 
 /// `Name: value` (like curl's `-H`): the name is an HTTP token, the value is trimmed and may
@@ -356,6 +353,17 @@ mod tests {
         );
         assert!(header("X: a\0").is_err());
         assert!(header("X: a\tb").is_ok());
+    }
+
+    #[test]
+    fn header_names_are_rfc_9110_tokens() {
+        for byte in 0..=0xff_u8 {
+            let tchar = byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+            let name = format!("X{}", char::from(byte));
+            assert_eq!(is_token(&name), tchar, "{name:?}");
+        }
+        assert!(!is_token(""));
+        assert!(!is_token("X-É"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct ApprovalId(String);
 impl ApprovalId {
     pub fn generate(tenant: &TenantId) -> Result<Self, CryptoError> {
         let bytes = random_bytes::<8>()?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::encode(&bytes);
         let tenant_hex = tenant.as_str().trim_start_matches("tn_");
         Ok(ApprovalId(format!("{APPROVAL_PREFIX}{tenant_hex}{hex}")))
     }

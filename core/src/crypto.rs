@@ -150,11 +150,7 @@ impl RootKey {
         // A public fingerprint, stored beside each wrapped tenant key, so a future root key
         // rotation knows which key wrapped what. SHA-256 of the key is one-way.
         let digest = Sha256::digest(key.0);
-        let id = digest
-            .iter()
-            .take(4)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let id = crate::hex::encode(digest.get(..4).unwrap_or_default());
         Ok(RootKey { key, id })
     }
 
@@ -308,9 +304,8 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231_case_2() {
         let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            hex,
+            crate::hex::encode(&tag),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert!(hmac_sha256_verify(

@@ -1,51 +1,22 @@
-//! Lowercase hex: ids, hashes and salts as text, in JSON and in storage columns.
+//! Lowercase hex: ids, hashes and salts as text, in JSON and in storage columns. The `hex`
+//! crate does the work; this module keeps the conventions in one place: lower case out,
+//! either case in (as SQLite's `hex()` writes upper case), `None` for anything malformed.
 
 /// `bytes` as lowercase hex.
 pub fn encode(bytes: &[u8]) -> String {
-    let digit = |nibble: u8| {
-        char::from(if nibble < 10 {
-            b'0' + nibble
-        } else {
-            b'a' + nibble - 10
-        })
-    };
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(digit(b >> 4));
-        out.push(digit(b & 0x0f));
-    }
-    out
+    ::hex::encode(bytes)
 }
 
 /// Any number of bytes from hex digits (either case, as SQLite's `hex()` writes them); `None`
 /// for an odd length or a non-digit.
 pub fn decode_vec(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
-        return None;
-    }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| {
-            let hi = char::from(*pair.first()?).to_digit(16)?;
-            let lo = char::from(*pair.get(1)?).to_digit(16)?;
-            Some((hi << 4 | lo) as u8)
-        })
-        .collect()
+    ::hex::decode(text).ok()
 }
 
 /// Exactly `N` bytes from `2 × N` hex digits (either case); `None` for anything else.
 pub fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != N * 2 {
-        return None;
-    }
     let mut out = [0u8; N];
-    for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let hi = char::from(*pair.first()?).to_digit(16)?;
-        let lo = char::from(*pair.get(1)?).to_digit(16)?;
-        *slot = (hi << 4 | lo) as u8;
-    }
+    ::hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }
 

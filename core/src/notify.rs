@@ -300,8 +300,7 @@ pub fn webhook_signature(secret: &str, unix_seconds: i64, body: &[u8]) -> String
     let mut signed = format!("{unix_seconds}.").into_bytes();
     signed.extend_from_slice(body);
     let tag = hmac_sha256(secret.as_bytes(), &signed);
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={unix_seconds},v1={hex}")
+    format!("t={unix_seconds},v1={}", crate::hex::encode(&tag))
 }
 
 /// What a message says about a request. Never a secret value.
@@ -332,9 +331,7 @@ impl RequestSummary {
 /// Slack's escaping for message text: `&`, `<` and `>` (so a description cannot smuggle in a
 /// link or a mention).
 fn escape_slack(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    html_escape::encode_text(text).into_owned()
 }
 
 /// The Slack incoming-webhook body: the summary and a button to the approver's link.
@@ -367,19 +364,6 @@ pub fn webhook_body(summary: &RequestSummary, link: &str, now: Timestamp) -> Val
     })
 }
 
-fn escape_html(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// The email API's JSON body: one message per approver.
 pub fn email_body(summary: &RequestSummary, to: &str, from: &str, link: &str) -> Value {
     let line = summary.line();
@@ -390,8 +374,8 @@ pub fn email_body(summary: &RequestSummary, to: &str, from: &str, link: &str) ->
         "text": format!("{line}\n\nReview and decide (this link is yours alone and works once):\n{link}\n"),
         "html": format!(
             "<p>{}</p><p><a href=\"{}\">Review request</a></p><p>This link is yours alone and works once.</p>",
-            escape_html(&line),
-            escape_html(link)
+            crate::review::escape(&line),
+            crate::review::escape(link)
         ),
     })
 }
@@ -624,6 +608,11 @@ mod tests {
         assert_ne!(a, webhook_signature("0123456789abcdef", 101, b"{}"));
         assert_ne!(a, webhook_signature("0123456789abcdef", 100, b"{ }"));
         assert_ne!(a, webhook_signature("0123456789abcdeF", 100, b"{}"));
+    }
+
+    #[test]
+    fn slack_escapes_exactly_amp_lt_gt() {
+        assert_eq!(escape_slack("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d\"e'f");
     }
 
     #[test]

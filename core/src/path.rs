@@ -98,33 +98,20 @@ impl<'de> Deserialize<'de> for SecretPath {
 /// Decodes `%XX` escapes in one URL path segment. `+` stays `+` (that rule is for query
 /// strings). Fails on a truncated or non-hex escape or on bytes that are not UTF-8.
 pub fn percent_decode(segment: &str) -> Result<String, String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = bytes.get(i + 1).and_then(|h| hex_value(*h));
-            let lo = bytes.get(i + 2).and_then(|l| hex_value(*l));
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                _ => return Err("malformed percent-escape in URL".into()),
-            }
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
+    // The crate keeps a malformed escape as it is written; a path segment with one is refused.
+    let well_formed = segment.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err("malformed percent-escape in URL".into());
     }
-    String::from_utf8(out).map_err(|_| "URL escapes do not decode to UTF-8".into())
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| "URL escapes do not decode to UTF-8".into())
 }
 
 #[cfg(test)]
@@ -197,6 +184,22 @@ mod tests {
         assert!(percent_decode("%2").is_err());
         assert!(percent_decode("%zz").is_err());
         assert!(percent_decode("%ff").is_err());
+        for malformed in ["%", "a%", "%%41", "%4%41", "%+1", "%4g", "%é1"] {
+            assert_eq!(
+                percent_decode(malformed),
+                Err("malformed percent-escape in URL".into()),
+                "{malformed}"
+            );
+        }
+        assert_eq!(
+            percent_decode("%C3%A9%c3%a9"),
+            Ok("éé".into()),
+            "either hex case"
+        );
+        assert_eq!(
+            percent_decode("%C3"),
+            Err("URL escapes do not decode to UTF-8".into())
+        );
     }
 
     proptest! {

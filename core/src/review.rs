@@ -16,19 +16,10 @@ pub const PAGE_HEADERS: &[(&str, &str)] = &[
     ("X-Frame-Options", "DENY"),
 ];
 
+/// Text or an attribute value (single- or double-quoted) as HTML: `&` `<` `>` `"` `'`
+/// become `&amp;` `&lt;` `&gt;` `&quot;` `&#x27;`; nothing else changes.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -238,6 +229,14 @@ mod tests {
             "no external assets"
         );
         let _ = ScopeSet::admin();
+    }
+
+    #[test]
+    fn escape_covers_the_five_html_specials_and_nothing_else() {
+        assert_eq!(
+            escape("a&b<c>d\"e'f/g é🔑"),
+            "a&amp;b&lt;c&gt;d&quot;e&#x27;f/g é🔑"
+        );
     }
 
     #[test]

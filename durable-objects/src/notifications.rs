@@ -63,7 +63,7 @@ pub fn save_config(ctx: &SecretContext<'_>, config: &NotificationConfig) -> Resu
 
 fn nonce() -> Result<String, Failure> {
     let bytes = random_bytes::<16>().map_err(|e| Failure::Client(internal("nonce", e)))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(latchkey_core::hex::encode(&bytes))
 }
 
 /// Queues one message per approver for a new request (inside its transaction). Returns how

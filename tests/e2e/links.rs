@@ -253,10 +253,10 @@ fn check_webhook_signature(hook: &Received) {
     );
     let mut signed = format!("{t}.").into_bytes();
     signed.extend_from_slice(hook.body.as_bytes());
-    let expected: String = latchkey_core::crypto::hmac_sha256(WEBHOOK_SECRET.as_bytes(), &signed)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let expected = latchkey_core::hex::encode(&latchkey_core::crypto::hmac_sha256(
+        WEBHOOK_SECRET.as_bytes(),
+        &signed,
+    ));
     assert_eq!(
         v1, expected,
         "the signature verifies with the shared secret"
@@ -264,10 +264,10 @@ fn check_webhook_signature(hook: &Received) {
     // A receiver that checks the signature rejects a changed body.
     let mut tampered = format!("{t}.").into_bytes();
     tampered.extend_from_slice(hook.body.replace("nightly", "hourly").as_bytes());
-    let forged: String = latchkey_core::crypto::hmac_sha256(WEBHOOK_SECRET.as_bytes(), &tampered)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let forged = latchkey_core::hex::encode(&latchkey_core::crypto::hmac_sha256(
+        WEBHOOK_SECRET.as_bytes(),
+        &tampered,
+    ));
     assert_ne!(v1, forged);
 }
 

@@ -607,7 +607,7 @@ fn invalid_review_links_get_one_page_whether_or_not_the_tenant_exists(ctx: &Ctx)
     let id_of = |tenant: &str| {
         let mut bytes = [0u8; 8];
         getrandom::fill(&mut bytes).expect("randomness");
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = latchkey_core::hex::encode(&bytes);
         format!("apr_{}{hex}", tenant.trim_start_matches("tn_"))
     };
     let forged = format!("{}.{}", random_secret(), random_secret());

@@ -1,6 +1,7 @@
 //! A blocking client with one method per endpoint. It never fails on an HTTP status: tests
 //! assert on the [`Reply`].
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 use std::time::Duration;
 use ureq::Agent;
@@ -73,15 +74,17 @@ pub struct Api {
     pub base: String,
 }
 
+/// What the tests percent-encode: every byte but RFC 3986's unreserved characters
+/// `A-Z a-z 0-9 - . _ ~` (non-ASCII bytes always are).
+pub const NON_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A secret path as one URL segment, in upper-case hex: `prod/db` → `prod%2Fdb`.
 pub fn encode_path(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(path, NON_UNRESERVED).to_string()
 }
 
 impl Api {

@@ -18,8 +18,11 @@
 //!
 //! One thread per connection; every response closes its connection.
 
+use crate::client::NON_UNRESERVED;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -134,45 +137,26 @@ impl Echo {
 /// `%XX`-encodes every byte but the unreserved ones (`A-Z a-z 0-9 - _ . ~`), in upper- or
 /// lower-case hex; with `plus_for_space`, a space is `+` instead of `%20`.
 pub fn percent_encode(text: &str, upper: bool, plus_for_space: bool) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' if plus_for_space => "+".to_owned(),
-            _ if upper => format!("%{b:02X}"),
-            _ => format!("%{b:02x}"),
+    // The crate yields each encoded byte as its own `%XX` piece (upper case), and runs of
+    // bytes kept as they are (which never start with `%`: it is always encoded).
+    utf8_percent_encode(text, NON_UNRESERVED)
+        .map(|piece| match piece {
+            "%20" if plus_for_space => "+".to_owned(),
+            escape if !upper && escape.starts_with('%') => escape.to_ascii_lowercase(),
+            kept => kept.to_owned(),
         })
         .collect()
 }
 
 /// Decodes `%XX` (either case); with `plus_is_space`, `+` is a space. Bad escapes stay as
-/// they are.
+/// they are; bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            (b'+', _) if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let text = if plus_is_space {
+        Cow::Owned(text.replace('+', " "))
+    } else {
+        Cow::Borrowed(text)
+    };
+    percent_decode_str(&text).decode_utf8_lossy().into_owned()
 }
 
 /// The `/echo-b64` body for a received `authorization` value: one encoded form a line.
@@ -225,12 +209,11 @@ pub fn html_forms(value: &str) -> Vec<(&'static str, String)> {
 /// (each with the value `1`): the value percent-encoded and in base64url (always tokens), and
 /// as is when it is a token.
 pub fn header_name_forms(value: &str) -> Vec<String> {
-    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     let mut names = vec![
         format!("X-Pct-{}", percent_encode(value, true, false)),
         format!("X-B64-{}", URL_SAFE_NO_PAD.encode(value)),
     ];
-    if !value.is_empty() && value.bytes().all(tchar) {
+    if ureq::http::HeaderName::from_bytes(value.as_bytes()).is_ok() {
         names.push(format!("X-Echo-{value}"));
     }
     names

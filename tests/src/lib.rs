@@ -16,8 +16,7 @@ pub use sink::Sink;
 pub fn unique(label: &str) -> String {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("randomness");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{label}-{hex}")
+    format!("{label}-{}", latchkey_core::hex::encode(&bytes))
 }
 
 /// Every secret value the tests stored through [`secret_value`]: scanned for on disk after
@@ -35,7 +34,7 @@ pub const SECRET_KEY_LEN: usize = SECRET_MARKER.len() + 24;
 pub fn secret_value(label: &str) -> String {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("randomness");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = latchkey_core::hex::encode(&bytes);
     let value = format!("{SECRET_MARKER}{hex}-{label}");
     if let Ok(mut values) = SECRET_VALUES.lock() {
         values.push(value.clone());

@@ -147,8 +147,7 @@ pub fn request_id(request: &Request) -> String {
         }
         _ => {
             let bytes = random_bytes::<12>().unwrap_or_default();
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            format!("req_{hex}")
+            format!("req_{}", latchkey_core::hex::encode(&bytes))
         }
     }
 }

@@ -93,6 +93,9 @@ fn hop_header(lower: &str) -> bool {
     )
 }
 
+/// A header name: one to 256 RFC 9110 `tchar`s. Written out rather than
+/// `http::HeaderName::from_bytes` (which accepts exactly the same names): that call links the
+/// crate's standard-header table into the Worker, about 19 KB of wasm (7 KB gzipped).
 fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 256

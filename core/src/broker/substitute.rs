@@ -2,6 +2,7 @@
 //! placeholder is never read again, so a value that contains `{{OTHER}}` is sent as those
 //! characters, not as another secret.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::borrow::Cow;
 
 pub const MAX_NAME_BYTES: usize = 64;
@@ -97,18 +98,18 @@ pub fn substitute<'v>(template: &str, value: impl Fn(&str) -> Option<Cow<'v, str
     out
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters: a value placed in a
-/// query stays one query value whatever it holds (`&`, `=`, `#`, spaces).
+/// What is encoded (named like the crate's `NON_ALPHANUMERIC`): every byte but RFC 3986's
+/// unreserved characters `A-Z a-z 0-9 - . _ ~`; non-ASCII bytes always are.
+const NON_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (upper-case hex): a value
+/// placed in a query stays one query value whatever it holds (`&`, `=`, `#`, spaces).
 pub fn percent_encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(value, NON_UNRESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -172,6 +173,16 @@ mod tests {
             percent_encode_component("a b&c=d/é~"),
             "a%20b%26c%3Dd%2F%C3%A9~"
         );
+        // Every ASCII character: unreserved ones as they are, the rest `%XX` in upper case.
+        for byte in 0..=0x7f_u8 {
+            let c = char::from(byte);
+            let expected = if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{byte:02X}")
+            };
+            assert_eq!(percent_encode_component(&c.to_string()), expected);
+        }
     }
 
     #[test]

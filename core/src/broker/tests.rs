@@ -510,3 +510,15 @@ fn the_url_limit_holds_once_percent_encoded() {
     let error = parse(json!({"method": "GET", "url": url, "secrets": {"K": "a/b"}})).unwrap_err();
     assert_eq!(field_of(&error), "url");
 }
+
+#[test]
+fn header_names_are_rfc_9110_tokens_of_at_most_256_bytes() {
+    for byte in 0..=0xff_u8 {
+        let tchar = byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+        let name = format!("X{}", char::from(byte));
+        assert_eq!(is_token(&name), tchar, "{name:?}");
+    }
+    assert!(!is_token(""));
+    assert!(is_token(&"a".repeat(256)));
+    assert!(!is_token(&"a".repeat(257)));
+}
