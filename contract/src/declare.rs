@@ -15,6 +15,17 @@ macro_rules! area {
         pub enum $area {
             $( $command($command), )*
         }
+        impl $area {
+            /// Every command of the area, by name.
+            pub const NAMES: &'static [&'static str] = &[$( stringify!($command), )*];
+
+            /// The command's name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( $area::$command(_) => stringify!($command), )*
+                }
+            }
+        }
         $(
             impl $crate::Command for $command {
                 type Reply = $reply;

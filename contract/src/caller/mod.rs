@@ -39,6 +39,49 @@ pub enum CallerCommand {
 }
 
 impl CallerCommand {
+    /// Every caller command, by name.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        [
+            secrets::SecretCommand::NAMES,
+            fields::FieldCommand::NAMES,
+            tenant::TenantCommand::NAMES,
+            tokens::TokenCommand::NAMES,
+            approvals::ApprovalCommand::NAMES,
+            notifications::NotificationCommand::NAMES,
+            audit::AuditCommand::NAMES,
+            agents::AgentsCommand::NAMES,
+            passwords::PasswordCommand::NAMES,
+            people::PeopleCommand::NAMES,
+            access_requests::AccessRequestCommand::NAMES,
+            wraps::WrapCommand::NAMES,
+            vault::VaultCommand::NAMES,
+            broker::BrokerCommand::NAMES,
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+    }
+
+    /// The command's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CallerCommand::Secrets(command) => command.name(),
+            CallerCommand::Fields(command) => command.name(),
+            CallerCommand::Tenant(command) => command.name(),
+            CallerCommand::Tokens(command) => command.name(),
+            CallerCommand::Approvals(command) => command.name(),
+            CallerCommand::Notifications(command) => command.name(),
+            CallerCommand::Audit(command) => command.name(),
+            CallerCommand::Agents(command) => command.name(),
+            CallerCommand::Passwords(command) => command.name(),
+            CallerCommand::People(command) => command.name(),
+            CallerCommand::AccessRequests(command) => command.name(),
+            CallerCommand::Wraps(command) => command.name(),
+            CallerCommand::Vault(command) => command.name(),
+            CallerCommand::Broker(command) => command.name(),
+        }
+    }
+
     /// The command's rules ([`crate::rules`]).
     pub fn rules(&self) -> Rules {
         match self {

@@ -24,6 +24,7 @@ mod operator;
 mod passwords;
 mod people;
 mod rate_limit;
+mod samples;
 mod secrets;
 mod tenant_info;
 mod tokens;

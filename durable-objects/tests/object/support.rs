@@ -39,6 +39,11 @@ pub fn reply_of<C: Command>(response: TenantResponse) -> Result<C::Reply, ApiErr
     Ok(decode_reply::<C>(&raw).expect("a reply of the command's type"))
 }
 
+/// The deployment's root key, as the tests' deployments have it.
+pub fn root_key() -> RootKey {
+    RootKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("a root key")
+}
+
 fn origin() -> RequestOrigin {
     RequestOrigin {
         client_ip: Some("203.0.113.7".into()),
@@ -58,9 +63,7 @@ impl Object {
         let db = SqliteStore::in_memory();
         let clock = Rc::new(Cell::new(START_MS));
         let now = clock.clone();
-        let root = RootKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-            .expect("a root key");
-        let mut config = TenantConfig::with_root_key(root);
+        let mut config = TenantConfig::with_root_key(root_key());
         adjust(&mut config);
         let tenant = Tenant::new(
             Box::new(Shared(db.clone())),

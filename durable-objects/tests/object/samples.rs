@@ -1,0 +1,351 @@
+//! One instance of every caller command, built the way the Worker builds them (from the
+//! route's body and query through the core's parsers). [`all`] is checked against the
+//! contract's list of commands, so a new command fails the matrix until it has a sample.
+
+use crate::support::path;
+use latchkey_contract::CallerCommand;
+use latchkey_contract::caller::access_requests::*;
+use latchkey_contract::caller::agents::*;
+use latchkey_contract::caller::approvals::*;
+use latchkey_contract::caller::audit::*;
+use latchkey_contract::caller::broker::*;
+use latchkey_contract::caller::fields::*;
+use latchkey_contract::caller::notifications::*;
+use latchkey_contract::caller::passwords::*;
+use latchkey_contract::caller::people::*;
+use latchkey_contract::caller::secrets::*;
+use latchkey_contract::caller::tenant::*;
+use latchkey_contract::caller::tokens::*;
+use latchkey_contract::caller::vault::*;
+use latchkey_contract::caller::wraps::*;
+use latchkey_core::Timestamp;
+use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
+use latchkey_core::agent::password::NewPasswordRequest;
+use latchkey_core::agent::{
+    AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
+    PasswordRequestId, Registration,
+};
+use latchkey_core::approval::{ApprovalId, Policies};
+use latchkey_core::audit::AuditQuery;
+use latchkey_core::broker::ProxyRequest;
+use latchkey_core::field::{FieldName, FieldValue, parse_field_set};
+use latchkey_core::grant::GrantRequest;
+use latchkey_core::listing::ListQuery;
+use latchkey_core::notify::{NotificationConfig, OutboundPolicy};
+use latchkey_core::people::{NewUser, UserId, UserRequest};
+use latchkey_core::request::{AccessRequestId, NewAccessRequest, RequestQuery};
+use latchkey_core::role::{NewRole, RoleId, UserRoleId, UserRoleRequest, parse_permissions};
+use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
+use latchkey_core::token::{TokenId, TokenRequest};
+use latchkey_core::vault::KvWrite;
+use latchkey_core::wrap::{NewWrap, WrapId};
+
+/// The secret every sample names (a standard-tier path under `prod/`).
+pub const PATH: &str = "prod/db";
+
+const AGENT: &str = "agt_0123456789abcdef01234567";
+
+/// A user as the Worker sends it: the password derived once (the slow part) and reused.
+fn new_user() -> NewUser {
+    static DERIVED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let json = DERIVED.get_or_init(|| {
+        let request = UserRequest::parse(
+            br#"{"email": "a@example.com", "password": "correct horse battery staple"}"#,
+        )
+        .unwrap();
+        serde_json::to_string(&request.derive().unwrap()).unwrap()
+    });
+    serde_json::from_str(json).unwrap()
+}
+
+/// Every caller command, once.
+pub fn all(now: Timestamp) -> Vec<CallerCommand> {
+    let p = || path(PATH);
+    let field = || FieldName::parse("password").unwrap();
+    let agent = || AgentId::parse(AGENT).unwrap();
+    let approval = || ApprovalId::parse(&format!("apr_{}", "0".repeat(32))).unwrap();
+    let request = || AccessRequestId::parse("req_0123456789abcdef01234567").unwrap();
+    let user = || UserId::parse("usr_0123456789abcdef01234567").unwrap();
+    let role = || RoleId::parse("rol_0123456789abcdef01234567").unwrap();
+    let pairs = |query: &[(&str, &str)]| -> Vec<(String, String)> {
+        query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let proxy = ProxyRequest::parse(
+        br#"{"secrets": {"K": "prod/db"}, "method": "GET", "url": "https://api.example.com/v1", "headers": {"Authorization": "Bearer {{K}}"}}"#,
+    )
+    .unwrap();
+    vec![
+        CreateSecret {
+            secret: NewSecret::parse(br#"{"path": "prod/new", "value": "v"}"#, now).unwrap(),
+        }
+        .into(),
+        GetSecret {
+            path: p(),
+            version: None,
+        }
+        .into(),
+        UpdateSecret {
+            path: p(),
+            update: SecretUpdate::parse(br#"{"value": "v2"}"#, now).unwrap(),
+            if_match: None,
+        }
+        .into(),
+        RotateSecret {
+            path: p(),
+            rotation: Rotation::parse(br#"{"new_value": "v3", "grace_period_seconds": 60}"#)
+                .unwrap(),
+        }
+        .into(),
+        ListVersions { path: p() }.into(),
+        DeleteSecret {
+            path: p(),
+            permanent: false,
+        }
+        .into(),
+        RestoreSecret { path: p() }.into(),
+        ListSecrets {
+            query: ListQuery::parse(std::iter::empty::<(&str, &str)>()).unwrap(),
+        }
+        .into(),
+        SetField {
+            path: p(),
+            field: field(),
+            value: FieldValue::parse(br#"{"value": "f"}"#).unwrap(),
+        }
+        .into(),
+        SetFields {
+            path: p(),
+            fields: parse_field_set(br#"{"fields": {"password": "f"}}"#).unwrap(),
+        }
+        .into(),
+        GetField {
+            path: p(),
+            field: field(),
+        }
+        .into(),
+        GetFields { path: p() }.into(),
+        DeleteField {
+            path: p(),
+            field: field(),
+        }
+        .into(),
+        Info.into(),
+        Touch.into(),
+        CreateToken {
+            // Within the scope a `tokens:create` token holds: minting attenuates.
+            request: TokenRequest::parse(br#"{"scope": "tokens:create"}"#).unwrap(),
+        }
+        .into(),
+        ListTokens.into(),
+        RevokeToken {
+            id: TokenId::parse("tok_0123456789abcdef").unwrap(),
+        }
+        .into(),
+        GetApproval { id: approval() }.into(),
+        ListApprovals { status: None }.into(),
+        ApproveRequest {
+            id: approval(),
+            comment: None,
+        }
+        .into(),
+        DenyRequest {
+            id: approval(),
+            reason: None,
+        }
+        .into(),
+        CancelRequest { id: approval() }.into(),
+        GetPolicies.into(),
+        SetPolicies {
+            policies: Policies::parse(br#"{"policies": [{"glob": "prod/*", "sensitive": 1}]}"#)
+                .unwrap(),
+        }
+        .into(),
+        GetNotifications.into(),
+        SetNotifications {
+            config: NotificationConfig::parse(br#"{}"#, OutboundPolicy {
+                allow_http_loopback: false,
+            }).unwrap(),
+        }
+        .into(),
+        ReadAudit {
+            query: AuditQuery::parse(std::iter::empty()).unwrap().0,
+        }
+        .into(),
+        VerifyAudit.into(),
+        OpenStream { after: None }.into(),
+        PollStream { after: 0 }.into(),
+        CreateBootstrap {
+            request: BootstrapRequest::parse(br#"{}"#).unwrap(),
+        }
+        .into(),
+        RegisterAgent {
+            registration: Registration::parse(br#"{"token": "t", "name": "a"}"#)
+                .unwrap()
+                .1,
+        }
+        .into(),
+        RefreshAgentToken.into(),
+        ReportHealth {
+            report: HealthReport::parse(br#"{"status": "healthy"}"#, now).unwrap(),
+        }
+        .into(),
+        AgentSecrets.into(),
+        ListAgents {
+            query: AgentQuery::parse(&[]).unwrap(),
+        }
+        .into(),
+        RevokeAgent { id: agent() }.into(),
+        ReinstateAgent { id: agent() }.into(),
+        QueueAgentCommand {
+            id: agent(),
+            command: CommandRequest::parse(br#"{"type": "force_sync"}"#).unwrap(),
+        }
+        .into(),
+        GetAgentSettings.into(),
+        SetAgentSettings {
+            settings: AgentSettings::parse(br#"{"heartbeat_interval_seconds": 60}"#).unwrap(),
+        }
+        .into(),
+        CreateGrant {
+            request: GrantRequest::parse(
+                format!(r#"{{"agent_id": "{AGENT}", "path": "prod/*", "actions": ["read"]}}"#)
+                    .as_bytes(),
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListGrants { agent_id: None }.into(),
+        DeleteGrant {
+            id: GrantId::parse("grt_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        ReportCertificates {
+            certificates: DiscoveredCertificate::parse_report(br#"{"certificates": []}"#).unwrap(),
+        }
+        .into(),
+        ReportSshKeys {
+            keys: DiscoveredSshKey::parse_report(br#"{"keys": []}"#).unwrap(),
+        }
+        .into(),
+        AgentDiscovery { id: agent() }.into(),
+        AgentCertificates.into(),
+        CreatePasswordRequest {
+            request: NewPasswordRequest::parse(br#"{"path": "prod/db", "reason": "rotation"}"#).unwrap(),
+        }
+        .into(),
+        CollectPasswordRequests.into(),
+        ListPasswordRequests { status: None }.into(),
+        ApprovePasswordRequest {
+            id: PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        RejectPasswordRequest {
+            id: PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+            reason: None,
+        }
+        .into(),
+        CreateUser {
+            user: new_user(),
+        }
+        .into(),
+        ListUsers.into(),
+        DeleteUser { id: user() }.into(),
+        ReinstateUser { id: user() }.into(),
+        UserRoles { id: user() }.into(),
+        Permissions.into(),
+        CreateRole {
+            role: NewRole::parse(br#"{"name": "readers", "permissions": ["audit:read"]}"#).unwrap(),
+        }
+        .into(),
+        ListRoles.into(),
+        GetRole { id: role() }.into(),
+        SetRolePermissions {
+            id: role(),
+            permissions: parse_permissions(br#"{"permissions": ["audit:read"]}"#).unwrap(),
+        }
+        .into(),
+        DeleteRole { id: role() }.into(),
+        CreateUserRole {
+            request: UserRoleRequest::parse(
+                br#"{"user_id": "usr_0123456789abcdef01234567", "role_id": "rol_0123456789abcdef01234567"}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListUserRoles {
+            user_id: None,
+            role_id: None,
+        }
+        .into(),
+        DeleteUserRole {
+            id: UserRoleId::parse("urs_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        CreateAccessRequest {
+            request: NewAccessRequest::parse_read(br#"{"path": "prod/db", "reason": "triage"}"#)
+                .unwrap(),
+        }
+        .into(),
+        ListAccessRequests {
+            query: RequestQuery::parse(&pairs(&[])).unwrap(),
+        }
+        .into(),
+        GetAccessRequest { id: request() }.into(),
+        ApproveAccess {
+            id: request(),
+            comment: None,
+        }
+        .into(),
+        RejectAccess {
+            id: request(),
+            reason: None,
+        }
+        .into(),
+        CancelAccess { id: request() }.into(),
+        RequestWraps { id: request() }.into(),
+        RequestWrap {
+            id: request(),
+            wrap_id: WrapId::parse("wrp_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        CreateWrap {
+            wrap: NewWrap::parse(br#"{"path": "prod/db"}"#).unwrap(),
+        }
+        .into(),
+        ReadKv {
+            path: p(),
+            version: None,
+        }
+        .into(),
+        WriteKv {
+            path: p(),
+            write: KvWrite::parse(br#"{"data": {"password": "k"}}"#).unwrap(),
+        }
+        .into(),
+        ReadKvMetadata { path: p() }.into(),
+        ListKv { prefix: None }.into(),
+        DeleteKvVersions {
+            path: p(),
+            versions: None,
+        }
+        .into(),
+        UndeleteKvVersions {
+            path: p(),
+            versions: vec![1],
+        }
+        .into(),
+        DestroyKvVersions {
+            path: p(),
+            versions: vec![1],
+        }
+        .into(),
+        UseSecrets {
+            secrets: proxy.secrets.clone(),
+            target: proxy.target(),
+        }
+        .into(),
+    ]
+}
