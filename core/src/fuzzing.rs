@@ -3,15 +3,15 @@
 //! exactly the same code. Each function must return without panicking for any input, and
 //! checks the invariants that must hold for whatever parses.
 
+use crate::access_request::{NewAccessRequest, RequestQuery};
 use crate::approval::Policies;
 use crate::audit::AuditQuery;
 use crate::field::{FieldName, FieldValue, parse_field_set};
 use crate::generate::PasswordRequest;
 use crate::listing::ListQuery;
-use crate::notify::{NotificationConfig, OutboundPolicy};
+use crate::notification::{NotificationConfig, OutboundPolicy};
 use crate::path::{SecretPath, percent_decode};
 use crate::people::{Email, LoginRequest, UserRequest};
-use crate::request::{NewAccessRequest, RequestQuery};
 use crate::review::parse_form;
 use crate::role::{NewRole, UserRoleRequest, parse_permissions};
 use crate::route::Route;

@@ -7,6 +7,7 @@
 #[macro_use]
 mod id;
 
+pub mod access_request;
 pub mod agent;
 pub mod approval;
 pub mod audit;
@@ -25,13 +26,12 @@ pub mod hex;
 pub mod jwt;
 pub mod listing;
 pub mod netaddr;
-pub mod notify;
+pub mod notification;
 pub mod path;
 pub mod people;
 pub mod provenance;
 pub mod public_url;
 pub mod ratelimit;
-pub mod request;
 pub mod review;
 pub mod role;
 pub mod route;

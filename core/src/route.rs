@@ -1,13 +1,13 @@
 //! The route table: method + URL path → what the request asks for. Pure, so every route
 //! and every malformed URL is tested natively.
 
+use crate::access_request::AccessRequestId;
 use crate::agent::{AgentId, GrantId, PasswordRequestId};
 use crate::approval::ApprovalId;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
 use crate::path::{SecretPath, percent_decode};
 use crate::people::UserId;
-use crate::request::AccessRequestId;
 use crate::role::{RoleId, UserRoleId};
 use crate::tenant::TenantId;
 use crate::token::TokenId;

@@ -212,7 +212,7 @@ pub fn view_by_id(ctx: &SecretContext<'_>, id: &ApprovalId) -> Result<ApprovalVi
 pub fn summary(
     storage: &Storage,
     id: &ApprovalId,
-) -> Result<Option<latchkey_core::notify::RequestSummary>, Failure> {
+) -> Result<Option<latchkey_core::notification::RequestSummary>, Failure> {
     let Some(row) = query_one(
         storage,
         &format!("SELECT {COLUMNS} FROM approvals WHERE id = ?"),

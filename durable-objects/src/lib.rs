@@ -14,6 +14,7 @@ macro_rules! log_error {
 }
 
 pub mod access;
+pub mod access_requests;
 pub mod agents;
 pub mod approvals;
 pub mod audit;
@@ -21,14 +22,12 @@ pub mod audit_copy;
 pub mod broker;
 pub mod fields;
 pub mod gate;
-pub mod kv;
 pub mod listing;
 pub mod maintenance;
 pub mod notifications;
 pub mod object;
 pub mod people;
 pub mod provenance;
-pub mod requests;
 pub mod schema;
 pub mod secret_cache;
 pub mod secrets;
@@ -36,4 +35,5 @@ pub mod sql;
 pub mod store;
 pub mod tenant;
 pub mod token_cache;
+pub mod vault;
 pub mod wraps;

@@ -57,7 +57,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
             purged.approvals += 1;
         }
-        for id in crate::requests::expire(ctx.storage, ctx.now)? {
+        for id in crate::access_requests::expire(ctx.storage, ctx.now)? {
             let draft = Draft::new("request.expired", None).detail("request_id", id);
             audit::record(ctx.storage, ctx.tenant_id, &system, &origin, draft, ctx.now)?;
             purged.approvals += 1;
@@ -91,7 +91,7 @@ pub fn next_due(
     let purge_at = read_opt_ts(&row, 0)?.map(|at| at.plus_seconds(retention_seconds));
     let drop_at = read_opt_ts(&row, 1)?;
     let expire_at = crate::approvals::next_expiry(storage)?;
-    let request_expire_at = crate::requests::next_expiry(storage)?;
+    let request_expire_at = crate::access_requests::next_expiry(storage)?;
     let wrap_expire_at = crate::wraps::next_expiry(storage)?;
     let deliver_at = crate::notifications::next_attempt(storage)?;
     let sweep_at = crate::broker::next_sweep(storage)?;

@@ -12,7 +12,7 @@ use latchkey_contract::link::LinkReview;
 use latchkey_core::approval::{ApprovalId, ApprovalView};
 use latchkey_core::crypto::{Sealed, random_bytes};
 use latchkey_core::delivery::{Channel, DeliveryStatus};
-use latchkey_core::notify::{
+use latchkey_core::notification::{
     LinkClaims, LinkRefusal, MAX_DELIVERY_ATTEMPTS, MAX_LINK_SECONDS, NotificationConfig,
     RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body, verify_link,
     webhook_body, webhook_signature,

@@ -12,7 +12,8 @@ use crate::store::SecretContext;
 use crate::store::in_transaction;
 use crate::token_cache::TokenCache;
 use crate::{
-    agents, fields, kv, listing, maintenance, notifications, people, requests, secrets, wraps,
+    access_requests, agents, fields, listing, maintenance, notifications, people, secrets, vault,
+    wraps,
 };
 
 mod auth;

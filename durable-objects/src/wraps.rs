@@ -10,9 +10,9 @@ use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts, zero_sealed,
 };
+use latchkey_core::access_request::AccessRequestId;
 use latchkey_core::credential::{CredentialHash, mint_wrap_token};
 use latchkey_core::crypto::Sealed;
-use latchkey_core::request::AccessRequestId;
 use latchkey_core::wrap::{
     NewWrap, Unwrapped, WrapCreated, WrapId, WrapSource, WrapStatus, WrapSummary,
 };

@@ -2,8 +2,8 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::handlers::{
-    admin, agents, approvals, audit, fields, generate, info, notifications, openapi, people,
-    probes, proxy, requests, review, secrets, tokens, vault,
+    access_requests, admin, agents, approvals, audit, fields, generate, info, notifications,
+    openapi, people, probes, proxy, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta};
@@ -53,7 +53,7 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
         // No bearer: the password, or the wrap token, is the credential.
         Route::Login => people::login(request, env, &meta).await,
-        Route::Unwrap => requests::unwrap(request, env, &meta).await,
+        Route::Unwrap => access_requests::unwrap(request, env, &meta).await,
         Route::RegisterAgent => {
             let (reply, caller) = agents::register(request, env, meta).await;
             Ok(with_rate_headers(reply, caller.as_ref()))
@@ -163,16 +163,18 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::CreateUserRole => people::assign_role(request, env, caller).await,
         Route::ListUserRoles => people::list_user_roles(request, env, caller).await,
         Route::DeleteUserRole(id) => people::unassign_role(env, caller, id).await,
-        Route::CreateReadRequest => requests::create_read(request, env, caller).await,
-        Route::CreatePatchRequest => requests::create_patch(request, env, caller).await,
-        Route::ListRequests => requests::list(request, env, caller).await,
-        Route::GetRequest(id) => requests::get(env, caller, id).await,
-        Route::ApproveAccess(id) => requests::approve(request, env, caller, id).await,
-        Route::RejectAccess(id) => requests::reject(request, env, caller, id).await,
-        Route::CancelAccess(id) => requests::cancel(env, caller, id).await,
-        Route::RequestWraps(id) => requests::wraps(env, caller, id).await,
-        Route::RequestWrap(id, wrap_id) => requests::retrieve(env, caller, id, wrap_id).await,
-        Route::CreateWrap => requests::create_wrap(request, env, caller).await,
+        Route::CreateReadRequest => access_requests::create_read(request, env, caller).await,
+        Route::CreatePatchRequest => access_requests::create_patch(request, env, caller).await,
+        Route::ListRequests => access_requests::list(request, env, caller).await,
+        Route::GetRequest(id) => access_requests::get(env, caller, id).await,
+        Route::ApproveAccess(id) => access_requests::approve(request, env, caller, id).await,
+        Route::RejectAccess(id) => access_requests::reject(request, env, caller, id).await,
+        Route::CancelAccess(id) => access_requests::cancel(env, caller, id).await,
+        Route::RequestWraps(id) => access_requests::wraps(env, caller, id).await,
+        Route::RequestWrap(id, wrap_id) => {
+            access_requests::retrieve(env, caller, id, wrap_id).await
+        }
+        Route::CreateWrap => access_requests::create_wrap(request, env, caller).await,
         Route::Proxy => proxy::proxy(request, env, caller).await,
         Route::Health
         | Route::Login

@@ -5,7 +5,7 @@
 //! [`handlers`] (parse, call the object or D1, map the result) → JSON response.
 
 mod app;
-mod auth;
+mod credentials;
 mod handlers;
 mod http;
 mod tenant_client;

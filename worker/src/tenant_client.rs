@@ -1,7 +1,7 @@
 //! The Worker's side of the tenant object contract: one command in, one typed result out, and
 //! the caller of a tenant route with the rate-limit state its response will carry.
 
-use crate::auth::tenant_credential;
+use crate::credentials::tenant_credential;
 use latchkey_contract::probe::Ping;
 use latchkey_contract::{
     COMMAND_URL, CallerCommand, Channel, Command, PROBE_INSTANCE_NAME, RequestOrigin,

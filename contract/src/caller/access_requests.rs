@@ -1,7 +1,9 @@
 //! `/v1/requests`: asking to read or patch a secret, deciding, and collecting the wraps.
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
-use latchkey_core::request::{AccessRequestId, AccessRequestView, NewAccessRequest, RequestQuery};
+use latchkey_core::access_request::{
+    AccessRequestId, AccessRequestView, NewAccessRequest, RequestQuery,
+};
 use latchkey_core::scope::Scope;
 use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
 use serde::{Deserialize, Serialize};

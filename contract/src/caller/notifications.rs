@@ -1,7 +1,7 @@
 //! `/v1/notifications`: where approval requests are announced.
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
-use latchkey_core::notify::NotificationConfig;
+use latchkey_core::notification::NotificationConfig;
 use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
 

@@ -18,6 +18,7 @@ use latchkey_contract::link::{LinkCommand, LinkReview};
 use latchkey_contract::operator::OperatorCommand;
 use latchkey_contract::public::PublicCommand;
 use latchkey_contract::{Audit, CallerCommand, Rules};
+use latchkey_core::access_request::AccessRequestView;
 use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveryStored, Sighting};
 use latchkey_core::agent::password::PasswordRequestView;
 use latchkey_core::agent::{
@@ -30,7 +31,6 @@ use latchkey_core::field::{FieldRead, FieldStored, Fields, FieldsStored};
 use latchkey_core::grant::Grant;
 use latchkey_core::listing::SecretPage;
 use latchkey_core::people::{KdfParams, LoginIssued, UserView};
-use latchkey_core::request::AccessRequestView;
 use latchkey_core::role::{RoleView, UserRoleView};
 use latchkey_core::secret::{
     SecretCreated, SecretRotated, SecretSummary, SecretUpdated, VersionInfo,

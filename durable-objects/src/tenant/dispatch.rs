@@ -3,8 +3,8 @@
 //! check, and the rule that lowering a tier needs an admin.
 
 use super::*;
+use crate::access_requests::Decision as AccessDecision;
 use crate::audit::Completes;
-use crate::requests::Decision as AccessDecision;
 use latchkey_contract::Command;
 use latchkey_contract::caller::access_requests::AccessRequestCommand as Req;
 use latchkey_contract::caller::agents::{AgentPage, AgentReach, AgentsCommand as Agt, Discovery};
@@ -429,25 +429,29 @@ fn access_request_command(
     draft: Draft,
 ) -> Outcome {
     match command {
-        Req::CreateAccessRequest(c) => {
-            answer(c, draft, |c| requests::create(ctx, principal, c.request))
+        Req::CreateAccessRequest(c) => answer(c, draft, |c| {
+            access_requests::create(ctx, principal, c.request)
+        }),
+        Req::ListAccessRequests(c) => answer(c, draft, |c| {
+            access_requests::list(ctx, principal, &c.query)
+        }),
+        Req::GetAccessRequest(c) => {
+            answer(c, draft, |c| access_requests::get(ctx, principal, &c.id))
         }
-        Req::ListAccessRequests(c) => {
-            answer(c, draft, |c| requests::list(ctx, principal, &c.query))
-        }
-        Req::GetAccessRequest(c) => answer(c, draft, |c| requests::get(ctx, principal, &c.id)),
         Req::ApproveAccess(c) => answer(c, draft, |c| {
-            requests::decide(ctx, principal, &c.id, AccessDecision::Approve(c.comment))
+            access_requests::decide(ctx, principal, &c.id, AccessDecision::Approve(c.comment))
         }),
         Req::RejectAccess(c) => answer(c, draft, |c| {
-            requests::decide(ctx, principal, &c.id, AccessDecision::Reject(c.reason))
+            access_requests::decide(ctx, principal, &c.id, AccessDecision::Reject(c.reason))
         }),
         Req::CancelAccess(c) => answer(c, draft, |c| {
-            requests::decide(ctx, principal, &c.id, AccessDecision::Cancel)
+            access_requests::decide(ctx, principal, &c.id, AccessDecision::Cancel)
         }),
-        Req::RequestWraps(c) => answer(c, draft, |c| requests::wraps_of(ctx, principal, &c.id)),
+        Req::RequestWraps(c) => answer(c, draft, |c| {
+            access_requests::wraps_of(ctx, principal, &c.id)
+        }),
         Req::RequestWrap(c) => answer(c, draft, |c| {
-            requests::retrieve(ctx, principal, &c.id, &c.wrap_id)
+            access_requests::retrieve(ctx, principal, &c.id, &c.wrap_id)
         }),
     }
 }
@@ -458,22 +462,22 @@ fn vault_command(
     ctx: &SecretContext<'_>,
     draft: Draft,
 ) -> Outcome {
-    use kv::VersionChange;
+    use vault::VersionChange;
     match command {
-        Kv::ReadKv(c) => answer(c, draft, |c| kv::read(ctx, &c.path, c.version)),
-        Kv::WriteKv(c) => answer(c, draft, |c| kv::write(ctx, &c.path, c.write)),
-        Kv::ReadKvMetadata(c) => answer(c, draft, |c| kv::metadata(ctx, &c.path)),
+        Kv::ReadKv(c) => answer(c, draft, |c| vault::read(ctx, &c.path, c.version)),
+        Kv::WriteKv(c) => answer(c, draft, |c| vault::write(ctx, &c.path, c.write)),
+        Kv::ReadKvMetadata(c) => answer(c, draft, |c| vault::metadata(ctx, &c.path)),
         Kv::ListKv(c) => answer(c, draft, |c| {
-            kv::list(ctx, c.prefix.as_ref(), &principal.scopes())
+            vault::list(ctx, c.prefix.as_ref(), &principal.scopes())
         }),
         Kv::DeleteKvVersions(c) => answer(c, draft, |c| {
-            kv::change_versions(ctx, &c.path, c.versions, VersionChange::Delete)
+            vault::change_versions(ctx, &c.path, c.versions, VersionChange::Delete)
         }),
         Kv::UndeleteKvVersions(c) => answer(c, draft, |c| {
-            kv::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Undelete)
+            vault::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Undelete)
         }),
         Kv::DestroyKvVersions(c) => answer(c, draft, |c| {
-            kv::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Destroy)
+            vault::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Destroy)
         }),
     }
 }

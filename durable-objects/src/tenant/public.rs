@@ -11,7 +11,7 @@ use crate::audit::Completes;
 use latchkey_contract::link::{LinkCommand, LinkReview};
 use latchkey_contract::public::{LoginChallenge, PublicCommand};
 use latchkey_core::crypto::sha256;
-use latchkey_core::notify::LinkRefusal;
+use latchkey_core::notification::LinkRefusal;
 use latchkey_core::people::{KDF_ITERATIONS, KdfParams, SALT_BYTES, login_refused};
 
 /// The login challenge of a tenant that does not exist: the round count every tenant uses

@@ -2,7 +2,7 @@
 
 use super::now;
 use super::probes::D1_BINDING;
-use crate::auth::require_operator;
+use crate::credentials::require_operator;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::operator::{InitTenant, SetPlan};

@@ -2,7 +2,7 @@
 //! `GET /v1/audit/verify`, the live stream `GET /v1/events` (server-sent events) and the
 //! operator's search of the D1 copy, `GET /v1/admin/audit`.
 
-use crate::auth::require_operator;
+use crate::credentials::require_operator;
 use crate::http::{Reply, json, query_pairs};
 use crate::tenant_client::Caller;
 use futures_util::stream;

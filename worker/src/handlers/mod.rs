@@ -1,5 +1,6 @@
 //! One module per resource. A handler parses, calls the domain, and maps the result.
 
+pub mod access_requests;
 pub mod admin;
 pub mod agents;
 pub mod approvals;
@@ -12,7 +13,6 @@ pub mod openapi;
 pub mod people;
 pub mod probes;
 pub mod proxy;
-pub mod requests;
 pub mod review;
 pub mod secrets;
 pub mod tokens;

@@ -4,7 +4,7 @@
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::Caller;
 use latchkey_contract::caller::notifications::{GetNotifications, SetNotifications};
-use latchkey_core::notify::{NotificationConfig, OutboundPolicy};
+use latchkey_core::notification::{NotificationConfig, OutboundPolicy};
 use worker::{Env, Request};
 
 /// The Worker var that lets channels use plain http to loopback (`scripts/dev`, tests).

@@ -65,7 +65,7 @@ pub async fn bench_baseline(
     if !enabled {
         return Err(ApiError::not_found("no route for /v1/bench/baseline"));
     }
-    let credential = crate::auth::tenant_credential(request)?;
+    let credential = crate::credentials::tenant_credential(request)?;
     crate::tenant_client::call_tenant(
         env,
         &credential.tenant,

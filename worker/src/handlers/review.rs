@@ -7,7 +7,7 @@ use crate::http::{MAX_BODY_BYTES, Reply};
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::link::{DecideByLink, LinkReview, ReviewLink};
 use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
-use latchkey_core::notify::LinkRefusal;
+use latchkey_core::notification::LinkRefusal;
 use latchkey_core::review::{
     PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
 };

@@ -13,15 +13,15 @@ use crate::store::{
     load_secret, read_count, read_opt_ts, read_ts, ts, zero_sealed,
 };
 use crate::wraps;
+use latchkey_core::access_request::{
+    AccessKind, AccessRequestId, AccessRequestView, MAX_PENDING_REQUESTS, NewAccessRequest,
+    RequestDecision, RequestQuery, status_name,
+};
 use latchkey_core::approval::{
     ApprovalState, ApprovalStatus, DEFAULT_APPROVAL_TTL_SECONDS, DecisionRecord,
 };
 use latchkey_core::crypto::Sealed;
 use latchkey_core::gate::Flow;
-use latchkey_core::request::{
-    AccessKind, AccessRequestId, AccessRequestView, MAX_PENDING_REQUESTS, NewAccessRequest,
-    RequestDecision, RequestQuery, status_name,
-};
 use latchkey_core::scope::Scope;
 use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::{MetadataChange, SecretUpdate, Tier};

@@ -9,9 +9,9 @@ use latchkey_contract::caller::access_requests::{
 use latchkey_contract::caller::wraps::CreateWrap;
 use latchkey_contract::public::Unwrap;
 use latchkey_core::ApiError;
+use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
 use latchkey_core::approval::parse_decision_note;
 use latchkey_core::credential::{CredentialKind, parse_bearer};
-use latchkey_core::request::{AccessRequestId, NewAccessRequest, RequestQuery};
 use latchkey_core::wrap::{NewWrap, WrapId, parse_unwrap};
 use serde_json::json;
 use worker::{Env, Request};

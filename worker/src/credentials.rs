@@ -1,5 +1,5 @@
-//! Who is calling: the operator (Worker secret `OPERATOR_KEY`) or a tenant credential.
-//! Resolution happens once per request, before any handler runs.
+//! The credential a request presents: the operator key (Worker secret `OPERATOR_KEY`, checked
+//! here) or a tenant credential, parsed far enough to route it (verified in the tenant object).
 
 use latchkey_core::ApiError;
 use latchkey_core::credential::{
