@@ -19,6 +19,7 @@ use latchkey_contract::caller::tokens::*;
 use latchkey_contract::caller::vault::*;
 use latchkey_contract::caller::wraps::*;
 use latchkey_core::Timestamp;
+use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
 use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
 use latchkey_core::agent::password::NewPasswordRequest;
 use latchkey_core::agent::{
@@ -31,9 +32,8 @@ use latchkey_core::broker::ProxyRequest;
 use latchkey_core::field::{FieldName, FieldValue, parse_field_set};
 use latchkey_core::grant::GrantRequest;
 use latchkey_core::listing::ListQuery;
-use latchkey_core::notify::{NotificationConfig, OutboundPolicy};
+use latchkey_core::notification::{NotificationConfig, OutboundPolicy};
 use latchkey_core::people::{NewUser, UserId, UserRequest};
-use latchkey_core::request::{AccessRequestId, NewAccessRequest, RequestQuery};
 use latchkey_core::role::{NewRole, RoleId, UserRoleId, UserRoleRequest, parse_permissions};
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::token::{TokenId, TokenRequest};
