@@ -196,7 +196,7 @@ impl Object {
         }
     }
 
-    /// A token with these scopes (space-separated), for an hour.
+    /// A token with this one scope, for an hour (several: [`Self::token`] with a JSON list).
     pub fn token_with(&self, scope: &str) -> String {
         self.token(&format!(r#"{{"scope": "{scope}", "ttl_seconds": 3600}}"#))
     }
