@@ -1,4 +1,4 @@
-//! Access requests (seed 001): asking people for what one's own permissions do not allow.
+//! Access requests: asking people for what one's own permissions do not allow.
 //! A read request, once approved, leaves a single-use wrap of the secret's value for the
 //! requester; a patch request carries a new value, sealed while it waits, and becomes the
 //! secret's next version when it is approved. Both follow the approval policy of the secret's
@@ -52,7 +52,8 @@ impl AccessKind {
     }
 }
 
-/// Seed 001 calls a denial a rejection: the state machine's `denied` is `rejected` here.
+/// Access requests call a denial a rejection (`…/reject`): the state machine's `denied` is
+/// `rejected` here.
 pub fn status_name(status: ApprovalStatus) -> &'static str {
     match status {
         ApprovalStatus::Denied => "rejected",

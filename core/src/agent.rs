@@ -1,6 +1,6 @@
-//! Agents (seed 000): processes on customer hosts that register once with a bootstrap token,
+//! Agents: processes on customer hosts that register once with a bootstrap token,
 //! then prove who they are with a short-lived JWT, report their health, and read the secrets
-//! an admin granted them (seed 002, the grant module, a layer above this one).
+//! an admin granted them (see the grant module, a layer above this one).
 
 use crate::body::Body;
 
@@ -29,7 +29,7 @@ pub const MAX_OS_TYPE_BYTES: usize = 32;
 pub const AGENT_JWT_TTL_SECONDS: i64 = 3_600;
 /// A command's `params`, serialized.
 pub const MAX_COMMAND_PARAMS_BYTES: usize = 4_096;
-/// The certificate template agents enroll with for mTLS (seed 000's `mtls_template_id`);
+/// The certificate template agents enroll with for mTLS (the registration's `mtls_template_id`);
 /// client certificates are not checked at the edge yet, see ARCHITECTURE.md.
 pub const MTLS_TEMPLATE_ID: &str = "tpl_agent_mtls_v1";
 
@@ -108,7 +108,7 @@ pub struct BootstrapCreated {
     pub labels: Labels,
 }
 
-/// What an agent says about itself when it registers (seed 000's request, without the token).
+/// What an agent says about itself when it registers (the register body, without the token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     pub name: String,
@@ -135,7 +135,8 @@ impl Registration {
     }
 }
 
-/// `POST /v1/agents/register` → 201 (seed 000's fields, plus when the JWT expires).
+/// `POST /v1/agents/register` → 201: the agent's id, its JWT and the mTLS template, plus when
+/// the JWT expires.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Registered {
     pub id: AgentId,
@@ -160,7 +161,7 @@ pub enum ReportedHealth {
     Unhealthy,
 }
 
-/// Seed 000's `metrics`: percentages from 0 to 100.
+/// A health report's `metrics`: percentages from 0 to 100.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,7 +217,7 @@ impl Metrics {
     }
 }
 
-/// A validated `POST /v1/agents/me/health` body (seed 000's fields, plus the optional
+/// A validated `POST /v1/agents/me/health` body (the fields agents report, plus the optional
 /// `agent_version` the list shows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
@@ -366,7 +367,8 @@ pub struct AgentCommand {
     pub delivered_at: Option<Timestamp>,
 }
 
-/// An agent in `GET /v1/agents` (seed 000's fields, plus `name`, `status_reason`, `revoked`).
+/// An agent in `GET /v1/agents` (the standard fleet-list fields, plus `name`, `status_reason`,
+/// `revoked`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentSummary {
     pub id: AgentId,

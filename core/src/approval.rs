@@ -520,7 +520,7 @@ pub struct ApprovalView {
     pub notifications: Vec<crate::delivery::DeliveryStatus>,
 }
 
-/// `POST /v1/tokens` → 202 (seed 004).
+/// `POST /v1/tokens` → 202, when the token needs approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalPending {
     pub approval_status: String,

@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
 
-/// One audit event, as stored and as shown (seed 004's shape plus `seq`, `correlation_id`,
-/// `reason`, `details` and the chain).
+/// One audit event, as stored and as shown (the documented event shape plus `seq`,
+/// `correlation_id`, `reason`, `details` and the chain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub id: String,
@@ -109,7 +109,7 @@ impl AuditEvent {
         self.hash = self.compute_hash(prev_hash);
     }
 
-    /// The event name on the live stream: seed 002's `vault.accessed` / `vault.denied` for
+    /// The event name on the live stream: `vault.accessed` / `vault.denied` for
     /// reads of values, the type otherwise.
     pub fn stream_name(&self) -> &str {
         match (self.event_type.as_str(), self.success) {

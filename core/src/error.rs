@@ -1,13 +1,13 @@
 //! The one error type of the API and its wire body `{"error":{"code","message",…}}`.
 //!
-//! Codes and statuses are seed 004's table. Extra detail members (`field`, `path`,
+//! Codes and statuses are the API's documented error table. Extra detail members (`field`, `path`,
 //! `required_scope`, …) sit beside `code` and `message` so an agent can act on them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Seed 004's error codes, each with its HTTP status.
+/// The API's error codes (the documented table), each with its HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -19,17 +19,17 @@ pub enum ErrorCode {
     ValidationError,
     RateLimited,
     InternalError,
-    /// 405, with the allowed methods in `allow`. Not in seed 004's table, which has no row for
+    /// 405, with the allowed methods in `allow`. Not in the documented table, which has no row for
     /// a known path called with the wrong method.
     MethodNotAllowed,
-    /// 503: a dependency (D1, a Durable Object) cannot be reached. Not in seed 004's table,
+    /// 503: a dependency (D1, a Durable Object) cannot be reached. Not in the documented table,
     /// which has no unavailable row; used only by the readiness probe and the DO transport.
     Unavailable,
-    /// 410: a single-use thing (a wrap) was used up or has expired. Not in seed 004's table;
+    /// 410: a single-use thing (a wrap) was used up or has expired. Not in the documented table;
     /// the people issue asks for it.
     Gone,
-    /// 502: the broker's upstream could not be reached (DNS, connection, TLS). Not in seed
-    /// 004's table, which has no upstreams.
+    /// 502: the broker's upstream could not be reached (DNS, connection, TLS). Not in the
+    /// documented table, which has no upstreams.
     UpstreamError,
     /// 504: the broker's upstream did not answer in time.
     UpstreamTimeout,

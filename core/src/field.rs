@@ -1,4 +1,4 @@
-//! Fields (seed 003): named values beside, or instead of, a secret's main value, each sealed
+//! Fields: named values beside, or instead of, a secret's main value, each sealed
 //! on its own. Field names are metadata (stored in plain, listed); field values are secrets.
 
 use crate::body::Body;

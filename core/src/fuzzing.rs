@@ -88,7 +88,7 @@ pub fn bodies(data: &[u8]) {
     let _ = parse_field_set(data);
     let _ = FieldValue::parse(data);
     let _ = PasswordRequest::parse(data, now);
-    // People (seed 001): a parsed email is already normalized.
+    // People: a parsed email is already normalized.
     if let Ok(user) = UserRequest::parse(data) {
         assert_eq!(Email::parse(user.email.as_str()).as_ref(), Ok(&user.email));
     }

@@ -1,4 +1,4 @@
-//! `POST /v1/generate` (seed 003): random passwords, optionally stored as a new secret.
+//! `POST /v1/generate`: random passwords, optionally stored as a new secret.
 //!
 //! Every character is drawn uniformly from the enabled alphabet by rejection sampling (a
 //! random byte at or above the largest multiple of the alphabet's size is thrown away), so no

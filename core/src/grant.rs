@@ -1,4 +1,4 @@
-//! Grants (seed 002): an admin links an agent to a secret path, exact or a glob, for some
+//! Grants: an admin links an agent to a secret path, exact or a glob, for some
 //! actions. An agent holds nothing else: its reach is exactly its grants.
 
 use crate::agent::{AgentId, GrantId};

@@ -1,4 +1,4 @@
-//! Session JWTs, for agents (seed 000) and for people who log in (seed 001): HS256 under a key
+//! Session JWTs, for agents and for people who log in: HS256 under a key
 //! derived from the tenant key (so it lives only in the tenant's object, wrapped by the root
 //! key like everything else). The tenant id rides in the claims so the Worker can route the
 //! request before anything is verified; the object verifies the signature, the expiry and that

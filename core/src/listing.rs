@@ -23,7 +23,7 @@ pub struct ListQuery {
     /// `tag=key:value`, repeatable, all must match.
     pub tags: Vec<(String, String)>,
     pub tier: Option<Tier>,
-    /// Case-insensitive substring of the path, description or tags (seed 003's search).
+    /// Case-insensitive substring of the path, description or tags (the search).
     pub q: Option<String>,
     /// Only secrets whose `expires_at` is at most this many seconds away (already expired
     /// ones included).

@@ -61,7 +61,7 @@ impl SecretPath {
         self.0.replace('/', "%2F")
     }
 
-    /// The first segment: seed 003's environment, and the unit of `namespace=` filters.
+    /// The first segment: the secret's environment, and the unit of `namespace=` filters.
     pub fn namespace(&self) -> &str {
         self.0.split('/').next().unwrap_or(&self.0)
     }

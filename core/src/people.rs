@@ -1,4 +1,4 @@
-//! People (seed 001): the users of a tenant, who log in with an email and a password, and
+//! People: the users of a tenant, who log in with an email and a password, and
 //! the throttle on failed logins.
 //!
 //! Passwords are hashed with PBKDF2-HMAC-SHA256 ([`KDF_ITERATIONS`] rounds, a random 16-byte
@@ -246,7 +246,7 @@ pub struct UserView {
     pub suspended_reason: Option<String>,
 }
 
-/// The answer to a good login (seed 001): `{token, expires_at, user}`.
+/// The answer to a good login: `{token, expires_at, user}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginIssued {
     pub token: String,

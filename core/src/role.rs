@@ -1,4 +1,4 @@
-//! Roles (seed 001): named sets of permissions given to users. A permission is a scope
+//! Roles: named sets of permissions given to users. A permission is a scope
 //! ([`crate::scope`]), so a person's reach is decided by the same rules as a token's.
 
 use crate::agent::bounded_str;

@@ -21,7 +21,7 @@ pub use value::ValueMove;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// `GET /v1/health` (public; seed 003).
+    /// `GET /v1/health` (public).
     Health,
     /// `GET /healthz`: the process answers.
     Liveness,
@@ -141,7 +141,7 @@ pub enum Route {
     /// `POST /v1/admin/password-requests/{id}/approve|reject`.
     ApprovePasswordRequest(PasswordRequestId),
     RejectPasswordRequest(PasswordRequestId),
-    /// `POST /v1/auth/login` `{tenant, email, password}` (public; seed 001).
+    /// `POST /v1/auth/login` `{tenant, email, password}` (public).
     Login,
     /// `POST` and `GET /v1/users` (`users:admin`).
     CreateUser,

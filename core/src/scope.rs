@@ -462,7 +462,7 @@ impl<'de> Deserialize<'de> for ScopeSet {
     }
 }
 
-/// The scope to name in a 403 for `action` on `path`: as seed 004 shows, the secret's
+/// The scope to name in a 403 for `action` on `path`: as the documented 403 shows, the secret's
 /// namespace with a final `*` (`secrets:read:production/stripe/*`), or the path itself for a
 /// top-level secret.
 pub fn required_scope_hint(action: SecretAction, path: &SecretPath) -> String {

@@ -1,4 +1,4 @@
-//! Secrets: the create request, metadata rules and the response shapes of seed 004.
+//! Secrets: the create request, metadata rules and the documented response shapes.
 
 use crate::body::Body;
 use crate::broker::hosts::AllowedHosts;
@@ -469,7 +469,7 @@ pub struct SecretCreated {
 }
 
 /// `GET /v1/secrets/{path}` → 200. With the field reads, the only response that carries
-/// values; `Debug` leaves them out. As in seed 003, `value` is absent for a secret made of
+/// values; `Debug` leaves them out. `value` is absent for a secret made of
 /// fields only (its `version` is then 0), and `fields`/`field_count` are absent when it has
 /// none. Fields are not versioned: every version's read shows the current fields.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

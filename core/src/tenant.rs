@@ -59,7 +59,7 @@ impl<'de> Deserialize<'de> for TenantId {
     }
 }
 
-/// The plans of seed 004; each decides a tenant's rate limit.
+/// The plans a tenant can be on; each decides a tenant's rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
@@ -114,7 +114,7 @@ impl TenantName {
     }
 }
 
-/// `GET /v1/info` (seed 003, per tenant): what the tenant stores. Counts only; never a name
+/// `GET /v1/info` (per tenant): what the tenant stores. Counts only; never a name
 /// or a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantInfo {

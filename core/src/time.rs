@@ -103,7 +103,7 @@ impl Timestamp {
         Timestamp::from_unix_ms(seconds * 1000 + millis)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SSZ`, whole seconds, as the seeds show.
+    /// `YYYY-MM-DDTHH:MM:SSZ`, whole seconds, as the API's documented examples show.
     pub fn to_rfc3339(self) -> String {
         let seconds = self.0.div_euclid(1000);
         let days = seconds.div_euclid(86_400);

@@ -1,4 +1,4 @@
-//! Scoped tokens (seed 004's `POST /v1/tokens`, seed 003's listing and revocation): what a
+//! Scoped tokens (minted with `POST /v1/tokens`, listed and revoked): what a
 //! request asks for, what is shown once, and what is listed.
 
 use crate::body::Body;

@@ -145,7 +145,7 @@ impl WrapStatus {
     }
 }
 
-/// A wrap without its value (seed 001's "value-free wrap summaries").
+/// A wrap without its value, as wrap listings show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrapSummary {
     pub id: WrapId,

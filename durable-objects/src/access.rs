@@ -75,7 +75,7 @@ impl Principal {
         }
     }
 
-    /// How the audit trail names the caller (seed 004: `token:<id>`), with its description.
+    /// How the audit trail names the caller (`token:<id>` and the like), with its description.
     pub fn audit_actor(&self) -> crate::audit::Actor {
         match self {
             Principal::Master => crate::audit::Actor {

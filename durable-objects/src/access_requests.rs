@@ -1,4 +1,4 @@
-//! Access requests (seed 001) in the tenant's storage. The decision state is the token
+//! Access requests in the tenant's storage. The decision state is the token
 //! approvals' ([`ApprovalState`], stored as JSON beside a `status` column for filtering); a
 //! patch's value is sealed under its own data key, bound to the request, until it is applied
 //! or the request ends, then zeroed.

@@ -1,4 +1,4 @@
-//! Agents (seed 000) and their grants (seed 002) in the tenant's storage: bootstrap tokens
+//! Agents and their grants in the tenant's storage: bootstrap tokens
 //! (hashed), registration, JWTs, heartbeats with queued commands, the fleet list with its
 //! derived status, revocation, and the grants that are an agent's whole reach.
 

@@ -40,7 +40,7 @@ pub struct Origin {
     pub correlation_id: Option<String>,
 }
 
-/// An agent's read (seed 002); refused, it becomes `vault.denied`.
+/// An agent's read; refused, it becomes `vault.denied`.
 pub const VAULT_ACCESSED: &str = "vault.accessed";
 
 /// An event before it is numbered and chained.
@@ -70,7 +70,7 @@ impl Draft {
     }
 
     /// A refusal: `success: false` and the error's code and message as the reason. A refused
-    /// agent read is seed 002's `vault.denied`.
+    /// agent read becomes `vault.denied`.
     pub fn refused(mut self, error: &ApiError) -> Self {
         if self.event_type == VAULT_ACCESSED {
             self.event_type = "vault.denied".into();

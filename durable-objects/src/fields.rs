@@ -1,4 +1,4 @@
-//! Fields (seed 003): named values of a secret, each sealed on its own under its own data key,
+//! Fields: named values of a secret, each sealed on its own under its own data key,
 //! bound to the tenant, the secret's path and the field's name. Fields are not versioned: a
 //! write replaces the field's value (the old ciphertext is zeroed first).
 

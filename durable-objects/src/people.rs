@@ -1,4 +1,4 @@
-//! People (seed 001) in the tenant's storage: users with their password hashes, logins with
+//! People in the tenant's storage: users with their password hashes, logins with
 //! their failure throttle, and the principal a login JWT stands for. The password itself is
 //! never here: the Worker derives it ([`latchkey_core::people`]) and the object compares.
 

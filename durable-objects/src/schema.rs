@@ -199,8 +199,8 @@ pub const MIGRATIONS: &[&[&str]] = &[
     ],
     // 8: refused link uses are audit events now (`link.refused`).
     &["DROP TABLE IF EXISTS link_refusals"],
-    // 9: agents (seed 000): bootstrap tokens (hashed), agents, their queued commands, the
-    // tenant's heartbeat interval, and grants (seed 002).
+    // 9: agents: bootstrap tokens (hashed), agents, their queued commands, the
+    // tenant's heartbeat interval, and grants.
     &[
         "CREATE TABLE IF NOT EXISTS agent_bootstrap_tokens (
             id TEXT PRIMARY KEY,
@@ -287,7 +287,7 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS password_requests_by_agent
             ON password_requests (agent_id, created_at)",
     ],
-    // 11: people (seed 001): users (a PBKDF2 hash, never a password), custom roles (the
+    // 11: people: users (a PBKDF2 hash, never a password), custom roles (the
     // built-in ones live in code) and who holds which, the failed-login throttle, access
     // requests (a patch's value sealed while it waits) with their decisions, and wraps.
     &[

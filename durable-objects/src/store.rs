@@ -372,7 +372,7 @@ pub fn erase_secret(storage: &Storage, path: &SecretPath) -> Result<(), StorageE
     for table in ["secret_versions", "secret_fields"] {
         erase_rows(storage, table, "path = ?", vec![path.as_str().into()])?;
     }
-    // Grants of exactly this path go with it (seed 002); glob grants stay.
+    // Grants of exactly this path go with it; glob grants stay.
     execute(
         storage,
         "DELETE FROM grants WHERE path = ?",

@@ -1,4 +1,4 @@
-//! Agents (seed 000) and grants (seed 002) against the real runtime: bootstrap tokens,
+//! Agents and grants against the real runtime: bootstrap tokens,
 //! registration (exactly counted under concurrency), JWTs, heartbeats with their derived
 //! status, queued commands, revocation, and grants as an agent's whole reach.
 

@@ -1,4 +1,4 @@
-//! Fields (seed 003): set one or many, read one or all, delete, fields-only secrets, limits.
+//! Fields: set one or many, read one or all, delete, fields-only secrets, limits.
 
 use crate::Ctx;
 use latchkey_e2e::runtime::files_containing;
@@ -34,7 +34,7 @@ fn fields_only_secret_round_trip(ctx: &Ctx) {
     assert_eq!(first.body["field"], "username");
     assert_eq!(first.body["secret_created"], true);
 
-    // Seed 003: no main value → no `value`; fields and their count are shown.
+    // No main value → no `value`; fields and their count are shown.
     let read = api.get_secret(&key, "prod/db");
     assert_eq!(read.status, 200, "{}", read.text);
     assert!(read.body.get("value").is_none(), "{}", read.text);

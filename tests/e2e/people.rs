@@ -1,4 +1,4 @@
-//! People (seed 001) against the real runtime: users and login, the failed-login lockout,
+//! People against the real runtime: users and login, the failed-login lockout,
 //! roles and the permission catalog, and a 403 naming the permission on every admin route.
 
 use crate::Ctx;
@@ -138,7 +138,7 @@ fn users_log_in_and_roles_decide_what_they_may_do(ctx: &Ctx) {
     assert_eq!(listed.status, 200);
     assert!(listed.text.contains(&user_id) && !listed.text.contains(PASSWORD));
 
-    // Login: the email is matched case-insensitively; the answer is seed 001's.
+    // Login: the email is matched case-insensitively; the answer is `{token, expires_at, user}`.
     let reply = call(
         ctx,
         "POST",

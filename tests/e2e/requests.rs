@@ -1,4 +1,4 @@
-//! Access requests (seed 001) and response wrapping against the real runtime: a read request
+//! Access requests and response wrapping against the real runtime: a read request
 //! leaves a single-use wrap, a patch is applied only once approved, decisions follow the
 //! tier's policy without self-approval, and a wrap gives its value exactly once even to 20
 //! concurrent retrievals.

@@ -1,4 +1,4 @@
-//! `POST /v1/generate` and `GET /v1/info` (seed 003).
+//! `POST /v1/generate` and `GET /v1/info`.
 
 use crate::Ctx;
 use serde_json::json;

@@ -1,6 +1,7 @@
 //! The front door: every request passes here once. It assigns the request id, resolves the
 //! route and the caller, runs the handler and turns any error into the one error body.
 
+use crate::config::Config;
 use crate::handlers::{
     access_requests, admin, agents, approvals, audit, fields, generate, info, notifications,
     openapi, people, probes, proxy, review, secrets, tokens, vault,
@@ -24,7 +25,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     let route = Route::resolve(&method, &url_path);
     let reply: Reply = match route {
         Err(e) => Err(e),
-        Ok(route) => dispatch(route, &mut request, env, &id).await,
+        Ok(route) => {
+            let config = Config::of(env);
+            dispatch(route, &mut request, env, &config, &id).await
+        }
     };
     let mut response = reply.unwrap_or_else(|e| render(&e));
     let headers = response.headers_mut();
@@ -38,17 +42,23 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     response
 }
 
-async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &str) -> Reply {
+async fn dispatch(
+    route: Route,
+    request: &mut Request,
+    env: &Env,
+    config: &Config,
+    request_id: &str,
+) -> Reply {
     let meta = RequestMeta::of(request, request_id);
     match route {
         Route::Health => probes::health(),
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
         Route::OpenApi => openapi::document(),
-        Route::CreateTenant => admin::create_tenant(request, env, &meta).await,
-        Route::UpdateTenant(id) => admin::update_tenant(request, env, &meta, id).await,
-        Route::AdminAudit => audit::operator_search(request, env).await,
-        Route::BenchBaseline => probes::bench_baseline(request, env, &meta).await,
+        Route::CreateTenant => admin::create_tenant(request, env, config, &meta).await,
+        Route::UpdateTenant(id) => admin::update_tenant(request, env, config, &meta, id).await,
+        Route::AdminAudit => audit::operator_search(request, env, config).await,
+        Route::BenchBaseline => probes::bench_baseline(request, env, config, &meta).await,
         Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
         // No bearer: the password, or the wrap token, is the credential.
@@ -70,7 +80,7 @@ async fn dispatch(route: Route, request: &mut Request, env: &Env, request_id: &s
         }
         tenant_route => {
             let caller = Caller::from_request(request, request_id)?;
-            let reply = dispatch_tenant(tenant_route, request, env, &caller).await;
+            let reply = dispatch_tenant(tenant_route, request, env, config, &caller).await;
             Ok(with_rate_headers(reply, Some(&caller)))
         }
     }
@@ -93,7 +103,13 @@ fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
 
 /// Routes that act for a tenant: the caller is resolved, the handler runs, and the response
 /// carries the tenant's rate-limit state (errors included).
-async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+async fn dispatch_tenant(
+    route: Route,
+    request: &mut Request,
+    env: &Env,
+    config: &Config,
+    caller: &Caller,
+) -> Reply {
     match route {
         Route::CreateSecret => secrets::create(request, env, caller).await,
         Route::ListSecrets => secrets::list(request, env, caller).await,
@@ -110,7 +126,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::DeleteField(path, field) => fields::delete_one(env, caller, path, field).await,
         Route::Generate => generate::generate(request, env, caller).await,
         Route::Info => info::info(env, caller).await,
-        Route::CreateToken => tokens::create(request, env, caller).await,
+        Route::CreateToken => tokens::create(request, env, config, caller).await,
         Route::ListTokens => tokens::list(env, caller).await,
         Route::ReadAudit => audit::read(request, env, caller).await,
         Route::VerifyAudit => audit::verify(env, caller).await,
@@ -124,7 +140,7 @@ async fn dispatch_tenant(route: Route, request: &mut Request, env: &Env, caller:
         Route::GetPolicies => approvals::get_policies(env, caller).await,
         Route::SetPolicies => approvals::set_policies(request, env, caller).await,
         Route::GetNotifications => notifications::get(env, caller).await,
-        Route::SetNotifications => notifications::set(request, env, caller).await,
+        Route::SetNotifications => notifications::set(request, env, config, caller).await,
         Route::CreateBootstrap => agents::create_bootstrap(request, env, caller).await,
         Route::RefreshAgentToken => agents::refresh(env, caller).await,
         Route::ReportHealth => agents::report_health(request, env, caller).await,

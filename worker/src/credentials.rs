@@ -1,15 +1,14 @@
 //! The credential a request presents: the operator key (Worker secret `OPERATOR_KEY`, checked
 //! here) or a tenant credential, parsed far enough to route it (verified in the tenant object).
 
+use crate::config::Config;
 use latchkey_core::ApiError;
 use latchkey_core::credential::{
     PresentedCredential, bearer_from_header, parse_bearer, unrecognized,
 };
 use latchkey_core::crypto::sha256;
 use subtle::ConstantTimeEq;
-use worker::{Env, Request, console_error};
-
-pub const OPERATOR_KEY_SECRET: &str = "OPERATOR_KEY";
+use worker::{Request, console_error};
 
 fn bearer(request: &Request) -> Result<String, ApiError> {
     let header = request
@@ -31,19 +30,12 @@ pub fn tenant_credential(request: &Request) -> Result<PresentedCredential, ApiEr
 }
 
 /// Checks the operator key in constant time (both sides hashed first, so lengths don't leak).
-pub fn require_operator(request: &Request, env: &Env) -> Result<(), ApiError> {
+pub fn require_operator(request: &Request, config: &Config) -> Result<(), ApiError> {
     let presented = bearer(request)?;
-    let expected = env
-        .secret(OPERATOR_KEY_SECRET)
-        .map(|s| s.to_string())
-        .map_err(|e| {
-            console_error!("OPERATOR_KEY is not configured: {e}");
-            ApiError::internal()
-        })?;
-    if expected.is_empty() {
-        console_error!("OPERATOR_KEY is empty");
+    let Some(expected) = config.operator_key.as_ref() else {
+        console_error!("OPERATOR_KEY is not configured, or empty");
         return Err(ApiError::internal());
-    }
+    };
     let same: bool = sha256(presented.as_bytes())
         .ct_eq(&sha256(expected.as_bytes()))
         .into();

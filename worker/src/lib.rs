@@ -5,9 +5,11 @@
 //! [`handlers`] (parse, call the object or D1, map the result) → JSON response.
 
 mod app;
+mod config;
 mod credentials;
 mod handlers;
 mod http;
+mod registry;
 mod tenant_client;
 mod tenant_object;
 

@@ -1,4 +1,4 @@
-//! What agents find on their hosts (seed 000's discovery): certificates and SSH keys. A report
+//! What agents find on their hosts (discovery): certificates and SSH keys. A report
 //! holds at most [`MAX_REPORT_ITEMS`]; re-reporting an item (same agent, same fingerprint)
 //! updates it instead of adding a duplicate.
 
@@ -138,7 +138,7 @@ fn dns_name(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b'_'))
 }
 
-/// One certificate as seed 000 reports it.
+/// One discovered certificate, with the fields agents report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveredCertificate {
     pub subject: String,
@@ -205,7 +205,7 @@ impl DiscoveredCertificate {
     }
 }
 
-/// One SSH key an agent found (seed 000 names the route, not the fields: these are ours).
+/// One SSH key an agent found (only the route is standard; these fields are ours).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveredSshKey {
     /// `SHA256:…`, as `ssh-keygen -l` prints it.

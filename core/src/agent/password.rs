@@ -1,4 +1,4 @@
-//! Password requests (seed 000): an agent asks for a new password for a service it manages;
+//! Password requests: an agent asks for a new password for a service it manages;
 //! an admin approves or rejects; on approval a password is generated, stored as a new version
 //! of the path, and handed to the agent once.
 

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// Seed 000's statuses.
+/// An agent's status in the fleet list: `online`, `degraded` or `offline`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
@@ -26,7 +26,7 @@ impl AgentStatus {
     }
 }
 
-/// How a status is derived. Seed 000 fixes the ends: `online` while the last heartbeat is
+/// How a status is derived. The agent API fixes the ends: `online` while the last heartbeat is
 /// within 2× the interval, `offline` beyond 3×. Between the two the agent is `degraded`
 /// (it is late, which is a problem worth showing, but not yet gone). A heartbeat that arrives
 /// in time still makes the agent `degraded` when it reports itself `degraded` or `unhealthy`,
@@ -209,7 +209,7 @@ impl AgentQuery {
     }
 }
 
-/// Seed 000's `pagination`.
+/// The `pagination` object of the fleet list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pagination {
     pub page: u64,

@@ -1,4 +1,4 @@
-//! Access requests (seed 001, `/v1/requests…`) and response wrapping (`/v1/wraps…`).
+//! Access requests (`/v1/requests…`) and response wrapping (`/v1/wraps…`).
 
 use crate::http::{Reply, json, query_pairs, read_json_body, read_optional_body};
 use crate::tenant_client::{Caller, RequestMeta, call_tenant};

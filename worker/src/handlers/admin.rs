@@ -1,9 +1,10 @@
 //! Operator routes under `/v1/admin`.
 
 use super::now;
-use super::probes::D1_BINDING;
+use crate::config::Config;
 use crate::credentials::require_operator;
 use crate::http::{Reply, json, read_json_body};
+use crate::registry::Registry;
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::operator::{InitTenant, SetPlan};
 use latchkey_core::body::Body;
@@ -23,8 +24,13 @@ fn storage_failure(context: &str, e: impl std::fmt::Display) -> ApiError {
 /// The registry row goes to D1 first as `provisioning`, then the tenant object is created,
 /// then the row becomes `active`: a failure in between leaves a visible, inert row, never a
 /// tenant object that the registry does not know.
-pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta) -> Reply {
-    require_operator(request, env)?;
+pub async fn create_tenant(
+    request: &mut Request,
+    env: &Env,
+    config: &Config,
+    meta: &RequestMeta,
+) -> Reply {
+    require_operator(request, config)?;
     let bytes = read_json_body(request).await?;
     let body = Body::parse(&bytes, &["name", "plan"])?;
     let name = TenantName::parse(body.required_str("name")?)
@@ -35,23 +41,10 @@ pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta)
     };
     let tenant_id = TenantId::generate().map_err(|e| storage_failure("id", e))?;
     let master_key = mint_master_key(&tenant_id).map_err(|e| storage_failure("key", e))?;
-    let db = env
-        .d1(D1_BINDING)
-        .map_err(|e| storage_failure("d1 binding", e))?;
-    let registered_at = now().to_rfc3339();
-    db.prepare(
-        "INSERT INTO tenants (id, name, plan, status, created_at) VALUES (?1, ?2, ?3, 'provisioning', ?4)",
-    )
-    .bind(&[
-        tenant_id.as_str().into(),
-        name.as_str().into(),
-        plan.as_str().into(),
-        registered_at.as_str().into(),
-    ])
-    .map_err(|e| storage_failure("d1 bind", e))?
-    .run()
-    .await
-    .map_err(|e| storage_failure("d1 insert", e))?;
+    let registry = Registry::open(env)?;
+    registry
+        .register(&tenant_id, name.as_str(), plan, &now().to_rfc3339())
+        .await?;
     let command = InitTenant {
         tenant_id: tenant_id.clone(),
         name: name.clone(),
@@ -59,12 +52,7 @@ pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta)
         master_key_hash: master_key.hash,
     };
     let created_at = call_tenant(env, &tenant_id, meta, command).await?;
-    db.prepare("UPDATE tenants SET status = 'active' WHERE id = ?1")
-        .bind(&[tenant_id.as_str().into()])
-        .map_err(|e| storage_failure("d1 bind", e))?
-        .run()
-        .await
-        .map_err(|e| storage_failure("d1 activate", e))?;
+    registry.activate(&tenant_id).await?;
     json(
         201,
         &json!({
@@ -86,10 +74,11 @@ const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
 pub async fn update_tenant(
     request: &mut Request,
     env: &Env,
+    config: &Config,
     meta: &RequestMeta,
     tenant_id: TenantId,
 ) -> Reply {
-    require_operator(request, env)?;
+    require_operator(request, config)?;
     let bytes = read_json_body(request).await?;
     let body = Body::parse(&bytes, &["plan", "rate_limit_per_minute"])?;
     let new_plan = body
@@ -103,32 +92,17 @@ pub async fn update_tenant(
             "give 'plan', 'rate_limit_per_minute' or both",
         ));
     }
-    let db = env
-        .d1(D1_BINDING)
-        .map_err(|e| storage_failure("d1 binding", e))?;
-    let row = db
-        .prepare(
-            "SELECT plan, rate_limit_per_minute FROM tenants WHERE id = ?1 AND status = 'active'",
-        )
-        .bind(&[tenant_id.as_str().into()])
-        .map_err(|e| storage_failure("d1 bind", e))?
-        .first::<serde_json::Value>(None)
-        .await
-        .map_err(|e| storage_failure("d1 select", e))?
-        .ok_or_else(|| {
+    let registry = Registry::open(env)?;
+    let (stored_plan, stored_custom) =
+        registry.active_plan(&tenant_id).await?.ok_or_else(|| {
             ApiError::not_found(format!("tenant '{tenant_id}' not found"))
                 .with("id", tenant_id.as_str())
         })?;
-    let stored_plan = row
-        .get("plan")
-        .and_then(|v| v.as_str())
-        .and_then(|text| Plan::parse(text).ok())
-        .ok_or_else(|| storage_failure("stored plan", "unreadable"))?;
     let plan = new_plan.unwrap_or(stored_plan);
     let rate_limit_per_minute = if body.has("rate_limit_per_minute") {
         custom
     } else {
-        row.get("rate_limit_per_minute").and_then(|v| v.as_u64())
+        stored_custom
     };
     call_tenant(
         env,
@@ -140,20 +114,9 @@ pub async fn update_tenant(
         },
     )
     .await?;
-    let custom_value: worker::wasm_bindgen::JsValue = match rate_limit_per_minute {
-        Some(n) => (n as f64).into(),
-        None => worker::wasm_bindgen::JsValue::NULL,
-    };
-    db.prepare("UPDATE tenants SET plan = ?1, rate_limit_per_minute = ?2 WHERE id = ?3")
-        .bind(&[
-            plan.as_str().into(),
-            custom_value,
-            tenant_id.as_str().into(),
-        ])
-        .map_err(|e| storage_failure("d1 bind", e))?
-        .run()
-        .await
-        .map_err(|e| storage_failure("d1 update", e))?;
+    registry
+        .set_plan(&tenant_id, plan, rate_limit_per_minute)
+        .await?;
     json(
         200,
         &json!({

@@ -1,4 +1,4 @@
-//! `/v1/agents…` (seed 000) and `/v1/grants` (seed 002): the fleet's admin routes, the
+//! `/v1/agents…` and `/v1/grants`: the fleet's admin routes, the
 //! agents' own `me` routes (agent JWT), and registration with a bootstrap token.
 
 use super::now;
@@ -71,7 +71,7 @@ pub async fn register(
 }
 
 /// `POST /v1/agents/me/refresh-token` → 200 `{token, expires_at}`: a fresh JWT for a valid
-/// one (seed 000 refreshes over mTLS; the edge sees no client certificate, see
+/// one (agents are meant to refresh over mTLS; the edge sees no client certificate, see
 /// ARCHITECTURE.md).
 pub async fn refresh(env: &Env, caller: &Caller) -> Reply {
     let issued = caller.run(env, Ok(RefreshAgentToken)).await?;

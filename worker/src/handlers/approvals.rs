@@ -1,4 +1,4 @@
-//! `/v1/approvals` (seed 004) and `/v1/policies`: deciding token requests that reach
+//! `/v1/approvals` and `/v1/policies`: deciding token requests that reach
 //! sensitive or critical secrets, and the per-namespace rules for how many approvals they need.
 
 use crate::http::{Reply, json, query_param, read_json_body, read_optional_body};

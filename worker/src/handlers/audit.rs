@@ -2,8 +2,10 @@
 //! `GET /v1/audit/verify`, the live stream `GET /v1/events` (server-sent events) and the
 //! operator's search of the D1 copy, `GET /v1/admin/audit`.
 
+use crate::config::Config;
 use crate::credentials::require_operator;
 use crate::http::{Reply, json, query_pairs};
+use crate::registry::Registry;
 use crate::tenant_client::Caller;
 use futures_util::stream;
 use latchkey_contract::caller::audit::{
@@ -11,7 +13,7 @@ use latchkey_contract::caller::audit::{
 };
 use latchkey_core::ApiError;
 use latchkey_core::audit::{
-    AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, MAX_LIMIT, csv_line, decode_cursor,
+    AuditEvent, AuditPage, AuditQuery, CSV_HEADER, ExportFormat, csv_line, decode_cursor,
 };
 use serde_json::json;
 use std::collections::VecDeque;
@@ -150,7 +152,7 @@ fn now_ms() -> f64 {
     Date::now().as_millis() as f64
 }
 
-/// `GET /v1/events`: the tenant's new audit events as server-sent events (seed 002's stream:
+/// `GET /v1/events`: the tenant's new audit events as server-sent events (agents'
 /// reads are `vault.accessed` / `vault.denied`), resuming after `Last-Event-ID`; needs
 /// `audit:read`. A revoked token's stream ends at its next poll.
 pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
@@ -219,8 +221,8 @@ pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
 
 /// `GET /v1/admin/audit?tenant=&type=&actor=&success=&correlation_id=&since=&until=&limit=&cursor=`
 /// (operator key): the D1 copy, newest first, across tenants or for one.
-pub async fn operator_search(request: &mut Request, env: &Env) -> Reply {
-    require_operator(request, env)?;
+pub async fn operator_search(request: &mut Request, env: &Env, config: &Config) -> Reply {
+    require_operator(request, config)?;
     let pairs = query_pairs(request)?;
     let (query, _) = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let tenant = pairs
@@ -231,87 +233,11 @@ pub async fn operator_search(request: &mut Request, env: &Env) -> Reply {
                 .map_err(|why| ApiError::invalid_request(why).with("field", "tenant"))
         })
         .transpose()?;
-    let mut clauses: Vec<String> = Vec::new();
-    let mut values: Vec<worker::wasm_bindgen::JsValue> = Vec::new();
-    let mut bind = |clause: &str, value: worker::wasm_bindgen::JsValue| {
-        values.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", values.len())));
-    };
-    if let Some(tenant) = &tenant {
-        bind("tenant_id = ?", tenant.as_str().into());
-    }
-    if let Some(t) = &query.event_type {
-        bind("type = ?", t.as_str().into());
-    }
-    if let Some(actor) = &query.actor {
-        bind("actor = ?", actor.as_str().into());
-    }
-    if let Some(id) = &query.correlation_id {
-        bind("correlation_id = ?", id.as_str().into());
-    }
-    if let Some(success) = query.success {
-        bind("success = ?", f64::from(u8::from(success)).into());
-    }
-    if let Some(since) = query.since {
-        bind("timestamp >= ?", since.to_string().into());
-    }
-    if let Some(until) = query.until {
-        bind("timestamp <= ?", until.to_string().into());
-    }
-    if let Some(before) = query.before_seq {
-        // Across tenants the cursor is D1's rowid.
-        bind("rowid < ?", (before as f64).into());
-    }
-    let limit = query.limit.min(MAX_LIMIT);
-    values.push(f64::from(limit + 1).into());
-    let sql = format!(
-        "SELECT rowid, * FROM audit_events WHERE {} ORDER BY rowid DESC LIMIT ?{}",
-        if clauses.is_empty() {
-            "1 = 1".to_owned()
-        } else {
-            clauses.join(" AND ")
-        },
-        values.len()
-    );
-    let db = env.d1("DB").map_err(|e| {
-        console_error!("d1 binding: {e}");
-        ApiError::internal()
-    })?;
-    let rows = db
-        .prepare(sql)
-        .bind(&values)
-        .map_err(|_| ApiError::internal())?
-        .all()
-        .await
-        .map_err(|e| {
-            console_error!("operator audit search: {e}");
-            ApiError::internal()
-        })?
-        .results::<serde_json::Value>()
-        .map_err(|_| ApiError::internal())?;
-    let mut events: Vec<serde_json::Value> = rows;
-    let next_cursor = if events.len() > limit as usize {
-        events.truncate(limit as usize);
-        events
-            .last()
-            .and_then(|e| e.get("rowid"))
-            .and_then(serde_json::Value::as_u64)
-            .map(latchkey_core::audit::encode_cursor)
-    } else {
-        None
-    };
-    for event in &mut events {
-        if let Some(map) = event.as_object_mut() {
-            map.remove("rowid");
-            if let Some(details) = map.get("details").and_then(|d| d.as_str()) {
-                let parsed: serde_json::Value =
-                    serde_json::from_str(details).unwrap_or(serde_json::Value::Null);
-                map.insert("details".into(), parsed);
-            }
-            if let Some(success) = map.get("success").and_then(serde_json::Value::as_i64) {
-                map.insert("success".into(), json!(success != 0));
-            }
-        }
-    }
-    json(200, &json!({"events": events, "next_cursor": next_cursor}))
+    let page = Registry::open(env)?
+        .search_audit(tenant.as_ref(), &query)
+        .await?;
+    json(
+        200,
+        &json!({"events": page.events, "next_cursor": page.next_cursor}),
+    )
 }

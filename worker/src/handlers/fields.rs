@@ -1,4 +1,4 @@
-//! `/v1/secrets/{path}/fields[/{field}]` (seed 003): named values, each sealed on its own.
+//! `/v1/secrets/{path}/fields[/{field}]`: named values, each sealed on its own.
 
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::Caller;

@@ -1,4 +1,4 @@
-//! `POST /v1/generate` (seed 003): a random password, stored as a new secret when `path` is
+//! `POST /v1/generate`: a random password, stored as a new secret when `path` is
 //! given.
 
 use super::now;

@@ -1,4 +1,4 @@
-//! `GET /v1/info` (seed 003, per tenant): counts and storage size, never names or values.
+//! `GET /v1/info` (per tenant): counts and storage size, never names or values.
 
 use crate::http::{Reply, json};
 use crate::tenant_client::Caller;

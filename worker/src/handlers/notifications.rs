@@ -1,23 +1,12 @@
 //! `/v1/notifications`: the tenant's channels for approval requests (Slack, a signed webhook,
 //! email). Secrets in them are stored sealed and never shown again.
 
+use crate::config::Config;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::Caller;
 use latchkey_contract::caller::notifications::{GetNotifications, SetNotifications};
 use latchkey_core::notification::{NotificationConfig, OutboundPolicy};
 use worker::{Env, Request};
-
-/// The Worker var that lets channels use plain http to loopback (`scripts/dev`, tests).
-pub const ALLOW_HTTP_LOOPBACK_VAR: &str = "ALLOW_HTTP_LOOPBACK";
-
-pub fn outbound_policy(env: &Env) -> OutboundPolicy {
-    OutboundPolicy {
-        allow_http_loopback: env
-            .var(ALLOW_HTTP_LOOPBACK_VAR)
-            .map(|v| v.to_string() == "true")
-            .unwrap_or(false),
-    }
-}
 
 /// `GET /v1/notifications` → the channels without their secrets; needs `admin`.
 pub async fn get(env: &Env, caller: &Caller) -> Reply {
@@ -26,8 +15,10 @@ pub async fn get(env: &Env, caller: &Caller) -> Reply {
 }
 
 /// `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email: {to}}`.
-pub async fn set(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let policy = outbound_policy(env);
+pub async fn set(request: &mut Request, env: &Env, config: &Config, caller: &Caller) -> Reply {
+    let policy = OutboundPolicy {
+        allow_http_loopback: config.allow_http_loopback,
+    };
     let command = async {
         let config = NotificationConfig::parse(&read_json_body(request).await?, policy)?;
         Ok(SetNotifications { config })

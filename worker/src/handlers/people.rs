@@ -1,4 +1,4 @@
-//! People (seed 001): `/v1/auth/login`, `/v1/users…`, `/v1/roles…`, `/v1/user-roles…` and
+//! People: `/v1/auth/login`, `/v1/users…`, `/v1/roles…`, `/v1/user-roles…` and
 //! `/v1/permissions`. Passwords are derived here, in the Worker, so the tenant's object never
 //! spends a login's CPU while its other requests wait.
 
@@ -79,8 +79,8 @@ pub async fn user_roles(env: &Env, caller: &Caller, id: UserId) -> Reply {
 }
 
 /// `GET /v1/permissions` → 200 `{permissions: [{permission, description}]}`. The catalog is
-/// fixed; the call still authenticates, counts and is recorded. Seed 001 caches it for five
-/// minutes; so may clients.
+/// fixed; the call still authenticates, counts and is recorded. Clients may
+/// cache it for five minutes.
 pub async fn permissions(env: &Env, caller: &Caller) -> Reply {
     caller.run(env, Ok(Permissions)).await?;
     json(200, &json!({ "permissions": PERMISSIONS }))

@@ -2,13 +2,13 @@
 //! `POST /v1/bench/baseline`.
 
 use super::now;
+use crate::config::Config;
 use crate::http::{Reply, json};
+use crate::registry::Registry;
 use crate::tenant_client;
 use latchkey_core::ApiError;
 use serde_json::{Map, Value, json};
 use worker::{Env, console_error};
-
-pub const D1_BINDING: &str = "DB";
 
 pub fn health() -> Reply {
     json(200, &json!({"status": "ok", "time": now()}))
@@ -21,19 +21,16 @@ pub fn liveness() -> Reply {
 /// 200 when D1 and the Durable Objects answer; 503 with a map of what failed otherwise.
 pub async fn readiness(env: &Env) -> Reply {
     let mut checks = Map::new();
-    let d1 = match env.d1(D1_BINDING) {
-        // Reads the registry table, so an unmigrated database counts as not ready.
-        Ok(db) => db
-            .prepare("SELECT count(*) FROM tenants")
-            .run()
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
+    let d1_ok = match Registry::open(env) {
+        Ok(registry) => match registry.ping().await {
+            Ok(()) => true,
+            Err(e) => {
+                console_error!("readyz: d1: {e}");
+                false
+            }
+        },
+        Err(_) => false,
     };
-    let d1_ok = d1.is_ok();
-    if let Err(e) = d1 {
-        console_error!("readyz: d1: {e}");
-    }
     checks.insert(
         "d1".into(),
         Value::from(if d1_ok { "ok" } else { "unreachable" }),
@@ -56,13 +53,10 @@ pub async fn readiness(env: &Env) -> Reply {
 pub async fn bench_baseline(
     request: &mut worker::Request,
     env: &Env,
+    config: &Config,
     meta: &crate::tenant_client::RequestMeta,
 ) -> Reply {
-    let enabled = env
-        .var("BENCH")
-        .map(|v| v.to_string() == "true")
-        .unwrap_or(false);
-    if !enabled {
+    if !config.bench_enabled {
         return Err(ApiError::not_found("no route for /v1/bench/baseline"));
     }
     let credential = crate::credentials::tenant_credential(request)?;

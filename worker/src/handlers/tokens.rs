@@ -1,38 +1,28 @@
-//! `/v1/tokens`: mint scoped tokens (seed 004), list and revoke them (seed 003).
+//! `/v1/tokens`: mint scoped tokens, list and revoke them.
 
+use crate::config::Config;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::Caller;
 use latchkey_core::approval::ApprovalPending;
-use latchkey_core::public_url::{PUBLIC_URL_VAR, link_base, review_url};
-use latchkey_core::token::{MIN_TTL_SECONDS, TokenId, TokenRequest};
+use latchkey_core::public_url::review_url;
+use latchkey_core::token::{TokenId, TokenRequest};
 
-/// The Worker var that lowers the minimum token TTL (tests only).
-pub const MIN_TTL_VAR: &str = "TOKEN_MIN_TTL_SECONDS";
 use latchkey_contract::caller::tokens::{CreateToken, ListTokens, RevokeToken, TokenMinted};
 use serde_json::json;
 use worker::{Env, Request};
 
 /// `POST /v1/tokens` → 201 with the token value, shown this once; or 202 when the scope
-/// reaches secrets whose tier needs approval (seed 004's shape, plus `required_approvals` and
+/// reaches secrets whose tier needs approval (the documented shape, plus `required_approvals` and
 /// `expires_at`). The `approve_url` is the review page without a link token: it grants
 /// nothing; approvers act through their own signed links or the API. It is under
 /// `PUBLIC_URL`, never the host the request named (`latchkey_core::public_url`); without
 /// `PUBLIC_URL` it is a relative path and no approver is notified.
-pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
+pub async fn create(request: &mut Request, env: &Env, config: &Config, caller: &Caller) -> Reply {
     // Tests lower the minimum TTL to watch tokens expire; deployments leave it at 60 s.
-    let min_ttl = env
-        .var(MIN_TTL_VAR)
-        .ok()
-        .and_then(|v| v.to_string().parse::<u64>().ok())
-        .unwrap_or(MIN_TTL_SECONDS);
+    let min_ttl = config.min_token_ttl_seconds;
     // Links point at the configured origin, never at a host the request named (`Host`,
     // `X-Forwarded-Host`): the tenant object sends approvers' links under the same one.
-    let base = link_base(
-        env.var(PUBLIC_URL_VAR)
-            .ok()
-            .map(|v| v.to_string())
-            .as_deref(),
-    );
+    let base = config.link_base.as_deref();
     let command = async {
         let request = TokenRequest::parse_with_min_ttl(&read_json_body(request).await?, min_ttl)?;
         Ok(CreateToken { request })
@@ -58,7 +48,7 @@ pub async fn create(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
                         view.id
                     ),
                 },
-                approve_url: review_url(base.as_deref().map_err(|p| *p), &view.id),
+                approve_url: review_url(base.map_err(|p| *p), &view.id),
                 required_approvals: view.required_approvals,
                 expires_at: view.expires_at,
                 approval_request_id: view.id,
