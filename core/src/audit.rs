@@ -366,6 +366,31 @@ pub fn csv_line(event: &AuditEvent) -> String {
     format!("{}\n", fields.join(","))
 }
 
+/// Who acted.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `master`, `token:<id>`, `operator`, `system`, a link's approver, or `anonymous`.
+    pub id: String,
+    pub description: Option<String>,
+}
+
+impl Actor {
+    pub fn named(id: &str) -> Self {
+        Actor {
+            id: id.to_owned(),
+            description: None,
+        }
+    }
+}
+
+/// Where the request came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub correlation_id: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

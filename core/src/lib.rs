@@ -29,6 +29,7 @@ pub mod netaddr;
 pub mod notification;
 pub mod path;
 pub mod people;
+pub mod principal;
 pub mod provenance;
 pub mod public_url;
 pub mod ratelimit;

@@ -1,8 +1,6 @@
 //! Who is calling and what they may do: the master key or a scoped token, checked against the
 //! scope each command needs. Deny by default: a command with no rule below is refused.
 
-use crate::agents::{AgentPrincipal, BootstrapRecord};
-use crate::people::UserPrincipal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
@@ -11,123 +9,14 @@ use crate::store::{
 pub use latchkey_contract::Access;
 use latchkey_core::credential::{CredentialHash, mint_token};
 use latchkey_core::gate::Clearance;
-use latchkey_core::netaddr::{IpRule, parse_client_ip};
-use latchkey_core::scope::{Scope, ScopeSet, SecretAction};
+use latchkey_core::netaddr::parse_client_ip;
+pub use latchkey_core::principal::{Principal, TokenRecord};
+use latchkey_core::scope::Scope;
 use latchkey_core::secret::Tier;
 use latchkey_core::token::{
     DEFAULT_TTL_SECONDS, TokenCreated, TokenId, TokenRequest, TokenSummary,
 };
-use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
-
-/// The authenticated caller.
-#[derive(Debug, Clone)]
-pub enum Principal {
-    /// The tenant's master key: every scope.
-    Master,
-    Token(TokenRecord),
-    /// An agent by its JWT: its grants are its whole reach.
-    Agent(AgentPrincipal),
-    /// A bootstrap token: it may register an agent and do nothing else.
-    Bootstrap(BootstrapRecord),
-    /// A person, by their login JWT: their roles' permissions.
-    User(UserPrincipal),
-}
-
-/// A stored token, as authentication needs it.
-#[derive(Debug, Clone)]
-pub struct TokenRecord {
-    pub id: TokenId,
-    pub description: Option<String>,
-    pub scopes: ScopeSet,
-    pub expires_at: Timestamp,
-    pub allowed_ips: Vec<IpRule>,
-    pub max_uses: Option<u64>,
-    /// Uses so far, this request's included once it is counted.
-    pub uses: u64,
-    /// The highest tier the token was cleared for when it was minted: secrets of a higher
-    /// tier stay closed to it even when its globs match them (secrets created, restored or
-    /// re-tiered later).
-    pub cleared_tier: Tier,
-    /// How many approvals cleared it (`None`: minted before this was recorded): a secret
-    /// whose policy rule needs more stays closed even at the cleared tier.
-    pub cleared_approvals: Option<u64>,
-}
-
-impl Principal {
-    pub fn scopes(&self) -> ScopeSet {
-        match self {
-            Principal::Master => ScopeSet::admin(),
-            Principal::Token(token) => token.scopes.clone(),
-            Principal::Agent(agent) => agent.scopes(),
-            Principal::Bootstrap(_) => ScopeSet::from_scopes(Vec::new()),
-            Principal::User(user) => user.scopes.clone(),
-        }
-    }
-
-    /// What the caller says it is: the token's description.
-    pub fn description(&self) -> Option<String> {
-        match self {
-            Principal::Master => Some("master key".to_owned()),
-            Principal::Token(token) => token.description.clone(),
-            Principal::Agent(agent) => Some(agent.name.clone()),
-            Principal::Bootstrap(_) => Some("bootstrap token".to_owned()),
-            Principal::User(user) => Some(user.email.as_str().to_owned()),
-        }
-    }
-
-    /// How the audit trail names the caller (`token:<id>` and the like), with its description.
-    pub fn audit_actor(&self) -> crate::audit::Actor {
-        match self {
-            Principal::Master => crate::audit::Actor {
-                id: "master".to_owned(),
-                description: Some("master key".to_owned()),
-            },
-            Principal::Token(token) => crate::audit::Actor {
-                id: format!("token:{}", token.id),
-                description: token.description.clone(),
-            },
-            Principal::Agent(agent) => crate::audit::Actor {
-                id: format!("agent:{}", agent.id),
-                description: Some(agent.name.clone()),
-            },
-            Principal::Bootstrap(bootstrap) => crate::audit::Actor {
-                id: format!("bootstrap:{}", bootstrap.id),
-                description: Some("bootstrap token".to_owned()),
-            },
-            Principal::User(user) => crate::audit::Actor {
-                id: format!("user:{}", user.id),
-                description: Some(user.email.as_str().to_owned()),
-            },
-        }
-    }
-
-    /// How far the caller may reach into tiers at `path` (`None`: no limit, the master key).
-    pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Clearance> {
-        match self {
-            Principal::Master => None,
-            Principal::Token(token) => Some(Clearance {
-                tier: token.cleared_tier,
-                approvals: token.cleared_approvals,
-            }),
-            Principal::Agent(agent) => Some(Clearance::tier(
-                agent.cleared_for(action, path).unwrap_or(Tier::Standard),
-            )),
-            Principal::Bootstrap(_) => Some(Clearance::tier(Tier::Standard)),
-            Principal::User(user) => user.cleared_for(action, path).map(Clearance::tier),
-        }
-    }
-
-    /// How `created_by` and approvals name the caller.
-    pub fn actor(&self) -> String {
-        match self {
-            Principal::Master => "master".to_owned(),
-            Principal::Token(token) => token.id.to_string(),
-            Principal::Agent(agent) => agent.id.to_string(),
-            Principal::Bootstrap(bootstrap) => bootstrap.id.to_string(),
-            Principal::User(user) => user.id.to_string(),
-        }
-    }
-}
+use latchkey_core::{ApiError, ErrorCode, TenantId, Timestamp};
 
 /// Checks `access` for `principal`: a 403 naming the path and the scope that would do.
 pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {

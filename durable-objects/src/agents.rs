@@ -15,46 +15,17 @@ use crate::store::{
 use latchkey_core::agent::{
     AGENT_JWT_TTL_SECONDS, AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings,
     AgentSummary, BootstrapCreated, BootstrapId, BootstrapRequest, CommandId, CommandKind,
-    CommandRequest, HealthReport, Labels, MTLS_TEMPLATE_ID, Pagination, Registered, Registration,
+    CommandRequest, HealthReport, MTLS_TEMPLATE_ID, Pagination, Registered, Registration,
     StatusRules,
 };
 use latchkey_core::credential::{CredentialHash, mint_bootstrap_token};
 use latchkey_core::crypto::TenantKey;
-use latchkey_core::grant::{Grant, GrantRequest, MAX_GRANTS_PER_AGENT, agent_scopes};
+use latchkey_core::grant::{Grant, GrantRequest, MAX_GRANTS_PER_AGENT};
 use latchkey_core::jwt::{self, JwtKind};
-use latchkey_core::scope::{PathGlob, ScopeSet, SecretAction};
+pub use latchkey_core::principal::{AgentPrincipal, BootstrapRecord};
+use latchkey_core::scope::{PathGlob, ScopeSet};
 use latchkey_core::secret::Tier;
-use latchkey_core::{ApiError, ErrorCode, SecretPath, TenantId, Timestamp};
-
-/// A bootstrap token that may still register an agent.
-#[derive(Debug, Clone)]
-pub struct BootstrapRecord {
-    pub id: BootstrapId,
-    pub labels: Labels,
-}
-
-/// An authenticated agent: who it is and what its grants reach.
-#[derive(Debug, Clone)]
-pub struct AgentPrincipal {
-    pub id: AgentId,
-    pub name: String,
-    pub grants: Vec<Grant>,
-}
-
-impl AgentPrincipal {
-    pub fn scopes(&self) -> ScopeSet {
-        agent_scopes(&self.grants)
-    }
-
-    /// The highest tier any grant that allows `action` on `path` was cleared for.
-    pub fn cleared_for(&self, action: SecretAction, path: &SecretPath) -> Option<Tier> {
-        self.grants
-            .iter()
-            .filter(|g| g.allows(action, path))
-            .map(|g| g.cleared_tier)
-            .max()
-    }
-}
+use latchkey_core::{ApiError, ErrorCode, TenantId, Timestamp};
 
 fn signing_key(tenant_key: &TenantKey) -> latchkey_core::crypto::DerivedKey {
     tenant_key.derive(JwtKind::Agent.signing_key_label())

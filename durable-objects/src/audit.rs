@@ -4,6 +4,7 @@
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{read_count, read_ts, ts};
+pub use latchkey_core::audit::{Actor, Origin};
 use latchkey_core::audit::{
     AuditEvent, AuditPage, AuditQuery, ChainCheck, VerifyReport, encode_cursor, event_id, genesis,
 };
@@ -14,31 +15,6 @@ mod mapping;
 pub use mapping::{
     Completes, as_agent_read, complete, draft_for, link_draft, operator_draft, public_draft,
 };
-
-/// Who acted.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// `master`, `token:<id>`, `operator`, `system`, a link's approver, or `anonymous`.
-    pub id: String,
-    pub description: Option<String>,
-}
-
-impl Actor {
-    pub fn named(id: &str) -> Self {
-        Actor {
-            id: id.to_owned(),
-            description: None,
-        }
-    }
-}
-
-/// Where the request came from.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub correlation_id: Option<String>,
-}
 
 /// An agent's read; refused, it becomes `vault.denied`.
 pub const VAULT_ACCESSED: &str = "vault.accessed";

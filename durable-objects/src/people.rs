@@ -10,7 +10,6 @@ use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, opt_ts, read_count, read_opt_ts, read_ts, ts,
 };
-use latchkey_core::approval::Policies;
 use latchkey_core::crypto::{TenantKey, hmac_sha256};
 use latchkey_core::hex;
 use latchkey_core::jwt::{self, JwtKind};
@@ -19,34 +18,8 @@ use latchkey_core::people::{
     LoginIssued, MAX_USERS, NewUser, SALT_BYTES, ThrottleRule, USER_JWT_TTL_SECONDS, UserId,
     UserView, locked_out, login_refused,
 };
-use latchkey_core::scope::{Scope, ScopeSet, SecretAction};
-use latchkey_core::secret::Tier;
-use latchkey_core::{ApiError, SecretPath, TenantId, Timestamp};
-
-/// A person, by their login JWT: their roles' permissions are their reach.
-#[derive(Debug, Clone)]
-pub struct UserPrincipal {
-    pub id: UserId,
-    pub email: Email,
-    pub scopes: ScopeSet,
-    /// The approval policies, for the tier a person may reach without an access request.
-    pub policies: Policies,
-}
-
-impl UserPrincipal {
-    /// The highest tier this person reaches at `path` directly: what the approval policy lets
-    /// through with no approval. Above it, a read or a change goes through an access request.
-    pub fn cleared_for(&self, _action: SecretAction, path: &SecretPath) -> Option<Tier> {
-        if self.scopes.covers(&Scope::Admin) {
-            return None;
-        }
-        let cleared = [Tier::Critical, Tier::Sensitive]
-            .into_iter()
-            .find(|tier| self.policies.requirement(*tier, path).approvals == 0)
-            .unwrap_or(Tier::Standard);
-        Some(cleared)
-    }
-}
+pub use latchkey_core::principal::UserPrincipal;
+use latchkey_core::{ApiError, TenantId, Timestamp};
 
 const USER_COLUMNS: &str =
     "id, email, name, created_at, last_login_at, suspended_at, suspended_reason";
