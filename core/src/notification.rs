@@ -5,7 +5,7 @@ use crate::approval::ApprovalId;
 use crate::body::Body;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
 use crate::delivery::Channel;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::time::Timestamp;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -250,6 +250,20 @@ pub enum LinkRefusal {
 }
 
 impl LinkRefusal {
+    /// The error for a refused link; the tenant object records it in the audit trail
+    /// (`link.refused`). A link naming a tenant that does not exist is refused as `Forged`,
+    /// exactly like a forged link of one that does.
+    pub fn error(self) -> ApiError {
+        let (code, message) = match self {
+            LinkRefusal::Forged | LinkRefusal::WrongRequest => {
+                (ErrorCode::PermissionDenied, "this link is not valid")
+            }
+            LinkRefusal::Expired => (ErrorCode::PermissionDenied, "this link has expired"),
+            LinkRefusal::Used => (ErrorCode::Conflict, "this link has already been used"),
+        };
+        ApiError::new(code, message).with("link", self.as_str())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LinkRefusal::Forged => "forged",

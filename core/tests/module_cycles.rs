@@ -13,27 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Crates whose top-level modules must form no cycle (source directories, from the repo root).
-const ACYCLIC: &[&str] = &["core/src", "contract/src", "worker/src", "cli/src"];
-
-/// The tenant object's crate still has one cycle; the object's layering (issue 20) removes it.
-/// Until then this list may only shrink: the test fails when a cycle holds a module that is
-/// not listed here (a new cycle, or this one grown), and says so when modules have left it.
-/// (`modcycles.py` also puts `token_cache` in it, through a doc link from `access`.)
-const DO_SRC: &str = "durable-objects/src";
-const KNOWN_DO_CYCLE: &[&str] = &[
-    "access",
-    "agents",
-    "approvals",
-    "audit",
-    "broker",
-    "fields",
-    "gate",
-    "notifications",
-    "people",
-    "provenance",
-    "secret_cache",
-    "secrets",
-    "store",
+const ACYCLIC: &[&str] = &[
+    "core/src",
+    "contract/src",
+    "durable-objects/src",
+    "worker/src",
+    "cli/src",
 ];
 
 /// A crate's top-level modules, each with the modules it names.
@@ -421,7 +406,7 @@ fn crate_graph(src: &str) -> Graph {
 }
 
 #[test]
-fn core_worker_and_cli_have_no_module_cycles() {
+fn no_crate_has_module_cycles() {
     let mut report = Vec::new();
     for src in ACYCLIC {
         let graph = crate_graph(src);
@@ -432,30 +417,6 @@ fn core_worker_and_cli_have_no_module_cycles() {
         }
     }
     assert!(report.is_empty(), "module cycles:\n{}", report.join("\n"));
-}
-
-#[test]
-fn durable_objects_cycles_only_shrink() {
-    let graph = crate_graph(DO_SRC);
-    let found = cycles(&graph);
-    let known: BTreeSet<&str> = KNOWN_DO_CYCLE.iter().copied().collect();
-    let mut unexpected = Vec::new();
-    for cycle in &found {
-        println!("{DO_SRC}: cycle: {}", describe(&graph, cycle));
-        if !cycle.iter().all(|m| known.contains(m.as_str())) {
-            unexpected.push(cycle.join(", "));
-        }
-    }
-    assert!(
-        unexpected.is_empty(),
-        "{DO_SRC}: cycles beyond KNOWN_DO_CYCLE (a new cycle, or the known one grown):\n{}",
-        unexpected.join("\n")
-    );
-    let still: BTreeSet<&str> = found.iter().flatten().map(String::as_str).collect();
-    let left: Vec<&str> = known.difference(&still).copied().collect();
-    if !left.is_empty() {
-        println!("{DO_SRC}: no longer in a cycle, remove from KNOWN_DO_CYCLE: {left:?}");
-    }
 }
 
 fn fixture(edges: &[(&str, &str)]) -> Graph {

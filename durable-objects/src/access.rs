@@ -102,7 +102,7 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
 }
 
 /// A token as authentication sees it: its record, and whether and when it was revoked and
-/// last used. Held by [`crate::token_cache::TokenCache`] between requests.
+/// last used. Held by the token cache (`token_cache`) between requests.
 #[derive(Debug, Clone)]
 pub struct TokenState {
     pub record: TokenRecord,

@@ -576,7 +576,7 @@ pub fn create_grant(
             )
             .into());
         }
-        let reached = crate::approvals::reach(ctx.storage, &granted)?.tier;
+        let reached = crate::policies::reach(ctx.storage, &granted)?.tier;
         let cleared_tier = match principal {
             Principal::Token(token) if token.cleared_tier < reached => token.cleared_tier,
             _ => reached,

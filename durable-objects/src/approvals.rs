@@ -1,76 +1,22 @@
 //! Token requests that need approval: the policy lookup, the stored state machine
 //! (`latchkey_core::approval`), decisions, and the release of the token to its requester.
 
+pub mod notifications;
+
 use crate::access::{self, Principal};
+use crate::policies::Reach;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
     Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, read_ts, ts,
 };
 use latchkey_core::approval::{
-    ApprovalId, ApprovalState, ApprovalStatus, ApprovalView, DecisionRecord, Policies,
-    ReleasedToken, Requirement,
+    ApprovalId, ApprovalState, ApprovalStatus, ApprovalView, DecisionRecord, ReleasedToken,
 };
-use latchkey_core::scope::{Scope, ScopeSet};
+use latchkey_core::scope::Scope;
 use latchkey_core::secret::Tier;
 use latchkey_core::token::{TokenCreated, TokenId, TokenRequest};
-use latchkey_core::{ApiError, SecretPath, Timestamp};
-
-/// What the scope of a token request reaches among the tenant's live secrets.
-pub struct Reach {
-    pub requirement: Requirement,
-    pub tier: Tier,
-    pub secrets: u64,
-}
-
-pub fn load_policies(storage: &Storage) -> Result<Policies, StorageError> {
-    match query_one(storage, "SELECT rules FROM policies", vec![])? {
-        Some(row) => serde_json::from_str(&row.text(0)?).map_err(|e| StorageError(e.to_string())),
-        None => Ok(Policies::default()),
-    }
-}
-
-pub fn save_policies(storage: &Storage, policies: &Policies) -> Result<(), ApiError> {
-    let json = serde_json::to_string(policies).map_err(|e| internal("policies", e))?;
-    execute(
-        storage,
-        "INSERT INTO policies (singleton, rules) VALUES (1, ?)
-         ON CONFLICT (singleton) DO UPDATE SET rules = excluded.rules",
-        vec![json.into()],
-    )
-    .map_err(|e| internal("save policies", e))
-}
-
-/// The strictest requirement among the secrets `scopes` reaches (soft-deleted ones included).
-pub fn reach(storage: &Storage, scopes: &ScopeSet) -> Result<Reach, StorageError> {
-    let policies = load_policies(storage)?;
-    let rows = query(
-        storage,
-        // Soft-deleted secrets count too: they can be restored under the new token.
-        "SELECT path, tier FROM secrets",
-        vec![],
-    )?;
-    let mut reach = Reach {
-        requirement: Requirement::NONE,
-        tier: Tier::Standard,
-        secrets: 0,
-    };
-    for row in rows {
-        let Ok(path) = SecretPath::parse(&row.text(0)?) else {
-            continue;
-        };
-        if !scopes.reaches(&path) {
-            continue;
-        }
-        let tier = Tier::parse(&row.text(1)?).unwrap_or(Tier::Critical);
-        reach.secrets += 1;
-        reach.requirement = reach.requirement.max(policies.requirement(tier, &path));
-        if tier > reach.tier {
-            reach.tier = tier;
-        }
-    }
-    Ok(reach)
-}
+use latchkey_core::{ApiError, Timestamp};
 
 /// A stored request.
 struct Stored {
@@ -196,7 +142,7 @@ fn view(
         releases_at: stored.state.releases_at(),
         decisions: decisions(storage, &stored.id)?,
         token,
-        notifications: crate::notifications::statuses(storage, &stored.id)?,
+        notifications: crate::approvals::notifications::statuses(storage, &stored.id)?,
     })
 }
 
@@ -223,7 +169,7 @@ pub fn summary(
     };
     let stored = parse_row(storage, &row)?;
     let view = view(storage, &stored, stored.created_at, None)?;
-    Ok(Some(crate::notifications::summary_of(&view)))
+    Ok(Some(crate::approvals::notifications::summary_of(&view)))
 }
 
 /// Writes a state back after a transition.
@@ -302,7 +248,7 @@ pub fn open(
                 "".into(),
             ],
         )?;
-        crate::notifications::enqueue(ctx, &id, expires_at)?;
+        crate::approvals::notifications::enqueue(ctx, &id, expires_at)?;
         let stored = load(ctx.storage, &id)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })

@@ -1,20 +1,15 @@
 //! The tenant's audit trail in its object: one chained event per action or denial, written in
 //! the same transaction as the change it describes (`latchkey_core::audit` holds the chain).
 
+use crate::rows::{read_count, read_ts, ts};
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
-use crate::store::{read_count, read_ts, ts};
 pub use latchkey_core::audit::{Actor, Origin};
 use latchkey_core::audit::{
     AuditEvent, AuditPage, AuditQuery, ChainCheck, VerifyReport, encode_cursor, event_id, genesis,
 };
 use latchkey_core::{ApiError, TenantId, Timestamp};
 use serde_json::{Map, Value};
-
-mod mapping;
-pub use mapping::{
-    Completes, as_agent_read, complete, draft_for, link_draft, operator_draft, public_draft,
-};
 
 /// An agent's read; refused, it becomes `vault.denied`.
 pub const VAULT_ACCESSED: &str = "vault.accessed";

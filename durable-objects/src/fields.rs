@@ -2,7 +2,7 @@
 //! bound to the tenant, the secret's path and the field's name. Fields are not versioned: a
 //! write replaces the field's value (the old ciphertext is zeroed first).
 
-use crate::secrets::insert_secret;
+use crate::secret_rows::insert_secret;
 use crate::sql::Value as V;
 use crate::sql::{execute, query, query_one};
 use crate::store::{

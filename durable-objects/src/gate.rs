@@ -11,39 +11,13 @@
 //!   its wrap.
 
 use crate::access::{Access, Principal};
-use crate::approvals::load_policies;
 use crate::sql::Storage;
-use crate::sql::{StorageError, query_one};
+use crate::sql::query_one;
 use crate::store::{Failure, SecretContext, internal};
-use latchkey_core::approval::Policies;
 use latchkey_core::gate::{self as rules, Authority, Flow, Movement, PartyKind};
 use latchkey_core::scope::SecretAction;
 use latchkey_core::secret::Tier;
 use latchkey_core::{ApiError, SecretPath};
-use std::cell::RefCell;
-use std::rc::Rc;
-
-/// The approval policies, kept in the object's memory until they change (`SetPolicies`
-/// forgets them): every gated request reads them.
-#[derive(Default)]
-pub struct PolicyCache {
-    policies: RefCell<Option<Rc<Policies>>>,
-}
-
-impl PolicyCache {
-    pub fn get(&self, storage: &Storage) -> Result<Rc<Policies>, StorageError> {
-        if let Some(known) = self.policies.borrow().as_ref() {
-            return Ok(known.clone());
-        }
-        let loaded = Rc::new(load_policies(storage)?);
-        self.policies.replace(Some(loaded.clone()));
-        Ok(loaded)
-    }
-
-    pub fn forget(&self) {
-        self.policies.replace(None);
-    }
-}
 
 /// Who a value moves for.
 #[derive(Clone, Copy)]

@@ -23,12 +23,6 @@ pub struct Purged {
     pub calls: u64,
 }
 
-impl Purged {
-    pub fn recorded_events(&self) -> bool {
-        self.secrets + self.approvals + self.calls > 0
-    }
-}
-
 /// Erases every secret deleted at least `retention_seconds` ago, and the ciphertexts of
 /// versions whose grace period is over, in one transaction.
 pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
@@ -93,7 +87,7 @@ pub fn next_due(
     let expire_at = crate::approvals::next_expiry(storage)?;
     let request_expire_at = crate::access_requests::next_expiry(storage)?;
     let wrap_expire_at = crate::wraps::next_expiry(storage)?;
-    let deliver_at = crate::notifications::next_attempt(storage)?;
+    let deliver_at = crate::approvals::notifications::next_attempt(storage)?;
     let sweep_at = crate::broker::next_sweep(storage)?;
     // Events not yet copied to D1: soon, in a batch (not one alarm per request).
     let export_at = if audit::unexported(storage, 1)?.is_empty() {

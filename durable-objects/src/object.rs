@@ -3,8 +3,8 @@
 //! (deliveries to approvers, the audit copy to D1). Everything else is [`Tenant`], which
 //! knows none of this.
 
+use crate::approvals::notifications::{EmailApi, Outgoing};
 use crate::audit_copy;
-use crate::notifications::{EmailApi, Outgoing};
 use crate::tenant::{Tenant, TenantConfig};
 use latchkey_contract::TenantResponse;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;

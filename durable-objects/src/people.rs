@@ -201,7 +201,7 @@ pub fn authenticate(
     Ok(UserPrincipal {
         email: Email::parse(&row.text(0).map_err(fail)?).map_err(|e| internal("user email", e))?,
         scopes: roles::permissions_of(storage, &id).map_err(fail)?,
-        policies: crate::approvals::load_policies(storage).map_err(fail)?,
+        policies: crate::policies::load_policies(storage).map_err(fail)?,
         id,
     })
 }
@@ -339,7 +339,6 @@ pub enum LoginOutcome {
     /// A wrong email or password (counted), or a lockout (not counted again).
     Refused {
         error: ApiError,
-        user: Option<UserId>,
     },
 }
 
@@ -355,7 +354,7 @@ pub fn login(
     in_transaction(ctx.storage, "login", || {
         if let Err(failure) = check_lockout(ctx.storage, &keys, ctx.now) {
             return match failure {
-                Failure::Client(error) => Ok(LoginOutcome::Refused { error, user: None }),
+                Failure::Client(error) => Ok(LoginOutcome::Refused { error }),
                 storage => Err(storage),
             };
         }
@@ -380,7 +379,6 @@ pub fn login(
                 error: ApiError::unauthorized(
                     "this account is suspended; an admin may reinstate it",
                 ),
-                user: Some(user.id),
             }),
             Some(mut user) if matches => {
                 execute(
@@ -410,13 +408,12 @@ pub fn login(
                     user,
                 }))
             }
-            user => {
+            _user => {
                 for (key, rule) in &keys {
                     count_failure(ctx.storage, key, *rule, ctx.now)?;
                 }
                 Ok(LoginOutcome::Refused {
                     error: login_refused(),
-                    user: user.map(|u| u.id),
                 })
             }
         }

@@ -7,7 +7,7 @@
 //! transaction that failed. An entry therefore never outlives a change to its rows. What is
 //! kept is what storage holds, sealed; a value is opened per read, never kept in the open.
 
-use crate::store::SecretRow;
+use crate::secret_rows::SecretRow;
 use latchkey_contract::Cache;
 use latchkey_core::Timestamp;
 use latchkey_core::crypto::Sealed;

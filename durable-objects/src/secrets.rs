@@ -5,6 +5,7 @@
 
 use crate::fields;
 use crate::secret_cache::{CachedSecret, VersionRow};
+use crate::secret_rows::{allowed_hosts_column, insert_secret};
 use crate::sql::{Storage, Value as V};
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::{
@@ -106,48 +107,6 @@ fn write_metadata(
         ],
     )?;
     Ok(())
-}
-
-/// Inserts the `secrets` row of a new secret at `version` (1 with a value, 0 with fields
-/// only). The caller has checked the path is free.
-pub fn insert_secret(
-    storage: &Storage,
-    path: &SecretPath,
-    version: u64,
-    metadata: &SecretMetadata,
-    now: Timestamp,
-) -> Result<(), Failure> {
-    let tags =
-        serde_json::to_string(&metadata.tags).map_err(|e| Failure::Client(internal("tags", e)))?;
-    execute(
-        storage,
-        "INSERT INTO secrets (path, current_version, tier, description, tags, max_versions,
-            created_at, updated_at, accessed_at, expires_at, deleted_at, allowed_hosts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)",
-        vec![
-            path.as_str().into(),
-            version_value(version),
-            metadata.tier.as_str().into(),
-            metadata.description.clone().into(),
-            tags.into(),
-            version_value(metadata.max_versions),
-            ts(now),
-            ts(now),
-            opt_ts(metadata.expires_at),
-            allowed_hosts_column(metadata)?,
-        ],
-    )?;
-    Ok(())
-}
-
-/// `allowed_hosts` as stored: its JSON, or NULL when the secret may not be brokered.
-fn allowed_hosts_column(metadata: &SecretMetadata) -> Result<V, Failure> {
-    if metadata.allowed_hosts.is_empty() {
-        return Ok(V::Null);
-    }
-    serde_json::to_string(&metadata.allowed_hosts)
-        .map(V::from)
-        .map_err(|e| Failure::Client(internal("allowed_hosts", e)))
 }
 
 pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreated, ApiError> {

@@ -5,16 +5,14 @@
 use crate::access::{self, Principal};
 use crate::approvals::{self, Decision};
 use crate::audit::{self, Actor, Draft, HeadCache, Origin, UnauthenticatedBudget};
+use crate::audit_mapping;
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::secret_cache::SecretCache;
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
 use crate::token_cache::TokenCache;
-use crate::{
-    access_requests, agents, fields, listing, maintenance, notifications, people, secrets, vault,
-    wraps,
-};
+use crate::{access_requests, agents, fields, listing, maintenance, people, secrets, vault, wraps};
 
 mod auth;
 mod background;
@@ -22,6 +20,7 @@ mod brokered;
 mod deferred;
 mod dispatch;
 mod public;
+use crate::approvals::notifications;
 use crate::sql::{Storage, Value as V};
 use latchkey_contract::caller::audit::StreamEvents;
 use latchkey_contract::operator::{InitTenant, OperatorCommand};
@@ -59,7 +58,7 @@ struct Loaded {
     tenant_key: TenantKey,
 }
 
-/// What the object reads from its deployment, once, when it starts ([`crate::object`]).
+/// What the object reads from its deployment, once, when it starts (the `object` module).
 pub struct TenantConfig {
     /// How long a soft-deleted secret can be restored.
     pub retention_seconds: i64,
@@ -109,7 +108,7 @@ pub struct Answered {
 }
 
 /// One tenant's object, independent of the platform: it answers requests against a
-/// [`crate::sql::Store`] with a [`Clock`]. [`crate::object`] runs it in the Durable Object;
+/// [`crate::sql::Store`] with a [`Clock`]. The `object` module runs it in the Durable Object;
 /// the native tests run it over SQLite on the host.
 pub struct Tenant {
     store: Box<Storage>,
@@ -140,7 +139,7 @@ pub struct Tenant {
     export_pending: Cell<bool>,
     /// The approval policies: the one gate reads them on every request that names a secret,
     /// so they are kept until they change.
-    policies: crate::gate::PolicyCache,
+    policies: crate::policies::PolicyCache,
     /// Events the running command records beside its own (a cascade's changes).
     also_record: RefCell<Vec<Draft>>,
     /// Secrets read recently, sealed as stored ([`SecretCache`]).
@@ -210,7 +209,7 @@ impl Tenant {
             rate_limited_budget: UnauthenticatedBudget::new(),
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
-            policies: crate::gate::PolicyCache::default(),
+            policies: crate::policies::PolicyCache::default(),
             also_record: RefCell::new(Vec::new()),
             secret_cache: SecretCache::default(),
             bench_table_ready: Cell::new(false),
@@ -372,7 +371,7 @@ impl Tenant {
                 let path = command
                     .as_ref()
                     .zip(rules.as_ref())
-                    .and_then(|(command, rules)| audit::draft_for(command, rules).path);
+                    .and_then(|(command, rules)| audit_mapping::draft_for(command, rules).path);
                 let draft = Draft::new("rate_limited", path).refused(&error);
                 self.record_alone(storage, &loaded, &actor, &origin, draft, now);
             }
@@ -381,9 +380,9 @@ impl Tenant {
         let (Some(command), Some(rules)) = (command, rules) else {
             return attributed(encode(&()));
         };
-        let mut draft = audit::draft_for(&command, &rules);
+        let mut draft = audit_mapping::draft_for(&command, &rules);
         if let Principal::Agent(_) = principal {
-            draft = audit::as_agent_read(draft, &rules);
+            draft = audit_mapping::as_agent_read(draft, &rules);
         }
         if let (Some(purpose), Releases::Value) = (&purpose, rules.releases) {
             draft = draft.detail("purpose", purpose.as_str());
@@ -488,7 +487,7 @@ impl Tenant {
         let ctx = self.context(storage, loaded, now);
         access::check(principal, &rules.access)?;
         crate::gate::admit_command(&ctx, principal, &rules.access)?;
-        let draft = audit::draft_for(&command, rules);
+        let draft = audit_mapping::draft_for(&command, rules);
         self.execute(command, principal, &ctx, draft).result
     }
 
@@ -562,7 +561,7 @@ impl Tenant {
 
     /// An operator command, recorded with the operator as its actor.
     fn operator_command(&self, command: OperatorCommand, origin: &Origin) -> Encoded {
-        let draft = audit::operator_draft(&command);
+        let draft = audit_mapping::operator_draft(&command);
         match command {
             OperatorCommand::InitTenant(c) => respond(c, |c| self.init(c, draft, origin)),
             OperatorCommand::SetPlan(c) => respond(c, |c| {
@@ -575,7 +574,7 @@ impl Tenant {
                         &loaded,
                         &Actor::named("operator"),
                         origin,
-                        audit::complete(draft, &result),
+                        audit_mapping::complete(draft, &result),
                         self.now(),
                     );
                 }

@@ -149,7 +149,7 @@ pub fn write(
         match existing {
             None => {
                 let metadata = SecretMetadata::default();
-                secrets::insert_secret(ctx.storage, path, 0, &metadata, ctx.now)?;
+                crate::secret_rows::insert_secret(ctx.storage, path, 0, &metadata, ctx.now)?;
                 secrets::append_version(ctx, path, version, &value, &metadata)?;
             }
             Some(row) => {

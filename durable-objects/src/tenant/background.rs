@@ -1,10 +1,10 @@
-//! The tenant's background work, as the alarm runs it ([`crate::object`]): counts kept in
+//! The tenant's background work, as the alarm runs it (the `object` module): counts kept in
 //! memory written back, maintenance, the messages due to approvers and their outcomes, and
 //! the audit events the D1 copy has not taken yet. Nothing here runs in a request's path, and
 //! nothing here awaits: the object does the network calls between these steps.
 
 use super::*;
-use crate::notifications::Outgoing;
+use crate::approvals::notifications::Outgoing;
 use latchkey_core::audit::AuditEvent;
 
 /// What one maintenance run did.

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::access_requests::Decision as AccessDecision;
-use crate::audit::Completes;
+use crate::audit_mapping::{self, Completes};
 use latchkey_contract::Command;
 use latchkey_contract::caller::access_requests::AccessRequestCommand as Req;
 use latchkey_contract::caller::agents::{AgentPage, AgentReach, AgentsCommand as Agt, Discovery};
@@ -38,7 +38,7 @@ where
     C::Reply: Completes,
 {
     let result = run(command);
-    let draft = audit::complete(draft, &result);
+    let draft = audit_mapping::complete(draft, &result);
     Outcome {
         result: result.and_then(|reply| encode(&reply)),
         draft,
@@ -127,7 +127,7 @@ impl Tenant {
         request: TokenRequest,
     ) -> Result<TokenMinted, ApiError> {
         let request = access::narrow(principal, request, ctx.now)?;
-        let reach = approvals::reach(ctx.storage, &request.scope)
+        let reach = crate::policies::reach(ctx.storage, &request.scope)
             .map_err(|e| internal("approval reach", e))?;
         if reach.requirement.approvals == 0 {
             let created = in_transaction(ctx.storage, "create token", || {
@@ -281,10 +281,10 @@ fn approval_command(
             approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Cancel)
         }),
         Apr::GetPolicies(c) => answer(c, draft, |_| {
-            approvals::load_policies(ctx.storage).map_err(storage_failure("load policies"))
+            crate::policies::load_policies(ctx.storage).map_err(storage_failure("load policies"))
         }),
         Apr::SetPolicies(c) => answer(c, draft, |c| {
-            approvals::save_policies(ctx.storage, &c.policies).map(|()| c.policies)
+            crate::policies::save_policies(ctx.storage, &c.policies).map(|()| c.policies)
         }),
     }
 }

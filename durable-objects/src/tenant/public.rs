@@ -7,7 +7,7 @@
 //! answers what it does not recognize, and writes nothing.
 
 use super::*;
-use crate::audit::Completes;
+use crate::audit_mapping::{self, Completes};
 use latchkey_contract::link::{LinkCommand, LinkReview};
 use latchkey_contract::public::{LoginChallenge, PublicCommand};
 use latchkey_core::crypto::sha256;
@@ -32,7 +32,7 @@ fn decoy_without_tenant(email: &str) -> KdfParams {
 impl Tenant {
     /// A command without a bearer credential, answered as its reply type.
     pub(super) fn public_command(&self, command: PublicCommand, origin: &Origin) -> Encoded {
-        let draft = audit::public_draft(&command);
+        let draft = audit_mapping::public_draft(&command);
         match command {
             PublicCommand::LoginChallenge(c) => respond(c, |c| self.login_challenge(c, origin)),
             PublicCommand::Login(c) => {
@@ -102,7 +102,7 @@ impl Tenant {
         let mut deferred_written = Vec::new();
         let outcome = transaction(storage, || {
             let (result, actor) = run(&ctx, origin.ip.as_deref());
-            let draft = audit::complete(draft, &result);
+            let draft = audit_mapping::complete(draft, &result);
             match actor {
                 Some(actor) => {
                     // Earlier refusals kept in memory go first: the chain stays in time order.
@@ -133,7 +133,7 @@ impl Tenant {
     /// write-back). A link naming a tenant that does not exist is refused as forged, exactly
     /// like a forged link of one that does.
     pub(super) fn link_command(&self, command: LinkCommand, origin: &Origin) -> Encoded {
-        let draft = audit::link_draft(&command);
+        let draft = audit_mapping::link_draft(&command);
         match command {
             LinkCommand::ReviewLink(c) => respond(c, |c| {
                 self.link_transaction(draft, origin, |ctx| {
@@ -155,9 +155,7 @@ impl Tenant {
         run: impl FnOnce(&SecretContext<'_>) -> Result<LinkReview, ApiError>,
     ) -> Result<LinkReview, ApiError> {
         // No tenant: the same refusal as a forged link of a tenant that exists.
-        let loaded = self
-            .load()?
-            .ok_or_else(|| notifications::refused(LinkRefusal::Forged))?;
+        let loaded = self.load()?.ok_or_else(|| LinkRefusal::Forged.error())?;
         let storage = self.storage();
         let now = self.now();
         let ctx = self.context(storage, &loaded, now);
@@ -174,7 +172,7 @@ impl Tenant {
                         &loaded.tenant_id,
                         &actor,
                         origin,
-                        audit::complete(draft, &result),
+                        audit_mapping::complete(draft, &result),
                         now,
                     )?;
                     self.events_recorded.set(true);

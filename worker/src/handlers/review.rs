@@ -12,7 +12,6 @@ use latchkey_core::review::{
     PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
 };
 use latchkey_core::{ApiError, ErrorCode};
-use latchkey_durable_objects::notifications::refused;
 use worker::{Env, Request, Response};
 
 fn html(status: u16, body: String) -> Reply {
@@ -55,7 +54,7 @@ pub async fn page(request: &mut Request, env: &Env, meta: &RequestMeta, id: Appr
         return html(200, no_link_page());
     };
     let Some(tenant) = id.tenant() else {
-        return refusal(&refused(LinkRefusal::Forged));
+        return refusal(&LinkRefusal::Forged.error());
     };
     let command = ReviewLink {
         id,
@@ -105,7 +104,7 @@ pub async fn decide(request: &mut Request, env: &Env, meta: &RequestMeta, id: Ap
         ));
     }
     let (Some(token), Some(tenant)) = (field("t"), id.tenant()) else {
-        return refusal(&refused(LinkRefusal::Forged));
+        return refusal(&LinkRefusal::Forged.error());
     };
     let command = DecideByLink {
         id,

@@ -2,7 +2,7 @@
 //! concerns, the details the command carries, and what its reply adds ([`Completes`]).
 //! Values never appear: only names, ids, counts and versions.
 
-use super::{Draft, VAULT_ACCESSED};
+use crate::audit::{Draft, VAULT_ACCESSED};
 use latchkey_contract::caller::access_requests::{self as requests, AccessRequestCommand as Req};
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;

@@ -18,7 +18,7 @@ use latchkey_core::notification::{
     webhook_body, webhook_signature,
 };
 use latchkey_core::public_url::LinkBaseProblem;
-use latchkey_core::{ApiError, ErrorCode, Timestamp};
+use latchkey_core::{ApiError, Timestamp};
 
 const CONFIG_PURPOSE: &str = "notifications";
 const LINK_KEY_LABEL: &str = "approval-links";
@@ -327,20 +327,6 @@ pub fn next_attempt(storage: &Storage) -> Result<Option<Timestamp>, StorageError
     }
 }
 
-/// The error for a refused link; the caller records it in the audit trail (`link.refused`).
-/// A link naming a tenant that does not exist is refused as `Forged`, exactly like a forged
-/// link of one that does.
-pub fn refused(why: LinkRefusal) -> ApiError {
-    let (code, message) = match why {
-        LinkRefusal::Forged | LinkRefusal::WrongRequest => {
-            (ErrorCode::PermissionDenied, "this link is not valid")
-        }
-        LinkRefusal::Expired => (ErrorCode::PermissionDenied, "this link has expired"),
-        LinkRefusal::Used => (ErrorCode::Conflict, "this link has already been used"),
-    };
-    ApiError::new(code, message).with("link", why.as_str())
-}
-
 /// Checks a link without using it up (the page's `GET`: mail scanners open links too).
 fn check_link(
     ctx: &SecretContext<'_>,
@@ -348,7 +334,8 @@ fn check_link(
     token: &str,
 ) -> Result<LinkClaims, ApiError> {
     let key = ctx.tenant_key.derive(LINK_KEY_LABEL);
-    let claims = verify_link(key.as_bytes(), token, approval, ctx.now).map_err(refused)?;
+    let claims =
+        verify_link(key.as_bytes(), token, approval, ctx.now).map_err(LinkRefusal::error)?;
     let issued = query_one(
         ctx.storage,
         "SELECT 1 FROM deliveries WHERE nonce = ? AND approval_id = ?",
@@ -357,7 +344,7 @@ fn check_link(
     .map_err(|e| internal("link lookup", e))?
     .is_some();
     if !issued {
-        return Err(refused(LinkRefusal::Forged));
+        return Err(LinkRefusal::Forged.error());
     }
     let used = query_one(
         ctx.storage,
@@ -367,7 +354,7 @@ fn check_link(
     .map_err(|e| internal("link lookup", e))?
     .is_some();
     if used {
-        return Err(refused(LinkRefusal::Used));
+        return Err(LinkRefusal::Used.error());
     }
     Ok(claims)
 }
