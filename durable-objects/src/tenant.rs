@@ -715,11 +715,19 @@ impl Tenant {
         let created_at = self.now();
         let storage = self.storage();
         let created = transaction(storage, || {
+            // An object that has a tenant already has its schema: migrations run on load, and
+            // running the first ones again would fail on columns added since.
+            let has_tenant_table = query_one(
+                storage,
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenant'",
+                vec![],
+            )?
+            .is_some();
+            if has_tenant_table && query_one(storage, "SELECT 1 FROM tenant", vec![])?.is_some() {
+                return Ok(false);
+            }
             for statement in pending(0) {
                 execute(storage, statement, vec![])?;
-            }
-            if query_one(storage, "SELECT 1 FROM tenant", vec![])?.is_some() {
-                return Ok(false);
             }
             execute(
                 storage,

@@ -155,10 +155,9 @@ fn init_tenant_a_second_time_is_refused_and_changes_nothing() {
     let object = Object::new();
     let before = tenant_row(&object);
     let (command, other_master) = init(&object.tenant_id, Plan::Free);
-    // Refused. (Which error is not pinned here: the code means `conflict`, "tenant already
-    // exists", but today re-running the schema's first migrations on the existing tables
-    // fails first, with an internal error.)
-    assert!(object.operator(command).is_err());
+    let refused = object.operator(command).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert_eq!(refused.message, "tenant already exists");
     assert_eq!(tenant_row(&object), before);
     assert_eq!(object.events(), [("tenant.created".to_owned(), true)]);
     // The first master key still works; the second never does.
