@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 pub mod discovery;
 pub mod password;
 mod query;
-pub use query::{AgentQuery, AgentStatus, Pagination, StatusRules};
+pub use query::{
+    AgentQuery, AgentStatus, DEFAULT_PER_PAGE, MAX_AGENT_SEARCH_BYTES, MAX_PAGE, MAX_PER_PAGE,
+    Pagination, StatusRules,
+};
 
 pub const DEFAULT_BOOTSTRAP_TTL_SECONDS: u64 = 86_400;
 pub const MAX_BOOTSTRAP_TTL_SECONDS: u64 = 30 * 86_400;
@@ -25,6 +28,8 @@ pub const MAX_LABEL_BYTES: usize = 128;
 pub const MAX_NAME_BYTES: usize = 128;
 pub const MAX_HOSTNAME_BYTES: usize = 253;
 pub const MAX_OS_TYPE_BYTES: usize = 32;
+/// The `agent_version` a health report may carry.
+pub const MAX_AGENT_VERSION_BYTES: usize = 64;
 /// How long an agent JWT lives.
 pub const AGENT_JWT_TTL_SECONDS: i64 = 3_600;
 /// A command's `params`, serialized.
@@ -230,6 +235,11 @@ pub struct HealthReport {
 }
 
 impl HealthReport {
+    /// The largest `uptime_seconds`.
+    pub const MAX_UPTIME_SECONDS: u64 = u32::MAX as u64;
+    /// The largest `managed_secrets` and `managed_certificates`.
+    pub const MAX_MANAGED: u64 = 1_000_000;
+
     pub const FIELDS: &'static [&'static str] = &[
         "status",
         "uptime_seconds",
@@ -275,12 +285,13 @@ impl HealthReport {
         };
         Ok(HealthReport {
             status,
-            uptime_seconds: body.optional_u64("uptime_seconds", 0..=u64::from(u32::MAX))?,
+            uptime_seconds: body.optional_u64("uptime_seconds", 0..=Self::MAX_UPTIME_SECONDS)?,
             metrics,
-            managed_secrets: body.optional_u64("managed_secrets", 0..=1_000_000)?,
-            managed_certificates: body.optional_u64("managed_certificates", 0..=1_000_000)?,
+            managed_secrets: body.optional_u64("managed_secrets", 0..=Self::MAX_MANAGED)?,
+            managed_certificates: body
+                .optional_u64("managed_certificates", 0..=Self::MAX_MANAGED)?,
             last_sync,
-            agent_version: bounded_str(&body, "agent_version", 64, false)?,
+            agent_version: bounded_str(&body, "agent_version", MAX_AGENT_VERSION_BYTES, false)?,
         })
     }
 }
@@ -296,7 +307,8 @@ pub enum CommandKind {
 }
 
 impl CommandKind {
-    const ALL: &'static [(&'static str, CommandKind)] = &[
+    /// Each command's name, in the order a list shows them.
+    pub const ALL: &'static [(&'static str, CommandKind)] = &[
         ("force_sync", CommandKind::ForceSync),
         ("rotate", CommandKind::Rotate),
         ("renew_certificate", CommandKind::RenewCertificate),
@@ -398,12 +410,13 @@ pub struct AgentSettings {
 
 impl AgentSettings {
     pub const DEFAULT_INTERVAL_SECONDS: u64 = 60;
+    pub const MAX_INTERVAL_SECONDS: u64 = 86_400;
     pub const FIELDS: &'static [&'static str] = &["heartbeat_interval_seconds"];
 
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         let body = Body::parse(bytes, Self::FIELDS)?;
         let interval = body
-            .optional_u64("heartbeat_interval_seconds", 1..=86_400)?
+            .optional_u64("heartbeat_interval_seconds", 1..=Self::MAX_INTERVAL_SECONDS)?
             .ok_or_else(|| {
                 ApiError::validation(
                     "heartbeat_interval_seconds",

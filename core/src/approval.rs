@@ -35,7 +35,9 @@ pub const DEFAULT_APPROVAL_TTL_SECONDS: i64 = 86_400;
 pub const MAX_POLICY_RULES: usize = 100;
 pub const MAX_COMMENT_BYTES: usize = 1024;
 
-const APPROVAL_PREFIX: &str = "apr_";
+pub const APPROVAL_PREFIX: &str = "apr_";
+/// The tenant's 16 hex digits and 16 random ones.
+pub const APPROVAL_HEX_DIGITS: usize = 32;
 
 /// An approval request's id: `apr_` + the tenant's 16 hex digits + 16 random hex digits, so a
 /// link carrying only the id reaches the right tenant object without a lookup.
@@ -54,7 +56,9 @@ impl ApprovalId {
         let hex = text
             .strip_prefix(APPROVAL_PREFIX)
             .ok_or_else(|| "approval ids start with apr_".to_owned())?;
-        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if hex.len() != APPROVAL_HEX_DIGITS
+            || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             return Err("approval ids are apr_ and 32 lowercase hex digits".into());
         }
         Ok(ApprovalId(text.to_owned()))

@@ -32,7 +32,9 @@ impl GrantRequest {
             .map_err(|why| ApiError::validation("path", why))?;
         let actions = match body.present("actions") {
             None => vec![SecretAction::Read],
-            Some(Value::Array(items)) if !items.is_empty() && items.len() <= 5 => {
+            Some(Value::Array(items))
+                if !items.is_empty() && items.len() <= SecretAction::GRANTABLE.len() =>
+            {
                 let mut actions = Vec::new();
                 for item in items {
                     let action = item

@@ -15,6 +15,7 @@ use std::fmt;
 
 pub const MAX_EMAIL_RECIPIENTS: usize = 20;
 pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
+pub const MAX_WEBHOOK_SECRET_BYTES: usize = 256;
 /// A link stays valid at most this long (and never past its request's expiry).
 pub const MAX_LINK_SECONDS: i64 = 86_400;
 
@@ -129,10 +130,14 @@ impl NotificationConfig {
                 let secret = inner
                     .required_str("secret")
                     .map_err(|e| ApiError::validation("webhook", e.message))?;
-                if secret.len() < MIN_WEBHOOK_SECRET_BYTES || secret.len() > 256 {
+                if secret.len() < MIN_WEBHOOK_SECRET_BYTES
+                    || secret.len() > MAX_WEBHOOK_SECRET_BYTES
+                {
                     return Err(ApiError::validation(
                         "webhook",
-                        format!("'webhook.secret' must be {MIN_WEBHOOK_SECRET_BYTES} to 256 bytes"),
+                        format!(
+                            "'webhook.secret' must be {MIN_WEBHOOK_SECRET_BYTES} to {MAX_WEBHOOK_SECRET_BYTES} bytes"
+                        ),
                     ));
                 }
                 Some(WebhookChannel {

@@ -26,6 +26,8 @@ pub const MAX_REASON_BYTES: usize = 1_024;
 pub const DEFAULT_READ_TTL_SECONDS: u64 = 3_600;
 /// Undecided requests one requester may hold; a flood of requests stops here.
 pub const MAX_PENDING_REQUESTS: u64 = 100;
+/// `requester_id` in a list's query.
+pub const MAX_REQUESTER_ID_BYTES: usize = 64;
 
 /// What is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,10 +155,10 @@ impl RequestQuery {
         for (key, value) in pairs {
             match key.as_str() {
                 "requester_id" => {
-                    if value.is_empty() || value.len() > 64 {
+                    if value.is_empty() || value.len() > MAX_REQUESTER_ID_BYTES {
                         return Err(ApiError::validation(
                             "requester_id",
-                            "'requester_id' must be 1 to 64 bytes",
+                            format!("'requester_id' must be 1 to {MAX_REQUESTER_ID_BYTES} bytes"),
                         ));
                     }
                     query.requester_id = Some(value.clone());

@@ -36,6 +36,15 @@ pub enum SecretAction {
 }
 
 impl SecretAction {
+    /// The actions a grant may give, one by one (a grant never gives `*`).
+    pub const GRANTABLE: [SecretAction; 5] = [
+        SecretAction::Read,
+        SecretAction::Write,
+        SecretAction::Delete,
+        SecretAction::Rotate,
+        SecretAction::Use,
+    ];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "read" => Some(SecretAction::Read),

@@ -21,6 +21,8 @@ pub const MAX_MAX_VERSIONS: u64 = 100;
 pub const MAX_GRACE_SECONDS: u64 = 604_800;
 /// How long a soft-deleted secret can be restored.
 pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
+/// The largest `?version=N` a read takes: 2^53, the largest integer every JSON client keeps exact.
+pub const MAX_VERSION_PARAM: u64 = 1 << 53;
 
 /// How much approval a secret's access needs (enforced from the access issue on). Ordered by
 /// rank, as declared: standard < sensitive < critical.
@@ -34,6 +36,8 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Standard, Tier::Sensitive, Tier::Critical];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "standard" => Some(Tier::Standard),

@@ -4,8 +4,8 @@ use crate::crypto::{CryptoError, random_bytes};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-const TENANT_PREFIX: &str = "tn_";
-const TENANT_HEX_LEN: usize = 16;
+pub const TENANT_PREFIX: &str = "tn_";
+pub const TENANT_HEX_LEN: usize = 16;
 /// `tn_` + 16 lowercase hex digits (64 random bits).
 pub const TENANT_ID_LEN: usize = TENANT_PREFIX.len() + TENANT_HEX_LEN;
 
@@ -69,6 +69,8 @@ pub enum Plan {
 }
 
 impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
+
     pub fn parse(text: &str) -> Result<Self, String> {
         match text {
             "free" => Ok(Plan::Free),
@@ -88,6 +90,9 @@ impl Plan {
 }
 
 pub const MAX_TENANT_NAME_CHARS: usize = 100;
+
+/// Custom rate limits an operator may set, in requests per minute.
+pub const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
 
 /// A tenant's display name: 1..=100 characters, no control characters, not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]

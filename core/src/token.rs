@@ -16,8 +16,11 @@ pub const MAX_TTL_SECONDS: u64 = 86_400;
 pub const DEFAULT_TTL_SECONDS: u64 = 3_600;
 pub const MAX_TOKEN_DESCRIPTION_BYTES: usize = 256;
 
-const TOKEN_ID_PREFIX: &str = "tok_";
-const TOKEN_ID_HEX: usize = 16;
+/// Most uses a token may be limited to.
+pub const MAX_USES: u64 = u32::MAX as u64;
+
+pub const TOKEN_ID_PREFIX: &str = "tok_";
+pub const TOKEN_ID_HEX: usize = 16;
 
 /// A token's public id, `tok_` + 16 hex digits. Never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,7 +151,7 @@ impl TokenRequest {
                 ));
             }
         };
-        let max_uses = body.optional_u64("max_uses", 1..=u64::from(u32::MAX))?;
+        let max_uses = body.optional_u64("max_uses", 1..=MAX_USES)?;
         Ok(TokenRequest {
             scope,
             ttl_seconds,

@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 
 /// The mount every Vault client defaults to (`secret/`).
 pub const MOUNT: &str = "secret";
+/// Versions one delete, undelete or destroy call may name.
+pub const MAX_VERSIONS_PER_CALL: usize = 100;
 
 /// What a `/v1/secret/…` request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,13 +254,15 @@ pub fn parse_versions(bytes: &[u8]) -> Result<Vec<u64>, ApiError> {
     let invalid = || {
         ApiError::validation(
             "versions",
-            "'versions' must be a list of 1 to 100 version numbers (≥ 1)",
+            format!(
+                "'versions' must be a list of 1 to {MAX_VERSIONS_PER_CALL} version numbers (≥ 1)"
+            ),
         )
     };
     let Some(Value::Array(items)) = body.present("versions") else {
         return Err(invalid());
     };
-    if items.is_empty() || items.len() > 100 {
+    if items.is_empty() || items.len() > MAX_VERSIONS_PER_CALL {
         return Err(invalid());
     }
     let mut versions = Vec::with_capacity(items.len());

@@ -10,8 +10,12 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 pub const MAX_REPORT_ITEMS: usize = 1_000;
-const MAX_TEXT_BYTES: usize = 1_024;
-const MAX_NAMES: usize = 100;
+pub const MAX_TEXT_BYTES: usize = 1_024;
+/// Entries of `dns_names` and of `ip_addresses`.
+pub const MAX_NAMES: usize = 100;
+pub const MAX_DNS_NAME_BYTES: usize = 253;
+/// The largest SSH key size reported.
+pub const MAX_KEY_BITS: u64 = 16_384;
 
 /// A report's top-level object with one list member, `member`, of 0..=1000 objects.
 fn items<'a>(
@@ -132,7 +136,7 @@ impl<'a> Item<'a> {
 
 fn dns_name(text: &str) -> bool {
     !text.is_empty()
-        && text.len() <= 253
+        && text.len() <= MAX_DNS_NAME_BYTES
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b'_'))
@@ -241,15 +245,19 @@ impl DiscoveredSshKey {
             .enumerate()
             .map(|(index, value)| {
                 let item = Item::new(value, "keys", index, Self::FIELDS)?;
-                let bits =
-                    match item.map.get("bits") {
-                        None | Some(Value::Null) => None,
-                        Some(v) => {
-                            Some(v.as_u64().filter(|b| (1..=16_384).contains(b)).ok_or_else(
-                                || item.bad("bits", "must be an integer from 1 to 16384"),
-                            )?)
-                        }
-                    };
+                let bits = match item.map.get("bits") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(
+                        v.as_u64()
+                            .filter(|b| (1..=MAX_KEY_BITS).contains(b))
+                            .ok_or_else(|| {
+                                item.bad(
+                                    "bits",
+                                    &format!("must be an integer from 1 to {MAX_KEY_BITS}"),
+                                )
+                            })?,
+                    ),
+                };
                 let kind = item.text("kind", false)?;
                 if let Some(kind) = &kind
                     && !matches!(kind.as_str(), "authorized" | "host" | "identity")

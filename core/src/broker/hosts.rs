@@ -13,6 +13,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Rules one secret may hold.
 pub const MAX_HOST_RULES: usize = 20;
 const MAX_PATH_PREFIX_BYTES: usize = 256;
+/// A rule's host: a DNS name's limit.
+pub const MAX_HOST_BYTES: usize = 253;
 
 /// The methods the broker sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,8 +210,8 @@ pub enum HostPattern {
 
 impl HostPattern {
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.is_empty() || text.len() > 253 {
-            return Err("'host' must be 1 to 253 bytes".into());
+        if text.is_empty() || text.len() > MAX_HOST_BYTES {
+            return Err(format!("'host' must be 1 to {MAX_HOST_BYTES} bytes"));
         }
         if text.contains(['/', ':', '?', '#', '@']) && text.parse::<IpAddr>().is_err() {
             return Err(format!(

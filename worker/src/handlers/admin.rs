@@ -8,7 +8,7 @@ use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::operator::{InitTenant, SetPlan};
 use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
-use latchkey_core::tenant::TenantName;
+use latchkey_core::tenant::{MAX_CUSTOM_RATE_LIMIT, TenantName};
 use latchkey_core::{ApiError, Plan, TenantId};
 use serde_json::json;
 use worker::{Env, Request, console_error};
@@ -76,9 +76,6 @@ pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta)
         }),
     )
 }
-
-/// Custom limits an operator may set, in requests per minute.
-const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
 
 /// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute}` → 200. A custom rate limit
 /// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
