@@ -2,7 +2,7 @@
 //! single-use, expiring links they carry, and the message bodies.
 
 use crate::approval::ApprovalId;
-use crate::body::Body;
+use crate::body;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
 use crate::delivery::Channel;
 use crate::error::ApiError;
@@ -103,33 +103,48 @@ fn check_email(address: &str) -> Result<(), String> {
     }
 }
 
+/// `PUT /v1/notifications` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsBody {
+    #[serde(default)]
+    slack_webhook_url: body::OptText,
+    #[serde(default)]
+    webhook: body::OptObject,
+    #[serde(default)]
+    email: body::OptObject,
+}
+
+/// The `webhook` member as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookBody {
+    url: body::Text,
+    secret: body::Text,
+}
+
 impl NotificationConfig {
     /// Parses `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email:
     /// {to: [..]}}`. A member left out or `null` turns that channel off.
     pub fn parse(bytes: &[u8], policy: OutboundPolicy) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["slack_webhook_url", "webhook", "email"])?;
+        let body: NotificationsBody = body::parse(bytes)?;
         let slack_webhook_url = body
-            .optional_str("slack_webhook_url")?
+            .slack_webhook_url
+            .0
             .map(|url| {
-                check_url(url, policy)
-                    .map(|()| url.to_owned())
+                check_url(&url, policy)
+                    .map(|()| url)
                     .map_err(|why| ApiError::validation("slack_webhook_url", why))
             })
             .transpose()?;
-        let webhook = match body.optional_object("webhook")? {
+        let webhook = match body.webhook.0 {
             None => None,
             Some(map) => {
-                let bytes = serde_json::to_vec(map)
-                    .map_err(|e| ApiError::validation("webhook", e.to_string()))?;
-                let inner = Body::parse(&bytes, &["url", "secret"])
+                let inner: WebhookBody = body::parse_value(Value::Object(map))
                     .map_err(|e| ApiError::validation("webhook", e.message))?;
-                let url = inner
-                    .required_str("url")
-                    .map_err(|e| ApiError::validation("webhook", e.message))?;
-                check_url(url, policy).map_err(|why| ApiError::validation("webhook", why))?;
-                let secret = inner
-                    .required_str("secret")
-                    .map_err(|e| ApiError::validation("webhook", e.message))?;
+                let url = inner.url.0;
+                check_url(&url, policy).map_err(|why| ApiError::validation("webhook", why))?;
+                let secret = inner.secret.0;
                 if secret.len() < MIN_WEBHOOK_SECRET_BYTES
                     || secret.len() > MAX_WEBHOOK_SECRET_BYTES
                 {
@@ -140,13 +155,10 @@ impl NotificationConfig {
                         ),
                     ));
                 }
-                Some(WebhookChannel {
-                    url: url.to_owned(),
-                    secret: secret.to_owned(),
-                })
+                Some(WebhookChannel { url, secret })
             }
         };
-        let email_to = match body.optional_object("email")? {
+        let email_to = match body.email.0 {
             None => Vec::new(),
             Some(map) => {
                 let to = match map.get("to") {

@@ -1,5 +1,8 @@
 //! The schemas of the request bodies: JSON objects whose unknown members are a 422 naming
-//! them. Each limit is the constant the core's parser enforces.
+//! them. Each describes the core's wire struct of that body (`NewSecretBody`, …, read by
+//! `latchkey_core::body`), and each limit is the constant the core's parser enforces;
+//! `tests/bodies.rs` checks every schema's members, their order and the required ones against
+//! the struct and its parser.
 
 use crate::components::{
     agent_id, agent_settings, command_kind, grant_action, plan, role_id, ssh_key_kind, tenant_id,

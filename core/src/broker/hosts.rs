@@ -3,7 +3,6 @@
 //! private or loopback addresses) unless the deployment lists the host in
 //! `PROXY_INSECURE_HOSTS` (local development and tests only).
 
-use crate::body::Body;
 use crate::error::{ApiError, ErrorCode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -332,14 +331,6 @@ pub struct AllowedHosts(pub Vec<HostRule>);
 impl AllowedHosts {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// Reads the member: absent or `null` → `None`; a list of rules (an empty list clears).
-    pub fn parse_member(body: &Body, field: &str) -> Result<Option<Self>, ApiError> {
-        let Some(value) = body.present(field) else {
-            return Ok(None);
-        };
-        Self::parse_value(field, value).map(Some)
     }
 
     pub fn parse_value(field: &str, value: &Value) -> Result<Self, ApiError> {

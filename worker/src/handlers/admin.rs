@@ -6,9 +6,8 @@ use crate::auth::require_operator;
 use crate::http::{Reply, json, read_json_body};
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::operator::{InitTenant, SetPlan};
-use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
-use latchkey_core::tenant::{MAX_CUSTOM_RATE_LIMIT, TenantName};
+use latchkey_core::tenant::{NewTenant, TenantUpdate};
 use latchkey_core::{ApiError, Plan, TenantId};
 use serde_json::json;
 use worker::{Env, Request, console_error};
@@ -26,13 +25,7 @@ fn storage_failure(context: &str, e: impl std::fmt::Display) -> ApiError {
 pub async fn create_tenant(request: &mut Request, env: &Env, meta: &RequestMeta) -> Reply {
     require_operator(request, env)?;
     let bytes = read_json_body(request).await?;
-    let body = Body::parse(&bytes, &["name", "plan"])?;
-    let name = TenantName::parse(body.required_str("name")?)
-        .map_err(|why| ApiError::validation("name", why))?;
-    let plan = match body.optional_str("plan")? {
-        None => Plan::Free,
-        Some(text) => Plan::parse(text).map_err(|why| ApiError::validation("plan", why))?,
-    };
+    let NewTenant { name, plan } = NewTenant::parse(&bytes)?;
     let tenant_id = TenantId::generate().map_err(|e| storage_failure("id", e))?;
     let master_key = mint_master_key(&tenant_id).map_err(|e| storage_failure("key", e))?;
     let db = env
@@ -88,18 +81,7 @@ pub async fn update_tenant(
 ) -> Reply {
     require_operator(request, env)?;
     let bytes = read_json_body(request).await?;
-    let body = Body::parse(&bytes, &["plan", "rate_limit_per_minute"])?;
-    let new_plan = body
-        .optional_str("plan")?
-        .map(|text| Plan::parse(text).map_err(|why| ApiError::validation("plan", why)))
-        .transpose()?;
-    let custom = body.optional_u64("rate_limit_per_minute", 1..=MAX_CUSTOM_RATE_LIMIT)?;
-    if new_plan.is_none() && !body.has("rate_limit_per_minute") {
-        return Err(ApiError::validation(
-            "plan",
-            "give 'plan', 'rate_limit_per_minute' or both",
-        ));
-    }
+    let update = TenantUpdate::parse(&bytes)?;
     let db = env
         .d1(D1_BINDING)
         .map_err(|e| storage_failure("d1 binding", e))?;
@@ -121,11 +103,10 @@ pub async fn update_tenant(
         .and_then(|v| v.as_str())
         .and_then(|text| Plan::parse(text).ok())
         .ok_or_else(|| storage_failure("stored plan", "unreadable"))?;
-    let plan = new_plan.unwrap_or(stored_plan);
-    let rate_limit_per_minute = if body.has("rate_limit_per_minute") {
-        custom
-    } else {
-        row.get("rate_limit_per_minute").and_then(|v| v.as_u64())
+    let plan = update.plan.unwrap_or(stored_plan);
+    let rate_limit_per_minute = match update.rate_limit_per_minute {
+        Some(custom) => custom,
+        None => row.get("rate_limit_per_minute").and_then(|v| v.as_u64()),
     };
     call_tenant(
         env,
