@@ -4,6 +4,10 @@
 //! requires parses with the core's own parser, and leaving out any one of them fails naming
 //! it. (The limits in the schemas are the core's constants: see `src/bodies.rs`.)
 
+use latchkey_core::agent::discovery::{
+    CertificateItem, CertificateReportBody, DiscoveredCertificate, DiscoveredSshKey, SshKeyItem,
+    SshReportBody,
+};
 use latchkey_core::agent::password::{
     NewPasswordRequest, NewPasswordRequestBody, RejectionBody, parse_rejection,
 };
@@ -180,6 +184,18 @@ fn cases() -> Vec<Case> {
             minimal: json!({"agent_id": "agt_0123456789abcdef01234567", "path": "a/*"}),
         },
         Case {
+            schema: "CertificateReport",
+            members: members::<CertificateReportBody>(),
+            parse: |b| ok(DiscoveredCertificate::parse_report(b)),
+            minimal: json!({"certificates": []}),
+        },
+        Case {
+            schema: "SshReport",
+            members: members::<SshReportBody>(),
+            parse: |b| ok(DiscoveredSshKey::parse_report(b)),
+            minimal: json!({"keys": []}),
+        },
+        Case {
             schema: "NewPasswordRequest",
             members: members::<NewPasswordRequestBody>(),
             parse: |b| ok(NewPasswordRequest::parse(b)),
@@ -273,10 +289,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Bodies the core reads without a wire struct of its own yet: their lists' items are checked
-/// one by one with messages that name `list[i].member`.
-const WITHOUT_WIRE_STRUCT: [&str; 2] = ["CertificateReport", "SshReport"];
-
 /// `components.schemas`, with members in the document's order (`serde_json` sorts them).
 fn schemas() -> Json {
     latchkey_openapi::document()
@@ -335,7 +347,7 @@ fn every_request_body_is_a_wire_struct() {
             let name = reference.trim_start_matches("#/components/schemas/");
             assert!(schemas.get(name).is_some(), "{name}");
             assert!(
-                cases.iter().any(|c| c.schema == name) || WITHOUT_WIRE_STRUCT.contains(&name),
+                cases.iter().any(|c| c.schema == name),
                 "{name} has no wire struct case"
             );
         }
@@ -355,6 +367,7 @@ fn body_schemas_list_the_wire_structs_members_in_order() {
         expected.extend(optional);
         assert_eq!(properties, expected, "{}", case.schema);
     }
+    // The objects read on their own (a list's items, the webhook): the same members.
     let nested = [
         (
             at(
@@ -367,9 +380,24 @@ fn body_schemas_list_the_wire_structs_members_in_order() {
             at(&schemas, &["NotificationsBody", "properties", "webhook"]),
             members::<WebhookBody>(),
         ),
+        (
+            at(
+                &schemas,
+                &["CertificateReport", "properties", "certificates", "items"],
+            ),
+            members::<CertificateItem>(),
+        ),
+        (
+            at(&schemas, &["SshReport", "properties", "keys", "items"]),
+            members::<SshKeyItem>(),
+        ),
     ];
     for (schema, members) in nested {
-        assert_eq!(shape(schema).0, members, "{schema:?}");
+        let mut documented = shape(schema).0;
+        documented.sort();
+        let mut members = members.to_vec();
+        members.sort_unstable();
+        assert_eq!(documented, members, "{schema:?}");
     }
 }
 
@@ -407,6 +435,93 @@ fn a_body_of_the_required_members_parses_and_each_is_needed() {
                 "{}: {member} is not required",
                 case.schema
             );
+        }
+    }
+}
+
+#[test]
+fn an_object_of_the_required_members_parses_inside_its_body_and_each_is_needed() {
+    let schemas = schemas();
+    // (body schema, member holding the object, whether it is a list's item, the field its
+    // errors name, the body's parser, an object of the required members)
+    let nested: [(&str, &str, bool, &str, Parser, Value); 4] = [
+        (
+            "PoliciesBody",
+            "policies",
+            true,
+            "policies[0]",
+            |b| ok(Policies::parse(b)),
+            json!({"glob": "a/*"}),
+        ),
+        (
+            "NotificationsBody",
+            "webhook",
+            false,
+            "webhook",
+            |b| {
+                ok(NotificationConfig::parse(
+                    b,
+                    OutboundPolicy {
+                        allow_http_loopback: false,
+                    },
+                ))
+            },
+            json!({"url": "https://hooks.example.com/latchkey", "secret": "0123456789abcdef"}),
+        ),
+        (
+            "CertificateReport",
+            "certificates",
+            true,
+            "certificates",
+            |b| ok(DiscoveredCertificate::parse_report(b)),
+            json!({
+                "subject": "CN=app",
+                "fingerprint": "SHA256:abc",
+                "not_before": "2025-01-01T00:00:00Z",
+                "not_after": "2026-01-01T00:00:00Z",
+            }),
+        ),
+        (
+            "SshReport",
+            "keys",
+            true,
+            "keys",
+            |b| ok(DiscoveredSshKey::parse_report(b)),
+            json!({"fingerprint": "SHA256:k", "key_type": "ssh-ed25519"}),
+        ),
+    ];
+    for (schema, member, listed, field, parse, object) in nested {
+        let path: &[&str] = if listed {
+            &[schema, "properties", member, "items"]
+        } else {
+            &[schema, "properties", member]
+        };
+        let (_, mut required) = shape(at(&schemas, path));
+        required.sort();
+        let object = object.as_object().expect("an object").clone();
+        let mut given: Vec<String> = object.keys().cloned().collect();
+        given.sort();
+        assert_eq!(given, required, "{schema}.{member}");
+        let body = |object: serde_json::Map<String, Value>| {
+            let object = Value::Object(object);
+            let value = if listed { json!([object]) } else { object };
+            json!({ member: value }).to_string()
+        };
+        let text = body(object.clone());
+        if let Err(e) = parse(text.as_bytes()) {
+            panic!("{schema}: {text} is refused: {e:?}");
+        }
+        for name in &required {
+            let mut without = object.clone();
+            without.remove(name);
+            let text = body(without);
+            let error = parse(text.as_bytes()).expect_err(&format!("{schema}: {text}"));
+            assert_eq!(
+                error.details.get("field").and_then(Value::as_str),
+                Some(field),
+                "{schema}: {text}: {error:?}"
+            );
+            assert!(error.message.contains(name.as_str()), "{schema}: {error:?}");
         }
     }
 }
