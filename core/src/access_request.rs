@@ -9,7 +9,7 @@
 //! no self-approval, one vote per approver, any rejection ends the request, 24 h to decide.
 
 use crate::approval::{ApprovalStatus, DecisionRecord};
-use crate::body::Body;
+use crate::body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
 use crate::secret::{Tier, parse_path_field};
@@ -26,6 +26,8 @@ pub const MAX_REASON_BYTES: usize = 1_024;
 pub const DEFAULT_READ_TTL_SECONDS: u64 = 3_600;
 /// Undecided requests one requester may hold; a flood of requests stops here.
 pub const MAX_PENDING_REQUESTS: u64 = 100;
+/// `requester_id` in a list's query.
+pub const MAX_REQUESTER_ID_BYTES: usize = 64;
 
 /// What is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,8 +71,8 @@ pub fn parse_status(text: &str) -> Option<ApprovalStatus> {
     }
 }
 
-fn reason(body: &Body) -> Result<String, ApiError> {
-    let text = body.required_str("reason")?.trim();
+fn reason(text: &str) -> Result<String, ApiError> {
+    let text = text.trim();
     if text.is_empty() || text.len() > MAX_REASON_BYTES {
         return Err(ApiError::validation(
             "reason",
@@ -99,34 +101,49 @@ pub struct NewAccessRequest {
     pub value: Option<String>,
 }
 
+/// `POST /v1/requests/read` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequestBody {
+    path: body::Text,
+    reason: body::Text,
+    #[serde(default)]
+    ttl_seconds: body::IntIn<1, MAX_WRAP_TTL_SECONDS>,
+}
+
+/// `POST /v1/requests` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchRequestBody {
+    path: body::Text,
+    value: body::Text,
+    reason: body::Text,
+}
+
 impl NewAccessRequest {
     /// `POST /v1/requests/read` `{path, reason, ttl_seconds?}`.
     pub fn parse_read(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["path", "reason", "ttl_seconds"])?;
+        let body: ReadRequestBody = body::parse(bytes)?;
         Ok(NewAccessRequest {
-            path: parse_path_field("path", body.required_str("path")?)?,
-            reason: reason(&body)?,
+            path: parse_path_field("path", &body.path.0)?,
+            reason: reason(&body.reason.0)?,
             kind: AccessKind::Read,
-            ttl_seconds: Some(
-                body.optional_u64("ttl_seconds", 1..=MAX_WRAP_TTL_SECONDS)?
-                    .unwrap_or(DEFAULT_READ_TTL_SECONDS),
-            ),
+            ttl_seconds: Some(body.ttl_seconds.0.unwrap_or(DEFAULT_READ_TTL_SECONDS)),
             value: None,
         })
     }
 
     /// `POST /v1/requests` `{path, value, reason}`: a patch.
     pub fn parse_patch(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["path", "value", "reason"])?;
-        let path = parse_path_field("path", body.required_str("path")?)?;
-        let value = body.required_str("value")?;
-        check_value("value", value)?;
+        let body: PatchRequestBody = body::parse(bytes)?;
+        let path = parse_path_field("path", &body.path.0)?;
+        check_value("value", &body.value.0)?;
         Ok(NewAccessRequest {
             path,
-            reason: reason(&body)?,
+            reason: reason(&body.reason.0)?,
             kind: AccessKind::Patch,
             ttl_seconds: None,
-            value: Some(value.to_owned()),
+            value: Some(body.value.0),
         })
     }
 }
@@ -154,10 +171,10 @@ impl RequestQuery {
         for (key, value) in pairs {
             match key.as_str() {
                 "requester_id" => {
-                    if value.is_empty() || value.len() > 64 {
+                    if value.is_empty() || value.len() > MAX_REQUESTER_ID_BYTES {
                         return Err(ApiError::validation(
                             "requester_id",
-                            "'requester_id' must be 1 to 64 bytes",
+                            format!("'requester_id' must be 1 to {MAX_REQUESTER_ID_BYTES} bytes"),
                         ));
                     }
                     query.requester_id = Some(value.clone());

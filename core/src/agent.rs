@@ -2,7 +2,7 @@
 //! then prove who they are with a short-lived JWT, report their health, and read the secrets
 //! an admin granted them (see the grant module, a layer above this one).
 
-use crate::body::Body;
+use crate::body;
 
 use crate::error::ApiError;
 use crate::time::Timestamp;
@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 pub mod discovery;
 pub mod password;
 mod query;
-pub use query::{AgentQuery, AgentStatus, Pagination, StatusRules};
+pub use query::{
+    AgentQuery, AgentStatus, DEFAULT_PER_PAGE, MAX_AGENT_SEARCH_BYTES, MAX_PAGE, MAX_PER_PAGE,
+    Pagination, StatusRules,
+};
 
 pub const DEFAULT_BOOTSTRAP_TTL_SECONDS: u64 = 86_400;
 pub const MAX_BOOTSTRAP_TTL_SECONDS: u64 = 30 * 86_400;
@@ -25,6 +28,8 @@ pub const MAX_LABEL_BYTES: usize = 128;
 pub const MAX_NAME_BYTES: usize = 128;
 pub const MAX_HOSTNAME_BYTES: usize = 253;
 pub const MAX_OS_TYPE_BYTES: usize = 32;
+/// The `agent_version` a health report may carry.
+pub const MAX_AGENT_VERSION_BYTES: usize = 64;
 /// How long an agent JWT lives.
 pub const AGENT_JWT_TTL_SECONDS: i64 = 3_600;
 /// A command's `params`, serialized.
@@ -41,19 +46,13 @@ prefixed_id!(CommandId, "cmd_", "agent command");
 prefixed_id!(GrantId, "grt_", "grant");
 prefixed_id!(PasswordRequestId, "pwr_", "password request");
 
-/// A string member that must be present, non-empty, at most `max` bytes and free of control
+/// A string member, when given, must be non-empty, at most `max` bytes and free of control
 /// characters.
-pub(crate) fn bounded_str(
-    body: &Body,
+pub(crate) fn bounded_text(
     field: &str,
+    text: Option<String>,
     max: usize,
-    required: bool,
 ) -> Result<Option<String>, ApiError> {
-    let text = if required {
-        Some(body.required_str(field)?)
-    } else {
-        body.optional_str(field)?
-    };
     let Some(text) = text else {
         return Ok(None);
     };
@@ -69,7 +68,7 @@ pub(crate) fn bounded_str(
             format!("'{field}' must not contain control characters"),
         ));
     }
-    Ok(Some(text.to_owned()))
+    Ok(Some(text))
 }
 
 /// A validated `POST /v1/agents/bootstrap` body.
@@ -80,21 +79,37 @@ pub struct BootstrapRequest {
     pub labels: Labels,
 }
 
-impl BootstrapRequest {
-    pub const FIELDS: &'static [&'static str] = &["ttl_seconds", "max_registrations", "labels"];
+/// `POST /v1/agents/bootstrap` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapBody {
+    #[serde(default)]
+    ttl_seconds: body::IntIn<1, MAX_BOOTSTRAP_TTL_SECONDS>,
+    #[serde(default)]
+    max_registrations: body::IntIn<1, MAX_REGISTRATIONS>,
+    #[serde(default)]
+    labels: body::OptObject,
+}
 
+impl TryFrom<BootstrapBody> for BootstrapRequest {
+    type Error = ApiError;
+
+    fn try_from(body: BootstrapBody) -> Result<Self, ApiError> {
+        Ok(BootstrapRequest {
+            ttl_seconds: body.ttl_seconds.0.unwrap_or(DEFAULT_BOOTSTRAP_TTL_SECONDS),
+            max_registrations: body
+                .max_registrations
+                .0
+                .unwrap_or(DEFAULT_MAX_REGISTRATIONS),
+            labels: body::string_map("labels", body.labels.0, MAX_LABELS, MAX_LABEL_BYTES)?,
+        })
+    }
+}
+
+impl BootstrapRequest {
     /// `{}` takes every default.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        Ok(BootstrapRequest {
-            ttl_seconds: body
-                .optional_u64("ttl_seconds", 1..=MAX_BOOTSTRAP_TTL_SECONDS)?
-                .unwrap_or(DEFAULT_BOOTSTRAP_TTL_SECONDS),
-            max_registrations: body
-                .optional_u64("max_registrations", 1..=MAX_REGISTRATIONS)?
-                .unwrap_or(DEFAULT_MAX_REGISTRATIONS),
-            labels: body.optional_string_map("labels", MAX_LABELS, MAX_LABEL_BYTES)?,
-        })
+        body::parse::<BootstrapBody>(bytes)?.try_into()
     }
 }
 
@@ -117,21 +132,31 @@ pub struct Registration {
     pub metadata: Labels,
 }
 
-impl Registration {
-    pub const FIELDS: &'static [&'static str] =
-        &["token", "name", "hostname", "os_type", "metadata"];
+/// `POST /v1/agents/register` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationBody {
+    token: body::Text,
+    name: body::Text,
+    #[serde(default)]
+    hostname: body::OptText,
+    #[serde(default)]
+    os_type: body::OptText,
+    #[serde(default)]
+    metadata: body::OptObject,
+}
 
+impl Registration {
     /// The body of `POST /v1/agents/register`: the bootstrap token and the registration.
     pub fn parse(bytes: &[u8]) -> Result<(String, Self), ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let token = body.required_str("token")?.to_owned();
+        let body: RegistrationBody = body::parse(bytes)?;
         let registration = Registration {
-            name: bounded_str(&body, "name", MAX_NAME_BYTES, true)?.unwrap_or_default(),
-            hostname: bounded_str(&body, "hostname", MAX_HOSTNAME_BYTES, false)?,
-            os_type: bounded_str(&body, "os_type", MAX_OS_TYPE_BYTES, false)?,
-            metadata: body.optional_string_map("metadata", MAX_LABELS, MAX_LABEL_BYTES)?,
+            name: bounded_text("name", Some(body.name.0), MAX_NAME_BYTES)?.unwrap_or_default(),
+            hostname: bounded_text("hostname", body.hostname.0, MAX_HOSTNAME_BYTES)?,
+            os_type: bounded_text("os_type", body.os_type.0, MAX_OS_TYPE_BYTES)?,
+            metadata: body::string_map("metadata", body.metadata.0, MAX_LABELS, MAX_LABEL_BYTES)?,
         };
-        Ok((token, registration))
+        Ok((body.token.0, registration))
     }
 }
 
@@ -231,19 +256,14 @@ pub struct HealthReport {
 }
 
 impl HealthReport {
-    pub const FIELDS: &'static [&'static str] = &[
-        "status",
-        "uptime_seconds",
-        "metrics",
-        "managed_secrets",
-        "managed_certificates",
-        "last_sync",
-        "agent_version",
-    ];
+    /// The largest `uptime_seconds`.
+    pub const MAX_UPTIME_SECONDS: u64 = u32::MAX as u64;
+    /// The largest `managed_secrets` and `managed_certificates`.
+    pub const MAX_MANAGED: u64 = 1_000_000;
 
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let status = match body.required_str("status")? {
+        let body: HealthReportBody = body::parse(bytes)?;
+        let status = match body.status.0.as_str() {
             "healthy" => ReportedHealth::Healthy,
             "degraded" => ReportedHealth::Degraded,
             "unhealthy" => ReportedHealth::Unhealthy,
@@ -254,14 +274,14 @@ impl HealthReport {
                 ));
             }
         };
-        let metrics = match body.optional_object("metrics")? {
+        let metrics = match &body.metrics.0 {
             Some(map) => Metrics::parse(map)?,
             None => Metrics::default(),
         };
-        let last_sync = match body.optional_str("last_sync")? {
+        let last_sync = match body.last_sync.0 {
             None => None,
             Some(text) => {
-                let at = Timestamp::parse_rfc3339(text).ok_or_else(|| {
+                let at = Timestamp::parse_rfc3339(&text).ok_or_else(|| {
                     ApiError::validation("last_sync", "'last_sync' must be an RFC 3339 time")
                 })?;
                 // A clock a little ahead is tolerated; a sync from the future is not.
@@ -276,14 +296,37 @@ impl HealthReport {
         };
         Ok(HealthReport {
             status,
-            uptime_seconds: body.optional_u64("uptime_seconds", 0..=u64::from(u32::MAX))?,
+            uptime_seconds: body.uptime_seconds.0,
             metrics,
-            managed_secrets: body.optional_u64("managed_secrets", 0..=1_000_000)?,
-            managed_certificates: body.optional_u64("managed_certificates", 0..=1_000_000)?,
+            managed_secrets: body.managed_secrets.0,
+            managed_certificates: body.managed_certificates.0,
             last_sync,
-            agent_version: bounded_str(&body, "agent_version", 64, false)?,
+            agent_version: bounded_text(
+                "agent_version",
+                body.agent_version.0,
+                MAX_AGENT_VERSION_BYTES,
+            )?,
         })
     }
+}
+
+/// `POST /v1/agents/me/health` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthReportBody {
+    status: body::Text,
+    #[serde(default)]
+    uptime_seconds: body::IntIn<0, { HealthReport::MAX_UPTIME_SECONDS }>,
+    #[serde(default)]
+    metrics: body::OptObject,
+    #[serde(default)]
+    managed_secrets: body::IntIn<0, { HealthReport::MAX_MANAGED }>,
+    #[serde(default)]
+    managed_certificates: body::IntIn<0, { HealthReport::MAX_MANAGED }>,
+    #[serde(default)]
+    last_sync: body::OptText,
+    #[serde(default)]
+    agent_version: body::OptText,
 }
 
 /// The commands an admin may queue for an agent; delivered once, in the next health reply.
@@ -297,7 +340,8 @@ pub enum CommandKind {
 }
 
 impl CommandKind {
-    const ALL: &'static [(&'static str, CommandKind)] = &[
+    /// Each command's name, in the order a list shows them.
+    pub const ALL: &'static [(&'static str, CommandKind)] = &[
         ("force_sync", CommandKind::ForceSync),
         ("rotate", CommandKind::Rotate),
         ("renew_certificate", CommandKind::RenewCertificate),
@@ -324,13 +368,21 @@ pub struct CommandRequest {
     pub params: Map<String, Value>,
 }
 
-impl CommandRequest {
-    pub const FIELDS: &'static [&'static str] = &["type", "params"];
+/// `POST /v1/agents/{id}/commands` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandBody {
+    #[serde(rename = "type")]
+    kind: body::Text,
+    #[serde(default)]
+    params: body::OptObject,
+}
 
+impl CommandRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let kind_text = body.required_str("type")?;
-        let kind = CommandKind::parse(kind_text).ok_or_else(|| {
+        let body: CommandBody = body::parse(bytes)?;
+        let kind_text = body.kind.0;
+        let kind = CommandKind::parse(&kind_text).ok_or_else(|| {
             ApiError::validation(
                 "type",
                 format!(
@@ -343,7 +395,7 @@ impl CommandRequest {
                 ),
             )
         })?;
-        let params = body.optional_object("params")?.cloned().unwrap_or_default();
+        let params = body.params.0.unwrap_or_default();
         let size = serde_json::to_string(&params).map_or(usize::MAX, |s| s.len());
         if size > MAX_COMMAND_PARAMS_BYTES {
             return Err(ApiError::validation(
@@ -400,22 +452,27 @@ pub struct AgentSettings {
 
 impl AgentSettings {
     pub const DEFAULT_INTERVAL_SECONDS: u64 = 60;
-    pub const FIELDS: &'static [&'static str] = &["heartbeat_interval_seconds"];
-
+    pub const MAX_INTERVAL_SECONDS: u64 = 86_400;
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let interval = body
-            .optional_u64("heartbeat_interval_seconds", 1..=86_400)?
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "heartbeat_interval_seconds",
-                    "'heartbeat_interval_seconds' is required",
-                )
-            })?;
+        let body: AgentSettingsBody = body::parse(bytes)?;
+        let interval = body.heartbeat_interval_seconds.0.ok_or_else(|| {
+            ApiError::validation(
+                "heartbeat_interval_seconds",
+                "'heartbeat_interval_seconds' is required",
+            )
+        })?;
         Ok(AgentSettings {
             heartbeat_interval_seconds: interval,
         })
     }
+}
+
+/// `PUT /v1/agents/settings` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettingsBody {
+    #[serde(default)]
+    heartbeat_interval_seconds: body::IntIn<1, { AgentSettings::MAX_INTERVAL_SECONDS }>,
 }
 
 impl Default for AgentSettings {

@@ -13,7 +13,7 @@
 //! Fail-closed: the requester never counts as an approver, one approver counts once, any
 //! deny ends the request, and nothing leaves a final state.
 
-use crate::body::Body;
+use crate::body;
 use crate::crypto::{CryptoError, random_bytes};
 use crate::error::{ApiError, ErrorCode};
 use crate::path::SecretPath;
@@ -35,7 +35,9 @@ pub const DEFAULT_APPROVAL_TTL_SECONDS: i64 = 86_400;
 pub const MAX_POLICY_RULES: usize = 100;
 pub const MAX_COMMENT_BYTES: usize = 1024;
 
-const APPROVAL_PREFIX: &str = "apr_";
+pub const APPROVAL_PREFIX: &str = "apr_";
+/// The tenant's 16 hex digits and 16 random ones.
+pub const APPROVAL_HEX_DIGITS: usize = 32;
 
 /// An approval request's id: `apr_` + the tenant's 16 hex digits + 16 random hex digits, so a
 /// link carrying only the id reaches the right tenant object without a lookup.
@@ -54,7 +56,9 @@ impl ApprovalId {
         let hex = text
             .strip_prefix(APPROVAL_PREFIX)
             .ok_or_else(|| "approval ids start with apr_".to_owned())?;
-        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if hex.len() != APPROVAL_HEX_DIGITS
+            || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             return Err("approval ids are apr_ and 32 lowercase hex digits".into());
         }
         Ok(ApprovalId(text.to_owned()))
@@ -185,19 +189,59 @@ pub struct Policies {
     pub rules: Vec<PolicyRule>,
 }
 
+const POLICIES_SHAPE: &str =
+    "must be a list of {glob, standard, sensitive, critical, cancel_window_seconds}";
+
+/// `PUT /v1/policies` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesBody {
+    #[serde(default)]
+    policies: PolicyItems,
+}
+
+/// The `policies` list as it comes; each item is read as a [`PolicyRuleBody`] on its own, so
+/// its errors name `policies[i]`.
+#[derive(Default)]
+pub struct PolicyItems(Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for PolicyItems {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) => Ok(PolicyItems(Some(items))),
+            _ => Err(D::Error::custom(POLICIES_SHAPE)),
+        }
+    }
+}
+
+/// One item of `policies` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRuleBody {
+    glob: body::Text,
+    #[serde(default)]
+    standard: body::IntIn<0, MAX_APPROVALS>,
+    #[serde(default)]
+    sensitive: body::IntIn<1, MAX_APPROVALS>,
+    #[serde(default)]
+    critical: body::IntIn<1, MAX_APPROVALS>,
+    #[serde(default)]
+    cancel_window_seconds: body::IntIn<0, MAX_CANCEL_WINDOW_SECONDS>,
+    #[serde(default)]
+    require_purpose: body::OptBool,
+}
+
 impl Policies {
     /// Parses `{"policies": [{glob, standard?, sensitive?, critical?, cancel_window_seconds?}]}`.
     /// Members left out take the defaults; sensitive and critical need at least one approval.
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["policies"])?;
-        let items = match body.present("policies") {
-            Some(Value::Array(items)) => items,
-            _ => {
-                return Err(ApiError::validation(
-                    "policies",
-                    "'policies' must be a list of {glob, standard, sensitive, critical, cancel_window_seconds}",
-                ));
-            }
+        let body: PoliciesBody = body::parse(bytes)?;
+        let Some(items) = body.policies.0 else {
+            return Err(ApiError::validation(
+                "policies",
+                format!("'policies' {POLICIES_SHAPE}"),
+            ));
         };
         if items.len() > MAX_POLICY_RULES {
             return Err(ApiError::validation(
@@ -207,61 +251,40 @@ impl Policies {
         }
         let defaults = default_rule();
         let mut rules: Vec<PolicyRule> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.into_iter().enumerate() {
             let field = format!("policies[{i}]");
-            let bytes = serde_json::to_vec(item)
-                .map_err(|e| ApiError::validation(&field, e.to_string()))?;
-            let rule = Body::parse(
-                &bytes,
-                &[
-                    "glob",
-                    "standard",
-                    "sensitive",
-                    "critical",
-                    "cancel_window_seconds",
-                    "require_purpose",
-                ],
-            )
-            .map_err(|e| ApiError::validation(&field, e.message))?;
-            let glob = PathGlob::parse(
-                rule.required_str("glob")
-                    .map_err(|e| ApiError::validation(&field, e.message))?,
-            )
-            .map_err(|why| ApiError::validation(&field, why))?;
+            let rule: PolicyRuleBody = body::parse_value(item).map_err(|e| {
+                // A count below one is refused with the reason.
+                let floor = matches!(
+                    e.details.get("field").and_then(Value::as_str),
+                    Some("sensitive" | "critical")
+                );
+                ApiError::validation(
+                    &field,
+                    format!(
+                        "{}{}",
+                        e.message,
+                        if floor { " (a policy may not let sensitive or critical secrets through without an approval)" } else { "" }
+                    ),
+                )
+            })?;
+            let glob =
+                PathGlob::parse(&rule.glob.0).map_err(|why| ApiError::validation(&field, why))?;
             if rules.iter().any(|r| r.glob.0 == glob) {
                 return Err(ApiError::validation(
                     &field,
                     format!("glob '{glob}' appears twice"),
                 ));
             }
-            let count = |member: &str, min: u64, default: u64| -> Result<u64, ApiError> {
-                rule.optional_u64(member, min..=MAX_APPROVALS)
-                    .map(|n| n.unwrap_or(default))
-                    .map_err(|e| {
-                        ApiError::validation(
-                            &field,
-                            format!("{}{}", e.message, if min > 0 { " (a policy may not let sensitive or critical secrets through without an approval)" } else { "" }),
-                        )
-                    })
-            };
             let parsed = PolicyRule {
-                standard: count("standard", 0, defaults.standard)?,
-                sensitive: count("sensitive", 1, defaults.sensitive)?,
-                critical: count("critical", 1, defaults.critical)?,
+                standard: rule.standard.0.unwrap_or(defaults.standard),
+                sensitive: rule.sensitive.0.unwrap_or(defaults.sensitive),
+                critical: rule.critical.0.unwrap_or(defaults.critical),
                 cancel_window_seconds: rule
-                    .optional_u64("cancel_window_seconds", 0..=MAX_CANCEL_WINDOW_SECONDS)
-                    .map_err(|e| ApiError::validation(&field, e.message))?
+                    .cancel_window_seconds
+                    .0
                     .unwrap_or(defaults.cancel_window_seconds),
-                require_purpose: match rule.present("require_purpose") {
-                    None => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(_) => {
-                        return Err(ApiError::validation(
-                            &field,
-                            "'require_purpose' must be true or false",
-                        ));
-                    }
-                },
+                require_purpose: rule.require_purpose.0.unwrap_or(false),
                 glob: PathGlobText(glob),
             };
             rules.push(parsed);
@@ -531,13 +554,34 @@ pub struct ApprovalPending {
     pub expires_at: Timestamp,
 }
 
-/// A validated approve (`comment`) or deny (`reason`) body; both optional, ≤ 1 KiB.
+/// An approve body as it comes: `{comment?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    #[serde(default)]
+    comment: body::OptText,
+}
+
+/// A deny (or reject) body as it comes: `{reason?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenyBody {
+    #[serde(default)]
+    reason: body::OptText,
+}
+
+/// A validated approve (`comment`: [`ApproveBody`]) or deny (`reason`: [`DenyBody`]) body;
+/// both optional, ≤ 1 KiB. An empty body is no note.
 pub fn parse_decision_note(bytes: &[u8], member: &str) -> Result<Option<String>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let body = Body::parse(bytes, &[member])?;
-    match body.optional_str(member)? {
+    let text = if member == "comment" {
+        body::parse::<ApproveBody>(bytes)?.comment.0
+    } else {
+        body::parse::<DenyBody>(bytes)?.reason.0
+    };
+    match text {
         Some(text) if text.len() > MAX_COMMENT_BYTES => Err(ApiError::validation(
             member,
             format!("'{member}' is longer than {MAX_COMMENT_BYTES} bytes"),
@@ -548,7 +592,7 @@ pub fn parse_decision_note(bytes: &[u8], member: &str) -> Result<Option<String>,
                 format!("'{member}' must not contain control characters"),
             ))
         }
-        other => Ok(other.map(str::to_owned)),
+        other => Ok(other),
     }
 }
 

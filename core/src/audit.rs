@@ -18,6 +18,10 @@ use serde_json::{Map, Value};
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
+/// A text filter (`namespace`, `actor`, `type`, `correlation_id`).
+pub const MAX_FILTER_BYTES: usize = 512;
+/// A caller's `X-Request-Id` is kept as the correlation id when it is at most this long.
+pub const MAX_CORRELATION_ID_BYTES: usize = 128;
 
 /// One audit event, as stored and as shown (the documented event shape plus `seq`,
 /// `correlation_id`, `reason`, `details` and the chain).
@@ -233,10 +237,13 @@ impl AuditQuery {
         };
         let mut format = ExportFormat::Json;
         let short = |field: &str, value: &str| -> Result<String, ApiError> {
-            if value.is_empty() || value.len() > 512 || value.chars().any(char::is_control) {
+            if value.is_empty()
+                || value.len() > MAX_FILTER_BYTES
+                || value.chars().any(char::is_control)
+            {
                 Err(bad(
                     field,
-                    format!("'{field}' must be 1 to 512 printable characters"),
+                    format!("'{field}' must be 1 to {MAX_FILTER_BYTES} printable characters"),
                 ))
             } else {
                 Ok(value.to_owned())

@@ -36,6 +36,23 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order above.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::PermissionDenied,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::ValidationError,
+        ErrorCode::RateLimited,
+        ErrorCode::InternalError,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Unavailable,
+        ErrorCode::Gone,
+        ErrorCode::UpstreamError,
+        ErrorCode::UpstreamTimeout,
+    ];
+
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::InvalidRequest => 400,

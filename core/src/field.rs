@@ -1,12 +1,12 @@
 //! Fields: named values beside, or instead of, a secret's main value, each sealed
 //! on its own. Field names are metadata (stored in plain, listed); field values are secrets.
 
-use crate::body::Body;
+use crate::body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
 use crate::value::check_value;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -81,10 +81,13 @@ impl Fields {
         self.0.is_empty()
     }
 
-    /// Parses the `fields` member of a body: an object of 1..=100 string values, each a valid
-    /// name and at most 64 KiB.
-    pub fn parse_member(body: &Body, member: &str) -> Result<Option<Fields>, ApiError> {
-        let Some(map) = body.optional_object(member)? else {
+    /// Checks the `fields` member of a body: an object of 1..=100 string values, each a valid
+    /// name and at most 64 KiB. Absent or `null` is `None`.
+    pub fn from_member(
+        member: &str,
+        map: Option<Map<String, Value>>,
+    ) -> Result<Option<Fields>, ApiError> {
+        let Some(map) = map else {
             return Ok(None);
         };
         if map.is_empty() {
@@ -104,7 +107,7 @@ impl Fields {
         }
         let mut fields = BTreeMap::new();
         for (name, value) in map {
-            let name = FieldName::parse(name)
+            let name = FieldName::parse(&name)
                 .map_err(|why| ApiError::validation(member, format!("'{name}': {why}")))?;
             let Value::String(value) = value else {
                 return Err(ApiError::validation(
@@ -112,8 +115,8 @@ impl Fields {
                     format!("field '{name}' must have a string value"),
                 ));
             };
-            check_value(member, value)?;
-            fields.insert(name, value.clone());
+            check_value(member, &value)?;
+            fields.insert(name, value);
         }
         Ok(Some(Fields(fields)))
     }
@@ -129,12 +132,25 @@ impl fmt::Debug for Fields {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldValue(pub String);
 
+/// `PUT /v1/secrets/{path}/fields/{field}` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldValueBody {
+    value: body::Text,
+}
+
+impl TryFrom<FieldValueBody> for FieldValue {
+    type Error = ApiError;
+
+    fn try_from(body: FieldValueBody) -> Result<Self, ApiError> {
+        check_value("value", &body.value.0)?;
+        Ok(FieldValue(body.value.0))
+    }
+}
+
 impl FieldValue {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["value"])?;
-        let value = body.required_str("value")?;
-        check_value("value", value)?;
-        Ok(FieldValue(value.to_owned()))
+        body::parse::<FieldValueBody>(bytes)?.try_into()
     }
 }
 
@@ -144,10 +160,18 @@ impl fmt::Debug for FieldValue {
     }
 }
 
-/// A validated `PUT /v1/secrets/{path}/fields` body: `{"fields": {...}}`.
+/// `PUT /v1/secrets/{path}/fields` as it comes: `{"fields": {...}}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSetBody {
+    #[serde(default)]
+    fields: body::OptObject,
+}
+
+/// A validated `PUT /v1/secrets/{path}/fields` body.
 pub fn parse_field_set(bytes: &[u8]) -> Result<Fields, ApiError> {
-    let body = Body::parse(bytes, &["fields"])?;
-    Fields::parse_member(&body, "fields")?
+    let body: FieldSetBody = body::parse(bytes)?;
+    Fields::from_member("fields", body.fields.0)?
         .ok_or_else(|| ApiError::validation("fields", "'fields' is required"))
 }
 

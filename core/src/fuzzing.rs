@@ -4,6 +4,7 @@
 //! checks the invariants that must hold for whatever parses.
 
 use crate::access_request::{NewAccessRequest, RequestQuery};
+use crate::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
 use crate::approval::Policies;
 use crate::audit::AuditQuery;
 use crate::field::{FieldName, FieldValue, parse_field_set};
@@ -17,6 +18,7 @@ use crate::role::{NewRole, UserRoleRequest, parse_permissions};
 use crate::route::Route;
 use crate::scope::{PathGlob, Scope, ScopeSet, SecretAction};
 use crate::secret::{NewSecret, Rotation, SecretUpdate};
+use crate::tenant::{NewTenant, TenantUpdate};
 use crate::time::Timestamp;
 use crate::token::TokenRequest;
 use crate::vault::{self, KvWrite};
@@ -111,6 +113,10 @@ pub fn bodies(data: &[u8]) {
         );
     }
     let _ = vault::parse_versions(data);
+    let _ = NewTenant::parse(data);
+    let _ = TenantUpdate::parse(data);
+    let _ = DiscoveredCertificate::parse_report(data);
+    let _ = DiscoveredSshKey::parse_report(data);
     let _ = NotificationConfig::parse(
         data,
         OutboundPolicy {

@@ -6,14 +6,11 @@
 //! whole and drawn again: the result is uniform over the passwords that contain every enabled
 //! class, which is what password rules usually ask for.
 
-use crate::body::Body;
+use crate::body;
 use crate::crypto::CryptoError;
 use crate::error::ApiError;
 use crate::path::SecretPath;
-use crate::secret::{
-    METADATA_FIELDS, NewSecret, SecretMetadata, parse_metadata, parse_path_field,
-    with_metadata_fields,
-};
+use crate::secret::{NewSecret, SecretMetadata, parse_path_field, with_metadata_members};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -55,37 +52,35 @@ impl fmt::Debug for PasswordRequest {
     }
 }
 
-fn optional_bool(body: &Body, field: &str) -> Result<bool, ApiError> {
-    match body.present(field) {
-        None => Ok(true),
-        Some(value) => value
-            .as_bool()
-            .ok_or_else(|| ApiError::validation(field, format!("'{field}' must be true or false"))),
+with_metadata_members! {
+    /// `POST /v1/generate` as it comes.
+    pub struct PasswordRequestBody {
+        #[serde(default)]
+        length: body::IntIn<MIN_LENGTH, MAX_LENGTH>,
+        #[serde(default)]
+        uppercase: body::OptBool,
+        #[serde(default)]
+        lowercase: body::OptBool,
+        #[serde(default)]
+        digits: body::OptBool,
+        #[serde(default)]
+        symbols: body::OptBool,
+        #[serde(default)]
+        path: body::OptText,
     }
 }
 
 impl PasswordRequest {
-    pub const FIELDS: &'static [&'static str] = with_metadata_fields!(
-        "length",
-        "uppercase",
-        "lowercase",
-        "digits",
-        "symbols",
-        "path"
-    );
-
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let length = body
-            .optional_u64("length", MIN_LENGTH..=MAX_LENGTH)?
-            .unwrap_or(DEFAULT_LENGTH);
+        let mut body: PasswordRequestBody = body::parse(bytes)?;
+        let length = body.length.0.unwrap_or(DEFAULT_LENGTH);
         let request = PasswordRequest {
             // At most 256: fits every usize.
             length: length as usize,
-            uppercase: optional_bool(&body, "uppercase")?,
-            lowercase: optional_bool(&body, "lowercase")?,
-            digits: optional_bool(&body, "digits")?,
-            symbols: optional_bool(&body, "symbols")?,
+            uppercase: body.uppercase.0.unwrap_or(true),
+            lowercase: body.lowercase.0.unwrap_or(true),
+            digits: body.digits.0.unwrap_or(true),
+            symbols: body.symbols.0.unwrap_or(true),
             store: None,
         };
         if request.classes().is_empty() {
@@ -94,14 +89,14 @@ impl PasswordRequest {
                 "no character class is enabled: set at least one of uppercase, lowercase, digits, symbols to true",
             ));
         }
-        let store = match body.optional_str("path")? {
-            Some(text) => Some((parse_path_field("path", text)?, parse_metadata(&body, now)?)),
+        let metadata = body.metadata();
+        let store = match body.path.0 {
+            Some(text) => Some((
+                parse_path_field("path", &text)?,
+                metadata.into_metadata(now)?,
+            )),
             None => {
-                if let Some(member) = METADATA_FIELDS
-                    .iter()
-                    .copied()
-                    .find(|m| body.present(m).is_some())
-                {
+                if let Some(member) = metadata.first_given() {
                     return Err(ApiError::validation(
                         member,
                         format!(

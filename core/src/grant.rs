@@ -2,7 +2,7 @@
 //! actions. An agent holds nothing else: its reach is exactly its grants.
 
 use crate::agent::{AgentId, GrantId};
-use crate::body::Body;
+use crate::body;
 use crate::error::ApiError;
 use crate::scope::{PathGlob, Scope, ScopeSet, SecretAction};
 use crate::secret::Tier;
@@ -21,18 +21,43 @@ pub struct GrantRequest {
     pub actions: Vec<SecretAction>,
 }
 
-impl GrantRequest {
-    pub const FIELDS: &'static [&'static str] = &["agent_id", "path", "actions"];
+/// `POST /v1/grants` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    agent_id: body::Text,
+    path: body::Text,
+    #[serde(default)]
+    actions: ActionItems,
+}
 
+const ACTIONS_SHAPE: &str = "must be a list of 1 to 5 of read, write, delete, rotate, use";
+
+/// `actions` as it comes: a list; absent or `null` is `None`.
+#[derive(Default)]
+pub struct ActionItems(Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for ActionItems {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(ActionItems(None)),
+            Value::Array(items) => Ok(ActionItems(Some(items))),
+            _ => Err(D::Error::custom(ACTIONS_SHAPE)),
+        }
+    }
+}
+
+impl GrantRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let agent_id = AgentId::parse(body.required_str("agent_id")?)
+        let body: GrantBody = body::parse(bytes)?;
+        let agent_id = AgentId::parse(&body.agent_id.0)
             .map_err(|why| ApiError::validation("agent_id", why))?;
-        let path = PathGlob::parse(body.required_str("path")?)
-            .map_err(|why| ApiError::validation("path", why))?;
-        let actions = match body.present("actions") {
+        let path =
+            PathGlob::parse(&body.path.0).map_err(|why| ApiError::validation("path", why))?;
+        let actions = match body.actions.0 {
             None => vec![SecretAction::Read],
-            Some(Value::Array(items)) if !items.is_empty() && items.len() <= 5 => {
+            Some(items) if !items.is_empty() && items.len() <= SecretAction::GRANTABLE.len() => {
                 let mut actions = Vec::new();
                 for item in items {
                     let action = item
@@ -54,7 +79,7 @@ impl GrantRequest {
             Some(_) => {
                 return Err(ApiError::validation(
                     "actions",
-                    "'actions' must be a list of 1 to 5 of read, write, delete, rotate, use",
+                    format!("'actions' {ACTIONS_SHAPE}"),
                 ));
             }
         };

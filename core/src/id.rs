@@ -9,6 +9,8 @@ macro_rules! prefixed_id {
 
         impl $name {
             pub const PREFIX: &'static str = $prefix;
+            /// Lowercase hex digits after the prefix.
+            pub const HEX_DIGITS: usize = 24;
 
             pub fn generate() -> Result<Self, $crate::crypto::CryptoError> {
                 let bytes = $crate::crypto::random_bytes::<12>()?;
@@ -18,7 +20,7 @@ macro_rules! prefixed_id {
 
             pub fn parse(text: &str) -> Result<Self, String> {
                 let well_formed = text.strip_prefix($prefix).is_some_and(|hex| {
-                    hex.len() == 24
+                    hex.len() == Self::HEX_DIGITS
                         && hex
                             .bytes()
                             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))

@@ -11,6 +11,10 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 /// Each tag filter binds two SQL parameters; SQLite in a DO allows 100 per statement.
 pub const MAX_TAG_FILTERS: usize = 20;
+/// `q`, the substring searched for.
+pub const MAX_Q_BYTES: usize = 256;
+/// `expiring_within`: ten years.
+pub const MAX_EXPIRING_WITHIN_SECONDS: u64 = 10 * 365 * 86_400;
 const CURSOR_PREFIX: &str = "after:";
 
 /// A validated list query. Pages are ordered by path; the cursor is the last path of the
@@ -73,8 +77,8 @@ impl ListQuery {
                     })?);
                 }
                 "q" => {
-                    if value.len() > 256 {
-                        return Err(bad("q", "q is longer than 256 bytes"));
+                    if value.len() > MAX_Q_BYTES {
+                        return Err(bad("q", format!("q is longer than {MAX_Q_BYTES} bytes")));
                     }
                     query.q = (!value.is_empty()).then(|| value.to_owned());
                 }
@@ -82,7 +86,7 @@ impl ListQuery {
                     let seconds = value
                         .parse::<u64>()
                         .ok()
-                        .filter(|s| *s <= 10 * 365 * 86_400);
+                        .filter(|s| *s <= MAX_EXPIRING_WITHIN_SECONDS);
                     query.expiring_within = Some(seconds.ok_or_else(|| {
                         bad(
                             "expiring_within",

@@ -2,7 +2,7 @@
 //! single-use, expiring links they carry, and the message bodies.
 
 use crate::approval::ApprovalId;
-use crate::body::Body;
+use crate::body;
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
 use crate::delivery::Channel;
 use crate::error::{ApiError, ErrorCode};
@@ -15,6 +15,7 @@ use std::fmt;
 
 pub const MAX_EMAIL_RECIPIENTS: usize = 20;
 pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
+pub const MAX_WEBHOOK_SECRET_BYTES: usize = 256;
 /// A link stays valid at most this long (and never past its request's expiry).
 pub const MAX_LINK_SECONDS: i64 = 86_400;
 
@@ -102,46 +103,62 @@ fn check_email(address: &str) -> Result<(), String> {
     }
 }
 
+/// `PUT /v1/notifications` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsBody {
+    #[serde(default)]
+    slack_webhook_url: body::OptText,
+    #[serde(default)]
+    webhook: body::OptObject,
+    #[serde(default)]
+    email: body::OptObject,
+}
+
+/// The `webhook` member as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookBody {
+    url: body::Text,
+    secret: body::Text,
+}
+
 impl NotificationConfig {
     /// Parses `PUT /v1/notifications` `{slack_webhook_url, webhook: {url, secret}, email:
     /// {to: [..]}}`. A member left out or `null` turns that channel off.
     pub fn parse(bytes: &[u8], policy: OutboundPolicy) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["slack_webhook_url", "webhook", "email"])?;
+        let body: NotificationsBody = body::parse(bytes)?;
         let slack_webhook_url = body
-            .optional_str("slack_webhook_url")?
+            .slack_webhook_url
+            .0
             .map(|url| {
-                check_url(url, policy)
-                    .map(|()| url.to_owned())
+                check_url(&url, policy)
+                    .map(|()| url)
                     .map_err(|why| ApiError::validation("slack_webhook_url", why))
             })
             .transpose()?;
-        let webhook = match body.optional_object("webhook")? {
+        let webhook = match body.webhook.0 {
             None => None,
             Some(map) => {
-                let bytes = serde_json::to_vec(map)
-                    .map_err(|e| ApiError::validation("webhook", e.to_string()))?;
-                let inner = Body::parse(&bytes, &["url", "secret"])
+                let inner: WebhookBody = body::parse_value(Value::Object(map))
                     .map_err(|e| ApiError::validation("webhook", e.message))?;
-                let url = inner
-                    .required_str("url")
-                    .map_err(|e| ApiError::validation("webhook", e.message))?;
-                check_url(url, policy).map_err(|why| ApiError::validation("webhook", why))?;
-                let secret = inner
-                    .required_str("secret")
-                    .map_err(|e| ApiError::validation("webhook", e.message))?;
-                if secret.len() < MIN_WEBHOOK_SECRET_BYTES || secret.len() > 256 {
+                let url = inner.url.0;
+                check_url(&url, policy).map_err(|why| ApiError::validation("webhook", why))?;
+                let secret = inner.secret.0;
+                if secret.len() < MIN_WEBHOOK_SECRET_BYTES
+                    || secret.len() > MAX_WEBHOOK_SECRET_BYTES
+                {
                     return Err(ApiError::validation(
                         "webhook",
-                        format!("'webhook.secret' must be {MIN_WEBHOOK_SECRET_BYTES} to 256 bytes"),
+                        format!(
+                            "'webhook.secret' must be {MIN_WEBHOOK_SECRET_BYTES} to {MAX_WEBHOOK_SECRET_BYTES} bytes"
+                        ),
                     ));
                 }
-                Some(WebhookChannel {
-                    url: url.to_owned(),
-                    secret: secret.to_owned(),
-                })
+                Some(WebhookChannel { url, secret })
             }
         };
-        let email_to = match body.optional_object("email")? {
+        let email_to = match body.email.0 {
             None => Vec::new(),
             Some(map) => {
                 let to = match map.get("to") {

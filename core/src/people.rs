@@ -7,8 +7,8 @@
 //! the salt and the hash, hands the salt to the Worker, and compares the Worker's result in
 //! constant time.
 
-use crate::agent::bounded_str;
-use crate::body::Body;
+use crate::agent::bounded_text;
+use crate::body;
 use crate::crypto::{CryptoError, random_bytes};
 use crate::error::{ApiError, ErrorCode};
 use crate::tenant::TenantId;
@@ -169,14 +169,25 @@ pub struct UserRequest {
     pub password: Password,
 }
 
+/// `POST /v1/users` as it comes. `Debug` is not derived: it holds a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    email: body::Text,
+    password: body::Text,
+    #[serde(default)]
+    name: body::OptText,
+}
+
 impl UserRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["email", "password", "name"])?;
-        let email = Email::parse(body.required_str("email")?)
+        let body: UserBody = body::parse(bytes)?;
+        let password = Zeroizing::new(body.password.0);
+        let email = Email::parse(&body.email.0)
             .map_err(|why| ApiError::validation("email", format!("'email' {why}")))?;
-        let password = Password::parse(body.required_str("password")?)
+        let password = Password::parse(&password)
             .map_err(|why| ApiError::validation("password", format!("'password' {why}")))?;
-        let name = bounded_str(&body, "name", MAX_USER_NAME_BYTES, false)?
+        let name = bounded_text("name", body.name.0, MAX_USER_NAME_BYTES)?
             .unwrap_or_else(|| email.as_str().to_owned());
         Ok(UserRequest {
             email,
@@ -205,16 +216,25 @@ pub struct LoginRequest {
     pub password: Password,
 }
 
+/// `POST /v1/auth/login` as it comes. `Debug` is not derived: it holds a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    tenant: body::Text,
+    email: body::Text,
+    password: body::Text,
+}
+
 impl LoginRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["tenant", "email", "password"])?;
-        let tenant = TenantId::parse(body.required_str("tenant")?)
+        let body: LoginBody = body::parse(bytes)?;
+        let password = Zeroizing::new(body.password.0);
+        let tenant = TenantId::parse(&body.tenant.0)
             .map_err(|why| ApiError::validation("tenant", format!("'tenant' {why}")))?;
-        let email = Email::parse(body.required_str("email")?)
+        let email = Email::parse(&body.email.0)
             .map_err(|why| ApiError::validation("email", format!("'email' {why}")))?;
         // Any password is checked (one set under an older, looser rule still logs in); only
         // its size is bounded, so a megabyte cannot be fed to the KDF.
-        let password = body.required_str("password")?;
         if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
             return Err(ApiError::validation(
                 "password",
@@ -224,7 +244,7 @@ impl LoginRequest {
         Ok(LoginRequest {
             tenant,
             email,
-            password: Password(Zeroizing::new(password.to_owned())),
+            password: Password(password),
         })
     }
 }

@@ -1,11 +1,11 @@
 //! Roles: named sets of permissions given to users. A permission is a scope
 //! ([`crate::scope`]), so a person's reach is decided by the same rules as a token's.
 
-use crate::agent::bounded_str;
-use crate::body::Body;
+use crate::agent::bounded_text;
+use crate::body;
 use crate::error::ApiError;
 use crate::people::UserId;
-use crate::scope::{Scope, ScopeSet, SecretAction};
+use crate::scope::{Scope, ScopeSet, ScopeTexts, SecretAction};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -117,15 +117,14 @@ pub fn built_in(id: &RoleId) -> Option<&'static BuiltInRole> {
 }
 
 /// A role name: `[a-z0-9_-]`, 1 to 64 bytes; unique in the tenant.
-fn role_name(body: &Body) -> Result<String, ApiError> {
-    let name = body.required_str("name")?;
+fn role_name(name: String) -> Result<String, ApiError> {
     let ok = !name.is_empty()
         && name.len() <= MAX_ROLE_NAME_BYTES
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if ok {
-        Ok(name.to_owned())
+        Ok(name)
     } else {
         Err(ApiError::validation(
             "name",
@@ -142,23 +141,53 @@ pub struct NewRole {
     pub permissions: Vec<Scope>,
 }
 
-impl NewRole {
-    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["name", "description", "permissions"])?;
+/// `POST /v1/roles` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoleBody {
+    name: body::Text,
+    #[serde(default)]
+    description: body::OptText,
+    #[serde(default)]
+    permissions: ScopeTexts,
+}
+
+impl TryFrom<NewRoleBody> for NewRole {
+    type Error = ApiError;
+
+    fn try_from(body: NewRoleBody) -> Result<Self, ApiError> {
         Ok(NewRole {
-            name: role_name(&body)?,
-            description: bounded_str(&body, "description", MAX_ROLE_DESCRIPTION_BYTES, false)?,
-            permissions: ScopeSet::parse_member(&body, "permissions")?
+            name: role_name(body.name.0)?,
+            description: bounded_text(
+                "description",
+                body.description.0,
+                MAX_ROLE_DESCRIPTION_BYTES,
+            )?,
+            permissions: ScopeSet::from_member("permissions", body.permissions)?
                 .scopes()
                 .to_vec(),
         })
     }
 }
 
+impl NewRole {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        body::parse::<NewRoleBody>(bytes)?.try_into()
+    }
+}
+
+/// `PUT /v1/roles/{id}/permissions` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePermissionsBody {
+    #[serde(default)]
+    permissions: ScopeTexts,
+}
+
 /// `PUT /v1/roles/{id}/permissions` `{permissions: [...]}`: the whole new set.
 pub fn parse_permissions(bytes: &[u8]) -> Result<Vec<Scope>, ApiError> {
-    let body = Body::parse(bytes, &["permissions"])?;
-    Ok(ScopeSet::parse_member(&body, "permissions")?
+    let body: RolePermissionsBody = body::parse(bytes)?;
+    Ok(ScopeSet::from_member("permissions", body.permissions)?
         .scopes()
         .to_vec())
 }
@@ -170,14 +199,29 @@ pub struct UserRoleRequest {
     pub role_id: RoleId,
 }
 
+/// `POST /v1/user-roles` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRoleBody {
+    user_id: body::Text,
+    role_id: body::Text,
+}
+
+impl TryFrom<UserRoleBody> for UserRoleRequest {
+    type Error = ApiError;
+
+    fn try_from(body: UserRoleBody) -> Result<Self, ApiError> {
+        let user_id =
+            UserId::parse(&body.user_id.0).map_err(|why| ApiError::validation("user_id", why))?;
+        let role_id =
+            RoleId::parse(&body.role_id.0).map_err(|why| ApiError::validation("role_id", why))?;
+        Ok(UserRoleRequest { user_id, role_id })
+    }
+}
+
 impl UserRoleRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["user_id", "role_id"])?;
-        let user_id = UserId::parse(body.required_str("user_id")?)
-            .map_err(|why| ApiError::validation("user_id", why))?;
-        let role_id = RoleId::parse(body.required_str("role_id")?)
-            .map_err(|why| ApiError::validation("role_id", why))?;
-        Ok(UserRoleRequest { user_id, role_id })
+        body::parse::<UserRoleBody>(bytes)?.try_into()
     }
 }
 

@@ -11,7 +11,6 @@
 //! `production/openai/`, not `production/openai` itself); `*` alone covers every path. Partial
 //! wildcards (`api-*`) are refused rather than guessed at.
 
-use crate::body::Body;
 use crate::error::ApiError;
 use crate::path::{MAX_PATH_BYTES, MAX_PATH_SEGMENTS, SecretPath};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -36,6 +35,15 @@ pub enum SecretAction {
 }
 
 impl SecretAction {
+    /// The actions a grant may give, one by one (a grant never gives `*`).
+    pub const GRANTABLE: [SecretAction; 5] = [
+        SecretAction::Read,
+        SecretAction::Write,
+        SecretAction::Delete,
+        SecretAction::Rotate,
+        SecretAction::Use,
+    ];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "read" => Some(SecretAction::Read),
@@ -336,6 +344,30 @@ impl<'de> Deserialize<'de> for Scope {
     }
 }
 
+/// A body's scopes member as it comes: one string or a list of strings; absent or `null` is
+/// `None`. [`ScopeSet::from_member`] checks the scopes themselves.
+#[derive(Debug, Default)]
+pub struct ScopeTexts(pub Option<Vec<String>>);
+
+impl<'de> Deserialize<'de> for ScopeTexts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(ScopeTexts(None)),
+            Value::String(text) => Ok(ScopeTexts(Some(vec![text]))),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => Ok(text),
+                    _ => Err(D::Error::custom("must list strings")),
+                })
+                .collect::<Result<_, _>>()
+                .map(|texts| ScopeTexts(Some(texts))),
+            _ => Err(D::Error::custom("must be a scope string or a list of them")),
+        }
+    }
+}
+
 /// The scopes a caller holds. Serialized as one string when there is one, else a list, the
 /// way a client may send them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,24 +388,12 @@ impl ScopeSet {
         &self.0
     }
 
-    /// Parses the `scope` member: one scope string or a list of 1..=20.
-    pub fn parse_member(body: &Body, member: &str) -> Result<Self, ApiError> {
+    /// Checks a body's scopes member (`scope`, `permissions`): one scope string or a list of
+    /// 1..=20; absent or `null` is refused.
+    pub fn from_member(member: &str, texts: ScopeTexts) -> Result<Self, ApiError> {
         let bad = |why: String| ApiError::validation(member, why);
-        let texts: Vec<&str> = match body.present(member) {
-            None => return Err(bad(format!("'{member}' is required"))),
-            Some(Value::String(text)) => vec![text.as_str()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    item.as_str()
-                        .ok_or_else(|| bad(format!("'{member}' must list strings")))
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(bad(format!(
-                    "'{member}' must be a scope string or a list of them"
-                )));
-            }
+        let Some(texts) = texts.0 else {
+            return Err(bad(format!("'{member}' is required")));
         };
         if texts.is_empty() || texts.len() > MAX_SCOPES {
             return Err(bad(format!(
@@ -382,7 +402,7 @@ impl ScopeSet {
         }
         let mut scopes: Vec<Scope> = Vec::with_capacity(texts.len());
         for text in texts {
-            let scope = Scope::parse(text).map_err(bad)?;
+            let scope = Scope::parse(&text).map_err(bad)?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
@@ -639,17 +659,25 @@ mod tests {
         }
     }
 
+    /// A body with one scopes member, as token requests and roles have.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ScopeBody {
+        #[serde(default)]
+        scope: ScopeTexts,
+    }
+
+    fn scope_set(bytes: &[u8]) -> Result<ScopeSet, ApiError> {
+        ScopeSet::from_member("scope", crate::body::parse::<ScopeBody>(bytes)?.scope)
+    }
+
     #[test]
     fn scope_sets_parse_strings_and_lists() {
-        let one = Body::parse(br#"{"scope": "secrets:read:a/*"}"#, &["scope"]).unwrap();
-        let set = ScopeSet::parse_member(&one, "scope").unwrap();
+        let set = scope_set(br#"{"scope": "secrets:read:a/*"}"#).unwrap();
         assert_eq!(serde_json::to_value(&set).unwrap(), "secrets:read:a/*");
-        let many = Body::parse(
-            br#"{"scope": ["secrets:read:a/*", "tokens:create", "tokens:create"]}"#,
-            &["scope"],
-        )
-        .unwrap();
-        let set = ScopeSet::parse_member(&many, "scope").unwrap();
+        let set =
+            scope_set(br#"{"scope": ["secrets:read:a/*", "tokens:create", "tokens:create"]}"#)
+                .unwrap();
         assert_eq!(set.scopes().len(), 2, "duplicates fold");
         let back: ScopeSet = serde_json::from_value(serde_json::to_value(&set).unwrap()).unwrap();
         assert_eq!(back, set);
@@ -660,8 +688,7 @@ mod tests {
             r#"{"scope": [5]}"#,
             r#"{"scope": "secrets:peek:a"}"#,
         ] {
-            let body = Body::parse(bad.as_bytes(), &["scope"]).unwrap();
-            let err = ScopeSet::parse_member(&body, "scope").unwrap_err();
+            let err = scope_set(bad.as_bytes()).unwrap_err();
             assert_eq!(err.status(), 422, "{bad}");
         }
     }

@@ -1,6 +1,6 @@
 //! Secrets: the create request, metadata rules and the documented response shapes.
 
-use crate::body::Body;
+use crate::body;
 use crate::broker::hosts::AllowedHosts;
 use crate::error::ApiError;
 use crate::field::Fields;
@@ -21,6 +21,8 @@ pub const MAX_MAX_VERSIONS: u64 = 100;
 pub const MAX_GRACE_SECONDS: u64 = 604_800;
 /// How long a soft-deleted secret can be restored.
 pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
+/// The largest `?version=N` a read takes: 2^53, the largest integer every JSON client keeps exact.
+pub const MAX_VERSION_PARAM: u64 = 1 << 53;
 
 /// How much approval a secret's access needs (enforced from the access issue on). Ordered by
 /// rank, as declared: standard < sensitive < critical.
@@ -34,6 +36,8 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Standard, Tier::Sensitive, Tier::Critical];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "standard" => Some(Tier::Standard),
@@ -157,102 +161,13 @@ pub struct NewSecret {
     pub metadata: SecretMetadata,
 }
 
+mod metadata;
+
+pub use metadata::MetadataMembers;
+pub(crate) use metadata::with_metadata_members;
+
 pub fn parse_path_field(field: &str, text: &str) -> Result<SecretPath, ApiError> {
     SecretPath::parse(text).map_err(|why| ApiError::validation(field, why))
-}
-
-fn parse_tier(body: &Body) -> Result<Tier, ApiError> {
-    match body.optional_str("tier")? {
-        None => Ok(Tier::default()),
-        Some(text) => Tier::parse(text).ok_or_else(|| {
-            ApiError::validation(
-                "tier",
-                "'tier' must be one of 'standard', 'sensitive', 'critical'",
-            )
-        }),
-    }
-}
-
-fn parse_description(body: &Body) -> Result<Option<String>, ApiError> {
-    let Some(text) = body.optional_str("description")? else {
-        return Ok(None);
-    };
-    if text.len() > MAX_DESCRIPTION_BYTES {
-        return Err(ApiError::validation(
-            "description",
-            format!("'description' is longer than {MAX_DESCRIPTION_BYTES} bytes"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(ApiError::validation(
-            "description",
-            "'description' must not contain control characters",
-        ));
-    }
-    Ok(Some(text.to_owned()))
-}
-
-fn parse_tags(body: &Body) -> Result<Tags, ApiError> {
-    body.optional_string_map("tags", MAX_TAGS, MAX_TAG_BYTES)
-}
-
-fn parse_expires_at(body: &Body, now: Timestamp) -> Result<Option<Timestamp>, ApiError> {
-    let Some(text) = body.optional_str("expires_at")? else {
-        return Ok(None);
-    };
-    let at = Timestamp::parse_rfc3339(text).ok_or_else(|| {
-        ApiError::validation(
-            "expires_at",
-            "'expires_at' must be an RFC 3339 date-time such as 2025-01-15T10:30:00Z, or null",
-        )
-    })?;
-    if at <= now {
-        return Err(ApiError::validation(
-            "expires_at",
-            "'expires_at' must be in the future",
-        ));
-    }
-    Ok(Some(at))
-}
-
-/// A body's allowed members: `extra`, then the metadata members. Every body that carries
-/// metadata lists them through this one place, so a new member reaches all of them.
-macro_rules! with_metadata_fields {
-    ($($extra:literal),* $(,)?) => {
-        &[
-            $($extra,)*
-            "tier",
-            "description",
-            "tags",
-            "expires_at",
-            "max_versions",
-            "allowed_hosts",
-        ]
-    };
-}
-pub(crate) use with_metadata_fields;
-
-/// The metadata members a create body may carry besides the value.
-pub const METADATA_FIELDS: &[&str] = with_metadata_fields!();
-
-/// The metadata members of a create body (`POST /v1/secrets`, `POST /v1/generate`), with
-/// their defaults.
-pub fn parse_metadata(body: &Body, now: Timestamp) -> Result<SecretMetadata, ApiError> {
-    Ok(SecretMetadata {
-        tier: parse_tier(body)?,
-        description: parse_description(body)?,
-        tags: parse_tags(body)?,
-        expires_at: parse_expires_at(body, now)?,
-        max_versions: parse_max_versions(body)?.unwrap_or(DEFAULT_MAX_VERSIONS),
-        allowed_hosts: AllowedHosts::parse_member(body, "allowed_hosts")?.unwrap_or_default(),
-    })
-}
-
-fn parse_max_versions(body: &Body) -> Result<Option<u64>, ApiError> {
-    body.optional_u64("max_versions", 1..=MAX_MAX_VERSIONS)
 }
 
 /// A validated `PUT /v1/secrets/{path}` body: a new value, and metadata changes.
@@ -262,39 +177,20 @@ pub struct SecretUpdate {
     pub change: MetadataChange,
 }
 
-impl SecretUpdate {
-    pub const FIELDS: &'static [&'static str] = with_metadata_fields!("value");
+with_metadata_members! {
+    /// `PUT /v1/secrets/{path}` as it comes.
+    pub struct SecretUpdateBody {
+        value: body::Text,
+    }
+}
 
+impl SecretUpdate {
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let value = body.required_str("value")?;
-        check_value("value", value)?;
-        let change = MetadataChange {
-            tier: body
-                .present("tier")
-                .map(|_| parse_tier(&body))
-                .transpose()?,
-            description: body
-                .has("description")
-                .then(|| parse_description(&body))
-                .transpose()?,
-            tags: body
-                .present("tags")
-                .map(|_| parse_tags(&body))
-                .transpose()?,
-            expires_at: body
-                .has("expires_at")
-                .then(|| parse_expires_at(&body, now))
-                .transpose()?,
-            max_versions: parse_max_versions(&body)?,
-            allowed_hosts: if body.has("allowed_hosts") {
-                Some(AllowedHosts::parse_member(&body, "allowed_hosts")?.unwrap_or_default())
-            } else {
-                None
-            },
-        };
+        let mut body: SecretUpdateBody = body::parse(bytes)?;
+        check_value("value", &body.value.0)?;
+        let change = body.metadata().into_change(now)?;
         Ok(SecretUpdate {
-            value: value.to_owned(),
+            value: body.value.0,
             change,
         })
     }
@@ -307,18 +203,30 @@ pub struct Rotation {
     pub grace_period_seconds: u64,
 }
 
+/// `POST /v1/secrets/{path}/rotate` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationBody {
+    new_value: body::Text,
+    #[serde(default)]
+    grace_period_seconds: body::IntIn<0, MAX_GRACE_SECONDS>,
+}
+
+impl TryFrom<RotationBody> for Rotation {
+    type Error = ApiError;
+
+    fn try_from(body: RotationBody) -> Result<Self, ApiError> {
+        check_value("new_value", &body.new_value.0)?;
+        Ok(Rotation {
+            new_value: body.new_value.0,
+            grace_period_seconds: body.grace_period_seconds.0.unwrap_or(0),
+        })
+    }
+}
+
 impl Rotation {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["new_value", "grace_period_seconds"])?;
-        let new_value = body.required_str("new_value")?;
-        check_value("new_value", new_value)?;
-        let grace_period_seconds = body
-            .optional_u64("grace_period_seconds", 0..=MAX_GRACE_SECONDS)?
-            .unwrap_or(0);
-        Ok(Rotation {
-            new_value: new_value.to_owned(),
-            grace_period_seconds,
-        })
+        body::parse::<RotationBody>(bytes)?.try_into()
     }
 }
 
@@ -431,28 +339,37 @@ pub struct SecretSummary {
     pub allowed_hosts: AllowedHosts,
 }
 
-impl NewSecret {
-    pub const FIELDS: &'static [&'static str] = with_metadata_fields!("path", "value", "fields");
+with_metadata_members! {
+    /// `POST /v1/secrets` as it comes.
+    pub struct NewSecretBody {
+        path: body::Text,
+        #[serde(default)]
+        value: body::OptText,
+        #[serde(default)]
+        fields: body::OptObject,
+    }
+}
 
+impl NewSecret {
     /// Parses and validates a `POST /v1/secrets` body.
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let path = parse_path_field("path", body.required_str("path")?)?;
-        let value = body.optional_str("value")?;
-        let fields = Fields::parse_member(&body, "fields")?;
+        let mut body: NewSecretBody = body::parse(bytes)?;
+        let path = parse_path_field("path", &body.path.0)?;
+        let fields = Fields::from_member("fields", body.fields.0.take())?;
+        let value = body.value.0.take();
         if value.is_none() && fields.is_none() {
             return Err(ApiError::validation(
                 "value",
                 "'value' is required (or 'fields', for a secret made of fields only)",
             ));
         }
-        if let Some(value) = value {
+        if let Some(value) = &value {
             check_value("value", value)?;
         }
-        let metadata = parse_metadata(&body, now)?;
+        let metadata = body.metadata().into_metadata(now)?;
         Ok(NewSecret {
             path,
-            value: value.map(str::to_owned),
+            value,
             fields: fields.unwrap_or_default(),
             metadata,
         })

@@ -1,11 +1,13 @@
 //! Tenants: ids, names, plans.
 
+use crate::body;
 use crate::crypto::{CryptoError, random_bytes};
+use crate::error::ApiError;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-const TENANT_PREFIX: &str = "tn_";
-const TENANT_HEX_LEN: usize = 16;
+pub const TENANT_PREFIX: &str = "tn_";
+pub const TENANT_HEX_LEN: usize = 16;
 /// `tn_` + 16 lowercase hex digits (64 random bits).
 pub const TENANT_ID_LEN: usize = TENANT_PREFIX.len() + TENANT_HEX_LEN;
 
@@ -69,6 +71,8 @@ pub enum Plan {
 }
 
 impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
+
     pub fn parse(text: &str) -> Result<Self, String> {
         match text {
             "free" => Ok(Plan::Free),
@@ -88,6 +92,9 @@ impl Plan {
 }
 
 pub const MAX_TENANT_NAME_CHARS: usize = 100;
+
+/// Custom rate limits an operator may set, in requests per minute.
+pub const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
 
 /// A tenant's display name: 1..=100 characters, no control characters, not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +118,90 @@ impl TenantName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A validated `POST /v1/admin/tenants` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTenant {
+    pub name: TenantName,
+    /// `free` when left out.
+    pub plan: Plan,
+}
+
+/// `POST /v1/admin/tenants` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenantBody {
+    name: body::Text,
+    #[serde(default)]
+    plan: body::OptText,
+}
+
+fn parse_plan(text: &str) -> Result<Plan, ApiError> {
+    Plan::parse(text).map_err(|why| ApiError::validation("plan", why))
+}
+
+impl TryFrom<NewTenantBody> for NewTenant {
+    type Error = ApiError;
+
+    fn try_from(body: NewTenantBody) -> Result<Self, ApiError> {
+        let name =
+            TenantName::parse(&body.name.0).map_err(|why| ApiError::validation("name", why))?;
+        let plan = match body.plan.0 {
+            None => Plan::Free,
+            Some(text) => parse_plan(&text)?,
+        };
+        Ok(NewTenant { name, plan })
+    }
+}
+
+impl NewTenant {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        body::parse::<NewTenantBody>(bytes)?.try_into()
+    }
+}
+
+/// A validated `PATCH /v1/admin/tenants/{id}` body: what changes (at least one of the two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantUpdate {
+    pub plan: Option<Plan>,
+    /// `None`: unchanged; `Some(None)`: the custom limit is cleared (`null`).
+    pub rate_limit_per_minute: Option<Option<u64>>,
+}
+
+/// `PATCH /v1/admin/tenants/{id}` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantUpdateBody {
+    #[serde(default)]
+    plan: body::OptText,
+    #[serde(default)]
+    rate_limit_per_minute: body::Present<body::IntIn<1, MAX_CUSTOM_RATE_LIMIT>>,
+}
+
+impl TryFrom<TenantUpdateBody> for TenantUpdate {
+    type Error = ApiError;
+
+    fn try_from(body: TenantUpdateBody) -> Result<Self, ApiError> {
+        let plan = body.plan.0.as_deref().map(parse_plan).transpose()?;
+        let rate_limit_per_minute = body.rate_limit_per_minute.0.map(|limit| limit.0);
+        if plan.is_none() && rate_limit_per_minute.is_none() {
+            return Err(ApiError::validation(
+                "plan",
+                "give 'plan', 'rate_limit_per_minute' or both",
+            ));
+        }
+        Ok(TenantUpdate {
+            plan,
+            rate_limit_per_minute,
+        })
+    }
+}
+
+impl TenantUpdate {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        body::parse::<TenantUpdateBody>(bytes)?.try_into()
     }
 }
 

@@ -1,11 +1,11 @@
 //! Scoped tokens (minted with `POST /v1/tokens`, listed and revoked): what a
 //! request asks for, what is shown once, and what is listed.
 
-use crate::body::Body;
+use crate::body;
 use crate::crypto::{CryptoError, random_bytes};
 use crate::error::ApiError;
 use crate::netaddr::{IpRule, MAX_IP_RULES, parse_rules};
-use crate::scope::ScopeSet;
+use crate::scope::{ScopeSet, ScopeTexts};
 use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -16,8 +16,11 @@ pub const MAX_TTL_SECONDS: u64 = 86_400;
 pub const DEFAULT_TTL_SECONDS: u64 = 3_600;
 pub const MAX_TOKEN_DESCRIPTION_BYTES: usize = 256;
 
-const TOKEN_ID_PREFIX: &str = "tok_";
-const TOKEN_ID_HEX: usize = 16;
+/// Most uses a token may be limited to.
+pub const MAX_USES: u64 = u32::MAX as u64;
+
+pub const TOKEN_ID_PREFIX: &str = "tok_";
+pub const TOKEN_ID_HEX: usize = 16;
 
 /// A token's public id, `tok_` + 16 hex digits. Never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,15 +85,51 @@ pub struct TokenRequest {
     pub max_uses: Option<u64>,
 }
 
-impl TokenRequest {
-    pub const FIELDS: &'static [&'static str] = &[
-        "scope",
-        "ttl_seconds",
-        "description",
-        "allowed_ips",
-        "max_uses",
-    ];
+/// `POST /v1/tokens` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequestBody {
+    #[serde(default)]
+    scope: ScopeTexts,
+    /// Its range depends on the deployment (see [`TokenRequest::parse_with_min_ttl`]): any
+    /// JSON value, checked by the conversion.
+    #[serde(default)]
+    ttl_seconds: Option<Value>,
+    #[serde(default)]
+    description: body::OptText,
+    #[serde(default)]
+    allowed_ips: IpTexts,
+    #[serde(default)]
+    max_uses: body::IntIn<1, MAX_USES>,
+}
 
+/// `allowed_ips` as it comes: a list of strings; absent or `null` is `None`.
+#[derive(Default)]
+pub struct IpTexts(Option<Vec<String>>);
+
+impl<'de> Deserialize<'de> for IpTexts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(IpTexts(None)),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => Ok(text),
+                    _ => Err(D::Error::custom(
+                        "must list addresses or CIDR ranges as strings",
+                    )),
+                })
+                .collect::<Result<_, _>>()
+                .map(|texts| IpTexts(Some(texts))),
+            _ => Err(D::Error::custom(format!(
+                "must be a list of up to {MAX_IP_RULES} addresses or CIDR ranges, or null"
+            ))),
+        }
+    }
+}
+
+impl TokenRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         Self::parse_with_min_ttl(bytes, MIN_TTL_SECONDS)
     }
@@ -98,11 +137,26 @@ impl TokenRequest {
     /// [`TokenRequest::parse`] with a shorter minimum TTL (a deployment setting that only
     /// tests use, to watch tokens expire).
     pub fn parse_with_min_ttl(bytes: &[u8], min_ttl_seconds: u64) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let scope = ScopeSet::parse_member(&body, "scope")?;
+        let body: TokenRequestBody = body::parse(bytes)?;
+        let scope = ScopeSet::from_member("scope", body.scope)?;
         let min = min_ttl_seconds.clamp(1, MIN_TTL_SECONDS);
-        let ttl_seconds = body.optional_u64("ttl_seconds", min..=MAX_TTL_SECONDS)?;
-        let description = match body.optional_str("description")? {
+        let ttl_seconds = match body.ttl_seconds {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(
+                value
+                    .as_u64()
+                    .filter(|n| (min..=MAX_TTL_SECONDS).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            "ttl_seconds",
+                            format!(
+                                "'ttl_seconds' must be an integer from {min} to {MAX_TTL_SECONDS}"
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        let description = match body.description.0 {
             Some(text) if text.len() > MAX_TOKEN_DESCRIPTION_BYTES => {
                 return Err(ApiError::validation(
                     "description",
@@ -115,40 +169,22 @@ impl TokenRequest {
                     "'description' must not contain control characters",
                 ));
             }
-            other => other.map(str::to_owned),
+            other => other,
         };
-        let allowed_ips = match body.present("allowed_ips") {
+        let allowed_ips = match body.allowed_ips.0 {
             None => Vec::new(),
-            Some(Value::Array(items)) => {
-                let texts: Vec<&str> = items
-                    .iter()
-                    .map(|item| {
-                        item.as_str().ok_or_else(|| {
-                            ApiError::validation(
-                                "allowed_ips",
-                                "'allowed_ips' must list addresses or CIDR ranges as strings",
-                            )
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
+            Some(texts) => {
                 if texts.is_empty() {
                     return Err(ApiError::validation(
                         "allowed_ips",
                         "'allowed_ips' is empty, which would allow no address; omit it or use null to allow every address",
                     ));
                 }
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
                 parse_rules(&texts).map_err(|why| ApiError::validation("allowed_ips", why))?
             }
-            Some(_) => {
-                return Err(ApiError::validation(
-                    "allowed_ips",
-                    format!(
-                        "'allowed_ips' must be a list of up to {MAX_IP_RULES} addresses or CIDR ranges, or null"
-                    ),
-                ));
-            }
         };
-        let max_uses = body.optional_u64("max_uses", 1..=u64::from(u32::MAX))?;
+        let max_uses = body.max_uses.0;
         Ok(TokenRequest {
             scope,
             ttl_seconds,

@@ -9,7 +9,7 @@
 //! live fields, so a field changed through Latchkey's API is what Vault clients see too. A
 //! secret written through Latchkey with a plain value reads as `{"value": "…"}`.
 
-use crate::body::Body;
+use crate::body;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::{FieldName, Fields, MAX_FIELDS_PER_SECRET};
 use crate::path::{SecretPath, percent_decode};
@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 
 /// The mount every Vault client defaults to (`secret/`).
 pub const MOUNT: &str = "secret";
+/// Versions one delete, undelete or destroy call may name.
+pub const MAX_VERSIONS_PER_CALL: usize = 100;
 
 /// What a `/v1/secret/…` request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,11 +180,27 @@ impl std::fmt::Debug for KvWrite {
     }
 }
 
+/// A Vault KV write as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvWriteBody {
+    #[serde(default)]
+    data: body::OptObject,
+    /// Vault's `options`: `cas` is read, other options are ignored.
+    #[serde(default)]
+    options: body::OptObject,
+    /// Sent by some Vault clients; ignored, as Vault does.
+    #[serde(default)]
+    #[allow(dead_code)]
+    version: Option<serde::de::IgnoredAny>,
+}
+
 impl KvWrite {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["data", "options", "version"])?;
+        let body: KvWriteBody = body::parse(bytes)?;
         let map = body
-            .optional_object("data")?
+            .data
+            .0
             .ok_or_else(|| ApiError::validation("data", "'data' (an object) is required"))?;
         if map.len() > MAX_FIELDS_PER_SECRET {
             return Err(ApiError::validation(
@@ -195,8 +213,8 @@ impl KvWrite {
         }
         let mut data = BTreeMap::new();
         for (key, value) in map {
-            let name = FieldName::parse(key).map_err(|why| {
-                ApiError::validation("data", format!("key '{}': {why}", clip(key)))
+            let name = FieldName::parse(&key).map_err(|why| {
+                ApiError::validation("data", format!("key '{}': {why}", clip(&key)))
             })?;
             let Value::String(value) = value else {
                 return Err(ApiError::validation(
@@ -206,10 +224,10 @@ impl KvWrite {
                     ),
                 ));
             };
-            check_value("data", value)?;
-            data.insert(name, value.clone());
+            check_value("data", &value)?;
+            data.insert(name, value);
         }
-        let cas = match body.optional_object("options")? {
+        let cas = match body.options.0 {
             None => None,
             Some(options) => match options.get("cas") {
                 None | Some(Value::Null) => None,
@@ -246,19 +264,41 @@ fn clip(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
+/// What `versions` must be.
+fn versions_shape() -> String {
+    format!("must be a list of 1 to {MAX_VERSIONS_PER_CALL} version numbers (≥ 1)")
+}
+
+/// The body of Vault's delete, undelete and destroy as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvVersionsBody {
+    #[serde(default)]
+    versions: VersionItems,
+}
+
+/// `versions` as it comes: a list; absent is `None`.
+#[derive(Default)]
+pub struct VersionItems(Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for VersionItems {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) => Ok(VersionItems(Some(items))),
+            _ => Err(D::Error::custom(versions_shape())),
+        }
+    }
+}
+
 /// `{"versions": [1, 2]}` of delete, undelete and destroy: 1..=100 distinct versions ≥ 1.
 pub fn parse_versions(bytes: &[u8]) -> Result<Vec<u64>, ApiError> {
-    let body = Body::parse(bytes, &["versions"])?;
-    let invalid = || {
-        ApiError::validation(
-            "versions",
-            "'versions' must be a list of 1 to 100 version numbers (≥ 1)",
-        )
-    };
-    let Some(Value::Array(items)) = body.present("versions") else {
+    let body: KvVersionsBody = body::parse(bytes)?;
+    let invalid = || ApiError::validation("versions", format!("'versions' {}", versions_shape()));
+    let Some(items) = body.versions.0 else {
         return Err(invalid());
     };
-    if items.is_empty() || items.len() > 100 {
+    if items.is_empty() || items.len() > MAX_VERSIONS_PER_CALL {
         return Err(invalid());
     }
     let mut versions = Vec::with_capacity(items.len());

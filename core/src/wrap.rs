@@ -4,7 +4,7 @@
 //! request module, a layer above this one) leaves one wrap for its requester. The first
 //! retrieval erases it.
 
-use crate::body::Body;
+use crate::body;
 use crate::error::ApiError;
 use crate::id::AccessRequestId;
 use crate::path::SecretPath;
@@ -34,14 +34,27 @@ pub struct NewWrap {
     pub ttl_seconds: u64,
 }
 
-impl NewWrap {
-    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, &["path", "value", "ttl_seconds"])?;
-        let source = match (body.optional_str("path")?, body.optional_str("value")?) {
-            (Some(path), None) => WrapSource::Path(parse_path_field("path", path)?),
+/// `POST /v1/wraps` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWrapBody {
+    #[serde(default)]
+    path: body::OptText,
+    #[serde(default)]
+    value: body::OptText,
+    #[serde(default)]
+    ttl_seconds: body::IntIn<1, MAX_WRAP_TTL_SECONDS>,
+}
+
+impl TryFrom<NewWrapBody> for NewWrap {
+    type Error = ApiError;
+
+    fn try_from(body: NewWrapBody) -> Result<Self, ApiError> {
+        let source = match (body.path.0, body.value.0) {
+            (Some(path), None) => WrapSource::Path(parse_path_field("path", &path)?),
             (None, Some(value)) => {
-                check_value("value", value)?;
-                WrapSource::Value(value.to_owned())
+                check_value("value", &value)?;
+                WrapSource::Value(value)
             }
             (Some(_), Some(_)) => {
                 return Err(ApiError::validation(
@@ -56,13 +69,16 @@ impl NewWrap {
                 ));
             }
         };
-        let ttl_seconds = body
-            .optional_u64("ttl_seconds", 1..=MAX_WRAP_TTL_SECONDS)?
-            .unwrap_or(DEFAULT_WRAP_TTL_SECONDS);
         Ok(NewWrap {
             source,
-            ttl_seconds,
+            ttl_seconds: body.ttl_seconds.0.unwrap_or(DEFAULT_WRAP_TTL_SECONDS),
         })
+    }
+}
+
+impl NewWrap {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        body::parse::<NewWrapBody>(bytes)?.try_into()
     }
 
     pub fn path(&self) -> Option<&SecretPath> {
@@ -82,10 +98,16 @@ impl fmt::Debug for NewWrap {
     }
 }
 
+/// `POST /v1/wraps/unwrap` as it comes: `{wrap_token}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnwrapBody {
+    wrap_token: body::Text,
+}
+
 /// `POST /v1/wraps/unwrap` `{wrap_token}`: the token, not yet checked.
 pub fn parse_unwrap(bytes: &[u8]) -> Result<String, ApiError> {
-    let body = Body::parse(bytes, &["wrap_token"])?;
-    Ok(body.required_str("wrap_token")?.to_owned())
+    Ok(body::parse::<UnwrapBody>(bytes)?.wrap_token.0)
 }
 
 /// `POST /v1/wraps` → 201. The token is shown here once; only its hash is kept.

@@ -19,6 +19,7 @@ const ACYCLIC: &[&str] = &[
     "durable-objects/src",
     "worker/src",
     "cli/src",
+    "openapi/src",
 ];
 
 /// A crate's top-level modules, each with the modules it names.

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every handler: bodies in, JSON and errors out.
 
 use latchkey_core::ApiError;
+use latchkey_core::audit::MAX_CORRELATION_ID_BYTES;
 use latchkey_core::crypto::random_bytes;
 use serde::Serialize;
 use worker::{Request, Response, ResponseBuilder, console_error};
@@ -141,7 +142,9 @@ pub fn request_id(request: &Request) -> String {
     let given = request.headers().get("X-Request-Id").ok().flatten();
     match given {
         Some(id)
-            if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) =>
+            if !id.is_empty()
+                && id.len() <= MAX_CORRELATION_ID_BYTES
+                && id.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             id
         }

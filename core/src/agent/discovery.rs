@@ -2,26 +2,30 @@
 //! holds at most [`MAX_REPORT_ITEMS`]; re-reporting an item (same agent, same fingerprint)
 //! updates it instead of adding a duplicate.
 
+use crate::body;
 use crate::error::ApiError;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use std::net::IpAddr;
 use std::str::FromStr;
 
 pub const MAX_REPORT_ITEMS: usize = 1_000;
-const MAX_TEXT_BYTES: usize = 1_024;
-const MAX_NAMES: usize = 100;
+pub const MAX_TEXT_BYTES: usize = 1_024;
+/// Entries of `dns_names` and of `ip_addresses`.
+pub const MAX_NAMES: usize = 100;
+pub const MAX_DNS_NAME_BYTES: usize = 253;
+/// The largest SSH key size reported.
+pub const MAX_KEY_BITS: u64 = 16_384;
 
-/// A report's top-level object with one list member, `member`, of 0..=1000 objects.
-fn items<'a>(
-    bytes: &'a [u8],
-    member: &str,
-    value: &'a mut Value,
-) -> Result<&'a Vec<Value>, ApiError> {
-    *value = serde_json::from_slice(bytes)
+/// A report's top-level object with one list member, `member`, of 0..=1000 objects, as its
+/// wire struct `W` (whose one member is `member`). The items are read one by one, as
+/// [`Item`]s.
+fn report<W: DeserializeOwned>(bytes: &[u8], member: &str) -> Result<W, ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_request(format!("request body is not valid JSON: {e}")))?;
-    let Value::Object(map) = value else {
+    let Value::Object(map) = &value else {
         return Err(ApiError::invalid_request(
             "request body must be a JSON object",
         ));
@@ -32,52 +36,118 @@ fn items<'a>(
             format!("unknown field '{unknown}'; expected {member}"),
         ));
     }
-    match map.get(member) {
-        Some(Value::Array(list)) if list.len() <= MAX_REPORT_ITEMS => Ok(list),
-        Some(Value::Array(list)) => Err(ApiError::validation(
-            member,
-            format!(
-                "'{member}' has {} items; a report holds at most {MAX_REPORT_ITEMS}",
-                list.len()
-            ),
-        )),
-        _ => Err(ApiError::validation(
-            member,
-            format!("'{member}' must be a list"),
-        )),
+    body::parse_value(value)
+}
+
+/// A report's list as it comes; absent is `None`.
+#[derive(Default)]
+pub struct ReportItems(Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for ReportItems {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) => Ok(ReportItems(Some(items))),
+            _ => Err(D::Error::custom("must be a list")),
+        }
     }
 }
 
-/// Reads one item's members, naming `list[i].member` in errors.
+impl ReportItems {
+    /// The items, at most [`MAX_REPORT_ITEMS`].
+    fn checked(self, member: &str) -> Result<Vec<Value>, ApiError> {
+        match self.0 {
+            Some(list) if list.len() <= MAX_REPORT_ITEMS => Ok(list),
+            Some(list) => Err(ApiError::validation(
+                member,
+                format!(
+                    "'{member}' has {} items; a report holds at most {MAX_REPORT_ITEMS}",
+                    list.len()
+                ),
+            )),
+            None => Err(ApiError::validation(
+                member,
+                format!("'{member}' must be a list"),
+            )),
+        }
+    }
+}
+
+/// What an item's text member must be.
+fn text_shape() -> String {
+    format!("must be a string of 1 to {MAX_TEXT_BYTES} bytes without control characters")
+}
+
+/// A text member of an item: absent or `null` is `None`; its rules are [`Item::text`]'s.
+#[derive(Default)]
+pub struct ItemText(Option<String>);
+
+impl<'de> Deserialize<'de> for ItemText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(ItemText(Some(text))),
+            Value::Null => Ok(ItemText(None)),
+            _ => Err(D::Error::custom(text_shape())),
+        }
+    }
+}
+
+/// A list of names (`dns_names`, `ip_addresses`): absent or `null` is `None`.
+#[derive(Default)]
+pub struct NameList(Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for NameList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) => Ok(NameList(Some(items))),
+            Value::Null => Ok(NameList(None)),
+            _ => Err(D::Error::custom(format!(
+                "must be a list of at most {MAX_NAMES} strings"
+            ))),
+        }
+    }
+}
+
+/// Reads one item of `list` as its wire struct `W`, naming `list[i].member` in errors.
 struct Item<'a> {
-    map: &'a Map<String, Value>,
     list: &'a str,
     index: usize,
 }
 
-impl<'a> Item<'a> {
-    fn new(
-        value: &'a Value,
-        list: &'a str,
-        index: usize,
-        allowed: &[&str],
-    ) -> Result<Self, ApiError> {
-        let Value::Object(map) = value else {
+impl Item<'_> {
+    fn read<W: DeserializeOwned>(&self, value: Value) -> Result<W, ApiError> {
+        let Value::Object(map) = &value else {
             return Err(ApiError::validation(
-                list,
-                format!("'{list}[{index}]' must be an object"),
+                self.list,
+                format!("'{}[{}]' must be an object", self.list, self.index),
             ));
         };
+        let allowed = body::members::<W>();
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::validation(
-                list,
+                self.list,
                 format!(
-                    "'{list}[{index}]': unknown field '{unknown}'; expected {}",
+                    "'{}[{}]': unknown field '{unknown}'; expected {}",
+                    self.list,
+                    self.index,
                     allowed.join(", ")
                 ),
             ));
         }
-        Ok(Item { map, list, index })
+        // The reader says `'member' why`; the report says `'list[i].member' why`.
+        body::parse_value(value).map_err(|e| {
+            let member = e
+                .details
+                .get("field")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let why = e
+                .message
+                .strip_prefix(&format!("'{member}' "))
+                .unwrap_or(&e.message)
+                .to_owned();
+            self.bad(&member, &why)
+        })
     }
 
     fn bad(&self, member: &str, why: &str) -> ApiError {
@@ -87,38 +157,43 @@ impl<'a> Item<'a> {
         )
     }
 
-    fn text(&self, member: &str, required: bool) -> Result<Option<String>, ApiError> {
-        match self.map.get(member) {
-            None | Some(Value::Null) if required => Err(self.bad(member, "is required")),
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s))
+    fn text(
+        &self,
+        member: &str,
+        text: ItemText,
+        required: bool,
+    ) -> Result<Option<String>, ApiError> {
+        match text.0 {
+            None if required => Err(self.bad(member, "is required")),
+            None => Ok(None),
+            Some(s)
                 if !s.is_empty()
                     && s.len() <= MAX_TEXT_BYTES
                     && !s.chars().any(char::is_control) =>
             {
-                Ok(Some(s.clone()))
+                Ok(Some(s))
             }
-            Some(_) => Err(self.bad(
-                member,
-                &format!(
-                    "must be a string of 1 to {MAX_TEXT_BYTES} bytes without control characters"
-                ),
-            )),
+            Some(_) => Err(self.bad(member, &text_shape())),
         }
     }
 
-    fn time(&self, member: &str) -> Result<Timestamp, ApiError> {
-        let text = self.text(member, true)?.unwrap_or_default();
+    fn time(&self, member: &str, text: ItemText) -> Result<Timestamp, ApiError> {
+        let text = self.text(member, text, true)?.unwrap_or_default();
         Timestamp::parse_rfc3339(&text).ok_or_else(|| self.bad(member, "must be an RFC 3339 time"))
     }
 
-    fn names(&self, member: &str, check: impl Fn(&str) -> bool) -> Result<Vec<String>, ApiError> {
-        match self.map.get(member) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(list)) if list.len() <= MAX_NAMES => list
-                .iter()
-                .map(|v| match v.as_str() {
-                    Some(s) if check(s) => Ok(s.to_owned()),
+    fn names(
+        &self,
+        member: &str,
+        names: NameList,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<Vec<String>, ApiError> {
+        match names.0 {
+            None => Ok(Vec::new()),
+            Some(list) if list.len() <= MAX_NAMES => list
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) if check(&s) => Ok(s),
                     _ => Err(self.bad(member, "holds an invalid entry")),
                 })
                 .collect(),
@@ -132,7 +207,7 @@ impl<'a> Item<'a> {
 
 fn dns_name(text: &str) -> bool {
     !text.is_empty()
-        && text.len() <= 253
+        && text.len() <= MAX_DNS_NAME_BYTES
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b'_'))
@@ -154,51 +229,79 @@ pub struct DiscoveredCertificate {
     pub is_managed: bool,
 }
 
-impl DiscoveredCertificate {
-    const FIELDS: &'static [&'static str] = &[
-        "subject",
-        "serial_number",
-        "issuer",
-        "not_before",
-        "not_after",
-        "location",
-        "fingerprint",
-        "dns_names",
-        "ip_addresses",
-        "source",
-        "is_managed",
-    ];
+/// `POST /v1/agents/me/discovery/certificates` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateReportBody {
+    #[serde(default)]
+    certificates: ReportItems,
+}
 
+/// One item of `certificates` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateItem {
+    #[serde(default)]
+    subject: ItemText,
+    #[serde(default)]
+    serial_number: ItemText,
+    #[serde(default)]
+    issuer: ItemText,
+    #[serde(default)]
+    not_before: ItemText,
+    #[serde(default)]
+    not_after: ItemText,
+    #[serde(default)]
+    location: ItemText,
+    #[serde(default)]
+    fingerprint: ItemText,
+    #[serde(default)]
+    dns_names: NameList,
+    #[serde(default)]
+    ip_addresses: NameList,
+    #[serde(default)]
+    source: ItemText,
+    #[serde(default)]
+    is_managed: body::OptBool,
+}
+
+impl DiscoveredCertificate {
     /// `POST /v1/agents/me/discovery/certificates` `{certificates: [...]}`.
     pub fn parse_report(bytes: &[u8]) -> Result<Vec<Self>, ApiError> {
-        let mut value = Value::Null;
-        let list = items(bytes, "certificates", &mut value)?;
-        list.iter()
+        let body: CertificateReportBody = report(bytes, "certificates")?;
+        body.certificates
+            .checked("certificates")?
+            .into_iter()
             .enumerate()
             .map(|(index, value)| {
-                let item = Item::new(value, "certificates", index, Self::FIELDS)?;
-                let not_before = item.time("not_before")?;
-                let not_after = item.time("not_after")?;
+                let item = Item {
+                    list: "certificates",
+                    index,
+                };
+                let cert: CertificateItem = item.read(value)?;
+                let not_before = item.time("not_before", cert.not_before)?;
+                let not_after = item.time("not_after", cert.not_after)?;
                 if not_after < not_before {
                     return Err(item.bad("not_after", "is before not_before"));
                 }
-                let is_managed = match item.map.get("is_managed") {
-                    None | Some(Value::Null) => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(_) => return Err(item.bad("is_managed", "must be true or false")),
-                };
                 Ok(DiscoveredCertificate {
-                    subject: item.text("subject", true)?.unwrap_or_default(),
-                    serial_number: item.text("serial_number", false)?,
-                    issuer: item.text("issuer", false)?,
+                    subject: item
+                        .text("subject", cert.subject, true)?
+                        .unwrap_or_default(),
+                    serial_number: item.text("serial_number", cert.serial_number, false)?,
+                    issuer: item.text("issuer", cert.issuer, false)?,
                     not_before,
                     not_after,
-                    location: item.text("location", false)?,
-                    fingerprint: item.text("fingerprint", true)?.unwrap_or_default(),
-                    dns_names: item.names("dns_names", dns_name)?,
-                    ip_addresses: item.names("ip_addresses", |s| IpAddr::from_str(s).is_ok())?,
-                    source: item.text("source", false)?,
-                    is_managed,
+                    location: item.text("location", cert.location, false)?,
+                    fingerprint: item
+                        .text("fingerprint", cert.fingerprint, true)?
+                        .unwrap_or_default(),
+                    dns_names: item.names("dns_names", cert.dns_names, dns_name)?,
+                    ip_addresses: item.names("ip_addresses", cert.ip_addresses, |s| {
+                        IpAddr::from_str(s).is_ok()
+                    })?,
+                    source: item.text("source", cert.source, false)?,
+                    is_managed: cert.is_managed.0.unwrap_or(false),
                 })
             })
             .collect()
@@ -222,47 +325,65 @@ pub struct DiscoveredSshKey {
     pub kind: Option<String>,
 }
 
-impl DiscoveredSshKey {
-    const FIELDS: &'static [&'static str] = &[
-        "fingerprint",
-        "key_type",
-        "bits",
-        "comment",
-        "location",
-        "user",
-        "kind",
-    ];
+/// `POST /v1/agents/me/ssh-discovery` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshReportBody {
+    #[serde(default)]
+    keys: ReportItems,
+}
 
+/// One item of `keys` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshKeyItem {
+    #[serde(default)]
+    fingerprint: ItemText,
+    #[serde(default)]
+    key_type: ItemText,
+    #[serde(default)]
+    bits: body::IntIn<1, MAX_KEY_BITS>,
+    #[serde(default)]
+    comment: ItemText,
+    #[serde(default)]
+    location: ItemText,
+    #[serde(default)]
+    user: ItemText,
+    #[serde(default)]
+    kind: ItemText,
+}
+
+impl DiscoveredSshKey {
     /// `POST /v1/agents/me/ssh-discovery` `{keys: [...]}`.
     pub fn parse_report(bytes: &[u8]) -> Result<Vec<Self>, ApiError> {
-        let mut value = Value::Null;
-        let list = items(bytes, "keys", &mut value)?;
-        list.iter()
+        let body: SshReportBody = report(bytes, "keys")?;
+        body.keys
+            .checked("keys")?
+            .into_iter()
             .enumerate()
             .map(|(index, value)| {
-                let item = Item::new(value, "keys", index, Self::FIELDS)?;
-                let bits =
-                    match item.map.get("bits") {
-                        None | Some(Value::Null) => None,
-                        Some(v) => {
-                            Some(v.as_u64().filter(|b| (1..=16_384).contains(b)).ok_or_else(
-                                || item.bad("bits", "must be an integer from 1 to 16384"),
-                            )?)
-                        }
-                    };
-                let kind = item.text("kind", false)?;
+                let item = Item {
+                    list: "keys",
+                    index,
+                };
+                let key: SshKeyItem = item.read(value)?;
+                let kind = item.text("kind", key.kind, false)?;
                 if let Some(kind) = &kind
                     && !matches!(kind.as_str(), "authorized" | "host" | "identity")
                 {
                     return Err(item.bad("kind", "must be authorized, host or identity"));
                 }
                 Ok(DiscoveredSshKey {
-                    fingerprint: item.text("fingerprint", true)?.unwrap_or_default(),
-                    key_type: item.text("key_type", true)?.unwrap_or_default(),
-                    bits,
-                    comment: item.text("comment", false)?,
-                    location: item.text("location", false)?,
-                    user: item.text("user", false)?,
+                    fingerprint: item
+                        .text("fingerprint", key.fingerprint, true)?
+                        .unwrap_or_default(),
+                    key_type: item
+                        .text("key_type", key.key_type, true)?
+                        .unwrap_or_default(),
+                    bits: key.bits.0,
+                    comment: item.text("comment", key.comment, false)?,
+                    location: item.text("location", key.location, false)?,
+                    user: item.text("user", key.user, false)?,
                     kind,
                 })
             })

@@ -3,7 +3,7 @@
 //! of the path, and handed to the agent once.
 
 use super::{AgentId, PasswordRequestId};
-use crate::body::Body;
+use crate::body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
@@ -21,12 +21,7 @@ pub struct NewPasswordRequest {
     pub reason: String,
 }
 
-fn reason(body: &Body, required: bool) -> Result<Option<String>, ApiError> {
-    let text = if required {
-        Some(body.required_str("reason")?)
-    } else {
-        body.optional_str("reason")?
-    };
+fn reason(text: Option<String>) -> Result<Option<String>, ApiError> {
     match text {
         Some(t)
             if t.is_empty() || t.len() > MAX_REASON_BYTES || t.chars().any(char::is_control) =>
@@ -38,28 +33,48 @@ fn reason(body: &Body, required: bool) -> Result<Option<String>, ApiError> {
                 ),
             ))
         }
-        other => Ok(other.map(str::to_owned)),
+        other => Ok(other),
     }
 }
 
-impl NewPasswordRequest {
-    pub const FIELDS: &'static [&'static str] = &["path", "reason"];
+/// `POST /v1/agents/me/password-requests` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasswordRequestBody {
+    path: body::Text,
+    reason: body::Text,
+}
 
-    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let path = SecretPath::parse(body.required_str("path")?)
-            .map_err(|why| ApiError::validation("path", why))?;
+impl TryFrom<NewPasswordRequestBody> for NewPasswordRequest {
+    type Error = ApiError;
+
+    fn try_from(body: NewPasswordRequestBody) -> Result<Self, ApiError> {
+        let path =
+            SecretPath::parse(&body.path.0).map_err(|why| ApiError::validation("path", why))?;
         Ok(NewPasswordRequest {
             path,
-            reason: reason(&body, true)?.unwrap_or_default(),
+            reason: reason(Some(body.reason.0))?.unwrap_or_default(),
         })
     }
 }
 
+impl NewPasswordRequest {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        body::parse::<NewPasswordRequestBody>(bytes)?.try_into()
+    }
+}
+
+/// `POST /v1/admin/password-requests/{id}/reject` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectionBody {
+    #[serde(default)]
+    reason: body::OptText,
+}
+
 /// `POST /v1/admin/password-requests/{id}/reject` `{reason?}`.
 pub fn parse_rejection(bytes: &[u8]) -> Result<Option<String>, ApiError> {
-    let body = Body::parse(bytes, &["reason"])?;
-    reason(&body, false)
+    reason(body::parse::<RejectionBody>(bytes)?.reason.0)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -112,6 +112,9 @@ impl StatusRules {
 
 pub const DEFAULT_PER_PAGE: u64 = 25;
 pub const MAX_PER_PAGE: u64 = 100;
+pub const MAX_PAGE: u64 = 1_000_000;
+/// `search`: a host name's limit.
+pub const MAX_AGENT_SEARCH_BYTES: usize = 253;
 
 /// `GET /v1/agents?status=&label=key=value&search=&page=&per_page=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,15 +168,15 @@ impl AgentQuery {
                     query.label = Some((key.to_owned(), wanted.to_owned()));
                 }
                 "search" => {
-                    if value.len() > 253 {
+                    if value.len() > MAX_AGENT_SEARCH_BYTES {
                         return Err(ApiError::validation(
                             "search",
-                            "'search' is longer than 253 bytes",
+                            format!("'search' is longer than {MAX_AGENT_SEARCH_BYTES} bytes"),
                         ));
                     }
                     query.search = Some(value.to_lowercase()).filter(|s| !s.is_empty());
                 }
-                "page" => query.page = number("page", value, 1_000_000)?,
+                "page" => query.page = number("page", value, MAX_PAGE)?,
                 "per_page" => query.per_page = number("per_page", value, MAX_PER_PAGE)?,
                 other => {
                     return Err(ApiError::validation(

@@ -3,7 +3,6 @@
 //! private or loopback addresses) unless the deployment lists the host in
 //! `PROXY_INSECURE_HOSTS` (local development and tests only).
 
-use crate::body::Body;
 use crate::error::{ApiError, ErrorCode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -13,6 +12,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Rules one secret may hold.
 pub const MAX_HOST_RULES: usize = 20;
 const MAX_PATH_PREFIX_BYTES: usize = 256;
+/// A rule's host: a DNS name's limit.
+pub const MAX_HOST_BYTES: usize = 253;
 
 /// The methods the broker sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,8 +209,8 @@ pub enum HostPattern {
 
 impl HostPattern {
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.is_empty() || text.len() > 253 {
-            return Err("'host' must be 1 to 253 bytes".into());
+        if text.is_empty() || text.len() > MAX_HOST_BYTES {
+            return Err(format!("'host' must be 1 to {MAX_HOST_BYTES} bytes"));
         }
         if text.contains(['/', ':', '?', '#', '@']) && text.parse::<IpAddr>().is_err() {
             return Err(format!(
@@ -330,14 +331,6 @@ pub struct AllowedHosts(pub Vec<HostRule>);
 impl AllowedHosts {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// Reads the member: absent or `null` → `None`; a list of rules (an empty list clears).
-    pub fn parse_member(body: &Body, field: &str) -> Result<Option<Self>, ApiError> {
-        let Some(value) = body.present(field) else {
-            return Ok(None);
-        };
-        Self::parse_value(field, value).map(Some)
     }
 
     pub fn parse_value(field: &str, value: &Value) -> Result<Self, ApiError> {

@@ -12,7 +12,7 @@ pub mod hosts;
 pub mod redact;
 pub mod substitute;
 
-use crate::body::Body;
+use crate::body;
 use crate::error::{ApiError, ErrorCode};
 use crate::field::FieldName;
 use crate::path::SecretPath;
@@ -232,8 +232,8 @@ fn parse_url(text: &str) -> Result<url::Url, ApiError> {
     Ok(url)
 }
 
-fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
-    let Some(map) = body.optional_object("headers")? else {
+fn parse_headers(map: Option<Map<String, Value>>) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(map) = map else {
         return Ok(Vec::new());
     };
     if map.len() > MAX_HEADERS {
@@ -246,7 +246,7 @@ fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
     let mut total = 0usize;
     for (name, value) in map {
         let bad = |why: String| ApiError::validation("headers", why);
-        if !is_token(name) {
+        if !is_token(&name) {
             return Err(bad(format!("'{name}' is not a valid header name")));
         }
         let lower = name.to_ascii_lowercase();
@@ -257,7 +257,7 @@ fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
         }
         if headers
             .iter()
-            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
+            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(&name))
         {
             return Err(bad(format!("header '{name}' appears twice")));
         }
@@ -280,14 +280,14 @@ fn parse_headers(body: &Body) -> Result<Vec<(String, String)>, ApiError> {
                 "header '{name}' must not contain CR, LF or NUL"
             )));
         }
-        headers.push((name.clone(), value.clone()));
+        headers.push((name, value));
     }
     Ok(headers)
 }
 
-fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
+fn parse_secrets(map: Option<Map<String, Value>>) -> Result<Vec<SecretRef>, ApiError> {
     let bad = |why: String| ApiError::validation("secrets", why);
-    let map = body.optional_object("secrets")?.ok_or_else(|| {
+    let map = map.ok_or_else(|| {
         bad("'secrets' is required: an object of NAME → secret path, e.g. {\"API_KEY\": \"production/openai/api-key\"}".into())
     })?;
     if map.is_empty() || map.len() > MAX_SECRETS {
@@ -295,7 +295,7 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
     }
     let mut refs = Vec::with_capacity(map.len());
     for (name, target) in map {
-        if !is_name(name) {
+        if !is_name(&name) {
             return Err(bad(format!(
                 "'{name}' is not a placeholder name: letters, digits and '_', not starting with a digit, at most 64"
             )));
@@ -318,7 +318,7 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
         let path =
             SecretPath::parse(path).map_err(|why| bad(format!("'secrets.{name}': {why}")))?;
         refs.push(SecretRef {
-            name: name.clone(),
+            name,
             path,
             field,
             in_header: false,
@@ -327,27 +327,34 @@ fn parse_secrets(body: &Body) -> Result<Vec<SecretRef>, ApiError> {
     Ok(refs)
 }
 
-impl ProxyRequest {
-    pub const FIELDS: &'static [&'static str] = &[
-        "method",
-        "url",
-        "headers",
-        "body",
-        "secrets",
-        "timeout_seconds",
-    ];
+/// `POST /v1/proxy` as it comes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyRequestBody {
+    method: body::Text,
+    url: body::Text,
+    #[serde(default)]
+    headers: body::OptObject,
+    #[serde(default)]
+    body: body::OptText,
+    #[serde(default)]
+    secrets: body::OptObject,
+    #[serde(default)]
+    timeout_seconds: body::IntIn<1, DEFAULT_TIMEOUT_SECONDS>,
+}
 
+impl ProxyRequest {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
-        let body = Body::parse(bytes, Self::FIELDS)?;
-        let method = HttpMethod::parse(body.required_str("method")?).ok_or_else(|| {
+        let body: ProxyRequestBody = body::parse(bytes)?;
+        let method = HttpMethod::parse(&body.method.0).ok_or_else(|| {
             ApiError::validation(
                 "method",
                 "'method' must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
             )
         })?;
-        let url = parse_url(body.required_str("url")?)?;
-        let headers = parse_headers(&body)?;
-        let request_body = body.optional_str("body")?.map(str::to_owned);
+        let url = parse_url(&body.url.0)?;
+        let headers = parse_headers(body.headers.0)?;
+        let request_body = body.body.0;
         if let Some(text) = &request_body {
             if !method.allows_body() {
                 return Err(ApiError::validation(
@@ -359,10 +366,8 @@ impl ProxyRequest {
                 return Err(body_too_large());
             }
         }
-        let mut secrets = parse_secrets(&body)?;
-        let timeout_seconds = body
-            .optional_u64("timeout_seconds", 1..=DEFAULT_TIMEOUT_SECONDS)?
-            .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+        let mut secrets = parse_secrets(body.secrets.0)?;
+        let timeout_seconds = body.timeout_seconds.0.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
         // Every placeholder must name a declared secret, and every secret must be used.
         let declared_names: Vec<String> = secrets.iter().map(|s| s.name.clone()).collect();
         let declared = |name: &str| declared_names.iter().any(|d| d == name);

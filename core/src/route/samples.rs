@@ -1,6 +1,6 @@
 //! One request line per route (every `Route` variant, every Vault route, and some routes twice
 //! with another method), with well-formed ids: the tests that walk the route table use it
-//! (`core/tests/openapi.rs` checks that it reaches every variant; the end-to-end class tests
+//! (`openapi/tests/routes.rs` checks that it reaches every variant; the end-to-end class tests
 //! walk it to find every route that moves a value).
 
 /// `(method, URL)` samples that resolve to every route.

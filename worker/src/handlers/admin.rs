@@ -7,10 +7,9 @@ use crate::http::{Reply, json, read_json_body};
 use crate::registry::Registry;
 use crate::tenant_client::{RequestMeta, call_tenant};
 use latchkey_contract::operator::{InitTenant, SetPlan};
-use latchkey_core::body::Body;
 use latchkey_core::credential::mint_master_key;
-use latchkey_core::tenant::TenantName;
-use latchkey_core::{ApiError, Plan, TenantId};
+use latchkey_core::tenant::{NewTenant, TenantUpdate};
+use latchkey_core::{ApiError, TenantId};
 use serde_json::json;
 use worker::{Env, Request, console_error};
 
@@ -32,13 +31,7 @@ pub async fn create_tenant(
 ) -> Reply {
     require_operator(request, config)?;
     let bytes = read_json_body(request).await?;
-    let body = Body::parse(&bytes, &["name", "plan"])?;
-    let name = TenantName::parse(body.required_str("name")?)
-        .map_err(|why| ApiError::validation("name", why))?;
-    let plan = match body.optional_str("plan")? {
-        None => Plan::Free,
-        Some(text) => Plan::parse(text).map_err(|why| ApiError::validation("plan", why))?,
-    };
+    let NewTenant { name, plan } = NewTenant::parse(&bytes)?;
     let tenant_id = TenantId::generate().map_err(|e| storage_failure("id", e))?;
     let master_key = mint_master_key(&tenant_id).map_err(|e| storage_failure("key", e))?;
     let registry = Registry::open(env)?;
@@ -65,9 +58,6 @@ pub async fn create_tenant(
     )
 }
 
-/// Custom limits an operator may set, in requests per minute.
-const MAX_CUSTOM_RATE_LIMIT: u64 = 1_000_000;
-
 /// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute}` → 200. A custom rate limit
 /// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
 /// clears it.
@@ -80,29 +70,17 @@ pub async fn update_tenant(
 ) -> Reply {
     require_operator(request, config)?;
     let bytes = read_json_body(request).await?;
-    let body = Body::parse(&bytes, &["plan", "rate_limit_per_minute"])?;
-    let new_plan = body
-        .optional_str("plan")?
-        .map(|text| Plan::parse(text).map_err(|why| ApiError::validation("plan", why)))
-        .transpose()?;
-    let custom = body.optional_u64("rate_limit_per_minute", 1..=MAX_CUSTOM_RATE_LIMIT)?;
-    if new_plan.is_none() && !body.has("rate_limit_per_minute") {
-        return Err(ApiError::validation(
-            "plan",
-            "give 'plan', 'rate_limit_per_minute' or both",
-        ));
-    }
+    let update = TenantUpdate::parse(&bytes)?;
     let registry = Registry::open(env)?;
     let (stored_plan, stored_custom) =
         registry.active_plan(&tenant_id).await?.ok_or_else(|| {
             ApiError::not_found(format!("tenant '{tenant_id}' not found"))
                 .with("id", tenant_id.as_str())
         })?;
-    let plan = new_plan.unwrap_or(stored_plan);
-    let rate_limit_per_minute = if body.has("rate_limit_per_minute") {
-        custom
-    } else {
-        stored_custom
+    let plan = update.plan.unwrap_or(stored_plan);
+    let rate_limit_per_minute = match update.rate_limit_per_minute {
+        Some(custom) => custom,
+        None => stored_custom,
     };
     call_tenant(
         env,

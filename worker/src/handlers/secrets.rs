@@ -8,7 +8,7 @@ use latchkey_contract::caller::secrets::{
     UpdateSecret,
 };
 use latchkey_core::listing::ListQuery;
-use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
+use latchkey_core::secret::{MAX_VERSION_PARAM, NewSecret, Rotation, SecretUpdate};
 use latchkey_core::{ApiError, SecretPath};
 use serde_json::json;
 use worker::{Env, Request};
@@ -127,7 +127,7 @@ fn version_param(request: &Request) -> Result<Option<u64>, ApiError> {
         return Ok(None);
     };
     match text.parse::<u64>() {
-        Ok(v) if (1..=(1 << 53)).contains(&v) => Ok(Some(v)),
+        Ok(v) if (1..=MAX_VERSION_PARAM).contains(&v) => Ok(Some(v)),
         _ => Err(
             ApiError::invalid_request("'version' must be a positive integer")
                 .with("field", "version"),

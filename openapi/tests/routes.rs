@@ -1,28 +1,16 @@
-#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! The OpenAPI document (`worker/openapi.json`, served at `GET /v1/openapi.json`) against the
-//! route table: every documented operation resolves to the route it names, every route is
-//! documented (except the benchmark's), the error codes are the real ones, and the JSON is
-//! what `scripts/openapi.py` generates.
+//! The OpenAPI document against the route table: every documented operation resolves to the
+//! route it names, every route is documented (except the benchmark's), and the error codes are
+//! the real ones. (`tests/document.rs` checks that `worker/openapi.json` is this document.)
 
 use latchkey_core::ErrorCode;
 use latchkey_core::route::{Route, SAMPLES};
 use latchkey_core::vault::VaultRoute;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("core/ has a parent")
-        .to_path_buf()
-}
 
 fn document() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("worker/openapi.json"))
-        .expect("worker/openapi.json exists");
-    serde_json::from_str(&text).expect("worker/openapi.json is JSON")
+    serde_json::from_str(&latchkey_openapi::render()).expect("the document is JSON")
 }
 
 /// Declares the operation id of every route (the match is exhaustive, so a new route does not
@@ -302,19 +290,4 @@ fn the_error_codes_are_the_real_ones() {
             "{code:?}"
         );
     }
-}
-
-#[test]
-fn the_committed_json_is_what_the_generator_writes() {
-    let output = std::process::Command::new("python3")
-        .arg(repo_root().join("scripts/openapi.py"))
-        .arg("--check")
-        .output()
-        .expect("python3 runs (scripts/setup installs it)");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
