@@ -3,8 +3,8 @@
 //! patch's value is sealed under its own data key, bound to the request, until it is applied
 //! or the request ends, then zeroed.
 
-use crate::access::Principal;
-use crate::gate::{self, Party};
+use crate::authorization::access::Principal;
+use crate::authorization::gate::{self, Party};
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
@@ -350,7 +350,9 @@ pub fn decide(
             ..
         } = stored;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
-        if deciding && crate::provenance::same_hand(ctx.storage, &actor, &state.requester)? {
+        if deciding
+            && crate::authorization::provenance::same_hand(ctx.storage, &actor, &state.requester)?
+        {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
                 "nobody decides a request filed by themselves, by anything they made (directly or through what they made), or by whoever made them",

@@ -5,7 +5,7 @@
 pub mod discovery;
 pub mod passwords;
 
-use crate::access::Principal;
+use crate::authorization::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
@@ -449,7 +449,7 @@ fn require_agent(storage: &Storage, id: &AgentId, field: &str, live: bool) -> Re
 pub fn reinstate(ctx: &SecretContext<'_>, id: &AgentId) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "reinstate agent", || {
         require_agent(ctx.storage, id, "id", false)?;
-        if !crate::provenance::reinstate(ctx.storage, "agents", id.as_str())? {
+        if !crate::authorization::provenance::reinstate(ctx.storage, "agents", id.as_str())? {
             return Err(ApiError::conflict(format!("agent '{id}' is not suspended")).into());
         }
         Ok::<_, Failure>(())

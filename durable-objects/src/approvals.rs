@@ -3,7 +3,7 @@
 
 pub mod notifications;
 
-use crate::access::{self, Principal};
+use crate::authorization::access::{self, Principal};
 use crate::policies::Reach;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
@@ -386,7 +386,12 @@ fn decide_inner(
     in_transaction(ctx.storage, "decide approval", || {
         let mut stored = load(ctx.storage, id)?;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Deny(_));
-        if deciding && crate::provenance::same_hand(ctx.storage, approver, &stored.state.requester)?
+        if deciding
+            && crate::authorization::provenance::same_hand(
+                ctx.storage,
+                approver,
+                &stored.state.requester,
+            )?
         {
             return Err(ApiError::new(
                 latchkey_core::ErrorCode::PermissionDenied,

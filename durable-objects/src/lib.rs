@@ -13,22 +13,20 @@ macro_rules! log_error {
     }};
 }
 
-mod access;
 mod access_requests;
 mod agents;
 mod approvals;
 mod audit;
 mod audit_copy;
 mod audit_mapping;
+mod authorization;
 mod broker;
 mod fields;
-mod gate;
 mod listing;
 mod maintenance;
 pub mod object;
 mod people;
 mod policies;
-mod provenance;
 mod rows;
 pub mod schema;
 mod secret_cache;
@@ -37,6 +35,5 @@ mod secrets;
 pub mod sql;
 mod store;
 pub mod tenant;
-mod token_cache;
 mod vault;
 mod wraps;

@@ -4,7 +4,7 @@
 
 pub mod roles;
 
-use crate::access::Principal;
+use crate::authorization::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
@@ -117,7 +117,7 @@ pub fn user_not_found(id: &UserId) -> ApiError {
 
 /// `DELETE /v1/users/{id}`: the user and their roles go; their login JWTs fail from the next
 /// request, because the row is gone; what they made is revoked or suspended down the
-/// provenance chain (`crate::provenance::cascade`), each change recorded.
+/// provenance chain (`crate::authorization::provenance::cascade`), each change recorded.
 pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &UserId) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "delete user", || {
         let found = query_one(
@@ -142,8 +142,12 @@ pub fn delete(ctx: &SecretContext<'_>, principal: &Principal, id: &UserId) -> Re
             "DELETE FROM users WHERE id = ?",
             vec![id.as_str().into()],
         )?;
-        let cascaded =
-            crate::provenance::cascade(ctx.storage, id.as_str(), "user deleted", ctx.now)?;
+        let cascaded = crate::authorization::provenance::cascade(
+            ctx.storage,
+            id.as_str(),
+            "user deleted",
+            ctx.now,
+        )?;
         cascaded
             .into_iter()
             .for_each(|event| ctx.record_also(event));
@@ -161,7 +165,7 @@ pub fn reinstate(ctx: &SecretContext<'_>, id: &UserId) -> Result<UserView, ApiEr
             vec![id.as_str().into()],
         )?
         .ok_or_else(|| user_not_found(id))?;
-        if !crate::provenance::reinstate(ctx.storage, "users", id.as_str())? {
+        if !crate::authorization::provenance::reinstate(ctx.storage, "users", id.as_str())? {
             return Err(ApiError::conflict(format!("user '{id}' is not suspended")).into());
         }
         let mut user = parse_user(&row)?;

@@ -2,16 +2,16 @@
 //! then runs it against the tenant's SQLite storage. Every command runs without awaiting
 //! anything but its own body, so commands to one tenant never interleave.
 
-use crate::access::{self, Principal};
 use crate::approvals::{self, Decision};
 use crate::audit::{self, Actor, Draft, HeadCache, Origin, UnauthenticatedBudget};
 use crate::audit_mapping;
+use crate::authorization::access::{self, Principal};
+use crate::authorization::token_cache::TokenCache;
 use crate::schema::{SCHEMA_VERSION, pending};
 use crate::secret_cache::SecretCache;
 use crate::sql::{StorageError, execute, query_one, transaction};
 use crate::store::SecretContext;
 use crate::store::in_transaction;
-use crate::token_cache::TokenCache;
 use crate::{access_requests, agents, fields, listing, maintenance, people, secrets, vault, wraps};
 
 mod auth;
@@ -399,7 +399,9 @@ impl Tenant {
         }
         if let Err(e) = access::check(&principal, &rules.access)
             .and_then(|()| self.check_retier(storage, &principal, &command))
-            .and_then(|()| crate::gate::admit_command(&ctx, &principal, &rules.access))
+            .and_then(|()| {
+                crate::authorization::gate::admit_command(&ctx, &principal, &rules.access)
+            })
         {
             self.record_alone(storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));
@@ -488,7 +490,7 @@ impl Tenant {
         let storage = self.storage();
         let ctx = self.context(storage, loaded, now);
         access::check(principal, &rules.access)?;
-        crate::gate::admit_command(&ctx, principal, &rules.access)?;
+        crate::authorization::gate::admit_command(&ctx, principal, &rules.access)?;
         let draft = audit_mapping::draft_for(&command, rules);
         self.execute(command, principal, &ctx, draft).result
     }

@@ -3,7 +3,7 @@
 //! retrieved. The one retrieval and the erasure of the ciphertext happen in the same
 //! serialized step, so of any number of concurrent retrievals exactly one gets the value.
 
-use crate::access::Principal;
+use crate::authorization::access::Principal;
 use crate::secrets;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};

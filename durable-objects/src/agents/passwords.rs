@@ -3,8 +3,8 @@
 //! once, read back from that version, so no password is ever kept on the request.
 
 use super::{AgentPrincipal, require_agent};
-use crate::access::Principal;
-use crate::gate::{self, Party};
+use crate::authorization::access::Principal;
+use crate::authorization::gate::{self, Party};
 use crate::secrets;
 use crate::sql::Value as V;
 use crate::sql::{Row, StorageError, execute, query, query_one};
@@ -162,7 +162,11 @@ pub fn approve(
             &view.path,
             Party::Recipient(&recipient),
         )?;
-        if crate::provenance::same_hand(ctx.storage, &principal.actor(), view.agent_id.as_str())? {
+        if crate::authorization::provenance::same_hand(
+            ctx.storage,
+            &principal.actor(),
+            view.agent_id.as_str(),
+        )? {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
                 "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",

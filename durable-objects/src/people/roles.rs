@@ -3,7 +3,7 @@
 //! than they hold themselves: a role's every permission must be covered by the caller's.
 
 use super::user_not_found;
-use crate::access::Principal;
+use crate::authorization::access::Principal;
 use crate::sql::Storage;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
@@ -272,7 +272,7 @@ fn revoke_holders_tokens(ctx: &SecretContext<'_>, role: &RoleId) -> Result<(), S
         vec![role.as_str().into()],
     )?;
     for row in &holders {
-        crate::access::revoke_minted_by(ctx.storage, &row.text(0)?, ctx.now)?;
+        crate::authorization::access::revoke_minted_by(ctx.storage, &row.text(0)?, ctx.now)?;
     }
     Ok(())
 }
@@ -373,7 +373,10 @@ pub fn assignments(
 ) -> Result<Vec<UserRoleView>, ApiError> {
     let own = matches!((principal, user), (Principal::User(me), Some(user)) if me.id == *user);
     if !own {
-        crate::access::check(principal, &crate::access::Access::Scope(Scope::UsersAdmin))?;
+        crate::authorization::access::check(
+            principal,
+            &crate::authorization::access::Access::Scope(Scope::UsersAdmin),
+        )?;
     }
     let mut filters = Vec::new();
     let mut bindings = Vec::new();
@@ -424,7 +427,7 @@ pub fn unassign(
             vec![id.as_str().into()],
         )?;
         // Tokens the person minted could carry what the role gave: they go with it.
-        crate::access::revoke_minted_by(ctx.storage, &row.text(1)?, ctx.now)?;
+        crate::authorization::access::revoke_minted_by(ctx.storage, &row.text(1)?, ctx.now)?;
         Ok::<_, Failure>(())
     })
 }
@@ -437,7 +440,10 @@ pub fn of_user(
 ) -> Result<Vec<RoleView>, ApiError> {
     let own = matches!(principal, Principal::User(user) if user.id == *id);
     if !own {
-        crate::access::check(principal, &crate::access::Access::Scope(Scope::UsersAdmin))?;
+        crate::authorization::access::check(
+            principal,
+            &crate::authorization::access::Access::Scope(Scope::UsersAdmin),
+        )?;
     }
     let fail = |e: StorageError| internal("roles of user", e);
     let found = query_one(

@@ -7,7 +7,7 @@
 //! The cache is coherent because this object is the only writer of its tokens: a revocation
 //! empties it (after writing back what it owes), and a new token is read on its first use.
 
-use crate::access::{TokenState, load_token, store_uses};
+use crate::authorization::access::{TokenState, load_token, store_uses};
 use crate::sql::Storage;
 use crate::sql::StorageError;
 use latchkey_core::Timestamp;

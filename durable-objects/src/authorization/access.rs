@@ -382,7 +382,7 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
 }
 
 /// `DELETE /v1/tokens/{id}`: by an admin, or by the token itself. Revoking twice is fine.
-/// The revocation cascades down the provenance chain (`crate::provenance::cascade`); the
+/// The revocation cascades down the provenance chain (`crate::authorization::provenance::cascade`); the
 /// events of what it reached are returned for the caller to record.
 pub fn revoke(
     storage: &Storage,
@@ -406,7 +406,8 @@ pub fn revoke(
                 .with("id", id.as_str())
                 .into());
         }
-        let events = crate::provenance::cascade(storage, id.as_str(), "token revoked", now)?;
+        let events =
+            crate::authorization::provenance::cascade(storage, id.as_str(), "token revoked", now)?;
         Ok(events)
     })
 }

@@ -10,7 +10,7 @@
 //!   receive), its collection, an approved access request (patch or wrap) and the retrieval of
 //!   its wrap.
 
-use crate::access::{Access, Principal};
+use crate::authorization::access::{Access, Principal};
 use crate::sql::Storage;
 use crate::sql::query_one;
 use crate::store::{Failure, SecretContext, internal};
