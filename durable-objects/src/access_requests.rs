@@ -178,20 +178,29 @@ pub fn create(
         }
         let pending = query_one(
             ctx.storage,
-            "SELECT count(*) FROM access_requests
+            "SELECT count(*), min(expires_at) FROM access_requests
              WHERE status = 'pending' AND expires_at > ? AND requester = ?",
             vec![ts(ctx.now), principal.actor().into()],
-        )?
-        .map(|row| read_count(&row, 0))
-        .transpose()?
-        .unwrap_or(0);
-        if pending >= MAX_PENDING_REQUESTS {
+        )?;
+        let (count, first_expiry) = match pending {
+            Some(row) => (read_count(&row, 0)?, read_opt_ts(&row, 1)?),
+            None => (0, None),
+        };
+        if count >= MAX_PENDING_REQUESTS {
+            // A slot frees when the oldest undecided request expires, at the latest.
+            let retry_after = first_expiry.map_or(1, |at| {
+                let ms = at.unix_ms() - ctx.now.unix_ms();
+                u64::try_from(ms.max(0))
+                    .map_or(1, |ms| ms.div_ceil(1000))
+                    .max(1)
+            });
             return Err(ApiError::new(
                 ErrorCode::RateLimited,
                 format!(
                     "you have {MAX_PENDING_REQUESTS} undecided access requests; cancel some or wait for decisions"
                 ),
             )
+            .with("retry_after", retry_after)
             .into());
         }
         let tier = secret.as_ref().map(|s| s.metadata.tier);

@@ -539,6 +539,12 @@ fn failed_logins_lock_out_without_revealing_accounts(ctx: &Ctx) {
     };
     assert_eq!(words(&locked), words(&ghost_locked));
     assert!(locked.body["error"]["retry_after"].as_u64().unwrap() > 800);
+    // Every 429 says when to come back, in the header too.
+    assert_eq!(
+        locked.header("Retry-After"),
+        Some(locked.body["error"]["retry_after"].to_string().as_str())
+    );
+    assert!(ghost_locked.header("Retry-After").is_some());
 
     // Per address: 20 failures from one address lock it out of every account.
     let other = format!("{}@example.com", latchkey_e2e::unique("other"));

@@ -71,6 +71,18 @@ pub fn error_with_body<T: Serialize>(error: &ApiError, status: u16, body: &T) ->
     if let Some(allow) = error.details.get("allow").and_then(|v| v.as_str()) {
         let _ = response.headers_mut().set("Allow", allow);
     }
+    // Every 429 says when to come back: the rate window, a login lockout, the cap on
+    // undecided access requests.
+    if status == 429 {
+        let seconds = error
+            .details
+            .get("retry_after")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1);
+        let _ = response
+            .headers_mut()
+            .set("Retry-After", &seconds.to_string());
+    }
     response
 }
 

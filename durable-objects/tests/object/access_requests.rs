@@ -273,6 +273,9 @@ fn a_hundred_undecided_requests_stop_further_ones() {
         )
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::RateLimited);
+    // When the first one expires, a slot frees: the client is told how long to wait.
+    let retry_after = err.details["retry_after"].as_u64().unwrap();
+    assert!(retry_after >= 1, "retry_after {retry_after}");
     assert_eq!(object.count("SELECT count(*) FROM access_requests"), 100);
     // Someone else may still ask.
     file(&object, &outsider(&object), read_request("prod/other"));
