@@ -177,19 +177,16 @@ fn respond<C: latchkey_contract::Command>(
 }
 
 /// What running a request's command does to the cache of secrets, and whether it starts a
-/// clock (the alarm is set when it succeeds).
-fn effects(channel: &Channel) -> (Cache, bool) {
-    match channel {
-        Channel::Caller {
-            command: Some(command),
-            ..
-        } => {
-            let rules = command.rules();
-            (rules.cache, rules.effect == Effect::StartsClock)
-        }
+/// clock (the alarm is set when it succeeds): a caller command's rules say; other channels'
+/// commands are fixed.
+fn effects(channel: &Channel, rules: Option<&Rules>) -> (Cache, bool) {
+    match (channel, rules) {
+        (_, Some(rules)) => (rules.cache, rules.effect == Effect::StartsClock),
         // Only counted.
-        Channel::Caller { command: None, .. } | Channel::Probe(_) => (Cache::Keeps, false),
-        Channel::Operator(_) | Channel::Public(_) | Channel::Link(_) => (Cache::Empties, false),
+        (Channel::Caller { .. } | Channel::Probe(_), None) => (Cache::Keeps, false),
+        (Channel::Operator(_) | Channel::Public(_) | Channel::Link(_), None) => {
+            (Cache::Empties, false)
+        }
     }
 }
 
@@ -229,9 +226,17 @@ impl Tenant {
     /// Answers one request: the cache and the bookkeeping around [`Self::handle`]. Nothing
     /// here awaits, so requests to one tenant never interleave: counts are exact.
     pub fn answer(&self, request: TenantRequest) -> Answered {
-        let (cache, starts_clock) = effects(&request.channel);
+        // A caller command's rules, worked out once for the whole request.
+        let rules = match &request.channel {
+            Channel::Caller {
+                command: Some(command),
+                ..
+            } => Some(command.rules()),
+            _ => None,
+        };
+        let (cache, starts_clock) = effects(&request.channel, rules.as_ref());
         self.secret_cache.before(cache);
-        let response = self.handle(request);
+        let response = self.handle(request, rules);
         // New audit events get copied to D1 by the alarm: schedule it once per batch, not on
         // every request.
         let export_due = self.events_recorded.replace(false) && !self.export_pending.get();
@@ -252,7 +257,7 @@ impl Tenant {
     }
 
     /// Answers a request on its channel.
-    fn handle(&self, request: TenantRequest) -> TenantResponse {
+    fn handle(&self, request: TenantRequest, rules: Option<Rules>) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let TenantRequest { origin, channel } = request;
         let origin = Origin {
@@ -272,7 +277,7 @@ impl Tenant {
                 credential,
                 purpose,
                 command,
-            } => self.caller_command(&credential, purpose, command, origin),
+            } => self.caller_command(&credential, purpose, command, rules, origin),
         }
     }
 
@@ -283,6 +288,7 @@ impl Tenant {
         credential: &PresentedCredential,
         purpose: Option<String>,
         command: Option<CallerCommand>,
+        rules: Option<Rules>,
         origin: Origin,
     ) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
@@ -296,7 +302,6 @@ impl Tenant {
             }
             Err(e) => return unattributed(Err(e)),
         };
-        let rules = command.as_ref().map(CallerCommand::rules);
         let metering = rules.as_ref().map_or(Metering::Use, |rules| rules.metering);
         let now = self.now();
         let storage = self.storage();

@@ -1,7 +1,7 @@
 //! Access requests: asking to read (a single-use wrap once approved) or patch (the next
 //! version once approved) a secret, deciding, cancelling, and collecting the wrap.
 
-use crate::support::{Object, path};
+use crate::support::{Object, event, path};
 use latchkey_contract::caller::access_requests::{
     ApproveAccess, CancelAccess, CreateAccessRequest, GetAccessRequest, ListAccessRequests,
     RejectAccess, RequestWrap, RequestWraps,
@@ -69,10 +69,6 @@ fn value_of(object: &Object, at: &str) -> String {
 
 fn list(object: &Object, key: &str, query: RequestQuery) -> Vec<AccessRequestView> {
     object.call(key, ListAccessRequests { query }).unwrap()
-}
-
-fn event(kind: &str, success: bool) -> (String, bool) {
-    (kind.to_owned(), success)
 }
 
 fn unknown_request() -> AccessRequestId {

@@ -1,7 +1,7 @@
 //! Agents: bootstrap tokens, registration, the agents' own routes (`/v1/agents/me/…`), the
 //! fleet, commands, settings, grants and discovery.
 
-use crate::support::{Object, path};
+use crate::support::{Object, event, path};
 use latchkey_contract::caller::agents::{
     AgentCertificates, AgentDiscovery, AgentSecrets, CreateBootstrap, CreateGrant, DeleteGrant,
     GetAgentSettings, ListAgents, ListGrants, QueueAgentCommand, RefreshAgentToken, RegisterAgent,
@@ -119,10 +119,6 @@ fn certificate(fingerprint: &str, managed: bool) -> String {
 
 fn ssh_keys(body: &str) -> Vec<DiscoveredSshKey> {
     DiscoveredSshKey::parse_report(body.as_bytes()).unwrap()
-}
-
-fn event(kind: &str, success: bool) -> (String, bool) {
-    (kind.to_owned(), success)
 }
 
 /// A tenant with a suspended agent: registered through a bootstrap token that an

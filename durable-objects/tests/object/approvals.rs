@@ -1,7 +1,7 @@
 //! Approval requests and policies: reading, listing, approving, denying, cancelling, the
 //! release of the token (once, to its requester), expiry, and how policies set the count.
 
-use crate::support::{Object, path};
+use crate::support::{Object, detail, path};
 use latchkey_contract::caller::approvals::{
     ApproveRequest, CancelRequest, DenyRequest, GetApproval, GetPolicies, ListApprovals,
     SetPolicies,
@@ -110,13 +110,6 @@ fn details_of(object: &Object, event_type: &str) -> Value {
         "SELECT details FROM audit_events WHERE type = '{event_type}' ORDER BY seq DESC LIMIT 1"
     ));
     serde_json::from_str(&rows.first().unwrap().text(0).unwrap()).unwrap()
-}
-
-fn detail(err: &ApiError, key: &str) -> Option<String> {
-    err.details
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 fn decisions(object: &Object) -> i64 {

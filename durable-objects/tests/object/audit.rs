@@ -1,13 +1,13 @@
 //! The audit trail: reading it (filters, cursor), verifying its chain (intact and tampered),
 //! and the live stream (opened and recorded; polled without being recorded or counted).
 
-use crate::support::{Object, path};
+use crate::support::{Object, detail, path};
 use latchkey_contract::caller::audit::{OpenStream, PollStream, ReadAudit, VerifyAudit};
 use latchkey_contract::caller::secrets::GetSecret;
 use latchkey_contract::caller::tenant::Touch;
 use latchkey_contract::operator::SetPlan;
 use latchkey_core::audit::{AuditEvent, AuditPage, AuditQuery, decode_cursor, event_id};
-use latchkey_core::{ApiError, ErrorCode, Plan};
+use latchkey_core::{ErrorCode, Plan};
 use serde_json::Value;
 
 fn query() -> AuditQuery {
@@ -31,13 +31,6 @@ fn seqs(events: &[AuditEvent]) -> Vec<u64> {
 
 fn stored(object: &Object) -> i64 {
     object.count("SELECT count(*) FROM audit_events")
-}
-
-fn detail(err: &ApiError, key: &str) -> Option<String> {
-    err.details
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 fn miss(object: &Object, key: &str, at: &str) {

@@ -1,7 +1,7 @@
 //! Notification channels (stored sealed, never shown back) and the approval links their
 //! messages carry: reviewing and deciding by a signed, single-use, expiring link.
 
-use crate::support::{Object, root_key};
+use crate::support::{Object, detail, root_key};
 use latchkey_contract::caller::approvals::{DenyRequest, GetApproval};
 use latchkey_contract::caller::notifications::{GetNotifications, SetNotifications};
 use latchkey_contract::caller::tokens::{CreateToken, TokenMinted};
@@ -36,13 +36,6 @@ fn every_channel() -> NotificationConfig {
 
 fn set(object: &Object, config: NotificationConfig) -> Value {
     object.master(SetNotifications { config }).unwrap()
-}
-
-fn detail(err: &ApiError, key: &str) -> Option<String> {
-    err.details
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 /// A requester token minted before any secret exists, then a sensitive secret its scope

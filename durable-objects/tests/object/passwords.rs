@@ -1,7 +1,7 @@
 //! Agents' password requests: an agent asks, an admin approves (a generated password becomes
 //! the secret's next version) or rejects, and the agent collects the password once.
 
-use crate::support::{Object, path};
+use crate::support::{Object, event, path};
 use latchkey_contract::caller::agents::{
     CreateBootstrap, CreateGrant, DeleteGrant, RegisterAgent, RevokeAgent,
 };
@@ -84,10 +84,6 @@ fn read_value(object: &Object, at: &str) -> String {
         .unwrap();
     let body: serde_json::Value = serde_json::from_str(&read.body).unwrap();
     body["value"].as_str().unwrap().to_owned()
-}
-
-fn event(kind: &str, success: bool) -> (String, bool) {
-    (kind.to_owned(), success)
 }
 
 fn unknown_request() -> PasswordRequestId {

@@ -1,7 +1,7 @@
 //! People: users, their logins (challenge, derived password, lockout), roles, and who holds
 //! which role.
 
-use crate::support::{Object, path};
+use crate::support::{Object, event, path};
 use latchkey_contract::caller::people::{
     CreateRole, CreateUser, CreateUserRole, DeleteRole, DeleteUser, DeleteUserRole, GetRole,
     ListRoles, ListUserRoles, ListUsers, Permissions, ReinstateUser, SetRolePermissions, UserRoles,
@@ -138,10 +138,6 @@ fn mint(object: &Object, key: &str, scope: &str) -> String {
         TokenMinted::Created(created) => created.value,
         TokenMinted::Pending(_) => panic!("token needs approval"),
     }
-}
-
-fn event(kind: &str, success: bool) -> (String, bool) {
-    (kind.to_owned(), success)
 }
 
 fn unknown_user() -> UserId {

@@ -214,3 +214,16 @@ impl Object {
 pub fn path(text: &str) -> SecretPath {
     SecretPath::parse(text).expect("a path")
 }
+
+/// An audit event as [`Object::events`] lists it.
+pub fn event(kind: &str, success: bool) -> (String, bool) {
+    (kind.to_owned(), success)
+}
+
+/// A string detail of an error.
+pub fn detail(err: &ApiError, key: &str) -> Option<String> {
+    err.details
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}

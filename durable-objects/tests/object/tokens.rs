@@ -1,7 +1,7 @@
 //! Tokens: minting (at once, or pending approval), narrowing by the minting token, use limits,
 //! addresses, expiry, tier clearance, listing and revocation with its cascade.
 
-use crate::support::{Object, path};
+use crate::support::{Object, detail, path};
 use latchkey_contract::caller::approvals::{ApproveRequest, GetApproval};
 use latchkey_contract::caller::secrets::{GetSecret, SecretJson};
 use latchkey_contract::caller::tokens::{CreateToken, ListTokens, RevokeToken, TokenMinted};
@@ -79,13 +79,6 @@ fn details_of(object: &Object, event_type: &str) -> Value {
         "SELECT details FROM audit_events WHERE type = '{event_type}' ORDER BY seq DESC LIMIT 1"
     ));
     serde_json::from_str(&rows.first().unwrap().text(0).unwrap()).unwrap()
-}
-
-fn detail(err: &ApiError, key: &str) -> Option<String> {
-    err.details
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 #[test]

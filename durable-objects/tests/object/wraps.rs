@@ -1,7 +1,7 @@
 //! Wraps: a value (one brings, or a secret's current one) sealed behind a single-use token,
 //! and the one unwrap of it.
 
-use crate::support::{Object, path};
+use crate::support::{Object, event, path};
 use latchkey_contract::caller::approvals::SetPolicies;
 use latchkey_contract::caller::secrets::UpdateSecret;
 use latchkey_contract::caller::tenant::Touch;
@@ -30,10 +30,6 @@ fn unwrap(object: &Object, token: &str) -> Result<Unwrapped, ApiError> {
     object.operator(Unwrap {
         hash: CredentialHash::of(token),
     })
-}
-
-fn event(kind: &str, success: bool) -> (String, bool) {
-    (kind.to_owned(), success)
 }
 
 fn hex_of(text: &str) -> String {
