@@ -293,7 +293,6 @@ impl AuditQuery {
                         _ => return Err(bad(key, "'format' must be json, jsonl or csv".into())),
                     }
                 }
-                "tenant" => {}
                 other => {
                     return Err(bad(
                         other,

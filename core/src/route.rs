@@ -14,8 +14,10 @@ use crate::token::TokenId;
 use crate::vault::{self, VaultRoute};
 use crate::wrap::WrapId;
 
+mod query;
 mod samples;
 mod value;
+pub use query::check_query;
 pub use samples::SAMPLES;
 pub use value::ValueMove;
 

@@ -291,3 +291,44 @@ fn the_error_codes_are_the_real_ones() {
         );
     }
 }
+
+/// A parameter object, with a `$ref` to the shared components followed.
+fn resolved_parameter(doc: &Value, parameter: &Value) -> Value {
+    match parameter["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/parameters/");
+            doc["components"]["parameters"][name].clone()
+        }
+        None => parameter.clone(),
+    }
+}
+
+#[test]
+fn every_documented_operation_documents_exactly_the_query_parameters_its_route_reads() {
+    let doc = document();
+    for ((method, template), operation) in operations(&doc) {
+        let mut url = template.clone();
+        let mut documented = BTreeSet::new();
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let parameter = resolved_parameter(&doc, parameter);
+            match parameter["in"].as_str() {
+                Some("query") => {
+                    documented.insert(parameter["name"].as_str().expect("named").to_owned());
+                }
+                Some("path") => {
+                    let (name, value) = sample_value(&doc, &parameter);
+                    url = url.replace(&format!("{{{name}}}"), &value);
+                }
+                _ => {}
+            }
+        }
+        let route = Route::resolve(&method, &url)
+            .unwrap_or_else(|e| panic!("{method} {url} is documented but answers {e}"));
+        let read: BTreeSet<String> = route
+            .query_parameters()
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect();
+        assert_eq!(documented, read, "{method} {template}");
+    }
+}

@@ -19,6 +19,7 @@ mod maintenance;
 mod origin;
 mod people;
 mod probes;
+mod queries;
 mod ratelimit;
 mod reliability;
 mod requests;
@@ -103,6 +104,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(broker::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
+    tests.extend(queries::TESTS);
     tests
 }
 

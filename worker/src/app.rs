@@ -22,7 +22,12 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     } else {
         error_response
     };
-    let route = Route::resolve(&method, &url_path);
+    // A query parameter the route does not read is refused, never ignored.
+    let route = Route::resolve(&method, &url_path).and_then(|route| {
+        let pairs = latchkey_core::route::query_pairs(&request.inner().url());
+        route.check_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        Ok(route)
+    });
     let reply: Reply = match route {
         Err(e) => Err(e),
         Ok(route) => {

@@ -224,7 +224,13 @@ pub async fn stream(request: &mut Request, env: &Env, caller: &Caller) -> Reply 
 pub async fn operator_search(request: &mut Request, env: &Env, config: &Config) -> Reply {
     require_operator(request, config)?;
     let pairs = query_pairs(request)?;
-    let (query, _) = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    // `tenant` is the operator's own filter; the rest are the audit filters.
+    let (query, _) = AuditQuery::parse(
+        pairs
+            .iter()
+            .filter(|(k, _)| k != "tenant")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
     let tenant = pairs
         .iter()
         .find(|(k, _)| k == "tenant")
