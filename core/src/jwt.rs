@@ -147,6 +147,14 @@ pub fn verify(
     claims
         .validate_expiration(&options(now))
         .map_err(|_| kind.expired().to_owned())?;
+    // The library still accepts the instant of `exp` itself; a session ends at its
+    // `expires_at`, as a token does (`expires_at <= now` is expired).
+    if claims
+        .expiration
+        .is_none_or(|exp| exp.timestamp_millis() <= now.unix_ms())
+    {
+        return Err(kind.expired().to_owned());
+    }
     if claims.custom.tid != *tenant {
         return Err("JWT names another tenant".into());
     }
@@ -187,6 +195,17 @@ mod tests {
         assert!(verify(JwtKind::User, &key, &jwt, &tenant, now).is_err());
         assert!(
             verify(AGENT, &key, &jwt, &tenant, now.plus_seconds(3601))
+                .unwrap_err()
+                .contains("expired")
+        );
+    }
+
+    #[test]
+    fn a_jwt_at_exactly_its_expiry_is_expired() {
+        let (key, tenant, agent, now) = setup();
+        let (jwt, expires_at) = mint(AGENT, &key, &tenant, &agent, now, 3600).unwrap();
+        assert!(
+            verify(AGENT, &key, &jwt, &tenant, expires_at)
                 .unwrap_err()
                 .contains("expired")
         );

@@ -131,8 +131,10 @@ pub fn write(
             return Err(deleted_conflict(path).into());
         }
         let current = existing.as_ref().map(|row| row.current_version);
+        // `cas: 0` is Vault's "only if nothing is there": a secret created natively with
+        // fields and no value sits at version 0 and is something.
         if let Some(cas) = write.cas
-            && current.unwrap_or(0) != cas
+            && (current.unwrap_or(0) != cas || (cas == 0 && current.is_some()))
         {
             return Err(ApiError::validation(
                 "options.cas",

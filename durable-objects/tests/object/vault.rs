@@ -249,6 +249,27 @@ fn write_kv_with_a_stale_cas_is_refused_and_writes_nothing() {
 }
 
 #[test]
+fn write_kv_with_cas_zero_on_a_fields_only_secret_is_refused() {
+    let object = Object::new();
+    let master = object.master.clone();
+    object.secret(r#"{"path": "app/db", "fields": {"host": "h1"}}"#);
+    let err = write(
+        &object,
+        &master,
+        "app/db",
+        json!({"data": {"host": "h2"}, "options": {"cas": 0}}),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ValidationError);
+    assert_eq!(err.details["field"], "options.cas");
+    assert_eq!(object.count("SELECT count(*) FROM secret_versions"), 0);
+    assert_eq!(
+        data(&read(&object, &master, "app/db", None).unwrap()),
+        json!({"host": "h1"})
+    );
+}
+
+#[test]
 fn write_kv_on_a_soft_deleted_secret_conflicts() {
     let object = Object::new();
     let master = object.master.clone();
