@@ -263,11 +263,14 @@ fn operator() -> Json {
                         MAX_CUSTOM_RATE_LIMIT,
                         "null clears a custom limit",
                     )),
+                    "non_expiring_tokens" => boolean().describe(
+                        "whether tokens with no expiry may be minted (MaestroVault face); default true",
+                    ),
                 },
             )
-            .describe("'plan', 'rate_limit_per_minute' or both"),
+            .describe("'plan', 'rate_limit_per_minute', 'non_expiring_tokens' or several"),
             "anyOf",
-            ["plan", "rate_limit_per_minute"],
+            ["plan", "rate_limit_per_minute", "non_expiring_tokens"],
         ),
     }
 }
