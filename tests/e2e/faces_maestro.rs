@@ -361,8 +361,8 @@ fn seed_examples_replay_as_written(ctx: &Ctx) {
 }
 
 fn environments_never_share_a_secret(ctx: &Ctx) {
-    let (_, key) = ctx.new_tenant();
-    let key = Some(key.as_str());
+    let (_, master) = ctx.new_tenant();
+    let key = Some(master.as_str());
     let set = send(
         ctx,
         "PUT",
@@ -392,7 +392,7 @@ fn environments_never_share_a_secret(ctx: &Ctx) {
     );
     assert_eq!(dev.body["environment"], "dev");
     // The native API sees the environment as the first path segment.
-    let native = ctx.api().get_secret(key.unwrap_or_default(), "prod/db");
+    let native = ctx.api().get_secret(&master, "prod/db");
     assert_eq!(native.body["value"], "prod-pw", "{}", native.text);
     // Deleting one leaves the other.
     send(ctx, "DELETE", "/v1/secrets/db?env=dev", key, None);

@@ -150,7 +150,9 @@ pub fn admit_token(
         return Err(ApiError::unauthorized(format!("token was revoked at {at}")));
     }
     if let Some(expired) = token.record.expires_at.filter(|at| *at <= now) {
-        return Err(ApiError::unauthorized(format!("token expired at {expired}")));
+        return Err(ApiError::unauthorized(format!(
+            "token expired at {expired}"
+        )));
     }
     if let Some(max) = token.record.max_uses
         && enforce_max_uses

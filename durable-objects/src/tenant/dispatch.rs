@@ -180,9 +180,13 @@ impl Tenant {
     /// Whether the tenant allows tokens with no expiry (the operator's `non_expiring_tokens`,
     /// on by default): 403 when it forbids them.
     fn check_non_expiring_allowed(&self, ctx: &SecretContext<'_>) -> Result<(), ApiError> {
-        let allowed = query_one(ctx.storage, "SELECT non_expiring_tokens FROM tenant", vec![])
-            .and_then(|row| row.map(|row| row.int(0)).transpose())
-            .map_err(|e| internal("non_expiring_tokens", e))?;
+        let allowed = query_one(
+            ctx.storage,
+            "SELECT non_expiring_tokens FROM tenant",
+            vec![],
+        )
+        .and_then(|row| row.map(|row| row.int(0)).transpose())
+        .map_err(|e| internal("non_expiring_tokens", e))?;
         if allowed == Some(0) {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,

@@ -69,7 +69,15 @@ fn forbid_non_expiring(object: &Object) {
 fn set_secret_upsert_creates_then_updates() {
     let object = Object::new();
     let key = object.master.clone();
-    let first = set(&object, &key, "prod/db", Some("v1"), Some(tags(&[("service", "db")])), SetMode::Upsert).unwrap();
+    let first = set(
+        &object,
+        &key,
+        "prod/db",
+        Some("v1"),
+        Some(tags(&[("service", "db")])),
+        SetMode::Upsert,
+    )
+    .unwrap();
     assert!(first.created);
     assert_eq!(first.version, 1);
     assert_eq!(object.last_event().0, "secret.created");
@@ -79,7 +87,11 @@ fn set_secret_upsert_creates_then_updates() {
     assert_eq!(object.last_event().0, "secret.updated");
     let shown = read(&object, "prod/db").unwrap();
     assert_eq!(shown.value.as_deref(), Some("v2"));
-    assert_eq!(shown.tags, tags(&[("service", "db")]), "absent metadata is kept");
+    assert_eq!(
+        shown.tags,
+        tags(&[("service", "db")]),
+        "absent metadata is kept"
+    );
 }
 
 #[test]
@@ -87,14 +99,25 @@ fn set_secret_edit_of_metadata_only_keeps_the_value_and_version() {
     let object = Object::new();
     let key = object.master.clone();
     set(&object, &key, "dev/api", Some("v1"), None, SetMode::Upsert).unwrap();
-    let edited = set(&object, &key, "dev/api", None, Some(tags(&[("team", "x")])), SetMode::Edit).unwrap();
+    let edited = set(
+        &object,
+        &key,
+        "dev/api",
+        None,
+        Some(tags(&[("team", "x")])),
+        SetMode::Edit,
+    )
+    .unwrap();
     assert_eq!(edited.version, 1);
     let shown = read(&object, "dev/api").unwrap();
     assert_eq!(shown.value.as_deref(), Some("v1"));
     assert_eq!(shown.tags, tags(&[("team", "x")]));
     let valued = set(&object, &key, "dev/api", Some("v2"), None, SetMode::Edit).unwrap();
     assert_eq!(valued.version, 2);
-    assert_eq!(read(&object, "dev/api").unwrap().tags, tags(&[("team", "x")]));
+    assert_eq!(
+        read(&object, "dev/api").unwrap().tags,
+        tags(&[("team", "x")])
+    );
 }
 
 #[test]
@@ -127,7 +150,15 @@ fn set_secret_on_a_soft_deleted_secret_is_refused() {
 fn set_secret_without_write_scope_is_refused_and_recorded() {
     let object = Object::new();
     let reader = object.token_with("secrets:read:*");
-    let err = set(&object, &reader, "prod/db", Some("v"), None, SetMode::Upsert).unwrap_err();
+    let err = set(
+        &object,
+        &reader,
+        "prod/db",
+        Some("v"),
+        None,
+        SetMode::Upsert,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::PermissionDenied);
     assert_eq!(object.count("SELECT count(*) FROM secrets"), 0);
     assert_eq!(object.last_event(), ("secret.updated".into(), false));
@@ -150,12 +181,28 @@ fn mint_token_without_expiry_by_master_is_listed_null_and_revocable() {
     object.secret(r#"{"path": "db", "value": "v"}"#);
     assert!(
         object
-            .call(&created.value, GetSecret { path: path("db"), version: None })
+            .call(
+                &created.value,
+                GetSecret {
+                    path: path("db"),
+                    version: None
+                }
+            )
             .is_ok()
     );
-    object.master(RevokeToken { id: created.id.clone() }).unwrap();
+    object
+        .master(RevokeToken {
+            id: created.id.clone(),
+        })
+        .unwrap();
     let err = object
-        .call(&created.value, GetSecret { path: path("db"), version: None })
+        .call(
+            &created.value,
+            GetSecret {
+                path: path("db"),
+                version: None,
+            },
+        )
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
 }
@@ -167,7 +214,10 @@ fn mint_token_without_expiry_by_non_admin_is_refused() {
     let err = mint(&object, &minter, r#"{"name": "ci", "scopes": ["read"]}"#).unwrap_err();
     assert_eq!(err.code, ErrorCode::PermissionDenied);
     assert_eq!(object.last_event(), ("token.created".into(), false));
-    assert_eq!(object.count("SELECT count(*) FROM tokens WHERE expires_at IS NULL"), 0);
+    assert_eq!(
+        object.count("SELECT count(*) FROM tokens WHERE expires_at IS NULL"),
+        0
+    );
 }
 
 #[test]
@@ -176,11 +226,22 @@ fn mint_token_without_expiry_by_an_expiring_admin_token_is_refused() {
     let admin = object.token_with("admin");
     let err = mint(&object, &admin, r#"{"name": "ci", "scopes": ["read"]}"#).unwrap_err();
     assert_eq!(err.code, ErrorCode::PermissionDenied);
-    assert!(err.message.contains("cannot mint a token with no expiry"), "{}", err.message);
+    assert!(
+        err.message.contains("cannot mint a token with no expiry"),
+        "{}",
+        err.message
+    );
     // A non-expiring admin token may.
     let key = object.master.clone();
     let forever = mint(&object, &key, r#"{"name": "root", "scopes": ["admin"]}"#).unwrap();
-    assert!(mint(&object, &forever.value, r#"{"name": "ci", "scopes": ["read"]}"#).is_ok());
+    assert!(
+        mint(
+            &object,
+            &forever.value,
+            r#"{"name": "ci", "scopes": ["read"]}"#
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -193,6 +254,11 @@ fn mint_token_without_expiry_forbidden_by_the_tenant_is_refused() {
     assert!(err.message.contains("does not allow"), "{}", err.message);
     assert_eq!(object.count("SELECT count(*) FROM tokens"), 0);
     // An expiring one is still fine, and may outlive the native 24 hours.
-    let month = mint(&object, &key, r#"{"name": "ci", "scopes": ["read"], "expires_in": "720h"}"#).unwrap();
+    let month = mint(
+        &object,
+        &key,
+        r#"{"name": "ci", "scopes": ["read"], "expires_in": "720h"}"#,
+    )
+    .unwrap();
     assert_eq!(month.ttl_seconds, Some(720 * 3600));
 }
