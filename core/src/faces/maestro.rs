@@ -37,7 +37,10 @@ pub const MAX_EXPIRES_IN_SECONDS: u64 = 10 * 366 * 86_400;
 
 /// Whether a request path belongs to this face.
 pub fn is_maestro_path(path: &str) -> bool {
-    path == PREFIX || path.strip_prefix(PREFIX).is_some_and(|r| r.starts_with('/'))
+    path == PREFIX
+        || path
+            .strip_prefix(PREFIX)
+            .is_some_and(|r| r.starts_with('/'))
 }
 
 /// One of the seed's routes. Names are as decoded from the URL, not yet paths: the
@@ -120,7 +123,10 @@ impl MaestroRoute {
                     ("GET", Box::new(move || Ok(MaestroRoute::GetSecret(a)))),
                     ("PUT", Box::new(move || Ok(MaestroRoute::SetSecret(b)))),
                     ("PATCH", Box::new(move || Ok(MaestroRoute::EditSecret(c)))),
-                    ("DELETE", Box::new(move || Ok(MaestroRoute::DeleteSecret(name)))),
+                    (
+                        "DELETE",
+                        Box::new(move || Ok(MaestroRoute::DeleteSecret(name))),
+                    ),
                 ]
             }
             ["secrets", name, "fields"] => {
@@ -138,7 +144,10 @@ impl MaestroRoute {
                 vec![
                     ("GET", Box::new(move || Ok(MaestroRoute::GetField(a, fa)))),
                     ("PUT", Box::new(move || Ok(MaestroRoute::SetField(b, fb)))),
-                    ("DELETE", Box::new(move || Ok(MaestroRoute::DeleteField(name, f)))),
+                    (
+                        "DELETE",
+                        Box::new(move || Ok(MaestroRoute::DeleteField(name, f))),
+                    ),
                 ]
             }
             _ => return Err(not_found(url_path)),
@@ -177,9 +186,12 @@ impl MaestroRoute {
             | R::GetField(..)
             | R::SetField(..)
             | R::DeleteField(..) => &["env"],
-            R::Health | R::Generate | R::Info | R::ListTokens | R::CreateToken | R::RevokeToken(_) => {
-                &[]
-            }
+            R::Health
+            | R::Generate
+            | R::Info
+            | R::ListTokens
+            | R::CreateToken
+            | R::RevokeToken(_) => &[],
         }
     }
 
@@ -202,8 +214,10 @@ impl MaestroRoute {
                 .with("parameter", name.as_str()));
             }
             if seen.contains(&name.as_str()) {
-                return Err(bad(format!("query parameter '{name}' is given more than once"))
-                    .with("parameter", name.as_str()));
+                return Err(
+                    bad(format!("query parameter '{name}' is given more than once"))
+                        .with("parameter", name.as_str()),
+                );
             }
             seen.push(name);
             match name.as_str() {
@@ -215,8 +229,9 @@ impl MaestroRoute {
             }
         }
         if query.metadata_value.is_some() && query.metadata_key.is_none() {
-            return Err(bad("'metadata_value' requires 'metadata_key'")
-                .with("parameter", "metadata_value"));
+            return Err(
+                bad("'metadata_value' requires 'metadata_key'").with("parameter", "metadata_value")
+            );
         }
         if matches!(self, MaestroRoute::Search) && query.q.as_deref().is_none_or(str::is_empty) {
             return Err(bad("query parameter 'q' is required").with("parameter", "q"));
@@ -259,8 +274,11 @@ impl Environment {
             .with("parameter", "env"));
         }
         SecretPath::parse(text).map_err(|why| {
-            bad(format!("env: {}", why.replacen("path", "an environment", 1)))
-                .with("parameter", "env")
+            bad(format!(
+                "env: {}",
+                why.replacen("path", "an environment", 1)
+            ))
+            .with("parameter", "env")
         })?;
         Ok(Environment(Some(text.to_owned())))
     }
@@ -584,7 +602,11 @@ pub fn parse_go_duration(text: &str) -> Result<u64, String> {
 /// `expires_in` (or with `"0"`, as MaestroVault reads it) the token never expires.
 pub fn parse_token_request(bytes: &[u8]) -> Result<TokenRequest, ApiError> {
     let body: TokenBody = body::parse(bytes).map_err(body_error)?;
-    let name = body.name.0.filter(|n| !n.is_empty()).ok_or_else(|| bad("name is required"))?;
+    let name = body
+        .name
+        .0
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| bad("name is required"))?;
     if name.len() > crate::token::MAX_TOKEN_DESCRIPTION_BYTES || name.chars().any(char::is_control)
     {
         return Err(bad(format!(
@@ -595,7 +617,9 @@ pub fn parse_token_request(bytes: &[u8]) -> Result<TokenRequest, ApiError> {
     let scope = native_scopes(&body.scopes.unwrap_or_default())?;
     let seconds = match body.expires_in.0.as_deref() {
         None | Some("") => 0,
-        Some(text) => parse_go_duration(text).map_err(|why| bad(format!("invalid expires_in: {why}")))?,
+        Some(text) => {
+            parse_go_duration(text).map_err(|why| bad(format!("invalid expires_in: {why}")))?
+        }
     };
     if seconds != 0 && !(MIN_TTL_SECONDS..=MAX_EXPIRES_IN_SECONDS).contains(&seconds) {
         return Err(bad(format!(
@@ -654,9 +678,11 @@ impl SecretEntry {
             environment: environment.to_owned(),
             value: read.value,
             metadata: read.tags,
-            fields: read
-                .fields
-                .map(|f| f.0.into_iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect()),
+            fields: read.fields.map(|f| {
+                f.0.into_iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), v))
+                    .collect()
+            }),
             field_count: read.field_count,
             created_at: read.created_at,
             updated_at: read.updated_at,
@@ -667,10 +693,16 @@ impl SecretEntry {
 /// Whether a listed secret passes the list's filters that the native list does not apply
 /// (the empty environment, a metadata key without a value).
 pub fn list_keeps(query: &Query, summary: &SecretSummary) -> bool {
-    let env_ok = query.env.as_ref().is_none_or(|env| env.holds(&summary.path));
+    let env_ok = query
+        .env
+        .as_ref()
+        .is_none_or(|env| env.holds(&summary.path));
     let key_ok = query.metadata_key.as_ref().is_none_or(|key| {
         summary.tags.get(key).is_some_and(|value| {
-            query.metadata_value.as_ref().is_none_or(|wanted| wanted == value)
+            query
+                .metadata_value
+                .as_ref()
+                .is_none_or(|wanted| wanted == value)
         })
     });
     env_ok && key_ok

@@ -15,15 +15,51 @@ fn route_every_seed_endpoint_resolves() {
         ("GET", "/maestro/v1/health", R::Health),
         ("GET", "/maestro/v1/secrets", R::ListSecrets),
         ("GET", "/maestro/v1/search", R::Search),
-        ("GET", "/maestro/v1/secrets/db-password", R::GetSecret("db-password".into())),
-        ("PUT", "/maestro/v1/secrets/my-key", R::SetSecret("my-key".into())),
-        ("PATCH", "/maestro/v1/secrets/my-key", R::EditSecret("my-key".into())),
-        ("DELETE", "/maestro/v1/secrets/my-key", R::DeleteSecret("my-key".into())),
-        ("GET", "/maestro/v1/secrets/s/fields", R::GetFields("s".into())),
-        ("PUT", "/maestro/v1/secrets/s/fields", R::SetFields("s".into())),
-        ("GET", "/maestro/v1/secrets/s/fields/username", R::GetField("s".into(), field())),
-        ("PUT", "/maestro/v1/secrets/s/fields/username", R::SetField("s".into(), field())),
-        ("DELETE", "/maestro/v1/secrets/s/fields/username", R::DeleteField("s".into(), field())),
+        (
+            "GET",
+            "/maestro/v1/secrets/db-password",
+            R::GetSecret("db-password".into()),
+        ),
+        (
+            "PUT",
+            "/maestro/v1/secrets/my-key",
+            R::SetSecret("my-key".into()),
+        ),
+        (
+            "PATCH",
+            "/maestro/v1/secrets/my-key",
+            R::EditSecret("my-key".into()),
+        ),
+        (
+            "DELETE",
+            "/maestro/v1/secrets/my-key",
+            R::DeleteSecret("my-key".into()),
+        ),
+        (
+            "GET",
+            "/maestro/v1/secrets/s/fields",
+            R::GetFields("s".into()),
+        ),
+        (
+            "PUT",
+            "/maestro/v1/secrets/s/fields",
+            R::SetFields("s".into()),
+        ),
+        (
+            "GET",
+            "/maestro/v1/secrets/s/fields/username",
+            R::GetField("s".into(), field()),
+        ),
+        (
+            "PUT",
+            "/maestro/v1/secrets/s/fields/username",
+            R::SetField("s".into(), field()),
+        ),
+        (
+            "DELETE",
+            "/maestro/v1/secrets/s/fields/username",
+            R::DeleteField("s".into(), field()),
+        ),
         ("POST", "/maestro/v1/generate", R::Generate),
         ("GET", "/maestro/v1/info", R::Info),
         ("GET", "/maestro/v1/tokens", R::ListTokens),
@@ -35,7 +71,11 @@ fn route_every_seed_endpoint_resolves() {
         ),
     ];
     for (method, path, want) in cases {
-        assert_eq!(MaestroRoute::resolve(method, path).unwrap(), want, "{method} {path}");
+        assert_eq!(
+            MaestroRoute::resolve(method, path).unwrap(),
+            want,
+            "{method} {path}"
+        );
     }
 }
 
@@ -60,9 +100,13 @@ fn query_unknown_or_repeated_parameter_is_400_naming_it() {
     let err = route.query(&pairs(&[("envv", "prod")])).unwrap_err();
     assert_eq!(status_of(&err), 400);
     assert!(err.message.contains("'envv'"), "{}", err.message);
-    let err = route.query(&pairs(&[("env", "a"), ("env", "b")])).unwrap_err();
+    let err = route
+        .query(&pairs(&[("env", "a"), ("env", "b")]))
+        .unwrap_err();
     assert!(err.message.contains("more than once"));
-    let err = MaestroRoute::Info.query(&pairs(&[("env", "prod")])).unwrap_err();
+    let err = MaestroRoute::Info
+        .query(&pairs(&[("env", "prod")]))
+        .unwrap_err();
     assert!(err.message.contains("'env'"));
     let err = MaestroRoute::ListSecrets
         .query(&pairs(&[("metadata_value", "x")]))
@@ -75,7 +119,10 @@ fn query_unknown_or_repeated_parameter_is_400_naming_it() {
 fn env_is_the_first_path_segment_and_empty_is_the_default() {
     let route = MaestroRoute::GetSecret("db".into());
     let prod = route.query(&pairs(&[("env", "prod")])).unwrap();
-    assert_eq!(prod.environment().path_of("db").unwrap().as_str(), "prod/db");
+    assert_eq!(
+        prod.environment().path_of("db").unwrap().as_str(),
+        "prod/db"
+    );
     let none = route.query(&[]).unwrap();
     assert_eq!(none.environment().path_of("db").unwrap().as_str(), "db");
     let empty = route.query(&pairs(&[("env", "")])).unwrap();
@@ -94,7 +141,10 @@ fn env_is_the_first_path_segment_and_empty_is_the_default() {
 fn set_body_takes_value_and_metadata_and_refuses_unknown_members() {
     let set = SetRequest::parse(br#"{"value": "s3cret", "metadata": {"service": "db"}}"#).unwrap();
     assert_eq!(set.value, "s3cret");
-    assert_eq!(set.metadata.unwrap().get("service").map(String::as_str), Some("db"));
+    assert_eq!(
+        set.metadata.unwrap().get("service").map(String::as_str),
+        Some("db")
+    );
     for bad in [
         &br#"{"metadata": {}}"#[..],
         br#"{"value": "v", "labels": {}}"#,
@@ -127,7 +177,10 @@ fn generate_body_as_the_seed_writes_it() {
     assert!(!request.password.symbols);
     let (path, metadata) = request.store.unwrap();
     assert_eq!(path.as_str(), "home/wifi-password");
-    assert_eq!(metadata.unwrap().get("type").map(String::as_str), Some("wifi"));
+    assert_eq!(
+        metadata.unwrap().get("type").map(String::as_str),
+        Some("wifi")
+    );
     let defaults = GenerateRequest::parse(b"").unwrap();
     assert_eq!(defaults.password.length, 32);
     assert_eq!(defaults.password.classes().len(), 4);
@@ -167,8 +220,8 @@ fn token_request_maps_seed_scopes_and_expiry() {
     assert!(forever.never_expires);
     assert_eq!(forever.ttl_seconds, None);
     assert_eq!(seed_scopes(&forever.scope), ["admin"]);
-    let zero = parse_token_request(br#"{"name": "ci", "scopes": ["read"], "expires_in": "0"}"#)
-        .unwrap();
+    let zero =
+        parse_token_request(br#"{"name": "ci", "scopes": ["read"], "expires_in": "0"}"#).unwrap();
     assert!(zero.never_expires);
     for bad in [
         &br#"{"scopes": ["read"]}"#[..],
