@@ -15,11 +15,14 @@ pub struct InitTenant {
     pub master_key_hash: CredentialHash,
 }
 
-/// A new plan and/or a custom rate limit.
+/// A new plan and/or a custom rate limit, and whether tokens with no expiry are allowed
+/// (`None`: unchanged).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SetPlan {
     pub plan: Plan,
     pub rate_limit_per_minute: Option<u64>,
+    #[serde(default)]
+    pub non_expiring_tokens: Option<bool>,
 }
 
 channel! {

@@ -506,7 +506,8 @@ pub struct ReleasedToken {
     pub id: crate::token::TokenId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    pub expires_at: Timestamp,
+    /// `None` only for a token with no expiry.
+    pub expires_at: Option<Timestamp>,
 }
 
 impl fmt::Debug for ReleasedToken {

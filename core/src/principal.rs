@@ -34,7 +34,8 @@ pub struct TokenRecord {
     pub id: TokenId,
     pub description: Option<String>,
     pub scopes: ScopeSet,
-    pub expires_at: Timestamp,
+    /// `None`: never (a non-expiring token, minted through the MaestroVault face).
+    pub expires_at: Option<Timestamp>,
     pub allowed_ips: Vec<IpRule>,
     pub max_uses: Option<u64>,
     /// Uses so far, this request's included once it is counted.

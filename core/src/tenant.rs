@@ -168,6 +168,9 @@ pub struct TenantUpdate {
     pub plan: Option<Plan>,
     /// `None`: unchanged; `Some(None)`: the custom limit is cleared (`null`).
     pub rate_limit_per_minute: Option<Option<u64>>,
+    /// Whether tokens with no expiry may be minted (through the MaestroVault face); `None`:
+    /// unchanged. New tenants allow them.
+    pub non_expiring_tokens: Option<bool>,
 }
 
 /// `PATCH /v1/admin/tenants/{id}` as it comes.
@@ -178,6 +181,8 @@ pub struct TenantUpdateBody {
     plan: body::OptText,
     #[serde(default)]
     rate_limit_per_minute: body::Present<body::IntIn<1, MAX_CUSTOM_RATE_LIMIT>>,
+    #[serde(default)]
+    non_expiring_tokens: body::OptBool,
 }
 
 impl TryFrom<TenantUpdateBody> for TenantUpdate {
@@ -186,15 +191,17 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
     fn try_from(body: TenantUpdateBody) -> Result<Self, ApiError> {
         let plan = body.plan.0.as_deref().map(parse_plan).transpose()?;
         let rate_limit_per_minute = body.rate_limit_per_minute.0.map(|limit| limit.0);
-        if plan.is_none() && rate_limit_per_minute.is_none() {
+        let non_expiring_tokens = body.non_expiring_tokens.0;
+        if plan.is_none() && rate_limit_per_minute.is_none() && non_expiring_tokens.is_none() {
             return Err(ApiError::validation(
                 "plan",
-                "give 'plan', 'rate_limit_per_minute' or both",
+                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens' or several",
             ));
         }
         Ok(TenantUpdate {
             plan,
             rate_limit_per_minute,
+            non_expiring_tokens,
         })
     }
 }

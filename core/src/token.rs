@@ -83,6 +83,11 @@ pub struct TokenRequest {
     pub allowed_ips: Vec<IpRule>,
     /// `None`: unlimited; else at least 1.
     pub max_uses: Option<u64>,
+    /// A token with no expiry (`ttl_seconds` is then `None`). The native body cannot ask for
+    /// one (it is capped at [`MAX_TTL_SECONDS`]); the MaestroVault face's can, for an `admin`
+    /// caller that does not expire itself, unless the tenant forbids it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never_expires: bool,
 }
 
 /// `POST /v1/tokens` as it comes.
@@ -191,6 +196,7 @@ impl TokenRequest {
             description,
             allowed_ips,
             max_uses,
+            never_expires: false,
         })
     }
 }
@@ -201,8 +207,9 @@ pub struct TokenCreated {
     pub value: String,
     pub id: TokenId,
     pub scope: ScopeSet,
-    pub ttl_seconds: u64,
-    pub expires_at: Timestamp,
+    /// `None` (null) only for a token with no expiry, which only the MaestroVault face mints.
+    pub ttl_seconds: Option<u64>,
+    pub expires_at: Option<Timestamp>,
     pub approval_status: String,
     pub approval_request_id: Option<String>,
 }
@@ -225,7 +232,8 @@ pub struct TokenSummary {
     pub scope: ScopeSet,
     pub allowed_ips: Vec<IpRule>,
     pub created_at: Timestamp,
-    pub expires_at: Timestamp,
+    /// `None` (null): the token never expires.
+    pub expires_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
     pub uses: u64,
     pub max_uses: Option<u64>,
@@ -323,8 +331,8 @@ mod tests {
             value: "lk_tok_secret-value".into(),
             id: TokenId::parse("tok_0123456789abcdef").unwrap(),
             scope: ScopeSet::admin(),
-            ttl_seconds: 60,
-            expires_at: Timestamp::from_unix_ms(0).unwrap(),
+            ttl_seconds: Some(60),
+            expires_at: Timestamp::from_unix_ms(0),
             approval_status: "approved".into(),
             approval_request_id: None,
         };

@@ -8,7 +8,7 @@ use crate::policies::Reach;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
-    Failure, SecretContext, in_transaction, internal, read_count, read_opt_ts, read_ts, ts,
+    Failure, SecretContext, in_transaction, internal, opt_ts, read_count, read_opt_ts, read_ts, ts,
 };
 use latchkey_core::approval::{
     ApprovalId, ApprovalState, ApprovalStatus, ApprovalView, DecisionRecord, ReleasedToken,
@@ -118,7 +118,7 @@ fn view(
             value: Some(created.value.clone()),
             expires_at: created.expires_at,
         }),
-        (None, Some(id), Some(expires_at)) => Some(ReleasedToken {
+        (None, Some(id), expires_at) => Some(ReleasedToken {
             id: id.clone(),
             value: None,
             expires_at,
@@ -295,12 +295,12 @@ pub fn get(
                 "UPDATE approvals SET token_id = ?, token_expires_at = ? WHERE id = ?",
                 vec![
                     created.id.as_str().into(),
-                    ts(created.expires_at),
+                    opt_ts(created.expires_at),
                     id.as_str().into(),
                 ],
             )?;
             stored.token_id = Some(created.id.clone());
-            stored.token_expires_at = Some(created.expires_at);
+            stored.token_expires_at = created.expires_at;
             released = Some(created);
         }
         let mut shown = view(ctx.storage, &stored, ctx.now, released.as_ref())?;

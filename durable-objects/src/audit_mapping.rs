@@ -7,6 +7,7 @@ use latchkey_contract::caller::access_requests::{self as requests, AccessRequest
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
+use latchkey_contract::caller::maestro::{MaestroCommand as Mae, SecretSet};
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
 use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson};
@@ -49,6 +50,9 @@ pub fn draft_for(command: &CallerCommand, rules: &Rules) -> Draft {
     let mut draft = Draft::new(event_type, path_of(command));
     if let CallerCommand::Vault(_) = command {
         draft = draft.detail("api", "vault");
+    }
+    if let CallerCommand::Maestro(_) = command {
+        draft = draft.detail("api", "maestro");
     }
     details(command, draft)
 }
@@ -98,10 +102,12 @@ fn path_of(command: &CallerCommand) -> Option<String> {
             return c.secrets.first().map(|s| s.path.to_string());
         }
         CallerCommand::AccessRequests(Req::CreateAccessRequest(c)) => &c.request.path,
+        CallerCommand::Maestro(Mae::SetSecret(c)) => &c.path,
         CallerCommand::Wraps(WrapCommand::CreateWrap(c)) => {
             return c.wrap.path().map(ToString::to_string);
         }
         CallerCommand::Tenant(_)
+        | CallerCommand::Maestro(Mae::MintToken(_))
         | CallerCommand::Tokens(_)
         | CallerCommand::Approvals(_)
         | CallerCommand::Notifications(_)
@@ -156,6 +162,12 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Broker(BrokerCommand::UseSecrets(c)) => Draft {
             details: crate::broker::call_details(&c.target, &c.secrets),
             ..draft
+        },
+        CallerCommand::Maestro(command) => match command {
+            Mae::SetSecret(c) => draft.detail("metadata_set", c.tags.is_some()),
+            Mae::MintToken(c) => draft
+                .detail("scope", c.request.scope.to_string())
+                .detail("never_expires", c.request.never_expires),
         },
         CallerCommand::Tokens(command) => match command {
             Tok::CreateToken(c) => draft.detail("scope", c.request.scope.to_string()),
@@ -267,9 +279,15 @@ pub fn operator_draft(command: &OperatorCommand) -> Draft {
         OperatorCommand::InitTenant(c) => Draft::new("tenant.created", None)
             .detail("name", c.name.as_str())
             .detail("plan", c.plan.as_str()),
-        OperatorCommand::SetPlan(c) => Draft::new("tenant.plan_changed", None)
-            .detail("plan", c.plan.as_str())
-            .detail("rate_limit_per_minute", c.rate_limit_per_minute),
+        OperatorCommand::SetPlan(c) => {
+            let draft = Draft::new("tenant.plan_changed", None)
+                .detail("plan", c.plan.as_str())
+                .detail("rate_limit_per_minute", c.rate_limit_per_minute);
+            match c.non_expiring_tokens {
+                Some(allowed) => draft.detail("non_expiring_tokens", allowed),
+                None => draft,
+            }
+        }
     }
 }
 
@@ -364,6 +382,21 @@ adds_nothing!(
     KdfParams,
     LoginIssued,
 );
+
+/// A secret the MaestroVault face set: `secret.created` when the write created it.
+impl Completes for SecretSet {
+    fn complete(&self, draft: Draft) -> Draft {
+        let draft = if self.created {
+            Draft {
+                event_type: "secret.created".into(),
+                ..draft
+            }
+        } else {
+            draft
+        };
+        draft.detail("version", self.version)
+    }
+}
 
 impl Completes for SecretCreated {
     fn complete(&self, draft: Draft) -> Draft {

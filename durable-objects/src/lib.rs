@@ -23,6 +23,7 @@ mod authorization;
 mod broker;
 mod fields;
 mod listing;
+mod maestro;
 mod maintenance;
 pub mod object;
 mod people;

@@ -405,6 +405,37 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS users_by_creator ON users (created_by)",
         "CREATE INDEX IF NOT EXISTS grants_by_creator ON grants (created_by)",
     ],
+    // 15: the MaestroVault face (seed 003): tokens with no expiry (`expires_at` NULL; SQLite
+    // cannot drop a NOT NULL, so the table is rebuilt with the same rows), and the tenant's
+    // setting that allows them (1, the default) or forbids them (0), set by the operator.
+    &[
+        "CREATE TABLE tokens_v15 (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            scopes TEXT NOT NULL,
+            description TEXT,
+            allowed_ips TEXT NOT NULL,
+            max_uses INTEGER,
+            uses INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            last_used_at INTEGER,
+            revoked_at INTEGER,
+            created_by TEXT NOT NULL,
+            cleared_tier TEXT NOT NULL DEFAULT 'standard',
+            cleared_approvals INTEGER
+        )",
+        "INSERT INTO tokens_v15 (id, hash, scopes, description, allowed_ips, max_uses, uses,
+            created_at, expires_at, last_used_at, revoked_at, created_by, cleared_tier,
+            cleared_approvals)
+         SELECT id, hash, scopes, description, allowed_ips, max_uses, uses, created_at,
+            expires_at, last_used_at, revoked_at, created_by, cleared_tier, cleared_approvals
+         FROM tokens",
+        "DROP TABLE tokens",
+        "ALTER TABLE tokens_v15 RENAME TO tokens",
+        "CREATE INDEX IF NOT EXISTS tokens_created_by ON tokens (created_by)",
+        "ALTER TABLE tenant ADD COLUMN non_expiring_tokens INTEGER NOT NULL DEFAULT 1",
+    ],
 ];
 
 /// The schema version this build writes.

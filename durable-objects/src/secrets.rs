@@ -80,7 +80,7 @@ pub fn append_version(
     Ok(sealed)
 }
 
-fn write_metadata(
+pub(crate) fn write_metadata(
     storage: &Storage,
     path: &SecretPath,
     version: u64,

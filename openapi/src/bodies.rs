@@ -114,10 +114,10 @@ fn note(member: &str) -> Json {
 
 /// `allOf`-free "one of these members is required": the body's schema with `key` set to
 /// `[{"required": [a]}, {"required": [b]}]`.
-fn requiring_one_of(schema: Json, key: &str, members: [&str; 2]) -> Json {
+fn requiring_one_of(schema: Json, key: &str, members: &[&str]) -> Json {
     let alternatives: Vec<Json> = members
-        .into_iter()
-        .map(|m| obj! { "required" => arr![m] })
+        .iter()
+        .map(|m| obj! { "required" => arr![*m] })
         .collect();
     schema.with(key, alternatives)
 }
@@ -136,7 +136,7 @@ fn secrets() -> Json {
             )
             .describe("'value' or 'fields' (or both) is required"),
             "anyOf",
-            ["value", "fields"],
+            &["value", "fields"],
         ),
         "SecretUpdate" => object(
             obj! { "value" => value() },
@@ -263,11 +263,14 @@ fn operator() -> Json {
                         MAX_CUSTOM_RATE_LIMIT,
                         "null clears a custom limit",
                     )),
+                    "non_expiring_tokens" => boolean().describe(
+                        "whether tokens with no expiry may be minted (MaestroVault face); default true",
+                    ),
                 },
             )
-            .describe("'plan', 'rate_limit_per_minute' or both"),
+            .describe("'plan', 'rate_limit_per_minute', 'non_expiring_tokens' or several"),
             "anyOf",
-            ["plan", "rate_limit_per_minute"],
+            &["plan", "rate_limit_per_minute", "non_expiring_tokens"],
         ),
     }
 }
@@ -462,7 +465,7 @@ fn people() -> Json {
             )
             .describe("Exactly one of 'path' and 'value'"),
             "oneOf",
-            ["path", "value"],
+            &["path", "value"],
         ),
         "Unwrap" => record(obj! {
             "wrap_token" => string()

@@ -235,7 +235,8 @@ fn tokens_and_approvals() -> Json {
                 "scope" => scopes(),
                 "allowed_ips" => array(string()),
                 "created_at" => time(),
-                "expires_at" => time(),
+                "expires_at" => nullable(time())
+                    .describe("null: never (a token minted through the MaestroVault face)"),
                 "last_used_at" => nullable(time()),
                 "uses" => integer(0),
                 "max_uses" => nullable(integer(1)),
@@ -379,6 +380,7 @@ fn audit_and_operator() -> Json {
             "plan" => plan(),
             "rate_limit_per_minute" => nullable(integer(1)),
             "effective_rate_limit_per_minute" => integer(1),
+            "non_expiring_tokens" => nullable(boolean()),
         }),
     }
 }

@@ -17,6 +17,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
     let method = request.inner().method();
     let url_path = request.path();
+    if latchkey_core::faces::maestro::is_maestro_path(&url_path) {
+        let response = crate::faces::maestro::handle(&mut request, env, &method, &id).await;
+        return finish(response, &id);
+    }
     let render = if latchkey_core::vault::is_vault_path(&url_path) {
         vault::error_response
     } else {
@@ -35,7 +39,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
             dispatch(route, &mut request, env, &config, &id).await
         }
     };
-    let mut response = reply.unwrap_or_else(|e| render(&e));
+    finish(reply.unwrap_or_else(|e| render(&e)), &id)
+}
+
+/// The headers every response carries.
+fn finish(mut response: Response, id: &str) -> Response {
     let headers = response.headers_mut();
     // Secret values must never sit in a shared cache. Only the public OpenAPI document sets
     // a Cache-Control of its own.
@@ -43,7 +51,7 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         let _ = headers.set("Cache-Control", "no-store");
     }
     let _ = headers.set("X-Content-Type-Options", "nosniff");
-    let _ = headers.set("X-Request-Id", &id);
+    let _ = headers.set("X-Request-Id", id);
     response
 }
 

@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod audit;
 pub mod broker;
 pub mod fields;
+pub mod maestro;
 pub mod notifications;
 pub mod passwords;
 pub mod people;
@@ -36,6 +37,7 @@ pub enum CallerCommand {
     Wraps(wraps::WrapCommand),
     Vault(vault::VaultCommand),
     Broker(broker::BrokerCommand),
+    Maestro(maestro::MaestroCommand),
 }
 
 impl CallerCommand {
@@ -56,6 +58,7 @@ impl CallerCommand {
             wraps::WrapCommand::NAMES,
             vault::VaultCommand::NAMES,
             broker::BrokerCommand::NAMES,
+            maestro::MaestroCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -79,6 +82,7 @@ impl CallerCommand {
             CallerCommand::Wraps(command) => command.name(),
             CallerCommand::Vault(command) => command.name(),
             CallerCommand::Broker(command) => command.name(),
+            CallerCommand::Maestro(command) => command.name(),
         }
     }
 
@@ -99,6 +103,7 @@ impl CallerCommand {
             CallerCommand::Wraps(command) => command.rules(),
             CallerCommand::Vault(command) => command.rules(),
             CallerCommand::Broker(command) => command.rules(),
+            CallerCommand::Maestro(command) => command.rules(),
         }
     }
 }

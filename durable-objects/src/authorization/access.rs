@@ -4,7 +4,7 @@
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::sql::{Storage, Value as V};
 use crate::store::{
-    Failure, in_transaction, internal, json_column, read_count, read_opt_ts, read_ts, ts,
+    Failure, in_transaction, internal, json_column, opt_ts, read_count, read_opt_ts, read_ts, ts,
 };
 pub use latchkey_contract::Access;
 use latchkey_core::credential::{CredentialHash, mint_token};
@@ -88,7 +88,7 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
             description: row.opt_text(10)?,
             scopes: json_column(row, 1)?,
             allowed_ips: json_column(row, 2)?,
-            expires_at: read_ts(row, 6)?,
+            expires_at: read_opt_ts(row, 6)?,
             max_uses: row.opt_int(3)?.map(|n| u64::try_from(n).unwrap_or(0)),
             uses: read_count(row, 4)?,
             cleared_tier: Tier::parse(&row.text(11)?).unwrap_or(Tier::Standard),
@@ -149,10 +149,9 @@ pub fn admit_token(
     if let Some(at) = token.revoked_at {
         return Err(ApiError::unauthorized(format!("token was revoked at {at}")));
     }
-    if token.record.expires_at <= now {
+    if let Some(expired) = token.record.expires_at.filter(|at| *at <= now) {
         return Err(ApiError::unauthorized(format!(
-            "token expired at {}",
-            token.record.expires_at
+            "token expired at {expired}"
         )));
     }
     if let Some(max) = token.record.max_uses
@@ -231,6 +230,9 @@ pub fn narrow(
         )
         .with("required_scope", "admin"));
     }
+    if request.never_expires {
+        check_never_expires(principal)?;
+    }
     let Principal::Token(parent) = principal else {
         return Ok(request);
     };
@@ -238,14 +240,14 @@ pub fn narrow(
     if let Some(ttl) = request
         .ttl_seconds
         .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
-        && now.plus_seconds(ttl) > parent.expires_at
+        && let Some(parent_expires_at) = parent.expires_at
+        && now.plus_seconds(ttl) > parent_expires_at
     {
-        let left = (parent.expires_at.unix_ms() - now.unix_ms()) / 1000;
+        let left = (parent_expires_at.unix_ms() - now.unix_ms()) / 1000;
         return Err(ApiError::validation(
             "ttl_seconds",
             format!(
-                "the new token would outlive the token that mints it (which expires at {}); use ttl_seconds of at most {left}",
-                parent.expires_at
+                "the new token would outlive the token that mints it (which expires at {parent_expires_at}); use ttl_seconds of at most {left}"
             ),
         ));
     }
@@ -280,6 +282,28 @@ pub fn narrow(
     Ok(request)
 }
 
+/// A token with no expiry is minted only by a caller holding `admin` that does not expire
+/// itself (the master key, a person, or a token with no expiry): an expiring admin token must
+/// not hand out what outlives it.
+fn check_never_expires(principal: &Principal) -> Result<(), ApiError> {
+    if !principal.scopes().covers(&Scope::Admin) {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            "only an admin may mint a token with no expiry",
+        )
+        .with("required_scope", "admin"));
+    }
+    if let Some(at) = not_after(principal) {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "a token that expires (at {at}) cannot mint a token with no expiry; give an expiry"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Mints and stores a token for `request` (already checked), expiring `ttl_seconds` from
 /// `now` but never after `not_after`, cleared for `clearance` (the tier it reached and how
 /// many approvals cleared it).
@@ -293,9 +317,11 @@ pub fn mint(
     not_after: Option<Timestamp>,
 ) -> Result<TokenCreated, Failure> {
     let ttl = i64::try_from(request.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS)).unwrap_or(i64::MAX);
-    let expires_at = match not_after {
-        Some(limit) => now.plus_seconds(ttl).min(limit),
-        None => now.plus_seconds(ttl),
+    let expires_at = match (request.never_expires, not_after) {
+        // `narrow` refused a caller that expires.
+        (true, _) => None,
+        (false, Some(limit)) => Some(now.plus_seconds(ttl).min(limit)),
+        (false, None) => Some(now.plus_seconds(ttl)),
     };
     let id = TokenId::generate().map_err(|e| Failure::Client(internal("token id", e)))?;
     let minted = mint_token(tenant).map_err(|e| Failure::Client(internal("mint token", e)))?;
@@ -319,7 +345,7 @@ pub fn mint(
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
                 .into(),
             ts(now),
-            ts(expires_at),
+            opt_ts(expires_at),
             created_by.into(),
             clearance.tier.as_str().into(),
             clearance
@@ -332,7 +358,8 @@ pub fn mint(
         value: minted.value.to_string(),
         id,
         scope: request.scope.clone(),
-        ttl_seconds: u64::try_from((expires_at.unix_ms() - now.unix_ms()) / 1000).unwrap_or(0),
+        ttl_seconds: expires_at
+            .map(|at| u64::try_from((at.unix_ms() - now.unix_ms()) / 1000).unwrap_or(0)),
         expires_at,
         approval_status: "approved".into(),
         approval_request_id: None,
@@ -342,7 +369,7 @@ pub fn mint(
 /// The expiry of the calling token, which a token it mints may not outlive.
 pub fn not_after(principal: &Principal) -> Option<Timestamp> {
     match principal {
-        Principal::Token(token) => Some(token.expires_at),
+        Principal::Token(token) => token.expires_at,
         // Agents and bootstrap tokens hold no `tokens:create`: they never mint. A person's
         // tokens outlive their session (deleting the person revokes them).
         Principal::Master | Principal::Agent(_) | Principal::Bootstrap(_) | Principal::User(_) => {

@@ -12,6 +12,7 @@ use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::audit::AuditCommand as Aud;
 use latchkey_contract::caller::broker::BrokerCommand;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
+use latchkey_contract::caller::maestro::MaestroCommand as Mae;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
@@ -115,6 +116,15 @@ impl Tenant {
             CallerCommand::Broker(BrokerCommand::UseSecrets(c)) => answer(c, draft, |c| {
                 self.release_secrets(ctx, principal, &c.secrets, &c.target)
             }),
+            CallerCommand::Maestro(command) => match command {
+                Mae::SetSecret(c) => answer(c, draft, |c| crate::maestro::set(ctx, c)),
+                Mae::MintToken(c) => answer(c, draft, |c| {
+                    if c.request.never_expires {
+                        self.check_non_expiring_allowed(ctx)?;
+                    }
+                    self.create_token(ctx, principal, c.request)
+                }),
+            },
         }
     }
 
@@ -129,6 +139,17 @@ impl Tenant {
         let request = access::narrow(principal, request, ctx.now)?;
         let reach = crate::policies::reach(ctx.storage, &request.scope)
             .map_err(|e| internal("approval reach", e))?;
+        if request.never_expires && reach.requirement.approvals != 0 {
+            // An approved token is released by the approval flow, which gives it an expiry.
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                format!(
+                    "a token with no expiry cannot wait for approval, and this scope reaches {} secrets that need {}; give an expiry",
+                    reach.tier.as_str(),
+                    reach.requirement.approvals
+                ),
+            ));
+        }
         if reach.requirement.approvals == 0 {
             let created = in_transaction(ctx.storage, "create token", || {
                 access::mint(
@@ -154,6 +175,25 @@ impl Tenant {
             self.config.approval_ttl_seconds,
         )
         .map(|view| TokenMinted::Pending(Box::new(view)))
+    }
+
+    /// Whether the tenant allows tokens with no expiry (the operator's `non_expiring_tokens`,
+    /// on by default): 403 when it forbids them.
+    fn check_non_expiring_allowed(&self, ctx: &SecretContext<'_>) -> Result<(), ApiError> {
+        let allowed = query_one(
+            ctx.storage,
+            "SELECT non_expiring_tokens FROM tenant",
+            vec![],
+        )
+        .and_then(|row| row.map(|row| row.int(0)).transpose())
+        .map_err(|e| internal("non_expiring_tokens", e))?;
+        if allowed == Some(0) {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "this tenant does not allow tokens with no expiry; give expires_in",
+            ));
+        }
+        Ok(())
     }
 
     fn info(&self, ctx: &SecretContext<'_>) -> Result<TenantInfo, ApiError> {

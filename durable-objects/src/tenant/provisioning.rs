@@ -12,7 +12,9 @@ impl Tenant {
             OperatorCommand::InitTenant(c) => respond(c, |c| self.init(c, draft, origin)),
             OperatorCommand::SetPlan(c) => respond(c, |c| {
                 self.write_deferred_events(self.storage());
-                let result = self.set_plan(c.plan, c.rate_limit_per_minute);
+                let result = self
+                    .set_plan(c.plan, c.rate_limit_per_minute)
+                    .and_then(|()| self.set_non_expiring_tokens(c.non_expiring_tokens));
                 if let Ok(Some(loaded)) = self.load() {
                     let storage = self.storage();
                     self.record_alone(
@@ -52,6 +54,19 @@ impl Tenant {
         // Reload the tenant row on the next request.
         *self.loaded.borrow_mut() = None;
         Ok(())
+    }
+
+    /// The operator's `non_expiring_tokens` setting (`None`: unchanged).
+    fn set_non_expiring_tokens(&self, allowed: Option<bool>) -> Result<(), ApiError> {
+        let Some(allowed) = allowed else {
+            return Ok(());
+        };
+        execute(
+            self.storage(),
+            "UPDATE tenant SET non_expiring_tokens = ?",
+            vec![i64::from(allowed).into()],
+        )
+        .map_err(|e| internal("set non_expiring_tokens", e))
     }
 
     pub(super) fn root_key(&self) -> Result<&RootKey, ApiError> {

@@ -457,6 +457,7 @@ fn poll_stream_is_not_counted_against_the_rate_limit() {
         .operator(SetPlan {
             plan: Plan::Enterprise,
             rate_limit_per_minute: Some(2),
+            non_expiring_tokens: None,
         })
         .unwrap();
     object.master(Touch).unwrap();

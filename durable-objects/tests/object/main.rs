@@ -18,6 +18,7 @@ mod audit;
 mod authorization;
 mod broker;
 mod fields;
+mod maestro;
 mod migrations;
 mod notifications;
 mod operator;

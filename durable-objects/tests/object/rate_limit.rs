@@ -21,6 +21,7 @@ fn limit(object: &Object, per_minute: u64) {
         .operator(SetPlan {
             plan: Plan::Enterprise,
             rate_limit_per_minute: Some(per_minute),
+            non_expiring_tokens: None,
         })
         .unwrap();
 }

@@ -10,6 +10,7 @@ use latchkey_contract::caller::approvals::*;
 use latchkey_contract::caller::audit::*;
 use latchkey_contract::caller::broker::*;
 use latchkey_contract::caller::fields::*;
+use latchkey_contract::caller::maestro::*;
 use latchkey_contract::caller::notifications::*;
 use latchkey_contract::caller::passwords::*;
 use latchkey_contract::caller::people::*;
@@ -318,6 +319,20 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         ReadKv {
             path: p(),
             version: None,
+        }
+        .into(),
+        SetSecret {
+            path: p(),
+            value: Some("v2".into()),
+            tags: None,
+            mode: SetMode::Upsert,
+        }
+        .into(),
+        MintToken {
+            request: latchkey_core::faces::maestro::parse_token_request(
+                br#"{"name": "ci", "scopes": ["read"], "expires_in": "60s"}"#,
+            )
+            .unwrap(),
         }
         .into(),
         WriteKv {

@@ -90,6 +90,7 @@ fn info_shows_the_plan_the_operator_set() {
         .operator(SetPlan {
             plan: Plan::Pro,
             rate_limit_per_minute: None,
+            non_expiring_tokens: None,
         })
         .unwrap();
     assert_eq!(object.master(Info).unwrap().plan, Plan::Pro);

@@ -96,8 +96,8 @@ fn create_token_by_the_master_key_shows_the_value_once_and_stores_its_hash() {
     assert!(token.value.starts_with("lk_tok_tn_"), "{}", token.value);
     assert!(token.id.as_str().starts_with("tok_"));
     assert_eq!(token.scope.to_string(), "secrets:read:prod/*");
-    assert_eq!(token.ttl_seconds, 600);
-    assert_eq!(token.expires_at, object.now().plus_seconds(600));
+    assert_eq!(token.ttl_seconds, Some(600));
+    assert_eq!(token.expires_at, Some(object.now().plus_seconds(600)));
     assert_eq!(token.approval_status, "approved");
     assert_eq!(token.approval_request_id, None);
 
@@ -147,8 +147,8 @@ fn create_token_without_a_ttl_lasts_an_hour() {
         )
         .unwrap(),
     );
-    assert_eq!(token.ttl_seconds, 3600);
-    assert_eq!(token.expires_at, object.now().plus_seconds(3600));
+    assert_eq!(token.ttl_seconds, Some(3600));
+    assert_eq!(token.expires_at, Some(object.now().plus_seconds(3600)));
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn create_token_outliving_its_parent_is_refused_and_the_default_is_shortened() {
 
     object.advance(100);
     let defaulted = created(mint(&object, &parent, r#"{"scope": "secrets:read:a/*"}"#).unwrap());
-    assert_eq!(defaulted.ttl_seconds, 500);
+    assert_eq!(defaulted.ttl_seconds, Some(500));
     assert_eq!(
         defaulted.expires_at,
         summary(&object, &parent_id).expires_at

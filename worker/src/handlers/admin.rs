@@ -89,6 +89,7 @@ pub async fn update_tenant(
         SetPlan {
             plan,
             rate_limit_per_minute,
+            non_expiring_tokens: update.non_expiring_tokens,
         },
     )
     .await?;
@@ -102,6 +103,7 @@ pub async fn update_tenant(
             "plan": plan,
             "rate_limit_per_minute": rate_limit_per_minute,
             "effective_rate_limit_per_minute": latchkey_core::ratelimit::plan_limit(plan, rate_limit_per_minute),
+            "non_expiring_tokens": update.non_expiring_tokens,
         }),
     )
 }
