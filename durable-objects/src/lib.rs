@@ -36,4 +36,5 @@ pub mod sql;
 mod store;
 pub mod tenant;
 mod vault;
+mod vault002;
 mod wraps;

@@ -1,0 +1,4 @@
+//! Faces: another product's API served as written, each a thin translation onto the tenant
+//! commands (issue 21). One module per face.
+
+pub mod vault002;
