@@ -22,12 +22,18 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     } else {
         error_response
     };
-    let route = Route::resolve(&method, &url_path);
-    let reply: Reply = match route {
-        Err(e) => Err(e),
-        Ok(route) => {
-            let config = Config::of(env);
-            dispatch(route, &mut request, env, &config, &id).await
+    // Faces (issue 21): another product's API at its own prefix, before the native routes.
+    let reply: Reply = if latchkey_core::faces::vault002::owns(&url_path) {
+        let (reply, caller) =
+            crate::faces::vault002::handle(&method, &url_path, &mut request, env, &id).await;
+        Ok(with_rate_headers(reply, caller.as_ref()))
+    } else {
+        match Route::resolve(&method, &url_path) {
+            Err(e) => Err(e),
+            Ok(route) => {
+                let config = Config::of(env);
+                dispatch(route, &mut request, env, &config, &id).await
+            }
         }
     };
     let mut response = reply.unwrap_or_else(|e| render(&e));

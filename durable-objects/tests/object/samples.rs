@@ -17,6 +17,9 @@ use latchkey_contract::caller::secrets::*;
 use latchkey_contract::caller::tenant::*;
 use latchkey_contract::caller::tokens::*;
 use latchkey_contract::caller::vault::*;
+use latchkey_contract::caller::vault002::*;
+use latchkey_core::faces::vault002::VaultGrantRequest;
+use latchkey_core::secret::SecretId;
 use latchkey_contract::caller::wraps::*;
 use latchkey_core::Timestamp;
 use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
@@ -345,6 +348,18 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         UseSecrets {
             secrets: proxy.secrets.clone(),
             target: proxy.target(),
+        }
+        .into(),
+        ListAllSecrets.into(),
+        DestroySecretById {
+            id: SecretId::parse("sec_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        GrantSecretById {
+            request: VaultGrantRequest::parse(
+                br#"{"agent_id": "researcher", "secret_id": "sec_0123456789abcdef01234567"}"#,
+            )
+            .unwrap(),
         }
         .into(),
     ]

@@ -1,0 +1,4 @@
+//! Faces: another product's API served as written at its own prefix (issue 21), each a thin
+//! translation onto the tenant commands. One module per face.
+
+pub mod vault002;
