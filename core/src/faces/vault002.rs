@@ -90,7 +90,9 @@ pub fn secret_not_found(id: &str) -> ApiError {
 }
 
 /// The seed defines no query parameter: the first one sent is a 400 naming it.
-pub fn check_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), ApiError> {
+pub fn check_query<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), ApiError> {
     match pairs.into_iter().next() {
         None => Ok(()),
         Some((name, _)) => Err(ApiError::invalid_request(format!(
@@ -140,7 +142,9 @@ impl AgentRef {
         if text.is_empty() || text.len() > MAX_NAME_BYTES {
             return Err(ApiError::validation(
                 field,
-                format!("'{field}' must be an agent id (agt_…) or a name of 1 to {MAX_NAME_BYTES} bytes"),
+                format!(
+                    "'{field}' must be an agent id (agt_…) or a name of 1 to {MAX_NAME_BYTES} bytes"
+                ),
             ));
         }
         if text.chars().any(char::is_control) {
@@ -223,4 +227,130 @@ pub struct VaultGrant {
     pub agent_id: String,
     pub secret_id: SecretId,
     pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "sec_0123456789abcdef01234567";
+
+    #[test]
+    fn owns_only_the_vault_prefix() {
+        assert!(owns("/v1/vault"));
+        assert!(owns("/v1/vault/secrets"));
+        assert!(!owns("/v1/vaults"));
+        assert!(!owns("/v1/secret/data/x"));
+        assert!(!owns("/v1/secrets"));
+    }
+
+    #[test]
+    fn resolve_seed_routes_answers_each() {
+        let route = |m: &str, p: &str| Vault002Route::resolve(m, p).unwrap();
+        assert_eq!(
+            route("POST", "/v1/vault/secrets"),
+            Vault002Route::CreateSecret
+        );
+        assert_eq!(
+            route("GET", "/v1/vault/secrets"),
+            Vault002Route::ListSecrets
+        );
+        assert_eq!(
+            route("HEAD", "/v1/vault/secrets"),
+            Vault002Route::ListSecrets
+        );
+        assert_eq!(
+            route("DELETE", &format!("/v1/vault/secrets/{ID}")),
+            Vault002Route::DeleteSecret(SecretId::parse(ID).unwrap())
+        );
+        assert_eq!(
+            route("POST", "/v1/vault/grants"),
+            Vault002Route::CreateGrant
+        );
+    }
+
+    #[test]
+    fn resolve_unknown_routes_is_404_or_405_with_allow() {
+        let error = |m: &str, p: &str| Vault002Route::resolve(m, p).unwrap_err();
+        for path in [
+            "/v1/vault",
+            "/v1/vault/",
+            "/v1/vault/secrets/a/b",
+            "/v1/vault/x",
+        ] {
+            assert_eq!(error("GET", path).code, ErrorCode::NotFound, "{path}");
+        }
+        let bad_id = error("DELETE", "/v1/vault/secrets/sec_abc123");
+        assert_eq!(bad_id.code, ErrorCode::NotFound);
+        let wrong = error("PUT", "/v1/vault/secrets");
+        assert_eq!(wrong.code, ErrorCode::MethodNotAllowed);
+        assert_eq!(wrong.details.get("allow"), Some(&"GET, POST".into()));
+        assert_eq!(
+            error("GET", "/v1/vault/grants").details.get("allow"),
+            Some(&"POST".into())
+        );
+    }
+
+    #[test]
+    fn check_query_any_parameter_is_400_naming_it() {
+        assert!(check_query([]).is_ok());
+        let e = check_query([("env", "prod")]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert_eq!(e.details.get("field"), Some(&"env".into()));
+    }
+
+    #[test]
+    fn parse_new_secret_maps_name_to_path_and_names_bad_members() {
+        let secret = parse_new_secret(br#"{"name": "OPENAI_API_KEY", "value": "sk"}"#).unwrap();
+        assert_eq!(secret.path.as_str(), "OPENAI_API_KEY");
+        assert_eq!(secret.value.as_deref(), Some("sk"));
+        assert_eq!(secret.metadata, SecretMetadata::default());
+        for (body, field) in [
+            (r#"{"value": "v"}"#, "name"),
+            (r#"{"name": "N"}"#, "value"),
+            (r#"{"name": "/x", "value": "v"}"#, "name"),
+            (r#"{"name": "N", "value": null}"#, "value"),
+            (r#"{"name": "N", "value": "v", "path": "p"}"#, "path"),
+        ] {
+            let e = parse_new_secret(body.as_bytes()).unwrap_err();
+            assert_eq!(e.details.get("field"), Some(&field.into()), "{body}");
+        }
+    }
+
+    #[test]
+    fn grant_request_takes_agent_name_or_id() {
+        let by_name = VaultGrantRequest::parse(
+            format!(r#"{{"agent_id": "researcher", "secret_id": "{ID}"}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(by_name.agent, AgentRef::Name("researcher".into()));
+        let by_id = VaultGrantRequest::parse(
+            format!(r#"{{"agent_id": "agt_0123456789abcdef01234567", "secret_id": "{ID}"}}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(matches!(by_id.agent, AgentRef::Id(_)));
+        for (body, field) in [
+            (
+                format!(r#"{{"agent_id": "", "secret_id": "{ID}"}}"#),
+                "agent_id",
+            ),
+            (
+                format!(r#"{{"agent_id": "a\u0001", "secret_id": "{ID}"}}"#),
+                "agent_id",
+            ),
+            (
+                r#"{"agent_id": "a", "secret_id": "sec_abc123"}"#.to_owned(),
+                "secret_id",
+            ),
+            (format!(r#"{{"secret_id": "{ID}"}}"#), "agent_id"),
+            (
+                format!(r#"{{"agent_id": "a", "secret_id": "{ID}", "actions": ["read"]}}"#),
+                "actions",
+            ),
+        ] {
+            let e = VaultGrantRequest::parse(body.as_bytes()).unwrap_err();
+            assert_eq!(e.details.get("field"), Some(&field.into()), "{body}");
+        }
+    }
 }
