@@ -487,20 +487,23 @@ fn another_tenants_ids_are_not_found(ctx: &Ctx) {
     assert_eq!(listed(ctx, &key_a).len(), 1, "A's secret is untouched");
 }
 
+/// Method, URL, content type, body, then the status, code and field expected.
+type Case<'a> = (
+    &'a str,
+    String,
+    Option<&'a str>,
+    Option<&'a str>,
+    u16,
+    &'a str,
+    Option<&'a str>,
+);
+
 fn bad_input_is_refused_and_changes_nothing(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();
     crate::agents::new_agent(ctx, &key, "researcher");
     let id = create(ctx, &key, "KEEP");
     let body = |text: &'static str| Some(text);
-    let cases: Vec<(
-        &str,
-        String,
-        Option<&str>,
-        Option<&str>,
-        u16,
-        &str,
-        Option<&str>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         // Query parameters the seed does not define: 400 naming them.
         (
             "GET",
