@@ -24,6 +24,10 @@ pub const RESTORE_WINDOW_SECONDS: i64 = 30 * 86_400;
 /// The largest `?version=N` a read takes: 2^53, the largest integer every JSON client keeps exact.
 pub const MAX_VERSION_PARAM: u64 = 1 << 53;
 
+// A secret's stable id: given when it is created, kept through updates, rotations, a soft
+// delete and its restore; a path erased and created again is a new secret with a new id.
+prefixed_id!(SecretId, "sec_", "secret");
+
 /// How much approval a secret's access needs (enforced from the access issue on). Ordered by
 /// rank, as declared: standard < sensitive < critical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
@@ -322,6 +326,7 @@ pub struct SecretRotated {
 /// Metadata of a secret, never its value: list items and the restore answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretSummary {
+    pub id: SecretId,
     pub path: SecretPath,
     pub version: u64,
     pub tier: Tier,
@@ -379,6 +384,7 @@ impl NewSecret {
 /// `POST /v1/secrets` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretCreated {
+    pub id: SecretId,
     pub path: SecretPath,
     pub version: u64,
     pub tier: Tier,
@@ -391,6 +397,7 @@ pub struct SecretCreated {
 /// none. Fields are not versioned: every version's read shows the current fields.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretRead {
+    pub id: SecretId,
     pub path: SecretPath,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,

@@ -136,6 +136,22 @@ pub fn register(
     )
     .map_err(|e| internal("agent jwt", e))?;
     in_transaction(ctx.storage, "register agent", || {
+        // Names are unique among agents not revoked: grants may name an agent by its name
+        // (the seed-002 face). A revoked agent's name may be taken again.
+        let taken = query_one(
+            ctx.storage,
+            "SELECT 1 FROM agents WHERE name = ? AND revoked_at IS NULL",
+            vec![registration.name.as_str().into()],
+        )?
+        .is_some();
+        if taken {
+            return Err(ApiError::conflict(format!(
+                "an agent named '{}' is already registered; choose another name, or revoke that agent first",
+                registration.name
+            ))
+            .with("field", "name")
+            .into());
+        }
         execute(
             ctx.storage,
             "UPDATE agent_bootstrap_tokens SET registrations = registrations + 1 WHERE id = ?",

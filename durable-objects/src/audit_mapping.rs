@@ -13,6 +13,7 @@ use latchkey_contract::caller::people::PeopleCommand as Ppl;
 use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson};
 use latchkey_contract::caller::tokens::{TokenCommand as Tok, TokenMinted};
 use latchkey_contract::caller::vault::{self, VaultCommand as Kv};
+use latchkey_contract::caller::vault002::Vault002Command as V2;
 use latchkey_contract::caller::wraps::WrapCommand;
 use latchkey_contract::caller::{audit::StreamEvents, broker::BrokerCommand};
 use latchkey_contract::link::{LinkCommand, LinkReview};
@@ -108,6 +109,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         }
         CallerCommand::Tenant(_)
         | CallerCommand::Maestro(Mae::MintToken(_))
+        | CallerCommand::Vault002(_)
         | CallerCommand::Tokens(_)
         | CallerCommand::Approvals(_)
         | CallerCommand::Notifications(_)
@@ -205,6 +207,11 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Wraps(WrapCommand::CreateWrap(c)) => {
             draft.detail("ttl_seconds", c.wrap.ttl_seconds)
         }
+        CallerCommand::Vault002(command) => match command {
+            V2::DestroySecretById(c) => draft.detail("secret_id", c.id.as_str()),
+            V2::GrantSecretById(c) => draft.detail("secret_id", c.request.secret_id.as_str()),
+            V2::ListAllSecrets(_) => draft,
+        },
         CallerCommand::Secrets(_)
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
@@ -427,6 +434,12 @@ impl Completes for SecretRotated {
 impl Completes for SecretPage {
     fn complete(&self, draft: Draft) -> Draft {
         draft.detail("count", self.items.len())
+    }
+}
+
+impl Completes for Vec<SecretSummary> {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("count", self.len())
     }
 }
 

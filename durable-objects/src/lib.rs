@@ -37,4 +37,5 @@ pub mod sql;
 mod store;
 pub mod tenant;
 mod vault;
+mod vault002;
 mod wraps;

@@ -436,6 +436,17 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS tokens_created_by ON tokens (created_by)",
         "ALTER TABLE tenant ADD COLUMN non_expiring_tokens INTEGER NOT NULL DEFAULT 1",
     ],
+    // 16: the seed-002 Vault face (issue 21, `latchkey_core::faces::vault002`). Every secret
+    // gets a stable id (`sec_` and 24 hex digits; existing secrets get one here, new ones when
+    // they are created). Agents are found by name: a name is unique among agents not revoked
+    // from now on (registration refuses a taken one); duplicates from before stay, and naming
+    // one of them answers 409.
+    &[
+        "ALTER TABLE secrets ADD COLUMN id TEXT",
+        "UPDATE secrets SET id = 'sec_' || lower(hex(randomblob(12))) WHERE id IS NULL",
+        "CREATE UNIQUE INDEX IF NOT EXISTS secrets_by_id ON secrets (id)",
+        "CREATE INDEX IF NOT EXISTS agents_by_name ON agents (name)",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -116,6 +116,7 @@ mod tests {
     fn entry(sealed_len: usize) -> CachedSecret {
         CachedSecret {
             row: SecretRow {
+                id: latchkey_core::secret::SecretId::parse("sec_0123456789abcdef01234567").unwrap(),
                 current_version: 1,
                 metadata: SecretMetadata::default(),
                 created_at: Timestamp::from_unix_ms_f64(0.0),

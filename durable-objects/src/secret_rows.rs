@@ -5,12 +5,13 @@
 use crate::rows::{Failure, internal, opt_ts, read_count, read_opt_ts, read_ts, ts, version_value};
 use crate::sql::{Row, Storage, StorageError, Value as V, execute, query_one};
 use latchkey_core::broker::hosts::AllowedHosts;
-use latchkey_core::secret::{SecretMetadata, Tags, Tier};
+use latchkey_core::secret::{SecretId, SecretMetadata, Tags, Tier};
 use latchkey_core::{ApiError, SecretPath, Timestamp};
 
 /// A `secrets` row.
 #[derive(Clone)]
 pub struct SecretRow {
+    pub id: SecretId,
     /// 0 while the secret has fields only.
     pub current_version: u64,
     pub metadata: SecretMetadata,
@@ -23,10 +24,11 @@ pub struct SecretRow {
 /// The columns [`parse_secret_row`] reads, in order, from `secrets`.
 pub const SECRET_COLUMNS: &str = "current_version, tier, description, tags, max_versions, \
     created_at, updated_at, expires_at, deleted_at, \
-    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path), allowed_hosts";
+    (SELECT count(*) FROM secret_fields WHERE secret_fields.path = secrets.path), allowed_hosts, \
+    id";
 
 /// How many columns [`SECRET_COLUMNS`] selects: what follows them in a wider row starts here.
-pub const SECRET_COLUMN_COUNT: usize = 11;
+pub const SECRET_COLUMN_COUNT: usize = 12;
 
 pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
     let tier_text = row.text(1)?;
@@ -35,6 +37,7 @@ pub fn parse_secret_row(row: &Row) -> Result<SecretRow, StorageError> {
     let tags: Tags =
         serde_json::from_str(&row.text(3)?).map_err(|e| StorageError(e.to_string()))?;
     Ok(SecretRow {
+        id: SecretId::parse(&row.text(11)?).map_err(StorageError)?,
         current_version: read_count(row, 0)?,
         metadata: SecretMetadata {
             tier,
@@ -176,22 +179,24 @@ pub fn drop_expired_ciphertexts(
 }
 
 /// Inserts the `secrets` row of a new secret at `version` (1 with a value, 0 with fields
-/// only). The caller has checked the path is free.
+/// only), with a new id, which it answers. The caller has checked the path is free.
 pub fn insert_secret(
     storage: &Storage,
     path: &SecretPath,
     version: u64,
     metadata: &SecretMetadata,
     now: Timestamp,
-) -> Result<(), Failure> {
+) -> Result<SecretId, Failure> {
+    let id = SecretId::generate().map_err(|e| Failure::Client(internal("secret id", e)))?;
     let tags =
         serde_json::to_string(&metadata.tags).map_err(|e| Failure::Client(internal("tags", e)))?;
     execute(
         storage,
-        "INSERT INTO secrets (path, current_version, tier, description, tags, max_versions,
+        "INSERT INTO secrets (id, path, current_version, tier, description, tags, max_versions,
             created_at, updated_at, accessed_at, expires_at, deleted_at, allowed_hosts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)",
         vec![
+            id.as_str().into(),
             path.as_str().into(),
             version_value(version),
             metadata.tier.as_str().into(),
@@ -204,7 +209,7 @@ pub fn insert_secret(
             allowed_hosts_column(metadata)?,
         ],
     )?;
-    Ok(())
+    Ok(id)
 }
 
 /// `allowed_hosts` as stored: its JSON, or NULL when the secret may not be brokered.

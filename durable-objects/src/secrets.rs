@@ -131,7 +131,7 @@ pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreate
             None => {}
         }
         let version = u64::from(value.is_some());
-        insert_secret(ctx.storage, &path, version, &metadata, now)?;
+        let id = insert_secret(ctx.storage, &path, version, &metadata, now)?;
         if let Some(value) = &value {
             insert_version(
                 ctx.storage,
@@ -143,6 +143,7 @@ pub fn create(ctx: &SecretContext<'_>, secret: NewSecret) -> Result<SecretCreate
         }
         fields::write_fields(ctx, &path, &fields)?;
         Ok(SecretCreated {
+            id,
             path: path.clone(),
             version,
             tier: metadata.tier,
@@ -247,6 +248,7 @@ fn read_inner(
         );
     }
     Ok(SecretRead {
+        id: secret.id,
         path: path.clone(),
         value,
         field_count: fields.as_ref().map(|f| f.len()),
@@ -482,6 +484,7 @@ pub fn delete(ctx: &SecretContext<'_>, path: &SecretPath, permanent: bool) -> Re
 
 pub fn summary(path: SecretPath, row: SecretRow) -> SecretSummary {
     SecretSummary {
+        id: row.id,
         path,
         version: row.current_version,
         tier: row.metadata.tier,

@@ -20,7 +20,7 @@ use latchkey_core::approval::{
 use latchkey_core::generate::{MAX_LENGTH, MIN_LENGTH};
 use latchkey_core::people::UserId;
 use latchkey_core::role::{RoleId, UserRoleId};
-use latchkey_core::secret::MAX_MAX_VERSIONS;
+use latchkey_core::secret::{MAX_MAX_VERSIONS, SecretId};
 use latchkey_core::tenant::{Plan, TENANT_HEX_LEN, TENANT_PREFIX};
 use latchkey_core::token::{TOKEN_ID_HEX, TOKEN_ID_PREFIX};
 use latchkey_core::wrap::WrapId;
@@ -57,6 +57,7 @@ prefixed! {
     user_role_id: UserRoleId, "A role assignment";
     access_request_id: AccessRequestId, "An access request";
     wrap_id: WrapId, "A wrap";
+    secret_id: SecretId, "A secret (stable: kept through updates, rotations and a restore)";
 }
 
 pub fn plan() -> Json {
@@ -118,10 +119,12 @@ fn error() -> Json {
 fn secrets() -> Json {
     obj! {
         "SecretCreated" => record(obj! {
+            "id" => secret_id(),
             "path" => secret_path(), "version" => integer(0), "tier" => tier(), "created_at" => time(),
         }),
         "Secret" => object(
             obj! {
+                "id" => secret_id(),
                 "path" => secret_path(),
                 "version" => integer(0).describe("0 for a secret made of fields only"),
                 "tier" => tier(),
@@ -150,6 +153,7 @@ fn secrets() -> Json {
         }),
         "SecretSummary" => object(
             obj! {
+                "id" => secret_id(),
                 "path" => secret_path(),
                 "version" => integer(0),
                 "tier" => tier(),

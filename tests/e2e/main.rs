@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod errors;
 mod faces_maestro;
+mod faces_vault002;
 mod fields;
 mod hardening;
 mod leaks;
@@ -103,6 +104,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);
     tests.extend(faces_maestro::TESTS);
+    tests.extend(faces_vault002::TESTS);
     tests.extend(broker::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);

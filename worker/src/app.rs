@@ -21,6 +21,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         let response = crate::faces::maestro::handle(&mut request, env, &method, &id).await;
         return finish(response, &id);
     }
+    if latchkey_core::faces::vault002::owns(&url_path) {
+        let (reply, caller) =
+            crate::faces::vault002::handle(&method, &url_path, &mut request, env, &id).await;
+        return finish(with_rate_headers(reply, caller.as_ref()), &id);
+    }
     let render = if latchkey_core::vault::is_vault_path(&url_path) {
         vault::error_response
     } else {

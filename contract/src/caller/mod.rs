@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod tenant;
 pub mod tokens;
 pub mod vault;
+pub mod vault002;
 pub mod wraps;
 
 /// A command from an authenticated caller.
@@ -36,6 +37,7 @@ pub enum CallerCommand {
     AccessRequests(access_requests::AccessRequestCommand),
     Wraps(wraps::WrapCommand),
     Vault(vault::VaultCommand),
+    Vault002(vault002::Vault002Command),
     Broker(broker::BrokerCommand),
     Maestro(maestro::MaestroCommand),
 }
@@ -57,6 +59,7 @@ impl CallerCommand {
             access_requests::AccessRequestCommand::NAMES,
             wraps::WrapCommand::NAMES,
             vault::VaultCommand::NAMES,
+            vault002::Vault002Command::NAMES,
             broker::BrokerCommand::NAMES,
             maestro::MaestroCommand::NAMES,
         ]
@@ -81,6 +84,7 @@ impl CallerCommand {
             CallerCommand::AccessRequests(command) => command.name(),
             CallerCommand::Wraps(command) => command.name(),
             CallerCommand::Vault(command) => command.name(),
+            CallerCommand::Vault002(command) => command.name(),
             CallerCommand::Broker(command) => command.name(),
             CallerCommand::Maestro(command) => command.name(),
         }
@@ -102,6 +106,7 @@ impl CallerCommand {
             CallerCommand::AccessRequests(command) => command.rules(),
             CallerCommand::Wraps(command) => command.rules(),
             CallerCommand::Vault(command) => command.rules(),
+            CallerCommand::Vault002(command) => command.rules(),
             CallerCommand::Broker(command) => command.rules(),
             CallerCommand::Maestro(command) => command.rules(),
         }

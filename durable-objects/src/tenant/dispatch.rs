@@ -20,6 +20,7 @@ use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson, Updat
 use latchkey_contract::caller::tenant::TenantCommand as Tnt;
 use latchkey_contract::caller::tokens::{TokenCommand as Tok, TokenMinted};
 use latchkey_contract::caller::vault::VaultCommand as Kv;
+use latchkey_contract::caller::vault002::Vault002Command as V2;
 use latchkey_contract::caller::wraps::WrapCommand;
 
 /// A caller command's encoded reply or error, and its audit event completed from it.
@@ -113,6 +114,7 @@ impl Tenant {
                 answer(c, draft, |c| wraps::create(ctx, principal, c.wrap))
             }
             CallerCommand::Vault(command) => vault_command(command, principal, ctx, draft),
+            CallerCommand::Vault002(command) => vault002_command(command, principal, ctx, draft),
             CallerCommand::Broker(BrokerCommand::UseSecrets(c)) => answer(c, draft, |c| {
                 self.release_secrets(ctx, principal, &c.secrets, &c.target)
             }),
@@ -519,5 +521,46 @@ fn vault_command(
         Kv::DestroyKvVersions(c) => answer(c, draft, |c| {
             vault::change_versions(ctx, &c.path, Some(c.versions), VersionChange::Destroy)
         }),
+    }
+}
+
+/// The seed-002 face: the id (and the agent's name) is resolved first, and the event names
+/// the path it resolved to, as the native command's would.
+fn vault002_command(
+    command: V2,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    let on_path = |draft: Draft, path: &latchkey_core::SecretPath| Draft {
+        path: Some(path.to_string()),
+        ..draft
+    };
+    match command {
+        V2::ListAllSecrets(c) => answer(c, draft, |_| crate::vault002::list_all(ctx, principal)),
+        V2::DestroySecretById(c) => {
+            let path = crate::vault002::path_of(ctx, &c.id, false);
+            let draft = match &path {
+                Ok(path) => on_path(draft, path),
+                Err(_) => draft,
+            };
+            answer(c, draft, |_| {
+                crate::vault002::destroy(ctx, principal, &path?)
+            })
+        }
+        V2::GrantSecretById(c) => {
+            let resolved = crate::vault002::resolve_grant(ctx, &c.request);
+            let draft = match &resolved {
+                Ok((agent, path)) => on_path(draft, path)
+                    .detail("agent_id", agent.as_str())
+                    .detail("grant_path", path.to_string())
+                    .detail("actions", serde_json::json!(["read"])),
+                Err(_) => draft,
+            };
+            answer(c, draft, |_| {
+                let (agent, path) = resolved?;
+                crate::vault002::grant(ctx, principal, agent, &path)
+            })
+        }
     }
 }

@@ -17,6 +17,7 @@ mod approvals;
 mod audit;
 mod authorization;
 mod broker;
+mod faces_vault002;
 mod fields;
 mod maestro;
 mod migrations;

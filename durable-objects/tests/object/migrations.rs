@@ -110,3 +110,85 @@ fn every_older_schema_migrates_to_the_current_one() {
         assert_eq!(schema(&store), fresh_schema, "from version {version}");
     }
 }
+
+/// Migration 16 (the seed-002 face): secrets stored before it get distinct `sec_` ids, and
+/// agents that shared a name before names were unique keep it; naming them is a 409.
+#[test]
+fn migration_16_gives_old_secrets_ids_and_refuses_ambiguous_agent_names() {
+    use latchkey_contract::caller::vault002::{GrantSecretById, ListAllSecrets};
+    use latchkey_core::faces::vault002::VaultGrantRequest;
+    let tenant = TenantId::generate().unwrap();
+    let master = mint_master_key(&tenant).unwrap();
+    let store = stored_at(14, &tenant, &master.hash.to_hex());
+    for p in ["old/a", "old/b"] {
+        store
+            .query(
+                "INSERT INTO secrets (path, current_version, tier, description, tags,
+                    max_versions, created_at, updated_at)
+                 VALUES (?, 0, 'standard', NULL, '{}', 10, ?, ?)",
+                vec![p.into(), Value::Integer(START_MS), Value::Integer(START_MS)],
+            )
+            .unwrap();
+    }
+    let twins = [
+        "agt_00000000000000000000000a",
+        "agt_00000000000000000000000b",
+    ];
+    for (id, name) in twins
+        .iter()
+        .zip(["twin", "twin"])
+        .chain([(&"agt_00000000000000000000000c", "solo")])
+    {
+        store
+            .query(
+                "INSERT INTO agents (id, name, labels, bootstrap_id, registered_at)
+                 VALUES (?, ?, '{}', 'bst_000000000000000000000000', ?)",
+                vec![(*id).into(), name.into(), Value::Integer(START_MS)],
+            )
+            .unwrap();
+    }
+    let object = Tenant::new(
+        Box::new(Shared(store.clone())),
+        TenantConfig::with_root_key(root_key()),
+        Box::new(|| Timestamp::from_unix_ms(START_MS).unwrap()),
+    );
+    let send = |command: CallerCommand| {
+        object
+            .answer(TenantRequest {
+                origin: RequestOrigin::default(),
+                channel: Channel::Caller {
+                    credential: parse_bearer(&master.value).unwrap(),
+                    purpose: None,
+                    command: Some(command),
+                },
+            })
+            .response
+            .result
+    };
+    let listed = send(ListAllSecrets.into()).unwrap();
+    let listed: Vec<latchkey_core::secret::SecretSummary> =
+        serde_json::from_str(listed.get()).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_ne!(listed[0].id, listed[1].id);
+    assert!(listed.iter().all(|s| s.id.as_str().starts_with("sec_")));
+    let grant = |agent: &str| {
+        let body = format!(
+            r#"{{"agent_id": "{agent}", "secret_id": "{}"}}"#,
+            listed[0].id
+        );
+        send(
+            GrantSecretById {
+                request: VaultGrantRequest::parse(body.as_bytes()).unwrap(),
+            }
+            .into(),
+        )
+    };
+    let ambiguous = grant("twin").unwrap_err();
+    assert_eq!(ambiguous.code, latchkey_core::ErrorCode::Conflict);
+    assert_eq!(
+        ambiguous.details.get("field").and_then(|f| f.as_str()),
+        Some("agent_id")
+    );
+    grant(twins[0]).unwrap();
+    grant("solo").unwrap();
+}

@@ -18,6 +18,7 @@ use latchkey_contract::caller::secrets::*;
 use latchkey_contract::caller::tenant::*;
 use latchkey_contract::caller::tokens::*;
 use latchkey_contract::caller::vault::*;
+use latchkey_contract::caller::vault002::*;
 use latchkey_contract::caller::wraps::*;
 use latchkey_core::Timestamp;
 use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
@@ -30,12 +31,14 @@ use latchkey_core::agent::{
 use latchkey_core::approval::{ApprovalId, Policies};
 use latchkey_core::audit::AuditQuery;
 use latchkey_core::broker::ProxyRequest;
+use latchkey_core::faces::vault002::VaultGrantRequest;
 use latchkey_core::field::{FieldName, FieldValue, parse_field_set};
 use latchkey_core::grant::GrantRequest;
 use latchkey_core::listing::ListQuery;
 use latchkey_core::notification::{NotificationConfig, OutboundPolicy};
 use latchkey_core::people::{NewUser, UserId, UserRequest};
 use latchkey_core::role::{NewRole, RoleId, UserRoleId, UserRoleRequest, parse_permissions};
+use latchkey_core::secret::SecretId;
 use latchkey_core::secret::{NewSecret, Rotation, SecretUpdate};
 use latchkey_core::token::{TokenId, TokenRequest};
 use latchkey_core::vault::KvWrite;
@@ -360,6 +363,18 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         UseSecrets {
             secrets: proxy.secrets.clone(),
             target: proxy.target(),
+        }
+        .into(),
+        ListAllSecrets.into(),
+        DestroySecretById {
+            id: SecretId::parse("sec_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        GrantSecretById {
+            request: VaultGrantRequest::parse(
+                br#"{"agent_id": "researcher", "secret_id": "sec_0123456789abcdef01234567"}"#,
+            )
+            .unwrap(),
         }
         .into(),
     ]
