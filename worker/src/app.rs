@@ -17,6 +17,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
     let method = request.inner().method();
     let url_path = request.path();
+    if latchkey_core::faces::api::is_api_path(&url_path) {
+        let response = crate::faces::api::handle(&method, &url_path, &mut request, env, &id).await;
+        return finish(response, &id);
+    }
     let render = if latchkey_core::vault::is_vault_path(&url_path) {
         vault::error_response
     } else {
@@ -30,7 +34,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
             dispatch(route, &mut request, env, &config, &id).await
         }
     };
-    let mut response = reply.unwrap_or_else(|e| render(&e));
+    finish(reply.unwrap_or_else(|e| render(&e)), &id)
+}
+
+/// The headers every answer carries.
+fn finish(mut response: Response, id: &str) -> Response {
     let headers = response.headers_mut();
     // Secret values must never sit in a shared cache. Only the public OpenAPI document sets
     // a Cache-Control of its own.
@@ -38,11 +46,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         let _ = headers.set("Cache-Control", "no-store");
     }
     let _ = headers.set("X-Content-Type-Options", "nosniff");
-    let _ = headers.set("X-Request-Id", &id);
+    let _ = headers.set("X-Request-Id", id);
     response
 }
 
-async fn dispatch(
+pub(crate) async fn dispatch(
     route: Route,
     request: &mut Request,
     env: &Env,
@@ -91,7 +99,7 @@ fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
     rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
 }
 
-fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
+pub(crate) fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
     if let Some(rate) = caller.and_then(Caller::rate) {
         let headers = response.headers_mut();
         for (name, value) in rate.headers() {

@@ -1,0 +1,3 @@
+//! Faces: other products' APIs served as written ([`latchkey_core::faces`]).
+
+pub mod api;
