@@ -114,7 +114,11 @@ fn note(member: &str) -> Json {
 
 /// `allOf`-free "one of these members is required": the body's schema with `key` set to
 /// `[{"required": [a]}, {"required": [b]}]`.
-fn requiring_one_of(schema: Json, key: &str, members: [&str; 2]) -> Json {
+fn requiring_one_of<'a>(
+    schema: Json,
+    key: &str,
+    members: impl IntoIterator<Item = &'a str>,
+) -> Json {
     let alternatives: Vec<Json> = members
         .into_iter()
         .map(|m| obj! { "required" => arr![m] })
@@ -263,11 +267,16 @@ fn operator() -> Json {
                         MAX_CUSTOM_RATE_LIMIT,
                         "null clears a custom limit",
                     )),
+                    "hostnames" => nullable(
+                        array(string().example("vault.example.com"))
+                            .with("maxItems", latchkey_core::tenant::MAX_HOSTNAMES)
+                            .describe("The tenant's whole set of hostnames (lowercase DNS names, no port), replacing the stored one; the /api/v1 face's login finds its tenant by the request's Host"),
+                    ),
                 },
             )
-            .describe("'plan', 'rate_limit_per_minute' or both"),
+            .describe("'plan', 'rate_limit_per_minute', 'hostnames' or several"),
             "anyOf",
-            ["plan", "rate_limit_per_minute"],
+            ["plan", "rate_limit_per_minute", "hostnames"],
         ),
     }
 }

@@ -379,6 +379,7 @@ fn audit_and_operator() -> Json {
             "plan" => plan(),
             "rate_limit_per_minute" => nullable(integer(1)),
             "effective_rate_limit_per_minute" => integer(1),
+            "hostnames" => array(string()),
         }),
     }
 }
