@@ -51,6 +51,8 @@ pub enum ApiRoute {
     Permissions,
     /// `POST /api/v1/admin/password-requests/{id}/reject`: the body may be absent.
     RejectPasswordRequest(PasswordRequestId),
+    /// `POST /api/v1/agents/bootstrap`: the seed shows no body, so none means the defaults.
+    CreateBootstrap,
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -59,7 +61,6 @@ fn served_as_is(route: &Route) -> bool {
         route,
         // Seed 000.
         Route::RegisterAgent
-            | Route::CreateBootstrap
             | Route::ListAgents
             | Route::AgentDiscovery(_)
             | Route::RefreshAgentToken
@@ -100,6 +101,7 @@ fn face_route(route: Route) -> Option<ApiRoute> {
         Route::RequestWrap(id, wrap) => ApiRoute::RequestWrap(id, wrap),
         Route::Permissions => ApiRoute::Permissions,
         Route::RejectPasswordRequest(id) => ApiRoute::RejectPasswordRequest(id),
+        Route::CreateBootstrap => ApiRoute::CreateBootstrap,
         route if served_as_is(&route) => ApiRoute::Native(route),
         _ => return None,
     })
@@ -416,7 +418,6 @@ mod tests {
     fn resolve_prefix_only_route_is_the_native_one() {
         for (method, path) in [
             ("POST", "/api/v1/agents/register"),
-            ("POST", "/api/v1/agents/bootstrap"),
             ("GET", "/api/v1/agents"),
             ("POST", "/api/v1/agents/me/health"),
             ("GET", "/api/v1/admin/password-requests"),

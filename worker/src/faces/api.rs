@@ -12,10 +12,12 @@ use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_contract::caller::access_requests::{
     ApproveAccess, CancelAccess, RejectAccess, RequestWrap, RequestWraps,
 };
+use latchkey_contract::caller::agents::CreateBootstrap;
 use latchkey_contract::caller::audit::ReadAudit;
 use latchkey_contract::caller::passwords::RejectPasswordRequest;
 use latchkey_contract::caller::people::Permissions;
 use latchkey_core::ApiError;
+use latchkey_core::agent::BootstrapRequest;
 use latchkey_core::agent::password::parse_rejection;
 use latchkey_core::approval::parse_decision_note;
 use latchkey_core::audit::AuditQuery;
@@ -210,6 +212,21 @@ async fn tenant_route(
             }
             .await;
             json(200, &caller.run(env, command).await?)
+        }
+        ApiRoute::CreateBootstrap => {
+            let command = async {
+                let body = read_optional_body(request).await?;
+                let body = if body.iter().all(u8::is_ascii_whitespace) {
+                    b"{}".to_vec()
+                } else {
+                    body
+                };
+                Ok(CreateBootstrap {
+                    request: BootstrapRequest::parse(&body)?,
+                })
+            }
+            .await;
+            json(201, &caller.run(env, command).await?)
         }
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
