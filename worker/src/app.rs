@@ -18,7 +18,13 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     let method = request.inner().method();
     let url_path = request.path();
     if latchkey_core::faces::api::is_api_path(&url_path) {
-        let response = crate::faces::api::handle(&method, &url_path, &mut request, env, &id).await;
+        use crate::faces::api::{Outcome, handle};
+        let response = match handle(&method, &url_path, &mut request, env, &id).await {
+            Outcome::Answered(response) => response,
+            Outcome::Native(route) => dispatch(route, &mut request, env, &Config::of(env), &id)
+                .await
+                .unwrap_or_else(|e| error_response(&e)),
+        };
         return finish(response, &id);
     }
     let render = if latchkey_core::vault::is_vault_path(&url_path) {
@@ -50,7 +56,7 @@ fn finish(mut response: Response, id: &str) -> Response {
     response
 }
 
-pub(crate) async fn dispatch(
+async fn dispatch(
     route: Route,
     request: &mut Request,
     env: &Env,
@@ -99,7 +105,7 @@ fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
     rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
 }
 
-pub(crate) fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
+fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
     if let Some(rate) = caller.and_then(Caller::rate) {
         let headers = response.headers_mut();
         for (name, value) in rate.headers() {

@@ -2,8 +2,6 @@
 //! native handler; the few that differ are translated here, onto the same tenant commands.
 //! Errors are Latchkey's error body, as the seeds define none.
 
-use crate::app::{dispatch, rate_headers};
-use crate::config::Config;
 use crate::credentials::tenant_credential;
 use crate::handlers::people;
 use crate::http::{Reply, error_response, json, read_optional_body};
@@ -31,17 +29,39 @@ use latchkey_core::tenant::Hostname;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
-/// Answers one request under `/api`.
+/// What the face made of a request under `/api`.
+pub enum Outcome {
+    Answered(Response),
+    /// A native route as it is: `app` dispatches it like any other.
+    Native(Route),
+}
+
+/// Answers one request under `/api`, or hands a native route back.
 pub async fn handle(
     method: &str,
     url_path: &str,
     request: &mut Request,
     env: &Env,
     request_id: &str,
-) -> Response {
+) -> Outcome {
+    Outcome::Answered(
+        match answer(method, url_path, request, env, request_id).await {
+            Ok(response) => response,
+            Err(native) => return Outcome::Native(native),
+        },
+    )
+}
+
+async fn answer(
+    method: &str,
+    url_path: &str,
+    request: &mut Request,
+    env: &Env,
+    request_id: &str,
+) -> Result<Response, Route> {
     let route = match face::resolve(method, url_path) {
         Ok(route) => route,
-        Err(e) => return error_response(&e),
+        Err(e) => return Ok(error_response(&e)),
     };
     let pairs = query_pairs(&request.inner().url());
     match route {
@@ -51,29 +71,40 @@ pub async fn handle(
                 Ok(()) => login(request, env, &meta).await,
                 Err(e) => Err(e),
             };
-            reply.unwrap_or_else(|e| error_response(&e))
+            Ok(reply.unwrap_or_else(|e| error_response(&e)))
         }
-        ApiRoute::Native(native) => {
-            if let Err(e) = check_query(&ApiRoute::Native(native.clone()), &pairs) {
-                return refused(native == Route::RegisterAgent, request, env, request_id, e).await;
+        ApiRoute::Native(native) => match check_query(&ApiRoute::Native(native.clone()), &pairs) {
+            Ok(()) => Err(native),
+            Err(e) => {
+                Ok(refused(native == Route::RegisterAgent, request, env, request_id, e).await)
             }
-            let config = Config::of(env);
-            dispatch(native, request, env, &config, request_id)
-                .await
-                .unwrap_or_else(|e| error_response(&e))
-        }
+        },
         route => {
             let caller = match Caller::from_request(request, request_id) {
                 Ok(caller) => caller,
-                Err(e) => return error_response(&e),
+                Err(e) => return Ok(error_response(&e)),
             };
             let reply = match check_query(&route, &pairs) {
                 Ok(()) => tenant_route(route, request, env, &caller, &pairs).await,
                 Err(e) => Err(caller.refuse(env, e).await),
             };
-            rate_headers(reply.unwrap_or_else(|e| error_response(&e)), Some(&caller))
+            Ok(rate_headers(
+                reply.unwrap_or_else(|e| error_response(&e)),
+                &caller,
+            ))
         }
     }
+}
+
+/// The tenant's rate-limit state on a face answer (as `app` puts it on native ones).
+fn rate_headers(mut response: Response, caller: &Caller) -> Response {
+    if let Some(rate) = caller.rate() {
+        let headers = response.headers_mut();
+        for (name, value) in rate.headers() {
+            let _ = headers.set(name, &value);
+        }
+    }
+    response
 }
 
 /// A bad query on a native route: counted against the caller like any refused request (the
@@ -91,7 +122,7 @@ async fn refused(
     match Caller::from_request(request, request_id) {
         Ok(caller) => {
             let error = caller.refuse(env, error).await;
-            rate_headers(error_response(&error), Some(&caller))
+            rate_headers(error_response(&error), &caller)
         }
         Err(e) => error_response(&e),
     }
