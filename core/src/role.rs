@@ -78,6 +78,14 @@ pub const PERMISSIONS: &[Permission] = &[
         description: "Create, change and delete roles (only with permissions one holds)",
     },
     Permission {
+        permission: "workflow.edit",
+        description: "Reserved for workflows (seed 001's name): stored, allows nothing yet",
+    },
+    Permission {
+        permission: "integration.edit",
+        description: "Reserved for integrations (seed 001's name): stored, allows nothing yet",
+    },
+    Permission {
         permission: "admin",
         description: "Everything, including every permission above",
     },

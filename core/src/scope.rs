@@ -248,6 +248,11 @@ pub enum Scope {
     UsersAdmin,
     /// Role definitions.
     RolesAdmin,
+    /// Seed 001's `workflow.edit` and `integration.edit`: accepted and stored in roles and
+    /// tokens, but Latchkey has no workflows or integrations yet, so they allow nothing until
+    /// the issues that add them; only `admin` covers them.
+    WorkflowsEdit,
+    IntegrationsEdit,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -260,17 +265,38 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("agents:admin", Scope::AgentsAdmin),
     ("users:admin", Scope::UsersAdmin),
     ("roles:admin", Scope::RolesAdmin),
+    ("workflow.edit", Scope::WorkflowsEdit),
+    ("integration.edit", Scope::IntegrationsEdit),
     ("admin", Scope::Admin),
+];
+
+/// The permission names of seeds 000 and 001 (the `/api/v1` face), accepted wherever a scope
+/// is, each as the Latchkey scope it names. A name never reaches further than it says:
+/// `agent.mint` and `agent.revoke` need the whole of `agents:admin`, because Latchkey has no
+/// narrower agent scope, and that is what bootstrapping (minting) and revoking require.
+/// They are stored and shown as the scope, so a role reads back in Latchkey's names.
+pub const SEED_PERMISSION_ALIASES: &[(&str, &str)] = &[
+    ("agent:admin", "agents:admin"),
+    ("agent.mint", "agents:admin"),
+    ("agent.revoke", "agents:admin"),
+    ("role.edit", "roles:admin"),
+    ("user_role.edit", "users:admin"),
+    ("policy.edit", "policies:write"),
+    ("audit.read", "audit:read"),
 ];
 
 impl Scope {
     pub fn parse(text: &str) -> Result<Self, String> {
+        let text = SEED_PERMISSION_ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == text)
+            .map_or(text, |(_, scope)| *scope);
         if let Some((_, scope)) = NAMED_SCOPES.iter().find(|(name, _)| *name == text) {
             return Ok(scope.clone());
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin or admin"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
@@ -530,6 +556,41 @@ impl fmt::Display for SecretAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_permission_alias_parses_as_the_scope_it_names() {
+        for (alias, scope) in SEED_PERMISSION_ALIASES {
+            assert_eq!(Scope::parse(alias), Scope::parse(scope), "{alias}");
+            assert_eq!(Scope::parse(alias).unwrap().to_string(), *scope);
+        }
+        assert_eq!(Scope::parse("agent:admin"), Ok(Scope::AgentsAdmin));
+        assert_eq!(Scope::parse("role.edit"), Ok(Scope::RolesAdmin));
+        assert_eq!(Scope::parse("user_role.edit"), Ok(Scope::UsersAdmin));
+        assert_eq!(Scope::parse("policy.edit"), Ok(Scope::PoliciesWrite));
+        assert_eq!(Scope::parse("audit.read"), Ok(Scope::AuditRead));
+        assert!(Scope::parse("agent.delete").is_err());
+        assert!(Scope::parse("AUDIT.READ").is_err());
+    }
+
+    #[test]
+    fn reserved_seed_permission_covers_nothing_but_itself() {
+        let workflow = Scope::parse("workflow.edit").unwrap();
+        let integration = Scope::parse("integration.edit").unwrap();
+        assert_eq!(workflow.to_string(), "workflow.edit");
+        assert_eq!(integration.to_string(), "integration.edit");
+        for other in [
+            Scope::PoliciesWrite,
+            Scope::AgentsAdmin,
+            Scope::Admin,
+            Scope::everywhere(SecretAction::All),
+            integration.clone(),
+        ] {
+            assert!(!workflow.covers(&other), "workflow.edit covers {other}");
+            assert!(!integration.covers(&other) || other == integration);
+        }
+        assert!(Scope::Admin.covers(&workflow));
+        assert!(Scope::Admin.covers(&integration));
+    }
     use proptest::prelude::*;
 
     fn glob(text: &str) -> PathGlob {

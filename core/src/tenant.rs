@@ -162,8 +162,83 @@ impl NewTenant {
     }
 }
 
-/// A validated `PATCH /v1/admin/tenants/{id}` body: what changes (at least one of the two).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A hostname an operator attaches to a tenant, so clients of the `/api/v1` face (seeds 000
+/// and 001) log in with `{email, password}` alone: lowercase DNS labels (`[a-z0-9-]`, 1 to 63 bytes, no hyphen at either
+/// end), at least two of them, at most 253 bytes, no port.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Hostname(String);
+
+/// Hostnames one tenant may have.
+pub const MAX_HOSTNAMES: usize = 10;
+
+impl Hostname {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim_end_matches('.').to_ascii_lowercase();
+        if text.is_empty() || text.len() > 253 {
+            return Err(format!("'{text}' must be 1 to 253 bytes"));
+        }
+        let labels: Vec<&str> = text.split('.').collect();
+        if labels.len() < 2 {
+            return Err(format!(
+                "'{text}' must be a fully qualified name (e.g. vault.example.com)"
+            ));
+        }
+        let label_ok = |label: &str| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !labels.iter().all(|l| label_ok(l)) {
+            return Err(format!(
+                "'{text}' is not a hostname: labels of a-z, 0-9 and '-', 1 to 63 characters, no '-' at either end"
+            ));
+        }
+        Ok(Hostname(text))
+    }
+
+    /// The hostname of a `Host` header (`name[:port]`), when it is one.
+    pub fn of_host_header(header: &str) -> Option<Self> {
+        let name = match header.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => header,
+        };
+        Hostname::parse(name).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `hostnames` of `PATCH /v1/admin/tenants/{id}`: the whole set (replacing the stored one),
+/// at most [`MAX_HOSTNAMES`], sorted, without repeats.
+pub fn parse_hostnames(value: &serde_json::Value) -> Result<Vec<Hostname>, ApiError> {
+    let bad = |why: String| ApiError::validation("hostnames", format!("'hostnames': {why}"));
+    let serde_json::Value::Array(items) = value else {
+        return Err(bad("must be an array of hostnames".into()));
+    };
+    if items.len() > MAX_HOSTNAMES {
+        return Err(bad(format!("at most {MAX_HOSTNAMES} hostnames")));
+    }
+    let mut names = items
+        .iter()
+        .map(|item| {
+            item.as_str()
+                .ok_or_else(|| bad("each item must be a string".into()))
+                .and_then(|text| Hostname::parse(text).map_err(bad))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// A validated `PATCH /v1/admin/tenants/{id}` body: what changes (at least one member).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantUpdate {
     pub plan: Option<Plan>,
     /// `None`: unchanged; `Some(None)`: the custom limit is cleared (`null`).
@@ -171,6 +246,8 @@ pub struct TenantUpdate {
     /// Whether tokens with no expiry may be minted (through the MaestroVault face); `None`:
     /// unchanged. New tenants allow them.
     pub non_expiring_tokens: Option<bool>,
+    /// `None`: unchanged; `Some(names)`: the tenant's whole set of hostnames (`[]` clears it).
+    pub hostnames: Option<Vec<Hostname>>,
 }
 
 /// `PATCH /v1/admin/tenants/{id}` as it comes.
@@ -183,6 +260,8 @@ pub struct TenantUpdateBody {
     rate_limit_per_minute: body::Present<body::IntIn<1, MAX_CUSTOM_RATE_LIMIT>>,
     #[serde(default)]
     non_expiring_tokens: body::OptBool,
+    #[serde(default)]
+    hostnames: Option<serde_json::Value>,
 }
 
 impl TryFrom<TenantUpdateBody> for TenantUpdate {
@@ -192,16 +271,22 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
         let plan = body.plan.0.as_deref().map(parse_plan).transpose()?;
         let rate_limit_per_minute = body.rate_limit_per_minute.0.map(|limit| limit.0);
         let non_expiring_tokens = body.non_expiring_tokens.0;
-        if plan.is_none() && rate_limit_per_minute.is_none() && non_expiring_tokens.is_none() {
+        let hostnames = body.hostnames.as_ref().map(parse_hostnames).transpose()?;
+        if plan.is_none()
+            && rate_limit_per_minute.is_none()
+            && non_expiring_tokens.is_none()
+            && hostnames.is_none()
+        {
             return Err(ApiError::validation(
                 "plan",
-                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens' or several",
+                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'hostnames' or several",
             ));
         }
         Ok(TenantUpdate {
             plan,
             rate_limit_per_minute,
             non_expiring_tokens,
+            hostnames,
         })
     }
 }

@@ -114,10 +114,14 @@ fn note(member: &str) -> Json {
 
 /// `allOf`-free "one of these members is required": the body's schema with `key` set to
 /// `[{"required": [a]}, {"required": [b]}]`.
-fn requiring_one_of(schema: Json, key: &str, members: &[&str]) -> Json {
+fn requiring_one_of<'a>(
+    schema: Json,
+    key: &str,
+    members: impl IntoIterator<Item = &'a str>,
+) -> Json {
     let alternatives: Vec<Json> = members
-        .iter()
-        .map(|m| obj! { "required" => arr![*m] })
+        .into_iter()
+        .map(|m| obj! { "required" => arr![m] })
         .collect();
     schema.with(key, alternatives)
 }
@@ -136,7 +140,7 @@ fn secrets() -> Json {
             )
             .describe("'value' or 'fields' (or both) is required"),
             "anyOf",
-            &["value", "fields"],
+            ["value", "fields"],
         ),
         "SecretUpdate" => object(
             obj! { "value" => value() },
@@ -266,11 +270,16 @@ fn operator() -> Json {
                     "non_expiring_tokens" => boolean().describe(
                         "whether tokens with no expiry may be minted (MaestroVault face); default true",
                     ),
+                    "hostnames" => nullable(
+                        array(string().example("vault.example.com"))
+                            .with("maxItems", latchkey_core::tenant::MAX_HOSTNAMES)
+                            .describe("The tenant's whole set of hostnames (lowercase DNS names, no port), replacing the stored one; the /api/v1 face's login finds its tenant by the request's Host"),
+                    ),
                 },
             )
-            .describe("'plan', 'rate_limit_per_minute', 'non_expiring_tokens' or several"),
+            .describe("'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'hostnames' or several"),
             "anyOf",
-            &["plan", "rate_limit_per_minute", "non_expiring_tokens"],
+            ["plan", "rate_limit_per_minute", "non_expiring_tokens", "hostnames"],
         ),
     }
 }
@@ -465,7 +474,7 @@ fn people() -> Json {
             )
             .describe("Exactly one of 'path' and 'value'"),
             "oneOf",
-            &["path", "value"],
+            ["path", "value"],
         ),
         "Unwrap" => record(obj! {
             "wrap_token" => string()

@@ -385,6 +385,7 @@ fn audit_and_operator() -> Json {
             "rate_limit_per_minute" => nullable(integer(1)),
             "effective_rate_limit_per_minute" => integer(1),
             "non_expiring_tokens" => nullable(boolean()),
+            "hostnames" => array(string()),
         }),
     }
 }

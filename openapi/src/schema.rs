@@ -220,14 +220,19 @@ pub fn scope() -> Json {
             "pattern",
             format!(
                 "^(?:secrets:(?:read|write|delete|rotate|use|\\*):{}|tokens:create|approvals:decide\
-                 |audit:read|policies:write|agents:admin|users:admin|roles:admin|admin)$",
+                 |audit:read|policies:write|agents:admin|users:admin|roles:admin|workflow\\.edit\
+                 |integration\\.edit|admin|agent:admin|agent\\.mint|agent\\.revoke|role\\.edit\
+                 |user_role\\.edit|policy\\.edit|audit\\.read)$",
                 glob_text()
             ),
         )
         .describe(
             "`secrets:<read|write|delete|rotate|use|*>:<glob>`, `tokens:create`, \
              `approvals:decide`, `audit:read`, `policies:write`, `agents:admin`, `users:admin`, \
-             `roles:admin` or `admin`. `use` lets the secrets broker (POST /v1/proxy) send a secret \
+             `roles:admin`, `workflow.edit`, `integration.edit` (reserved: they allow nothing yet) or \
+             `admin`; seeds 000/001's names `agent:admin`, `agent.mint`, `agent.revoke` \
+             (`agents:admin`), `role.edit`, `user_role.edit`, `policy.edit` and `audit.read` are \
+             accepted as the scope each names. `use` lets the secrets broker (POST /v1/proxy) send a secret \
              without reading it; `read` does not imply `use` nor `use` `read`; `*` and `admin` cover both",
         )
         .example("secrets:read:staging/*")

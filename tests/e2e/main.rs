@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod durability;
 mod errors;
+mod faces_api;
 mod faces_maestro;
 mod faces_vault002;
 mod fields;
@@ -105,6 +106,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(vault::TESTS);
     tests.extend(faces_maestro::TESTS);
     tests.extend(faces_vault002::TESTS);
+    tests.extend(faces_api::TESTS);
     tests.extend(broker::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);

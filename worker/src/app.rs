@@ -17,6 +17,16 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
     let method = request.inner().method();
     let url_path = request.path();
+    if latchkey_core::faces::api::is_api_path(&url_path) {
+        use crate::faces::api::{Outcome, handle};
+        let response = match handle(&method, &url_path, &mut request, env, &id).await {
+            Outcome::Answered(response) => response,
+            Outcome::Native(route) => dispatch(route, &mut request, env, &Config::of(env), &id)
+                .await
+                .unwrap_or_else(|e| error_response(&e)),
+        };
+        return finish(response, &id);
+    }
     if latchkey_core::faces::maestro::is_maestro_path(&url_path) {
         let response = crate::faces::maestro::handle(&mut request, env, &method, &id).await;
         return finish(response, &id);

@@ -3,6 +3,7 @@
 //! Worker runs is here.
 
 use latchkey_core::audit::{AuditQuery, MAX_LIMIT};
+use latchkey_core::tenant::Hostname;
 use latchkey_core::{ApiError, Plan, TenantId};
 use serde_json::{Value, json};
 use worker::wasm_bindgen::JsValue;
@@ -124,6 +125,99 @@ impl Registry {
             .await
             .map_err(|e| failure("update tenant", e))?;
         Ok(())
+    }
+
+    /// The active tenant a hostname belongs to (the `/api/v1` face's login).
+    pub async fn tenant_by_hostname(&self, host: &Hostname) -> Result<Option<TenantId>, ApiError> {
+        let row = self
+            .db
+            .prepare(
+                "SELECT h.tenant_id AS id FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = ?1 AND t.status = 'active'",
+            )
+            .bind(&[host.as_str().into()])
+            .map_err(|e| failure("bind", e))?
+            .first::<Value>(None)
+            .await
+            .map_err(|e| failure("select hostname", e))?;
+        Ok(row
+            .as_ref()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_str)
+            .and_then(|id| TenantId::parse(id).ok()))
+    }
+
+    /// Replaces a tenant's hostnames, in one batch; 409 naming one another tenant holds.
+    pub async fn set_hostnames(
+        &self,
+        tenant: &TenantId,
+        hostnames: &[Hostname],
+    ) -> Result<(), ApiError> {
+        for host in hostnames {
+            if let Some(owner) = self.tenant_by_any_hostname(host).await?
+                && owner != *tenant
+            {
+                return Err(ApiError::conflict(format!(
+                    "hostname '{}' belongs to another tenant",
+                    host.as_str()
+                ))
+                .with("field", "hostnames"));
+            }
+        }
+        let mut statements = vec![
+            self.db
+                .prepare("DELETE FROM tenant_hostnames WHERE tenant_id = ?1")
+                .bind(&[tenant.as_str().into()])
+                .map_err(|e| failure("bind", e))?,
+        ];
+        for host in hostnames {
+            statements.push(
+                self.db
+                    .prepare("INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES (?1, ?2)")
+                    .bind(&[host.as_str().into(), tenant.as_str().into()])
+                    .map_err(|e| failure("bind", e))?,
+            );
+        }
+        self.db.batch(statements).await.map_err(|e| {
+            // Lost a race for a hostname to another tenant: the primary key refused it.
+            console_error!("registry: set hostnames: {e}");
+            ApiError::conflict("a hostname was just attached to another tenant; retry")
+                .with("field", "hostnames")
+        })?;
+        Ok(())
+    }
+
+    async fn tenant_by_any_hostname(&self, host: &Hostname) -> Result<Option<TenantId>, ApiError> {
+        let row = self
+            .db
+            .prepare("SELECT tenant_id AS id FROM tenant_hostnames WHERE hostname = ?1")
+            .bind(&[host.as_str().into()])
+            .map_err(|e| failure("bind", e))?
+            .first::<Value>(None)
+            .await
+            .map_err(|e| failure("select hostname", e))?;
+        Ok(row
+            .as_ref()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_str)
+            .and_then(|id| TenantId::parse(id).ok()))
+    }
+
+    /// A tenant's hostnames, sorted.
+    pub async fn hostnames(&self, tenant: &TenantId) -> Result<Vec<String>, ApiError> {
+        let rows = self
+            .db
+            .prepare("SELECT hostname FROM tenant_hostnames WHERE tenant_id = ?1 ORDER BY hostname")
+            .bind(&[tenant.as_str().into()])
+            .map_err(|e| failure("bind", e))?
+            .all()
+            .await
+            .map_err(|e| failure("select hostnames", e))?
+            .results::<Value>()
+            .map_err(|e| failure("hostname rows", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.get("hostname").and_then(Value::as_str).map(str::to_owned))
+            .collect())
     }
 
     /// The audit copy, newest first, across tenants or for one. Across tenants the cursor is

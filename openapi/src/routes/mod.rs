@@ -115,7 +115,7 @@ fn probes_and_operator(params: &mut Parameters) -> Vec<Operation> {
             "operator",
         )
         .security(OPERATOR)
-        .errors(&[400, 401, 404, 422])
+        .errors(&[400, 401, 404, 409, 422])
         .params(vec![params.id(
             "id",
             TENANT_PREFIX,

@@ -58,9 +58,10 @@ pub async fn create_tenant(
     )
 }
 
-/// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute}` → 200. A custom rate limit
+/// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute, hostnames}` → 200. A custom rate limit
 /// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
-/// clears it.
+/// clears it. `hostnames` replaces the tenant's hostnames, by which the `/api/v1` face's login
+/// knows its tenant.
 pub async fn update_tenant(
     request: &mut Request,
     env: &Env,
@@ -77,6 +78,9 @@ pub async fn update_tenant(
             ApiError::not_found(format!("tenant '{tenant_id}' not found"))
                 .with("id", tenant_id.as_str())
         })?;
+    if let Some(hostnames) = &update.hostnames {
+        registry.set_hostnames(&tenant_id, hostnames).await?;
+    }
     let plan = update.plan.unwrap_or(stored_plan);
     let rate_limit_per_minute = match update.rate_limit_per_minute {
         Some(custom) => custom,
@@ -96,6 +100,7 @@ pub async fn update_tenant(
     registry
         .set_plan(&tenant_id, plan, rate_limit_per_minute)
         .await?;
+    let hostnames = registry.hostnames(&tenant_id).await?;
     json(
         200,
         &json!({
@@ -104,6 +109,7 @@ pub async fn update_tenant(
             "rate_limit_per_minute": rate_limit_per_minute,
             "effective_rate_limit_per_minute": latchkey_core::ratelimit::plan_limit(plan, rate_limit_per_minute),
             "non_expiring_tokens": update.non_expiring_tokens,
+            "hostnames": hostnames,
         }),
     )
 }
