@@ -17,6 +17,7 @@ pub mod credential;
 pub mod crypto;
 pub mod delivery;
 pub mod error;
+pub mod faces;
 pub mod field;
 pub mod fuzzing;
 pub mod gate;

@@ -78,6 +78,10 @@ pub const PERMISSIONS: &[Permission] = &[
         description: "Create, change and delete roles (only with permissions one holds)",
     },
     Permission {
+        permission: "namespaces:read",
+        description: "List the namespaces and how many secrets each holds (never a secret)",
+    },
+    Permission {
         permission: "admin",
         description: "Everything, including every permission above",
     },

@@ -4,7 +4,7 @@
 //! ```text
 //! secrets:<action>:<glob>   action = read | write | delete | rotate | use | *
 //! tokens:create  approvals:decide  audit:read  policies:write  agents:admin  users:admin
-//! roles:admin  admin
+//! roles:admin  namespaces:read  admin
 //! ```
 //! A glob is a secret path whose segments may be `*`. A `*` in the middle stands for exactly
 //! one segment; a final `*` for one or more (`production/openai/*` covers every path below
@@ -248,6 +248,9 @@ pub enum Scope {
     UsersAdmin,
     /// Role definitions.
     RolesAdmin,
+    /// The names of the tenant's namespaces and how many secrets each holds, never a secret
+    /// (`GET /ass/v1/namespaces`, the agentsecretstore clients' `list_namespaces`).
+    NamespacesRead,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -260,6 +263,7 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("agents:admin", Scope::AgentsAdmin),
     ("users:admin", Scope::UsersAdmin),
     ("roles:admin", Scope::RolesAdmin),
+    ("namespaces:read", Scope::NamespacesRead),
     ("admin", Scope::Admin),
 ];
 
@@ -270,7 +274,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin or admin"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read or admin"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
@@ -613,6 +617,7 @@ mod tests {
             "approvals:decide",
             "audit:read",
             "policies:write",
+            "namespaces:read",
             "admin",
         ] {
             assert_eq!(scope(text).to_string(), text);
@@ -710,6 +715,17 @@ mod tests {
         assert!(ScopeSet::admin().allows_everywhere(SecretAction::Read));
         assert!(ScopeSet(vec![scope("secrets:*:*")]).allows_everywhere(SecretAction::Read));
         assert_eq!(parent.globs_for(SecretAction::Read).len(), 1);
+    }
+
+    #[test]
+    fn namespaces_read_is_its_own_scope_that_admin_covers() {
+        let names = scope("namespaces:read");
+        assert_eq!(names, Scope::NamespacesRead);
+        assert!(ScopeSet::admin().covers(&names));
+        assert!(!scope("secrets:*:*").covers(&names));
+        assert!(!names.covers(&scope("secrets:read:a/*")));
+        assert!(!names.covers(&scope("audit:read")));
+        assert!(Scope::parse("namespaces:write").is_err());
     }
 
     #[test]

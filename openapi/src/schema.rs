@@ -220,14 +220,14 @@ pub fn scope() -> Json {
             "pattern",
             format!(
                 "^(?:secrets:(?:read|write|delete|rotate|use|\\*):{}|tokens:create|approvals:decide\
-                 |audit:read|policies:write|agents:admin|users:admin|roles:admin|admin)$",
+                 |audit:read|policies:write|agents:admin|users:admin|roles:admin|namespaces:read|admin)$",
                 glob_text()
             ),
         )
         .describe(
             "`secrets:<read|write|delete|rotate|use|*>:<glob>`, `tokens:create`, \
              `approvals:decide`, `audit:read`, `policies:write`, `agents:admin`, `users:admin`, \
-             `roles:admin` or `admin`. `use` lets the secrets broker (POST /v1/proxy) send a secret \
+             `roles:admin`, `namespaces:read` or `admin`. `use` lets the secrets broker (POST /v1/proxy) send a secret \
              without reading it; `read` does not imply `use` nor `use` `read`; `*` and `admin` cover both",
         )
         .example("secrets:read:staging/*")
