@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub mod access_requests;
 pub mod agents;
 pub mod approvals;
+pub mod ass;
 pub mod audit;
 pub mod broker;
 pub mod fields;
@@ -36,6 +37,7 @@ pub enum CallerCommand {
     Wraps(wraps::WrapCommand),
     Vault(vault::VaultCommand),
     Broker(broker::BrokerCommand),
+    Ass(ass::AssCommand),
 }
 
 impl CallerCommand {
@@ -56,6 +58,7 @@ impl CallerCommand {
             wraps::WrapCommand::NAMES,
             vault::VaultCommand::NAMES,
             broker::BrokerCommand::NAMES,
+            ass::AssCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -79,6 +82,7 @@ impl CallerCommand {
             CallerCommand::Wraps(command) => command.name(),
             CallerCommand::Vault(command) => command.name(),
             CallerCommand::Broker(command) => command.name(),
+            CallerCommand::Ass(command) => command.name(),
         }
     }
 
@@ -99,6 +103,7 @@ impl CallerCommand {
             CallerCommand::Wraps(command) => command.rules(),
             CallerCommand::Vault(command) => command.rules(),
             CallerCommand::Broker(command) => command.rules(),
+            CallerCommand::Ass(command) => command.rules(),
         }
     }
 }

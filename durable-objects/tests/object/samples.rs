@@ -7,6 +7,7 @@ use latchkey_contract::CallerCommand;
 use latchkey_contract::caller::access_requests::*;
 use latchkey_contract::caller::agents::*;
 use latchkey_contract::caller::approvals::*;
+use latchkey_contract::caller::ass::*;
 use latchkey_contract::caller::audit::*;
 use latchkey_contract::caller::broker::*;
 use latchkey_contract::caller::fields::*;
@@ -29,6 +30,7 @@ use latchkey_core::agent::{
 use latchkey_core::approval::{ApprovalId, Policies};
 use latchkey_core::audit::AuditQuery;
 use latchkey_core::broker::ProxyRequest;
+use latchkey_core::faces::ass::{AssWrite, EnvImport};
 use latchkey_core::field::{FieldName, FieldValue, parse_field_set};
 use latchkey_core::grant::GrantRequest;
 use latchkey_core::listing::ListQuery;
@@ -347,5 +349,16 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             target: proxy.target(),
         }
         .into(),
+        UpsertSecret {
+            path: p(),
+            write: AssWrite::parse(br#"{"value": "v4", "access_tier": "standard"}"#).unwrap(),
+        }
+        .into(),
+        ImportSecrets {
+            import: EnvImport::parse(br#"{"namespace": "prod", "content": "NEW_KEY=v"}"#)
+                .unwrap(),
+        }
+        .into(),
+        ListNamespaces.into(),
     ]
 }
