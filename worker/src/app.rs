@@ -2,6 +2,7 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::config::Config;
+use crate::faces;
 use crate::handlers::{
     access_requests, admin, agents, approvals, audit, fields, generate, info, notifications,
     openapi, people, probes, proxy, review, secrets, tokens, vault,
@@ -17,6 +18,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
     let method = request.inner().method();
     let url_path = request.path();
+    // Faces under prefixes of their own answer in their own shape.
+    if let Some(response) = faces::ass::handle(&mut request, env, &method, &url_path, &id).await {
+        return finish(response, &id);
+    }
     let render = if latchkey_core::vault::is_vault_path(&url_path) {
         vault::error_response
     } else {
@@ -30,7 +35,11 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
             dispatch(route, &mut request, env, &config, &id).await
         }
     };
-    let mut response = reply.unwrap_or_else(|e| render(&e));
+    finish(reply.unwrap_or_else(|e| render(&e)), &id)
+}
+
+/// The headers every response carries.
+fn finish(mut response: Response, id: &str) -> Response {
     let headers = response.headers_mut();
     // Secret values must never sit in a shared cache. Only the public OpenAPI document sets
     // a Cache-Control of its own.
@@ -38,7 +47,7 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         let _ = headers.set("Cache-Control", "no-store");
     }
     let _ = headers.set("X-Content-Type-Options", "nosniff");
-    let _ = headers.set("X-Request-Id", &id);
+    let _ = headers.set("X-Request-Id", id);
     response
 }
 
@@ -91,7 +100,7 @@ fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
     rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
 }
 
-fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
+pub(crate) fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
     if let Some(rate) = caller.and_then(Caller::rate) {
         let headers = response.headers_mut();
         for (name, value) in rate.headers() {

@@ -7,6 +7,7 @@
 mod app;
 mod config;
 mod credentials;
+mod faces;
 mod handlers;
 mod http;
 mod registry;

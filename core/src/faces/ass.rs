@@ -114,7 +114,7 @@ impl AssRoute {
                 Ok(AssRoute::ListSecrets(path_of(&[namespace])?))
             }
             ["v1", "secrets", _, ..] => {
-                let raw = &segments[2..];
+                let raw = segments.get(2..).unwrap_or_default();
                 let path = path_of(raw)?;
                 match method {
                     // Nothing encoded: `/v1/secrets/a/b` is also the SDK's list of `a/b`.
@@ -178,7 +178,7 @@ pub fn check_query(route: &AssRoute, pairs: &[(String, String)]) -> Result<(), A
             ))
             .with("field", name.as_str()));
         }
-        if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
+        if pairs.iter().take(index).any(|(earlier, _)| earlier == name) {
             return Err(ApiError::invalid_request(format!(
                 "query parameter '{name}' is given more than once"
             ))

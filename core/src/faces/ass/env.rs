@@ -69,7 +69,13 @@ pub fn parse(content: &str) -> Result<Vec<EnvEntry>, ApiError> {
         let rest = rest.trim_start();
         let value = match rest.chars().next() {
             Some(quote @ ('"' | '\'')) => {
-                let (value, consumed) = quoted(&lines, index - 1, &rest[1..], quote, number)?;
+                let (value, consumed) = quoted(
+                    &lines,
+                    index - 1,
+                    rest.get(1..).unwrap_or(""),
+                    quote,
+                    number,
+                )?;
                 index += consumed;
                 value
             }
@@ -104,15 +110,18 @@ pub fn parse(content: &str) -> Result<Vec<EnvEntry>, ApiError> {
     Ok(entries)
 }
 
-/// An unquoted value: up to a ` #` comment, trailing blanks trimmed.
+/// An unquoted value: up to a `#` that starts it or follows a blank, trailing blanks trimmed.
 fn unquoted(rest: &str) -> String {
-    let end = rest
-        .char_indices()
-        .find(|&(i, c)| {
-            c == '#' && rest[..i].ends_with(|p: char| p == ' ' || p == '\t') || i == 0 && c == '#'
-        })
-        .map_or(rest.len(), |(i, _)| i);
-    rest[..end].trim_end().to_owned()
+    let mut value = String::new();
+    let mut after_blank = true;
+    for c in rest.chars() {
+        if c == '#' && after_blank {
+            break;
+        }
+        after_blank = c == ' ' || c == '\t';
+        value.push(c);
+    }
+    value.trim_end().to_owned()
 }
 
 /// A quoted value starting after its opening quote on line `start` (0-based); it may run over
