@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod durability;
 mod errors;
+mod faces_ass;
 mod fields;
 mod hardening;
 mod leaks;
@@ -100,6 +101,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(maintenance::TESTS);
     tests.extend(durability::TESTS);
     tests.extend(vault::TESTS);
+    tests.extend(faces_ass::TESTS);
     tests.extend(broker::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
