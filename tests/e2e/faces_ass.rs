@@ -27,6 +27,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "faces_ass::bad_input_is_4xx_in_the_face_shape_and_changes_nothing",
         bad_input_is_4xx_in_the_face_shape_and_changes_nothing,
     ),
+    (
+        "faces_ass::over_the_plan_limit_answers_rate_limited_with_retry_after",
+        over_the_plan_limit_answers_rate_limited_with_retry_after,
+    ),
 ];
 
 /// The SDK's headers: the bearer and `Content-Type: application/json`, on every request.
@@ -596,4 +600,46 @@ fn bad_input_is_4xx_in_the_face_shape_and_changes_nothing(ctx: &Ctx) {
         "{}",
         foreign_list.text
     );
+}
+
+/// The native rate limit counts the face's requests, and its 429 is what the SDK's
+/// `RateLimitError` reads: `Retry-After` and the face's error body.
+fn over_the_plan_limit_answers_rate_limited_with_retry_after(ctx: &Ctx) {
+    let api = ctx.api();
+    let created = api.create_tenant(
+        &ctx.runtime.operator_key,
+        &json!({"name": "free tenant", "plan": "free"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let key = created.body["master_key"]
+        .as_str()
+        .expect("master_key")
+        .to_owned();
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..150 {
+        let reply = sdk(ctx, "GET", "/v1/namespaces", &key, None);
+        statuses.push(reply.status);
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        100,
+        "{statuses:?}"
+    );
+    let limited = limited.expect("a 429 after 100 requests");
+    assert_face_error(&limited, 429, "RATE_LIMITED");
+    let retry = limited
+        .header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(
+        retry.is_some_and(|s| (1..=60).contains(&s)),
+        "{:?}",
+        limited.headers
+    );
+    assert_eq!(limited.header("x-ratelimit-limit"), Some("100"));
+    assert_eq!(limited.header("x-ratelimit-remaining"), Some("0"));
 }
