@@ -8,7 +8,7 @@ use crate::handlers::{
     openapi, people, probes, proxy, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
-use crate::tenant_client::{Caller, RequestMeta};
+use crate::tenant_client::{Caller, RequestMeta, rate_headers};
 use latchkey_core::ApiError;
 use latchkey_core::route::Route;
 use worker::{Env, Request, Response};
@@ -98,16 +98,6 @@ async fn dispatch(
 /// The reply (or its error body), with the tenant's rate-limit state when there is one.
 fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
     rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
-}
-
-pub(crate) fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
-    if let Some(rate) = caller.and_then(Caller::rate) {
-        let headers = response.headers_mut();
-        for (name, value) in rate.headers() {
-            let _ = headers.set(name, &value);
-        }
-    }
-    response
 }
 
 /// Routes that act for a tenant: the caller is resolved, the handler runs, and the response

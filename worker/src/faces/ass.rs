@@ -4,12 +4,11 @@
 //! tenant command (an ambiguous `GET` may be a second, see [`get_secret`]), so scopes, tiers,
 //! approvals, rate limits and audit are the native ones. Errors take the clients' shape.
 
-use crate::app::rate_headers;
 use crate::config::Config;
 use crate::http::{
     Reply, error_with_body, json, json_text, no_content, query_pairs, read_json_body,
 };
-use crate::tenant_client::Caller;
+use crate::tenant_client::{Caller, rate_headers};
 use latchkey_contract::caller::approvals::GetApproval;
 use latchkey_contract::caller::ass::{ImportSecrets, ListNamespaces, UpsertSecret};
 use latchkey_contract::caller::secrets::{DeleteSecret, GetSecret, ListSecrets};
