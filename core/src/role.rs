@@ -86,6 +86,10 @@ pub const PERMISSIONS: &[Permission] = &[
         description: "Reserved for integrations (seed 001's name): stored, allows nothing yet",
     },
     Permission {
+        permission: "namespaces:read",
+        description: "List the namespaces and how many secrets each holds (never a secret)",
+    },
+    Permission {
         permission: "admin",
         description: "Everything, including every permission above",
     },

@@ -4,7 +4,7 @@
 //! ```text
 //! secrets:<action>:<glob>   action = read | write | delete | rotate | use | *
 //! tokens:create  approvals:decide  audit:read  policies:write  agents:admin  users:admin
-//! roles:admin  admin
+//! roles:admin  namespaces:read  admin
 //! ```
 //! A glob is a secret path whose segments may be `*`. A `*` in the middle stands for exactly
 //! one segment; a final `*` for one or more (`production/openai/*` covers every path below
@@ -253,6 +253,9 @@ pub enum Scope {
     /// the issues that add them; only `admin` covers them.
     WorkflowsEdit,
     IntegrationsEdit,
+    /// The names of the tenant's namespaces and how many secrets each holds, never a secret
+    /// (`GET /ass/v1/namespaces`, the agentsecretstore clients' `list_namespaces`).
+    NamespacesRead,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -267,6 +270,7 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("roles:admin", Scope::RolesAdmin),
     ("workflow.edit", Scope::WorkflowsEdit),
     ("integration.edit", Scope::IntegrationsEdit),
+    ("namespaces:read", Scope::NamespacesRead),
     ("admin", Scope::Admin),
 ];
 
@@ -296,7 +300,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
@@ -674,6 +678,7 @@ mod tests {
             "approvals:decide",
             "audit:read",
             "policies:write",
+            "namespaces:read",
             "admin",
         ] {
             assert_eq!(scope(text).to_string(), text);
@@ -771,6 +776,17 @@ mod tests {
         assert!(ScopeSet::admin().allows_everywhere(SecretAction::Read));
         assert!(ScopeSet(vec![scope("secrets:*:*")]).allows_everywhere(SecretAction::Read));
         assert_eq!(parent.globs_for(SecretAction::Read).len(), 1);
+    }
+
+    #[test]
+    fn namespaces_read_is_its_own_scope_that_admin_covers() {
+        let names = scope("namespaces:read");
+        assert_eq!(names, Scope::NamespacesRead);
+        assert!(ScopeSet::admin().covers(&names));
+        assert!(!scope("secrets:*:*").covers(&names));
+        assert!(!names.covers(&scope("secrets:read:a/*")));
+        assert!(!names.covers(&scope("audit:read")));
+        assert!(Scope::parse("namespaces:write").is_err());
     }
 
     #[test]

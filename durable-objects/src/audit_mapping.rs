@@ -6,6 +6,7 @@ use crate::audit::{Draft, VAULT_ACCESSED};
 use latchkey_contract::caller::access_requests::{self as requests, AccessRequestCommand as Req};
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
+use latchkey_contract::caller::ass::AssCommand as Ass;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::maestro::{MaestroCommand as Mae, SecretSet};
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
@@ -29,6 +30,7 @@ use latchkey_core::agent::{
 use latchkey_core::approval::{ApprovalView, Policies};
 use latchkey_core::audit::{AuditPage, VerifyReport};
 use latchkey_core::broker::Released;
+use latchkey_core::faces::ass::wire::{Imported, NamespaceCount, SecretWritten};
 use latchkey_core::field::{FieldRead, FieldStored, Fields, FieldsStored};
 use latchkey_core::grant::Grant;
 use latchkey_core::listing::SecretPage;
@@ -54,6 +56,9 @@ pub fn draft_for(command: &CallerCommand, rules: &Rules) -> Draft {
     }
     if let CallerCommand::Maestro(_) = command {
         draft = draft.detail("api", "maestro");
+    }
+    if let CallerCommand::Ass(_) = command {
+        draft = draft.detail("api", "agentsecretstore");
     }
     details(command, draft)
 }
@@ -102,6 +107,11 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         CallerCommand::Broker(BrokerCommand::UseSecrets(c)) => {
             return c.secrets.first().map(|s| s.path.to_string());
         }
+        CallerCommand::Ass(command) => match command {
+            Ass::UpsertSecret(c) => &c.path,
+            Ass::ImportSecrets(c) => &c.import.namespace,
+            Ass::ListNamespaces(_) => return None,
+        },
         CallerCommand::AccessRequests(Req::CreateAccessRequest(c)) => &c.request.path,
         CallerCommand::Maestro(Mae::SetSecret(c)) => &c.path,
         CallerCommand::Wraps(WrapCommand::CreateWrap(c)) => {
@@ -171,6 +181,16 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
                 .detail("scope", c.request.scope.to_string())
                 .detail("never_expires", c.request.never_expires),
         },
+        CallerCommand::Ass(Ass::ImportSecrets(c)) => draft.detail(
+            "keys",
+            names(
+                c.import
+                    .entries
+                    .iter()
+                    .map(|e| latchkey_core::faces::ass::wire::split(&e.path).1),
+            ),
+        ),
+        CallerCommand::Ass(Ass::UpsertSecret(_) | Ass::ListNamespaces(_)) => draft,
         CallerCommand::Tokens(command) => match command {
             Tok::CreateToken(c) => draft.detail("scope", c.request.scope.to_string()),
             Tok::RevokeToken(c) => draft.detail("token_id", c.id.as_str()),
@@ -420,6 +440,34 @@ impl Completes for SecretJson {
 impl Completes for SecretUpdated {
     fn complete(&self, draft: Draft) -> Draft {
         draft.detail("version", self.version)
+    }
+}
+
+impl Completes for SecretWritten {
+    fn complete(&self, draft: Draft) -> Draft {
+        let draft = if self.created {
+            Draft {
+                event_type: "secret.created".into(),
+                ..draft
+            }
+        } else {
+            draft
+        };
+        draft.detail("version", self.version)
+    }
+}
+
+impl Completes for Imported {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft
+            .detail("count", self.keys.len())
+            .detail("created", self.created)
+    }
+}
+
+impl Completes for Vec<NamespaceCount> {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("count", self.len())
     }
 }
 

@@ -21,6 +21,7 @@ mod audit_copy;
 mod audit_mapping;
 mod authorization;
 mod broker;
+mod faces;
 mod fields;
 mod listing;
 mod maestro;

@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod errors;
 mod faces_api;
+mod faces_ass;
 mod faces_maestro;
 mod faces_vault002;
 mod fields;
@@ -107,6 +108,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(faces_maestro::TESTS);
     tests.extend(faces_vault002::TESTS);
     tests.extend(faces_api::TESTS);
+    tests.extend(faces_ass::TESTS);
     tests.extend(broker::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);

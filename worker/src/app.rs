@@ -2,12 +2,13 @@
 //! route and the caller, runs the handler and turns any error into the one error body.
 
 use crate::config::Config;
+use crate::faces;
 use crate::handlers::{
     access_requests, admin, agents, approvals, audit, fields, generate, info, notifications,
     openapi, people, probes, proxy, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
-use crate::tenant_client::{Caller, RequestMeta};
+use crate::tenant_client::{Caller, RequestMeta, rate_headers};
 use latchkey_core::ApiError;
 use latchkey_core::route::Route;
 use worker::{Env, Request, Response};
@@ -17,6 +18,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     // The method as sent: `Request::method` reads an unknown one (Vault's `LIST`) as `GET`.
     let method = request.inner().method();
     let url_path = request.path();
+    // Faces under prefixes of their own answer in their own shape.
+    if let Some(response) = faces::ass::handle(&mut request, env, &method, &url_path, &id).await {
+        return finish(response, &id);
+    }
     if latchkey_core::faces::api::is_api_path(&url_path) {
         use crate::faces::api::{Outcome, handle};
         let response = match handle(&method, &url_path, &mut request, env, &id).await {
@@ -117,16 +122,6 @@ async fn dispatch(
 /// The reply (or its error body), with the tenant's rate-limit state when there is one.
 fn with_rate_headers(reply: Reply, caller: Option<&Caller>) -> Response {
     rate_headers(reply.unwrap_or_else(|e| error_response(&e)), caller)
-}
-
-fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
-    if let Some(rate) = caller.and_then(Caller::rate) {
-        let headers = response.headers_mut();
-        for (name, value) in rate.headers() {
-            let _ = headers.set(name, &value);
-        }
-    }
-    response
 }
 
 /// Routes that act for a tenant: the caller is resolved, the handler runs, and the response

@@ -15,7 +15,7 @@ use std::cell::Cell;
 use worker::js_sys::{Function, Object, Promise, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Env, Request, Stub, console_error};
+use worker::{Env, Request, Response, Stub, console_error};
 
 fn stub(env: &Env, instance_name: &str) -> Result<Stub, ApiError> {
     env.durable_object(TENANT_BINDING)
@@ -267,4 +267,15 @@ pub async fn ping(env: &Env) -> Result<(), ApiError> {
         channel: Channel::from(latchkey_contract::ProbeCommand::from(Ping)),
     };
     reply_of::<Ping>(send(stub(env, PROBE_INSTANCE_NAME)?, &request).await?)
+}
+
+/// `response` with the tenant's rate-limit state after the request, when there is one.
+pub fn rate_headers(mut response: Response, caller: Option<&Caller>) -> Response {
+    if let Some(rate) = caller.and_then(Caller::rate) {
+        let headers = response.headers_mut();
+        for (name, value) in rate.headers() {
+            let _ = headers.set(name, &value);
+        }
+    }
+    response
 }

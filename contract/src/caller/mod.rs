@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub mod access_requests;
 pub mod agents;
 pub mod approvals;
+pub mod ass;
 pub mod audit;
 pub mod broker;
 pub mod fields;
@@ -40,6 +41,7 @@ pub enum CallerCommand {
     Vault002(vault002::Vault002Command),
     Broker(broker::BrokerCommand),
     Maestro(maestro::MaestroCommand),
+    Ass(ass::AssCommand),
 }
 
 impl CallerCommand {
@@ -62,6 +64,7 @@ impl CallerCommand {
             vault002::Vault002Command::NAMES,
             broker::BrokerCommand::NAMES,
             maestro::MaestroCommand::NAMES,
+            ass::AssCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -87,6 +90,7 @@ impl CallerCommand {
             CallerCommand::Vault002(command) => command.name(),
             CallerCommand::Broker(command) => command.name(),
             CallerCommand::Maestro(command) => command.name(),
+            CallerCommand::Ass(command) => command.name(),
         }
     }
 
@@ -109,6 +113,7 @@ impl CallerCommand {
             CallerCommand::Vault002(command) => command.rules(),
             CallerCommand::Broker(command) => command.rules(),
             CallerCommand::Maestro(command) => command.rules(),
+            CallerCommand::Ass(command) => command.rules(),
         }
     }
 }

@@ -2,5 +2,6 @@
 //! commands (issue 21). One module per face.
 
 pub mod api;
+pub mod ass;
 pub mod maestro;
 pub mod vault002;

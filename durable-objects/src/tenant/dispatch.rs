@@ -9,6 +9,7 @@ use latchkey_contract::Command;
 use latchkey_contract::caller::access_requests::AccessRequestCommand as Req;
 use latchkey_contract::caller::agents::{AgentPage, AgentReach, AgentsCommand as Agt, Discovery};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
+use latchkey_contract::caller::ass::AssCommand as Ass;
 use latchkey_contract::caller::audit::AuditCommand as Aud;
 use latchkey_contract::caller::broker::BrokerCommand;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
@@ -127,6 +128,7 @@ impl Tenant {
                     self.create_token(ctx, principal, c.request)
                 }),
             },
+            CallerCommand::Ass(command) => ass_command(command, principal, ctx, draft),
         }
     }
 
@@ -562,5 +564,21 @@ fn vault002_command(
                 crate::vault002::grant(ctx, principal, agent, &path)
             })
         }
+    }
+}
+
+fn ass_command(
+    command: Ass,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use crate::faces::ass;
+    match command {
+        Ass::UpsertSecret(c) => answer(c, draft, |c| {
+            ass::upsert(ctx, principal, &c.path, &c.write.value, &c.write.metadata)
+        }),
+        Ass::ImportSecrets(c) => answer(c, draft, |c| ass::import(ctx, principal, c.import)),
+        Ass::ListNamespaces(c) => answer(c, draft, |_| ass::namespaces(ctx)),
     }
 }

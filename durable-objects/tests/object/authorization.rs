@@ -23,6 +23,7 @@ const SCOPES: &[&str] = &[
     "agents:admin",
     "users:admin",
     "roles:admin",
+    "namespaces:read",
     "secrets:read:prod/*",
     "secrets:write:prod/*",
     "secrets:delete:prod/*",

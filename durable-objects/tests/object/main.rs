@@ -14,6 +14,7 @@ mod support;
 mod access_requests;
 mod agents;
 mod approvals;
+mod ass;
 mod audit;
 mod authorization;
 mod broker;

@@ -7,6 +7,7 @@ use latchkey_contract::CallerCommand;
 use latchkey_contract::caller::access_requests::*;
 use latchkey_contract::caller::agents::*;
 use latchkey_contract::caller::approvals::*;
+use latchkey_contract::caller::ass::*;
 use latchkey_contract::caller::audit::*;
 use latchkey_contract::caller::broker::*;
 use latchkey_contract::caller::fields::*;
@@ -31,6 +32,7 @@ use latchkey_core::agent::{
 use latchkey_core::approval::{ApprovalId, Policies};
 use latchkey_core::audit::AuditQuery;
 use latchkey_core::broker::ProxyRequest;
+use latchkey_core::faces::ass::{AssWrite, EnvImport};
 use latchkey_core::faces::vault002::VaultGrantRequest;
 use latchkey_core::field::{FieldName, FieldValue, parse_field_set};
 use latchkey_core::grant::GrantRequest;
@@ -377,5 +379,16 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             .unwrap(),
         }
         .into(),
+        UpsertSecret {
+            path: p(),
+            write: AssWrite::parse(br#"{"value": "v4", "access_tier": "standard"}"#).unwrap(),
+        }
+        .into(),
+        ImportSecrets {
+            import: EnvImport::parse(br#"{"namespace": "prod", "content": "NEW_KEY=v"}"#)
+                .unwrap(),
+        }
+        .into(),
+        ListNamespaces.into(),
     ]
 }

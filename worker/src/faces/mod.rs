@@ -2,5 +2,6 @@
 //! translation onto the tenant commands. One module per face.
 
 pub mod api;
+pub mod ass;
 pub mod maestro;
 pub mod vault002;
