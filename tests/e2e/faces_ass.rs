@@ -122,9 +122,17 @@ fn sdk_every_public_method_works_unchanged(ctx: &Ctx) {
     assert_eq!(created["secret_type"], "api_key");
     assert_eq!(created["access_tier"], "standard");
     assert_eq!(created["metadata"], json!({"team": "ml"}));
-    assert!(created["id"].is_string() && created["created_at"].is_string());
+    assert!(created["created_at"].is_string());
+    // The id is the secret's stable id, the same through an update.
+    assert!(
+        created["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("sec_")),
+        "{out}"
+    );
     let updated = &out["setSecretUpdated"];
     assert_eq!(updated["version"], 2);
+    assert_eq!(updated["id"], created["id"]);
     // The SDK's defaults: secret_type custom, access_tier standard, metadata null (kept).
     assert_eq!(updated["secret_type"], "custom");
     assert_eq!(updated["metadata"], json!({"team": "ml"}));

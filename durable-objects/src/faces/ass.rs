@@ -44,9 +44,10 @@ fn upsert_one(
             tags: wanted.tags(None),
             ..SecretMetadata::default()
         };
-        insert_secret(ctx.storage, path, 0, &metadata, ctx.now)?;
+        let id = insert_secret(ctx.storage, path, 0, &metadata, ctx.now)?;
         secrets::append_version(ctx, path, 1, value, &metadata)?;
         return Ok(SecretWritten {
+            id,
             path: path.clone(),
             version: 1,
             created: true,
@@ -80,6 +81,7 @@ fn upsert_one(
     let version = row.current_version + 1;
     secrets::append_version(ctx, path, version, value, &metadata)?;
     Ok(SecretWritten {
+        id: row.id,
         path: path.clone(),
         version,
         created: false,

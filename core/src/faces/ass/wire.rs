@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 /// What an upsert wrote (the reply of the object's command).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretWritten {
+    /// The secret's stable id (`sec_…`), which the SDK's `SecretWriteResponse.id` carries.
+    pub id: crate::secret::SecretId,
     pub path: SecretPath,
     pub version: u64,
     /// Whether the secret is new (201) or a new version (200).
@@ -79,11 +81,11 @@ pub fn secret(read: &SecretRead) -> Value {
     })
 }
 
-/// `PUT` → `SecretWriteResponse`. Latchkey secrets have no id apart from their path.
+/// `PUT` → `SecretWriteResponse`, with the secret's stable id.
 pub fn written(written: &SecretWritten) -> Value {
     let (namespace, key) = split(&written.path);
     json!({
-        "id": written.path,
+        "id": written.id,
         "namespace": namespace,
         "key": key,
         "path": written.path,
