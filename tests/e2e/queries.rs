@@ -42,7 +42,17 @@ fn every_route_refuses_an_unknown_parameter_naming_it(ctx: &Ctx) {
         };
         let reply = api.send(method, &format!("{url}?env=prod"), Some(&key), &[], body);
         assert_eq!(reply.status, 400, "{method} {url}?env=prod: {}", reply.text);
-        if matches!(route, Route::Vault(_)) {
+        if matches!(route, Route::ReviewPage(_) | Route::ReviewDecision(_)) {
+            // People open these links: the refusal is a page.
+            assert!(
+                reply
+                    .header("content-type")
+                    .is_some_and(|c| c.starts_with("text/html")),
+                "{method} {url}: {:?}",
+                reply.headers
+            );
+            assert!(reply.text.contains("env"), "{method} {url}: {}", reply.text);
+        } else if matches!(route, Route::Vault(_)) {
             let errors = reply.body["errors"][0].as_str().unwrap_or_default();
             assert!(errors.contains("'env'"), "{method} {url}: {}", reply.text);
         } else {

@@ -46,17 +46,22 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     } else {
         error_response
     };
-    // A query parameter the route does not read is refused, never ignored.
-    let route = Route::resolve(&method, &url_path).and_then(|route| {
-        let pairs = latchkey_core::route::query_pairs(&request.inner().url());
-        route.check_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-        Ok(route)
-    });
-    let reply: Reply = match route {
+    let reply: Reply = match Route::resolve(&method, &url_path) {
         Err(e) => Err(e),
         Ok(route) => {
-            let config = Config::of(env);
-            dispatch(route, &mut request, env, &config, &id).await
+            // A query parameter the route does not read is refused, never ignored; on the
+            // approver's page, as a page.
+            let pairs = latchkey_core::route::query_pairs(&request.inner().url());
+            match route.check_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                Err(e) if matches!(route, Route::ReviewPage(_) | Route::ReviewDecision(_)) => {
+                    Ok(review::error_page(&e))
+                }
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let config = Config::of(env);
+                    dispatch(route, &mut request, env, &config, &id).await
+                }
+            }
         }
     };
     finish(reply.unwrap_or_else(|e| render(&e)), &id)

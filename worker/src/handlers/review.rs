@@ -25,6 +25,16 @@ fn html(status: u16, body: String) -> Reply {
     Ok(response)
 }
 
+/// A request the front door refused before the page's handler ran (a query parameter the
+/// page does not read), as a page: people open these links.
+pub fn error_page(error: &ApiError) -> Response {
+    html(
+        error.status(),
+        refusal_page("Link not valid", &error.message),
+    )
+    .unwrap_or_else(|e| crate::http::error_response(&e))
+}
+
 /// A refusal as a page: the link's problem, or the decision's.
 fn refusal(error: &ApiError) -> Reply {
     let title = match error.details.get("link").and_then(|v| v.as_str()) {
