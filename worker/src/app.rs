@@ -92,7 +92,7 @@ async fn dispatch(
         Route::Health => probes::health(),
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
-        Route::OpenApi => openapi::document(),
+        Route::OpenApi => openapi::document(env).await,
         Route::CreateTenant => admin::create_tenant(request, env, config, &meta).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, config, &meta, id).await,
         Route::AdminAudit => audit::operator_search(request, env, config).await,
