@@ -7,7 +7,11 @@ cannot shrink, about 45 KB of the gzipped module. This rewrites only those names
 the code, data, imports and exports are copied byte for byte, so nothing but a stack trace's
 spelling changes (`latchkey_worker::app::dispatch::{{closure}}`).
 
-Usage: python3 scripts/wasm-names.py worker/build/index_bg.wasm
+With `--keep-names-in FILE`, the module keeps no name section at all (another 42 KB gzipped):
+FILE gets the same module with its hash-free names, for reading a production trap's
+`wasm-function[N]` (the function indices are the same in both).
+
+Usage: python3 scripts/wasm-names.py worker/build/index_bg.wasm [--keep-names-in FILE]
 """
 import re
 import sys
@@ -70,12 +74,13 @@ def rewrite_name_section(payload):
     return bytes(out)
 
 
-def main(path):
+def main(path, names_copy=None):
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"\0asm\1\0\0\0":
         raise ValueError(f"{path}: not a wasm module (version 1)")
     out = bytearray(data[:8])
+    unnamed = bytearray(data[:8])
     at = 8
     while at < len(data):
         kind = data[at]
@@ -84,15 +89,31 @@ def main(path):
         if len(body) != size:
             raise ValueError(f"{path}: truncated section")
         at += size
+        is_names = False
         if kind == 0:
             name_length, start = read_uleb(body, 0)
             if body[start : start + name_length] == b"name":
+                is_names = True
                 head = body[: start + name_length]
                 body = head + rewrite_name_section(body[start + name_length :])
-        out += bytes([kind]) + uleb(len(body)) + body
-    with open(path, "wb") as f:
+        section = bytes([kind]) + uleb(len(body)) + body
+        out += section
+        if not is_names:
+            unnamed += section
+    if names_copy is None:
+        with open(path, "wb") as f:
+            f.write(out)
+        return
+    with open(names_copy, "wb") as f:
         f.write(out)
+    with open(path, "wb") as f:
+        f.write(unnamed)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == "--keep-names-in":
+        main(sys.argv[1], sys.argv[3])
+    elif len(sys.argv) == 2:
+        main(sys.argv[1])
+    else:
+        sys.exit(__doc__)
