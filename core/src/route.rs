@@ -428,23 +428,34 @@ impl Route {
                 return Err(ApiError::not_found(format!("no route for {url_path}")));
             }
         };
-        let wanted = if method == "HEAD" { "GET" } else { method };
-        let allowed: Vec<&str> = candidates.iter().map(|(m, _)| *m).collect();
-        candidates
-            .into_iter()
-            .find(|(m, _)| *m == wanted)
-            .map(|(_, route)| route)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::MethodNotAllowed,
-                    format!(
-                        "{method} is not allowed on {url_path}; use {}",
-                        allowed.join(", ")
-                    ),
-                )
-                .with("allow", allowed.join(", "))
-            })
+        pick_method(method, url_path, candidates)
     }
+}
+
+/// The route among a path's `candidates` that `method` asks for (`HEAD` as `GET`), or 405
+/// naming the methods the path takes (in `allow`, for the `Allow` header). The faces' route
+/// tables use it too.
+pub fn pick_method<R>(
+    method: &str,
+    url_path: &str,
+    candidates: Vec<(&'static str, R)>,
+) -> Result<R, ApiError> {
+    let wanted = if method == "HEAD" { "GET" } else { method };
+    let allowed: Vec<&str> = candidates.iter().map(|(m, _)| *m).collect();
+    candidates
+        .into_iter()
+        .find(|(m, _)| *m == wanted)
+        .map(|(_, route)| route)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!(
+                    "{method} is not allowed on {url_path}; use {}",
+                    allowed.join(", ")
+                ),
+            )
+            .with("allow", allowed.join(", "))
+        })
 }
 
 /// The decoded query pairs of a request URL (`application/x-www-form-urlencoded`, exactly as

@@ -165,27 +165,11 @@ impl AssRoute {
 /// The query's parameters, each known to the route and given once (400 naming the first that
 /// is not).
 pub fn check_query(route: &AssRoute, pairs: &[(String, String)]) -> Result<(), ApiError> {
-    let known = route.query_parameters();
-    for (index, (name, _)) in pairs.iter().enumerate() {
-        if !known.contains(&name.as_str()) {
-            let expected = if known.is_empty() {
-                "this route takes no query parameters".to_owned()
-            } else {
-                format!("this route takes: {}", known.join(", "))
-            };
-            return Err(ApiError::invalid_request(format!(
-                "unknown query parameter '{name}'; {expected}"
-            ))
-            .with("field", name.as_str()));
-        }
-        if pairs.iter().take(index).any(|(earlier, _)| earlier == name) {
-            return Err(ApiError::invalid_request(format!(
-                "query parameter '{name}' is given more than once"
-            ))
-            .with("field", name.as_str()));
-        }
-    }
-    Ok(())
+    crate::route::check_query(
+        route.query_parameters(),
+        &[],
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 /// `?version=N` of a read.

@@ -200,26 +200,12 @@ impl MaestroRoute {
     pub fn query(&self, pairs: &[(String, String)]) -> Result<Query, ApiError> {
         let allowed = self.parameters();
         let mut query = Query::default();
-        let mut seen: Vec<&str> = Vec::new();
+        crate::route::check_query(
+            allowed,
+            &[],
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
         for (name, value) in pairs {
-            if !allowed.contains(&name.as_str()) {
-                return Err(bad(if allowed.is_empty() {
-                    format!("unknown query parameter '{name}': this endpoint takes none")
-                } else {
-                    format!(
-                        "unknown query parameter '{name}'; expected one of: {}",
-                        allowed.join(", ")
-                    )
-                })
-                .with("parameter", name.as_str()));
-            }
-            if seen.contains(&name.as_str()) {
-                return Err(
-                    bad(format!("query parameter '{name}' is given more than once"))
-                        .with("parameter", name.as_str()),
-                );
-            }
-            seen.push(name);
             match name.as_str() {
                 "env" => query.env = Some(Environment::parse(value)?),
                 "metadata_key" => query.metadata_key = Some(value.clone()),

@@ -9,7 +9,7 @@
 
 use crate::agent::{AgentId, MAX_NAME_BYTES};
 use crate::body;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::secret::{NewSecret, SecretCreated, SecretId, SecretMetadata, SecretSummary};
 use crate::time::Timestamp;
 use crate::value::check_value;
@@ -65,22 +65,7 @@ impl Vault002Route {
                 )));
             }
         };
-        let wanted = if method == "HEAD" { "GET" } else { method };
-        let allowed: Vec<&str> = candidates.iter().map(|(m, _)| *m).collect();
-        candidates
-            .into_iter()
-            .find(|(m, _)| *m == wanted)
-            .map(|(_, route)| route)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::MethodNotAllowed,
-                    format!(
-                        "{method} is not allowed on {url_path}; use {}",
-                        allowed.join(", ")
-                    ),
-                )
-                .with("allow", allowed.join(", "))
-            })
+        crate::route::pick_method(method, url_path, candidates)
     }
 }
 
@@ -93,13 +78,7 @@ pub fn secret_not_found(id: &str) -> ApiError {
 pub fn check_query<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), ApiError> {
-    match pairs.into_iter().next() {
-        None => Ok(()),
-        Some((name, _)) => Err(ApiError::invalid_request(format!(
-            "unknown query parameter '{name}'; this route takes none"
-        ))
-        .with("field", name)),
-    }
+    crate::route::check_query(&[], &[], pairs)
 }
 
 /// `POST /v1/vault/secrets` as it comes.
@@ -232,6 +211,7 @@ pub struct VaultGrant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     const ID: &str = "sec_0123456789abcdef01234567";
 
