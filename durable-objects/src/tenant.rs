@@ -28,6 +28,7 @@ use latchkey_contract::caller::audit::StreamEvents;
 use latchkey_contract::operator::{InitTenant, OperatorCommand};
 use latchkey_contract::probe::ProbeCommand;
 use latchkey_contract::{
+    Via,
     Access, Cache, CallerCommand, Channel, Effect, Metering, Releases, Rules, TenantRequest,
     TenantResponse, encode_reply,
 };
@@ -260,6 +261,7 @@ impl Tenant {
     fn handle(&self, request: TenantRequest, rules: Option<Rules>) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let TenantRequest { origin, channel } = request;
+        let via = origin.via;
         let origin = Origin {
             ip: origin.client_ip,
             user_agent: origin.user_agent,
@@ -277,7 +279,7 @@ impl Tenant {
                 credential,
                 purpose,
                 command,
-            } => self.caller_command(&credential, purpose, command, rules, origin),
+            } => self.caller_command(&credential, purpose, command, rules, origin, via),
         }
     }
 
@@ -290,6 +292,7 @@ impl Tenant {
         command: Option<CallerCommand>,
         rules: Option<Rules>,
         origin: Origin,
+        via: Option<Via>,
     ) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let loaded = match self.load() {
@@ -388,6 +391,9 @@ impl Tenant {
             return attributed(encode(&()));
         };
         let mut draft = audit_mapping::draft_for(&command, &rules);
+        if let Some(via) = via {
+            draft = draft.detail("api", via.as_str());
+        }
         if let Principal::Agent(_) = principal {
             draft = audit_mapping::as_agent_read(draft, &rules);
         }

@@ -4,7 +4,8 @@
 use serde_json::{Map, Value, json};
 
 /// The revisions served, newest first. A client asking for another gets the newest.
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
+pub const SUPPORTED_VERSIONS: &[&str] = &[LATEST_VERSION, "2025-06-18", "2025-03-26"];
+pub const LATEST_VERSION: &str = "2025-11-25";
 /// The revision assumed when `MCP-Protocol-Version` is absent (the spec's rule).
 pub const DEFAULT_HEADER_VERSION: &str = "2025-03-26";
 
@@ -121,7 +122,7 @@ pub fn negotiate(requested: Option<&str>) -> &'static str {
         .iter()
         .find(|v| Some(**v) == requested)
         .copied()
-        .unwrap_or(SUPPORTED_VERSIONS[0])
+        .unwrap_or(LATEST_VERSION)
 }
 
 /// `MCP-Protocol-Version` on a request after `initialize`: absent is the spec's default;

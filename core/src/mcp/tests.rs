@@ -12,7 +12,10 @@ fn args(value: Value) -> Map<String, Value> {
 #[test]
 fn mcp_message_not_json_is_parse_error_400() {
     let e = parse_message(b"{not json").unwrap_err();
-    assert_eq!((e.code, e.http_status(), e.id), (PARSE_ERROR, 400, Value::Null));
+    assert_eq!(
+        (e.code, e.http_status(), e.id),
+        (PARSE_ERROR, 400, Value::Null)
+    );
 }
 
 #[test]
@@ -159,7 +162,11 @@ fn mcp_tool_request_access_maps_reason_to_description() {
         Err(CallError::Arguments(_))
     ));
     assert!(matches!(
-        ToolCall::parse("check_approval", &args(json!({"approval_id": "nope"})), false),
+        ToolCall::parse(
+            "check_approval",
+            &args(json!({"approval_id": "nope"})),
+            false
+        ),
         Err(CallError::Arguments(_))
     ));
 }

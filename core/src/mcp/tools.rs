@@ -113,7 +113,10 @@ impl ToolCall {
                 .map(|r| ToolCall::CallApi(Box::new(r)))
                 .map_err(arguments_error),
             "list_secrets" => {
-                let args = members(arguments, &["namespace", "query", "tier", "limit", "cursor"])?;
+                let args = members(
+                    arguments,
+                    &["namespace", "query", "tier", "limit", "cursor"],
+                )?;
                 let mut pairs: Vec<(&str, String)> = Vec::new();
                 for (arg, param) in [
                     ("namespace", "namespace"),
@@ -149,10 +152,12 @@ impl ToolCall {
             }
             "set_secret" => {
                 let args = members(arguments, &["path", "value", "tier"])?;
-                let mut body = json!({"value": required(args, "value")?});
+                let mut body = Map::new();
+                body.insert("value".into(), Value::from(required(args, "value")?));
                 if let Some(tier) = text(args, "tier")? {
-                    body["access_tier"] = Value::from(tier);
+                    body.insert("access_tier".into(), Value::from(tier));
                 }
+                let body = Value::Object(body);
                 Ok(ToolCall::SetSecret {
                     path: path(args)?,
                     write: AssWrite::parse(&to_bytes(&body)).map_err(arguments_error)?,
@@ -161,7 +166,14 @@ impl ToolCall {
             "generate_secret" => {
                 let args = members(
                     arguments,
-                    &["path", "length", "uppercase", "lowercase", "digits", "symbols"],
+                    &[
+                        "path",
+                        "length",
+                        "uppercase",
+                        "lowercase",
+                        "digits",
+                        "symbols",
+                    ],
                 )?;
                 path(args)?;
                 Ok(ToolCall::GenerateSecret(to_bytes(&Value::Object(
