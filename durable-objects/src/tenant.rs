@@ -28,9 +28,8 @@ use latchkey_contract::caller::audit::StreamEvents;
 use latchkey_contract::operator::{InitTenant, OperatorCommand};
 use latchkey_contract::probe::ProbeCommand;
 use latchkey_contract::{
-    Via,
     Access, Cache, CallerCommand, Channel, Effect, Metering, Releases, Rules, TenantRequest,
-    TenantResponse, encode_reply,
+    TenantResponse, Via, encode_reply,
 };
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::broker::hosts::InsecureHosts;

@@ -23,7 +23,10 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         return finish(response, &id);
     }
     if url_path == crate::mcp::PATH {
-        return finish(crate::mcp::handle(&mut request, env, &method, &id).await, &id);
+        return finish(
+            crate::mcp::handle(&mut request, env, &method, &id).await,
+            &id,
+        );
     }
     if latchkey_core::faces::api::is_api_path(&url_path) {
         use crate::faces::api::{Outcome, handle};
