@@ -116,13 +116,8 @@ async fn answer(
     method: &str,
     params: &Map<String, Value>,
 ) -> Result<Value, Refused> {
-    let touch = || async {
-        match caller.run(env, Ok(Touch)).await {
-            Ok(()) => Ok(()),
-            Err(e) if is_http(&e) || e.status() == 403 => Err(Refused::Http(e)),
-            Err(e) => Err(Refused::Http(e)),
-        }
-    };
+    // Methods that run no command still authenticate and count, as one request.
+    let touch = || async { caller.run(env, Ok(Touch)).await.map_err(Refused::Http) };
     match method {
         "initialize" => {
             touch().await?;
