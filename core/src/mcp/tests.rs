@@ -94,6 +94,7 @@ fn mcp_tools_get_secret_listed_only_when_values_readable() {
         assert!(tool["description"].as_str().is_some_and(|d| d.len() > 40));
         assert!(tool.get("_meta").is_none());
     }
+    assert_eq!(definitions(true).len(), 10);
     let call_api = &definitions(false)[0];
     assert_eq!(call_api["name"], "call_api");
     assert!(call_api["outputSchema"].is_object());

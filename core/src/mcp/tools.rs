@@ -8,10 +8,12 @@ use crate::broker::ProxyRequest;
 use crate::faces::ass::AssWrite;
 use crate::listing::ListQuery;
 use crate::{ApiError, SecretPath};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The broker's tool, as `docs/broker-tool.json` describes it for any client.
 const BROKER_TOOL: &str = include_str!("../../../docs/broker-tool.json");
+/// The other tools' definitions.
+const TOOLS: &str = include_str!("tools.json");
 
 /// A tool call, its arguments validated.
 #[derive(Debug)]
@@ -216,26 +218,6 @@ impl ToolCall {
     }
 }
 
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-fn annotations(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> Value {
-    json!({
-        "readOnlyHint": read_only,
-        "destructiveHint": destructive,
-        "idempotentHint": idempotent,
-        "openWorldHint": open_world,
-    })
-}
-
-const PATH: &str = "The secret's path, segments separated by '/', e.g. production/stripe/api-key.";
-
 /// The broker's definition from `docs/broker-tool.json`, named `call_api`.
 fn call_api() -> Value {
     let mut tool: Map<String, Value> = serde_json::from_str(BROKER_TOOL).unwrap_or_default();
@@ -244,103 +226,15 @@ fn call_api() -> Value {
     Value::Object(tool)
 }
 
-/// The tools this caller may see: `get_secret` only when `reads_values`.
+/// The tools this caller may see: `get_secret` only when `reads_values`. The definitions are
+/// data (`tools.json`, `docs/broker-tool.json`): text costs the module less than code.
 pub fn definitions(reads_values: bool) -> Vec<Value> {
-    let mut tools = vec![
-        call_api(),
-        json!({
-            "name": "list_secrets",
-            "title": "List secrets (names and metadata, never values)",
-            "description": "List the secrets you can see: path, tier, version, description, tags, allowed hosts. Never returns values. To use a secret, pass its path to `call_api` (the value is inserted on the server and never shown to you). Results are paged: when `next_cursor` is set, call again with `cursor`.",
-            "inputSchema": object(json!({
-                "namespace": {"type": "string", "description": "Only secrets under this path prefix of whole segments, e.g. production/stripe."},
-                "query": {"type": "string", "description": "Case-insensitive substring of the path, description or tags."},
-                "tier": {"type": "string", "enum": ["standard", "sensitive", "critical"]},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "Page size (default 50)."},
-                "cursor": {"type": "string", "description": "The previous page's next_cursor."}
-            }), &[]),
-            "annotations": annotations(true, false, true, false),
-        }),
-        json!({
-            "name": "describe_secret",
-            "title": "Describe one secret (metadata only)",
-            "description": "The metadata of one secret: tier, current version, description, tags, expiry, field count and the hosts `call_api` may send it to. Never its value. Use it before `call_api` to see where the secret may be sent.",
-            "inputSchema": object(json!({"path": {"type": "string", "description": PATH}}), &["path"]),
-            "annotations": annotations(true, false, true, false),
-        }),
-        json!({
-            "name": "list_namespaces",
-            "title": "List namespaces",
-            "description": "The top-level namespaces (first path segment) you can see, with how many secrets each holds. Then call `list_secrets` with a namespace.",
-            "inputSchema": object(json!({}), &[]),
-            "annotations": annotations(true, false, true, false),
-        }),
-        json!({
-            "name": "set_secret",
-            "title": "Store a secret (create or new version)",
-            "description": "Store a value at a path: creates the secret, or writes its next version. The value is encrypted and never echoed back. Prefer `generate_secret` when the value may be random: then it never passes through you at all.",
-            "inputSchema": object(json!({
-                "path": {"type": "string", "description": PATH},
-                "value": {"type": "string", "minLength": 1, "description": "The value to store."},
-                "tier": {"type": "string", "enum": ["standard", "sensitive", "critical"], "description": "Access tier for a new secret: sensitive and critical need a person's approval to be granted to a token."}
-            }), &["path", "value"]),
-            "annotations": annotations(false, true, true, false),
-        }),
-        json!({
-            "name": "generate_secret",
-            "title": "Generate and store a random secret",
-            "description": "Generate a random password on the server and store it as a new secret at `path`. The value is never returned: use it through `call_api`. Fails if the path is taken (use `rotate_secret` then).",
-            "inputSchema": object(json!({
-                "path": {"type": "string", "description": PATH},
-                "length": {"type": "integer", "minimum": 8, "maximum": 256},
-                "uppercase": {"type": "boolean"},
-                "lowercase": {"type": "boolean"},
-                "digits": {"type": "boolean"},
-                "symbols": {"type": "boolean"}
-            }), &["path"]),
-            "annotations": annotations(false, false, false, false),
-        }),
-        json!({
-            "name": "rotate_secret",
-            "title": "Rotate a secret",
-            "description": "Write a new version of a secret, by default a random value made on the server (never returned). The old version stays readable for `grace_period_seconds`. Only rotate what you were asked to: the systems using the secret must be updated too.",
-            "inputSchema": object(json!({
-                "path": {"type": "string", "description": PATH},
-                "new_value": {"type": "string", "minLength": 1, "description": "The new value; omit to let the server generate one."},
-                "grace_period_seconds": {"type": "integer", "minimum": 0, "description": "How long the old version stays valid (default 0)."}
-            }), &["path"]),
-            "annotations": annotations(false, true, false, false),
-        }),
-        json!({
-            "name": "request_access",
-            "title": "Request access (a scoped token)",
-            "description": "Ask for a token with the given scope, e.g. [\"secrets:use:production/stripe/*\"]. For standard-tier secrets the token is minted at once. For sensitive or critical ones a person must approve: the result then has status `pending`, a `review_url` to give the user, and an `approval_id`; poll `check_approval` with it (not more than every 30 seconds). You cannot approve a request yourself.",
-            "inputSchema": object(json!({
-                "scope": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "Scopes such as secrets:use:<path or prefix/*> or secrets:read:<path>."},
-                "ttl_seconds": {"type": "integer", "minimum": 60, "description": "The token's lifetime."},
-                "reason": {"type": "string", "maxLength": 256, "description": "Why you need it: shown to the approver."}
-            }), &["scope"]),
-            "annotations": annotations(false, false, false, false),
-        }),
-        json!({
-            "name": "check_approval",
-            "title": "Check an access request",
-            "description": "The status of an access request made by `request_access`: pending, approved, denied, cancelled or expired. When approved the token is released to you once. If still pending, tell the user and check again later.",
-            "inputSchema": object(json!({"approval_id": {"type": "string", "description": "The approval_id from request_access (apr_…)."}}), &["approval_id"]),
-            "annotations": annotations(true, false, false, false),
-        }),
-    ];
-    if reads_values {
-        tools.push(json!({
-            "name": "get_secret",
-            "title": "Read a secret's value (enters your context)",
-            "description": "Returns the secret's VALUE. Warning: the value enters your context and the model provider's logs. Prefer `call_api`, which uses the secret without showing it to you. Use this only when the user explicitly needs the value itself.",
-            "inputSchema": object(json!({
-                "path": {"type": "string", "description": PATH},
-                "version": {"type": "integer", "minimum": 1, "description": "An older version; default the current one."}
-            }), &["path"]),
-            "annotations": annotations(true, false, true, false),
-        }));
-    }
-    tools
+    let others: Vec<Value> = serde_json::from_str(TOOLS).unwrap_or_default();
+    std::iter::once(call_api())
+        .chain(
+            others
+                .into_iter()
+                .filter(|tool| reads_values || tool["name"] != "get_secret"),
+        )
+        .collect()
 }
