@@ -14,6 +14,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         python_client_lists_and_calls_every_tool,
     ),
     (
+        "mcp::get_secret_listed_and_callable_only_with_secrets_read",
+        get_secret_listed_and_callable_only_with_secrets_read,
+    ),
+    (
         "mcp::transport_refusals_answer_4xx_without_a_body_of_html",
         transport_refusals_answer_4xx_without_a_body_of_html,
     ),
@@ -205,4 +209,71 @@ fn transport_refusals_answer_4xx_without_a_body_of_html(ctx: &Ctx) {
     );
     assert_eq!(reply.status, 202, "{}", reply.text);
     assert!(reply.text.is_empty());
+}
+
+/// One JSON-RPC request to `/mcp` with `bearer`.
+fn rpc(ctx: &Ctx, bearer: &str, method: &str, params: Value) -> latchkey_e2e::Reply {
+    ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(bearer),
+        &[
+            ("Content-Type", "application/json"),
+            ("MCP-Protocol-Version", "2025-11-25"),
+        ],
+        Body::Json(&json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params})),
+    )
+}
+
+fn tool_names(reply: &latchkey_e2e::Reply) -> Vec<String> {
+    reply.body["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools: {}", reply.text))
+        .iter()
+        .filter_map(|t| t["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn get_secret_listed_and_callable_only_with_secrets_read(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let value = secret_value("mcp-read");
+    let created = api.create_secret(&key, &json!({"path": "app/db", "value": value}));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let mint = |scope: &str| {
+        let minted = api.create_token(&key, &json!({"scope": [scope], "ttl_seconds": 600}));
+        assert_eq!(minted.status, 201, "{}", minted.text);
+        minted.body["value"].as_str().unwrap().to_owned()
+    };
+    let user = mint("secrets:use:app/*");
+    let reader = mint("secrets:read:app/*");
+    let call = json!({"name": "get_secret", "arguments": {"path": "app/db"}});
+
+    let listed = rpc(ctx, &user, "tools/list", json!({}));
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let names = tool_names(&listed);
+    assert!(names.contains(&"call_api".to_owned()), "{names:?}");
+    assert!(!names.contains(&"get_secret".to_owned()), "{names:?}");
+    let refused = rpc(ctx, &user, "tools/call", call.clone());
+    assert_eq!(refused.body["error"]["code"], -32602, "{}", refused.text);
+    assert!(!refused.text.contains(&value));
+
+    assert!(
+        tool_names(&rpc(ctx, &reader, "tools/list", json!({}))).contains(&"get_secret".to_owned())
+    );
+    let read = rpc(ctx, &reader, "tools/call", call);
+    assert_eq!(read.body["result"]["isError"], false, "{}", read.text);
+    assert_eq!(
+        read.body["result"]["structuredContent"]["value"],
+        value.as_str()
+    );
+    // A tool the scope does not allow: a tool error for the model, not a JSON-RPC error.
+    let denied = rpc(
+        ctx,
+        &user,
+        "tools/call",
+        json!({"name": "set_secret", "arguments": {"path": "app/x", "value": "v"}}),
+    );
+    assert_eq!(denied.body["result"]["isError"], true, "{}", denied.text);
+    assert!(denied.text.contains("permission_denied"), "{}", denied.text);
 }

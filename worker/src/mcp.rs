@@ -12,10 +12,9 @@ use latchkey_contract::Via;
 use latchkey_contract::caller::approvals::GetApproval;
 use latchkey_contract::caller::ass::{ListNamespaces, UpsertSecret};
 use latchkey_contract::caller::secrets::{CreateSecret, GetSecret, ListSecrets, RotateSecret};
-use latchkey_contract::caller::tenant::Touch;
+use latchkey_contract::caller::tenant::CallerReach;
 use latchkey_contract::caller::tokens::{CreateToken, TokenMinted};
 use latchkey_core::ApiError;
-use latchkey_core::credential::CredentialKind;
 use latchkey_core::crypto::fill_random;
 use latchkey_core::generate::PasswordRequest;
 use latchkey_core::listing::ListQuery;
@@ -71,8 +70,8 @@ pub async fn handle(request: &mut Request, env: &Env, method: &str, request_id: 
         Message::Request { id, method, params } => (id, method, params),
         // Notifications and responses: acknowledged once the credential is known good.
         Message::Notification { .. } | Message::Response => {
-            return match caller.run(env, Ok(Touch)).await {
-                Ok(()) => rate_headers(empty(202), Some(&caller)),
+            return match caller.run(env, Ok(CallerReach)).await {
+                Ok(_) => rate_headers(empty(202), Some(&caller)),
                 Err(e) => rate_headers(error_response(&e), Some(&caller)),
             };
         }
@@ -102,12 +101,6 @@ fn is_http(e: &ApiError) -> bool {
     matches!(e.status(), 401 | 429)
 }
 
-/// Whether `get_secret` exists for this caller. For now the master key only: a token's or a
-/// JWT's scope is known to the tenant object alone (fail-closed until it says).
-fn reads_values(caller: &Caller) -> bool {
-    caller.credential_kind() == CredentialKind::MasterKey
-}
-
 async fn answer(
     caller: &Caller,
     env: &Env,
@@ -116,25 +109,33 @@ async fn answer(
     method: &str,
     params: &Map<String, Value>,
 ) -> Result<Value, Refused> {
-    // Methods that run no command still authenticate and count, as one request.
-    let touch = || async { caller.run(env, Ok(Touch)).await.map_err(Refused::Http) };
+    // Methods that run no tool still authenticate and count, as one request (not recorded);
+    // the answer says whether `get_secret` exists for this caller (it holds `secrets:read`
+    // somewhere).
+    let reach = || async {
+        caller
+            .run(env, Ok(CallerReach))
+            .await
+            .map(|reach| reach.reads_values)
+            .map_err(Refused::Http)
+    };
     match method {
         "initialize" => {
-            touch().await?;
+            reach().await?;
             Ok(protocol::result(
                 id,
                 protocol::initialize_result(params, env!("CARGO_PKG_VERSION")),
             ))
         }
         "ping" => {
-            touch().await?;
+            reach().await?;
             Ok(protocol::result(id, json!({})))
         }
         "tools/list" => {
-            touch().await?;
+            let reads_values = reach().await?;
             Ok(protocol::result(
                 id,
-                json!({"tools": tools::definitions(reads_values(caller))}),
+                json!({"tools": tools::definitions(reads_values)}),
             ))
         }
         "tools/call" => {
@@ -160,10 +161,12 @@ async fn answer(
                     )));
                 }
             };
-            let outcome = match ToolCall::parse(name, arguments, reads_values(caller)) {
+            // Only `get_secret` depends on it: one more exchange for that tool alone.
+            let reads_values = name == "get_secret" && reach().await?;
+            let outcome = match ToolCall::parse(name, arguments, reads_values) {
                 Ok(call) => run(call, caller, env, config).await,
                 Err(CallError::UnknownTool(name)) => {
-                    touch().await?;
+                    reach().await?;
                     return Err(Refused::Rpc(RpcError::new(
                         id,
                         protocol::INVALID_PARAMS,
@@ -180,7 +183,7 @@ async fn answer(
             }
         }
         other => {
-            touch().await?;
+            reach().await?;
             Err(Refused::Rpc(RpcError::new(
                 id,
                 protocol::METHOD_NOT_FOUND,

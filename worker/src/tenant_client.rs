@@ -215,10 +215,6 @@ impl Caller {
         self
     }
 
-    pub fn credential_kind(&self) -> latchkey_core::credential::CredentialKind {
-        self.credential.kind
-    }
-
     pub fn meta(&self) -> &RequestMeta {
         &self.meta
     }
