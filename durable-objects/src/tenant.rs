@@ -401,6 +401,7 @@ impl Tenant {
         }
         let mut ctx = self.context(storage, &loaded, now);
         ctx.purpose = purpose.as_deref();
+        ctx.api = via.map(Via::as_str);
         ctx.origin = Some(&origin);
         if let Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) =
             &rules.access
@@ -589,6 +590,7 @@ impl Tenant {
             policy_cache: &self.policies,
             also_record: &self.also_record,
             purpose: None,
+            api: None,
             origin: None,
             secret_cache: &self.secret_cache,
         }

@@ -120,7 +120,7 @@ fn python_client_lists_and_calls_every_tool(ctx: &Ctx) {
     assert_eq!(out["check_approval"]["structured"]["status"], "pending");
     // A tool error is a result with isError, for the model.
     assert_eq!(out["bad_args"]["is_error"], true, "{out}");
-    // The audit trail says MCP.
+    // The audit trail says MCP, the broker's use included.
     let audit = api.send("GET", "/v1/audit?limit=100", Some(&key), &[], Body::None);
     assert_eq!(audit.status, 200, "{}", audit.text);
     assert!(
@@ -128,7 +128,7 @@ fn python_client_lists_and_calls_every_tool(ctx: &Ctx) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["details"]["api"] == "mcp"),
+            .any(|e| e["type"] == "secret.used" && e["details"]["api"] == "mcp"),
         "{}",
         audit.text
     );
