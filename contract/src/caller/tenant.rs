@@ -57,13 +57,14 @@ impl TenantCommand {
                 Use,
                 Reads,
             ),
-            // Counted like any request; not recorded: every MCP session opens with it.
+            // Against the rate limit, not a token's `max_uses` (an MCP session's handshake and
+            // tool list are not uses); not recorded: every MCP session opens with it.
             TenantCommand::CallerReach(_) => Rules::of(
                 Access::Authenticated,
                 Audit::NotRecorded,
                 Nothing,
                 Cache::Keeps,
-                Use,
+                Metering::RateOnly,
                 Reads,
             ),
         }

@@ -229,8 +229,12 @@ fn caller_reach_says_reads_values_by_scope_and_records_nothing() {
             reads_values: false
         }
     );
-    // The tokens' minting is recorded; the reach is not.
+    // The tokens' minting is recorded; the reach is not, and it is no use of a token.
     assert_eq!(object.events().len(), events + 2);
+    let once = object.token(r#"{"scope": "secrets:read:prod/*", "max_uses": 1}"#);
+    for _ in 0..3 {
+        assert_eq!(reach(&once), Reach { reads_values: true });
+    }
     assert_eq!(
         object
             .call(&stranger(&object), CallerReach)
