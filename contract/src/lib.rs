@@ -67,6 +67,25 @@ pub struct RequestOrigin {
     /// The request's `X-Request-Id`: the audit events' correlation id.
     pub request_id: Option<String>,
     pub user_agent: Option<String>,
+    /// The API the request came through when it is not the REST one's own framing (MCP):
+    /// its commands' audit events say so in `details.api`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+}
+
+/// An API that reaches the same commands as REST, named in the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Mcp,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Mcp => "mcp",
+        }
+    }
 }
 
 /// One request to a tenant object: its origin and its command, on its channel.

@@ -23,6 +23,7 @@ fn caller_request(command: impl Into<CallerCommand>) -> TenantRequest {
             client_ip: Some("10.0.0.1".into()),
             request_id: Some("req-1".into()),
             user_agent: None,
+            via: None,
         },
         channel: Channel::Caller {
             credential: PresentedCredential {

@@ -26,6 +26,7 @@ pub mod grant;
 pub mod hex;
 pub mod jwt;
 pub mod listing;
+pub mod mcp;
 pub mod netaddr;
 pub mod notification;
 pub mod path;

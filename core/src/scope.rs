@@ -454,6 +454,16 @@ impl ScopeSet {
         other.0.iter().find(|scope| !self.covers(scope))
     }
 
+    /// Whether the set allows `action` on some path (the MCP tool list: a value-returning tool
+    /// exists only for a caller that may read values somewhere).
+    pub fn allows_somewhere(&self, action: SecretAction) -> bool {
+        self.0.iter().any(|scope| match scope {
+            Scope::Admin => true,
+            Scope::Secrets { action: held, .. } => held.covers(action),
+            _ => false,
+        })
+    }
+
     /// Whether the set allows `action` on every path (then lists need no filtering).
     pub fn allows_everywhere(&self, action: SecretAction) -> bool {
         self.covers(&Scope::everywhere(action))
@@ -560,6 +570,19 @@ impl fmt::Display for SecretAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allows_somewhere_read_only_for_a_reading_scope() {
+        let set = |texts: &[&str]| {
+            ScopeSet::from_scopes(texts.iter().map(|t| Scope::parse(t).unwrap()).collect())
+        };
+        assert!(ScopeSet::admin().allows_somewhere(SecretAction::Read));
+        assert!(set(&["secrets:read:prod/*"]).allows_somewhere(SecretAction::Read));
+        assert!(
+            !set(&["secrets:use:prod/*", "tokens:create"]).allows_somewhere(SecretAction::Read)
+        );
+        assert!(!set(&[]).allows_somewhere(SecretAction::Read));
+    }
 
     #[test]
     fn seed_permission_alias_parses_as_the_scope_it_names() {

@@ -390,6 +390,7 @@ adds_nothing!(
     AgentJwtIssued,
     Vec<AgentCommand>,
     agents::AgentReach,
+    latchkey_contract::caller::tenant::Reach,
     agents::AgentPage,
     AgentCommand,
     AgentSettings,

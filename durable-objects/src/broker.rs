@@ -79,7 +79,10 @@ pub fn release(
     in_transaction(ctx.storage, "release secrets", || {
         let mut values = Vec::with_capacity(secrets.len());
         let mut events = Vec::with_capacity(secrets.len());
-        let shared = call_details(target, secrets);
+        let mut shared = call_details(target, secrets);
+        if let Some(api) = ctx.api {
+            shared.insert("api".into(), api.into());
+        }
         for secret in secrets {
             let path = &secret.path;
             let row = readable_secret(ctx.storage, path, ctx.now)?;

@@ -37,6 +37,9 @@ pub struct SecretContext<'a> {
     pub also_record: &'a std::cell::RefCell<Vec<crate::audit::Draft>>,
     /// The request's `X-Latchkey-Purpose`, recorded with broker uses.
     pub purpose: Option<&'a str>,
+    /// The API the request came through when not REST (`mcp`), for events written after it
+    /// (broker calls).
+    pub api: Option<&'static str>,
     /// Where the request came from, for events written after it (broker calls).
     pub origin: Option<&'a crate::audit::Origin>,
     /// Secrets read recently ([`crate::secret_cache`]); a read looks here first.

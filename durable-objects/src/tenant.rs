@@ -29,7 +29,7 @@ use latchkey_contract::operator::{InitTenant, OperatorCommand};
 use latchkey_contract::probe::ProbeCommand;
 use latchkey_contract::{
     Access, Cache, CallerCommand, Channel, Effect, Metering, Releases, Rules, TenantRequest,
-    TenantResponse, encode_reply,
+    TenantResponse, Via, encode_reply,
 };
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
 use latchkey_core::broker::hosts::InsecureHosts;
@@ -260,6 +260,7 @@ impl Tenant {
     fn handle(&self, request: TenantRequest, rules: Option<Rules>) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let TenantRequest { origin, channel } = request;
+        let via = origin.via;
         let origin = Origin {
             ip: origin.client_ip,
             user_agent: origin.user_agent,
@@ -277,7 +278,7 @@ impl Tenant {
                 credential,
                 purpose,
                 command,
-            } => self.caller_command(&credential, purpose, command, rules, origin),
+            } => self.caller_command(&credential, purpose, command, rules, origin, via),
         }
     }
 
@@ -290,6 +291,7 @@ impl Tenant {
         command: Option<CallerCommand>,
         rules: Option<Rules>,
         origin: Origin,
+        via: Option<Via>,
     ) -> TenantResponse {
         let unattributed = |result| TenantResponse { rate: None, result };
         let loaded = match self.load() {
@@ -388,6 +390,9 @@ impl Tenant {
             return attributed(encode(&()));
         };
         let mut draft = audit_mapping::draft_for(&command, &rules);
+        if let Some(via) = via {
+            draft = draft.detail("api", via.as_str());
+        }
         if let Principal::Agent(_) = principal {
             draft = audit_mapping::as_agent_read(draft, &rules);
         }
@@ -396,6 +401,7 @@ impl Tenant {
         }
         let mut ctx = self.context(storage, &loaded, now);
         ctx.purpose = purpose.as_deref();
+        ctx.api = via.map(Via::as_str);
         ctx.origin = Some(&origin);
         if let Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) =
             &rules.access
@@ -584,6 +590,7 @@ impl Tenant {
             policy_cache: &self.policies,
             also_record: &self.also_record,
             purpose: None,
+            api: None,
             origin: None,
             secret_cache: &self.secret_cache,
         }

@@ -20,6 +20,7 @@ mod lifecycle;
 mod links;
 mod listing;
 mod maintenance;
+mod mcp;
 mod origin;
 mod people;
 mod probes;
@@ -110,6 +111,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(faces_api::TESTS);
     tests.extend(faces_ass::TESTS);
     tests.extend(broker::TESTS);
+    tests.extend(mcp::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);

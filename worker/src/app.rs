@@ -22,6 +22,12 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
     if let Some(response) = faces::ass::handle(&mut request, env, &method, &url_path, &id).await {
         return finish(response, &id);
     }
+    if url_path == crate::mcp::PATH {
+        return finish(
+            crate::mcp::handle(&mut request, env, &method, &id).await,
+            &id,
+        );
+    }
     if latchkey_core::faces::api::is_api_path(&url_path) {
         use crate::faces::api::{Outcome, handle};
         let response = match handle(&method, &url_path, &mut request, env, &id).await {

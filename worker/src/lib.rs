@@ -10,6 +10,7 @@ mod credentials;
 mod faces;
 mod handlers;
 mod http;
+mod mcp;
 mod registry;
 mod tenant_client;
 mod tenant_object;

@@ -77,6 +77,8 @@ pub struct RequestMeta {
     pub user_agent: Option<String>,
     /// `X-Latchkey-Purpose`, validated ([`Caller::from_request`]).
     pub purpose: Option<String>,
+    /// Set by the MCP endpoint: its commands' audit events say `api: mcp`.
+    pub via: Option<latchkey_contract::Via>,
 }
 
 impl RequestMeta {
@@ -94,6 +96,7 @@ impl RequestMeta {
             client_ip: header("CF-Connecting-IP"),
             user_agent: header("User-Agent"),
             purpose: None,
+            via: None,
         }
     }
 }
@@ -119,6 +122,7 @@ impl RequestMeta {
             client_ip: self.client_ip.clone(),
             request_id: self.request_id.clone(),
             user_agent: self.user_agent.clone(),
+            via: self.via,
         }
     }
 }
@@ -203,6 +207,12 @@ impl Caller {
     /// broker's report, which must not count as another use).
     pub fn tenant(&self) -> &TenantId {
         &self.credential.tenant
+    }
+
+    /// The caller, its requests marked as coming through `via`.
+    pub fn via(mut self, via: latchkey_contract::Via) -> Self {
+        self.meta.via = Some(via);
+        self
     }
 
     pub fn meta(&self) -> &RequestMeta {

@@ -13,10 +13,24 @@ pub struct Info;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Touch;
 
+/// The MCP endpoint's methods that run no tool (`initialize`, `ping`, `tools/list`):
+/// authenticates and counts the request, records nothing, and says what the caller may reach
+/// so the tool list fits its credential.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CallerReach;
+
+/// What [`CallerReach`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// The caller holds `secrets:read` somewhere: a value-returning tool may exist for it.
+    pub reads_values: bool,
+}
+
 area! {
     pub enum TenantCommand in CallerCommand::Tenant {
         Info => TenantInfo,
         Touch => (),
+        CallerReach => Reach,
     }
 }
 
@@ -41,6 +55,16 @@ impl TenantCommand {
                 Nothing,
                 Empties,
                 Use,
+                Reads,
+            ),
+            // Against the rate limit, not a token's `max_uses` (an MCP session's handshake and
+            // tool list are not uses); not recorded: every MCP session opens with it.
+            TenantCommand::CallerReach(_) => Rules::of(
+                Access::Authenticated,
+                Audit::NotRecorded,
+                Nothing,
+                Cache::Keeps,
+                Metering::RateOnly,
                 Reads,
             ),
         }

@@ -66,6 +66,13 @@ impl Tenant {
             CallerCommand::Tenant(command) => match command {
                 Tnt::Info(c) => answer(c, draft, |_| self.info(ctx)),
                 Tnt::Touch(c) => answer(c, draft, |_| Ok(())),
+                Tnt::CallerReach(c) => answer(c, draft, |_| {
+                    Ok(latchkey_contract::caller::tenant::Reach {
+                        reads_values: principal
+                            .scopes()
+                            .allows_somewhere(latchkey_core::scope::SecretAction::Read),
+                    })
+                }),
             },
             CallerCommand::Tokens(command) => match command {
                 Tok::CreateToken(c) => {

@@ -484,3 +484,40 @@ fn poll_stream_needs_audit_read_and_its_refusal_is_not_recorded() {
     );
     assert_eq!(stored(&object), before);
 }
+
+#[test]
+fn audit_command_via_mcp_details_say_api_mcp() {
+    use latchkey_contract::caller::secrets::CreateSecret;
+    use latchkey_contract::{CallerCommand, Channel, Via};
+    use latchkey_core::secret::NewSecret;
+    let object = Object::new();
+    let credential = latchkey_core::credential::parse_bearer(&object.master.clone()).unwrap();
+    let secret =
+        NewSecret::parse(br#"{"path":"prod/mcp","value":"v-mcp-1"}"#, object.now()).unwrap();
+    let response = object.send_via(
+        Some(Via::Mcp),
+        Channel::Caller {
+            credential,
+            purpose: None,
+            command: Some(CallerCommand::from(CreateSecret { secret })),
+        },
+    );
+    assert!(response.result.is_ok());
+    let rows = object.rows(
+        "SELECT details FROM audit_events WHERE type = 'secret.created' ORDER BY seq DESC LIMIT 1",
+    );
+    let details: Value = serde_json::from_str(&rows.first().unwrap().text(0).unwrap()).unwrap();
+    assert_eq!(details["api"], "mcp");
+    assert!(!details.to_string().contains("v-mcp-1"));
+    // Without it, no `api`.
+    object
+        .master(CreateSecret {
+            secret: NewSecret::parse(br#"{"path":"prod/rest","value":"v"}"#, object.now()).unwrap(),
+        })
+        .unwrap();
+    let rows = object.rows(
+        "SELECT details FROM audit_events WHERE type = 'secret.created' ORDER BY seq DESC LIMIT 1",
+    );
+    let details: Value = serde_json::from_str(&rows.first().unwrap().text(0).unwrap()).unwrap();
+    assert!(details.get("api").is_none());
+}

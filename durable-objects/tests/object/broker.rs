@@ -96,6 +96,31 @@ fn refused_with(err: &ApiError, reason: &str) {
 // --- UseSecrets and FinishUse ----------------------------------------------------------------
 
 #[test]
+fn use_via_mcp_records_api_mcp_on_the_finished_use() {
+    use latchkey_contract::{CallerCommand, Channel, Via};
+    let object = Object::new();
+    api_secret(&object, "prod/api", "api-key-value", "");
+    let token = user(&object);
+    let response = object.send_via(
+        Some(Via::Mcp),
+        Channel::Caller {
+            credential: latchkey_core::credential::parse_bearer(&token).unwrap(),
+            purpose: None,
+            command: Some(CallerCommand::from(api_call(&[("API", "prod/api")]))),
+        },
+    );
+    let released: Released = serde_json::from_str(response.result.unwrap().get()).unwrap();
+    finish(&object, &released.call_id, UseOutcome::Completed, Some(200)).unwrap();
+    let events = used_events(&object);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].3["api"], "mcp");
+    // Without it: no `api`.
+    let released = use_secrets(&object, &token, api_call(&[("API", "prod/api")])).unwrap();
+    finish(&object, &released.call_id, UseOutcome::Completed, Some(200)).unwrap();
+    assert!(used_events(&object)[1].3.get("api").is_none());
+}
+
+#[test]
 fn use_releases_the_values_and_records_the_use_only_when_finished() {
     let object = Object::new();
     api_secret(&object, "prod/api", "api-key-value", "");

@@ -140,6 +140,7 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         .into(),
         Info.into(),
         Touch.into(),
+        CallerReach.into(),
         CreateToken {
             // Within the scope a `tokens:create` token holds: minting attenuates.
             request: TokenRequest::parse(br#"{"scope": "tokens:create"}"#).unwrap(),

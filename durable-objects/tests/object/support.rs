@@ -49,6 +49,7 @@ fn origin() -> RequestOrigin {
         client_ip: Some("203.0.113.7".into()),
         request_id: Some("req-native".into()),
         user_agent: Some("native-test".into()),
+        via: None,
     }
 }
 
@@ -99,9 +100,18 @@ impl Object {
     }
 
     pub fn send(&self, channel: Channel) -> TenantResponse {
+        self.send_via(None, channel)
+    }
+
+    /// [`Object::send`] from a request marked as coming through `via` (the MCP endpoint).
+    pub fn send_via(
+        &self,
+        via: Option<latchkey_contract::Via>,
+        channel: Channel,
+    ) -> TenantResponse {
         self.tenant
             .answer(TenantRequest {
-                origin: origin(),
+                origin: RequestOrigin { via, ..origin() },
                 channel,
             })
             .response

@@ -212,3 +212,34 @@ fn touch_with_an_unknown_credential_is_unauthorized_and_recorded_later() {
         .unwrap();
     assert!(failed < touched, "{events:?}");
 }
+
+#[test]
+fn caller_reach_says_reads_values_by_scope_and_records_nothing() {
+    use latchkey_contract::caller::tenant::{CallerReach, Reach};
+    let object = Object::new();
+    let events = object.events().len();
+    let reach = |key: &str| object.call(key, CallerReach).unwrap();
+    assert_eq!(object.master(CallerReach), Ok(Reach { reads_values: true }));
+    let reader = object.token_with("secrets:read:prod/*");
+    assert_eq!(reach(&reader), Reach { reads_values: true });
+    let user = object.token_with("secrets:use:prod/*");
+    assert_eq!(
+        reach(&user),
+        Reach {
+            reads_values: false
+        }
+    );
+    // The tokens' minting is recorded; the reach is not, and it is no use of a token.
+    assert_eq!(object.events().len(), events + 2);
+    let once = object.token(r#"{"scope": "secrets:read:prod/*", "max_uses": 1}"#);
+    for _ in 0..3 {
+        assert_eq!(reach(&once), Reach { reads_values: true });
+    }
+    assert_eq!(
+        object
+            .call(&stranger(&object), CallerReach)
+            .unwrap_err()
+            .code,
+        ErrorCode::Unauthorized
+    );
+}

@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use latchkey_contract::caller::broker::UseSecrets;
 use latchkey_contract::public::FinishUse;
+use latchkey_core::ApiError;
 use latchkey_core::broker::UseReport;
 use latchkey_core::broker::redact::Redactor;
 use latchkey_core::broker::{
@@ -37,6 +38,16 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
         Ok(bytes) => ProxyRequest::parse(&bytes),
         Err(e) => Err(e),
     };
+    json(200, &broker_call(parsed, env, caller).await?)
+}
+
+/// The broker's one code path, for `POST /v1/proxy` and MCP's `call_api`: the object releases
+/// the values, the request is sent, the answer comes back redacted (the envelope).
+pub async fn broker_call(
+    parsed: Result<ProxyRequest, ApiError>,
+    env: &Env,
+    caller: &Caller,
+) -> Result<serde_json::Value, ApiError> {
     let command = match &parsed {
         Ok(call) => Ok(UseSecrets {
             secrets: call.secrets.clone(),
@@ -105,7 +116,7 @@ pub async fn proxy(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
         duration_ms,
     )
     .await;
-    json(200, &reply?)
+    reply
 }
 
 /// Tells the object how the call ended. A failure here is logged, not returned: the answer
