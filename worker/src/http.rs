@@ -101,6 +101,13 @@ pub async fn read_json_body_within(
     request: &mut Request,
     limit: usize,
 ) -> Result<Vec<u8>, ApiError> {
+    require_json_type(request, false)?;
+    read_body_within(request, limit).await
+}
+
+/// Refuses a body not declared `application/json`; with `untyped_ok`, a body declared as
+/// nothing passes too (faces whose seeds send JSON without a `Content-Type`).
+pub fn require_json_type(request: &Request, untyped_ok: bool) -> Result<(), ApiError> {
     let content_type = request
         .headers()
         .get("Content-Type")
@@ -108,18 +115,19 @@ pub async fn read_json_body_within(
         .flatten()
         .unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::invalid_request(format!(
-            "Content-Type must be application/json (got '{}')",
-            if media_type.is_empty() {
-                "none"
-            } else {
-                media_type
-            }
-        ))
-        .with("header", "Content-Type"));
+    if media_type.eq_ignore_ascii_case("application/json") || (untyped_ok && media_type.is_empty())
+    {
+        return Ok(());
     }
-    read_body_within(request, limit).await
+    Err(ApiError::invalid_request(format!(
+        "Content-Type must be application/json (got '{}')",
+        if media_type.is_empty() {
+            "none"
+        } else {
+            media_type
+        }
+    ))
+    .with("header", "Content-Type"))
 }
 
 /// Reads a request body of any content type (Vault clients may send JSON without one),

@@ -129,21 +129,12 @@ impl Registry {
 
     /// The active tenant a hostname belongs to (the `/api/v1` face's login).
     pub async fn tenant_by_hostname(&self, host: &Hostname) -> Result<Option<TenantId>, ApiError> {
-        let row = self
-            .db
-            .prepare(
-                "SELECT h.tenant_id AS id FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = ?1 AND t.status = 'active'",
-            )
-            .bind(&[host.as_str().into()])
-            .map_err(|e| failure("bind", e))?
-            .first::<Value>(None)
-            .await
-            .map_err(|e| failure("select hostname", e))?;
-        Ok(row
-            .as_ref()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_str)
-            .and_then(|id| TenantId::parse(id).ok()))
+        self.tenant_id_where(
+            "SELECT h.tenant_id AS id FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id \
+             WHERE h.hostname = ?1 AND t.status = 'active'",
+            host.as_str().into(),
+        )
+        .await
     }
 
     /// Replaces a tenant's hostnames, in one batch; 409 naming one another tenant holds.
@@ -152,16 +143,30 @@ impl Registry {
         tenant: &TenantId,
         hostnames: &[Hostname],
     ) -> Result<(), ApiError> {
-        for host in hostnames {
-            if let Some(owner) = self.tenant_by_any_hostname(host).await?
-                && owner != *tenant
-            {
-                return Err(ApiError::conflict(format!(
-                    "hostname '{}' belongs to another tenant",
-                    host.as_str()
-                ))
-                .with("field", "hostnames"));
-            }
+        // One look for all of them: the first that another tenant holds, if any.
+        let names: Vec<&str> = hostnames.iter().map(Hostname::as_str).collect();
+        let wanted = serde_json::to_string(&names).map_err(|e| failure("hostnames", e))?;
+        let taken = self
+            .db
+            .prepare(
+                "SELECT hostname FROM tenant_hostnames \
+                 WHERE hostname IN (SELECT value FROM json_each(?1)) AND tenant_id != ?2 \
+                 ORDER BY hostname LIMIT 1",
+            )
+            .bind(&[wanted.into(), tenant.as_str().into()])
+            .map_err(|e| failure("bind", e))?
+            .first::<Value>(None)
+            .await
+            .map_err(|e| failure("select hostname", e))?;
+        if let Some(host) = taken
+            .as_ref()
+            .and_then(|r| r.get("hostname"))
+            .and_then(Value::as_str)
+        {
+            return Err(
+                ApiError::conflict(format!("hostname '{host}' belongs to another tenant"))
+                    .with("field", "hostnames"),
+            );
         }
         let mut statements = vec![
             self.db
@@ -186,11 +191,16 @@ impl Registry {
         Ok(())
     }
 
-    async fn tenant_by_any_hostname(&self, host: &Hostname) -> Result<Option<TenantId>, ApiError> {
+    /// The tenant id (column `id`) of the first row `sql` selects for `binding`.
+    async fn tenant_id_where(
+        &self,
+        sql: &str,
+        binding: JsValue,
+    ) -> Result<Option<TenantId>, ApiError> {
         let row = self
             .db
-            .prepare("SELECT tenant_id AS id FROM tenant_hostnames WHERE hostname = ?1")
-            .bind(&[host.as_str().into()])
+            .prepare(sql)
+            .bind(&[binding])
             .map_err(|e| failure("bind", e))?
             .first::<Value>(None)
             .await

@@ -3,7 +3,7 @@
 //! `latchkey_contract::caller::vault002`), so scopes, tiers, approvals, rate limits and audit
 //! are the native routes'. Errors are Latchkey's.
 
-use crate::http::{Reply, json, no_content, query_pairs, read_body};
+use crate::http::{Reply, json, no_content, query_pairs, read_body, require_json_type};
 use crate::tenant_client::Caller;
 use latchkey_contract::caller::secrets::CreateSecret;
 use latchkey_contract::caller::vault002::{DestroySecretById, GrantSecretById, ListAllSecrets};
@@ -89,18 +89,6 @@ async fn run(route: Vault002Route, request: &mut Request, env: &Env, caller: &Ca
 /// A JSON body: `Content-Type: application/json`, or none at all (the seed shows its bodies
 /// without headers); any other type is refused.
 async fn json_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let content_type = request
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.is_empty() && !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::invalid_request(format!(
-            "Content-Type must be application/json (got '{media_type}')"
-        ))
-        .with("header", "Content-Type"));
-    }
+    require_json_type(request, true)?;
     read_body(request).await
 }
