@@ -82,6 +82,9 @@ impl Host {
         if let Ok(ip) = text.parse::<IpAddr>() {
             return Ok(Host::Ip(ip));
         }
+        if !text.is_ascii() {
+            return Err(format!("'{text}': {UNICODE_HOST_HINT}"));
+        }
         let parsed = url::Host::parse(text).map_err(|e| format!("'{text}' is not a host: {e}"))?;
         Ok(match parsed {
             url::Host::Domain(domain) => Host::from_url(&url::Host::Domain(domain.as_str())),
@@ -569,11 +572,18 @@ pub fn public_destination_refusal(scheme: &str, host: &Host) -> Option<Refusal> 
     }
 }
 
+/// Hosts are ASCII: the Worker carries no Unicode IDNA tables (core/Cargo.toml pins the
+/// ASCII-only `idna_adapter`), so an internationalized name is given in its xn-- form.
+const UNICODE_HOST_HINT: &str = "write an internationalized host in its xn-- (punycode) form";
+
 /// Parses an absolute outbound URL as the fetcher will (WHATWG URL: `0x7f.1` is `127.0.0.1`,
 /// IDNA to punycode), `http` or `https`, with a host and without user info; the normalized
 /// host (a trailing dot dropped) comes with it.
 pub fn parse_outbound_url(text: &str) -> Result<(url::Url, Host), String> {
-    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not an absolute URL: {e}"))?;
+    let url = url::Url::parse(text).map_err(|e| match e {
+        url::ParseError::IdnaError => format!("'{text}': {UNICODE_HOST_HINT}"),
+        e => format!("'{text}' is not an absolute URL: {e}"),
+    })?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(format!("'{text}' must use https"));
     }
@@ -656,9 +666,11 @@ mod tests {
             "api.example.com/v1",
             "*.127.0.0.1",
             "user@host.com",
+            "bücher.example",
         ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad}");
         }
+        assert!(HostPattern::parse("xn--bcher-kva.example").is_ok());
     }
 
     #[test]
