@@ -21,7 +21,33 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "mcp::transport_refusals_answer_4xx_without_a_body_of_html",
         transport_refusals_answer_4xx_without_a_body_of_html,
     ),
+    (
+        "mcp::message_over_the_limit_refused_400_as_json_rpc",
+        message_over_the_limit_refused_400_as_json_rpc,
+    ),
 ];
+
+/// A message over 8 MiB: refused from its `Content-Length` with a JSON-RPC error and a 400,
+/// never a 5xx (the Worker does not buffer it first).
+fn message_over_the_limit_refused_400_as_json_rpc(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let mut huge = br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":""#.to_vec();
+    huge.resize(8 * 1024 * 1024 + 1, b'x');
+    huge.extend_from_slice(br#""}}"#);
+    let reply = ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(&key),
+        &[],
+        Body::Raw(Some("application/json"), &huge),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], -32600, "{}", reply.text);
+    assert!(reply.text.contains("exceeds"), "{}", reply.text);
+    // The endpoint still answers an ordinary message after it.
+    let reply = rpc(ctx, &key, "ping", json!({}));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
 
 fn python_client_lists_and_calls_every_tool(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();

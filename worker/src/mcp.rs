@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::handlers::{now, proxy};
-use crate::http::error_response;
+use crate::http::{error_response, read_body_within};
 use crate::tenant_client::{Caller, rate_headers};
 use latchkey_contract::Via;
 use latchkey_contract::caller::approvals::GetApproval;
@@ -343,22 +343,11 @@ async fn run(
     }
 }
 
+/// The message, refused unread when its declared length is over the limit.
 async fn read_body(request: &mut Request) -> Result<Vec<u8>, RpcError> {
-    let bytes = request.bytes().await.map_err(|_| {
-        RpcError::new(
-            Value::Null,
-            protocol::PARSE_ERROR,
-            "the body could not be read",
-        )
-    })?;
-    if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(RpcError::new(
-            Value::Null,
-            protocol::INVALID_REQUEST,
-            format!("a message is at most {MAX_MESSAGE_BYTES} bytes"),
-        ));
-    }
-    Ok(bytes)
+    read_body_within(request, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|e| RpcError::new(Value::Null, protocol::INVALID_REQUEST, e.message))
 }
 
 fn plain(status: u16, body: &Value) -> Response {
