@@ -10,11 +10,8 @@
 //! purpose), so a ciphertext or wrapped key copied to another row fails to decrypt. One data
 //! key per version keeps each key far below AES-GCM's random-nonce limit (~2^32 messages).
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -68,25 +65,13 @@ impl Drop for Key256 {
 }
 
 impl Key256 {
-    fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(&self.0.into())
-    }
-
     /// `nonce || ciphertext || tag`, with a fresh random nonce.
     fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let nonce_bytes = random_bytes::<NONCE_LEN>()?;
-        let sealed = self
-            .cipher()
-            .encrypt(
-                Nonce::from_slice(&nonce_bytes),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| CryptoError::Encrypt)?;
+        let nonce = random_bytes::<NONCE_LEN>()?;
+        let sealed = latchkey_primitives::aes256gcm_seal(&self.0, &nonce, aad, plaintext)
+            .ok_or(CryptoError::Encrypt)?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
-        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
         Ok(out)
     }
@@ -95,16 +80,8 @@ impl Key256 {
         let (nonce, ciphertext) = sealed
             .split_at_checked(NONCE_LEN)
             .ok_or(CryptoError::Decrypt)?;
-        self.cipher()
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad,
-                },
-            )
-            .map(Zeroizing::new)
-            .map_err(|_| CryptoError::Decrypt)
+        latchkey_primitives::aes256gcm_open(&self.0, nonce, aad, ciphertext)
+            .ok_or(CryptoError::Decrypt)
     }
 
     fn from_plain(bytes: &[u8]) -> Result<Self, CryptoError> {
@@ -149,7 +126,7 @@ impl RootKey {
         let key = key?;
         // A public fingerprint, stored beside each wrapped tenant key, so a future root key
         // rotation knows which key wrapped what. SHA-256 of the key is one-way.
-        let digest = Sha256::digest(key.0);
+        let digest = sha256(&key.0);
         let id = crate::hex::encode(digest.get(..4).unwrap_or_default());
         Ok(RootKey { key, id })
     }
@@ -249,15 +226,7 @@ impl TenantKey {
 
 /// HMAC-SHA256 of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    use hmac::{Hmac, Mac};
-    // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
-    match <Hmac<Sha256> as Mac>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(message);
-            mac.finalize().into_bytes().into()
-        }
-        Err(_) => [0u8; 32],
-    }
+    latchkey_primitives::hmac_sha256(key, message)
 }
 
 /// A MAC check in constant time.
@@ -294,7 +263,7 @@ impl TenantKey {
 
 /// SHA-256, for credentials: a 256-bit random token needs no slow hash.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+    latchkey_primitives::sha256(bytes)
 }
 
 #[cfg(test)]

@@ -212,6 +212,21 @@ impl RedirectUri {
         &self.0
     }
 
+    /// Where a redirect to this URI goes, as a CSP source: the origin of an http(s) URI, the
+    /// scheme of a private-use one (`cursor:`).
+    pub fn csp_source(&self) -> Option<String> {
+        let url = url::Url::parse(&self.0).ok()?;
+        let source = match url.scheme() {
+            "https" | "http" => url.origin().ascii_serialization(),
+            scheme => format!("{scheme}:"),
+        };
+        // A source is one token: nothing a parsed URL's origin or scheme holds, but checked.
+        source
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b';' && b != b',' && b != b'\'')
+            .then_some(source)
+    }
+
     /// `redirect_uri` with `params` added to its query (RFC 6749 §4.1.2): the URI's own query
     /// is kept.
     pub fn with_params(&self, params: &[(&str, &str)]) -> String {

@@ -14,7 +14,6 @@ use crate::error::{ApiError, ErrorCode};
 use crate::tenant::TenantId;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -89,9 +88,11 @@ impl Password {
 
     /// What a login compares: PBKDF2-HMAC-SHA256 of the password under `salt`.
     pub fn derive(&self, salt: &[u8; SALT_BYTES], iterations: u32) -> DerivedPassword {
-        let mut out = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<Sha256>(self.0.as_bytes(), salt, iterations, &mut out);
-        DerivedPassword(out)
+        DerivedPassword(latchkey_primitives::pbkdf2_hmac_sha256(
+            self.0.as_bytes(),
+            salt,
+            iterations,
+        ))
     }
 }
 
@@ -400,8 +401,7 @@ mod tests {
     #[test]
     fn pbkdf2_matches_the_rfc_7914_vector() {
         // RFC 7914 §11: PBKDF2-HMAC-SHA256("passwd", "salt", 1, 64); the first 32 bytes.
-        let mut out = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<Sha256>(b"passwd", b"salt", 1, &mut out);
+        let out = latchkey_primitives::pbkdf2_hmac_sha256(b"passwd", b"salt", 1);
         assert_eq!(
             crate::hex::encode(&out),
             "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"

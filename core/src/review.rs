@@ -9,6 +9,13 @@ use crate::path::percent_decode;
 /// inline style is allowed by its hash, not by `'unsafe-inline'`), the page can't be framed,
 /// and the link's token never leaks through `Referer`.
 pub fn page_headers() -> [(&'static str, String); 3] {
+    page_headers_posting_to(None)
+}
+
+/// [`page_headers`] for a page whose form's answer may redirect to `also` (a CSP source: an
+/// origin or a scheme): the browser applies `form-action` to where the post redirects too
+/// (the OAuth pages send the person back to the client's redirect URI).
+pub fn page_headers_posting_to(also: Option<&str>) -> [(&'static str, String); 3] {
     use base64::Engine as _;
     let style_hash =
         base64::engine::general_purpose::STANDARD.encode(crate::crypto::sha256(STYLE.as_bytes()));
@@ -16,7 +23,8 @@ pub fn page_headers() -> [(&'static str, String); 3] {
         (
             "Content-Security-Policy",
             format!(
-                "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+                "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{}; frame-ancestors 'none'; base-uri 'none'",
+                also.map(|source| format!(" {source}")).unwrap_or_default()
             ),
         ),
         ("Referrer-Policy", "no-referrer".to_owned()),

@@ -23,7 +23,7 @@ use latchkey_core::oauth::{
     RedirectUri, TokenGrant,
 };
 use latchkey_core::people::LoginRequest;
-use latchkey_core::review::{page_headers, parse_form};
+use latchkey_core::review::{page_headers_posting_to, parse_form};
 use latchkey_core::scope::{ScopeSet, ScopeTexts};
 use latchkey_core::secret::Tier;
 use serde_json::{Value, json};
@@ -269,12 +269,22 @@ async fn fetch_document(env: &Env, url: &str) -> Result<ClientMetadata, String> 
     ClientMetadata::from_document(&bytes, url).map_err(|e| e.description)
 }
 
+/// A page with no form that leaves this server (the error page).
 fn page(status: u16, body: String) -> Response {
+    page_for(status, body, None)
+}
+
+/// A page whose form's answer may redirect to the client (`redirect_uri`): the CSP's
+/// `form-action` names its origin, since browsers apply it to the redirect too.
+fn page_for(status: u16, body: String, redirect_uri: Option<&str>) -> Response {
+    let also = redirect_uri
+        .and_then(|uri| RedirectUri::parse(uri).ok())
+        .and_then(|uri| uri.csp_source());
     let mut response = Response::from_html(body)
         .map(|r| r.with_status(status))
         .unwrap_or_else(|_| ResponseBuilder::new().with_status(500).empty());
     let headers = response.headers_mut();
-    for (name, value) in page_headers() {
+    for (name, value) in page_headers_posting_to(also.as_deref()) {
         let _ = headers.set(name, &value);
     }
     response
@@ -348,7 +358,11 @@ async fn authorize_get(request: &Request, env: &Env, origin: &str) -> Response {
         Err(e) => return page(400, error_page(&e.message)),
     };
     match checked(env, &pairs, origin).await {
-        Ok((authorize, client_name)) => page(200, login_page(&authorize, &client_name, None, None)),
+        Ok((authorize, client_name)) => page_for(
+            200,
+            login_page(&authorize, &client_name, None, None),
+            Some(&authorize.redirect_uri),
+        ),
         Err(response) => response,
     }
 }
@@ -391,9 +405,10 @@ async fn authorize_post(
                 Ok(issued) => issued,
                 Err(e) => {
                     let status = if e.status() == 429 { 429 } else { 401 };
-                    return page(
+                    return page_for(
                         status,
                         login_page(&authorize, &client_name, Some(&tenant), Some(&e.message)),
+                        Some(&authorize.redirect_uri),
                     );
                 }
             };
@@ -455,7 +470,7 @@ async fn authorize_post(
             let Some(credential) =
                 parse_bearer(&session).filter(|c| c.kind == CredentialKind::UserJwt)
             else {
-                return page(
+                return page_for(
                     401,
                     login_page(
                         &authorize,
@@ -463,6 +478,7 @@ async fn authorize_post(
                         Some(&tenant),
                         Some("sign in again"),
                     ),
+                    Some(&authorize.redirect_uri),
                 );
             };
             let caller = Caller::with_credential(credential, meta.clone());
@@ -477,9 +493,10 @@ async fn authorize_post(
             };
             match caller.run(env, Ok(command)).await {
                 Ok(code) => answer(&authorize, origin, &[("code", &code.code)]),
-                Err(e) if e.status() == 401 => page(
+                Err(e) if e.status() == 401 => page_for(
                     401,
                     login_page(&authorize, &client_name, Some(&tenant), Some(&e.message)),
+                    Some(&authorize.redirect_uri),
                 ),
                 Err(e) => {
                     consent(
@@ -514,9 +531,10 @@ async fn consent(
 ) -> Response {
     let Some(credential) = parse_bearer(session).filter(|c| c.kind == CredentialKind::UserJwt)
     else {
-        return page(
+        return page_for(
             401,
             login_page(authorize, client_name, Some(tenant), Some("sign in again")),
+            Some(&authorize.redirect_uri),
         );
     };
     let caller = Caller::with_credential(credential, meta.clone());
@@ -528,14 +546,16 @@ async fn consent(
                 session,
                 tenant,
             };
-            page(
+            page_for(
                 status,
                 consent_page(authorize, client_name, &choices, error),
+                Some(&authorize.redirect_uri),
             )
         }
-        Err(e) => page(
+        Err(e) => page_for(
             if e.status() == 401 { 401 } else { 403 },
             login_page(authorize, client_name, Some(tenant), Some(&e.message)),
+            Some(&authorize.redirect_uri),
         ),
     }
 }

@@ -275,3 +275,20 @@ fn pages_escape_what_the_client_chose() {
     assert!(!html.contains("value=\"audit:read\" checked"));
     assert!(!html.contains("<script>"));
 }
+
+#[test]
+fn a_redirect_uri_is_a_single_csp_source() {
+    let source = |uri: &str| RedirectUri::parse(uri).unwrap().csp_source();
+    assert_eq!(
+        source("https://claude.ai/api/mcp/auth_callback?x=1").as_deref(),
+        Some("https://claude.ai")
+    );
+    assert_eq!(
+        source("http://127.0.0.1:6276/oauth/callback").as_deref(),
+        Some("http://127.0.0.1:6276")
+    );
+    assert_eq!(
+        source("cursor://anysphere.cursor-mcp/oauth/callback").as_deref(),
+        Some("cursor:")
+    );
+}
