@@ -1,11 +1,13 @@
 // A person authorizing an OAuth client of Latchkey's /mcp in headless Chromium (Debian's,
 // driven by playwright-core): opens the authorize URL, signs in, and on the consent page
-// allows (or denies). The client's redirect_uri needs no server: every request to it is
-// intercepted and answered here, and its URL recorded. Prints one JSON line for the Rust e2e
+// allows (or denies). The client's redirect_uri needs no server: a request to it is
+// answered here (a loopback listener, like a native client's, when its port is free) and its
+// URL recorded. Prints one JSON line for the Rust e2e
 // tests and tests/mcp/oauth_client.py.
 //
 // Usage: node tests/browser/consent.mjs <authorize URL> <tenant> <email> <password>
 //          [--scope-text "secrets:use:prod/*"] [--tier standard] [--deny]
+import http from "node:http";
 import { chromium } from "playwright-core";
 
 const [url, tenant, email, password, ...rest] = process.argv.slice(2);
@@ -45,6 +47,8 @@ const report = {
   pages: [],
   redirects: [],
   redirect: null,
+  failed: [],
+  console: [],
   scopes: [],
   tiers: [],
   error: null,
@@ -80,6 +84,28 @@ async function describe(page, response, stage) {
   return entry;
 }
 
+// The client's loopback listener, when the redirect URI is one and its port is free; otherwise
+// (the echo server's port, a private-use scheme) the request is still recorded, whatever answers.
+async function listen() {
+  let target;
+  try {
+    target = new URL(redirectUri);
+  } catch {
+    return null;
+  }
+  const host = target.hostname.replace(/^\[|\]$/g, "");
+  if (target.protocol !== "http:" || !["127.0.0.1", "localhost", "::1"].includes(host)) return null;
+  const server = http.createServer((_, response) => {
+    response.writeHead(200, { "content-type": "text/plain" });
+    response.end("the client got its answer");
+  });
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(null));
+    server.listen(Number(target.port || 80), host, () => resolve(server));
+  });
+}
+const listener = await listen();
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
   headless: true,
@@ -99,17 +125,18 @@ try {
       });
     }
   });
-  await page.route(
-    (u) => caught(u.toString()),
-    async (route) => {
-      report.redirect = route.request().url();
-      await route.fulfill({
-        status: 200,
-        contentType: "text/plain",
-        body: "the client got its answer",
-      });
-    },
-  );
+  // The redirect to the client, as the browser sends it (a route handler would not see it:
+  // Playwright routes only the first URL of a redirect chain).
+  page.on("request", (request) => {
+    if (report.redirect === null && caught(request.url())) report.redirect = request.url();
+  });
+  // CSP violations land here (a form-action that forbids the redirect to the client, say).
+  page.on("console", (message) => {
+    if (message.type() === "error") report.console.push(message.text());
+  });
+  page.on("requestfailed", (request) => {
+    report.failed.push({ url: request.url(), error: request.failure()?.errorText ?? null });
+  });
 
   try {
     const first = await page.goto(url);
@@ -130,7 +157,7 @@ try {
           report.outcome = "no_consent_form";
         } else {
           report.scopes = await page
-            .locator("input[name=scope]")
+            .locator("input[type=checkbox][name=scope]")
             .evaluateAll((els) => els.map((e) => ({ value: e.value, checked: e.checked })));
           report.tiers = await page
             .locator("#tier option")
@@ -160,4 +187,5 @@ try {
   console.log(JSON.stringify(report));
 } finally {
   await browser.close();
+  listener?.close();
 }

@@ -157,9 +157,14 @@ fn resource(ctx: &Ctx) -> String {
     format!("{}/mcp", ctx.runtime.base_url)
 }
 
-/// A loopback redirect URI where nothing listens: the browser catches what is sent there.
+/// A loopback redirect URI on a free port, as a native client's: consent.mjs listens there
+/// while the person consents (Chromium refuses low "unsafe" ports, so no fixed one).
 fn redirect_uri() -> String {
-    format!("http://127.0.0.1:9/{}", unique("callback"))
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port");
+    format!("http://127.0.0.1:{port}/{}", unique("callback"))
 }
 
 /// `application/x-www-form-urlencoded` (and query) text of `pairs`.
@@ -813,7 +818,7 @@ fn redirect_uri_not_registered_gets_error_page_without_redirect(ctx: &Ctx) {
     let (_, challenge) = pkce();
     let unknown_client = format!("lkc_{}", "0".repeat(32));
     for (client, uri) in [
-        (client_id.as_str(), "http://127.0.0.1:9/somewhere-else"),
+        (client_id.as_str(), "http://127.0.0.1:4/somewhere-else"),
         (client_id.as_str(), "https://attacker.example/callback"),
         (unknown_client.as_str(), redirect.as_str()),
     ] {
