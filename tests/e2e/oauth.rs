@@ -606,14 +606,14 @@ fn mcp_client_without_bearer_discovers_registers_and_calls_tools(ctx: &Ctx) {
     );
     assert_eq!(revocation["revoke_unknown_status"], 200, "{revocation}");
 
-    // The grants are the tenant's tokens, named after the client.
-    let tokens = ctx.api().list_tokens(&person.key);
-    assert_eq!(tokens.status, 200, "{}", tokens.text);
-    assert!(
-        tokens.text.contains(client_id) && tokens.text.contains("OAuth: Latchkey e2e connector"),
-        "{}",
-        tokens.text
-    );
+    // The two grants are the tenant's tokens, named after the client, and both ended.
+    let grants = grants_of(ctx, &person.key, client_id);
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    for entry in &grants {
+        assert_eq!(entry["description"], "OAuth: Latchkey e2e connector");
+        assert_eq!(entry["audience"], resource(ctx).as_str(), "{entry}");
+        assert_eq!(entry["revoked"], true, "{entry}");
+    }
 }
 
 /// The entries of `GET /v1/tokens` made for `client_id`.
@@ -672,6 +672,7 @@ fn grant_listed_in_tokens_keeps_its_id_and_is_revoked_by_its_person(ctx: &Ctx) {
         400,
         "invalid_grant",
     );
+    assert_eq!(grants_of(ctx, &person.key, &client_id)[0]["revoked"], true);
 }
 
 fn metadata_document_client_authorizes_and_calls_mcp(ctx: &Ctx) {
