@@ -13,7 +13,7 @@ from localruntime import ROOT, call, free_port, start_runtime, stop
 WASM = ROOT / "worker/build/index_bg.wasm"
 
 
-def oha(url, key, duration, concurrency, method="GET", body=None, compressed=False):
+def oha(url, key, duration, concurrency, method="GET", body=None, compressed=False, headers=()):
     """One oha run. Unless `compressed`, it asks for uncompressed answers: oha's default
     `Accept-Encoding: gzip, …` makes miniflare's entry worker gzip every JSON answer inside the
     runtime's own process (emulating what Cloudflare's edge does after the Worker, outside its
@@ -23,6 +23,8 @@ def oha(url, key, duration, concurrency, method="GET", body=None, compressed=Fal
             "--output-format", "json", "-m", method, "-H", f"Authorization: Bearer {key}"]
     if not compressed:
         args += ["-H", "Accept-Encoding: identity"]
+    for header in headers:
+        args += ["-H", header]
     if body is not None:
         args += ["-d", json.dumps(body), "-T", "application/json"]
     out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout
@@ -111,7 +113,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5,
                         help="run every route this many times, interleaved; report medians")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--profile", choices=["baseline", "read", "write", "list", "read_compressed"],
+    parser.add_argument("--profile", choices=["baseline", "read", "write", "list", "mcp_list", "read_compressed"],
                         help="record a CPU profile of the isolate while driving this route only")
     args = parser.parse_args()
     run_dir = ROOT / ".tmp" / f"bench-{int(time.time())}"
@@ -148,6 +150,13 @@ def main():
             ("write", dict(url=base + "/v1/secrets/bench%2Fs08", key=agent, method="PUT",
                            body={"value": "bench-write-value"})),
             ("list", dict(url=base + "/v1/secrets?namespace=bench&limit=50", key=agent)),
+            # The same list as an MCP tools/call of list_secrets (2025-11-25 lane, the one
+            # today's clients speak): what the JSON-RPC framing and the tool result add.
+            ("mcp_list", dict(url=base + "/mcp", key=agent, method="POST",
+                              headers=["MCP-Protocol-Version: 2025-11-25"],
+                              body={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                    "params": {"name": "list_secrets",
+                                               "arguments": {"namespace": "bench", "limit": 50}}})),
             # The read again with oha's default Accept-Encoding (gzip, br, …): what the local
             # runtime's emulation of edge compression costs. Reported, not in the ratios.
             ("read_compressed", dict(url=base + "/v1/secrets/bench%2Fs07", key=agent,
@@ -211,6 +220,7 @@ def main():
                 "write_vs_baseline": round(results["write"]["rps"] / results["baseline"]["rps"], 3),
                 "read_p99_vs_baseline_p99": round(
                     results["read"]["p99_ms"] / results["baseline"]["p99_ms"], 3),
+                "mcp_list_vs_list": round(results["mcp_list"]["rps"] / results["list"]["rps"], 3),
                 "read_compressed_vs_baseline": round(
                     results["read_compressed"]["rps"] / results["baseline"]["rps"], 3),
             },
@@ -230,6 +240,7 @@ def main():
         print(f"read/baseline {r['read_vs_baseline']}  (target ≥ 0.8)   "
               f"write/baseline {r['write_vs_baseline']}  (target ≥ 0.7)   "
               f"read p99 / baseline p99 {r['read_p99_vs_baseline_p99']}  (target ≤ 2)")
+        print(f"MCP tools/call list_secrets / REST list {r['mcp_list_vs_list']}")
         print(f"read with compressed answers / baseline {r['read_compressed_vs_baseline']}"
               "  (the local runtime gzips inside its own process; Cloudflare does it at the edge)")
         print("by round: " + "   ".join(f"read {x['read_vs_baseline']} write {x['write_vs_baseline']}"

@@ -23,6 +23,8 @@ pub struct SetPlan {
     pub rate_limit_per_minute: Option<u64>,
     #[serde(default)]
     pub non_expiring_tokens: Option<bool>,
+    #[serde(default)]
+    pub oauth_value_tools: Option<bool>,
 }
 
 channel! {

@@ -4,6 +4,7 @@
 
 use latchkey_core::broker::UseReport;
 use latchkey_core::credential::CredentialHash;
+use latchkey_core::oauth::{CodeChallenge, TokenResponse};
 use latchkey_core::people::{DerivedPassword, Email, KdfParams, LoginIssued};
 use latchkey_core::wrap::Unwrapped;
 use serde::{Deserialize, Serialize};
@@ -35,11 +36,39 @@ pub struct FinishUse {
     pub report: UseReport,
 }
 
+/// `POST /oauth/token` with a code: the code by its hash, and the S256 of the client's
+/// verifier (the verifier itself never reaches the object), checked against the consent's.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RedeemOAuthCode {
+    pub hash: CredentialHash,
+    pub verifier_challenge: CodeChallenge,
+    pub redirect_uri: String,
+    pub client_id: String,
+    pub resource: String,
+}
+
+/// `POST /oauth/token` with a refresh token, by its hash: a new access and refresh token, the
+/// old refresh token dead (presented again, it ends the grant).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefreshOAuthGrant {
+    pub hash: CredentialHash,
+    pub client_id: Option<String>,
+}
+
+/// `POST /oauth/revoke`: the grant whose access or refresh token hashes to `hash`, if any.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RevokeOAuthGrant {
+    pub hash: CredentialHash,
+}
+
 channel! {
     pub enum PublicCommand {
         LoginChallenge => KdfParams,
         Login => LoginIssued,
         Unwrap => Unwrapped,
         FinishUse => (),
+        RedeemOAuthCode => TokenResponse,
+        RefreshOAuthGrant => TokenResponse,
+        RevokeOAuthGrant => (),
     }
 }

@@ -67,6 +67,8 @@ pub enum Access {
     Agent,
     /// A bootstrap token (registration).
     Bootstrap,
+    /// A person, by their login JWT (consenting to an OAuth client: a grant is a person's).
+    Person,
 }
 
 impl Access {

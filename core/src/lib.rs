@@ -29,6 +29,7 @@ pub mod listing;
 pub mod mcp;
 pub mod netaddr;
 pub mod notification;
+pub mod oauth;
 pub mod path;
 pub mod people;
 pub mod principal;

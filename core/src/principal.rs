@@ -47,6 +47,8 @@ pub struct TokenRecord {
     /// How many approvals cleared it (`None`: minted before this was recorded): a secret
     /// whose policy rule needs more stays closed even at the cleared tier.
     pub cleared_approvals: Option<u64>,
+    /// An OAuth grant's resource (`https://…/mcp`): the token works only there.
+    pub audience: Option<String>,
 }
 
 impl Principal {

@@ -246,6 +246,9 @@ pub struct TenantUpdate {
     /// Whether tokens with no expiry may be minted (through the MaestroVault face); `None`:
     /// unchanged. New tenants allow them.
     pub non_expiring_tokens: Option<bool>,
+    /// Whether OAuth-connected MCP clients may use value-returning tools (`get_secret`);
+    /// `None`: unchanged. New tenants keep values from them.
+    pub oauth_value_tools: Option<bool>,
     /// `None`: unchanged; `Some(names)`: the tenant's whole set of hostnames (`[]` clears it).
     pub hostnames: Option<Vec<Hostname>>,
 }
@@ -261,6 +264,8 @@ pub struct TenantUpdateBody {
     #[serde(default)]
     non_expiring_tokens: body::OptBool,
     #[serde(default)]
+    oauth_value_tools: body::OptBool,
+    #[serde(default)]
     hostnames: Option<serde_json::Value>,
 }
 
@@ -271,21 +276,24 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
         let plan = body.plan.0.as_deref().map(parse_plan).transpose()?;
         let rate_limit_per_minute = body.rate_limit_per_minute.0.map(|limit| limit.0);
         let non_expiring_tokens = body.non_expiring_tokens.0;
+        let oauth_value_tools = body.oauth_value_tools.0;
         let hostnames = body.hostnames.as_ref().map(parse_hostnames).transpose()?;
         if plan.is_none()
             && rate_limit_per_minute.is_none()
             && non_expiring_tokens.is_none()
+            && oauth_value_tools.is_none()
             && hostnames.is_none()
         {
             return Err(ApiError::validation(
                 "plan",
-                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'hostnames' or several",
+                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'oauth_value_tools', 'hostnames' or several",
             ));
         }
         Ok(TenantUpdate {
             plan,
             rate_limit_per_minute,
             non_expiring_tokens,
+            oauth_value_tools,
             hostnames,
         })
     }

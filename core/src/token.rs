@@ -242,6 +242,12 @@ pub struct TokenSummary {
     pub revoked_at: Option<Timestamp>,
     /// Who minted it: `master` or the id of the token that did.
     pub created_by: String,
+    /// An OAuth grant's resource: the token works only there (`/mcp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The OAuth client it was granted to (a registered id or a metadata document's URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_client: Option<String>,
 }
 
 #[cfg(test)]

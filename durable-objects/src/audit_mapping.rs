@@ -194,7 +194,12 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Tokens(command) => match command {
             Tok::CreateToken(c) => draft.detail("scope", c.request.scope.to_string()),
             Tok::RevokeToken(c) => draft.detail("token_id", c.id.as_str()),
-            Tok::ListTokens(_) => draft,
+            Tok::ListTokens(_) | Tok::OAuthConsentView(_) => draft,
+            Tok::GrantOAuthCode(c) => draft
+                .detail("client_id", c.client_id.as_str())
+                .detail("client_name", c.client_name.as_str())
+                .detail("scope", c.scope.to_string())
+                .detail("tier", c.tier.as_str()),
         },
         CallerCommand::Approvals(command) => match command {
             Apr::GetApproval(c) => draft.detail("approval_id", c.id.as_str()),
@@ -310,8 +315,12 @@ pub fn operator_draft(command: &OperatorCommand) -> Draft {
             let draft = Draft::new("tenant.plan_changed", None)
                 .detail("plan", c.plan.as_str())
                 .detail("rate_limit_per_minute", c.rate_limit_per_minute);
-            match c.non_expiring_tokens {
+            let draft = match c.non_expiring_tokens {
                 Some(allowed) => draft.detail("non_expiring_tokens", allowed),
+                None => draft,
+            };
+            match c.oauth_value_tools {
+                Some(allowed) => draft.detail("oauth_value_tools", allowed),
                 None => draft,
             }
         }
@@ -325,6 +334,11 @@ pub fn public_draft(command: &PublicCommand) -> Draft {
         PublicCommand::Login(c) => Draft::new("user.login", None).detail("email", c.email.as_str()),
         PublicCommand::Unwrap(_) => Draft::new("wrap.unwrapped", None),
         PublicCommand::FinishUse(_) => Draft::new("secret.used", None),
+        PublicCommand::RedeemOAuthCode(c) => {
+            Draft::new("oauth.token_issued", None).detail("client_id", c.client_id.as_str())
+        }
+        PublicCommand::RefreshOAuthGrant(_) => Draft::new("oauth.refreshed", None),
+        PublicCommand::RevokeOAuthGrant(_) => Draft::new("oauth.revoked", None),
     }
 }
 
@@ -373,6 +387,9 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
+    latchkey_contract::caller::tokens::ConsentView,
+    latchkey_contract::caller::tokens::OAuthCode,
+    latchkey_core::oauth::TokenResponse,
     Timestamp,
     Vec<VersionInfo>,
     SecretSummary,

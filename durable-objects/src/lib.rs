@@ -26,6 +26,7 @@ mod fields;
 mod listing;
 mod maestro;
 mod maintenance;
+mod oauth;
 pub mod object;
 mod people;
 mod policies;

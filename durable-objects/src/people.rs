@@ -188,6 +188,12 @@ pub fn authenticate(
     let id = jwt::verify(JwtKind::User, &key, token, tenant_id, now)
         .map_err(ApiError::unauthorized)
         .and_then(|sub| UserId::parse(&sub).map_err(ApiError::unauthorized))?;
+    load_user(storage, id)
+}
+
+/// The person `id` as a principal, with their roles' permissions now: 401 when they no
+/// longer exist or are suspended (an OAuth grant's refresh asks this too).
+pub fn load_user(storage: &Storage, id: UserId) -> Result<UserPrincipal, ApiError> {
     let fail = |e: StorageError| internal("authenticate user", e);
     let row = query_one(
         storage,

@@ -447,6 +447,35 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE UNIQUE INDEX IF NOT EXISTS secrets_by_id ON secrets (id)",
         "CREATE INDEX IF NOT EXISTS agents_by_name ON agents (name)",
     ],
+    // 17: OAuth for /mcp (issue 22, `latchkey_core::oauth`). A grant is a token row with an
+    // audience (the MCP resource; such a token works nowhere else), the client it was granted
+    // to, and its rotating refresh token (by hash; the previous one is kept to detect its
+    // reuse, which ends the grant). Codes are single-use: redeemed ones stay, with the token
+    // they became, until they expire, so a replayed code can revoke that token. Whether an
+    // OAuth client may use value-returning MCP tools is the tenant's (off by default).
+    &[
+        "ALTER TABLE tokens ADD COLUMN audience TEXT",
+        "ALTER TABLE tokens ADD COLUMN oauth_client TEXT",
+        "ALTER TABLE tokens ADD COLUMN refresh_hash TEXT",
+        "ALTER TABLE tokens ADD COLUMN previous_refresh_hash TEXT",
+        "ALTER TABLE tokens ADD COLUMN refresh_expires_at INTEGER",
+        "CREATE UNIQUE INDEX IF NOT EXISTS tokens_by_refresh ON tokens (refresh_hash)",
+        "CREATE INDEX IF NOT EXISTS tokens_by_previous_refresh ON tokens (previous_refresh_hash)",
+        "CREATE TABLE oauth_codes (
+            hash TEXT PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            client_name TEXT NOT NULL,
+            redirect_uri TEXT NOT NULL,
+            code_challenge TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            cleared_tier TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            token_id TEXT
+        )",
+        "ALTER TABLE tenant ADD COLUMN oauth_value_tools INTEGER NOT NULL DEFAULT 0",
+    ],
 ];
 
 /// The schema version this build writes.

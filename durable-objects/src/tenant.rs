@@ -152,6 +152,61 @@ pub struct Tenant {
 }
 
 /// Logs the cause and gives the client the fixed internal error.
+/// An OAuth grant's token works only at its audience, the MCP endpoint: anywhere else it is
+/// not a credential (token passthrough is what RFC 8707 and the MCP spec forbid).
+fn within_audience(principal: Principal, via: Option<Via>) -> Result<Principal, ApiError> {
+    match &principal {
+        Principal::Token(token) if token.audience.is_some() && via != Some(Via::Mcp) => {
+            Err(ApiError::unauthorized(format!(
+                "this token was granted to an OAuth client for {} and works only there",
+                token.audience.as_deref().unwrap_or_default()
+            )))
+        }
+        _ => Ok(principal),
+    }
+}
+
+/// Whether the caller is an OAuth grant that may not read values: value-returning MCP tools
+/// are off for OAuth clients unless the tenant turned them on (`oauth_value_tools`).
+pub(crate) fn oauth_values_refused(
+    storage: &Storage,
+    principal: &Principal,
+) -> Result<bool, ApiError> {
+    let Principal::Token(token) = principal else {
+        return Ok(false);
+    };
+    if token.audience.is_none() {
+        return Ok(false);
+    }
+    let allowed = query_one(storage, "SELECT oauth_value_tools FROM tenant", vec![])
+        .and_then(|row| row.map(|row| row.int(0)).transpose())
+        .map_err(|e| internal("oauth_value_tools", e))?;
+    Ok(allowed != Some(1))
+}
+
+/// A value read (not a broker use) by an OAuth grant the tenant keeps from values: 403.
+fn check_oauth_values(
+    storage: &Storage,
+    principal: &Principal,
+    access: &Access,
+) -> Result<(), ApiError> {
+    use latchkey_core::gate::Flow;
+    use latchkey_core::scope::SecretAction;
+    let reads_value = matches!(
+        access,
+        Access::Secret(Flow::Release, SecretAction::Read, _)
+            | Access::LoadedSecret(Flow::Release, SecretAction::Read, _)
+            | Access::Secrets(Flow::Release, SecretAction::Read, _)
+    );
+    if reads_value && oauth_values_refused(storage, principal)? {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            "this tenant keeps secret values from OAuth-connected clients; use call_api, which uses a secret without showing it",
+        ));
+    }
+    Ok(())
+}
+
 fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
     log_error!("tenant object: {context}: {cause}");
     ApiError::internal()
@@ -307,13 +362,16 @@ impl Tenant {
         let metering = rules.as_ref().map_or(Metering::Use, |rules| rules.metering);
         let now = self.now();
         let storage = self.storage();
-        let principal = match self.authenticate(
-            &loaded,
-            Some(credential),
-            origin.ip.as_deref(),
-            now,
-            metering == Metering::Use,
-        ) {
+        let principal = match self
+            .authenticate(
+                &loaded,
+                Some(credential),
+                origin.ip.as_deref(),
+                now,
+                metering == Metering::Use,
+            )
+            .and_then(|principal| within_audience(principal, via))
+        {
             Ok(principal) => {
                 // Refusals kept in memory go first: the chain stays in time order, and
                 // whoever reads it next sees them.
@@ -413,6 +471,7 @@ impl Tenant {
             .and_then(|()| {
                 crate::authorization::gate::admit_command(&ctx, &principal, &rules.access)
             })
+            .and_then(|()| check_oauth_values(storage, &principal, &rules.access))
         {
             self.record_alone(storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));

@@ -270,6 +270,9 @@ fn operator() -> Json {
                     "non_expiring_tokens" => boolean().describe(
                         "whether tokens with no expiry may be minted (MaestroVault face); default true",
                     ),
+                    "oauth_value_tools" => boolean().describe(
+                        "whether OAuth-connected MCP clients may use value-returning tools (get_secret); default false",
+                    ),
                     "hostnames" => nullable(
                         array(string().example("vault.example.com"))
                             .with("maxItems", latchkey_core::tenant::MAX_HOSTNAMES)

@@ -247,7 +247,11 @@ fn tokens_and_approvals() -> Json {
                 "revoked" => boolean(),
                 "created_by" => string(),
             },
-            obj! { "revoked_at" => time() },
+            obj! {
+                "revoked_at" => time(),
+                "audience" => string().describe("An OAuth grant's resource (/mcp): the token works only there"),
+                "oauth_client" => string().describe("The OAuth client the grant was made to"),
+            },
         ),
         "Revoked" => record(obj! { "status" => enumeration(["revoked"]), "id" => string() }),
         "Reinstated" => record(obj! { "status" => enumeration(["reinstated"]), "id" => string() }),
@@ -385,6 +389,7 @@ fn audit_and_operator() -> Json {
             "rate_limit_per_minute" => nullable(integer(1)),
             "effective_rate_limit_per_minute" => integer(1),
             "non_expiring_tokens" => nullable(boolean()),
+            "oauth_value_tools" => nullable(boolean()),
             "hostnames" => array(string()),
         }),
     }

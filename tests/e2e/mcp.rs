@@ -21,7 +21,315 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "mcp::transport_refusals_answer_4xx_without_a_body_of_html",
         transport_refusals_answer_4xx_without_a_body_of_html,
     ),
+    (
+        "mcp::message_over_the_limit_refused_400_as_json_rpc",
+        message_over_the_limit_refused_400_as_json_rpc,
+    ),
+    (
+        "mcp::sensitive_request_pending_then_approved_after_a_person_approves",
+        sensitive_request_pending_then_approved_after_a_person_approves,
+    ),
+    (
+        "mcp::revision_2026_headers_checked_and_results_typed",
+        revision_2026_headers_checked_and_results_typed,
+    ),
 ];
+
+/// Runs `tests/mcp/client.py` with `env` and returns its JSON line.
+fn run_client(ctx: &Ctx, bearer: &str, env: &[(&str, &str)]) -> Value {
+    let output = Command::new(repo_root().join(".tmp/venv/bin/python"))
+        .arg(repo_root().join("tests/mcp/client.py"))
+        .env("MCP_URL", format!("{}/mcp", ctx.runtime.base_url))
+        .env("MCP_BEARER", bearer)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the MCP client");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {stdout}"))
+}
+
+/// `request_access` on a sensitive secret answers a normal result (pending, the review link,
+/// the id); a person approves over REST; `check_approval`, from the SDK's dual-era `Client`
+/// (which probes `server/discover` and stays on 2026-07-28), then says approved.
+fn sensitive_request_pending_then_approved_after_a_person_approves(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let prefix = unique("mcpa");
+    let mint = |scope: Value| {
+        let minted = api.create_token(&key, &json!({"scope": scope, "ttl_seconds": 3600}));
+        assert_eq!(minted.status, 201, "{}", minted.text);
+        minted.body["value"].as_str().unwrap().to_owned()
+    };
+    // The agent's token exists before the sensitive secret does (minting it needed nobody);
+    // the person's is another branch of the master key, so it may decide the agent's request.
+    let agent = mint(json!([
+        "tokens:create",
+        format!("secrets:read:{prefix}/vault/*")
+    ]));
+    let approver = mint(json!(["approvals:decide"]));
+    let created = api.create_secret(
+        &key,
+        &json!({"path": format!("{prefix}/vault/stripe"), "value": secret_value("mcp-a"),
+                "tier": "sensitive"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let asked = rpc(
+        ctx,
+        &agent,
+        "tools/call",
+        json!({"name": "request_access", "arguments": {
+            "scope": [format!("secrets:read:{prefix}/vault/*")], "ttl_seconds": 600,
+            "reason": "mcp approval test"}}),
+    );
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    let pending = &asked.body["result"];
+    assert_eq!(pending["isError"], false, "{}", asked.text);
+    assert_eq!(pending["structuredContent"]["status"], "pending");
+    let id = pending["structuredContent"]["approval_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no approval id: {}", asked.text))
+        .to_owned();
+    let review = pending["structuredContent"]["review_url"].as_str().unwrap();
+    assert!(
+        review.ends_with(&format!("/approvals/{id}/review")),
+        "{review}"
+    );
+
+    // Before the person decides, the poll says pending; the model cannot approve it.
+    let early = run_client(
+        ctx,
+        &agent,
+        &[
+            ("MCP_MODE", "auto"),
+            ("MCP_PREFIX", &prefix),
+            ("MCP_APPROVAL", &id),
+        ],
+    );
+    assert_eq!(early["protocol"], "2026-07-28", "{early}");
+    assert_eq!(
+        early["check_approval"]["structured"]["status"], "pending",
+        "{early}"
+    );
+
+    let approved = api.send(
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+        Some(&approver),
+        &[],
+        Body::Json(&json!({"comment": "ok"})),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+
+    let out = run_client(
+        ctx,
+        &agent,
+        &[
+            ("MCP_MODE", "auto"),
+            ("MCP_PREFIX", &prefix),
+            ("MCP_APPROVAL", &id),
+        ],
+    );
+    assert_eq!(out["protocol"], "2026-07-28", "{out}");
+    assert!(
+        out["tools"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("call_api")),
+        "{out}"
+    );
+    assert_eq!(out["list_secrets"]["is_error"], false, "{out}");
+    assert!(
+        out["list_secrets"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("vault/stripe")
+    );
+    let check = &out["check_approval"];
+    assert_eq!(check["is_error"], false, "{out}");
+    assert_eq!(check["structured"]["status"], "approved", "{out}");
+    assert!(
+        check["structured"]["token"]["value"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("lk_tok_")),
+        "the requester receives the token once: {out}"
+    );
+}
+
+/// One 2026-07-28 request: the `_meta` envelope and the mirrored headers as a client sends
+/// them, with `headers` on top.
+fn modern(
+    ctx: &Ctx,
+    bearer: &str,
+    method: &str,
+    params: Value,
+    headers: &[(&str, &str)],
+) -> latchkey_e2e::Reply {
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let name = params["name"].as_str().map(str::to_owned);
+    let mut all = vec![
+        ("Content-Type", "application/json"),
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", method),
+    ];
+    if let Some(name) = name.as_deref() {
+        all.push(("Mcp-Name", name));
+    }
+    for (name, value) in headers {
+        all.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        all.push((name, value));
+    }
+    ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(bearer),
+        &all,
+        Body::Json(&json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params})),
+    )
+}
+
+fn revision_2026_headers_checked_and_results_typed(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let discover = modern(ctx, &key, "server/discover", json!({}), &[]);
+    assert_eq!(discover.status, 200, "{}", discover.text);
+    let result = &discover.body["result"];
+    assert_eq!(result["resultType"], "complete");
+    assert_eq!(result["supportedVersions"][0], "2026-07-28");
+    assert!(result["capabilities"]["tools"].is_object());
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "latchkey"
+    );
+
+    let listed = modern(ctx, &key, "tools/list", json!({}), &[]);
+    assert_eq!(
+        listed.body["result"]["cacheScope"], "private",
+        "{}",
+        listed.text
+    );
+    assert!(listed.body["result"]["ttlMs"].as_u64().is_some());
+    assert!(!tool_names(&listed).is_empty());
+
+    let called = modern(
+        ctx,
+        &key,
+        "tools/call",
+        json!({"name": "list_namespaces", "arguments": {}}),
+        &[],
+    );
+    assert_eq!(called.status, 200, "{}", called.text);
+    assert_eq!(called.body["result"]["resultType"], "complete");
+    assert_eq!(called.body["result"]["isError"], false);
+
+    // Headers that do not mirror the body: 400, HeaderMismatch.
+    for (method, params, header) in [
+        ("tools/list", json!({}), ("Mcp-Method", "prompts/list")),
+        (
+            "tools/call",
+            json!({"name": "list_namespaces"}),
+            ("Mcp-Name", "get_secret"),
+        ),
+    ] {
+        let reply = modern(ctx, &key, method, params, &[header]);
+        assert_eq!(
+            (reply.status, &reply.body["error"]["code"]),
+            (400, &json!(-32020)),
+            "{}",
+            reply.text
+        );
+        assert_eq!(reply.body["id"], 9);
+    }
+    // No _meta: -32602, 400.
+    let bare = ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(&key),
+        &[
+            ("Content-Type", "application/json"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "tools/list"),
+        ],
+        Body::Json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})),
+    );
+    assert_eq!(
+        (bare.status, &bare.body["error"]["code"]),
+        (400, &json!(-32602)),
+        "{}",
+        bare.text
+    );
+    // Removed and unknown methods: 404, -32601.
+    for method in ["initialize", "ping", "nope/nope"] {
+        let reply = modern(ctx, &key, method, json!({}), &[]);
+        assert_eq!(
+            (reply.status, &reply.body["error"]["code"]),
+            (404, &json!(-32601)),
+            "{method}: {}",
+            reply.text
+        );
+    }
+    // A version not served: 400 listing the supported ones.
+    let reply = modern(
+        ctx,
+        &key,
+        "server/discover",
+        json!({}),
+        &[("MCP-Protocol-Version", "v999.0.0")],
+    );
+    assert_eq!(
+        (reply.status, &reply.body["error"]["code"]),
+        (400, &json!(-32022)),
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.body["error"]["data"]["requested"], "v999.0.0");
+    // The 2025 lane is untouched: initialize still negotiates 2025-11-25.
+    let init = ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(&key),
+        &[("Content-Type", "application/json")],
+        Body::Json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}})),
+    );
+    assert_eq!(
+        init.body["result"]["protocolVersion"], "2025-11-25",
+        "{}",
+        init.text
+    );
+    assert!(init.body["result"].get("resultType").is_none());
+}
+
+/// A message over 8 MiB: refused from its `Content-Length` with a JSON-RPC error and a 400,
+/// never a 5xx (the Worker does not buffer it first).
+fn message_over_the_limit_refused_400_as_json_rpc(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let mut huge = br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":""#.to_vec();
+    huge.resize(8 * 1024 * 1024 + 1, b'x');
+    huge.extend_from_slice(br#""}}"#);
+    let reply = ctx.api().send(
+        "POST",
+        "/mcp",
+        Some(&key),
+        &[],
+        Body::Raw(Some("application/json"), &huge),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], -32600, "{}", reply.text);
+    assert!(reply.text.contains("exceeds"), "{}", reply.text);
+    // The endpoint still answers an ordinary message after it.
+    let reply = rpc(ctx, &key, "ping", json!({}));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
 
 fn python_client_lists_and_calls_every_tool(ctx: &Ctx) {
     let (_, key) = ctx.new_tenant();

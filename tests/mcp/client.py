@@ -1,5 +1,10 @@
-"""Drives Latchkey's /mcp with the real MCP Python client (Streamable HTTP, a bearer):
-initialize, tools/list, then every tool. Run by tests/e2e/mcp.rs; prints one JSON line.
+"""Drives Latchkey's /mcp with the real MCP Python client (Streamable HTTP, a bearer).
+Run by tests/e2e/mcp.rs; prints one JSON line.
+
+MCP_MODE=legacy (default): `ClientSession.initialize()`, the 2025-11-25 handshake, then
+tools/list and every tool. MCP_MODE=auto: the SDK's `Client`, which probes `server/discover`
+and stays on 2026-07-28 when the server answers it; tools/list, list_secrets, describe_secret
+and, when MCP_APPROVAL is set, check_approval on that approval.
 
 Env: MCP_URL, MCP_BEARER (a master key), MCP_PREFIX (a namespace of this run), MCP_VALUE (the
 value stored at $MCP_PREFIX/echo/key, usable against MCP_ECHO), MCP_ECHO (the echo base URL).
@@ -10,7 +15,7 @@ import json
 import os
 
 import httpx2 as httpx
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 
@@ -59,4 +64,22 @@ async def main():
     print(json.dumps(out))
 
 
-asyncio.run(main())
+async def auto():
+    prefix = os.environ["MCP_PREFIX"]
+    headers = {"Authorization": f"Bearer {os.environ['MCP_BEARER']}"}
+    out = {}
+    async with httpx.AsyncClient(headers=headers) as http:
+        transport = streamable_http_client(os.environ["MCP_URL"], http_client=http)
+        async with Client(transport) as client:
+            out["protocol"] = str(client.protocol_version)
+            listed = await client.list_tools()
+            out["tools"] = sorted(t.name for t in listed.tools)
+            out["list_secrets"] = dump(await client.call_tool("list_secrets", {"namespace": prefix}))
+            out["describe_secret"] = dump(await client.call_tool("describe_secret", {"path": f"{prefix}/echo/key"}))
+            approval = os.environ.get("MCP_APPROVAL")
+            if approval:
+                out["check_approval"] = dump(await client.call_tool("check_approval", {"approval_id": approval}))
+    print(json.dumps(out))
+
+
+asyncio.run(auto() if os.environ.get("MCP_MODE") == "auto" else main())

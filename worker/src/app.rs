@@ -23,8 +23,12 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
         return finish(response, &id);
     }
     if url_path == crate::mcp::PATH {
+        let response = crate::mcp::handle(&mut request, env, &method, &id).await;
+        return finish(crate::oauth::challenge(response, env), &id);
+    }
+    if crate::oauth::owns(&url_path) {
         return finish(
-            crate::mcp::handle(&mut request, env, &method, &id).await,
+            crate::oauth::handle(&mut request, env, &method, &id).await,
             &id,
         );
     }

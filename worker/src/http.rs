@@ -136,7 +136,9 @@ pub async fn read_body(request: &mut Request) -> Result<Vec<u8>, ApiError> {
     read_body_within(request, MAX_BODY_BYTES).await
 }
 
-async fn read_body_within(request: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// Reads a body of at most `limit` bytes: a declared `Content-Length` over it is refused before
+/// anything is read, and a body that turns out longer after.
+pub async fn read_body_within(request: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = || ApiError::invalid_request(format!("request body exceeds {limit} bytes"));
     let declared = request
         .headers()

@@ -11,6 +11,7 @@ mod faces;
 mod handlers;
 mod http;
 mod mcp;
+mod oauth;
 mod registry;
 mod tenant_client;
 mod tenant_object;

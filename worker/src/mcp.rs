@@ -1,4 +1,5 @@
-//! `/mcp`: Latchkey as a remote MCP server (Streamable HTTP, 2025-11-25, stateless). The
+//! `/mcp`: Latchkey as a remote MCP server (Streamable HTTP, revisions 2025-11-25 and
+//! 2026-07-28, stateless; a POST's `MCP-Protocol-Version` picks the lane). The
 //! bearer is the REST one (master key, scoped token, user or agent JWT); every tool is one or
 //! two tenant commands run by [`Caller::run`], marked `via: mcp` for the audit trail, so
 //! scopes, tiers, approvals and rate limits are the REST ones. `latchkey_core::mcp` has the
@@ -6,7 +7,7 @@
 
 use crate::config::Config;
 use crate::handlers::{now, proxy};
-use crate::http::error_response;
+use crate::http::{error_response, read_body_within};
 use crate::tenant_client::{Caller, rate_headers};
 use latchkey_contract::Via;
 use latchkey_contract::caller::approvals::GetApproval;
@@ -18,6 +19,7 @@ use latchkey_core::ApiError;
 use latchkey_core::crypto::fill_random;
 use latchkey_core::generate::PasswordRequest;
 use latchkey_core::listing::ListQuery;
+use latchkey_core::mcp::modern::{self, Lane};
 use latchkey_core::mcp::protocol::{self, Message, RpcError};
 use latchkey_core::mcp::tools::{self, CallError, ToolCall};
 use latchkey_core::public_url::review_url;
@@ -60,11 +62,11 @@ pub async fn handle(request: &mut Request, env: &Env, method: &str, request_id: 
     };
     let bytes = match read_body(request).await {
         Ok(bytes) => bytes,
-        Err(e) => return rpc_error(&e),
+        Err(e) => return rpc_error(&e, Lane::Legacy),
     };
     let message = match protocol::parse_message(&bytes) {
         Ok(message) => message,
-        Err(e) => return rpc_error(&e),
+        Err(e) => return rpc_error(&e, Lane::Legacy),
     };
     let (id, method, params) = match message {
         Message::Request { id, method, params } => (id, method, params),
@@ -76,16 +78,29 @@ pub async fn handle(request: &mut Request, env: &Env, method: &str, request_id: 
             };
         }
     };
-    if method != "initialize" {
-        let header = request.headers().get("MCP-Protocol-Version").ok().flatten();
-        if let Err(why) = protocol::check_version_header(header.as_deref()) {
-            return rpc_error(&RpcError::new(id, protocol::INVALID_REQUEST, why)).with_status(400);
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let version = header("MCP-Protocol-Version");
+    let lane = modern::lane(version.as_deref(), &method);
+    let checked = match lane {
+        Lane::Legacy if method == "initialize" => Ok(()),
+        Lane::Legacy => protocol::check_version_header(&id, version.as_deref()).map(|_| ()),
+        Lane::Modern => {
+            let (mirrored, name) = (header("Mcp-Method"), header("Mcp-Name"));
+            let headers = modern::Headers {
+                version: version.as_deref(),
+                method: mirrored.as_deref(),
+                name: name.as_deref(),
+            };
+            modern::check_request(&id, &method, &params, headers)
         }
+    };
+    if let Err(e) = checked {
+        return rpc_error(&e, lane);
     }
-    let answer = answer(&caller, env, &config, id, &method, &params).await;
+    let answer = answer(&caller, env, &config, &id, &method, &params, lane).await;
     let response = match answer {
-        Ok(body) => plain(200, &body),
-        Err(Refused::Rpc(e)) => rpc_error(&e),
+        Ok(result) => plain(200, &protocol::result(id, result)),
+        Err(Refused::Rpc(e)) => rpc_error(&e, lane),
         Err(Refused::Http(e)) => error_response(&e),
     };
     rate_headers(response, Some(&caller))
@@ -101,13 +116,16 @@ fn is_http(e: &ApiError) -> bool {
     matches!(e.status(), 401 | 429)
 }
 
+/// The result of a request on its lane (2026-07-28 adds `resultType`, the server's identity
+/// and, on lists, caching hints).
 async fn answer(
     caller: &Caller,
     env: &Env,
     config: &Config,
-    id: Value,
+    id: &Value,
     method: &str,
     params: &Map<String, Value>,
+    lane: Lane,
 ) -> Result<Value, Refused> {
     // Methods that run no tool still authenticate and count, as one request (not recorded);
     // the answer says whether `get_secret` exists for this caller (it holds `secrets:read`
@@ -119,34 +137,41 @@ async fn answer(
             .map(|reach| reach.reads_values)
             .map_err(Refused::Http)
     };
-    match method {
-        "initialize" => {
+    let version = env!("CARGO_PKG_VERSION");
+    let rpc = |code: i64, why: &str| Refused::Rpc(RpcError::new(id.clone(), code, why));
+    match (lane, method) {
+        (Lane::Legacy, "initialize") => {
             reach().await?;
-            Ok(protocol::result(
-                id,
-                protocol::initialize_result(params, env!("CARGO_PKG_VERSION")),
-            ))
+            Ok(protocol::initialize_result(params, version))
         }
-        "ping" => {
+        (Lane::Legacy, "ping") => {
             reach().await?;
-            Ok(protocol::result(id, json!({})))
+            Ok(json!({}))
         }
-        "tools/list" => {
+        (Lane::Modern, "server/discover") => {
+            reach().await?;
+            let fields = modern::discover_fields(protocol::INSTRUCTIONS);
+            Ok(modern::complete(fields, version))
+        }
+        (_, "tools/list") => {
             let reads_values = reach().await?;
-            Ok(protocol::result(
-                id,
-                json!({"tools": tools::definitions(reads_values)}),
-            ))
+            let tools = json!({"tools": tools::definitions(reads_values)});
+            Ok(match (lane, tools) {
+                (Lane::Modern, Value::Object(fields)) => modern::complete(
+                    modern::cacheable(fields, modern::TOOLS_TTL_MS, true),
+                    version,
+                ),
+                (_, tools) => tools,
+            })
         }
-        "tools/call" => {
+        (_, "tools/call") => {
             let name = match params.get("name") {
                 Some(Value::String(name)) => name.as_str(),
                 _ => {
-                    return Err(Refused::Rpc(RpcError::new(
-                        id,
+                    return Err(rpc(
                         protocol::INVALID_PARAMS,
                         "tools/call needs a string `name`",
-                    )));
+                    ));
                 }
             };
             let empty = Map::new();
@@ -154,11 +179,10 @@ async fn answer(
                 None | Some(Value::Null) => &empty,
                 Some(Value::Object(arguments)) => arguments,
                 Some(_) => {
-                    return Err(Refused::Rpc(RpcError::new(
-                        id,
+                    return Err(rpc(
                         protocol::INVALID_PARAMS,
                         "`arguments` must be an object",
-                    )));
+                    ));
                 }
             };
             // Only `get_secret` depends on it: one more exchange for that tool alone.
@@ -167,31 +191,37 @@ async fn answer(
                 Ok(call) => run(call, caller, env, config).await,
                 Err(CallError::UnknownTool(name)) => {
                     reach().await?;
-                    return Err(Refused::Rpc(RpcError::new(
-                        id,
+                    return Err(rpc(
                         protocol::INVALID_PARAMS,
-                        format!("unknown tool '{name}'"),
-                    )));
+                        &format!("unknown tool '{name}'"),
+                    ));
                 }
                 // Counted (and authenticated) like REST's refused input.
                 Err(CallError::Arguments(e)) => Err(caller.refuse(env, e).await),
             };
-            match outcome {
-                Ok(value) => Ok(protocol::result(id, tool_result(value, false))),
-                Err(e) if is_http(&e) => Err(Refused::Http(e)),
-                Err(e) => Ok(protocol::result(id, tool_result(e.to_body(), true))),
-            }
+            let result = match outcome {
+                Ok(value) => tool_result(value, false),
+                Err(e) if is_http(&e) => return Err(Refused::Http(e)),
+                Err(e) => tool_result(e.to_body(), true),
+            };
+            Ok(match (lane, result) {
+                (Lane::Modern, Value::Object(fields)) => modern::complete(fields, version),
+                (_, result) => result,
+            })
         }
-        other => {
+        (lane, other) => {
             reach().await?;
-            Err(Refused::Rpc(RpcError::new(
-                id,
-                protocol::METHOD_NOT_FOUND,
-                format!(
-                    "unknown method '{}'",
-                    other.chars().take(64).collect::<String>()
+            Err(Refused::Rpc(match lane {
+                Lane::Modern => modern::method_not_found(id.clone(), other),
+                Lane::Legacy => RpcError::new(
+                    id.clone(),
+                    protocol::METHOD_NOT_FOUND,
+                    format!(
+                        "unknown method '{}'",
+                        other.chars().take(64).collect::<String>()
+                    ),
                 ),
-            )))
+            }))
         }
     }
 }
@@ -343,22 +373,11 @@ async fn run(
     }
 }
 
+/// The message, refused unread when its declared length is over the limit.
 async fn read_body(request: &mut Request) -> Result<Vec<u8>, RpcError> {
-    let bytes = request.bytes().await.map_err(|_| {
-        RpcError::new(
-            Value::Null,
-            protocol::PARSE_ERROR,
-            "the body could not be read",
-        )
-    })?;
-    if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(RpcError::new(
-            Value::Null,
-            protocol::INVALID_REQUEST,
-            format!("a message is at most {MAX_MESSAGE_BYTES} bytes"),
-        ));
-    }
-    Ok(bytes)
+    read_body_within(request, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|e| RpcError::new(Value::Null, protocol::INVALID_REQUEST, e.message))
 }
 
 fn plain(status: u16, body: &Value) -> Response {
@@ -373,6 +392,12 @@ fn empty(status: u16) -> Response {
     ResponseBuilder::new().with_status(status).empty()
 }
 
-fn rpc_error(e: &RpcError) -> Response {
-    plain(e.http_status(), &e.to_body())
+/// A JSON-RPC error with its lane's HTTP status (2026-07-28: 404 for an unknown method, 400
+/// for a refused envelope).
+fn rpc_error(e: &RpcError, lane: Lane) -> Response {
+    let status = match lane {
+        Lane::Legacy => e.http_status(),
+        Lane::Modern => modern::http_status(e),
+    };
+    plain(status, &e.to_body())
 }

@@ -212,6 +212,48 @@ impl Registry {
             .and_then(|id| TenantId::parse(id).ok()))
     }
 
+    /// Registers an OAuth client (DCR): its id and its metadata as registered.
+    pub async fn register_oauth_client(
+        &self,
+        client_id: &str,
+        metadata: &latchkey_core::oauth::ClientMetadata,
+        registered_at: &str,
+    ) -> Result<(), ApiError> {
+        let metadata =
+            serde_json::to_string(metadata).map_err(|e| failure("client metadata", e))?;
+        self.db
+            .prepare(
+                "INSERT INTO oauth_clients (client_id, metadata, created_at) VALUES (?1, ?2, ?3)",
+            )
+            .bind(&[client_id.into(), metadata.into(), registered_at.into()])
+            .map_err(|e| failure("bind", e))?
+            .run()
+            .await
+            .map_err(|e| failure("insert oauth client", e))?;
+        Ok(())
+    }
+
+    /// A registered OAuth client's metadata, if it is registered.
+    pub async fn oauth_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<latchkey_core::oauth::ClientMetadata>, ApiError> {
+        let row = self
+            .db
+            .prepare("SELECT metadata FROM oauth_clients WHERE client_id = ?1")
+            .bind(&[client_id.into()])
+            .map_err(|e| failure("bind", e))?
+            .first::<Value>(None)
+            .await
+            .map_err(|e| failure("select oauth client", e))?;
+        row.as_ref()
+            .and_then(|r| r.get("metadata"))
+            .and_then(Value::as_str)
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| failure("stored client metadata", e))
+    }
+
     /// A tenant's hostnames, sorted.
     pub async fn hostnames(&self, tenant: &TenantId) -> Result<Vec<String>, ApiError> {
         let rows = self

@@ -1,4 +1,5 @@
-//! JSON-RPC 2.0 over Streamable HTTP, revision 2025-11-25, stateless: one message per POST,
+//! JSON-RPC 2.0 over Streamable HTTP, revision 2025-11-25 (the 2026-07-28 lane is
+//! [`super::modern`]), stateless: one message per POST,
 //! a request answered with one JSON object, a notification or response with 202.
 
 use serde_json::{Map, Value, json};
@@ -14,6 +15,18 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
 
+/// The modern revision served.
+pub const MODERN_VERSION: &str = "2026-07-28";
+/// Every revision this endpoint speaks, newest first (`server/discover`'s `supportedVersions`
+/// and the `supported` list of an unsupported-version error).
+pub const ALL_VERSIONS: &[&str] = &[MODERN_VERSION, LATEST_VERSION, "2025-06-18", "2025-03-26"];
+
+pub const HEADER_MISMATCH: i64 = -32020;
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+
+/// What the model is told about this server (`initialize`, `server/discover`).
+pub const INSTRUCTIONS: &str = "Latchkey holds this tenant's secrets. To use a credential, call `call_api`: Latchkey inserts the value into the HTTP request on its server and redacts it from the answer, so you never see it. Use `list_secrets` / `describe_secret` to find paths (metadata only). When a call is refused for lack of access, `request_access` asks a person; poll `check_approval`.";
+
 /// The server's name in `serverInfo`.
 pub const SERVER_NAME: &str = "latchkey";
 
@@ -23,6 +36,8 @@ pub struct RpcError {
     pub id: Value,
     pub code: i64,
     pub message: String,
+    /// The error's `data` member (the supported versions of an unsupported-version error).
+    pub data: Option<Value>,
 }
 
 impl RpcError {
@@ -31,22 +46,28 @@ impl RpcError {
             id,
             code,
             message: message.into(),
+            data: None,
         }
     }
 
-    pub fn to_body(&self) -> Value {
-        json!({
-            "jsonrpc": "2.0",
-            "id": self.id,
-            "error": {"code": self.code, "message": self.message},
-        })
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
     }
 
-    /// The HTTP status it travels with: a message that is not JSON-RPC at all is 400 (the
-    /// transport could not read it); a well-formed request's error is 200.
+    pub fn to_body(&self) -> Value {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let (Some(data), Value::Object(error)) = (&self.data, &mut error) {
+            error.insert("data".into(), data.clone());
+        }
+        json!({"jsonrpc": "2.0", "id": self.id, "error": error})
+    }
+
+    /// The HTTP status it travels with: a message the transport could not read, or whose
+    /// headers it refuses (version, mismatch), is 400; a well-formed request's error is 200.
     pub fn http_status(&self) -> u16 {
         match self.code {
-            PARSE_ERROR | INVALID_REQUEST => 400,
+            PARSE_ERROR | INVALID_REQUEST | HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION => 400,
             _ => 200,
         }
     }
@@ -125,21 +146,31 @@ pub fn negotiate(requested: Option<&str>) -> &'static str {
         .unwrap_or(LATEST_VERSION)
 }
 
-/// `MCP-Protocol-Version` on a request after `initialize`: absent is the spec's default;
-/// anything not served is refused (400) naming the versions that are.
-pub fn check_version_header(header: Option<&str>) -> Result<&'static str, String> {
+/// `MCP-Protocol-Version` on a 2025-era request after `initialize`: absent is the spec's
+/// default; anything not served is refused (400) with the modern lane's
+/// `UnsupportedProtocolVersionError`, which lists every version served (a dual-era client
+/// retries with one of them).
+pub fn check_version_header(id: &Value, header: Option<&str>) -> Result<&'static str, RpcError> {
     let version = header.map(str::trim).unwrap_or(DEFAULT_HEADER_VERSION);
     SUPPORTED_VERSIONS
         .iter()
         .find(|v| **v == version)
         .copied()
-        .ok_or_else(|| {
-            format!(
-                "unsupported MCP-Protocol-Version '{}'; supported: {}",
-                version.chars().take(64).collect::<String>(),
-                SUPPORTED_VERSIONS.join(", ")
-            )
-        })
+        .ok_or_else(|| unsupported_version(id.clone(), version))
+}
+
+/// `UnsupportedProtocolVersionError`: 400, naming what is served and echoing the request.
+pub fn unsupported_version(id: Value, requested: &str) -> RpcError {
+    let requested: String = requested.chars().take(64).collect();
+    RpcError::new(
+        id,
+        UNSUPPORTED_PROTOCOL_VERSION,
+        format!(
+            "unsupported protocol version '{requested}'; supported: {}",
+            ALL_VERSIONS.join(", ")
+        ),
+    )
+    .with_data(json!({"supported": ALL_VERSIONS, "requested": requested}))
 }
 
 /// `Origin`, when present, must be this server's own (the request URL's origin or the
@@ -162,7 +193,7 @@ pub fn initialize_result(params: &Map<String, Value>, server_version: &str) -> V
         "protocolVersion": negotiate(requested),
         "capabilities": {"tools": {"listChanged": false}},
         "serverInfo": {"name": SERVER_NAME, "title": "Latchkey", "version": server_version},
-        "instructions": "Latchkey holds this tenant's secrets. To use a credential, call `call_api`: Latchkey inserts the value into the HTTP request on its server and redacts it from the answer, so you never see it. Use `list_secrets` / `describe_secret` to find paths (metadata only). When a call is refused for lack of access, `request_access` asks a person; poll `check_approval`.",
+        "instructions": INSTRUCTIONS,
     })
 }
 

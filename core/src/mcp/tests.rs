@@ -1,3 +1,5 @@
+mod modern;
+
 use super::protocol::*;
 use super::tools::{CallError, ToolCall, definitions};
 use serde_json::{Map, Value, json};
@@ -63,10 +65,22 @@ fn mcp_negotiate_unknown_version_answers_latest() {
 
 #[test]
 fn mcp_version_header_absent_is_default_unknown_refused() {
-    assert_eq!(check_version_header(None), Ok("2025-03-26"));
-    assert_eq!(check_version_header(Some("2025-11-25")), Ok("2025-11-25"));
-    let why = check_version_header(Some("2030-01-01")).unwrap_err();
-    assert!(why.contains("2025-11-25"), "{why}");
+    let id = json!(4);
+    assert_eq!(check_version_header(&id, None), Ok("2025-03-26"));
+    assert_eq!(
+        check_version_header(&id, Some("2025-11-25")),
+        Ok("2025-11-25")
+    );
+    let e = check_version_header(&id, Some("2030-01-01")).unwrap_err();
+    assert_eq!((e.code, e.http_status(), &e.id), (-32022, 400, &json!(4)));
+    let body = e.to_body();
+    assert_eq!(body["error"]["data"]["requested"], "2030-01-01");
+    assert!(
+        body["error"]["data"]["supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2025-11-25"))
+    );
 }
 
 #[test]

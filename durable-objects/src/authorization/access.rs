@@ -35,6 +35,13 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
             ));
         }
         (Access::Agent, Principal::Agent(_)) => return Ok(()),
+        (Access::Person, Principal::User(_)) => return Ok(()),
+        (Access::Person, _) => {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "only a person, logged in, may do this (consent to an OAuth client)",
+            ));
+        }
         (Access::Agent, _) => {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
@@ -49,6 +56,7 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
         Access::Authenticated
         | Access::Agent
         | Access::Bootstrap
+        | Access::Person
         | Access::Secret(..)
         | Access::LoadedSecret(..)
         | Access::Secrets(..) => Ok(()),
@@ -70,7 +78,8 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
 }
 
 const TOKEN_COLUMNS: &str = "id, scopes, allowed_ips, max_uses, uses, created_at, expires_at, \
-    last_used_at, revoked_at, created_by, description, cleared_tier, cleared_approvals";
+    last_used_at, revoked_at, created_by, description, cleared_tier, cleared_approvals, \
+    audience, oauth_client";
 
 struct StoredToken {
     record: TokenRecord,
@@ -78,6 +87,7 @@ struct StoredToken {
     last_used_at: Option<Timestamp>,
     revoked_at: Option<Timestamp>,
     created_by: String,
+    oauth_client: Option<String>,
 }
 
 fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
@@ -93,7 +103,9 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
             uses: read_count(row, 4)?,
             cleared_tier: Tier::parse(&row.text(11)?).unwrap_or(Tier::Standard),
             cleared_approvals: row.opt_int(12)?.map(|n| u64::try_from(n).unwrap_or(0)),
+            audience: row.opt_text(13)?,
         },
+        oauth_client: row.opt_text(14)?,
         created_at: read_ts(row, 5)?,
         last_used_at: read_opt_ts(row, 7)?,
         revoked_at: read_opt_ts(row, 8)?,
@@ -124,7 +136,7 @@ pub fn load_token(
     let Some(row) = row else {
         return Ok(None);
     };
-    let stored_hash = CredentialHash::from_hex(&row.text(13)?)
+    let stored_hash = CredentialHash::from_hex(&row.text(15)?)
         .ok_or_else(|| StorageError("stored token hash is not hex".into()))?;
     if stored_hash != *hash {
         return Ok(None);
@@ -354,6 +366,13 @@ pub fn mint(
                 .into(),
         ],
     )?;
+    // A token minted by an OAuth grant (directly, or released after approval) is bound to the
+    // grant's audience too: a connector cannot mint its way out of /mcp.
+    execute(
+        storage,
+        "UPDATE tokens SET audience = (SELECT audience FROM tokens WHERE id = ?) WHERE id = ?",
+        vec![created_by.into(), id.as_str().into()],
+    )?;
     Ok(TokenCreated {
         value: minted.value.to_string(),
         id,
@@ -403,12 +422,15 @@ pub fn list(storage: &Storage) -> Result<Vec<TokenSummary>, ApiError> {
                 revoked: token.revoked_at.is_some(),
                 revoked_at: token.revoked_at,
                 created_by: token.created_by,
+                audience: token.record.audience,
+                oauth_client: token.oauth_client,
             })
         })
         .collect()
 }
 
-/// `DELETE /v1/tokens/{id}`: by an admin, or by the token itself. Revoking twice is fine.
+/// `DELETE /v1/tokens/{id}`: by an admin, by the token itself, or by the person who minted it
+/// (or consented to it, for an OAuth grant). Revoking twice is fine.
 /// The revocation cascades down the provenance chain (`crate::authorization::provenance::cascade`); the
 /// events of what it reached are returned for the caller to record.
 pub fn revoke(
@@ -418,17 +440,21 @@ pub fn revoke(
     now: Timestamp,
 ) -> Result<Vec<crate::audit::Draft>, ApiError> {
     let own = matches!(principal, Principal::Token(token) if token.id == *id);
-    if !own {
-        check(principal, &Access::Scope(Scope::Admin))?;
-    }
+    let admin = principal.scopes().covers(&Scope::Admin);
     in_transaction(storage, "revoke token", || {
-        let exists = query_one(
+        let minted_by = query_one(
             storage,
-            "SELECT 1 FROM tokens WHERE id = ?",
+            "SELECT created_by FROM tokens WHERE id = ?",
             vec![id.as_str().into()],
         )?
-        .is_some();
-        if !exists {
+        .map(|row| row.text(0))
+        .transpose()?;
+        let mine = matches!(principal, Principal::User(_))
+            && minted_by.as_deref() == Some(principal.actor().as_str());
+        if !own && !admin && !mine {
+            check(principal, &Access::Scope(Scope::Admin))?;
+        }
+        if minted_by.is_none() {
             return Err(ApiError::not_found(format!("token '{id}' not found"))
                 .with("id", id.as_str())
                 .into());

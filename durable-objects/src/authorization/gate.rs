@@ -118,7 +118,11 @@ pub fn admit_command(
             (*flow, *action, std::slice::from_ref(path), true)
         }
         Access::Secrets(flow, action, paths) => (*flow, *action, paths.as_slice(), false),
-        Access::Scope(_) | Access::Authenticated | Access::Agent | Access::Bootstrap => {
+        Access::Scope(_)
+        | Access::Authenticated
+        | Access::Agent
+        | Access::Bootstrap
+        | Access::Person => {
             return Ok(());
         }
     };

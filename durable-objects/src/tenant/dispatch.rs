@@ -70,7 +70,8 @@ impl Tenant {
                     Ok(latchkey_contract::caller::tenant::Reach {
                         reads_values: principal
                             .scopes()
-                            .allows_somewhere(latchkey_core::scope::SecretAction::Read),
+                            .allows_somewhere(latchkey_core::scope::SecretAction::Read)
+                            && !super::oauth_values_refused(ctx.storage, principal)?,
                     })
                 }),
             },
@@ -79,6 +80,12 @@ impl Tenant {
                     answer(c, draft, |c| self.create_token(ctx, principal, c.request))
                 }
                 Tok::ListTokens(c) => answer(c, draft, |_| access::list(ctx.storage)),
+                Tok::OAuthConsentView(c) => {
+                    answer(c, draft, |_| crate::oauth::consent_view(principal))
+                }
+                Tok::GrantOAuthCode(c) => {
+                    answer(c, draft, |c| crate::oauth::grant_code(ctx, principal, c))
+                }
                 Tok::RevokeToken(c) => answer(c, draft, |c| {
                     access::revoke(ctx.storage, principal, &c.id, ctx.now).map(|cascaded| {
                         cascaded

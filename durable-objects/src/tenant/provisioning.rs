@@ -14,7 +14,8 @@ impl Tenant {
                 self.write_deferred_events(self.storage());
                 let result = self
                     .set_plan(c.plan, c.rate_limit_per_minute)
-                    .and_then(|()| self.set_non_expiring_tokens(c.non_expiring_tokens));
+                    .and_then(|()| self.set_non_expiring_tokens(c.non_expiring_tokens))
+                    .and_then(|()| self.set_oauth_value_tools(c.oauth_value_tools));
                 if let Ok(Some(loaded)) = self.load() {
                     let storage = self.storage();
                     self.record_alone(
@@ -67,6 +68,19 @@ impl Tenant {
             vec![i64::from(allowed).into()],
         )
         .map_err(|e| internal("set non_expiring_tokens", e))
+    }
+
+    /// The operator's `oauth_value_tools` setting (`None`: unchanged).
+    fn set_oauth_value_tools(&self, allowed: Option<bool>) -> Result<(), ApiError> {
+        let Some(allowed) = allowed else {
+            return Ok(());
+        };
+        execute(
+            self.storage(),
+            "UPDATE tenant SET oauth_value_tools = ?",
+            vec![i64::from(allowed).into()],
+        )
+        .map_err(|e| internal("set oauth_value_tools", e))
     }
 
     pub(super) fn root_key(&self) -> Result<&RootKey, ApiError> {

@@ -29,7 +29,21 @@ fn decoy_without_tenant(email: &str) -> KdfParams {
     }
 }
 
+/// A code or refresh token naming a tenant that does not exist: what an unknown one gets.
+fn oauth_without_tenant() -> ApiError {
+    ApiError::invalid_request("this code or refresh token is not valid")
+        .with("oauth", "invalid_grant")
+}
+
 impl Tenant {
+    /// OAuth commands change token rows (a hash rotates, a grant is revoked) behind the token
+    /// cache's back: it is written back and emptied, so the next request reads the rows again.
+    fn forget_tokens(&self) {
+        if let Err(e) = self.tokens.forget_all(self.storage()) {
+            log_error!("tenant object: forget tokens after an OAuth command: {e}");
+        }
+    }
+
     /// A command without a bearer credential, answered as its reply type.
     pub(super) fn public_command(&self, command: PublicCommand, origin: &Origin) -> Encoded {
         let draft = audit_mapping::public_draft(&command);
@@ -63,6 +77,38 @@ impl Tenant {
                     (result, actor)
                 })
             }),
+            PublicCommand::RedeemOAuthCode(c) => {
+                let answer = respond(c, |c| {
+                    self.public_transaction(draft, origin, oauth_without_tenant, |ctx, _| {
+                        crate::oauth::redeem(ctx, &c)
+                    })
+                });
+                self.forget_tokens();
+                answer
+            }
+            PublicCommand::RefreshOAuthGrant(c) => {
+                let answer = respond(c, |c| {
+                    self.public_transaction(draft, origin, oauth_without_tenant, |ctx, _| {
+                        crate::oauth::refresh(ctx, &c)
+                    })
+                });
+                self.forget_tokens();
+                answer
+            }
+            PublicCommand::RevokeOAuthGrant(c) => {
+                let answer = respond(c, |c| {
+                    // RFC 7009: an unknown token is not an error, here or for a tenant that
+                    // does not exist.
+                    self.public_transaction(
+                        draft,
+                        origin,
+                        || ApiError::not_found(""),
+                        |ctx, _| crate::oauth::revoke(ctx, &c.hash),
+                    )
+                });
+                self.forget_tokens();
+                answer
+            }
             PublicCommand::FinishUse(c) => {
                 self.write_deferred_events(self.storage());
                 respond(c, |c| self.finish_use(&c.call_id, c.report))

@@ -59,7 +59,7 @@ fn expected(access: &Access, scopes: &ScopeSet) -> Expected {
         }
         Access::Authenticated => Expected::Inside,
         // A token is not an agent.
-        Access::Agent => Expected::Refused(ErrorCode::PermissionDenied),
+        Access::Agent | Access::Person => Expected::Refused(ErrorCode::PermissionDenied),
         Access::Bootstrap => Expected::Refused(ErrorCode::Unauthorized),
     }
 }
@@ -71,7 +71,11 @@ fn rule_scope(access: &Access) -> Option<String> {
         Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) => {
             Some(Scope::for_secret(*action, path).to_string())
         }
-        Access::Secrets(..) | Access::Authenticated | Access::Agent | Access::Bootstrap => None,
+        Access::Secrets(..)
+        | Access::Authenticated
+        | Access::Agent
+        | Access::Bootstrap
+        | Access::Person => None,
     }
 }
 
@@ -173,7 +177,7 @@ fn every_scope_against_every_command() {
 }
 
 #[test]
-fn the_master_key_is_refused_only_agent_and_bootstrap_commands() {
+fn the_master_key_is_refused_only_agent_bootstrap_and_person_commands() {
     let object = Object::new();
     let count = samples::all(object.now()).len();
     for index in 0..count {
@@ -190,9 +194,13 @@ fn the_master_key_is_refused_only_agent_and_bootstrap_commands() {
             command: Some(command),
         });
         match (access, response.result.err()) {
-            (Access::Agent, Some(error)) => assert_eq!(error.code, ErrorCode::PermissionDenied),
+            (Access::Agent | Access::Person, Some(error)) => {
+                assert_eq!(error.code, ErrorCode::PermissionDenied)
+            }
             (Access::Bootstrap, Some(error)) => assert_eq!(error.code, ErrorCode::Unauthorized),
-            (Access::Agent | Access::Bootstrap, None) => panic!("{name} let the master key in"),
+            (Access::Agent | Access::Bootstrap | Access::Person, None) => {
+                panic!("{name} let the master key in")
+            }
             (_, Some(error)) => assert!(
                 error.code != ErrorCode::PermissionDenied && error.code != ErrorCode::Unauthorized,
                 "{name} refused the master key: {error:?}"

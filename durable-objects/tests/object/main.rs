@@ -23,6 +23,7 @@ mod fields;
 mod maestro;
 mod migrations;
 mod notifications;
+mod oauth;
 mod operator;
 mod passwords;
 mod people;

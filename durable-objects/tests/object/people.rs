@@ -93,7 +93,7 @@ fn new_role(name: &str, permissions: &str) -> NewRole {
     NewRole::parse(body.as_bytes()).unwrap()
 }
 
-fn create_role(object: &Object, name: &str, permissions: &str) -> RoleView {
+pub(crate) fn create_role(object: &Object, name: &str, permissions: &str) -> RoleView {
     object
         .master(CreateRole {
             role: new_role(name, permissions),
@@ -114,7 +114,7 @@ fn assign(object: &Object, user: &UserId, role: &RoleId) -> UserRoleId {
 }
 
 /// A user holding `role`, logged in: the user and the login JWT.
-fn person(object: &Object, address: &str, role: &RoleId) -> (UserView, String) {
+pub(crate) fn person(object: &Object, address: &str, role: &RoleId) -> (UserView, String) {
     let user = create_user(object, address);
     assign(object, &user.id, role);
     let issued = login(object, address, PASSWORD).unwrap();

@@ -151,6 +151,24 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             id: TokenId::parse("tok_0123456789abcdef").unwrap(),
         }
         .into(),
+        OAuthConsentView.into(),
+        GrantOAuthCode {
+            client_id: "lkc_0123456789abcdef0123456789abcdef".into(),
+            client_name: "sample client".into(),
+            redirect_uri: "https://client.example/cb".into(),
+            code_challenge: latchkey_core::oauth::CodeChallenge::parse(
+                "zq-HdnaeUDqeKH4K_GffGOxeBIbbHbK_V8LuydqP8qU",
+            )
+            .unwrap(),
+            resource: "https://latchkey.example/mcp".into(),
+            scope: latchkey_core::scope::ScopeSet::from_member(
+                "scope",
+                latchkey_core::scope::ScopeTexts(Some(vec!["tokens:create".into()])),
+            )
+            .unwrap(),
+            tier: latchkey_core::secret::Tier::Standard,
+        }
+        .into(),
         GetApproval { id: approval() }.into(),
         ListApprovals { status: None }.into(),
         ApproveRequest {

@@ -27,6 +27,15 @@ pub async fn login(request: &mut Request, env: &Env, meta: &RequestMeta) -> Repl
 
 /// A parsed login, run (the `/api/v1` face finds the tenant by the host).
 pub async fn log_in(env: &Env, meta: &RequestMeta, login: LoginRequest) -> Reply {
+    json(200, &issue_login(env, meta, login).await?)
+}
+
+/// A parsed login, checked: the person's JWT (the OAuth consent page logs people in too).
+pub async fn issue_login(
+    env: &Env,
+    meta: &RequestMeta,
+    login: LoginRequest,
+) -> Result<latchkey_core::people::LoginIssued, ApiError> {
     let challenge = LoginChallenge {
         email: login.email.clone(),
     };
@@ -40,8 +49,7 @@ pub async fn log_in(env: &Env, meta: &RequestMeta, login: LoginRequest) -> Reply
         email: login.email,
         password,
     };
-    let issued = call_tenant(env, &login.tenant, meta, command).await?;
-    json(200, &issued)
+    call_tenant(env, &login.tenant, meta, command).await
 }
 
 /// `POST /v1/users` `{email, password, name}` → 201 (the user, never the password).

@@ -9,7 +9,7 @@ use latchkey_contract::link::{DecideByLink, LinkReview, ReviewLink};
 use latchkey_core::approval::{ApprovalId, MAX_COMMENT_BYTES};
 use latchkey_core::notification::LinkRefusal;
 use latchkey_core::review::{
-    PAGE_HEADERS, decided_page, no_link_page, parse_form, refusal_page, review_page,
+    decided_page, no_link_page, page_headers, parse_form, refusal_page, review_page,
 };
 use latchkey_core::{ApiError, ErrorCode};
 use worker::{Env, Request, Response};
@@ -19,8 +19,8 @@ fn html(status: u16, body: String) -> Reply {
         .map_err(|_| ApiError::internal())?
         .with_status(status);
     let headers = response.headers_mut();
-    for (name, value) in PAGE_HEADERS {
-        let _ = headers.set(name, value);
+    for (name, value) in page_headers() {
+        let _ = headers.set(name, &value);
     }
     Ok(response)
 }
