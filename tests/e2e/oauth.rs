@@ -300,6 +300,22 @@ fn consent(url: &str, person: &Person, password: &str, extra: &[&str]) -> Value 
         .unwrap_or_else(|e| panic!("no JSON from consent.mjs ({e}): {stdout}"))
 }
 
+/// The browser reached the client's redirect URI. When it did not, a CSP `form-action` that
+/// omits the redirect URI's origin is the usual cause: Chromium applies it to the target of the
+/// consent form's 303 and aborts the navigation (net::ERR_ABORTED), so no client gets a code.
+#[track_caller]
+fn assert_redirected(report: &Value) {
+    let csp = report["pages"]
+        .as_array()
+        .and_then(|p| p.last())
+        .map(|p| p["csp"].to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        report["outcome"], "redirected",
+        "the browser never reached the client's redirect URI (consent page CSP: {csp}): {report}"
+    );
+}
+
 /// `POST /oauth/token` with a form.
 fn token(ctx: &Ctx, pairs: &[(&str, &str)]) -> Reply {
     let body = form(pairs);
@@ -334,7 +350,7 @@ fn consented_code(ctx: &Ctx, person: &Person, client_id: &str, redirect: &str) -
         &authorize_params(ctx, client_id, redirect, &challenge, &state),
     );
     let report = consent(&url, person, PASSWORD, &[]);
-    assert_eq!(report["outcome"], "redirected", "{report}");
+    assert_redirected(&report);
     assert_eq!(report["query"]["state"], state.as_str(), "{report}");
     assert_eq!(
         report["query"]["iss"],
@@ -526,7 +542,7 @@ fn mcp_client_without_bearer_discovers_registers_and_calls_tools(ctx: &Ctx) {
     for right in RIGHTS {
         assert!(offered.contains(right), "{right} not offered: {report}");
     }
-    assert_eq!(report["outcome"], "redirected", "{report}");
+    assert_redirected(report);
     assert_eq!(report["query"]["iss"], base, "{report}");
     assert!(
         report["redirects"]
@@ -883,7 +899,7 @@ fn consent_denied_redirects_access_denied_with_iss(ctx: &Ctx) {
         &authorize_params(ctx, &client_id, &redirect, &challenge, "st-deny"),
     );
     let report = consent(&url, &person, PASSWORD, &["--deny"]);
-    assert_eq!(report["outcome"], "redirected", "{report}");
+    assert_redirected(&report);
     assert_eq!(report["query"]["error"], "access_denied", "{report}");
     assert_eq!(report["query"]["state"], "st-deny", "{report}");
     assert_eq!(report["query"]["iss"], ctx.runtime.base_url.as_str());

@@ -93,11 +93,13 @@ def client_metadata() -> OAuthClientMetadata:
 
 
 def prefix(token: str | None) -> str | None:
-    """What a token starts with (`lk_tok_`, `lk_rt_`), never the token."""
+    """Which kind of token this is (`lk_tok_`, `lk_rt_`), never the token."""
     if not token:
         return None
-    head, sep, _ = token.rpartition("_")
-    return head + sep if sep else None
+    for known in ("lk_tok_", "lk_rt_", "lk_code_"):
+        if token.startswith(known):
+            return known
+    return "other"
 
 
 def dump(result) -> dict:
