@@ -21,6 +21,7 @@ mod links;
 mod listing;
 mod maintenance;
 mod mcp;
+mod oauth;
 mod origin;
 mod people;
 mod probes;
@@ -112,6 +113,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(faces_ass::TESTS);
     tests.extend(broker::TESTS);
     tests.extend(mcp::TESTS);
+    tests.extend(oauth::TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);

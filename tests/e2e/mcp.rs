@@ -520,7 +520,7 @@ fn transport_refusals_answer_4xx_without_a_body_of_html(ctx: &Ctx) {
 }
 
 /// One JSON-RPC request to `/mcp` with `bearer`.
-fn rpc(ctx: &Ctx, bearer: &str, method: &str, params: Value) -> latchkey_e2e::Reply {
+pub fn rpc(ctx: &Ctx, bearer: &str, method: &str, params: Value) -> latchkey_e2e::Reply {
     ctx.api().send(
         "POST",
         "/mcp",
@@ -533,7 +533,7 @@ fn rpc(ctx: &Ctx, bearer: &str, method: &str, params: Value) -> latchkey_e2e::Re
     )
 }
 
-fn tool_names(reply: &latchkey_e2e::Reply) -> Vec<String> {
+pub fn tool_names(reply: &latchkey_e2e::Reply) -> Vec<String> {
     reply.body["result"]["tools"]
         .as_array()
         .unwrap_or_else(|| panic!("no tools: {}", reply.text))

@@ -14,6 +14,8 @@
 //! | `/slow…`        | 200 after 5 s                                                       |
 //! | `/binary…`      | 200 with bytes that are not UTF-8                                   |
 //! | `/status/NNN…`  | status NNN with a small JSON body                                   |
+//! | `/oauth-client…` | 200 JSON: an OAuth client metadata document whose `client_id` is its own URL and whose redirect URI is `/callback` + its path |
+//! | `/oauth-client-other…` | the same, with a `client_id` that is not its URL             |
 //! | anything else   | 404                                                                 |
 //!
 //! One thread per connection; every response closes its connection.
@@ -311,6 +313,22 @@ fn answer(request: &Received, base: &str) -> Answer {
         Answer::new(200, "text/plain", "slow")
     } else if path.starts_with("/binary") {
         Answer::new(200, "application/octet-stream", BINARY_BODY)
+    } else if path.starts_with("/oauth-client") {
+        // A client ID metadata document: Latchkey's authorize step fetches the client_id URL.
+        let client_id = if path.starts_with("/oauth-client-other") {
+            format!("{base}/oauth-client/someone-else")
+        } else {
+            format!("{base}{path}")
+        };
+        let document = serde_json::json!({
+            "client_id": client_id,
+            "client_name": "Metadata document client",
+            "redirect_uris": [format!("{base}/callback{path}")],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        });
+        Answer::new(200, "application/json", document.to_string())
     } else if let Some(rest) = path.strip_prefix("/status/") {
         let status = rest
             .split('/')
