@@ -24,7 +24,7 @@ pub struct SetPlan {
     #[serde(default)]
     pub non_expiring_tokens: Option<bool>,
     #[serde(default)]
-    pub oauth_value_tools: Option<bool>,
+    pub mcp_value_tools: Option<latchkey_core::tenant::McpValueTools>,
 }
 
 channel! {

@@ -237,6 +237,47 @@ pub fn parse_hostnames(value: &serde_json::Value) -> Result<Vec<Hostname>, ApiEr
     Ok(names)
 }
 
+/// Which MCP clients may use the value-returning tools (`get_secret`): none (`off`), those
+/// with a bearer the tenant issued (`bearer`, the default: an OAuth-connected client never
+/// sees a value), or every client holding `secrets:read` (`all`). REST reads are not
+/// affected: this is about what enters a model's context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpValueTools {
+    Off,
+    Bearer,
+    All,
+}
+
+impl McpValueTools {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "off" => Some(McpValueTools::Off),
+            "bearer" => Some(McpValueTools::Bearer),
+            "all" => Some(McpValueTools::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            McpValueTools::Off => "off",
+            McpValueTools::Bearer => "bearer",
+            McpValueTools::All => "all",
+        }
+    }
+
+    /// Whether a value-returning tool is open to a caller, `oauth` when its credential is an
+    /// OAuth grant.
+    pub fn allows(self, oauth: bool) -> bool {
+        match self {
+            McpValueTools::Off => false,
+            McpValueTools::Bearer => !oauth,
+            McpValueTools::All => true,
+        }
+    }
+}
+
 /// A validated `PATCH /v1/admin/tenants/{id}` body: what changes (at least one member).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantUpdate {
@@ -246,9 +287,8 @@ pub struct TenantUpdate {
     /// Whether tokens with no expiry may be minted (through the MaestroVault face); `None`:
     /// unchanged. New tenants allow them.
     pub non_expiring_tokens: Option<bool>,
-    /// Whether OAuth-connected MCP clients may use value-returning tools (`get_secret`);
-    /// `None`: unchanged. New tenants keep values from them.
-    pub oauth_value_tools: Option<bool>,
+    /// Which MCP clients may use value-returning tools (`get_secret`); `None`: unchanged.
+    pub mcp_value_tools: Option<McpValueTools>,
     /// `None`: unchanged; `Some(names)`: the tenant's whole set of hostnames (`[]` clears it).
     pub hostnames: Option<Vec<Hostname>>,
 }
@@ -264,7 +304,7 @@ pub struct TenantUpdateBody {
     #[serde(default)]
     non_expiring_tokens: body::OptBool,
     #[serde(default)]
-    oauth_value_tools: body::OptBool,
+    mcp_value_tools: body::OptText,
     #[serde(default)]
     hostnames: Option<serde_json::Value>,
 }
@@ -276,24 +316,36 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
         let plan = body.plan.0.as_deref().map(parse_plan).transpose()?;
         let rate_limit_per_minute = body.rate_limit_per_minute.0.map(|limit| limit.0);
         let non_expiring_tokens = body.non_expiring_tokens.0;
-        let oauth_value_tools = body.oauth_value_tools.0;
+        let mcp_value_tools = body
+            .mcp_value_tools
+            .0
+            .as_deref()
+            .map(|text| {
+                McpValueTools::parse(text).ok_or_else(|| {
+                    ApiError::validation(
+                        "mcp_value_tools",
+                        format!("'mcp_value_tools' is one of off, bearer, all, not '{text}'"),
+                    )
+                })
+            })
+            .transpose()?;
         let hostnames = body.hostnames.as_ref().map(parse_hostnames).transpose()?;
         if plan.is_none()
             && rate_limit_per_minute.is_none()
             && non_expiring_tokens.is_none()
-            && oauth_value_tools.is_none()
+            && mcp_value_tools.is_none()
             && hostnames.is_none()
         {
             return Err(ApiError::validation(
                 "plan",
-                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'oauth_value_tools', 'hostnames' or several",
+                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'mcp_value_tools', 'hostnames' or several",
             ));
         }
         Ok(TenantUpdate {
             plan,
             rate_limit_per_minute,
             non_expiring_tokens,
-            oauth_value_tools,
+            mcp_value_tools,
             hostnames,
         })
     }
@@ -323,6 +375,17 @@ pub struct TenantInfo {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn mcp_value_tools_takes_off_bearer_or_all() {
+        let update = TenantUpdate::parse(br#"{"mcp_value_tools": "off"}"#).unwrap();
+        assert_eq!(update.mcp_value_tools, Some(McpValueTools::Off));
+        let bad = TenantUpdate::parse(br#"{"mcp_value_tools": "some"}"#).unwrap_err();
+        assert_eq!(bad.details["field"], "mcp_value_tools");
+        assert!(McpValueTools::Bearer.allows(false) && !McpValueTools::Bearer.allows(true));
+        assert!(!McpValueTools::Off.allows(false) && McpValueTools::All.allows(true));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

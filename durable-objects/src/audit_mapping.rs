@@ -319,8 +319,8 @@ pub fn operator_draft(command: &OperatorCommand) -> Draft {
                 Some(allowed) => draft.detail("non_expiring_tokens", allowed),
                 None => draft,
             };
-            match c.oauth_value_tools {
-                Some(allowed) => draft.detail("oauth_value_tools", allowed),
+            match c.mcp_value_tools {
+                Some(setting) => draft.detail("mcp_value_tools", setting.as_str()),
                 None => draft,
             }
         }

@@ -451,8 +451,9 @@ pub const MIGRATIONS: &[&[&str]] = &[
     // audience (the MCP resource; such a token works nowhere else), the client it was granted
     // to, and its rotating refresh token (by hash; the previous one is kept to detect its
     // reuse, which ends the grant). Codes are single-use: redeemed ones stay, with the token
-    // they became, until they expire, so a replayed code can revoke that token. Whether an
-    // OAuth client may use value-returning MCP tools is the tenant's (off by default).
+    // they became, until they expire, so a replayed code can revoke that token. Which MCP
+    // clients may use value-returning tools is the tenant's (`McpValueTools`: bearer clients
+    // only by default).
     &[
         "ALTER TABLE tokens ADD COLUMN audience TEXT",
         "ALTER TABLE tokens ADD COLUMN oauth_client TEXT",
@@ -474,7 +475,7 @@ pub const MIGRATIONS: &[&[&str]] = &[
             expires_at INTEGER NOT NULL,
             token_id TEXT
         )",
-        "ALTER TABLE tenant ADD COLUMN oauth_value_tools INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE tenant ADD COLUMN mcp_value_tools TEXT NOT NULL DEFAULT 'bearer'",
     ],
 ];
 

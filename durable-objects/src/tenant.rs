@@ -166,29 +166,34 @@ fn within_audience(principal: Principal, via: Option<Via>) -> Result<Principal, 
     }
 }
 
-/// Whether the caller is an OAuth grant that may not read values: value-returning MCP tools
-/// are off for OAuth clients unless the tenant turned them on (`oauth_value_tools`).
-pub(crate) fn oauth_values_refused(
+/// Whether value-returning MCP tools are closed to this caller (`McpValueTools`, the tenant's
+/// setting: bearer clients only by default, never an OAuth grant unless it says `all`). Only
+/// requests through `/mcp` are asked: a REST read is not a model's context.
+pub(crate) fn mcp_values_refused(
     storage: &Storage,
     principal: &Principal,
+    via: Option<Via>,
 ) -> Result<bool, ApiError> {
-    let Principal::Token(token) = principal else {
-        return Ok(false);
-    };
-    if token.audience.is_none() {
+    if via != Some(Via::Mcp) {
         return Ok(false);
     }
-    let allowed = query_one(storage, "SELECT oauth_value_tools FROM tenant", vec![])
-        .and_then(|row| row.map(|row| row.int(0)).transpose())
-        .map_err(|e| internal("oauth_value_tools", e))?;
-    Ok(allowed != Some(1))
+    let oauth = matches!(principal, Principal::Token(token) if token.audience.is_some());
+    let setting = query_one(storage, "SELECT mcp_value_tools FROM tenant", vec![])
+        .and_then(|row| row.map(|row| row.text(0)).transpose())
+        .map_err(|e| internal("mcp_value_tools", e))?;
+    let setting = setting
+        .as_deref()
+        .and_then(latchkey_core::tenant::McpValueTools::parse)
+        .unwrap_or(latchkey_core::tenant::McpValueTools::Bearer);
+    Ok(!setting.allows(oauth))
 }
 
-/// A value read (not a broker use) by an OAuth grant the tenant keeps from values: 403.
-fn check_oauth_values(
+/// A value read (not a broker use) through `/mcp` that the tenant's setting closes: 403.
+fn check_mcp_values(
     storage: &Storage,
     principal: &Principal,
     access: &Access,
+    via: Option<Via>,
 ) -> Result<(), ApiError> {
     use latchkey_core::gate::Flow;
     use latchkey_core::scope::SecretAction;
@@ -198,10 +203,10 @@ fn check_oauth_values(
             | Access::LoadedSecret(Flow::Release, SecretAction::Read, _)
             | Access::Secrets(Flow::Release, SecretAction::Read, _)
     );
-    if reads_value && oauth_values_refused(storage, principal)? {
+    if reads_value && mcp_values_refused(storage, principal, via)? {
         return Err(ApiError::new(
             ErrorCode::PermissionDenied,
-            "this tenant keeps secret values from OAuth-connected clients; use call_api, which uses a secret without showing it",
+            "this tenant keeps secret values out of this MCP client's context; use call_api, which uses a secret without showing it",
         ));
     }
     Ok(())
@@ -471,7 +476,7 @@ impl Tenant {
             .and_then(|()| {
                 crate::authorization::gate::admit_command(&ctx, &principal, &rules.access)
             })
-            .and_then(|()| check_oauth_values(storage, &principal, &rules.access))
+            .and_then(|()| check_mcp_values(storage, &principal, &rules.access, via))
         {
             self.record_alone(storage, &loaded, &actor, &origin, draft.refused(&e), now);
             return attributed(Err(e));

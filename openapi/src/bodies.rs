@@ -11,9 +11,9 @@ use crate::components::{
 use crate::json::Json;
 use crate::schema::{
     NO_CONTROL_BUT_NEWLINE, NO_CONTROL_BUT_NEWLINE_TAB, REQUIRE_PURPOSE_TEXT, allowed_hosts,
-    allowed_hosts_text, array, boolean, bounded, bounded_described, bounded_string_map, glob,
-    http_method, nullable, object, record, scopes, secret_path, string, text, text_with, tier,
-    time, value,
+    allowed_hosts_text, array, boolean, bounded, bounded_described, bounded_string_map,
+    enumeration, glob, http_method, nullable, object, record, scopes, secret_path, string, text,
+    text_with, tier, time, value,
 };
 use crate::{arr, obj};
 use latchkey_core::access_request::{
@@ -270,8 +270,8 @@ fn operator() -> Json {
                     "non_expiring_tokens" => boolean().describe(
                         "whether tokens with no expiry may be minted (MaestroVault face); default true",
                     ),
-                    "oauth_value_tools" => boolean().describe(
-                        "whether OAuth-connected MCP clients may use value-returning tools (get_secret); default false",
+                    "mcp_value_tools" => enumeration(["off", "bearer", "all"]).describe(
+                        "which MCP clients may use value-returning tools (get_secret): none, bearer clients only (the default: never an OAuth-connected client), or all",
                     ),
                     "hostnames" => nullable(
                         array(string().example("vault.example.com"))

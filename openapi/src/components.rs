@@ -389,7 +389,7 @@ fn audit_and_operator() -> Json {
             "rate_limit_per_minute" => nullable(integer(1)),
             "effective_rate_limit_per_minute" => integer(1),
             "non_expiring_tokens" => nullable(boolean()),
-            "oauth_value_tools" => nullable(boolean()),
+            "mcp_value_tools" => nullable(enumeration(["off", "bearer", "all"])),
             "hostnames" => array(string()),
         }),
     }

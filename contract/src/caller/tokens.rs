@@ -110,9 +110,10 @@ impl TokenCommand {
                 Effect::WritesTokens,
             ),
             // The person behind a user JWT: the function refuses every other caller.
+            // Showing a person their own permissions is not an event; a refused attempt is.
             TokenCommand::OAuthConsentView(_) => Rules::of(
                 Access::Person,
-                Audit::NotRecorded,
+                Audit::RefusalsOnly("oauth.consent_viewed"),
                 Nothing,
                 Empties,
                 Use,

@@ -71,7 +71,13 @@ impl Tenant {
                         reads_values: principal
                             .scopes()
                             .allows_somewhere(latchkey_core::scope::SecretAction::Read)
-                            && !super::oauth_values_refused(ctx.storage, principal)?,
+                            && !super::mcp_values_refused(
+                                ctx.storage,
+                                principal,
+                                ctx.api
+                                    .filter(|api| *api == latchkey_contract::Via::Mcp.as_str())
+                                    .map(|_| latchkey_contract::Via::Mcp),
+                            )?,
                     })
                 }),
             },

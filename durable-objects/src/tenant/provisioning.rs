@@ -15,7 +15,7 @@ impl Tenant {
                 let result = self
                     .set_plan(c.plan, c.rate_limit_per_minute)
                     .and_then(|()| self.set_non_expiring_tokens(c.non_expiring_tokens))
-                    .and_then(|()| self.set_oauth_value_tools(c.oauth_value_tools));
+                    .and_then(|()| self.set_mcp_value_tools(c.mcp_value_tools));
                 if let Ok(Some(loaded)) = self.load() {
                     let storage = self.storage();
                     self.record_alone(
@@ -70,17 +70,20 @@ impl Tenant {
         .map_err(|e| internal("set non_expiring_tokens", e))
     }
 
-    /// The operator's `oauth_value_tools` setting (`None`: unchanged).
-    fn set_oauth_value_tools(&self, allowed: Option<bool>) -> Result<(), ApiError> {
-        let Some(allowed) = allowed else {
+    /// The operator's `mcp_value_tools` setting (`None`: unchanged).
+    fn set_mcp_value_tools(
+        &self,
+        setting: Option<latchkey_core::tenant::McpValueTools>,
+    ) -> Result<(), ApiError> {
+        let Some(setting) = setting else {
             return Ok(());
         };
         execute(
             self.storage(),
-            "UPDATE tenant SET oauth_value_tools = ?",
-            vec![i64::from(allowed).into()],
+            "UPDATE tenant SET mcp_value_tools = ?",
+            vec![setting.as_str().into()],
         )
-        .map_err(|e| internal("set oauth_value_tools", e))
+        .map_err(|e| internal("set mcp_value_tools", e))
     }
 
     pub(super) fn root_key(&self) -> Result<&RootKey, ApiError> {

@@ -458,7 +458,7 @@ fn poll_stream_is_not_counted_against_the_rate_limit() {
             plan: Plan::Enterprise,
             rate_limit_per_minute: Some(2),
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
     object.master(Touch).unwrap();

@@ -61,7 +61,7 @@ fn forbid_non_expiring(object: &Object) {
             plan: Plan::Enterprise,
             rate_limit_per_minute: None,
             non_expiring_tokens: Some(false),
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
 }

@@ -19,6 +19,7 @@ use latchkey_core::oauth::{
 };
 use latchkey_core::scope::{ScopeSet, ScopeTexts};
 use latchkey_core::secret::Tier;
+use latchkey_core::tenant::McpValueTools;
 use latchkey_core::token::TokenRequest;
 use latchkey_core::{ApiError, ErrorCode, Plan};
 
@@ -266,14 +267,27 @@ fn revoking_either_token_or_listing_row_ends_the_grant() {
     assert!(via_mcp(&object, &tokens.access_token, Touch).is_err());
 }
 
+fn set_value_tools(object: &Object, setting: McpValueTools) {
+    object
+        .operator(SetPlan {
+            plan: Plan::Free,
+            rate_limit_per_minute: None,
+            non_expiring_tokens: None,
+            mcp_value_tools: Some(setting),
+        })
+        .unwrap();
+}
+
 #[test]
-fn values_are_kept_from_oauth_clients_unless_the_tenant_allows_them() {
+fn value_tools_follow_the_tenants_setting_through_mcp_only() {
     let (object, jwt) = setup();
     let tokens = connect(&object, &jwt, &["secrets:read:*"]);
+    let bearer = object.token(r#"{"scope": "secrets:read:*", "ttl_seconds": 600}"#);
     let get = || GetSecret {
         path: crate::support::path("prod/db"),
         version: None,
     };
+    // The default (`bearer`): a bearer client reads, an OAuth client does not.
     let refused = via_mcp(&object, &tokens.access_token, get()).unwrap_err();
     assert_eq!(refused.code, ErrorCode::PermissionDenied);
     assert!(refused.message.contains("call_api"), "{}", refused.message);
@@ -282,6 +296,8 @@ fn values_are_kept_from_oauth_clients_unless_the_tenant_allows_them() {
             .unwrap()
             .reads_values
     );
+    via_mcp(&object, &bearer, get()).unwrap();
+    assert!(via_mcp(&object, &bearer, CallerReach).unwrap().reads_values);
     // Listing (metadata) is not a value.
     via_mcp(
         &object,
@@ -291,20 +307,21 @@ fn values_are_kept_from_oauth_clients_unless_the_tenant_allows_them() {
         },
     )
     .unwrap();
-    object
-        .operator(SetPlan {
-            plan: Plan::Free,
-            rate_limit_per_minute: None,
-            non_expiring_tokens: None,
-            oauth_value_tools: Some(true),
-        })
-        .unwrap();
+    set_value_tools(&object, McpValueTools::All);
     assert!(
         via_mcp(&object, &tokens.access_token, CallerReach)
             .unwrap()
             .reads_values
     );
     via_mcp(&object, &tokens.access_token, get()).unwrap();
+    set_value_tools(&object, McpValueTools::Off);
+    assert!(!via_mcp(&object, &bearer, CallerReach).unwrap().reads_values);
+    assert_eq!(
+        via_mcp(&object, &bearer, get()).unwrap_err().code,
+        ErrorCode::PermissionDenied
+    );
+    // REST reads are not a model's context: the setting does not touch them.
+    object.call(&bearer, get()).unwrap();
 }
 
 #[test]

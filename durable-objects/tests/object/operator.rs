@@ -174,7 +174,7 @@ fn set_plan_changes_the_plan_and_the_custom_limit_and_is_recorded() {
             plan: Plan::Pro,
             rate_limit_per_minute: Some(50),
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
     let (_, plan, _, custom) = tenant_row(&object);
@@ -202,7 +202,7 @@ fn set_plan_without_a_custom_limit_takes_the_plans_own() {
                 plan,
                 rate_limit_per_minute: None,
                 non_expiring_tokens: None,
-                oauth_value_tools: None,
+                mcp_value_tools: None,
             })
             .unwrap();
         assert_eq!(rate(&object).limit, limit, "{plan:?}");
@@ -224,7 +224,7 @@ fn set_plan_takes_effect_on_the_next_request() {
             plan: Plan::Enterprise,
             rate_limit_per_minute: Some(2),
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
     // The window keeps what it admitted: one more fits.
@@ -243,7 +243,7 @@ fn set_plan_on_an_object_without_a_tenant_is_not_found_and_writes_nothing() {
             plan: Plan::Pro,
             rate_limit_per_minute: Some(5),
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);

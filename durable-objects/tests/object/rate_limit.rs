@@ -22,7 +22,7 @@ fn limit(object: &Object, per_minute: u64) {
             plan: Plan::Enterprise,
             rate_limit_per_minute: Some(per_minute),
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
 }

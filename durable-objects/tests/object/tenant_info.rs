@@ -91,7 +91,7 @@ fn info_shows_the_plan_the_operator_set() {
             plan: Plan::Pro,
             rate_limit_per_minute: None,
             non_expiring_tokens: None,
-            oauth_value_tools: None,
+            mcp_value_tools: None,
         })
         .unwrap();
     assert_eq!(object.master(Info).unwrap().plan, Plan::Pro);

@@ -94,7 +94,7 @@ pub async fn update_tenant(
             plan,
             rate_limit_per_minute,
             non_expiring_tokens: update.non_expiring_tokens,
-            oauth_value_tools: update.oauth_value_tools,
+            mcp_value_tools: update.mcp_value_tools,
         },
     )
     .await?;
@@ -110,7 +110,7 @@ pub async fn update_tenant(
             "rate_limit_per_minute": rate_limit_per_minute,
             "effective_rate_limit_per_minute": latchkey_core::ratelimit::plan_limit(plan, rate_limit_per_minute),
             "non_expiring_tokens": update.non_expiring_tokens,
-            "oauth_value_tools": update.oauth_value_tools,
+            "mcp_value_tools": update.mcp_value_tools,
             "hostnames": hostnames,
         }),
     )
