@@ -114,6 +114,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(broker::TESTS);
     tests.extend(mcp::TESTS);
     tests.extend(oauth::TESTS);
+    tests.extend(oauth::REFUSAL_TESTS);
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);

@@ -152,24 +152,18 @@ fn from_api(e: &ApiError) -> OAuthError {
 }
 
 async fn read_form(request: &mut Request) -> Result<Vec<(String, String)>, String> {
-    let declared = request
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_FORM_BYTES) {
-        return Err(format!("the form exceeds {MAX_FORM_BYTES} bytes"));
-    }
-    let bytes = request
-        .bytes()
+    let bytes = crate::http::read_body_within(request, MAX_FORM_BYTES)
         .await
-        .map_err(|_| "the form could not be read".to_owned())?;
-    if bytes.len() > MAX_FORM_BYTES {
-        return Err(format!("the form exceeds {MAX_FORM_BYTES} bytes"));
-    }
+        .map_err(|e| e.message)?;
     let text = String::from_utf8(bytes).map_err(|_| "the form is not UTF-8".to_owned())?;
     parse_form(&text)
+}
+
+/// The person behind the consent form's `session` (their login JWT), as a caller.
+fn person(session: &str, meta: &RequestMeta) -> Option<Caller> {
+    parse_bearer(session)
+        .filter(|c| c.kind == CredentialKind::UserJwt)
+        .map(|credential| Caller::with_credential(credential, meta.clone()))
 }
 
 /// `POST /oauth/register` (RFC 7591): public clients only.
@@ -467,9 +461,7 @@ async fn authorize_post(
                     .await;
                 }
             };
-            let Some(credential) =
-                parse_bearer(&session).filter(|c| c.kind == CredentialKind::UserJwt)
-            else {
+            let Some(caller) = person(&session, meta) else {
                 return page_for(
                     401,
                     login_page(
@@ -481,7 +473,6 @@ async fn authorize_post(
                     Some(&authorize.redirect_uri),
                 );
             };
-            let caller = Caller::with_credential(credential, meta.clone());
             let command = GrantOAuthCode {
                 client_id: authorize.client_id.as_str().to_owned(),
                 client_name: client_name.clone(),
@@ -529,15 +520,13 @@ async fn consent(
     error: Option<&str>,
     status: u16,
 ) -> Response {
-    let Some(credential) = parse_bearer(session).filter(|c| c.kind == CredentialKind::UserJwt)
-    else {
+    let Some(caller) = person(session, meta) else {
         return page_for(
             401,
             login_page(authorize, client_name, Some(tenant), Some("sign in again")),
             Some(&authorize.redirect_uri),
         );
     };
-    let caller = Caller::with_credential(credential, meta.clone());
     match caller.run(env, Ok(OAuthConsentView)).await {
         Ok(ConsentView { person, held }) => {
             let choices = ConsentChoices {
