@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 pub mod discovery;
+pub mod jobs;
+pub mod mint;
 pub mod password;
 mod query;
 pub use query::{
@@ -432,6 +434,9 @@ pub struct AgentSummary {
     pub agent_version: Option<String>,
     pub labels: Labels,
     pub last_heartbeat: Option<Timestamp>,
+    /// Seed 001's name for the same moment (`POST …/heartbeat` and seed 000's health report
+    /// both move it).
+    pub last_seen_at: Option<Timestamp>,
     pub managed_secrets: u64,
     pub managed_certificates: u64,
     pub registered_at: Timestamp,

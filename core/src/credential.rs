@@ -19,6 +19,8 @@ pub const MASTER_KEY_PREFIX: &str = "lk_live_";
 pub const TOKEN_PREFIX: &str = "lk_tok_";
 pub const BOOTSTRAP_PREFIX: &str = "lk_boot_";
 pub const WRAP_PREFIX: &str = "lk_wrap_";
+/// A seed-001 agent's long-lived secret, presented as `X-Agent-Secret` (issue 23).
+pub const AGENT_SECRET_PREFIX: &str = "lk_agt_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
@@ -73,14 +75,18 @@ pub enum CredentialKind {
     UserJwt,
     /// `lk_wrap_…`: one wrapped value, unwrapped once (`POST /v1/wraps/unwrap`), nothing else.
     Wrap,
+    /// `lk_agt_…`: a minted agent's secret (`POST /api/v1/agents`), sent as `X-Agent-Secret`;
+    /// it authenticates the same agent principal a seed-000 agent's JWT does.
+    AgentSecret,
 }
 
 impl CredentialKind {
-    const PREFIXED: [CredentialKind; 4] = [
+    const PREFIXED: [CredentialKind; 5] = [
         CredentialKind::MasterKey,
         CredentialKind::Token,
         CredentialKind::Bootstrap,
         CredentialKind::Wrap,
+        CredentialKind::AgentSecret,
     ];
 
     fn prefix(self) -> &'static str {
@@ -89,6 +95,7 @@ impl CredentialKind {
             CredentialKind::Token => TOKEN_PREFIX,
             CredentialKind::Bootstrap => BOOTSTRAP_PREFIX,
             CredentialKind::Wrap => WRAP_PREFIX,
+            CredentialKind::AgentSecret => AGENT_SECRET_PREFIX,
             CredentialKind::AgentJwt | CredentialKind::UserJwt => "",
         }
     }
@@ -119,6 +126,16 @@ pub fn mint_bootstrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoEr
 
 pub fn mint_wrap_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
     mint(CredentialKind::Wrap, tenant)
+}
+
+pub fn mint_agent_secret(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::AgentSecret, tenant)
+}
+
+/// An `X-Agent-Secret` header's value: an agent secret and nothing else (a key or token sent
+/// there is not one). `None` answers like any credential that does not parse.
+pub fn parse_agent_secret(text: &str) -> Option<PresentedCredential> {
+    parse_bearer(text.trim()).filter(|c| c.kind == CredentialKind::AgentSecret)
 }
 
 /// The message of the one answer to a credential that is not recognized.
@@ -255,6 +272,20 @@ mod tests {
     }
 
     #[test]
+    fn agent_secret_parses_only_as_an_agent_secret() {
+        let tenant = TenantId::generate().unwrap();
+        let secret = mint_agent_secret(&tenant).unwrap();
+        assert!(secret.value.starts_with("lk_agt_tn_"));
+        let presented = parse_agent_secret(&secret.value).unwrap();
+        assert_eq!(presented.kind, CredentialKind::AgentSecret);
+        assert_eq!(presented.tenant, tenant);
+        assert_eq!(presented.hash, secret.hash);
+        let token = mint_token(&tenant).unwrap();
+        assert!(parse_agent_secret(&token.value).is_none());
+        assert!(parse_agent_secret("lk_agt_tn_0123456789abcdef_AAAA").is_none());
+    }
+
+    #[test]
     fn a_changed_key_has_another_hash() {
         let tenant = TenantId::generate().unwrap();
         let key = mint_master_key(&tenant).unwrap();
@@ -312,6 +343,7 @@ mod tests {
             Some(CredentialKind::Bootstrap),
             Some(CredentialKind::AgentJwt),
             Some(CredentialKind::UserJwt),
+            Some(CredentialKind::AgentSecret),
         ] {
             assert_eq!(refusal(kind).to_body(), answer, "{kind:?}");
         }

@@ -63,6 +63,9 @@ pub enum Route {
     UpdateTenant(TenantId),
     /// `GET /v1/admin/audit?tenant=…` (operator key): the D1 copy of every tenant's events.
     AdminAudit,
+    /// `POST /v1/admin/agent-releases` (operator key): an agent version for one platform
+    /// (issue 23; `GET /api/v1/agents/update/latest` answers from these).
+    PublishAgentRelease,
     /// `GET /v1/audit?…&format=json|jsonl|csv`.
     ReadAudit,
     /// `GET /v1/audit/verify`.
@@ -233,6 +236,7 @@ impl Route {
                 vec![("PATCH", Route::UpdateTenant(id))]
             }
             ["v1", "admin", "audit"] => vec![("GET", Route::AdminAudit)],
+            ["v1", "admin", "agent-releases"] => vec![("POST", Route::PublishAgentRelease)],
             ["v1", "audit"] => vec![("GET", Route::ReadAudit)],
             ["v1", "audit", "verify"] => vec![("GET", Route::VerifyAudit)],
             ["v1", "events"] => vec![("GET", Route::EventStream)],
@@ -715,6 +719,11 @@ mod tests {
             ("GET", "/v1/audit/verify", Route::VerifyAudit),
             ("GET", "/v1/events", Route::EventStream),
             ("GET", "/v1/admin/audit", Route::AdminAudit),
+            (
+                "POST",
+                "/v1/admin/agent-releases",
+                Route::PublishAgentRelease,
+            ),
             ("GET", "/v1/approvals", Route::ListApprovals),
             (
                 "GET",

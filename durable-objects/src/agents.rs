@@ -3,7 +3,9 @@
 //! derived status, revocation, and the grants that are an agent's whole reach.
 
 pub mod discovery;
+pub mod jobs;
 pub mod passwords;
+pub mod plane;
 
 use crate::authorization::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
@@ -136,22 +138,7 @@ pub fn register(
     )
     .map_err(|e| internal("agent jwt", e))?;
     in_transaction(ctx.storage, "register agent", || {
-        // Names are unique among agents not revoked: grants may name an agent by its name
-        // (the seed-002 face). A revoked agent's name may be taken again.
-        let taken = query_one(
-            ctx.storage,
-            "SELECT 1 FROM agents WHERE name = ? AND revoked_at IS NULL",
-            vec![registration.name.as_str().into()],
-        )?
-        .is_some();
-        if taken {
-            return Err(ApiError::conflict(format!(
-                "an agent named '{}' is already registered; choose another name, or revoke that agent first",
-                registration.name
-            ))
-            .with("field", "name")
-            .into());
-        }
+        register_checks_name(ctx.storage, &registration.name)?;
         execute(
             ctx.storage,
             "UPDATE agent_bootstrap_tokens SET registrations = registrations + 1 WHERE id = ?",
@@ -179,6 +166,26 @@ pub fn register(
         expires_at,
         mtls_template_id: MTLS_TEMPLATE_ID.to_owned(),
     })
+}
+
+/// Names are unique among agents not revoked: grants may name an agent by its name (the
+/// seed-002 face). A revoked agent's name may be taken again. Registered and minted agents
+/// share the one namespace.
+pub(crate) fn register_checks_name(storage: &Storage, name: &str) -> Result<(), Failure> {
+    let taken = query_one(
+        storage,
+        "SELECT 1 FROM agents WHERE name = ? AND revoked_at IS NULL",
+        vec![name.into()],
+    )?
+    .is_some();
+    if taken {
+        return Err(ApiError::conflict(format!(
+            "an agent named '{name}' is already registered; choose another name, or revoke that agent first"
+        ))
+        .with("field", "name")
+        .into());
+    }
+    Ok(())
 }
 
 /// Verifies an agent JWT and loads the agent with its grants: 401 when the JWT does not
@@ -220,7 +227,7 @@ pub fn authenticate_agent(
 }
 
 /// The agent with its grants that count (suspended ones do not): its whole reach.
-fn agent_principal(
+pub(crate) fn agent_principal(
     storage: &Storage,
     id: AgentId,
     name: String,
@@ -402,16 +409,18 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
     let revoked = read_opt_ts(row, 8)?.is_some();
     let suspended_at = read_opt_ts(row, 9)?;
     let suspended_reason = row.opt_text(10)?;
-    let (status, mut status_reason) = rules.derive(
-        registered_at,
-        last_heartbeat,
-        report.as_ref(),
-        revoked || suspended_at.is_some(),
-        now,
-    );
-    if let (false, Some(why)) = (revoked, &suspended_reason) {
-        status_reason = format!("suspended: {why}");
-    }
+    // Seed 001: a revoked agent's status is `revoked`; a suspended one is `offline` (it may
+    // be reinstated).
+    let (status, status_reason) = match (revoked, suspended_at) {
+        (false, Some(_)) => (
+            latchkey_core::agent::AgentStatus::Offline,
+            format!(
+                "suspended: {}",
+                suspended_reason.as_deref().unwrap_or("cascade")
+            ),
+        ),
+        _ => rules.derive(registered_at, last_heartbeat, report.as_ref(), revoked, now),
+    };
     Ok(AgentSummary {
         id: AgentId::parse(&row.text(0)?).map_err(StorageError)?,
         name: row.text(1)?,
@@ -422,6 +431,7 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
         agent_version: report.as_ref().and_then(|r| r.agent_version.clone()),
         labels: json_column(row, 4)?,
         last_heartbeat,
+        last_seen_at: last_heartbeat,
         managed_secrets: report.as_ref().and_then(|r| r.managed_secrets).unwrap_or(0),
         managed_certificates: report
             .as_ref()
@@ -436,7 +446,12 @@ fn summarize(row: &Row, rules: &StatusRules, now: Timestamp) -> Result<AgentSumm
 
 /// The agent's row: 404 naming `field` when there is none; 409 when it was revoked and
 /// `live` is asked for.
-fn require_agent(storage: &Storage, id: &AgentId, field: &str, live: bool) -> Result<(), Failure> {
+pub(crate) fn require_agent(
+    storage: &Storage,
+    id: &AgentId,
+    field: &str,
+    live: bool,
+) -> Result<(), Failure> {
     let row = query_one(
         storage,
         "SELECT revoked_at, suspended_at FROM agents WHERE id = ?",

@@ -2,6 +2,8 @@
 //! concerns, the details the command carries, and what its reply adds ([`Completes`]).
 //! Values never appear: only names, ids, counts and versions.
 
+mod plane;
+
 use crate::audit::{Draft, VAULT_ACCESSED};
 use latchkey_contract::caller::access_requests::{self as requests, AccessRequestCommand as Req};
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
@@ -125,6 +127,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Notifications(_)
         | CallerCommand::Audit(_)
         | CallerCommand::Agents(_)
+        | CallerCommand::AgentPlane(_)
         | CallerCommand::Passwords(_)
         | CallerCommand::People(_)
         | CallerCommand::AccessRequests(_) => return None,
@@ -209,6 +212,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             Apr::ListApprovals(_) | Apr::GetPolicies(_) | Apr::SetPolicies(_) => draft,
         },
         CallerCommand::Agents(command) => agent_details(command, draft),
+        CallerCommand::AgentPlane(command) => plane::details(command, draft),
         CallerCommand::Passwords(command) => match command {
             Pwd::ApprovePasswordRequest(c) => draft.detail("password_request_id", c.id.as_str()),
             Pwd::RejectPasswordRequest(c) => draft.detail("password_request_id", c.id.as_str()),

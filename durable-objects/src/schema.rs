@@ -477,6 +477,30 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "ALTER TABLE tenant ADD COLUMN mcp_value_tools TEXT NOT NULL DEFAULT 'bearer'",
     ],
+    // 18: the agent plane, issue 23, seed 001's agents and jobs (`durable-objects/src/agents/
+    // plane.rs`, `jobs.rs`). A minted agent is an `agents` row with the SHA-256 of its
+    // `X-Agent-Secret` (its maker in `bootstrap_id`, as a registered agent's bootstrap token
+    // is). Jobs are queued per agent; a claim leases one until `lease_expires_at`.
+    &[
+        "ALTER TABLE agents ADD COLUMN secret_hash TEXT",
+        "CREATE UNIQUE INDEX IF NOT EXISTS agents_by_secret ON agents (secret_hash)",
+        "CREATE TABLE IF NOT EXISTS agent_jobs (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            params TEXT NOT NULL,
+            status TEXT NOT NULL,
+            source TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_expires_at INTEGER,
+            completed_at INTEGER,
+            error TEXT
+        )",
+        "CREATE INDEX IF NOT EXISTS agent_jobs_open ON agent_jobs (agent_id, created_at)
+            WHERE status IN ('queued', 'claimed')",
+    ],
 ];
 
 /// The schema version this build writes.

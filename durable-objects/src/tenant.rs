@@ -399,6 +399,7 @@ impl Tenant {
                                 CredentialKind::AgentJwt => "agent_jwt",
                                 CredentialKind::UserJwt => "user_jwt",
                                 CredentialKind::Wrap => "wrap_token",
+                                CredentialKind::AgentSecret => "agent_secret",
                             },
                         )
                         .refused(&e);

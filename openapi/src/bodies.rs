@@ -284,6 +284,35 @@ fn operator() -> Json {
             "anyOf",
             ["plan", "rate_limit_per_minute", "non_expiring_tokens", "hostnames"],
         ),
+        "AgentRelease" => object(
+            obj! {
+                "platform" => crate::schema::text_with(
+                    "^[A-Za-z0-9._/-]*$",
+                    obj! { "description" => "As agents report it in os_type, e.g. linux/amd64 (stored lowercase)" },
+                    Some(1),
+                    Some(latchkey_core::agent::MAX_OS_TYPE_BYTES),
+                ),
+                "version" => crate::schema::text_with(
+                    "^[A-Za-z0-9._+-]*$",
+                    obj! {},
+                    Some(1),
+                    Some(latchkey_core::agent::mint::MAX_RELEASE_VERSION_BYTES),
+                ),
+                "url" => crate::schema::text_with(
+                    "^https://",
+                    obj! { "description" => "Where agents download it" },
+                    Some(9),
+                    Some(latchkey_core::agent::mint::MAX_RELEASE_URL_BYTES),
+                ),
+                "sha256" => crate::schema::text_with(
+                    "^[0-9A-Fa-f]{64}$",
+                    obj! { "description" => "The download's SHA-256, hex" },
+                    Some(64),
+                    Some(64),
+                ),
+            },
+            obj! {},
+        ),
     }
 }
 

@@ -383,6 +383,13 @@ fn audit_and_operator() -> Json {
             "master_key" => string().describe("Shown this once (lk_live_…)"),
             "created_at" => time(),
         }),
+        "AgentReleasePublished" => record(obj! {
+            "platform" => string(),
+            "version" => string(),
+            "url" => string(),
+            "sha256" => string(),
+            "published_at" => time(),
+        }),
         "TenantUpdated" => record(obj! {
             "tenant_id" => tenant_id(),
             "plan" => plan(),

@@ -144,6 +144,12 @@ fn cases() -> Vec<Case> {
             minimal: json!({"name": "Acme"}),
         },
         Case {
+            schema: "AgentRelease",
+            members: members::<latchkey_core::agent::mint::AgentReleaseBody>(),
+            parse: |b| ok(latchkey_core::agent::mint::AgentRelease::parse(b)),
+            minimal: json!({"platform": "linux", "version": "1.0.0", "url": "https://dl.example.com/a", "sha256": "00".repeat(32)}),
+        },
+        Case {
             schema: "TenantUpdate",
             members: members::<TenantUpdateBody>(),
             parse: |b| ok(TenantUpdate::parse(b)),

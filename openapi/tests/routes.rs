@@ -34,6 +34,7 @@ operations! {
     Route::CreateTenant => Some("createTenant"),
     Route::UpdateTenant(_) => Some("updateTenant"),
     Route::AdminAudit => Some("adminAudit"),
+    Route::PublishAgentRelease => Some("publishAgentRelease"),
     Route::CreateSecret => Some("createSecret"),
     Route::ListSecrets => Some("listSecrets"),
     Route::GetSecret(_) => Some("getSecret"),

@@ -190,7 +190,7 @@ fn bootstrap_register_refresh_and_revoke(ctx: &Ctx) {
     }
     let entry = agent_entry(ctx, &key, &id);
     assert_eq!(entry["revoked"], true);
-    assert_eq!(entry["status"], "offline");
+    assert_eq!(entry["status"], "revoked");
     // Revoking again is fine; queueing work for a revoked agent is a conflict.
     assert_eq!(
         call(

@@ -106,6 +106,7 @@ async fn dispatch(
         Route::CreateTenant => admin::create_tenant(request, env, config, &meta).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, config, &meta, id).await,
         Route::AdminAudit => audit::operator_search(request, env, config).await,
+        Route::PublishAgentRelease => admin::publish_agent_release(request, env, config).await,
         Route::BenchBaseline => probes::bench_baseline(request, env, config, &meta).await,
         Route::ReviewPage(id) => review::page(request, env, &meta, id).await,
         Route::ReviewDecision(id) => review::decide(request, env, &meta, id).await,
@@ -239,6 +240,7 @@ async fn dispatch_tenant(
         | Route::CreateTenant
         | Route::UpdateTenant(_)
         | Route::AdminAudit
+        | Route::PublishAgentRelease
         | Route::BenchBaseline
         | Route::ReviewPage(_)
         | Route::ReviewDecision(_)

@@ -2,6 +2,7 @@
 //! cannot change while it lives), at the front door, and handed to the handlers that need it.
 //! The tenant object reads its own (`latchkey_durable_objects::object`).
 
+use latchkey_core::agent::jobs::{JOB_LEASE_SECONDS, JOB_LEASE_VAR};
 use latchkey_core::public_url::{LinkBaseProblem, PUBLIC_URL_VAR, link_base};
 use latchkey_core::token::MIN_TTL_SECONDS;
 use std::cell::OnceCell;
@@ -29,6 +30,9 @@ pub struct Config {
     pub allow_http_loopback: bool,
     /// The shortest token TTL a request may ask for: 60 s unless tests lower it.
     pub min_token_ttl_seconds: u64,
+    /// How long a claimed agent job is leased (`latchkey_core::agent::jobs`): 300 s unless
+    /// tests lower it with `AGENT_JOB_LEASE_SECONDS`.
+    pub job_lease_seconds: u64,
     /// The origin links point at: `PUBLIC_URL`, never a host the request named.
     pub link_base: Result<String, LinkBaseProblem>,
     /// `OPERATOR_KEY`, when it is configured and not empty.
@@ -53,6 +57,10 @@ impl Config {
             min_token_ttl_seconds: var(MIN_TTL_VAR)
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(MIN_TTL_SECONDS),
+            job_lease_seconds: var(JOB_LEASE_VAR)
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .unwrap_or(JOB_LEASE_SECONDS),
             link_base: link_base(var(PUBLIC_URL_VAR).as_deref()),
             operator_key: env
                 .secret(OPERATOR_KEY_SECRET)

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use latchkey_core::ApiError;
 use latchkey_core::credential::{
-    PresentedCredential, bearer_from_header, parse_bearer, unrecognized,
+    PresentedCredential, bearer_from_header, parse_agent_secret, parse_bearer, unrecognized,
 };
 use latchkey_core::crypto::sha256;
 use subtle::ConstantTimeEq;
@@ -25,9 +25,25 @@ fn bearer(request: &Request) -> Result<String, ApiError> {
 /// The tenant credential of the request, parsed far enough to route it. Verification against
 /// the stored hash happens in the tenant's object. One that does not even parse gets the
 /// answer every unrecognized credential gets.
+///
+/// A seed-001 agent sends its secret as `X-Agent-Secret` instead (an agent secret and nothing
+/// else); a request with both headers is refused rather than one of them ignored.
 pub fn tenant_credential(request: &Request) -> Result<PresentedCredential, ApiError> {
+    let headers = request.headers();
+    if let Some(secret) = headers.get(AGENT_SECRET_HEADER).ok().flatten() {
+        if headers.has("Authorization").unwrap_or(false) {
+            return Err(ApiError::invalid_request(
+                "send one credential: 'X-Agent-Secret' or 'Authorization', not both",
+            )
+            .with("field", AGENT_SECRET_HEADER));
+        }
+        return parse_agent_secret(&secret).ok_or_else(unrecognized);
+    }
     parse_bearer(&bearer(request)?).ok_or_else(unrecognized)
 }
+
+/// Seed 001's agent credential header.
+pub const AGENT_SECRET_HEADER: &str = "X-Agent-Secret";
 
 /// Checks the operator key in constant time (both sides hashed first, so lengths don't leak).
 pub fn require_operator(request: &Request, config: &Config) -> Result<(), ApiError> {

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, Env, console_error};
 
+mod releases;
+
 /// The D1 binding (`wrangler.toml`).
 pub const D1_BINDING: &str = "DB";
 

@@ -5,6 +5,7 @@ use crate::rules::Rules;
 use serde::{Deserialize, Serialize};
 
 pub mod access_requests;
+pub mod agent_plane;
 pub mod agents;
 pub mod approvals;
 pub mod ass;
@@ -42,6 +43,7 @@ pub enum CallerCommand {
     Broker(broker::BrokerCommand),
     Maestro(maestro::MaestroCommand),
     Ass(ass::AssCommand),
+    AgentPlane(agent_plane::AgentPlaneCommand),
 }
 
 impl CallerCommand {
@@ -65,6 +67,7 @@ impl CallerCommand {
             broker::BrokerCommand::NAMES,
             maestro::MaestroCommand::NAMES,
             ass::AssCommand::NAMES,
+            agent_plane::AgentPlaneCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -91,6 +94,7 @@ impl CallerCommand {
             CallerCommand::Broker(command) => command.name(),
             CallerCommand::Maestro(command) => command.name(),
             CallerCommand::Ass(command) => command.name(),
+            CallerCommand::AgentPlane(command) => command.name(),
         }
     }
 
@@ -114,6 +118,7 @@ impl CallerCommand {
             CallerCommand::Broker(command) => command.rules(),
             CallerCommand::Maestro(command) => command.rules(),
             CallerCommand::Ass(command) => command.rules(),
+            CallerCommand::AgentPlane(command) => command.rules(),
         }
     }
 }

@@ -6,13 +6,15 @@ use crate::error::ApiError;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// An agent's status in the fleet list: `online`, `degraded` or `offline`.
+/// An agent's status in the fleet list: `online`, `degraded` or `offline` (seed 000), or
+/// `revoked` (seed 001: revocation transitions the status to `revoked`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
     Online,
     Degraded,
     Offline,
+    Revoked,
 }
 
 impl AgentStatus {
@@ -21,6 +23,7 @@ impl AgentStatus {
             "online" => Some(AgentStatus::Online),
             "degraded" => Some(AgentStatus::Degraded),
             "offline" => Some(AgentStatus::Offline),
+            "revoked" => Some(AgentStatus::Revoked),
             _ => None,
         }
     }
@@ -40,7 +43,7 @@ impl StatusRules {
     pub const METRIC_THRESHOLD_PERCENT: f64 = 90.0;
 
     /// The status and why. An agent that never reported counts from its registration; a
-    /// revoked agent is offline.
+    /// revoked agent is `revoked`, a suspended one `offline`.
     pub fn derive(
         &self,
         registered_at: Timestamp,
@@ -50,7 +53,7 @@ impl StatusRules {
         now: Timestamp,
     ) -> (AgentStatus, String) {
         if revoked {
-            return (AgentStatus::Offline, "revoked".into());
+            return (AgentStatus::Revoked, "revoked".into());
         }
         let interval_ms = i64::try_from(self.interval_seconds)
             .unwrap_or(i64::MAX)
@@ -154,7 +157,7 @@ impl AgentQuery {
                     query.status = Some(AgentStatus::parse(value).ok_or_else(|| {
                         ApiError::validation(
                             "status",
-                            format!("'status' is '{value}'; expected online, degraded or offline"),
+                            format!("'status' is '{value}'; expected online, degraded, offline or revoked"),
                         )
                     })?);
                 }
@@ -295,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn never_reporting_counts_from_registration_and_revoked_is_offline() {
+    fn never_reporting_counts_from_registration_and_revoked_is_revoked() {
         let rules = StatusRules {
             interval_seconds: 10,
         };
@@ -309,8 +312,9 @@ mod tests {
         );
         assert_eq!(
             rules.derive(at(0), Some(at(0)), None, true, at(1)).0,
-            AgentStatus::Offline
+            AgentStatus::Revoked
         );
+        assert_eq!(AgentStatus::parse("revoked"), Some(AgentStatus::Revoked));
     }
 
     #[test]

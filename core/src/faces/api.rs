@@ -19,6 +19,9 @@ use crate::wrap::WrapId;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+pub mod plane;
+pub use plane::PlaneRoute;
+
 /// Where the face lives.
 pub const PREFIX: &str = "/api/v1";
 
@@ -53,6 +56,8 @@ pub enum ApiRoute {
     RejectPasswordRequest(PasswordRequestId),
     /// `POST /api/v1/agents/bootstrap`: the seed shows no body, so none means the defaults.
     CreateBootstrap,
+    /// Seed 001's agent plane (issue 23): minting, heartbeats, jobs, the update check.
+    Plane(PlaneRoute),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -130,9 +135,8 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if rest.starts_with("secret/") || rest.starts_with("sys/") || rest.is_empty() {
         return Err(no_route(url_path));
     }
-    // `POST /api/v1/agents` (seed 001's mint) belongs to the agent plane of a later issue.
-    if rest == "agents" && method != "GET" && method != "HEAD" {
-        return Err(no_route(url_path));
+    if let Some(route) = plane::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Plane);
     }
     let native_path = format!("/v1/{rest}");
     match Route::resolve(method, &native_path) {
@@ -187,6 +191,7 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         ApiRoute::Native(route) => route.query_parameters(),
         ApiRoute::RequestWraps(_) | ApiRoute::RequestWrap(..) => &["user_id"],
         ApiRoute::AuditEvents => AUDIT_PARAMETERS,
+        ApiRoute::Plane(route) => route.query_parameters(),
         ApiRoute::Login
         | ApiRoute::ApproveAccess(_)
         | ApiRoute::RejectAccess(_)
@@ -452,10 +457,7 @@ mod tests {
             ("GET", "/api/v1/secret/data/x"),
             ("GET", "/api/v1/policies"),
             ("POST", "/api/v1/policies"),
-            ("POST", "/api/v1/agents"),
-            ("GET", "/api/v1/agents/update/latest"),
             ("GET", "/api/v1/agents/me/connect"),
-            ("POST", "/api/v1/jobs"),
             ("GET", "/api/v1/workflows"),
             ("GET", "/api/v2/agents"),
             ("GET", "/api/v1/"),

@@ -78,6 +78,7 @@ impl Route {
             | Route::Readiness
             | Route::OpenApi
             | Route::CreateTenant
+            | Route::PublishAgentRelease
             | Route::UpdateTenant(_)
             | Route::CreateSecret
             | Route::UpdateSecret(_)

@@ -12,6 +12,7 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/tenants"),
     ("PATCH", "/v1/admin/tenants/tn_0123456789abcdef"),
     ("GET", "/v1/admin/audit"),
+    ("POST", "/v1/admin/agent-releases"),
     ("POST", "/v1/secrets"),
     ("GET", "/v1/secrets"),
     ("GET", "/v1/secrets/production%2Fopenai%2Fapi-key"),

@@ -52,6 +52,7 @@ impl Route {
             | Route::DeleteField(_, _)
             | Route::UpdateTenant(_)
             | Route::AdminAudit
+            | Route::PublishAgentRelease
             | Route::ReadAudit
             | Route::VerifyAudit
             | Route::EventStream

@@ -45,7 +45,7 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
         (Access::Agent, _) => {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "this route is for agents: call it with the agent's JWT",
+                "this route is for agents: call it with the agent's JWT or X-Agent-Secret",
             ));
         }
         _ => {}

@@ -61,6 +61,10 @@ impl Tenant {
                 )
                 .map(Principal::User)
             }
+            CredentialKind::AgentSecret => {
+                agents::plane::authenticate_secret(self.storage(), &credential.hash)
+                    .map(Principal::Agent)
+            }
             CredentialKind::Wrap => Err(rejected()),
         }
     }

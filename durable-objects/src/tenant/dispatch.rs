@@ -7,6 +7,7 @@ use crate::access_requests::Decision as AccessDecision;
 use crate::audit_mapping::{self, Completes};
 use latchkey_contract::Command;
 use latchkey_contract::caller::access_requests::AccessRequestCommand as Req;
+use latchkey_contract::caller::agent_plane::AgentPlaneCommand as Pln;
 use latchkey_contract::caller::agents::{AgentPage, AgentReach, AgentsCommand as Agt, Discovery};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::ass::AssCommand as Ass;
@@ -149,6 +150,7 @@ impl Tenant {
                 }),
             },
             CallerCommand::Ass(command) => ass_command(command, principal, ctx, draft),
+            CallerCommand::AgentPlane(command) => plane_command(command, principal, ctx, draft),
         }
     }
 
@@ -600,5 +602,33 @@ fn ass_command(
         }),
         Ass::ImportSecrets(c) => answer(c, draft, |c| ass::import(ctx, principal, c.import)),
         Ass::ListNamespaces(c) => answer(c, draft, |_| ass::namespaces(ctx)),
+    }
+}
+
+/// Seed 001's agent plane (issue 23): an agent's own routes act only for the agent the path
+/// names, which must be the caller (`plane::own`).
+fn plane_command(
+    command: Pln,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use crate::agents::{jobs, plane};
+    match command {
+        Pln::MintAgent(c) => answer(c, draft, |c| plane::mint(ctx, principal, c.registration)),
+        Pln::AgentHeartbeat(c) => answer(c, draft, |c| {
+            plane::heartbeat(ctx.storage, plane::own(principal, &c.id)?, ctx.now)
+        }),
+        Pln::CreateJob(c) => answer(c, draft, |c| jobs::create(ctx, principal, c.request)),
+        Pln::ClaimJob(c) => answer(c, draft, |c| {
+            jobs::claim(ctx, plane::own(principal, &c.id)?, c.lease_seconds)
+        }),
+        Pln::CompleteJob(c) => answer(c, draft, |c| {
+            jobs::complete(ctx, plane::own(principal, &c.id)?, &c.job_id, &c.completion)
+        }),
+        Pln::AgentSelf(c) => answer(c, draft, |_| match principal {
+            Principal::Agent(agent) => plane::identity(ctx.storage, agent),
+            _ => Err(ApiError::internal()),
+        }),
     }
 }

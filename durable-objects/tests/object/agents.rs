@@ -559,13 +559,15 @@ fn list_agents_filters_and_pages() {
         .unwrap();
     let ids: Vec<&AgentId> = online.data.iter().map(|a| &a.id).collect();
     assert_eq!(ids, vec![&second]);
+    // Seed 001: a revoked agent's status is `revoked` (issue 23), no longer `offline`.
     let offline = object
         .master(ListAgents {
-            query: query(&[("status", "offline")]),
+            query: query(&[("status", "revoked")]),
         })
         .unwrap();
     assert_eq!(offline.pagination.total, 1);
     assert!(offline.data[0].revoked);
+    assert_eq!(offline.data[0].status, AgentStatus::Revoked);
     assert_eq!(offline.data[0].status_reason, "revoked");
     let web = object
         .master(ListAgents {

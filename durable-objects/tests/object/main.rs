@@ -12,6 +12,7 @@ mod store;
 mod support;
 
 mod access_requests;
+mod agent_plane;
 mod agents;
 mod approvals;
 mod ass;

@@ -5,6 +5,7 @@
 use crate::support::path;
 use latchkey_contract::CallerCommand;
 use latchkey_contract::caller::access_requests::*;
+use latchkey_contract::caller::agent_plane::*;
 use latchkey_contract::caller::agents::*;
 use latchkey_contract::caller::approvals::*;
 use latchkey_contract::caller::ass::*;
@@ -409,5 +410,32 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         }
         .into(),
         ListNamespaces.into(),
+        MintAgent {
+            registration: Registration::parse_mint(br#"{"name": "minted", "os_type": "linux"}"#)
+                .unwrap(),
+        }
+        .into(),
+        AgentHeartbeat { id: agent() }.into(),
+        CreateJob {
+            request: latchkey_core::agent::jobs::JobRequest::parse(
+                format!(r#"{{"agent_id": "{AGENT}", "type": "sync"}}"#).as_bytes(),
+            )
+            .unwrap(),
+        }
+        .into(),
+        ClaimJob {
+            id: agent(),
+            lease_seconds: 60,
+        }
+        .into(),
+        CompleteJob {
+            id: agent(),
+            job_id: latchkey_core::agent::jobs::JobId::parse("job_0123456789abcdef01234567")
+                .unwrap(),
+            completion: latchkey_core::agent::jobs::Completion::parse(br#"{"status": "succeeded"}"#)
+                .unwrap(),
+        }
+        .into(),
+        AgentSelf.into(),
     ]
 }

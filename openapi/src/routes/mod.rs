@@ -135,6 +135,17 @@ fn probes_and_operator(params: &mut Parameters) -> Vec<Operation> {
         .errors(&[400, 401, 422])
         .params(admin_audit)
         .respond(200, ok_unlimited("AdminAuditPage", "Newest first")),
+        Operation::new(
+            "post",
+            "/v1/admin/agent-releases",
+            "publishAgentRelease",
+            "Publish an agent version for one platform (GET /api/v1/agents/update/latest answers with the latest)",
+            "operator",
+        )
+        .security(OPERATOR)
+        .errors(&[400, 401, 409, 422])
+        .body(body("AgentRelease"))
+        .respond(201, ok_unlimited("AgentReleasePublished", "Published")),
     ]
 }
 

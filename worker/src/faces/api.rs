@@ -29,6 +29,8 @@ use latchkey_core::tenant::Hostname;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
+mod plane;
+
 /// What the face made of a request under `/api`.
 pub enum Outcome {
     Answered(Response),
@@ -259,6 +261,7 @@ async fn tenant_route(
             .await;
             json(201, &caller.run(env, command).await?)
         }
+        ApiRoute::Plane(route) => plane::answer(route, request, env, caller, pairs).await,
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
 }

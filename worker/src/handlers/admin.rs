@@ -58,6 +58,36 @@ pub async fn create_tenant(
     )
 }
 
+/// `POST /v1/admin/agent-releases` `{platform, version, url, sha256}` → 201: a new agent
+/// version for one platform, in D1 (every tenant's agents share the catalog). A version
+/// already published for the platform is 409: a published URL and hash never change.
+pub async fn publish_agent_release(request: &mut Request, env: &Env, config: &Config) -> Reply {
+    require_operator(request, config)?;
+    let bytes = read_json_body(request).await?;
+    let release = latchkey_core::agent::mint::AgentRelease::parse(&bytes)?;
+    let published_at = now().to_rfc3339();
+    if !Registry::open(env)?
+        .publish_release(&release, &published_at)
+        .await?
+    {
+        return Err(ApiError::conflict(format!(
+            "version '{}' is already published for platform '{}'; publish a new version",
+            release.version, release.platform
+        ))
+        .with("field", "version"));
+    }
+    json(
+        201,
+        &json!({
+            "platform": release.platform,
+            "version": release.version,
+            "url": release.url,
+            "sha256": release.sha256,
+            "published_at": published_at,
+        }),
+    )
+}
+
 /// `PATCH /v1/admin/tenants/{id}` `{plan, rate_limit_per_minute, hostnames}` → 200. A custom rate limit
 /// overrides the plan's (free 100/min, pro 1,000/min; enterprise has none of its own); `null`
 /// clears it. `hostnames` replaces the tenant's hostnames, by which the `/api/v1` face's login
