@@ -9,6 +9,7 @@
 
 mod chain;
 mod gate;
+mod plane;
 
 use crate::Ctx;
 pub(super) use crate::people::call;
@@ -52,6 +53,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::a_stricter_rule_asks_again",
         chain::a_stricter_rule_asks_again,
+    ),
+    (
+        "security::another_tenants_agent_plane_ids_are_not_found",
+        plane::another_tenants_agent_plane_ids_are_not_found,
     ),
 ];
 
