@@ -4,7 +4,7 @@
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::agent::jobs::{Completion, Job, JobId, JobRequest};
-use latchkey_core::agent::mint::{AgentIdentity, AgentMinted};
+use latchkey_core::agent::mint::AgentMinted;
 use latchkey_core::agent::{AgentId, Registration};
 use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
@@ -43,7 +43,7 @@ pub struct CompleteJob {
     pub completion: Completion,
 }
 
-/// `GET /api/v1/agents/update/latest`: who the calling agent is and its platform (the
+/// `GET /api/v1/agents/update/latest`: the calling agent's platform, its `os_type` (the
 /// release catalog is the operator's, in D1).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentSelf;
@@ -55,7 +55,7 @@ area! {
         CreateJob => Job,
         ClaimJob => Option<Job>,
         CompleteJob => (),
-        AgentSelf => AgentIdentity,
+        AgentSelf => Option<String>,
     }
 }
 

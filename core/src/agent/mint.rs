@@ -49,13 +49,6 @@ pub struct AgentMinted {
     pub registered_at: Timestamp,
 }
 
-/// What the update check needs to know about its caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentIdentity {
-    pub id: AgentId,
-    pub platform: Option<String>,
-}
-
 /// A platform's name in the release catalog (`linux/amd64`, `windows`): a–z, 0–9, `.`, `_`,
 /// `-` and `/`, as agents report it in `os_type`.
 pub fn parse_platform(field: &str, text: &str) -> Result<String, ApiError> {
@@ -76,8 +69,9 @@ pub fn parse_platform(field: &str, text: &str) -> Result<String, ApiError> {
     }
 }
 
-/// One published agent version: where to download it and its SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One published agent version: where to download it and its SHA-256 (the Worker's alone:
+/// it never crosses to a tenant's object).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentRelease {
     pub platform: String,
     pub version: String,

@@ -7,7 +7,7 @@ use super::{agent_principal, register_checks_name};
 use crate::authorization::access::Principal;
 use crate::sql::{Storage, StorageError, execute, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, json_text, read_opt_ts, ts};
-use latchkey_core::agent::mint::{AgentIdentity, AgentMinted};
+use latchkey_core::agent::mint::AgentMinted;
 use latchkey_core::agent::{AgentId, Registration};
 use latchkey_core::credential::{CredentialHash, mint_agent_secret, unrecognized};
 pub use latchkey_core::principal::AgentPrincipal;
@@ -108,18 +108,14 @@ pub fn heartbeat(
     .map_err(|e| internal("agent heartbeat", e))
 }
 
-/// The caller's id and platform (`os_type`), for the update check.
-pub fn identity(storage: &Storage, agent: &AgentPrincipal) -> Result<AgentIdentity, ApiError> {
-    let platform = query_one(
+/// The caller's platform (`os_type`), for the update check.
+pub fn platform(storage: &Storage, agent: &AgentPrincipal) -> Result<Option<String>, ApiError> {
+    query_one(
         storage,
         "SELECT os_type FROM agents WHERE id = ?",
         vec![agent.id.as_str().into()],
     )
     .and_then(|row| row.map(|r| r.opt_text(0)).transpose())
-    .map_err(|e| internal("agent platform", e))?
-    .flatten();
-    Ok(AgentIdentity {
-        id: agent.id.clone(),
-        platform,
-    })
+    .map(Option::flatten)
+    .map_err(|e| internal("agent platform", e))
 }

@@ -4,7 +4,7 @@ use super::Completes;
 use crate::audit::Draft;
 use latchkey_contract::caller::agent_plane::AgentPlaneCommand as Pln;
 use latchkey_core::agent::jobs::Job;
-use latchkey_core::agent::mint::{AgentIdentity, AgentMinted};
+use latchkey_core::agent::mint::AgentMinted;
 
 pub fn details(command: &Pln, draft: Draft) -> Draft {
     match command {
@@ -41,7 +41,8 @@ impl Completes for Option<Job> {
     }
 }
 
-impl Completes for AgentIdentity {
+/// The update check's view of its caller: its platform.
+impl Completes for Option<String> {
     fn complete(&self, draft: Draft) -> Draft {
         draft
     }

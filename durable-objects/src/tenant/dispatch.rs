@@ -627,7 +627,7 @@ fn plane_command(
             jobs::complete(ctx, plane::own(principal, &c.id)?, &c.job_id, &c.completion)
         }),
         Pln::AgentSelf(c) => answer(c, draft, |_| match principal {
-            Principal::Agent(agent) => plane::identity(ctx.storage, agent),
+            Principal::Agent(agent) => plane::platform(ctx.storage, agent),
             _ => Err(ApiError::internal()),
         }),
     }

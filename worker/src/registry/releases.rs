@@ -4,7 +4,7 @@
 use super::{Registry, failure};
 use latchkey_core::ApiError;
 use latchkey_core::agent::mint::AgentRelease;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl Registry {
     /// Publishes a version; `false` when that platform already has that version (a published
@@ -48,14 +48,7 @@ impl Registry {
             .first::<Value>(None)
             .await
             .map_err(|e| failure("select agent release", e))?;
-        Ok(row.map(|row| {
-            json!({
-                "platform": row.get("platform"),
-                "version": row.get("version"),
-                "url": row.get("url"),
-                "sha256": row.get("sha256"),
-                "published_at": row.get("published_at"),
-            })
-        }))
+        // The row's columns are the answer's members.
+        Ok(row)
     }
 }

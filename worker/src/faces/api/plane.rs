@@ -15,13 +15,7 @@ use latchkey_core::agent::jobs::{Completion, JobRequest};
 use latchkey_core::agent::mint::parse_platform;
 use latchkey_core::body;
 use latchkey_core::faces::api::PlaneRoute;
-use serde::Deserialize;
 use worker::{Env, Request};
-
-/// A heartbeat's body: none, or `{}` (seed 001 shows none; anything in it would be ignored).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoMembers {}
 
 pub async fn answer(
     route: PlaneRoute,
@@ -44,8 +38,15 @@ pub async fn answer(
         PlaneRoute::Heartbeat(id) => {
             let command = async {
                 let body = read_optional_body(request).await?;
+                // Seed 001 shows no body: none, or `{}` (a member would be ignored).
                 if !body.iter().all(u8::is_ascii_whitespace) {
-                    body::parse::<NoMembers>(&body)?;
+                    let members: serde_json::Map<String, serde_json::Value> = body::parse(&body)?;
+                    if let Some(member) = members.keys().next() {
+                        return Err(ApiError::validation(
+                            member,
+                            format!("unknown member '{member}': a heartbeat takes no body"),
+                        ));
+                    }
                 }
                 Ok(AgentHeartbeat { id })
             }
@@ -97,21 +98,17 @@ async fn update_latest(env: &Env, caller: &Caller, pairs: &[(String, String)]) -
         .map(|(_, v)| parse_platform("platform", v))
         .transpose();
     let command = asked.clone().map(|_| AgentSelf);
-    let identity = caller.run(env, command).await?;
+    let registered = caller.run(env, command).await?;
     let platform = match asked? {
         Some(platform) => platform,
-        None => identity
-            .platform
+        None => registered
             .as_deref()
             .map(|p| parse_platform("platform", p))
             .transpose()?
             .ok_or_else(|| {
                 ApiError::validation(
                     "platform",
-                    format!(
-                        "agent '{}' has no platform (os_type); ask with ?platform=",
-                        identity.id
-                    ),
+                    "the agent has no platform (os_type); ask with ?platform=",
                 )
             })?,
     };
