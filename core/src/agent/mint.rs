@@ -11,12 +11,14 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/agents` as it comes: a registration without the bootstrap token
-/// (`{name, hostname?, os_type?, metadata?}`, seed 000's register members; the seed shows no
-/// body of its own). `os_type` is the agent's platform (listed as `platform`).
+/// (`{name?, hostname?, os_type?, metadata?}`, seed 000's register members; the seed shows no
+/// body of its own, so none is `{}`). `os_type` is the agent's platform (listed as
+/// `platform`). Without a name, the agent is named by its id.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MintBody {
-    name: body::Text,
+    #[serde(default)]
+    name: body::OptText,
     #[serde(default)]
     hostname: body::OptText,
     #[serde(default)]
@@ -26,11 +28,15 @@ pub struct MintBody {
 }
 
 impl Registration {
-    /// The body of `POST /api/v1/agents`.
+    /// The name of a minted agent whose body named none (never a valid given name).
+    pub const MINT_UNNAMED: &'static str = "";
+
+    /// The body of `POST /api/v1/agents`. An absent name is left empty ([`Self::MINT_UNNAMED`]):
+    /// the object names the agent by the id it gives it.
     pub fn parse_mint(bytes: &[u8]) -> Result<Self, ApiError> {
         let body: MintBody = body::parse(bytes)?;
         Ok(Registration {
-            name: bounded_text("name", Some(body.name.0), MAX_NAME_BYTES)?.unwrap_or_default(),
+            name: bounded_text("name", body.name.0, MAX_NAME_BYTES)?.unwrap_or_default(),
             hostname: bounded_text("hostname", body.hostname.0, MAX_HOSTNAME_BYTES)?,
             os_type: bounded_text("os_type", body.os_type.0, MAX_OS_TYPE_BYTES)?,
             metadata: body::string_map("metadata", body.metadata.0, MAX_LABELS, MAX_LABEL_BYTES)?,
@@ -164,9 +170,10 @@ mod tests {
         assert_eq!(r.name, "db-1");
         assert_eq!(r.os_type.as_deref(), Some("linux/amd64"));
         assert_eq!(r.metadata.get("env").map(String::as_str), Some("prod"));
+        let unnamed = Registration::parse_mint(b"{}").unwrap();
+        assert_eq!(unnamed.name, Registration::MINT_UNNAMED);
         for (body, member) in [
             (r#"{"name":"a","token":"x"}"#, "token"),
-            (r#"{}"#, "name"),
             (r#"{"name":""}"#, "name"),
             (r#"{"name":"a","metadata":{"k":1}}"#, "metadata"),
         ] {

@@ -17,9 +17,12 @@ use latchkey_core::{ApiError, Timestamp};
 pub fn mint(
     ctx: &SecretContext<'_>,
     principal: &Principal,
-    registration: Registration,
+    mut registration: Registration,
 ) -> Result<AgentMinted, ApiError> {
     let id = AgentId::generate().map_err(|e| internal("agent id", e))?;
+    if registration.name == Registration::MINT_UNNAMED {
+        registration.name = id.to_string();
+    }
     let secret = mint_agent_secret(ctx.tenant_id).map_err(|e| internal("agent secret", e))?;
     in_transaction(ctx.storage, "mint agent", || {
         register_checks_name(ctx.storage, &registration.name)?;

@@ -27,7 +27,13 @@ pub async fn answer(
     match route {
         PlaneRoute::MintAgent => {
             let command = async {
-                let body = read_json_body(request).await?;
+                // Seed 001 shows no body: none is `{}`.
+                let body = read_optional_body(request).await?;
+                let body = if body.iter().all(u8::is_ascii_whitespace) {
+                    b"{}".to_vec()
+                } else {
+                    body
+                };
                 Ok(MintAgent {
                     registration: Registration::parse_mint(&body)?,
                 })
