@@ -130,7 +130,10 @@ pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
         .security(TENANT)
         .errors(&auth_and(&[422]))
         .params(vec![
-            query("status", enumeration(["online", "degraded", "offline"])),
+            query(
+                "status",
+                enumeration(["online", "degraded", "offline", "revoked"]),
+            ),
             query_described("label", string().with("pattern", "^[^=]+=.*$"), "key=value"),
             query_described(
                 "search",
