@@ -102,14 +102,32 @@ impl CredentialKind {
 }
 
 fn mint(kind: CredentialKind, tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint_prefixed(kind.prefix(), tenant)
+}
+
+/// `<prefix><tenant id>_<43 base64url chars>`: 256 random bits that route to their tenant.
+/// Every Latchkey credential has this shape; OAuth's codes and refresh tokens too.
+pub fn mint_prefixed(prefix: &str, tenant: &TenantId) -> Result<NewCredential, CryptoError> {
     let secret = Zeroizing::new(random_bytes::<32>()?);
     let value = Zeroizing::new(format!(
-        "{}{tenant}_{}",
-        kind.prefix(),
+        "{prefix}{tenant}_{}",
         URL_SAFE_NO_PAD.encode(secret.as_slice())
     ));
     let hash = CredentialHash::of(&value);
     Ok(NewCredential { value, hash })
+}
+
+/// The tenant and hash of a credential minted by [`mint_prefixed`] with `prefix`; `None` when
+/// it is not well formed.
+pub fn parse_prefixed(prefix: &str, text: &str) -> Option<(TenantId, CredentialHash)> {
+    let rest = text.strip_prefix(prefix)?;
+    let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
+    let secret = rest.get(TENANT_ID_LEN..)?.strip_prefix('_')?;
+    let well_formed = secret.len() == SECRET_CHARS
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| (tenant, CredentialHash::of(text)))
 }
 
 pub fn mint_master_key(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
@@ -188,19 +206,14 @@ pub fn parse_bearer(text: &str) -> Option<PresentedCredential> {
             jwt: Some(text.to_owned()),
         });
     }
-    let (kind, rest) = CredentialKind::PREFIXED
+    let kind = CredentialKind::PREFIXED
         .into_iter()
-        .find_map(|kind| text.strip_prefix(kind.prefix()).map(|rest| (kind, rest)))?;
-    let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
-    let secret = rest.get(TENANT_ID_LEN..)?.strip_prefix('_')?;
-    let well_formed = secret.len() == SECRET_CHARS
-        && secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then(|| PresentedCredential {
+        .find(|kind| text.starts_with(kind.prefix()))?;
+    let (tenant, hash) = parse_prefixed(kind.prefix(), text)?;
+    Some(PresentedCredential {
         tenant,
         kind,
-        hash: CredentialHash::of(text),
+        hash,
         jwt: None,
     })
 }

@@ -10,15 +10,14 @@
 
 pub mod pages;
 
-use crate::credential::{CredentialHash, NewCredential};
+use crate::credential::{CredentialHash, NewCredential, mint_prefixed, parse_prefixed};
 use crate::crypto::{CryptoError, random_bytes, sha256};
-use crate::tenant::{TENANT_ID_LEN, TenantId};
+use crate::tenant::TenantId;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 pub const CODE_PREFIX: &str = "lk_code_";
 pub const REFRESH_PREFIX: &str = "lk_rt_";
@@ -95,35 +94,18 @@ impl OAuthError {
     }
 }
 
-fn mint(prefix: &str, tenant: &TenantId) -> Result<NewCredential, CryptoError> {
-    let secret = Zeroizing::new(random_bytes::<32>()?);
-    let value = Zeroizing::new(format!(
-        "{prefix}{tenant}_{}",
-        URL_SAFE_NO_PAD.encode(secret.as_slice())
-    ));
-    let hash = CredentialHash::of(&value);
-    Ok(NewCredential { value, hash })
-}
-
 pub fn mint_code(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
-    mint(CODE_PREFIX, tenant)
+    mint_prefixed(CODE_PREFIX, tenant)
 }
 
 pub fn mint_refresh_token(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
-    mint(REFRESH_PREFIX, tenant)
+    mint_prefixed(REFRESH_PREFIX, tenant)
 }
 
 /// The tenant and hash of a code or refresh token (`prefix` says which); `None` when it is
 /// not well formed.
 pub fn parse_credential(prefix: &str, text: &str) -> Option<(TenantId, CredentialHash)> {
-    let rest = text.strip_prefix(prefix)?;
-    let tenant = TenantId::parse(rest.get(..TENANT_ID_LEN)?).ok()?;
-    let secret = rest.get(TENANT_ID_LEN..)?.strip_prefix('_')?;
-    let well_formed = secret.len() == 43
-        && secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then(|| (tenant, CredentialHash::of(text)))
+    parse_prefixed(prefix, text)
 }
 
 fn is_unreserved(b: u8) -> bool {

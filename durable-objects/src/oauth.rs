@@ -184,10 +184,19 @@ pub fn redeem(
     ctx: &SecretContext<'_>,
     c: &RedeemOAuthCode,
 ) -> (Result<TokenResponse, ApiError>, Option<Actor>) {
-    match redeem_inner(ctx, c) {
-        Ok((response, actor)) => (Ok(response), Some(actor)),
+    settle(redeem_inner(ctx, c), "redeem code")
+}
+
+/// A command's outcome as a public transaction takes it: the reply and the actor to record,
+/// or the refusal (recorded as anonymous).
+fn settle<T>(
+    outcome: Result<(T, Actor), Failure>,
+    context: &str,
+) -> (Result<T, ApiError>, Option<Actor>) {
+    match outcome {
+        Ok((reply, actor)) => (Ok(reply), Some(actor)),
         Err(Failure::Client(e)) => (Err(e), None),
-        Err(Failure::Storage(e)) => (Err(internal("redeem code", e)), None),
+        Err(Failure::Storage(e)) => (Err(internal(context, e)), None),
     }
 }
 
@@ -297,11 +306,7 @@ pub fn refresh(
     ctx: &SecretContext<'_>,
     c: &RefreshOAuthGrant,
 ) -> (Result<TokenResponse, ApiError>, Option<Actor>) {
-    match refresh_inner(ctx, c) {
-        Ok((response, actor)) => (Ok(response), Some(actor)),
-        Err(Failure::Client(e)) => (Err(e), None),
-        Err(Failure::Storage(e)) => (Err(internal("refresh grant", e)), None),
-    }
+    settle(refresh_inner(ctx, c), "refresh grant")
 }
 
 fn refresh_inner(

@@ -197,3 +197,14 @@ pub async fn read_optional_body(request: &mut Request) -> Result<Vec<u8>, ApiErr
         Ok(Vec::new())
     }
 }
+
+/// [`read_optional_body`] for a body the seeds show without one: none (or only whitespace)
+/// reads as `{}`.
+pub async fn read_body_or_empty_object(request: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let body = read_optional_body(request).await?;
+    Ok(if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".to_vec()
+    } else {
+        body
+    })
+}

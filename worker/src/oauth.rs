@@ -291,15 +291,20 @@ fn redirect(location: &str) -> Response {
     response
 }
 
-/// Where the authorization response goes: the client's registered redirect URI with the
-/// answer, `state` and `iss` (RFC 9207).
-fn answer(request: &AuthorizeRequest, origin: &str, params: &[(&str, &str)]) -> Response {
+/// The client's redirect URI with the authorization response's `params`, `state` and `iss`
+/// (RFC 9207).
+fn to_client(
+    redirect_uri: &str,
+    state: Option<&str>,
+    origin: &str,
+    params: &[(&str, &str)],
+) -> Response {
     let mut all: Vec<(&str, &str)> = params.to_vec();
-    if let Some(state) = &request.state {
+    if let Some(state) = state {
         all.push(("state", state));
     }
     all.push(("iss", origin));
-    match RedirectUri::parse(&request.redirect_uri) {
+    match RedirectUri::parse(redirect_uri) {
         Ok(uri) => redirect(&uri.with_params(&all)),
         Err(why) => page(400, error_page(&why)),
     }
@@ -328,19 +333,13 @@ async fn checked(
         Ok(request) => Ok((request, client.client_name)),
         Err(AuthorizeRefusal::Page(why)) => Err(page(400, error_page(&why))),
         Err(AuthorizeRefusal::Redirect { error, description }) => {
-            let (state, uri) = (oauth::single(pairs, "state").ok().flatten(), redirect_uri);
-            let mut params = vec![
-                ("error", error),
-                ("error_description", description.as_str()),
-            ];
-            if let Some(state) = &state {
-                params.push(("state", state));
-            }
-            params.push(("iss", origin));
-            Err(match RedirectUri::parse(&uri) {
-                Ok(uri) => redirect(&uri.with_params(&params)),
-                Err(why) => page(400, error_page(&why)),
-            })
+            let state = oauth::single(pairs, "state").ok().flatten();
+            Err(to_client(
+                &redirect_uri,
+                state.as_deref(),
+                origin,
+                &[("error", error), ("error_description", &description)],
+            ))
         }
     }
 }
@@ -358,6 +357,125 @@ async fn authorize_get(request: &Request, env: &Env, origin: &str) -> Response {
             Some(&authorize.redirect_uri),
         ),
         Err(response) => response,
+    }
+}
+
+/// One authorization request being answered to a person: what every page of it needs.
+struct Authorizing<'a> {
+    env: &'a Env,
+    meta: &'a RequestMeta,
+    origin: &'a str,
+    request: AuthorizeRequest,
+    client_name: String,
+    tenant: String,
+}
+
+impl Authorizing<'_> {
+    /// The login page again, saying why.
+    fn login_again(&self, status: u16, why: &str) -> Response {
+        page_for(
+            status,
+            login_page(
+                &self.request,
+                &self.client_name,
+                Some(&self.tenant),
+                Some(why),
+            ),
+            Some(&self.request.redirect_uri),
+        )
+    }
+
+    /// The authorization response, to the client.
+    fn answer(&self, params: &[(&str, &str)]) -> Response {
+        to_client(
+            &self.request.redirect_uri,
+            self.request.state.as_deref(),
+            self.origin,
+            params,
+        )
+    }
+
+    /// The consent page for the person behind `session` (their login JWT).
+    async fn consent(&self, session: &str, error: Option<&str>, status: u16) -> Response {
+        let Some(caller) = person(session, self.meta) else {
+            return self.login_again(401, "sign in again");
+        };
+        match caller.run(self.env, Ok(OAuthConsentView)).await {
+            Ok(ConsentView { person, held }) => {
+                let choices = ConsentChoices {
+                    person: &person,
+                    held: &held,
+                    session,
+                    tenant: &self.tenant,
+                };
+                page_for(
+                    status,
+                    consent_page(&self.request, &self.client_name, &choices, error),
+                    Some(&self.request.redirect_uri),
+                )
+            }
+            Err(e) => self.login_again(if e.status() == 401 { 401 } else { 403 }, &e.message),
+        }
+    }
+
+    /// The login form: the person's JWT, then the consent page.
+    async fn log_in(&self, email: String, password: String) -> Response {
+        let login = json!({"tenant": self.tenant, "email": email, "password": password});
+        let issued = match LoginRequest::parse(login.to_string().as_bytes()) {
+            Ok(login) => issue_login(self.env, self.meta, login).await,
+            Err(e) => Err(e),
+        };
+        match issued {
+            Ok(issued) => self.consent(&issued.token, None, 200).await,
+            Err(e) => self.login_again(if e.status() == 429 { 429 } else { 401 }, &e.message),
+        }
+    }
+
+    /// The consent form: a code for the client, or the page again saying why.
+    async fn decide(&self, form: &[(String, String)]) -> Response {
+        let field = |name: &str| oauth::single(form, name).ok().flatten();
+        let session = field("session").unwrap_or_default();
+        if field("decision").as_deref() != Some("allow") {
+            return self.answer(&[
+                ("error", "access_denied"),
+                ("error_description", "the person denied the request"),
+            ]);
+        }
+        let mut texts: Vec<String> = form
+            .iter()
+            .filter(|(k, _)| k == "scope")
+            .map(|(_, v)| v.clone())
+            .collect();
+        if let Some(extra) = field("scope_text") {
+            texts.extend(extra.split_whitespace().map(str::to_owned));
+        }
+        let chosen = ScopeSet::from_member("scope", ScopeTexts(Some(texts))).and_then(|scope| {
+            let tier = field("tier").unwrap_or_else(|| "standard".into());
+            Tier::parse(&tier)
+                .map(|tier| (scope, tier))
+                .ok_or_else(|| ApiError::validation("tier", format!("'{tier}' is not a tier")))
+        });
+        let (scope, tier) = match chosen {
+            Ok(chosen) => chosen,
+            Err(e) => return self.consent(&session, Some(&e.message), 400).await,
+        };
+        let Some(caller) = person(&session, self.meta) else {
+            return self.login_again(401, "sign in again");
+        };
+        let command = GrantOAuthCode {
+            client_id: self.request.client_id.as_str().to_owned(),
+            client_name: self.client_name.clone(),
+            redirect_uri: self.request.redirect_uri.clone(),
+            code_challenge: self.request.code_challenge.clone(),
+            resource: self.request.resource.clone(),
+            scope,
+            tier,
+        };
+        match caller.run(self.env, Ok(command)).await {
+            Ok(code) => self.answer(&[("code", &code.code)]),
+            Err(e) if e.status() == 401 => self.login_again(401, &e.message),
+            Err(e) => self.consent(&session, Some(&e.message), e.status()).await,
+        }
     }
 }
 
@@ -383,169 +501,23 @@ async fn authorize_post(
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    let tenant = field("tenant").unwrap_or_default();
+    let authorizing = Authorizing {
+        env,
+        meta,
+        origin,
+        request: authorize,
+        client_name,
+        tenant: field("tenant").unwrap_or_default(),
+    };
     match step.as_deref() {
         Some("login") => {
-            let login = json!({
-                "tenant": tenant,
-                "email": field("email").unwrap_or_default(),
-                "password": field("password").unwrap_or_default(),
-            });
-            let issued = match LoginRequest::parse(login.to_string().as_bytes()) {
-                Ok(login) => issue_login(env, meta, login).await,
-                Err(e) => Err(e),
-            };
-            let issued = match issued {
-                Ok(issued) => issued,
-                Err(e) => {
-                    let status = if e.status() == 429 { 429 } else { 401 };
-                    return page_for(
-                        status,
-                        login_page(&authorize, &client_name, Some(&tenant), Some(&e.message)),
-                        Some(&authorize.redirect_uri),
-                    );
-                }
-            };
-            consent(
-                env,
-                meta,
-                &authorize,
-                &client_name,
-                &tenant,
-                &issued.token,
-                None,
-                200,
-            )
-            .await
+            let (email, password) = (field("email"), field("password"));
+            authorizing
+                .log_in(email.unwrap_or_default(), password.unwrap_or_default())
+                .await
         }
-        Some("consent") => {
-            let session = field("session").unwrap_or_default();
-            if field("decision").as_deref() != Some("allow") {
-                return answer(
-                    &authorize,
-                    origin,
-                    &[
-                        ("error", "access_denied"),
-                        ("error_description", "the person denied the request"),
-                    ],
-                );
-            }
-            let mut texts: Vec<String> = form
-                .iter()
-                .filter(|(k, _)| k == "scope")
-                .map(|(_, v)| v.clone())
-                .collect();
-            if let Some(extra) = field("scope_text") {
-                texts.extend(extra.split_whitespace().map(str::to_owned));
-            }
-            let chosen =
-                ScopeSet::from_member("scope", ScopeTexts(Some(texts))).and_then(|scope| {
-                    let tier = field("tier").unwrap_or_else(|| "standard".into());
-                    Tier::parse(&tier).map(|tier| (scope, tier)).ok_or_else(|| {
-                        ApiError::validation("tier", format!("'{tier}' is not a tier"))
-                    })
-                });
-            let (scope, tier) = match chosen {
-                Ok(chosen) => chosen,
-                Err(e) => {
-                    return consent(
-                        env,
-                        meta,
-                        &authorize,
-                        &client_name,
-                        &tenant,
-                        &session,
-                        Some(&e.message),
-                        400,
-                    )
-                    .await;
-                }
-            };
-            let Some(caller) = person(&session, meta) else {
-                return page_for(
-                    401,
-                    login_page(
-                        &authorize,
-                        &client_name,
-                        Some(&tenant),
-                        Some("sign in again"),
-                    ),
-                    Some(&authorize.redirect_uri),
-                );
-            };
-            let command = GrantOAuthCode {
-                client_id: authorize.client_id.as_str().to_owned(),
-                client_name: client_name.clone(),
-                redirect_uri: authorize.redirect_uri.clone(),
-                code_challenge: authorize.code_challenge.clone(),
-                resource: authorize.resource.clone(),
-                scope,
-                tier,
-            };
-            match caller.run(env, Ok(command)).await {
-                Ok(code) => answer(&authorize, origin, &[("code", &code.code)]),
-                Err(e) if e.status() == 401 => page_for(
-                    401,
-                    login_page(&authorize, &client_name, Some(&tenant), Some(&e.message)),
-                    Some(&authorize.redirect_uri),
-                ),
-                Err(e) => {
-                    consent(
-                        env,
-                        meta,
-                        &authorize,
-                        &client_name,
-                        &tenant,
-                        &session,
-                        Some(&e.message),
-                        e.status(),
-                    )
-                    .await
-                }
-            }
-        }
+        Some("consent") => authorizing.decide(&form).await,
         _ => page(400, error_page("the form has no step")),
-    }
-}
-
-/// The consent page for the person behind `session`.
-#[allow(clippy::too_many_arguments)]
-async fn consent(
-    env: &Env,
-    meta: &RequestMeta,
-    authorize: &AuthorizeRequest,
-    client_name: &str,
-    tenant: &str,
-    session: &str,
-    error: Option<&str>,
-    status: u16,
-) -> Response {
-    let Some(caller) = person(session, meta) else {
-        return page_for(
-            401,
-            login_page(authorize, client_name, Some(tenant), Some("sign in again")),
-            Some(&authorize.redirect_uri),
-        );
-    };
-    match caller.run(env, Ok(OAuthConsentView)).await {
-        Ok(ConsentView { person, held }) => {
-            let choices = ConsentChoices {
-                person: &person,
-                held: &held,
-                session,
-                tenant,
-            };
-            page_for(
-                status,
-                consent_page(authorize, client_name, &choices, error),
-                Some(&authorize.redirect_uri),
-            )
-        }
-        Err(e) => page_for(
-            if e.status() == 401 { 401 } else { 403 },
-            login_page(authorize, client_name, Some(tenant), Some(&e.message)),
-            Some(&authorize.redirect_uri),
-        ),
     }
 }
 

@@ -341,11 +341,14 @@ pub fn mint(
         .map_err(|e| Failure::Client(internal("scopes", e)))?;
     let ips = serde_json::to_string(&request.allowed_ips)
         .map_err(|e| Failure::Client(internal("ips", e)))?;
+    // A token minted by an OAuth grant (directly, or released after approval) is bound to the
+    // grant's audience too: a connector cannot mint its way out of /mcp.
     execute(
         storage,
         "INSERT INTO tokens (id, hash, scopes, description, allowed_ips, max_uses, uses,
-            created_at, expires_at, created_by, cleared_tier, cleared_approvals)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+            created_at, expires_at, created_by, cleared_tier, cleared_approvals, audience)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11,
+            (SELECT audience FROM tokens WHERE id = ?9))",
         vec![
             id.as_str().into(),
             minted.hash.to_hex().into(),
@@ -365,13 +368,6 @@ pub fn mint(
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
                 .into(),
         ],
-    )?;
-    // A token minted by an OAuth grant (directly, or released after approval) is bound to the
-    // grant's audience too: a connector cannot mint its way out of /mcp.
-    execute(
-        storage,
-        "UPDATE tokens SET audience = (SELECT audience FROM tokens WHERE id = ?) WHERE id = ?",
-        vec![created_by.into(), id.as_str().into()],
     )?;
     Ok(TokenCreated {
         value: minted.value.to_string(),

@@ -36,12 +36,21 @@ fn oauth_without_tenant() -> ApiError {
 }
 
 impl Tenant {
-    /// OAuth commands change token rows (a hash rotates, a grant is revoked) behind the token
-    /// cache's back: it is written back and emptied, so the next request reads the rows again.
-    fn forget_tokens(&self) {
+    /// An OAuth command, as [`Self::public_transaction`] runs it. OAuth commands change token
+    /// rows (a hash rotates, a grant is revoked) behind the token cache's back: it is written
+    /// back and emptied after, so the next request reads the rows again.
+    fn oauth_transaction<R: Completes>(
+        &self,
+        draft: Draft,
+        origin: &Origin,
+        without_tenant: impl FnOnce() -> ApiError,
+        run: impl FnOnce(&SecretContext<'_>) -> (Result<R, ApiError>, Option<Actor>),
+    ) -> Result<R, ApiError> {
+        let result = self.public_transaction(draft, origin, without_tenant, |ctx, _| run(ctx));
         if let Err(e) = self.tokens.forget_all(self.storage()) {
             log_error!("tenant object: forget tokens after an OAuth command: {e}");
         }
+        result
     }
 
     /// A command without a bearer credential, answered as its reply type.
@@ -77,38 +86,26 @@ impl Tenant {
                     (result, actor)
                 })
             }),
-            PublicCommand::RedeemOAuthCode(c) => {
-                let answer = respond(c, |c| {
-                    self.public_transaction(draft, origin, oauth_without_tenant, |ctx, _| {
-                        crate::oauth::redeem(ctx, &c)
-                    })
-                });
-                self.forget_tokens();
-                answer
-            }
-            PublicCommand::RefreshOAuthGrant(c) => {
-                let answer = respond(c, |c| {
-                    self.public_transaction(draft, origin, oauth_without_tenant, |ctx, _| {
-                        crate::oauth::refresh(ctx, &c)
-                    })
-                });
-                self.forget_tokens();
-                answer
-            }
-            PublicCommand::RevokeOAuthGrant(c) => {
-                let answer = respond(c, |c| {
-                    // RFC 7009: an unknown token is not an error, here or for a tenant that
-                    // does not exist.
-                    self.public_transaction(
-                        draft,
-                        origin,
-                        || ApiError::not_found(""),
-                        |ctx, _| crate::oauth::revoke(ctx, &c.hash),
-                    )
-                });
-                self.forget_tokens();
-                answer
-            }
+            PublicCommand::RedeemOAuthCode(c) => respond(c, |c| {
+                self.oauth_transaction(draft, origin, oauth_without_tenant, |ctx| {
+                    crate::oauth::redeem(ctx, &c)
+                })
+            }),
+            PublicCommand::RefreshOAuthGrant(c) => respond(c, |c| {
+                self.oauth_transaction(draft, origin, oauth_without_tenant, |ctx| {
+                    crate::oauth::refresh(ctx, &c)
+                })
+            }),
+            // RFC 7009: an unknown token is not an error, here or for a tenant that does not
+            // exist.
+            PublicCommand::RevokeOAuthGrant(c) => respond(c, |c| {
+                self.oauth_transaction(
+                    draft,
+                    origin,
+                    || ApiError::not_found(""),
+                    |ctx| crate::oauth::revoke(ctx, &c.hash),
+                )
+            }),
             PublicCommand::FinishUse(c) => {
                 self.write_deferred_events(self.storage());
                 respond(c, |c| self.finish_use(&c.call_id, c.report))

@@ -4,7 +4,7 @@
 
 use crate::credentials::tenant_credential;
 use crate::handlers::people;
-use crate::http::{Reply, error_response, json, read_optional_body};
+use crate::http::{Reply, error_response, json, read_body_or_empty_object, read_optional_body};
 use crate::registry::Registry;
 use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_contract::caller::access_requests::{
@@ -248,12 +248,7 @@ async fn tenant_route(
         }
         ApiRoute::CreateBootstrap => {
             let command = async {
-                let body = read_optional_body(request).await?;
-                let body = if body.iter().all(u8::is_ascii_whitespace) {
-                    b"{}".to_vec()
-                } else {
-                    body
-                };
+                let body = read_body_or_empty_object(request).await?;
                 Ok(CreateBootstrap {
                     request: BootstrapRequest::parse(&body)?,
                 })

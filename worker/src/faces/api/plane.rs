@@ -3,7 +3,9 @@
 //! empty claim). The update check reads the operator's release catalog in D1.
 
 use crate::config::Config;
-use crate::http::{Reply, json, no_content, read_json_body, read_optional_body};
+use crate::http::{
+    Reply, json, no_content, read_body_or_empty_object, read_json_body, read_optional_body,
+};
 use crate::registry::Registry;
 use crate::tenant_client::Caller;
 use latchkey_contract::caller::agent_plane::{
@@ -27,13 +29,8 @@ pub async fn answer(
     match route {
         PlaneRoute::MintAgent => {
             let command = async {
-                // Seed 001 shows no body: none is `{}`.
-                let body = read_optional_body(request).await?;
-                let body = if body.iter().all(u8::is_ascii_whitespace) {
-                    b"{}".to_vec()
-                } else {
-                    body
-                };
+                // Seed 001 shows no body.
+                let body = read_body_or_empty_object(request).await?;
                 Ok(MintAgent {
                     registration: Registration::parse_mint(&body)?,
                 })
