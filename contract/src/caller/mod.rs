@@ -10,6 +10,8 @@ pub mod approvals;
 pub mod ass;
 pub mod audit;
 pub mod broker;
+pub mod discovered;
+pub mod envelopes;
 pub mod fields;
 pub mod maestro;
 pub mod notifications;
@@ -42,6 +44,8 @@ pub enum CallerCommand {
     Broker(broker::BrokerCommand),
     Maestro(maestro::MaestroCommand),
     Ass(ass::AssCommand),
+    Envelopes(envelopes::EnvelopeCommand),
+    Discovered(discovered::DiscoveredCommand),
 }
 
 impl CallerCommand {
@@ -65,6 +69,8 @@ impl CallerCommand {
             broker::BrokerCommand::NAMES,
             maestro::MaestroCommand::NAMES,
             ass::AssCommand::NAMES,
+            envelopes::EnvelopeCommand::NAMES,
+            discovered::DiscoveredCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -91,6 +97,8 @@ impl CallerCommand {
             CallerCommand::Broker(command) => command.name(),
             CallerCommand::Maestro(command) => command.name(),
             CallerCommand::Ass(command) => command.name(),
+            CallerCommand::Envelopes(command) => command.name(),
+            CallerCommand::Discovered(command) => command.name(),
         }
     }
 
@@ -114,6 +122,8 @@ impl CallerCommand {
             CallerCommand::Broker(command) => command.rules(),
             CallerCommand::Maestro(command) => command.rules(),
             CallerCommand::Ass(command) => command.rules(),
+            CallerCommand::Envelopes(command) => command.rules(),
+            CallerCommand::Discovered(command) => command.rules(),
         }
     }
 }
