@@ -7,6 +7,7 @@
 //! - Same hand along the provenance chain, cascading revocation, blind access requests, and a
 //!   clearance that records the rule that cleared it.
 
+mod agent_plane;
 mod chain;
 mod gate;
 
@@ -52,6 +53,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::a_stricter_rule_asks_again",
         chain::a_stricter_rule_asks_again,
+    ),
+    (
+        "security::another_tenants_agents_and_discovered_secrets_are_not_found",
+        agent_plane::another_tenants_agents_and_discovered_secrets_are_not_found,
     ),
 ];
 

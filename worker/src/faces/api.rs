@@ -29,6 +29,8 @@ use latchkey_core::tenant::Hostname;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
+mod agent_plane;
+
 /// What the face made of a request under `/api`.
 pub enum Outcome {
     Answered(Response),
@@ -258,6 +260,13 @@ async fn tenant_route(
             }
             .await;
             json(201, &caller.run(env, command).await?)
+        }
+        route @ (ApiRoute::AgentPublicKey(_)
+        | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentSecretsBulk(_)
+        | ApiRoute::DiscoveredSecrets
+        | ApiRoute::DiscoveredSecret(_)) => {
+            agent_plane::answer(route, request, env, caller, pairs).await
         }
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
