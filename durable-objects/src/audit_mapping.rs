@@ -413,7 +413,6 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
-    latchkey_core::agent::envelope::PublicKeyRegistered,
     latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,

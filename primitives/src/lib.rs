@@ -84,22 +84,21 @@ pub fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8;
     out
 }
 
-/// X25519's public key for `secret` (RFC 7748: the scalar is clamped, times the base point).
+/// X25519's public key for `secret` (RFC 7748: the clamped scalar times the base point u = 9).
+/// By the Montgomery ladder, as [`x25519`]: no Edwards-curve code in the Worker.
 #[inline(never)]
 pub fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
-    let secret = x25519_dalek::StaticSecret::from(*secret);
-    x25519_dalek::PublicKey::from(&secret).to_bytes()
+    x25519_dalek::x25519(*secret, x25519_dalek::X25519_BASEPOINT_BYTES)
 }
 
 /// X25519 of `secret` and `public` (RFC 7748), or `None` when the result is all zeros: a
 /// low-order `public` contributes nothing, and a key derived from it would be known to anyone.
 #[inline(never)]
 pub fn x25519(secret: &[u8; 32], public: &[u8; 32]) -> Option<Zeroizing<[u8; 32]>> {
-    let secret = x25519_dalek::StaticSecret::from(*secret);
-    let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(*public));
-    shared
-        .was_contributory()
-        .then(|| Zeroizing::new(shared.to_bytes()))
+    use subtle::ConstantTimeEq;
+    let shared = Zeroizing::new(x25519_dalek::x25519(*secret, *public));
+    let zero: bool = shared.ct_eq(&[0u8; 32]).into();
+    (!zero).then_some(shared)
 }
 
 /// HKDF-SHA256 (RFC 5869) of `ikm` with `salt` and `info`, filling `okm`; `None` only when

@@ -4,7 +4,7 @@
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::agent::AgentId;
-use latchkey_core::agent::envelope::{AgentPublicKey, PublicKeyRegistered, SealedDek};
+use latchkey_core::agent::envelope::{AgentPublicKey, SealedDek};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /api/v1/agents/{id}/public-key`: registers (or replaces) the agent's key.
@@ -37,7 +37,8 @@ mod key_bytes {
 
 area! {
     pub enum EnvelopeCommand in CallerCommand::Envelopes {
-        RegisterPublicKey => PublicKeyRegistered,
+        // The answer is the key it was given: nothing to carry back.
+        RegisterPublicKey => (),
         IssueDek => SealedDek,
     }
 }

@@ -94,14 +94,20 @@ pub struct DiscoveredSecret {
     pub status: DiscoveredStatus,
 }
 
-/// A stored discovered secret, as listed.
+/// A stored discovered secret, as listed: [`DiscoveredSecret`]'s members written out (not
+/// `#[serde(flatten)]`, whose buffering costs the Worker's wasm several KB).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveredSecretView {
     pub id: DiscoveredSecretId,
     /// The agent that reported it last: the one that holds it.
     pub agent_id: AgentId,
-    #[serde(flatten)]
-    pub secret: DiscoveredSecret,
+    pub cluster_name: String,
+    pub provider: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub key_names: Vec<String>,
+    pub labels: Labels,
+    pub status: DiscoveredStatus,
     pub first_seen_at: Timestamp,
     pub last_seen_at: Timestamp,
 }

@@ -231,14 +231,6 @@ pub fn wrap_binding<'a>(binding: &DekBinding<'a>, path: &'a str) -> crate::crypt
     }
 }
 
-/// What `PUT …/public-key` answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicKeyRegistered {
-    pub agent_id: AgentId,
-    pub public_key: String,
-    pub registered_at: crate::time::Timestamp,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

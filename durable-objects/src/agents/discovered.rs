@@ -79,14 +79,12 @@ fn view(row: &Row) -> Result<DiscoveredSecretView, StorageError> {
     Ok(DiscoveredSecretView {
         id: DiscoveredSecretId::parse(&row.text(0)?).map_err(|_| parse_err("id"))?,
         agent_id: AgentId::parse(&row.text(1)?).map_err(|_| parse_err("agent id"))?,
-        secret: DiscoveredSecret {
-            cluster_name: row.text(2)?,
-            provider: row.text(3)?,
-            reference: row.text(4)?,
-            key_names: json_column(row, 5)?,
-            labels: json_column(row, 6)?,
-            status: DiscoveredStatus::parse(&row.text(7)?).ok_or_else(|| parse_err("status"))?,
-        },
+        cluster_name: row.text(2)?,
+        provider: row.text(3)?,
+        reference: row.text(4)?,
+        key_names: json_column(row, 5)?,
+        labels: json_column(row, 6)?,
+        status: DiscoveredStatus::parse(&row.text(7)?).ok_or_else(|| parse_err("status"))?,
         first_seen_at: read_ts(row, 8)?,
         last_seen_at: read_ts(row, 9)?,
     })

@@ -11,7 +11,7 @@ use crate::sql::{execute, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_ts, ts};
 use latchkey_core::agent::AgentId;
 use latchkey_core::agent::envelope::{
-    AgentPublicKey, DekBinding, DekId, PublicKeyRegistered, SealedDek, issue_dek as issue,
+    AgentPublicKey, DekBinding, DekId, SealedDek, issue_dek as issue,
 };
 use latchkey_core::{ApiError, ErrorCode};
 
@@ -37,7 +37,7 @@ pub fn register_public_key(
     ctx: &SecretContext<'_>,
     agent: &AgentPrincipal,
     key: &AgentPublicKey,
-) -> Result<PublicKeyRegistered, ApiError> {
+) -> Result<(), ApiError> {
     in_transaction(ctx.storage, "register public key", || {
         execute(
             ctx.storage,
@@ -50,11 +50,7 @@ pub fn register_public_key(
                 ts(ctx.now),
             ],
         )?;
-        Ok::<_, Failure>(PublicKeyRegistered {
-            agent_id: agent.id.clone(),
-            public_key: key.to_base64(),
-            registered_at: ctx.now,
-        })
+        Ok::<_, Failure>(())
     })
 }
 

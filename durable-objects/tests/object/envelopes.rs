@@ -50,7 +50,7 @@ fn issue_dek_registered_key_opens_for_the_agent_and_matches_the_server_copy() {
     let object = Object::new();
     let (id, jwt) = agent(&object, "edge-1");
     let (secret, public) = keypair();
-    let registered = object
+    object
         .call(
             &jwt,
             RegisterPublicKey {
@@ -59,7 +59,6 @@ fn issue_dek_registered_key_opens_for_the_agent_and_matches_the_server_copy() {
             },
         )
         .unwrap();
-    assert_eq!(registered.public_key, public.to_base64());
     assert_eq!(
         object.last_event(),
         event("agent.public_key_registered", true)
@@ -256,11 +255,7 @@ fn list(object: &Object, pairs: &[(&str, &str)]) -> Vec<String> {
             query: DiscoveredQuery::parse(pairs.iter().copied()).unwrap(),
         })
         .unwrap();
-    let mut refs: Vec<String> = page
-        .secrets
-        .into_iter()
-        .map(|s| s.secret.reference)
-        .collect();
+    let mut refs: Vec<String> = page.secrets.into_iter().map(|s| s.reference).collect();
     refs.sort();
     refs
 }
@@ -322,7 +317,7 @@ fn upload_discovered_again_updates_the_row_in_place() {
             id: DiscoveredSecretId::parse(&first).unwrap(),
         })
         .unwrap();
-    assert_eq!(one.secret.status, DiscoveredStatus::Missing);
+    assert_eq!(one.status, DiscoveredStatus::Missing);
     assert!(one.last_seen_at > one.first_seen_at);
     assert_eq!(one.agent_id, id);
     assert_eq!(object.count("SELECT count(*) FROM discovered_secrets"), 4);

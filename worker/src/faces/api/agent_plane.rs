@@ -28,12 +28,17 @@ pub async fn answer(
             let command = async {
                 let body = read_json_body_within(request, PUBLIC_KEY_BODY_BYTES).await?;
                 Ok(RegisterPublicKey {
-                    agent_id,
+                    agent_id: agent_id.clone(),
                     public_key: parse_public_key_body(&body)?,
                 })
             }
             .await;
-            json(200, &caller.run(env, command).await?)
+            let public_key = command.as_ref().ok().map(|c| c.public_key.to_base64());
+            caller.run(env, command).await?;
+            json(
+                200,
+                &serde_json::json!({"agent_id": agent_id, "public_key": public_key}),
+            )
         }
         ApiRoute::AgentDek(agent_id) => {
             let command = async {
