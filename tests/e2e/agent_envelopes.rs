@@ -298,7 +298,7 @@ fn discovered_secrets_upload_list_filter_and_get(ctx: &Ctx) {
         .api()
         .create_token(&key, &json!({"scope": "agent:admin"}));
     assert_eq!(admin.status, 201, "{}", admin.text);
-    let admin = admin.body["token"].as_str().unwrap();
+    let admin = admin.body["value"].as_str().unwrap();
     assert_eq!(
         refs(&send(ctx, "GET", "/api/v1/secrets", admin, None)).len(),
         4
