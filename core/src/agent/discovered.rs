@@ -194,22 +194,31 @@ fn item(index: usize, value: &Value) -> Result<DiscoveredSecret, ApiError> {
     }
     let key_names = match map.get("key_names") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(names)) if names.len() <= MAX_KEY_NAMES => names
-            .iter()
-            .map(|name| match name {
-                Value::String(s)
-                    if !s.is_empty()
-                        && s.len() <= MAX_KEY_NAME_BYTES
-                        && !s.chars().any(char::is_control) =>
-                {
-                    Ok(s.clone())
+        // Loops rather than `collect::<Result<…>>`: each of those is another generic
+        // instantiation in the Worker's wasm.
+        Some(Value::Array(names)) if names.len() <= MAX_KEY_NAMES => {
+            let mut out = Vec::with_capacity(names.len());
+            for name in names {
+                match name {
+                    Value::String(s)
+                        if !s.is_empty()
+                            && s.len() <= MAX_KEY_NAME_BYTES
+                            && !s.chars().any(char::is_control) =>
+                    {
+                        out.push(s.clone());
+                    }
+                    _ => {
+                        return Err(bad(
+                            "key_names",
+                            format!(
+                                "'{at}.key_names' holds an entry that is not a name of 1 to {MAX_KEY_NAME_BYTES} bytes"
+                            ),
+                        ));
+                    }
                 }
-                _ => Err(bad(
-                    "key_names",
-                    format!("'{at}.key_names' holds an entry that is not a name of 1 to {MAX_KEY_NAME_BYTES} bytes"),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
+            }
+            out
+        }
         Some(_) => {
             return Err(bad(
                 "key_names",
@@ -219,20 +228,25 @@ fn item(index: usize, value: &Value) -> Result<DiscoveredSecret, ApiError> {
     };
     let labels = match map.get("labels") {
         None | Some(Value::Null) => Labels::new(),
-        Some(Value::Object(labels)) if labels.len() <= MAX_LABELS => labels
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(v) if label_key_ok(k) && label_value_ok(v) => {
-                    Ok((k.clone(), v.clone()))
+        Some(Value::Object(labels)) if labels.len() <= MAX_LABELS => {
+            let mut out = Labels::new();
+            for (k, v) in labels {
+                match v {
+                    Value::String(v) if label_key_ok(k) && label_value_ok(v) => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                    _ => {
+                        return Err(bad(
+                            "labels",
+                            format!(
+                                "'{at}.labels' entry '{k}' must map a key of letters, digits, '.', '_', '-', '/' (at most {MAX_LABEL_KEY_BYTES} bytes) to a string of at most {MAX_LABEL_VALUE_BYTES} bytes"
+                            ),
+                        ));
+                    }
                 }
-                _ => Err(bad(
-                    "labels",
-                    format!(
-                        "'{at}.labels' entry '{k}' must map a key of letters, digits, '.', '_', '-', '/' (at most {MAX_LABEL_KEY_BYTES} bytes) to a string of at most {MAX_LABEL_VALUE_BYTES} bytes"
-                    ),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
+            }
+            out
+        }
         Some(_) => {
             return Err(bad(
                 "labels",
@@ -285,7 +299,11 @@ pub fn parse_bulk(bytes: &[u8]) -> Result<Vec<DiscoveredSecret>, ApiError> {
     }
     match map.get("secrets") {
         Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK_ITEMS => {
-            items.iter().enumerate().map(|(i, v)| item(i, v)).collect()
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                out.push(item(i, v)?);
+            }
+            Ok(out)
         }
         Some(Value::Array(items)) => Err(bad(
             "secrets",

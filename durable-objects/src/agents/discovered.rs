@@ -126,11 +126,10 @@ pub fn list(ctx: &SecretContext<'_>, q: &DiscoveredQuery) -> Result<DiscoveredPa
     sql.push_str(" ORDER BY id LIMIT ?");
     values.push(V::Integer(q.limit as i64 + 1));
     let rows = query(ctx.storage, &sql, values).map_err(|e| internal("list discovered", e))?;
-    let mut secrets = rows
-        .iter()
-        .map(view)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| internal("list discovered", e))?;
+    let mut secrets = Vec::with_capacity(rows.len());
+    for row in &rows {
+        secrets.push(view(row).map_err(|e| internal("list discovered", e))?);
+    }
     let next_cursor = if secrets.len() as u64 > q.limit {
         secrets.truncate(q.limit as usize);
         secrets.last().map(|s| s.id.clone())
