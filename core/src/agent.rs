@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+pub mod discovered;
 pub mod discovery;
+pub mod envelope;
 pub mod jobs;
 pub mod mint;
 pub mod password;

@@ -2,7 +2,9 @@
 //! (hashed), registration, JWTs, heartbeats with queued commands, the fleet list with its
 //! derived status, revocation, and the grants that are an agent's whole reach.
 
+pub mod discovered;
 pub mod discovery;
+pub mod envelopes;
 pub mod jobs;
 pub mod passwords;
 pub mod plane;

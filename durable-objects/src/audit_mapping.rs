@@ -9,6 +9,8 @@ use latchkey_contract::caller::access_requests::{self as requests, AccessRequest
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::ass::AssCommand as Ass;
+use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
+use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::maestro::{MaestroCommand as Mae, SecretSet};
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
@@ -130,6 +132,8 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::AgentPlane(_)
         | CallerCommand::Passwords(_)
         | CallerCommand::People(_)
+        | CallerCommand::Envelopes(_)
+        | CallerCommand::Discovered(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -241,10 +245,32 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             V2::GrantSecretById(c) => draft.detail("secret_id", c.request.secret_id.as_str()),
             V2::ListAllSecrets(_) => draft,
         },
+        // Issue 23: which agent, which key id, which row; never a key or a DEK.
+        CallerCommand::Envelopes(command) => match command {
+            Env::RegisterPublicKey(c) => draft.detail("agent_id", c.agent_id.as_str()),
+            Env::IssueDek(c) => draft.detail("agent_id", c.agent_id.as_str()),
+        },
+        CallerCommand::Discovered(command) => match command {
+            Dsc::UploadDiscovered(c) => draft.detail("agent_id", c.agent_id.as_str()),
+            Dsc::GetDiscovered(c) => draft.detail("discovered_secret_id", c.id.as_str()),
+            Dsc::ListDiscovered(_) => draft,
+        },
         CallerCommand::Secrets(_)
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
         | CallerCommand::Audit(_) => draft,
+    }
+}
+
+impl Completes for latchkey_core::agent::envelope::SealedDek {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("key_id", self.key_id.as_str())
+    }
+}
+
+impl Completes for latchkey_core::agent::discovered::DiscoveredPage {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("count", self.secrets.len())
     }
 }
 
@@ -391,6 +417,7 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
+    latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,
     latchkey_core::oauth::TokenResponse,

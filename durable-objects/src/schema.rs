@@ -501,6 +501,39 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX IF NOT EXISTS agent_jobs_open ON agent_jobs (agent_id, created_at)
             WHERE status IN ('queued', 'claimed')",
     ],
+    // 19: issue 23, wire envelopes and discovered secrets.
+    // An agent's X25519 public key (one, replaced on re-registration); the data keys issued to
+    // it, kept only wrapped under the tenant key (the agent got its copy sealed to its key);
+    // and the discovered secrets its agents report: metadata only, keyed by cluster, provider
+    // and reference, with no column that could hold a value.
+    &[
+        "CREATE TABLE agent_public_keys (
+            agent_id TEXT PRIMARY KEY,
+            public_key BLOB NOT NULL,
+            registered_at INTEGER NOT NULL
+        )",
+        "CREATE TABLE agent_deks (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at INTEGER NOT NULL
+        )",
+        "CREATE INDEX agent_deks_by_agent ON agent_deks (agent_id, created_at)",
+        "CREATE TABLE discovered_secrets (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            cluster_name TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            key_names TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            status TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            UNIQUE (cluster_name, provider, ref)
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

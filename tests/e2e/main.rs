@@ -1,6 +1,7 @@
 //! End-to-end tests against the real local runtime. One `wrangler dev` serves every test
 //! (tests that restart the runtime start their own); it is stopped before the process exits.
 
+mod agent_envelopes;
 mod agent_plane;
 mod agents;
 mod approvals;
@@ -93,6 +94,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tokens::TESTS);
     tests.extend(agents::TESTS);
     tests.extend(agent_plane::TESTS);
+    tests.extend(agent_envelopes::TESTS);
     tests.extend(people::TESTS);
     tests.extend(requests::TESTS);
     tests.extend(approvals::TESTS);

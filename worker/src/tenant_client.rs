@@ -241,6 +241,21 @@ impl Caller {
         }
     }
 
+    /// [`Caller::run`] for a command whose reply's JSON is the answer as it is: the reply is
+    /// passed through undecoded (one instantiation for every such command, instead of a
+    /// decode and a re-encode of each reply type in the Worker's wasm). The object still
+    /// answers the command's own reply type (`answer` in its dispatch).
+    pub async fn run_raw(
+        &self,
+        env: &Env,
+        command: Result<CallerCommand, ApiError>,
+    ) -> Result<Box<serde_json::value::RawValue>, ApiError> {
+        match command {
+            Ok(command) => self.exchange(env, Some(command)).await?.result,
+            Err(e) => Err(self.refuse(env, e).await),
+        }
+    }
+
     /// Counts a request the handler refused (bad input) and answers its error, unless
     /// authentication or the rate limit answers first.
     pub async fn refuse(&self, env: &Env, error: ApiError) -> ApiError {

@@ -11,6 +11,8 @@ pub mod approvals;
 pub mod ass;
 pub mod audit;
 pub mod broker;
+pub mod discovered;
+pub mod envelopes;
 pub mod fields;
 pub mod maestro;
 pub mod notifications;
@@ -44,6 +46,8 @@ pub enum CallerCommand {
     Maestro(maestro::MaestroCommand),
     Ass(ass::AssCommand),
     AgentPlane(agent_plane::AgentPlaneCommand),
+    Envelopes(envelopes::EnvelopeCommand),
+    Discovered(discovered::DiscoveredCommand),
 }
 
 impl CallerCommand {
@@ -68,6 +72,8 @@ impl CallerCommand {
             maestro::MaestroCommand::NAMES,
             ass::AssCommand::NAMES,
             agent_plane::AgentPlaneCommand::NAMES,
+            envelopes::EnvelopeCommand::NAMES,
+            discovered::DiscoveredCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -95,6 +101,8 @@ impl CallerCommand {
             CallerCommand::Maestro(command) => command.name(),
             CallerCommand::Ass(command) => command.name(),
             CallerCommand::AgentPlane(command) => command.name(),
+            CallerCommand::Envelopes(command) => command.name(),
+            CallerCommand::Discovered(command) => command.name(),
         }
     }
 
@@ -119,6 +127,8 @@ impl CallerCommand {
             CallerCommand::Maestro(command) => command.rules(),
             CallerCommand::Ass(command) => command.rules(),
             CallerCommand::AgentPlane(command) => command.rules(),
+            CallerCommand::Envelopes(command) => command.rules(),
+            CallerCommand::Discovered(command) => command.rules(),
         }
     }
 }

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 pub mod plane;
 pub use plane::PlaneRoute;
+pub mod agent_plane;
 
 /// Where the face lives.
 pub const PREFIX: &str = "/api/v1";
@@ -58,6 +59,16 @@ pub enum ApiRoute {
     CreateBootstrap,
     /// Seed 001's agent plane (issue 23): minting, heartbeats, jobs, the update check.
     Plane(PlaneRoute),
+    /// `PUT /api/v1/agents/{id}/public-key` `{public_key}` (issue 23, [`agent_plane`]).
+    AgentPublicKey(crate::agent::AgentId),
+    /// `POST /api/v1/agents/{id}/dek`.
+    AgentDek(crate::agent::AgentId),
+    /// `POST /api/v1/agents/{id}/secrets/bulk` `{secrets: [...]}`.
+    AgentSecretsBulk(crate::agent::AgentId),
+    /// `GET /api/v1/secrets`: discovered secrets, not the stored ones of `/v1/secrets`.
+    DiscoveredSecrets,
+    /// `GET /api/v1/secrets/{id}`.
+    DiscoveredSecret(crate::agent::discovered::DiscoveredSecretId),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -138,6 +149,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if let Some(route) = plane::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Plane);
     }
+    if let Some(route) = agent_plane::resolve(method, url_path, rest) {
+        return route;
+    }
     let native_path = format!("/v1/{rest}");
     match Route::resolve(method, &native_path) {
         Ok(route) => face_route(route).ok_or_else(|| no_route(url_path)),
@@ -175,7 +189,7 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     }
 }
 
-fn method_not_allowed(method: &str, url_path: &str, allow: Vec<String>) -> ApiError {
+pub(crate) fn method_not_allowed(method: &str, url_path: &str, allow: Vec<String>) -> ApiError {
     let allow = allow.join(", ");
     ApiError::new(
         ErrorCode::MethodNotAllowed,
@@ -199,6 +213,13 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::Permissions
         | ApiRoute::RejectPasswordRequest(_)
         | ApiRoute::CreateBootstrap => &[],
+        ApiRoute::AgentPublicKey(_)
+        | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentSecretsBulk(_)
+        | ApiRoute::DiscoveredSecrets
+        | ApiRoute::DiscoveredSecret(_) => {
+            agent_plane::query(route).map_or(&[], |(known, _)| known)
+        }
     }
 }
 
@@ -206,7 +227,7 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
 pub fn check_query(route: &ApiRoute, pairs: &[(String, String)]) -> Result<(), ApiError> {
     crate::route::check_query(
         allowed_query(route),
-        &[],
+        agent_plane::query(route).map_or(&[], |(_, repeatable)| repeatable),
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )
 }
@@ -451,8 +472,6 @@ mod tests {
     #[test]
     fn resolve_route_the_seeds_do_not_name_is_not_found() {
         for (method, path) in [
-            ("GET", "/api/v1/secrets"),
-            ("GET", "/api/v1/secrets/x"),
             ("POST", "/api/v1/tokens"),
             ("GET", "/api/v1/secret/data/x"),
             ("GET", "/api/v1/policies"),

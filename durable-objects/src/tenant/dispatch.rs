@@ -13,6 +13,8 @@ use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::ass::AssCommand as Ass;
 use latchkey_contract::caller::audit::AuditCommand as Aud;
 use latchkey_contract::caller::broker::BrokerCommand;
+use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
+use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::maestro::MaestroCommand as Mae;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
@@ -151,6 +153,10 @@ impl Tenant {
             },
             CallerCommand::Ass(command) => ass_command(command, principal, ctx, draft),
             CallerCommand::AgentPlane(command) => plane_command(command, principal, ctx, draft),
+            CallerCommand::Envelopes(command) => envelope_command(command, principal, ctx, draft),
+            CallerCommand::Discovered(command) => {
+                discovered_command(command, principal, ctx, draft)
+            }
         }
     }
 
@@ -426,6 +432,43 @@ fn agent_command(
             as_agent(principal)
                 .and_then(|agent| agents::discovery::managed_certificates(ctx, agent))
         }),
+    }
+}
+
+/// Issue 23's wire envelopes: the path's agent must be the caller ([`agents::envelopes::own`]).
+fn envelope_command(
+    command: Env,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use agents::envelopes;
+    match command {
+        Env::RegisterPublicKey(c) => answer(c, draft, |c| {
+            let agent = envelopes::own(as_agent(principal)?, &c.agent_id)?;
+            envelopes::register_public_key(ctx, agent, &c.public_key)
+        }),
+        Env::IssueDek(c) => answer(c, draft, |c| {
+            envelopes::issue_dek(ctx, envelopes::own(as_agent(principal)?, &c.agent_id)?)
+        }),
+    }
+}
+
+/// Issue 23's discovered secrets.
+fn discovered_command(
+    command: Dsc,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use agents::discovered;
+    match command {
+        Dsc::UploadDiscovered(c) => answer(c, draft, |c| {
+            let agent = agents::envelopes::own(as_agent(principal)?, &c.agent_id)?;
+            discovered::upload(ctx, agent, &c.secrets)
+        }),
+        Dsc::ListDiscovered(c) => answer(c, draft, |c| discovered::list(ctx, &c.query)),
+        Dsc::GetDiscovered(c) => answer(c, draft, |c| discovered::get(ctx, &c.id)),
     }
 }
 

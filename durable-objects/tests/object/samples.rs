@@ -11,6 +11,8 @@ use latchkey_contract::caller::approvals::*;
 use latchkey_contract::caller::ass::*;
 use latchkey_contract::caller::audit::*;
 use latchkey_contract::caller::broker::*;
+use latchkey_contract::caller::discovered::*;
+use latchkey_contract::caller::envelopes::*;
 use latchkey_contract::caller::fields::*;
 use latchkey_contract::caller::maestro::*;
 use latchkey_contract::caller::notifications::*;
@@ -24,7 +26,9 @@ use latchkey_contract::caller::vault002::*;
 use latchkey_contract::caller::wraps::*;
 use latchkey_core::Timestamp;
 use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
+use latchkey_core::agent::discovered::{DiscoveredQuery, DiscoveredSecretId, parse_bulk};
 use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
+use latchkey_core::agent::envelope::parse_public_key_body;
 use latchkey_core::agent::password::NewPasswordRequest;
 use latchkey_core::agent::{
     AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
@@ -423,6 +427,14 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             .unwrap(),
         }
         .into(),
+        RegisterPublicKey {
+            agent_id: agent(),
+            public_key: parse_public_key_body(
+                br#"{"public_key": "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
         ClaimJob {
             id: agent(),
             lease_seconds: 60,
@@ -437,5 +449,22 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         }
         .into(),
         AgentSelf.into(),
+        IssueDek { agent_id: agent() }.into(),
+        UploadDiscovered {
+            agent_id: agent(),
+            secrets: parse_bulk(
+                br#"{"secrets": [{"cluster_name": "prod", "provider": "kubernetes", "ref": "payments/db"}]}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListDiscovered {
+            query: DiscoveredQuery::parse([]).unwrap(),
+        }
+        .into(),
+        GetDiscovered {
+            id: DiscoveredSecretId::parse("dsc_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
     ]
 }

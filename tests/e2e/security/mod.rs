@@ -7,6 +7,7 @@
 //! - Same hand along the provenance chain, cascading revocation, blind access requests, and a
 //!   clearance that records the rule that cleared it.
 
+mod agent_plane;
 mod chain;
 mod gate;
 mod plane;
@@ -57,6 +58,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agent_plane_ids_are_not_found",
         plane::another_tenants_agent_plane_ids_are_not_found,
+    ),
+    (
+        "security::another_tenants_agents_and_discovered_secrets_are_not_found",
+        agent_plane::another_tenants_agents_and_discovered_secrets_are_not_found,
     ),
 ];
 

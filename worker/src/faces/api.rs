@@ -29,6 +29,7 @@ use latchkey_core::tenant::Hostname;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
+mod agent_plane;
 mod plane;
 
 /// What the face made of a request under `/api`.
@@ -257,6 +258,13 @@ async fn tenant_route(
             json(201, &caller.run(env, command).await?)
         }
         ApiRoute::Plane(route) => plane::answer(route, request, env, caller, pairs).await,
+        route @ (ApiRoute::AgentPublicKey(_)
+        | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentSecretsBulk(_)
+        | ApiRoute::DiscoveredSecrets
+        | ApiRoute::DiscoveredSecret(_)) => {
+            agent_plane::answer(route, request, env, caller, pairs).await
+        }
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
 }
