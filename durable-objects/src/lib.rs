@@ -1,6 +1,7 @@
 //! The tenant Durable Object: one per tenant, SQLite-backed, the only writer of that tenant's
 //! secrets. This crate holds its logic (the contract the Worker calls it by is `latchkey-contract`);
-//! the deployable crate registers it as a class (`TenantObject`) and forwards to [`tenant::Tenant`].
+//! this crate is also the object's deployable script ([`script`], `wrangler.tenant.toml`), which
+//! registers the class (`TenantObject`) and forwards to [`tenant::Tenant`].
 
 /// Logs an internal error: the platform's console in a deployment, stderr on the host (the
 /// native tests), where the platform's console does not exist.
@@ -32,6 +33,7 @@ mod people;
 mod policies;
 mod rows;
 pub mod schema;
+pub mod script;
 mod secret_cache;
 mod secret_rows;
 mod secrets;

@@ -8,7 +8,7 @@ use crate::audit_copy;
 use crate::tenant::{Tenant, TenantConfig};
 use latchkey_contract::TenantResponse;
 use latchkey_core::approval::DEFAULT_APPROVAL_TTL_SECONDS;
-use latchkey_core::broker::hosts::InsecureHosts;
+use latchkey_core::broker::hosts::{InsecureHosts, PROXY_INSECURE_HOSTS_VAR};
 use latchkey_core::crypto::RootKey;
 use latchkey_core::public_url::{PUBLIC_URL_VAR, link_base};
 use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
@@ -32,10 +32,6 @@ pub const RETENTION_VAR: &str = "SOFT_DELETE_RETENTION_SECONDS";
 /// The Worker var that sets how long an approval request waits for decisions (tests use
 /// seconds); unset, it is 24 hours.
 pub const APPROVAL_TTL_VAR: &str = "APPROVAL_TTL_SECONDS";
-
-/// The Worker var listing hosts the broker may reach over plain http or at private
-/// addresses: set by `scripts/dev` and the tests for loopback, unset in a deployment.
-pub const PROXY_INSECURE_HOSTS_VAR: &str = "PROXY_INSECURE_HOSTS";
 
 /// Events copied to D1 per batch (one D1 round trip).
 const EXPORT_BATCH: u32 = 500;

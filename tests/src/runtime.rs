@@ -1,6 +1,8 @@
 //! Starts and stops `wrangler dev` for the tests: bound to 127.0.0.1 on a free port, with its
 //! own state directory and its own `ROOT_KEY`/`OPERATOR_KEY`, in its own process group so that
-//! stopping it stops workerd too.
+//! stopping it stops workerd too. Both scripts run in the one session, as deployed: the front
+//! Worker (`wrangler.toml`) and the tenant object's script (`wrangler.tenant.toml`), each
+//! with only its own secret.
 
 use base64::Engine as _;
 use std::io::Read as _;
@@ -127,16 +129,22 @@ impl Runtime {
     }
 
     fn launch(&mut self) {
-        assert!(
-            repo_root().join("worker/build/worker/shim.mjs").exists(),
-            "the Worker is not built: run scripts/build (scripts/test does)"
-        );
+        for script in ["worker", "durable-objects"] {
+            assert!(
+                repo_root()
+                    .join(script)
+                    .join("build/worker/shim.mjs")
+                    .exists(),
+                "{script} is not built: run scripts/build (scripts/test does)"
+            );
+        }
         self.base_url = format!("http://127.0.0.1:{}", self.port);
         let mut vars_text = self.vars_text.clone();
         if self.sets_public_url {
             vars_text.push_str(&format!("PUBLIC_URL={}\n", self.base_url));
         }
-        std::fs::write(&self.vars_file, vars_text).expect("write vars");
+        std::fs::write(&self.vars_file, without_var(&vars_text, "ROOT_KEY")).expect("write vars");
+        let tenant_config = self.write_tenant_config(&without_var(&vars_text, "OPERATOR_KEY"));
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -146,7 +154,12 @@ impl Runtime {
             .current_dir(repo_root())
             // No local trace store: it would keep broker calls' URLs (queries with values).
             .env("X_LOCAL_OBSERVABILITY", "false")
-            .args(["dev", "--ip", "127.0.0.1", "--port"])
+            .arg("dev")
+            .arg("--config")
+            .arg(repo_root().join("wrangler.toml"))
+            .arg("--config")
+            .arg(&tenant_config)
+            .args(["--ip", "127.0.0.1", "--port"])
             .arg(self.port.to_string())
             .arg("--inspector-port")
             .arg(free_port().to_string())
@@ -169,6 +182,31 @@ impl Runtime {
             .expect("spawn wrangler dev");
         self.child = Some(child);
         self.wait_ready();
+    }
+
+    /// The tenant script's config for this runtime: the repository's `wrangler.tenant.toml`
+    /// with absolute paths, in a directory of its own whose `.dev.vars` holds `vars` (wrangler
+    /// applies `--env-file` to the first config only and reads a second config's vars next to
+    /// it).
+    fn write_tenant_config(&self, vars: &str) -> PathBuf {
+        let dir = self.state_dir.with_file_name("tenant-script");
+        std::fs::create_dir_all(&dir).expect("create the tenant script's dir");
+        let root = repo_root();
+        let config = std::fs::read_to_string(root.join("wrangler.tenant.toml"))
+            .expect("read wrangler.tenant.toml");
+        let config = config
+            .replace(
+                "main = \"durable-objects/",
+                &format!("main = \"{}/durable-objects/", root.display()),
+            )
+            .replace(
+                "migrations_dir = \"schema\"",
+                &format!("migrations_dir = \"{}/schema\"", root.display()),
+            );
+        std::fs::write(dir.join(".dev.vars"), vars).expect("write the tenant script's vars");
+        let path = dir.join("wrangler.toml");
+        std::fs::write(&path, config).expect("write the tenant script's config");
+        path
     }
 
     fn wait_ready(&mut self) {
@@ -318,4 +356,13 @@ pub fn files_containing_any(dir: &Path, values: &[String]) -> Vec<(PathBuf, Stri
 /// How many files lie under `dir` (to show a scan looked at something).
 pub fn count_files(dir: &Path) -> usize {
     files_under(dir).len()
+}
+
+/// `vars` (`NAME=value` lines) without `name`: each script gets only its own secret.
+fn without_var(vars: &str, name: &str) -> String {
+    let prefix = format!("{name}=");
+    vars.lines()
+        .filter(|line| !line.starts_with(&prefix))
+        .map(|line| format!("{line}\n"))
+        .collect()
 }

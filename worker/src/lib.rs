@@ -14,9 +14,6 @@ mod mcp;
 mod oauth;
 mod registry;
 mod tenant_client;
-mod tenant_object;
-
-pub use tenant_object::TenantObject;
 
 use worker::{Context, Env, Request, Response, event};
 

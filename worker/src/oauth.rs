@@ -218,7 +218,7 @@ async fn load_client(env: &Env, client_id: &ClientId) -> Result<ClientMetadata, 
 async fn fetch_document(env: &Env, url: &str) -> Result<ClientMetadata, String> {
     let (parsed, host) = parse_outbound_url(url)?;
     let insecure = env
-        .var(latchkey_durable_objects::object::PROXY_INSECURE_HOSTS_VAR)
+        .var(latchkey_core::broker::hosts::PROXY_INSECURE_HOSTS_VAR)
         .map(|v| InsecureHosts::parse(&v.to_string()))
         .unwrap_or_default();
     check_destination(parsed.scheme(), &host, &insecure).map_err(|e| {

@@ -10,7 +10,6 @@ use latchkey_contract::{
 use latchkey_core::credential::PresentedCredential;
 use latchkey_core::ratelimit::RateState;
 use latchkey_core::{ApiError, TenantId};
-use latchkey_durable_objects::sql::js_message;
 use std::cell::Cell;
 use worker::js_sys::{Function, Object, Promise, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -49,6 +48,15 @@ async fn send(stub: Stub, request: &TenantRequest) -> Result<TenantResponse, Api
         );
         unavailable("decode", &at)
     })
+}
+
+/// A thrown JS value's `message` (or the value itself when it is a string).
+fn js_message(e: &JsValue) -> String {
+    Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// POSTs `body` to the object behind `stub` and returns the answer's text.

@@ -536,6 +536,11 @@ pub fn refusal(reason: Refusal, message: String) -> ApiError {
     ApiError::new(ErrorCode::PermissionDenied, message).with("reason", reason.as_str())
 }
 
+/// The Worker var listing hosts the broker (and the OAuth server's metadata fetch) may reach
+/// over plain http or at private addresses: set by `scripts/dev` and the tests for loopback,
+/// unset in a deployment. Both scripts read it.
+pub const PROXY_INSECURE_HOSTS_VAR: &str = "PROXY_INSECURE_HOSTS";
+
 /// The hosts of `PROXY_INSECURE_HOSTS`: plain http and private addresses are allowed to these
 /// and no others. Unset in a deployment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
