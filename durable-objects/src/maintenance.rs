@@ -57,6 +57,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             purged.approvals += 1;
         }
         crate::wraps::erase_expired(ctx.storage, ctx.now)?;
+        crate::agents::carried::erase_expired(ctx.storage, ctx.now)?;
         purged.calls += crate::broker::sweep_unfinished(ctx.storage, ctx.tenant_id, ctx.now)?;
         Ok(purged)
     })
