@@ -69,6 +69,32 @@ impl fmt::Debug for NewCarriedRequest {
     }
 }
 
+impl NewCarriedRequest {
+    /// `{secret_id, reason, ttl_seconds?}`.
+    pub fn parse_read(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body: CarriedReadBody = body::parse(bytes)?;
+        Ok(NewCarriedRequest {
+            secret_id: secret_id(&body.secret_id.0)?,
+            reason: reason(&body.reason.0)?,
+            kind: AccessKind::Read,
+            ttl_seconds: Some(body.ttl_seconds.0.unwrap_or(DEFAULT_READ_TTL_SECONDS)),
+            data: None,
+        })
+    }
+
+    /// `{secret_id, data, reason}`.
+    pub fn parse_patch(bytes: &[u8]) -> Result<Self, ApiError> {
+        let body: CarriedPatchBody = body::parse(bytes)?;
+        Ok(NewCarriedRequest {
+            secret_id: secret_id(&body.secret_id.0)?,
+            data: Some(parse_data("data", body.data.0)?),
+            reason: reason(&body.reason.0)?,
+            kind: AccessKind::Patch,
+            ttl_seconds: None,
+        })
+    }
+}
+
 /// `POST /v1/requests/read` or `POST /v1/requests`: on a stored secret (`path`) or on a
 /// discovered one (`secret_id`).
 #[derive(Debug)]
@@ -79,7 +105,7 @@ pub enum RequestInput {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CarriedReadBody {
+pub struct CarriedReadBody {
     secret_id: body::Text,
     reason: body::Text,
     #[serde(default)]
@@ -88,7 +114,7 @@ struct CarriedReadBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CarriedPatchBody {
+pub struct CarriedPatchBody {
     secret_id: body::Text,
     data: body::OptObject,
     reason: body::Text,
@@ -162,14 +188,7 @@ impl RequestInput {
         if !names_discovered(bytes) {
             return NewAccessRequest::parse_read(bytes).map(RequestInput::Stored);
         }
-        let body: CarriedReadBody = body::parse(bytes)?;
-        Ok(RequestInput::Carried(NewCarriedRequest {
-            secret_id: secret_id(&body.secret_id.0)?,
-            reason: reason(&body.reason.0)?,
-            kind: AccessKind::Read,
-            ttl_seconds: Some(body.ttl_seconds.0.unwrap_or(DEFAULT_READ_TTL_SECONDS)),
-            data: None,
-        }))
+        NewCarriedRequest::parse_read(bytes).map(RequestInput::Carried)
     }
 
     /// `POST /v1/requests`: `{path, value, reason}` or `{secret_id, data, reason}`.
@@ -177,14 +196,7 @@ impl RequestInput {
         if !names_discovered(bytes) {
             return NewAccessRequest::parse_patch(bytes).map(RequestInput::Stored);
         }
-        let body: CarriedPatchBody = body::parse(bytes)?;
-        Ok(RequestInput::Carried(NewCarriedRequest {
-            secret_id: secret_id(&body.secret_id.0)?,
-            data: Some(parse_data("data", body.data.0)?),
-            reason: reason(&body.reason.0)?,
-            kind: AccessKind::Patch,
-            ttl_seconds: None,
-        }))
+        NewCarriedRequest::parse_patch(bytes).map(RequestInput::Carried)
     }
 }
 
