@@ -440,7 +440,12 @@ fn refusals_name_the_problem_and_change_nothing(ctx: &Ctx) {
     let other = Agent::new(ctx, &admin, "stranger");
     let secret_id = holder.discover(ctx, &admin);
     let who = people(ctx, &tenant, &admin);
-    let field = |reply: &Reply| reply.body["field"].as_str().unwrap_or_default().to_owned();
+    let field = |reply: &Reply| {
+        reply.body["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
     // Bad request bodies: 4xx naming the member.
     for (url, body, member) in [
         (
@@ -485,7 +490,7 @@ fn refusals_name_the_problem_and_change_nothing(ctx: &Ctx) {
     assert_eq!(listed.body["requests"], json!([]), "{}", listed.text);
 
     // The agent's wrap routes: bad bodies, another agent's wraps, a wrong key.
-    let id = approved_patch(ctx, &who, &secret_id, "p");
+    let id = approved_patch(ctx, &who, &secret_id, "refused-patch-value");
     let job = holder.claim(ctx);
     let wrap_id = job["params"]["wrap_id"].as_str().unwrap().to_owned();
     other

@@ -5,7 +5,7 @@
 use super::{ok, send_with, text};
 use crate::Ctx;
 use crate::agent_envelopes::{agent, keypair};
-use crate::people::{APPROVER_ROLE, person};
+use crate::people::{APPROVER_ROLE, READER_ROLE, person};
 use serde_json::json;
 
 pub(super) fn another_tenants_carried_requests_and_agent_wraps_are_not_found(ctx: &Ctx) {
@@ -39,11 +39,12 @@ pub(super) fn another_tenants_carried_requests_and_agent_wraps_are_not_found(ctx
     );
     let listed = ok(a_send("GET", "/api/v1/secrets", &a, None), 200);
     let a_secret = listed["secrets"][0]["id"].as_str().unwrap().to_owned();
+    let (_, requester) = person(ctx, &a_tenant, &a, "carried-asker", &[READER_ROLE]);
     let filed = ok(
         a_send(
             "POST",
             "/api/v1/requests",
-            &a,
+            &requester,
             Some(json!({"secret_id": a_secret, "data": {"K": "a-value"}, "reason": "rotate"})),
         ),
         201,
