@@ -292,8 +292,11 @@ pub fn open_agent_wrap(
 pub struct AgentPost {
     pub job_id: JobId,
     pub key_id: DekId,
-    pub nonce: [u8; 12],
-    pub ciphertext: Vec<u8>,
+    /// Standard base64 of 12 bytes (checked by [`AgentPost::parse`]): the command carries the
+    /// post as the agent sent it, not as a JSON array of numbers.
+    pub nonce: String,
+    /// Standard base64 of the ciphertext with its tag (checked likewise).
+    pub ciphertext: String,
 }
 
 impl fmt::Debug for AgentPost {
@@ -327,23 +330,25 @@ impl AgentPost {
             .map_err(|why| invalid("job_id", format!("'job_id' is not a job id: {why}")))?;
         let key_id = DekId::parse(&body.key_id.0)
             .map_err(|why| invalid("key_id", format!("'key_id' is not a data key id: {why}")))?;
-        let nonce: [u8; 12] = STANDARD
-            .decode(&body.nonce.0)
-            .ok()
-            .and_then(|n| n.try_into().ok())
-            .ok_or_else(|| invalid("nonce", "'nonce' must be 12 bytes, standard base64".into()))?;
-        let ciphertext = STANDARD
+        let nonce_ok = STANDARD.decode(&body.nonce.0).is_ok_and(|n| n.len() == 12);
+        if !nonce_ok {
+            return Err(invalid(
+                "nonce",
+                "'nonce' must be 12 bytes, standard base64".into(),
+            ));
+        }
+        let ciphertext_ok = STANDARD
             .decode(&body.ciphertext.0)
-            .ok()
-            .filter(|c| c.len() > 16 && c.len() <= MAX_AGENT_POST_BYTES)
-            .ok_or_else(|| {
-                invalid(
-                    "ciphertext",
-                    format!(
-                        "'ciphertext' must be standard base64 of 17 to {MAX_AGENT_POST_BYTES} bytes (AES-256-GCM with its tag)"
-                    ),
-                )
-            })?;
+            .is_ok_and(|c| c.len() > 16 && c.len() <= MAX_AGENT_POST_BYTES);
+        if !ciphertext_ok {
+            return Err(invalid(
+                "ciphertext",
+                format!(
+                    "'ciphertext' must be standard base64 of 17 to {MAX_AGENT_POST_BYTES} bytes (AES-256-GCM with its tag)"
+                ),
+            ));
+        }
+        let (nonce, ciphertext) = (body.nonce.0, body.ciphertext.0);
         Ok(AgentPost {
             job_id,
             key_id,
@@ -362,9 +367,9 @@ impl AgentPost {
     ) -> Option<Zeroizing<Vec<u8>>> {
         latchkey_primitives::aes256gcm_open(
             dek.try_into().ok()?,
-            &self.nonce,
+            &STANDARD.decode(&self.nonce).ok()?,
             &info(tenant_id, agent_id, self.job_id.as_str()),
-            &self.ciphertext,
+            &STANDARD.decode(&self.ciphertext).ok()?,
         )
     }
 }

@@ -323,6 +323,21 @@ fn patch_flow_applies_or_fails_with_the_agents_error(ctx: &Ctx) {
     assert_eq!(job["type"], "patch_secret");
     assert_eq!(job["params"]["request_id"], id.as_str());
     assert_eq!(job["params"]["ref"], "app/.env");
+    assert_eq!(
+        job["params"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        [
+            "cluster_name",
+            "provider",
+            "ref",
+            "request_id",
+            "secret_id",
+            "wrap_id"
+        ]
+    );
     let wrap_id = job["params"]["wrap_id"].as_str().unwrap().to_owned();
     let job_id = job["id"].as_str().unwrap().to_owned();
 

@@ -149,6 +149,8 @@ pub fn approved(
                 vec![id.as_str().into()],
             )?
             .ok_or_else(|| internal("carried patch", "no sealed data"))?;
+            // The contract's patch params name the wrap, not the keys (the data names them).
+            params.remove("keys");
             params.insert("wrap_id".into(), row.text(0)?.into());
             execute(
                 ctx.storage,
