@@ -324,11 +324,11 @@ fn patch_flow_applies_or_fails_with_the_agents_error(ctx: &Ctx) {
     assert_eq!(job["params"]["request_id"], id.as_str());
     assert_eq!(job["params"]["ref"], "app/.env");
     assert_eq!(
-        job["params"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect::<Vec<_>>(),
+        {
+            let mut keys: Vec<&String> = job["params"].as_object().unwrap().keys().collect();
+            keys.sort();
+            keys
+        },
         [
             "cluster_name",
             "provider",
