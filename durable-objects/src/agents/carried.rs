@@ -250,6 +250,18 @@ pub fn erase_expired(storage: &Storage, now: Timestamp) -> Result<(), StorageErr
     )
 }
 
+/// When the next sealed patch still kept runs out (the maintenance alarm then zeroes it).
+pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError> {
+    query_one(
+        storage,
+        "SELECT min(expires_at) FROM agent_wraps WHERE length(ciphertext) > 0",
+        vec![],
+    )?
+    .map(|row| read_opt_ts(&row, 0))
+    .transpose()
+    .map(Option::flatten)
+}
+
 fn job_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("job '{id}' not found")).with("field", "job_id")
 }
