@@ -71,7 +71,7 @@ pub fn parse_status(text: &str) -> Option<ApprovalStatus> {
     }
 }
 
-fn reason(text: &str) -> Result<String, ApiError> {
+pub(crate) fn reason(text: &str) -> Result<String, ApiError> {
     let text = text.trim();
     if text.is_empty() || text.len() > MAX_REASON_BYTES {
         return Err(ApiError::validation(
@@ -230,7 +230,12 @@ impl From<DecisionRecord> for RequestDecision {
 pub struct AccessRequestView {
     pub id: AccessRequestId,
     pub kind: AccessKind,
-    pub path: SecretPath,
+    /// A stored secret's path; absent for a request on a discovered secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<SecretPath>,
+    /// A discovered secret's id (issue 23: the agent that holds it carries the request out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<crate::agent::discovered::DiscoveredSecretId>,
     pub reason: String,
     /// `pending`, `approved`, `rejected`, `expired` or `cancelled`.
     pub status: String,
@@ -255,6 +260,13 @@ pub struct AccessRequestView {
     /// A patch request, approved: the version it became.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_version: Option<u64>,
+    /// A request on a discovered secret: `pending` (not approved), `queued`, `claimed`,
+    /// `applied` or `failed` (the agent's part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<String>,
+    /// `failed`: what the agent said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_error: Option<String>,
 }
 
 #[cfg(test)]

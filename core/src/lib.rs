@@ -13,6 +13,7 @@ pub mod approval;
 pub mod audit;
 pub mod body;
 pub mod broker;
+pub mod carried;
 pub mod credential;
 pub mod crypto;
 pub mod delivery;

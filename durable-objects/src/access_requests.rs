@@ -3,6 +3,9 @@
 //! patch's value is sealed under its own data key, bound to the request, until it is applied
 //! or the request ends, then zeroed.
 
+use crate::agents::carried;
+
+pub mod on_discovered;
 use crate::authorization::access::Principal;
 use crate::authorization::gate::{self, Party};
 use crate::secrets;
@@ -17,6 +20,7 @@ use latchkey_core::access_request::{
     AccessKind, AccessRequestId, AccessRequestView, MAX_PENDING_REQUESTS, NewAccessRequest,
     RequestDecision, RequestQuery, status_name,
 };
+use latchkey_core::agent::discovered::DiscoveredSecretId;
 use latchkey_core::approval::{
     ApprovalState, ApprovalStatus, DEFAULT_APPROVAL_TTL_SECONDS, DecisionRecord,
 };
@@ -40,7 +44,7 @@ fn purpose(id: &AccessRequestId) -> String {
 }
 
 const COLUMNS: &str = "id, kind, path, reason, requester, tier, state, ttl_seconds, created_at, \
-    decided_at, wrap_id, applied_version, blind";
+    decided_at, wrap_id, applied_version, blind, secret_id, job_id";
 
 /// The stored tier of a request for a path with no secret (filed blind).
 const NO_SECRET: &str = "none";
@@ -60,10 +64,32 @@ fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, Storage
         .into_iter()
         .map(RequestDecision::from)
         .collect();
+    let path = row.text(2)?;
+    let secret_id = row
+        .opt_text(13)?
+        .map(|t| DiscoveredSecretId::parse(&t))
+        .transpose()
+        .map_err(StorageError)?;
+    let (execution, execution_error) = match &secret_id {
+        Some(_) => {
+            let (execution, error) = carried::execution(
+                storage,
+                row.opt_text(14)?.as_deref(),
+                row.opt_text(10)?.is_some(),
+            )?;
+            (Some(execution.as_str().to_owned()), error)
+        }
+        None => (None, None),
+    };
     let view = AccessRequestView {
         kind: AccessKind::parse(&kind_text)
             .ok_or_else(|| StorageError(format!("stored kind '{kind_text}'")))?,
-        path: SecretPath::parse(&row.text(2)?).map_err(StorageError)?,
+        // A carried request (on a discovered secret) stores no path: ''.
+        path: match path.as_str() {
+            "" => None,
+            text => Some(SecretPath::parse(text).map_err(StorageError)?),
+        },
+        secret_id,
         reason: row.text(3)?,
         status: status_name(state.status_at(now)).to_owned(),
         requester_id: row.text(4)?,
@@ -83,6 +109,8 @@ fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, Storage
             .transpose()
             .map_err(StorageError)?,
         applied_version: row.opt_int(11)?.map(|v| u64::try_from(v).unwrap_or(0)),
+        execution,
+        execution_error,
         id,
     };
     let blind = row.int(12)? != 0;
@@ -176,33 +204,7 @@ pub fn create(
             .with("path", request.path.as_str())
             .into());
         }
-        let pending = query_one(
-            ctx.storage,
-            "SELECT count(*), min(expires_at) FROM access_requests
-             WHERE status = 'pending' AND expires_at > ? AND requester = ?",
-            vec![ts(ctx.now), principal.actor().into()],
-        )?;
-        let (count, first_expiry) = match pending {
-            Some(row) => (read_count(&row, 0)?, read_opt_ts(&row, 1)?),
-            None => (0, None),
-        };
-        if count >= MAX_PENDING_REQUESTS {
-            // A slot frees when the oldest undecided request expires, at the latest.
-            let retry_after = first_expiry.map_or(1, |at| {
-                let ms = at.unix_ms() - ctx.now.unix_ms();
-                u64::try_from(ms.max(0))
-                    .map_or(1, |ms| ms.div_ceil(1000))
-                    .max(1)
-            });
-            return Err(ApiError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "you have {MAX_PENDING_REQUESTS} undecided access requests; cancel some or wait for decisions"
-                ),
-            )
-            .with("retry_after", retry_after)
-            .into());
-        }
+        check_pending(ctx, &principal.actor())?;
         let tier = secret.as_ref().map(|s| s.metadata.tier);
         let policies = ctx.policies()?;
         // With no secret there, what a critical one would need (approving it fails anyway).
@@ -210,66 +212,149 @@ pub fn create(
             .requirement(tier.unwrap_or(Tier::Critical), &request.path)
             .approvals
             .max(1);
-        let state = ApprovalState {
-            status: ApprovalStatus::Pending,
-            requester: principal.actor(),
-            required,
-            cancel_window_seconds: 0,
-            approvers: Vec::new(),
-            expires_at: ctx.now.plus_seconds(DEFAULT_APPROVAL_TTL_SECONDS),
-            approved_at: None,
-            released: false,
-        };
         let sealed = match &request.value {
             Some(value) => Some(ctx.seal_config(&purpose(&id), value)?),
             None => None,
         };
-        let (key, ciphertext) = match sealed {
-            Some(sealed) => (V::Blob(sealed.wrapped_data_key), V::Blob(sealed.ciphertext)),
-            None => (V::Null, V::Null),
-        };
-        execute(
-            ctx.storage,
-            "INSERT INTO access_requests (id, kind, path, reason, requester, tier, state, status,
-                ttl_seconds, wrapped_data_key, ciphertext, created_at, expires_at, decided_at,
-                wrap_id, applied_version, blind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
-            vec![
-                id.as_str().into(),
-                request.kind.as_str().into(),
-                request.path.as_str().into(),
-                request.reason.as_str().into(),
-                state.requester.as_str().into(),
-                tier.map_or(NO_SECRET, Tier::as_str).into(),
-                json_text(&state)?.into(),
-                request
-                    .ttl_seconds
-                    .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
-                    .into(),
-                key,
-                ciphertext,
-                ts(ctx.now),
-                ts(state.expires_at),
-                V::Integer(i64::from(blind)),
-            ],
+        let mut view = insert_pending(
+            ctx,
+            &id,
+            Pending {
+                kind: request.kind,
+                path: Some(&request.path),
+                secret_id: None,
+                reason: &request.reason,
+                requester: &principal.actor(),
+                tier,
+                required,
+                ttl_seconds: request.ttl_seconds,
+                sealed,
+                blind,
+            },
         )?;
-        Ok::<_, Failure>(AccessRequestView {
-            id: id.clone(),
-            kind: request.kind,
-            path: request.path.clone(),
-            reason: request.reason.clone(),
-            status: status_name(ApprovalStatus::Pending).to_owned(),
-            requester_id: state.requester.clone(),
-            tier: if blind { None } else { tier },
-            required_approvals: if blind { None } else { Some(required) },
-            approvals: Vec::new(),
-            created_at: ctx.now,
-            expires_at: state.expires_at,
-            decided_at: None,
-            ttl_seconds: request.ttl_seconds,
-            wrap_id: None,
-            applied_version: None,
-        })
+        if blind {
+            view.tier = None;
+            view.required_approvals = None;
+        }
+        Ok::<_, Failure>(view)
+    })
+}
+
+/// Refuses a requester who already holds [`MAX_PENDING_REQUESTS`] undecided requests.
+pub(crate) fn check_pending(ctx: &SecretContext<'_>, requester: &str) -> Result<(), Failure> {
+    let pending = query_one(
+        ctx.storage,
+        "SELECT count(*), min(expires_at) FROM access_requests
+             WHERE status = 'pending' AND expires_at > ? AND requester = ?",
+        vec![ts(ctx.now), requester.into()],
+    )?;
+    let (count, first_expiry) = match pending {
+        Some(row) => (read_count(&row, 0)?, read_opt_ts(&row, 1)?),
+        None => (0, None),
+    };
+    if count >= MAX_PENDING_REQUESTS {
+        // A slot frees when the oldest undecided request expires, at the latest.
+        let retry_after = first_expiry.map_or(1, |at| {
+            let ms = at.unix_ms() - ctx.now.unix_ms();
+            u64::try_from(ms.max(0))
+                .map_or(1, |ms| ms.div_ceil(1000))
+                .max(1)
+        });
+        return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "you have {MAX_PENDING_REQUESTS} undecided access requests; cancel some or wait for decisions"
+                ),
+            )
+            .with("retry_after", retry_after)
+            .into());
+    }
+    Ok(())
+}
+
+/// A new request's row, before [`insert_pending`].
+pub(crate) struct Pending<'a> {
+    pub kind: AccessKind,
+    pub path: Option<&'a SecretPath>,
+    pub secret_id: Option<&'a DiscoveredSecretId>,
+    pub reason: &'a str,
+    pub requester: &'a str,
+    /// `None`: no secret at the path (filed blind).
+    pub tier: Option<Tier>,
+    pub required: u64,
+    pub ttl_seconds: Option<u64>,
+    pub sealed: Option<Sealed>,
+    pub blind: bool,
+}
+
+/// Inserts a pending request (stored or carried) and answers its view.
+pub(crate) fn insert_pending(
+    ctx: &SecretContext<'_>,
+    id: &AccessRequestId,
+    new: Pending<'_>,
+) -> Result<AccessRequestView, Failure> {
+    let state = ApprovalState {
+        status: ApprovalStatus::Pending,
+        requester: new.requester.to_owned(),
+        required: new.required,
+        cancel_window_seconds: 0,
+        approvers: Vec::new(),
+        expires_at: ctx.now.plus_seconds(DEFAULT_APPROVAL_TTL_SECONDS),
+        approved_at: None,
+        released: false,
+    };
+    let (key, ciphertext) = match new.sealed {
+        Some(sealed) => (V::Blob(sealed.wrapped_data_key), V::Blob(sealed.ciphertext)),
+        None => (V::Null, V::Null),
+    };
+    execute(
+        ctx.storage,
+        "INSERT INTO access_requests (id, kind, path, reason, requester, tier, state, status,
+            ttl_seconds, wrapped_data_key, ciphertext, created_at, expires_at, decided_at,
+            wrap_id, applied_version, blind, secret_id, job_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, NULL)",
+        vec![
+            id.as_str().into(),
+            new.kind.as_str().into(),
+            new.path.map_or("", SecretPath::as_str).into(),
+            new.reason.into(),
+            state.requester.as_str().into(),
+            new.tier.map_or(NO_SECRET, Tier::as_str).into(),
+            json_text(&state)?.into(),
+            new.ttl_seconds
+                .map(|t| i64::try_from(t).unwrap_or(i64::MAX))
+                .into(),
+            key,
+            ciphertext,
+            ts(ctx.now),
+            ts(state.expires_at),
+            V::Integer(i64::from(new.blind)),
+            new.secret_id.map(DiscoveredSecretId::as_str).into(),
+        ],
+    )?;
+    Ok(AccessRequestView {
+        id: id.clone(),
+        kind: new.kind,
+        path: new.path.cloned(),
+        secret_id: new.secret_id.cloned(),
+        reason: new.reason.to_owned(),
+        status: status_name(ApprovalStatus::Pending).to_owned(),
+        requester_id: state.requester.clone(),
+        tier: new.tier,
+        required_approvals: Some(new.required),
+        approvals: Vec::new(),
+        created_at: ctx.now,
+        expires_at: state.expires_at,
+        decided_at: None,
+        ttl_seconds: new.ttl_seconds,
+        wrap_id: None,
+        applied_version: None,
+        execution: new.secret_id.map(|_| {
+            latchkey_core::carried::Execution::Pending
+                .as_str()
+                .to_owned()
+        }),
+        execution_error: None,
     })
 }
 
@@ -369,13 +454,9 @@ pub fn decide(
             .into());
         }
         // The secret may have been raised to a stricter tier since the request was made.
-        if let Decision::Approve(_) = decision {
-            let tier = live_secret(ctx.storage, &view.path)?.metadata.tier;
-            let now_required = ctx
-                .policies()?
-                .requirement(tier, &view.path)
-                .approvals
-                .max(1);
+        if let (Decision::Approve(_), Some(path)) = (&decision, &view.path) {
+            let tier = live_secret(ctx.storage, path)?.metadata.tier;
+            let now_required = ctx.policies()?.requirement(tier, path).approvals.max(1);
             state.required = state.required.max(now_required);
         }
         let (kind, note) = match decision {
@@ -412,21 +493,42 @@ pub fn decide(
             ],
         )?;
         let decided = state.status != ApprovalStatus::Pending;
-        if state.status == ApprovalStatus::Approved {
+        if state.status == ApprovalStatus::Approved
+            && let Some(secret_id) = &view.secret_id
+        {
+            // A discovered secret: its agent carries the request out.
+            carried::approved(ctx, id, view.kind, secret_id, &actor)?;
+            let (execution, _) = carried::execution(
+                ctx.storage,
+                query_one(
+                    ctx.storage,
+                    "SELECT job_id FROM access_requests WHERE id = ?",
+                    vec![id.as_str().into()],
+                )?
+                .map(|row| row.opt_text(0))
+                .transpose()?
+                .flatten()
+                .as_deref(),
+                false,
+            )?;
+            view.execution = Some(execution.as_str().to_owned());
+        } else if state.status == ApprovalStatus::Approved
+            && let Some(path) = view.path.clone()
+        {
             // The approvals stand in for the requester's scope and clearance; the value moves
             // through the one gate all the same (the purpose is asked when it is retrieved).
             let (flow, action) = match view.kind {
                 AccessKind::Read => (Flow::Reserve, SecretAction::Read),
                 AccessKind::Patch => (Flow::Write, SecretAction::Write),
             };
-            gate::admit(ctx, flow, action, &view.path, Party::Approved)?;
+            gate::admit(ctx, flow, action, &path, Party::Approved)?;
             match view.kind {
                 AccessKind::Read => {
                     let wrap = wraps::create_for_request(
                         ctx,
                         id,
                         &state.requester,
-                        &view.path,
+                        &path,
                         view.ttl_seconds.unwrap_or(3_600),
                     )?;
                     view.wrap_id = Some(wrap);
@@ -435,7 +537,7 @@ pub fn decide(
                     let value = sealed_value(ctx, id)?;
                     let updated = secrets::update(
                         ctx,
-                        &view.path,
+                        &path,
                         SecretUpdate {
                             value,
                             change: MetadataChange::default(),
@@ -448,6 +550,9 @@ pub fn decide(
         }
         if decided {
             erase_value(ctx.storage, "id = ?", vec![id.as_str().into()])?;
+            if state.status != ApprovalStatus::Approved {
+                carried::erase(ctx.storage, "request_id = ?", vec![id.as_str().into()])?;
+            }
             view.decided_at = Some(ctx.now);
         }
         execute(
@@ -531,6 +636,7 @@ pub fn expire(storage: &Storage, now: Timestamp) -> Result<Vec<String>, StorageE
         ids.push(id);
     }
     erase_value(storage, "status = 'expired'", vec![])?;
+    carried::erase_expired(storage, now)?;
     Ok(ids)
 }
 
@@ -585,13 +691,15 @@ pub fn retrieve(
         Failure::Storage(e) => internal("request wrap", e),
     })?;
     // The value leaves now: through the one gate, on the approvals' authority (the purpose
-    // rule applies).
-    gate::admit(
-        ctx,
-        Flow::Release,
-        SecretAction::Read,
-        &stored.view.path,
-        Party::Approved,
-    )?;
+    // rule applies). A discovered secret's value was never a stored secret's: no path, no gate.
+    if let Some(path) = &stored.view.path {
+        gate::admit(
+            ctx,
+            Flow::Release,
+            SecretAction::Read,
+            path,
+            Party::Approved,
+        )?;
+    }
     wraps::retrieve_for_request(ctx, id, wrap)
 }

@@ -2,6 +2,7 @@
 //! (hashed), registration, JWTs, heartbeats with queued commands, the fleet list with its
 //! derived status, revocation, and the grants that are an agent's whole reach.
 
+pub mod carried;
 pub mod discovered;
 pub mod discovery;
 pub mod envelopes;

@@ -9,6 +9,7 @@ use latchkey_contract::caller::access_requests::{self as requests, AccessRequest
 use latchkey_contract::caller::agents::{self, AgentsCommand as Agt};
 use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::ass::AssCommand as Ass;
+use latchkey_contract::caller::carried::CarriedCommand as Car;
 use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
 use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
@@ -134,6 +135,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::People(_)
         | CallerCommand::Envelopes(_)
         | CallerCommand::Discovered(_)
+        | CallerCommand::Carried(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -250,6 +252,19 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             Env::RegisterPublicKey(c) => draft.detail("agent_id", c.agent_id.as_str()),
             Env::IssueDek(c) => draft.detail("agent_id", c.agent_id.as_str()),
         },
+        // Issue 23's carried requests: ids only, never data, a value or a ciphertext.
+        CallerCommand::Carried(command) => match command {
+            Car::CreateCarriedRequest(c) => draft
+                .detail("kind", c.request.kind.as_str())
+                .detail("secret_id", c.request.secret_id.as_str()),
+            Car::PostAgentWrap(c) => draft
+                .detail("agent_id", c.agent_id.as_str())
+                .detail("job_id", c.post.job_id.as_str())
+                .detail("key_id", c.post.key_id.as_str()),
+            Car::GetAgentWrap(c) => draft
+                .detail("agent_id", c.agent_id.as_str())
+                .detail("agent_wrap_id", c.wrap_id.as_str()),
+        },
         CallerCommand::Discovered(command) => match command {
             Dsc::UploadDiscovered(c) => draft.detail("agent_id", c.agent_id.as_str()),
             Dsc::GetDiscovered(c) => draft.detail("discovered_secret_id", c.id.as_str()),
@@ -259,6 +274,18 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
         | CallerCommand::Audit(_) => draft,
+    }
+}
+
+impl Completes for latchkey_core::wrap::WrapId {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("wrap_id", self.as_str())
+    }
+}
+
+impl Completes for latchkey_core::carried::SealedAgentWrap {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("agent_wrap_id", self.wrap_id.as_str())
     }
 }
 
@@ -641,10 +668,12 @@ impl Completes for UserRoleView {
 impl Completes for AccessRequestView {
     fn complete(&self, draft: Draft) -> Draft {
         Draft {
-            path: Some(self.path.to_string()),
+            path: self.path.as_ref().map(ToString::to_string),
             ..draft
         }
         .detail("request_id", self.id.as_str())
+        .detail("secret_id", self.secret_id.as_ref().map(|s| s.to_string()))
+        .detail("execution", self.execution.clone())
         .detail("status", self.status.as_str())
         .detail("required_approvals", self.required_approvals)
         .detail("wrap_id", self.wrap_id.as_ref().map(|w| w.to_string()))

@@ -57,6 +57,7 @@ pub fn purge(ctx: &SecretContext<'_>) -> Result<Purged, ApiError> {
             purged.approvals += 1;
         }
         crate::wraps::erase_expired(ctx.storage, ctx.now)?;
+        crate::agents::carried::erase_expired(ctx.storage, ctx.now)?;
         purged.calls += crate::broker::sweep_unfinished(ctx.storage, ctx.tenant_id, ctx.now)?;
         Ok(purged)
     })
@@ -87,6 +88,7 @@ pub fn next_due(
     let expire_at = crate::approvals::next_expiry(storage)?;
     let request_expire_at = crate::access_requests::next_expiry(storage)?;
     let wrap_expire_at = crate::wraps::next_expiry(storage)?;
+    let agent_wrap_expire_at = crate::agents::carried::next_expiry(storage)?;
     let deliver_at = crate::approvals::notifications::next_attempt(storage)?;
     let sweep_at = crate::broker::next_sweep(storage)?;
     // Events not yet copied to D1: soon, in a batch (not one alarm per request).
@@ -101,6 +103,7 @@ pub fn next_due(
         expire_at,
         request_expire_at,
         wrap_expire_at,
+        agent_wrap_expire_at,
         deliver_at,
         sweep_at,
         export_at,

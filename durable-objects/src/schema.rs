@@ -534,6 +534,26 @@ pub const MIGRATIONS: &[&[&str]] = &[
             UNIQUE (cluster_name, provider, ref)
         )",
     ],
+    // 20: issue 23, requests that agents carry out (`durable-objects/src/agents/carried.rs`).
+    // A request on a discovered secret is an `access_requests` row with `secret_id` (and path
+    // ''), and the job its approval queued. A patch's data is kept only sealed to the holding
+    // agent's X25519 key (`agent_wraps`: the base64 text of the ciphertext), until the agent
+    // retrieves it once or the request ends; then it is zeroed.
+    &[
+        "ALTER TABLE access_requests ADD COLUMN secret_id TEXT",
+        "ALTER TABLE access_requests ADD COLUMN job_id TEXT",
+        "CREATE TABLE agent_wraps (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            request_id TEXT NOT NULL UNIQUE,
+            ephemeral_public_key TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            ciphertext BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            retrieved_at INTEGER
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -143,6 +143,33 @@ pub fn create_for_request(
     Ok(id)
 }
 
+/// The wrap a carried read leaves for its requester: the value its agent posted (issue 23).
+pub fn create_for_request_with(
+    ctx: &SecretContext<'_>,
+    request: &AccessRequestId,
+    owner: &str,
+    value: &str,
+    ttl_seconds: u64,
+) -> Result<WrapId, Failure> {
+    let id = WrapId::generate().map_err(|e| internal("wrap id", e))?;
+    insert(
+        ctx,
+        Stored {
+            id: &id,
+            token: None,
+            request: Some(request),
+            owner,
+            path: None,
+            version: None,
+            expires_at: ctx
+                .now
+                .plus_seconds(i64::try_from(ttl_seconds).unwrap_or(i64::MAX)),
+        },
+        value,
+    )?;
+    Ok(id)
+}
+
 const COLUMNS: &str = "id, request_id, path, version, created_at, expires_at, retrieved_at, \
     hex(wrapped_data_key), hex(ciphertext), token_hash";
 

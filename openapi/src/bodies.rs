@@ -112,6 +112,34 @@ fn note(member: &str) -> Json {
     )
 }
 
+fn read_ttl() -> Json {
+    nullable(bounded_described(
+        1,
+        MAX_WRAP_TTL_SECONDS,
+        &format!("The wrap's lifetime (default {DEFAULT_READ_TTL_SECONDS})"),
+    ))
+}
+
+fn discovered_secret_id() -> Json {
+    string()
+        .with("pattern", "^dsc_[0-9a-f]{24}$")
+        .describe("A discovered secret's id (GET /api/v1/secrets)")
+}
+
+/// A patch of a discovered secret: the keys to set (others are left alone).
+fn patch_data() -> Json {
+    use latchkey_core::agent::discovered::MAX_KEY_NAME_BYTES;
+    use latchkey_core::carried::{MAX_PATCH_KEYS, MAX_PATCH_VALUE_BYTES};
+    obj! {
+        "type" => "object",
+        "minProperties" => 1,
+        "maxProperties" => MAX_PATCH_KEYS,
+        "propertyNames" => obj! { "minLength" => 1, "maxLength" => MAX_KEY_NAME_BYTES },
+        "additionalProperties" => string().with("maxLength", MAX_PATCH_VALUE_BYTES),
+        "description" => "The keys to set, as the discovered secret's key names, and their values",
+    }
+}
+
 /// `allOf`-free "one of these members is required": the body's schema with `key` set to
 /// `[{"required": [a]}, {"required": [b]}]`.
 fn requiring_one_of<'a>(
@@ -480,17 +508,22 @@ fn people() -> Json {
         "NewUserRole" => record(obj! { "user_id" => user_id(), "role_id" => role_id() }),
         "ReadRequest" => object(
             obj! { "path" => secret_path(), "reason" => reason() },
-            obj! {
-                "ttl_seconds" => nullable(bounded_described(
-                    1,
-                    MAX_WRAP_TTL_SECONDS,
-                    &format!("The wrap's lifetime (default {DEFAULT_READ_TTL_SECONDS})"),
-                )),
-            },
+            obj! { "ttl_seconds" => read_ttl() },
         ),
         "PatchRequest" => record(obj! {
             "path" => secret_path(), "value" => value(), "reason" => reason(),
         }),
+        "CarriedReadRequest" => object(
+            obj! { "secret_id" => discovered_secret_id(), "reason" => reason() },
+            obj! { "ttl_seconds" => read_ttl() },
+        )
+        .describe("A read of a discovered secret (issue 23): the agent that holds it reads it once approved and posts it in a wire envelope; the requester collects it as a wrap"),
+        "CarriedPatchRequest" => record(obj! {
+            "secret_id" => discovered_secret_id(),
+            "data" => patch_data(),
+            "reason" => reason(),
+        })
+        .describe("A patch of a discovered secret (issue 23): the data is sealed at once to the holding agent's X25519 key (409 naming public_key when it has none); the agent applies it once approved"),
         "NewWrap" => requiring_one_of(
             object(
                 obj! {},

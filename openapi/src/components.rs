@@ -587,7 +587,6 @@ fn people() -> Json {
             obj! {
                 "id" => access_request_id(),
                 "kind" => enumeration(["read", "patch"]),
-                "path" => secret_path(),
                 "reason" => string(),
                 "status" => enumeration(["pending", "approved", "rejected", "expired", "cancelled"]),
                 "requester_id" => string(),
@@ -604,9 +603,14 @@ fn people() -> Json {
                 "decided_at" => nullable(time()),
             },
             obj! {
+                "path" => secret_path().describe("A stored secret's (absent for a discovered secret)"),
+                "secret_id" => string().describe("A discovered secret's id (issue 23)"),
                 "ttl_seconds" => integer(1),
                 "wrap_id" => wrap_id(),
                 "applied_version" => integer(1),
+                "execution" => enumeration(["pending", "queued", "claimed", "applied", "failed"])
+                    .describe("A discovered secret's request: how its agent's job stands"),
+                "execution_error" => string().describe("execution failed: what the agent said"),
             },
         ),
         "AccessRequests" => record(obj! { "requests" => array(schema_ref("AccessRequest")) }),

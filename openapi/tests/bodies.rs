@@ -261,6 +261,18 @@ fn cases() -> Vec<Case> {
             minimal: json!({"path": "a/b", "value": "v", "reason": "incident 42"}),
         },
         Case {
+            schema: "CarriedReadRequest",
+            members: members::<latchkey_core::carried::CarriedReadBody>(),
+            parse: |b| ok(latchkey_core::carried::NewCarriedRequest::parse_read(b)),
+            minimal: json!({"secret_id": "dsc_0123456789abcdef01234567", "reason": "incident 42"}),
+        },
+        Case {
+            schema: "CarriedPatchRequest",
+            members: members::<latchkey_core::carried::CarriedPatchBody>(),
+            parse: |b| ok(latchkey_core::carried::NewCarriedRequest::parse_patch(b)),
+            minimal: json!({"secret_id": "dsc_0123456789abcdef01234567", "data": {"K": "v"}, "reason": "incident 42"}),
+        },
+        Case {
             schema: "NewWrap",
             members: members::<NewWrapBody>(),
             parse: |b| ok(NewWrap::parse(b)),

@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod ass;
 pub mod audit;
 pub mod broker;
+pub mod carried;
 pub mod discovered;
 pub mod envelopes;
 pub mod fields;
@@ -48,6 +49,7 @@ pub enum CallerCommand {
     AgentPlane(agent_plane::AgentPlaneCommand),
     Envelopes(envelopes::EnvelopeCommand),
     Discovered(discovered::DiscoveredCommand),
+    Carried(carried::CarriedCommand),
 }
 
 impl CallerCommand {
@@ -74,6 +76,7 @@ impl CallerCommand {
             agent_plane::AgentPlaneCommand::NAMES,
             envelopes::EnvelopeCommand::NAMES,
             discovered::DiscoveredCommand::NAMES,
+            carried::CarriedCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -103,6 +106,7 @@ impl CallerCommand {
             CallerCommand::AgentPlane(command) => command.name(),
             CallerCommand::Envelopes(command) => command.name(),
             CallerCommand::Discovered(command) => command.name(),
+            CallerCommand::Carried(command) => command.name(),
         }
     }
 
@@ -129,6 +133,7 @@ impl CallerCommand {
             CallerCommand::AgentPlane(command) => command.rules(),
             CallerCommand::Envelopes(command) => command.rules(),
             CallerCommand::Discovered(command) => command.rules(),
+            CallerCommand::Carried(command) => command.rules(),
         }
     }
 }

@@ -111,22 +111,29 @@ pub struct DekBinding<'a> {
 
 impl DekBinding<'_> {
     fn info(&self) -> Vec<u8> {
-        let mut info = INFO_PREFIX.to_vec();
-        for part in [
-            self.tenant_id.as_bytes(),
-            self.agent_id.as_str().as_bytes(),
-            self.key_id.as_str().as_bytes(),
-        ] {
-            info.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            info.extend_from_slice(part);
-        }
-        info
+        bound_info(
+            INFO_PREFIX,
+            self.tenant_id,
+            self.agent_id.as_str(),
+            self.key_id.as_str(),
+        )
     }
 
     /// Where the tenant-key wrap of this DEK is bound (the envelope's `path` member).
     pub fn wrap_path(&self) -> String {
         format!("agents/{}/deks/{}", self.agent_id, self.key_id)
     }
+}
+
+/// `prefix` followed by each of tenant id, agent id and a third id as u32 BE length ‖ bytes: a
+/// seal's INFO (and AEAD associated data).
+pub(crate) fn bound_info(prefix: &[u8], tenant_id: &str, agent_id: &str, id: &str) -> Vec<u8> {
+    let mut info = prefix.to_vec();
+    for part in [tenant_id, agent_id, id] {
+        info.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        info.extend_from_slice(part.as_bytes());
+    }
+    info
 }
 
 /// A DEK sealed to an agent's key: what `POST /api/v1/agents/{id}/dek` answers.
@@ -165,21 +172,36 @@ pub fn seal_to_agent(
     binding: &DekBinding<'_>,
     plaintext: &[u8],
 ) -> Result<SealedDek, CryptoError> {
-    let ephemeral = Zeroizing::new(random_bytes::<32>()?);
-    let ephemeral_public = latchkey_primitives::x25519_public(&ephemeral);
-    let shared = latchkey_primitives::x25519(&ephemeral, &agent.0).ok_or(CryptoError::Encrypt)?;
-    let info = binding.info();
-    let key = seal_key(&shared, &ephemeral_public, &agent.0, &info)?;
-    let nonce = random_bytes::<12>()?;
-    let ciphertext = latchkey_primitives::aes256gcm_seal(&key, &nonce, &info, plaintext)
-        .ok_or(CryptoError::Encrypt)?;
+    let (ephemeral_public_key, nonce, ciphertext) =
+        seal_with_info(agent, &binding.info(), plaintext)?;
     Ok(SealedDek {
         key_id: binding.key_id.clone(),
         algorithm: ALGORITHM.to_owned(),
-        ephemeral_public_key: STANDARD.encode(ephemeral_public),
-        nonce: STANDARD.encode(nonce),
-        ciphertext: STANDARD.encode(ciphertext),
+        ephemeral_public_key,
+        nonce,
+        ciphertext,
     })
+}
+
+/// The seal itself, for any INFO (a DEK's, an agent wrap's): the ephemeral public key, the
+/// nonce and the ciphertext, each base64.
+pub(crate) fn seal_with_info(
+    agent: &AgentPublicKey,
+    info: &[u8],
+    plaintext: &[u8],
+) -> Result<(String, String, String), CryptoError> {
+    let ephemeral = Zeroizing::new(random_bytes::<32>()?);
+    let ephemeral_public = latchkey_primitives::x25519_public(&ephemeral);
+    let shared = latchkey_primitives::x25519(&ephemeral, &agent.0).ok_or(CryptoError::Encrypt)?;
+    let key = seal_key(&shared, &ephemeral_public, &agent.0, info)?;
+    let nonce = random_bytes::<12>()?;
+    let ciphertext = latchkey_primitives::aes256gcm_seal(&key, &nonce, info, plaintext)
+        .ok_or(CryptoError::Encrypt)?;
+    Ok((
+        STANDARD.encode(ephemeral_public),
+        STANDARD.encode(nonce),
+        STANDARD.encode(ciphertext),
+    ))
 }
 
 /// Opens a [`SealedDek`] with the agent's X25519 secret: what an agent does with the answer.
@@ -189,22 +211,33 @@ pub fn open_sealed_dek(
     binding: &DekBinding<'_>,
     sealed: &SealedDek,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    open_with_info(
+        agent_secret,
+        &binding.info(),
+        &sealed.ephemeral_public_key,
+        &sealed.nonce,
+        &sealed.ciphertext,
+    )
+}
+
+/// The agent's side of [`seal_with_info`].
+pub(crate) fn open_with_info(
+    agent_secret: &[u8; 32],
+    info: &[u8],
+    ephemeral_public_key: &str,
+    nonce: &str,
+    ciphertext: &str,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let decode = |text: &str| STANDARD.decode(text).map_err(|_| CryptoError::Decrypt);
-    let ephemeral: [u8; 32] = decode(&sealed.ephemeral_public_key)?
+    let ephemeral: [u8; 32] = decode(ephemeral_public_key)?
         .try_into()
         .map_err(|_| CryptoError::Decrypt)?;
     let agent_public = latchkey_primitives::x25519_public(agent_secret);
     let shared =
         latchkey_primitives::x25519(agent_secret, &ephemeral).ok_or(CryptoError::Decrypt)?;
-    let info = binding.info();
-    let key = seal_key(&shared, &ephemeral, &agent_public, &info)?;
-    latchkey_primitives::aes256gcm_open(
-        &key,
-        &decode(&sealed.nonce)?,
-        &info,
-        &decode(&sealed.ciphertext)?,
-    )
-    .ok_or(CryptoError::Decrypt)
+    let key = seal_key(&shared, &ephemeral, &agent_public, info)?;
+    latchkey_primitives::aes256gcm_open(&key, &decode(nonce)?, info, &decode(ciphertext)?)
+        .ok_or(CryptoError::Decrypt)
 }
 
 /// A fresh DEK: sealed to the agent (for the answer) and wrapped under the tenant key (for

@@ -27,24 +27,28 @@ pub const MAX_JOB_ERROR_BYTES: usize = 2_048;
 /// Jobs not yet completed, per agent: a queue nobody drains is refused more.
 pub const MAX_OPEN_JOBS_PER_AGENT: u64 = 1_000;
 
-/// Who made a job. Only an admin does today; jobs made by approved access requests (agent
-/// reads and patches) are a later step of issue 23 and add their variant here, queued through
-/// the same `enqueue` in the object.
+/// Who made a job: an admin (`POST /api/v1/jobs`), or an approved access request on a
+/// discovered secret (its id is the job's `params.request_id`). Both are queued through the
+/// one `enqueue` in the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobSource {
     Admin,
+    Request,
 }
 
 impl JobSource {
     pub fn as_str(self) -> &'static str {
         match self {
             JobSource::Admin => "admin",
+            JobSource::Request => "request",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "admin").then_some(JobSource::Admin)
+        [JobSource::Admin, JobSource::Request]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 }
 
@@ -291,7 +295,8 @@ mod tests {
         }
         assert_eq!(JobStatus::parse("done"), None);
         assert_eq!(JobSource::parse("admin"), Some(JobSource::Admin));
-        assert_eq!(JobSource::parse("request"), None);
+        assert_eq!(JobSource::parse("request"), Some(JobSource::Request));
+        assert_eq!(JobSource::parse("agent"), None);
         assert!(JobId::parse("job_0123456789abcdef01234567").is_ok());
         assert!(JobId::parse("agt_0123456789abcdef01234567").is_err());
     }

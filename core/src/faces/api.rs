@@ -69,6 +69,10 @@ pub enum ApiRoute {
     DiscoveredSecrets,
     /// `GET /api/v1/secrets/{id}`.
     DiscoveredSecret(crate::agent::discovered::DiscoveredSecretId),
+    /// `POST /api/v1/agents/{id}/wraps` (a read job's value, sealed under a DEK).
+    AgentWraps(crate::agent::AgentId),
+    /// `GET /api/v1/agents/{id}/wraps/{wrap_id}` (a patch job's data, once).
+    AgentWrap(crate::agent::AgentId, crate::carried::AgentWrapId),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -215,6 +219,8 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::CreateBootstrap => &[],
         ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentWraps(_)
+        | ApiRoute::AgentWrap(..)
         | ApiRoute::AgentSecretsBulk(_)
         | ApiRoute::DiscoveredSecrets
         | ApiRoute::DiscoveredSecret(_) => {

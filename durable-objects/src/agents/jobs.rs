@@ -41,7 +41,7 @@ fn parse_job(row: &Row) -> Result<Job, StorageError> {
     })
 }
 
-fn load(storage: &Storage, id: &JobId) -> Result<Option<Job>, StorageError> {
+pub(crate) fn load(storage: &Storage, id: &JobId) -> Result<Option<Job>, StorageError> {
     query_one(
         storage,
         &format!("SELECT {COLUMNS} FROM agent_jobs WHERE id = ?"),
@@ -52,8 +52,9 @@ fn load(storage: &Storage, id: &JobId) -> Result<Option<Job>, StorageError> {
     .transpose()
 }
 
-/// Queues a job for a live agent: the one way in, for an admin's job and (a later step of
-/// issue 23) for the jobs an approved access request makes. Run it inside a transaction.
+/// Queues a job for a live agent: the one way in, for an admin's job and for the jobs an
+/// approved access request on a discovered secret makes (`super::carried::approved`,
+/// [`JobSource::Request`]). Run it inside a transaction.
 pub fn enqueue(
     storage: &Storage,
     agent: &AgentId,
@@ -198,6 +199,9 @@ pub fn complete(
             .with("field", "job_id")
             .into()),
             JobStatus::Claimed => {
+                if job.source == JobSource::Request {
+                    super::carried::completing(ctx, &job, completion)?;
+                }
                 execute(
                     ctx.storage,
                     "UPDATE agent_jobs SET status = ?, error = ?, completed_at = ?,

@@ -13,6 +13,7 @@ use latchkey_contract::caller::approvals::ApprovalCommand as Apr;
 use latchkey_contract::caller::ass::AssCommand as Ass;
 use latchkey_contract::caller::audit::AuditCommand as Aud;
 use latchkey_contract::caller::broker::BrokerCommand;
+use latchkey_contract::caller::carried::CarriedCommand as Car;
 use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
 use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
@@ -157,6 +158,7 @@ impl Tenant {
             CallerCommand::Discovered(command) => {
                 discovered_command(command, principal, ctx, draft)
             }
+            CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
         }
     }
 
@@ -469,6 +471,29 @@ fn discovered_command(
         }),
         Dsc::ListDiscovered(c) => answer(c, draft, |c| discovered::list(ctx, &c.query)),
         Dsc::GetDiscovered(c) => answer(c, draft, |c| discovered::get(ctx, &c.id)),
+    }
+}
+
+/// Issue 23's requests that agents carry out; the agent routes name the calling agent.
+fn carried_command(
+    command: Car,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use agents::carried;
+    match command {
+        Car::CreateCarriedRequest(c) => answer(c, draft, |c| {
+            crate::access_requests::on_discovered::create(ctx, principal, c.request)
+        }),
+        Car::PostAgentWrap(c) => answer(c, draft, |c| {
+            let agent = agents::envelopes::own(as_agent(principal)?, &c.agent_id)?;
+            carried::post_wrap(ctx, agent, &c.post)
+        }),
+        Car::GetAgentWrap(c) => answer(c, draft, |c| {
+            let agent = agents::envelopes::own(as_agent(principal)?, &c.agent_id)?;
+            carried::get_wrap(ctx, agent, &c.wrap_id)
+        }),
     }
 }
 

@@ -19,6 +19,7 @@ mod ass;
 mod audit;
 mod authorization;
 mod broker;
+mod carried;
 mod envelopes;
 mod faces_vault002;
 mod fields;

@@ -466,5 +466,36 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             id: DiscoveredSecretId::parse("dsc_0123456789abcdef01234567").unwrap(),
         }
         .into(),
+        carried_request(),
+        latchkey_contract::caller::carried::PostAgentWrap {
+            agent_id: agent(),
+            post: latchkey_core::carried::AgentPost::parse(
+                br#"{"job_id": "job_0123456789abcdef01234567", "key_id": "dek_0123456789abcdef01234567", "nonce": "AAAAAAAAAAAAAAAA", "ciphertext": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        latchkey_contract::caller::carried::GetAgentWrap {
+            agent_id: agent(),
+            wrap_id: latchkey_core::carried::AgentWrapId::parse(
+                "awr_0123456789abcdef01234567",
+            )
+            .unwrap(),
+        }
+        .into(),
     ]
+}
+
+fn carried_request() -> CallerCommand {
+    use latchkey_core::carried::RequestInput;
+    match RequestInput::parse_read(
+        br#"{"secret_id": "dsc_0123456789abcdef01234567", "reason": "incident 42"}"#,
+    )
+    .unwrap()
+    {
+        RequestInput::Carried(request) => {
+            latchkey_contract::caller::carried::CreateCarriedRequest { request }.into()
+        }
+        RequestInput::Stored(_) => unreachable!("a secret_id body is carried"),
+    }
 }

@@ -3,6 +3,7 @@
 use crate::components::{role_id, user_id};
 use crate::operation::{AUTH, Operation, Parameters, auth_and, ok, ok_empty, ok_unlimited, query};
 use crate::schema::{enumeration, string};
+use crate::{arr, obj};
 use latchkey_core::access_request::{AccessRequestId, MAX_REQUESTER_ID_BYTES};
 use latchkey_core::people::UserId;
 use latchkey_core::role::{RoleId, UserRoleId};
@@ -187,7 +188,7 @@ pub(super) fn people(params: &mut Parameters) -> Vec<Operation> {
         )
         .security(TENANT)
         .errors(&auth_and(&[404, 409, 422]))
-        .body(body("ReadRequest"))
+        .body(obj! { "oneOf" => arr![body("ReadRequest"), body("CarriedReadRequest")] })
         .respond(201, ok("AccessRequest", "Pending")),
         Operation::new(
             "post",
@@ -198,7 +199,7 @@ pub(super) fn people(params: &mut Parameters) -> Vec<Operation> {
         )
         .security(TENANT)
         .errors(&auth_and(&[404, 409, 422]))
-        .body(body("PatchRequest"))
+        .body(obj! { "oneOf" => arr![body("PatchRequest"), body("CarriedPatchRequest")] })
         .respond(201, ok("AccessRequest", "Pending")),
         Operation::new(
             "get",

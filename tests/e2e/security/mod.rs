@@ -8,6 +8,7 @@
 //!   clearance that records the rule that cleared it.
 
 mod agent_plane;
+mod carried;
 mod chain;
 mod gate;
 mod plane;
@@ -62,6 +63,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agents_and_discovered_secrets_are_not_found",
         agent_plane::another_tenants_agents_and_discovered_secrets_are_not_found,
+    ),
+    (
+        "security::another_tenants_carried_requests_and_agent_wraps_are_not_found",
+        carried::another_tenants_carried_requests_and_agent_wraps_are_not_found,
     ),
 ];
 

@@ -260,6 +260,8 @@ async fn tenant_route(
         ApiRoute::Plane(route) => plane::answer(route, request, env, caller, pairs).await,
         route @ (ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentWraps(_)
+        | ApiRoute::AgentWrap(..)
         | ApiRoute::AgentSecretsBulk(_)
         | ApiRoute::DiscoveredSecrets
         | ApiRoute::DiscoveredSecret(_)) => {

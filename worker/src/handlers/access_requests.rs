@@ -6,36 +6,39 @@ use latchkey_contract::caller::access_requests::{
     ApproveAccess, CancelAccess, CreateAccessRequest, GetAccessRequest, ListAccessRequests,
     RejectAccess, RequestWrap, RequestWraps,
 };
+use latchkey_contract::caller::carried::CreateCarriedRequest;
 use latchkey_contract::caller::wraps::CreateWrap;
 use latchkey_contract::public::Unwrap;
 use latchkey_core::ApiError;
-use latchkey_core::access_request::{AccessRequestId, NewAccessRequest, RequestQuery};
+use latchkey_core::access_request::{AccessRequestId, RequestQuery};
 use latchkey_core::approval::parse_decision_note;
+use latchkey_core::carried::RequestInput;
 use latchkey_core::credential::{CredentialKind, parse_bearer};
 use latchkey_core::wrap::{NewWrap, WrapId, parse_unwrap};
 use serde_json::json;
 use worker::{Env, Request};
 
-/// `POST /v1/requests/read` `{path, reason, ttl_seconds?}` → 201 (pending).
+/// `POST /v1/requests/read` `{path | secret_id, reason, ttl_seconds?}` → 201 (pending).
 pub async fn create_read(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let command = async {
-        let request = NewAccessRequest::parse_read(&read_json_body(request).await?)?;
-        Ok(CreateAccessRequest { request })
-    }
-    .await;
-    let request = caller.run(env, command).await?;
-    json(201, &request)
+    let input = RequestInput::parse_read(&read_json_body(request).await?);
+    create(input, env, caller).await
 }
 
-/// `POST /v1/requests` `{path, value, reason}` → 201 (pending; the value is sealed).
+/// `POST /v1/requests` `{path, value, reason}` or `{secret_id, data, reason}` → 201 (pending;
+/// the value is sealed, a discovered secret's data to its agent's key).
 pub async fn create_patch(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
-    let command = async {
-        let request = NewAccessRequest::parse_patch(&read_json_body(request).await?)?;
-        Ok(CreateAccessRequest { request })
-    }
-    .await;
-    let request = caller.run(env, command).await?;
-    json(201, &request)
+    let input = RequestInput::parse_patch(&read_json_body(request).await?);
+    create(input, env, caller).await
+}
+
+async fn create(input: Result<RequestInput, ApiError>, env: &Env, caller: &Caller) -> Reply {
+    // One command or the other; the view passes through undecoded.
+    let command = input.map(|input| match input {
+        RequestInput::Stored(request) => CreateAccessRequest { request }.into(),
+        RequestInput::Carried(request) => CreateCarriedRequest { request }.into(),
+    });
+    let raw = caller.run_raw(env, command).await?;
+    crate::http::json_text(201, raw.get().to_owned())
 }
 
 /// `GET /v1/requests?requester_id=&status=` → 200 `{requests}`.

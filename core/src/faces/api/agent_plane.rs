@@ -5,6 +5,7 @@
 use super::{ApiRoute, method_not_allowed};
 use crate::agent::AgentId;
 use crate::agent::discovered::{DiscoveredSecretId, QUERY_PARAMETERS};
+use crate::carried::AgentWrapId;
 use crate::error::ApiError;
 
 /// The face's route for `rest` (the path after `/api/v1/`) when it is one of these, else
@@ -26,6 +27,17 @@ pub(super) fn resolve(
         ["agents", id, "public-key"] => (agent(id).map(ApiRoute::AgentPublicKey), "PUT"),
         ["agents", id, "dek"] => (agent(id).map(ApiRoute::AgentDek), "POST"),
         ["agents", id, "secrets", "bulk"] => (agent(id).map(ApiRoute::AgentSecretsBulk), "POST"),
+        ["agents", id, "wraps"] => (agent(id).map(ApiRoute::AgentWraps), "POST"),
+        ["agents", id, "wraps", wrap_id] => (
+            agent(id).and_then(|agent| {
+                AgentWrapId::parse(wrap_id)
+                    .map(|wrap| ApiRoute::AgentWrap(agent, wrap))
+                    .map_err(|why| {
+                        ApiError::not_found(format!("agent wrap '{wrap_id}' not found: {why}"))
+                    })
+            }),
+            "GET",
+        ),
         _ => return None,
     };
     let method_ok = method == allow || (allow == "GET" && method == "HEAD");
@@ -52,6 +64,8 @@ pub(super) fn query(
         ApiRoute::DiscoveredSecret(_)
         | ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
+        | ApiRoute::AgentWraps(_)
+        | ApiRoute::AgentWrap(..)
         | ApiRoute::AgentSecretsBulk(_) => Some((&[], &[])),
         _ => None,
     }
@@ -105,6 +119,29 @@ mod tests {
             face("POST", &format!("/api/v1/agents/{AGENT}/secrets/bulk")),
             Ok(ApiRoute::AgentSecretsBulk(_))
         ));
+        assert!(matches!(
+            face("POST", &format!("/api/v1/agents/{AGENT}/wraps")),
+            Ok(ApiRoute::AgentWraps(_))
+        ));
+        assert!(matches!(
+            face(
+                "GET",
+                &format!("/api/v1/agents/{AGENT}/wraps/awr_0123456789abcdef01234567")
+            ),
+            Ok(ApiRoute::AgentWrap(..))
+        ));
+        assert_eq!(
+            face("GET", &format!("/api/v1/agents/{AGENT}/wraps/wrp_x"))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        assert_eq!(
+            face("GET", &format!("/api/v1/agents/{AGENT}/wraps"))
+                .unwrap_err()
+                .status(),
+            405
+        );
         let e = face("POST", "/api/v1/secrets").unwrap_err();
         assert_eq!(e.status(), 405);
         let e = face("GET", &format!("/api/v1/agents/{AGENT}/dek")).unwrap_err();

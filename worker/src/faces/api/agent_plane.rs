@@ -8,11 +8,13 @@ use crate::http::{
 };
 use crate::tenant_client::Caller;
 use latchkey_contract::CallerCommand;
+use latchkey_contract::caller::carried::{GetAgentWrap, PostAgentWrap};
 use latchkey_contract::caller::discovered::{GetDiscovered, ListDiscovered, UploadDiscovered};
 use latchkey_contract::caller::envelopes::{IssueDek, RegisterPublicKey};
 use latchkey_core::ApiError;
 use latchkey_core::agent::discovered::{DiscoveredQuery, parse_bulk};
 use latchkey_core::agent::envelope::parse_public_key_body;
+use latchkey_core::carried::AgentPost;
 use latchkey_core::faces::api::ApiRoute;
 use latchkey_core::faces::api::agent_plane::check_dek_body;
 use worker::{Env, Request};
@@ -49,6 +51,12 @@ async fn command(
         }
         .into(),
         ApiRoute::DiscoveredSecret(id) => GetDiscovered { id }.into(),
+        ApiRoute::AgentWraps(agent_id) => PostAgentWrap {
+            agent_id,
+            post: AgentPost::parse(&read_json_body(request).await?)?,
+        }
+        .into(),
+        ApiRoute::AgentWrap(agent_id, wrap_id) => GetAgentWrap { agent_id, wrap_id }.into(),
         _ => return Err(ApiError::internal()),
     })
 }
@@ -61,9 +69,10 @@ pub async fn answer(
     pairs: &[(String, String)],
 ) -> Reply {
     let status = match route {
-        ApiRoute::AgentDek(_) => 201,
+        ApiRoute::AgentDek(_) | ApiRoute::AgentWraps(_) => 201,
         _ => 200,
     };
+    let posted = matches!(route, ApiRoute::AgentWraps(_));
     let command = command(route, request, pairs).await;
     // `PUT …/public-key` answers with the key it registered (its reply is `()`).
     let registered = match &command {
@@ -78,6 +87,8 @@ pub async fn answer(
             status,
             &serde_json::json!({"agent_id": agent_id, "public_key": public_key}),
         ),
+        // `POST …/wraps` answers `{"wrap_id"}` (its reply is the id's JSON string).
+        None if posted => json_text(status, format!(r#"{{"wrap_id":{}}}"#, raw.get())),
         None => json_text(status, raw.get().to_owned()),
     }
 }
