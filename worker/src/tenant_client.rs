@@ -269,6 +269,45 @@ impl Caller {
         }
     }
 
+    /// Forwards an agent's WebSocket upgrade to the tenant object with `command` (issue 23):
+    /// the object authenticates it like any command and answers the 101 with the socket, which
+    /// this returns as it is; a refusal comes back as a command's answer and is its error.
+    pub async fn upgrade(&self, env: &Env, command: CallerCommand) -> Result<Response, ApiError> {
+        let unavailable = |context: &str, e: &dyn std::fmt::Display| {
+            console_error!("tenant object {context}: {e}");
+            ApiError::internal()
+        };
+        let request = self.request(Some(command));
+        let body = serde_json::to_string(&request).map_err(|e| unavailable("encode", &e))?;
+        let headers = worker::Headers::new();
+        headers
+            .set("Upgrade", "websocket")
+            .and_then(|()| headers.set(latchkey_contract::SOCKET_REQUEST_HEADER, &body))
+            .map_err(|e| unavailable("upgrade headers", &e))?;
+        let mut init = worker::RequestInit::new();
+        init.with_headers(headers);
+        let forwarded = Request::new_with_init(latchkey_contract::SOCKET_URL, &init)
+            .map_err(|e| unavailable("upgrade request", &e))?;
+        let mut response = stub(env, &tenant_instance_name(&self.credential.tenant))?
+            .fetch_with_request(forwarded)
+            .await
+            .map_err(|e| unavailable("upgrade", &e))?;
+        if response.status_code() == 101 {
+            return Ok(response);
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|e| unavailable("upgrade answer", &e))?;
+        let answer = serde_json::from_str::<TenantResponse>(&text)
+            .map_err(|e| unavailable("upgrade answer", &format!("{:?}", e.classify())))?;
+        self.rate.set(answer.rate);
+        match answer.result {
+            Err(e) => Err(e),
+            Ok(_) => Err(unavailable("upgrade", &"answered without a socket")),
+        }
+    }
+
     async fn exchange(
         &self,
         env: &Env,

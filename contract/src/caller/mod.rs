@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod people;
 pub mod secrets;
+pub mod socket;
 pub mod tenant;
 pub mod tokens;
 pub mod vault;
@@ -48,6 +49,7 @@ pub enum CallerCommand {
     AgentPlane(agent_plane::AgentPlaneCommand),
     Envelopes(envelopes::EnvelopeCommand),
     Discovered(discovered::DiscoveredCommand),
+    Socket(socket::SocketCommand),
 }
 
 impl CallerCommand {
@@ -74,6 +76,7 @@ impl CallerCommand {
             agent_plane::AgentPlaneCommand::NAMES,
             envelopes::EnvelopeCommand::NAMES,
             discovered::DiscoveredCommand::NAMES,
+            socket::SocketCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -103,6 +106,7 @@ impl CallerCommand {
             CallerCommand::AgentPlane(command) => command.name(),
             CallerCommand::Envelopes(command) => command.name(),
             CallerCommand::Discovered(command) => command.name(),
+            CallerCommand::Socket(command) => command.name(),
         }
     }
 
@@ -129,6 +133,7 @@ impl CallerCommand {
             CallerCommand::AgentPlane(command) => command.rules(),
             CallerCommand::Envelopes(command) => command.rules(),
             CallerCommand::Discovered(command) => command.rules(),
+            CallerCommand::Socket(command) => command.rules(),
         }
     }
 }
