@@ -11,6 +11,7 @@ mod agent_plane;
 mod chain;
 mod gate;
 mod plane;
+mod socket;
 
 use crate::Ctx;
 pub(super) use crate::people::call;
@@ -62,6 +63,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agents_and_discovered_secrets_are_not_found",
         agent_plane::another_tenants_agents_and_discovered_secrets_are_not_found,
+    ),
+    (
+        "security::another_tenants_agent_cannot_connect_or_hear",
+        socket::another_tenants_agent_cannot_connect_or_hear,
     ),
 ];
 
