@@ -88,13 +88,18 @@ impl TenantHost {
             );
         }
         let answered = self.tenant.answer(decoded);
-        if answered.schedule_maintenance {
-            self.schedule_maintenance().await;
-        }
+        // Nothing awaits before the socket is accepted (below): a job queued in between would
+        // be in neither the catch-up nor a push.
+        let schedule = answered.schedule_maintenance;
         let rate = answered.response.rate;
         let raw = match answered.response.result {
             Ok(raw) => raw,
-            Err(e) => return refuse(e, rate),
+            Err(e) => {
+                if schedule {
+                    self.schedule_maintenance().await;
+                }
+                return refuse(e, rate);
+            }
         };
         let Ok(connected) = decode_reply::<ConnectAgent>(&raw) else {
             console_error!("tenant object: undecodable ConnectAgent reply");
@@ -135,6 +140,9 @@ impl TenantHost {
         }
         for job in &connected.jobs {
             server.send_with_str(job_frame(job))?;
+        }
+        if schedule {
+            self.schedule_maintenance().await;
         }
         Response::from_websocket(pair.client)
     }
