@@ -38,6 +38,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "agent_socket::heartbeat_over_the_socket_moves_last_seen_at",
         heartbeat_over_the_socket_moves_last_seen_at,
     ),
+    (
+        "agent_socket::the_tenants_socket_limit_refuses_before_the_upgrade",
+        the_tenants_socket_limit_refuses_before_the_upgrade,
+    ),
 ];
 
 pub type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
@@ -439,4 +443,35 @@ fn heartbeat_over_the_socket_moves_last_seen_at(ctx: &Ctx) {
     assert_eq!(ack["type"], "heartbeat_ack", "{ack}");
     assert!(ack["last_seen_at"].is_string());
     assert_eq!(seen(), ack["last_seen_at"]);
+}
+
+fn the_tenants_socket_limit_refuses_before_the_upgrade(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let limit = latchkey_core::agent::socket::MAX_SOCKETS_PER_TENANT;
+    let per_agent = latchkey_core::agent::socket::MAX_SOCKETS_PER_AGENT;
+    let mut open_sockets = Vec::new();
+    let mut last = None;
+    for n in 0..limit / per_agent {
+        let (id, secret) = mint(ctx, &key, json!({"name": format!("fleet-{n}")}));
+        for _ in 0..per_agent {
+            open_sockets.push(open_as(ctx, &id, &secret));
+        }
+        last = Some((id, secret));
+    }
+    assert_eq!(open_sockets.len(), limit);
+    let (_, secret) = mint(ctx, &key, json!({"name": "one-too-many"}));
+    let (status, body) = open(
+        ctx,
+        "/api/v1/agents/me/connect",
+        &[("X-Agent-Secret", &secret)],
+    )
+    .expect_err("over the tenant's limit");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(body["error"]["limit"], limit);
+    // The open sockets are unharmed.
+    let (id, _) = last.expect("an agent");
+    let socket = open_sockets.last_mut().expect("a socket");
+    send(socket, r#"{"type":"heartbeat"}"#);
+    assert_eq!(next(socket)["type"], "heartbeat_ack", "{id}");
 }

@@ -69,6 +69,41 @@ async fn fetch_text(stub: JsValue, body: &str) -> Result<String, JsValue> {
         .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
 }
 
+/// The object's answer to an upgrade: the 101 with its socket, or a command's answer.
+enum Upgraded {
+    Socket(worker::web_sys::Response),
+    Refused(String),
+}
+
+/// `stub.fetch(SOCKET_URL, {headers: {Upgrade, X-Latchkey-Request}})`, called directly as
+/// [`fetch_text`] does (the crate's `Request` costs wasm bytes for nothing here).
+async fn fetch_upgrade(stub: JsValue, body: &str) -> Result<Upgraded, JsValue> {
+    let headers = Object::new();
+    Reflect::set(&headers, &"Upgrade".into(), &"websocket".into())?;
+    Reflect::set(
+        &headers,
+        &latchkey_contract::SOCKET_REQUEST_HEADER.into(),
+        &body.into(),
+    )?;
+    let init = Object::new();
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    let fetch: Function = Reflect::get(&stub, &"fetch".into())?.dyn_into()?;
+    let response = JsFuture::from(Promise::from(fetch.call2(
+        &stub,
+        &latchkey_contract::SOCKET_URL.into(),
+        &init,
+    )?))
+    .await?;
+    let response: worker::web_sys::Response = response.dyn_into()?;
+    if response.status() == 101 {
+        return Ok(Upgraded::Socket(response));
+    }
+    let text = JsFuture::from(response.text()?).await?;
+    text.as_string()
+        .map(Upgraded::Refused)
+        .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
+}
+
 /// Where a request came from, for the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -279,26 +314,14 @@ impl Caller {
         };
         let request = self.request(Some(command));
         let body = serde_json::to_string(&request).map_err(|e| unavailable("encode", &e))?;
-        let headers = worker::Headers::new();
-        headers
-            .set("Upgrade", "websocket")
-            .and_then(|()| headers.set(latchkey_contract::SOCKET_REQUEST_HEADER, &body))
-            .map_err(|e| unavailable("upgrade headers", &e))?;
-        let mut init = worker::RequestInit::new();
-        init.with_headers(headers);
-        let forwarded = Request::new_with_init(latchkey_contract::SOCKET_URL, &init)
-            .map_err(|e| unavailable("upgrade request", &e))?;
-        let mut response = stub(env, &tenant_instance_name(&self.credential.tenant))?
-            .fetch_with_request(forwarded)
+        let stub = stub(env, &tenant_instance_name(&self.credential.tenant))?;
+        let answer = fetch_upgrade(stub.into_rpc::<JsValue>(), &body)
             .await
-            .map_err(|e| unavailable("upgrade", &e))?;
-        if response.status_code() == 101 {
-            return Ok(response);
-        }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| unavailable("upgrade answer", &e))?;
+            .map_err(|e| unavailable("upgrade", &js_message(&e)))?;
+        let text = match answer {
+            Upgraded::Socket(response) => return Ok(Response::from(response)),
+            Upgraded::Refused(text) => text,
+        };
         let answer = serde_json::from_str::<TenantResponse>(&text)
             .map_err(|e| unavailable("upgrade answer", &format!("{:?}", e.classify())))?;
         self.rate.set(answer.rate);

@@ -4,8 +4,7 @@
 //! accepted (`latchkey_core::agent::socket`).
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
-use latchkey_core::agent::jobs::Job;
-use latchkey_core::agent::{AgentCommand, AgentId};
+use latchkey_core::agent::AgentId;
 use serde::{Deserialize, Serialize};
 
 /// `GET /api/v1/agents/me/connect` (`id: None`) or `GET /api/v1/agents/{id}/connect`: any id
@@ -13,16 +12,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ConnectAgent {
     pub id: Option<AgentId>,
+    /// The tenant's open sockets, counted by the object when the upgrade reaches it (never
+    /// sent by the Worker): the limit is checked after authentication, so a caller without a
+    /// credential learns nothing about the tenant's sockets.
+    #[serde(skip)]
+    pub sockets_open: usize,
 }
 
-/// What a new socket starts with: who it is, and what the agent missed (its undelivered
-/// commands, now delivered, and its claimable jobs), oldest first.
+/// What a new socket starts with: who it is, and its first frames, in order (`hello`,
+/// `resync`, the agent's undelivered commands, now delivered, and its claimable jobs, oldest
+/// first), built in the object so the host sends them without decoding jobs or commands.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentConnected {
     pub agent_id: AgentId,
-    pub heartbeat_interval_seconds: u64,
-    pub commands: Vec<AgentCommand>,
-    pub jobs: Vec<Job>,
+    pub frames: Vec<String>,
+    /// How many commands and jobs the frames carry (for the audit event).
+    pub commands: usize,
+    pub jobs: usize,
 }
 
 area! {

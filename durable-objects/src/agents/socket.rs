@@ -10,9 +10,12 @@ use crate::sql::{Storage, StorageError, Value as V, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, ts};
 use latchkey_contract::caller::socket::AgentConnected;
 use latchkey_core::agent::jobs::Job;
-use latchkey_core::agent::socket::{command_frame, job_frame, secret_changed_frame};
+use latchkey_core::agent::socket::{
+    MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, resync_frame,
+    secret_changed_frame, tenant_has_room,
+};
 use latchkey_core::agent::{AgentCommand, AgentId, CommandId};
-use latchkey_core::{ApiError, SecretPath, Timestamp};
+use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
 use std::cell::RefCell;
 
 /// Something to push once the command that made it commits.
@@ -113,18 +116,29 @@ pub fn resolve(storage: &Storage, pushes: Vec<Push>) -> Result<Resolved, Storage
     Ok(resolved)
 }
 
-/// `GET /api/v1/agents/{me|id}/connect`: the caller is the agent, and it gets its undelivered
-/// commands (delivered from now) and the jobs it can claim, oldest first.
+/// `GET /api/v1/agents/{me|id}/connect`: the caller is the agent, the tenant has room for one
+/// more socket (503 otherwise), and it gets its undelivered commands (delivered from now) and
+/// the jobs it can claim, oldest first.
 pub fn connect(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     id: Option<&AgentId>,
+    sockets_open: usize,
 ) -> Result<AgentConnected, ApiError> {
     let agent = match (principal, id) {
         (_, Some(id)) => plane::own(principal, id)?,
         (Principal::Agent(agent), None) => agent,
         (_, None) => return Err(ApiError::internal()),
     };
+    if !tenant_has_room(sockets_open) {
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "this tenant has {MAX_SOCKETS_PER_TENANT} agent sockets open, the limit; poll (POST …/jobs/claim, …/me/health) or retry later"
+            ),
+        )
+        .with("limit", MAX_SOCKETS_PER_TENANT));
+    }
     let id = agent.id.as_str();
     in_transaction(ctx.storage, "agent connects", || {
         let commands = query(
@@ -144,11 +158,15 @@ pub fn connect(
             vec![ts(ctx.now), id.into()],
         )?;
         let jobs = super::jobs::claimable(ctx.storage, &agent.id, ctx.now)?;
+        let interval = load_settings(ctx.storage)?.heartbeat_interval_seconds;
+        let mut frames = vec![hello_frame(&agent.id, interval), resync_frame()];
+        frames.extend(commands.iter().map(command_frame));
+        frames.extend(jobs.iter().map(job_frame));
         Ok::<_, Failure>(AgentConnected {
             agent_id: agent.id.clone(),
-            heartbeat_interval_seconds: load_settings(ctx.storage)?.heartbeat_interval_seconds,
-            commands,
-            jobs,
+            frames,
+            commands: commands.len(),
+            jobs: jobs.len(),
         })
     })
 }

@@ -53,7 +53,7 @@ impl Completes for latchkey_contract::caller::socket::AgentConnected {
     fn complete(&self, draft: Draft) -> Draft {
         draft
             .detail("agent_id", self.agent_id.as_str())
-            .detail("commands", self.commands.len())
-            .detail("jobs", self.jobs.len())
+            .detail("commands", self.commands)
+            .detail("jobs", self.jobs)
     }
 }

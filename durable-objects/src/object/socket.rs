@@ -1,5 +1,5 @@
 //! Agent sockets on the platform (issue 23): the tenant object accepts each with the
-//! hibernation API (`acceptWebSocket` with the agent's tag and an attachment), so an idle
+//! hibernation API (`acceptWebSocket` with the agent's tag and its connect time as tags), so an idle
 //! socket costs nothing and the object finds an agent's sockets again after it was evicted.
 //! The upgrade runs one command (`ConnectAgent`: authentication, then catch-up); frames are
 //! answered by [`Tenant::socket_frame`](crate::tenant::Tenant::socket_frame); pushes come from
@@ -7,30 +7,51 @@
 
 use super::TenantHost;
 use crate::agents::socket::Push;
-use latchkey_contract::caller::socket::ConnectAgent;
+use latchkey_contract::caller::socket::{ConnectAgent, SocketCommand};
 use latchkey_contract::{SOCKET_REQUEST_HEADER, TenantRequest, TenantResponse, decode_reply};
+use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
-use latchkey_core::agent::socket::{
-    Close, MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, parse_client_frame,
-    resync_frame, socket_tag, sockets_to_replace, tenant_has_room,
-};
-use latchkey_core::{ApiError, ErrorCode};
-use serde::{Deserialize, Serialize};
+use latchkey_core::agent::socket::{Close, parse_client_frame, socket_tag, sockets_to_replace};
+use worker::wasm_bindgen::JsValue;
 use worker::{
     Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPair,
     WebSocketRequestResponsePair, console_error,
 };
 
-/// What each socket carries through hibernation: whose it is and when it connected (the
-/// oldest closes first when the agent has too many).
-#[derive(Serialize, Deserialize)]
-struct Attachment {
-    agent: String,
-    at: i64,
+/// The tag holding when a socket connected: with the agent's tag (`socket_tag`) it is all a
+/// socket carries through hibernation, so the oldest of an agent's sockets closes first.
+const AT_PREFIX: &str = "at:";
+
+/// The calls below use the platform's state directly, not `State`'s wrappers: those unwrap,
+/// and a panic would abort every request in flight in the isolate.
+fn sockets(state: &worker::State, tag: Option<&str>) -> Vec<WebSocket> {
+    let raw = state.as_raw();
+    let found = match tag {
+        Some(tag) => raw.get_websockets_with_tag(tag),
+        None => raw.get_websockets(),
+    };
+    match found {
+        Ok(found) => found.into_iter().map(WebSocket::from).collect(),
+        Err(e) => {
+            console_error!("tenant object: list sockets: {e:?}");
+            Vec::new()
+        }
+    }
 }
 
-fn attachment(ws: &WebSocket) -> Option<Attachment> {
-    ws.deserialize_attachment::<Attachment>().ok().flatten()
+/// The agent a socket belongs to and when it connected, from its tags.
+fn tagged(state: &worker::State, ws: &WebSocket) -> (Option<AgentId>, i64) {
+    let tags = state.as_raw().get_tags(ws.as_ref()).unwrap_or_default();
+    let agent = tags
+        .iter()
+        .find_map(|t| t.strip_prefix("agent:"))
+        .and_then(|id| AgentId::parse(id).ok());
+    let at = tags
+        .iter()
+        .find_map(|t| t.strip_prefix(AT_PREFIX))
+        .and_then(|at| at.parse().ok())
+        .unwrap_or(0);
+    (agent, at)
 }
 
 fn close(ws: &WebSocket, close: &Close) {
@@ -61,8 +82,9 @@ fn refuse(
 }
 
 impl TenantHost {
-    /// An agent's upgrade: the tenant's socket limit, then the `ConnectAgent` command it
-    /// carries (authentication, rate limit, audit, catch-up), then the socket, accepted and
+    /// An agent's upgrade: the `ConnectAgent` command it carries, with the tenant's open
+    /// sockets counted (authentication, rate limit, the tenant's socket limit, audit,
+    /// catch-up), then the socket, accepted and
     /// tagged, with `hello`, `resync` and what the agent missed already sent on it.
     pub(super) async fn connect(&self, request: &Request) -> worker::Result<Response> {
         let decoded = request
@@ -75,17 +97,14 @@ impl TenantHost {
             console_error!("tenant object: an upgrade without its command");
             return refuse(ApiError::internal(), None);
         };
-        if !tenant_has_room(self.state.get_websockets().len()) {
-            return refuse(
-                ApiError::new(
-                    ErrorCode::Unavailable,
-                    format!(
-                        "this tenant has {MAX_SOCKETS_PER_TENANT} agent sockets open, the limit; poll (POST …/jobs/claim, …/me/health) or retry later"
-                    ),
-                )
-                .with("limit", MAX_SOCKETS_PER_TENANT),
-                None,
-            );
+        let mut decoded = decoded;
+        if let latchkey_contract::Channel::Caller {
+            command:
+                Some(latchkey_contract::CallerCommand::Socket(SocketCommand::ConnectAgent(connect))),
+            ..
+        } = &mut decoded.channel
+        {
+            connect.sockets_open = sockets(&self.state, None).len();
         }
         let answered = self.tenant.answer(decoded);
         // Nothing awaits before the socket is accepted (below): a job queued in between would
@@ -107,39 +126,34 @@ impl TenantHost {
         };
         let pair = WebSocketPair::new()?;
         let tag = socket_tag(&connected.agent_id);
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[tag.as_str()]);
-        pair.server.serialize_attachment(Attachment {
-            agent: connected.agent_id.to_string(),
-            at: super::platform_now().unix_ms(),
-        })?;
+        let at = format!("{AT_PREFIX}{}", super::platform_now().unix_ms());
+        let tags = vec![JsValue::from_str(&tag), JsValue::from_str(&at)];
+        if let Err(e) = self
+            .state
+            .as_raw()
+            .accept_websocket_with_tags(pair.server.as_ref(), tags)
+        {
+            console_error!("tenant object: accept a socket: {e:?}");
+            return refuse(ApiError::internal(), rate);
+        }
         // `{"type":"ping"}` is answered by the platform without waking the object.
         if let Ok(pair) =
             WebSocketRequestResponsePair::new(r#"{"type":"ping"}"#, r#"{"type":"pong"}"#)
         {
-            self.state.set_websocket_auto_response(&pair);
+            let _ = self.state.as_raw().set_websocket_auto_response(&pair);
         }
-        let sockets = self.state.get_websockets_with_tag(&tag);
-        let at: Vec<i64> = sockets
+        let agent_sockets = sockets(&self.state, Some(&tag));
+        let connected_at: Vec<i64> = agent_sockets
             .iter()
-            .map(|ws| attachment(ws).map_or(0, |a| a.at))
+            .map(|ws| tagged(&self.state, ws).1)
             .collect();
-        for index in sockets_to_replace(&at) {
-            if let Some(ws) = sockets.get(index).filter(|ws| **ws != pair.server) {
+        for index in sockets_to_replace(&connected_at) {
+            if let Some(ws) = agent_sockets.get(index).filter(|ws| **ws != pair.server) {
                 close(ws, &Close::replaced());
             }
         }
-        let server = &pair.server;
-        server.send_with_str(hello_frame(
-            &connected.agent_id,
-            connected.heartbeat_interval_seconds,
-        ))?;
-        server.send_with_str(resync_frame())?;
-        for command in &connected.commands {
-            server.send_with_str(command_frame(command))?;
-        }
-        for job in &connected.jobs {
-            server.send_with_str(job_frame(job))?;
+        for frame in &connected.frames {
+            pair.server.send_with_str(frame)?;
         }
         if schedule {
             self.schedule_maintenance().await;
@@ -149,7 +163,7 @@ impl TenantHost {
 
     /// Sends a command's pushes to the sockets they are for, and closes revoked agents'.
     pub(super) fn push(&self, pushes: Vec<Push>) {
-        if pushes.is_empty() || self.state.get_websockets().is_empty() {
+        if pushes.is_empty() || sockets(&self.state, None).is_empty() {
             return;
         }
         let resolved = match self.tenant.resolve_pushes(pushes) {
@@ -160,17 +174,14 @@ impl TenantHost {
             }
         };
         for agent in &resolved.closes {
-            for ws in self.state.get_websockets_with_tag(&socket_tag(agent)) {
+            for ws in sockets(&self.state, Some(&socket_tag(agent))) {
                 close(&ws, &Close::revoked());
             }
         }
         let mut delivered = Vec::new();
         for delivery in resolved.deliveries {
             let mut sent = false;
-            for ws in self
-                .state
-                .get_websockets_with_tag(&socket_tag(&delivery.agent))
-            {
+            for ws in sockets(&self.state, Some(&socket_tag(&delivery.agent))) {
                 sent |= ws.send_with_str(&delivery.frame).is_ok();
             }
             if let (true, Some(id)) = (sent, delivery.command) {
@@ -188,7 +199,7 @@ impl TenantHost {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let Some(agent) = attachment(&ws).and_then(|a| AgentId::parse(&a.agent).ok()) else {
+        let Some(agent) = tagged(&self.state, &ws).0 else {
             close(&ws, &Close::internal());
             return Ok(());
         };

@@ -159,7 +159,7 @@ impl Tenant {
                 discovered_command(command, principal, ctx, draft)
             }
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
-                crate::agents::socket::connect(ctx, principal, c.id.as_ref())
+                crate::agents::socket::connect(ctx, principal, c.id.as_ref(), c.sockets_open)
             }),
         }
     }

@@ -10,7 +10,7 @@ use latchkey_contract::caller::socket::ConnectAgent;
 use latchkey_core::ErrorCode;
 use latchkey_core::agent::jobs::{Job, JobRequest};
 use latchkey_core::agent::mint::AgentMinted;
-use latchkey_core::agent::socket::{CLOSE_REVOKED, ClientFrame};
+use latchkey_core::agent::socket::{CLOSE_REVOKED, ClientFrame, MAX_SOCKETS_PER_TENANT};
 use latchkey_core::agent::{CommandRequest, Registration};
 use latchkey_core::grant::GrantRequest;
 use latchkey_core::secret::SecretUpdate;
@@ -56,6 +56,13 @@ fn grant(object: &Object, agent: &AgentMinted, glob: &str) {
         .unwrap();
 }
 
+fn connect(agent: Option<&AgentMinted>) -> ConnectAgent {
+    ConnectAgent {
+        id: agent.map(|a| a.id.clone()),
+        sockets_open: 0,
+    }
+}
+
 /// The deliveries the last command's pushes come to.
 fn deliveries(object: &Object) -> Vec<Delivery> {
     let pushes = object.take_pushes();
@@ -72,25 +79,24 @@ fn connect_agent_hands_over_missed_commands_once_and_claimable_jobs() {
     let agent = mint(&object, "a1");
     let queued = job(&object, &agent);
     queue_command(&object, &agent);
-    let first = object
-        .call(&agent.agent_secret, ConnectAgent { id: None })
-        .unwrap();
+    let first = object.call(&agent.agent_secret, connect(None)).unwrap();
     assert_eq!(first.agent_id, agent.id);
-    assert_eq!(first.commands.len(), 1);
-    assert_eq!(first.jobs.len(), 1);
-    assert_eq!(first.jobs[0].id, queued.id);
+    assert_eq!((first.commands, first.jobs), (1, 1));
+    let frames: Vec<Value> = first
+        .frames
+        .iter()
+        .map(|f| serde_json::from_str(f).unwrap())
+        .collect();
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["hello", "resync", "command", "job"]);
+    assert_eq!(frames[0]["agent_id"], agent.id.as_str());
+    assert_eq!(frames[3]["job"]["id"], queued.id.as_str());
     assert_eq!(object.last_event().0, "agent.connected");
     // The command was delivered; the job stays until claimed.
     let again = object
-        .call(
-            &agent.agent_secret,
-            ConnectAgent {
-                id: Some(agent.id.clone()),
-            },
-        )
+        .call(&agent.agent_secret, connect(Some(&agent)))
         .unwrap();
-    assert!(again.commands.is_empty());
-    assert_eq!(again.jobs.len(), 1);
+    assert_eq!((again.commands, again.jobs), (0, 1));
     object
         .call(
             &agent.agent_secret,
@@ -100,16 +106,12 @@ fn connect_agent_hands_over_missed_commands_once_and_claimable_jobs() {
             },
         )
         .unwrap();
-    let claimed = object
-        .call(&agent.agent_secret, ConnectAgent { id: None })
-        .unwrap();
-    assert!(claimed.jobs.is_empty());
+    let claimed = object.call(&agent.agent_secret, connect(None)).unwrap();
+    assert_eq!(claimed.jobs, 0);
     // A lease that ran out makes the job something to catch up on again.
     object.advance(61);
-    let expired = object
-        .call(&agent.agent_secret, ConnectAgent { id: None })
-        .unwrap();
-    assert_eq!(expired.jobs.len(), 1);
+    let expired = object.call(&agent.agent_secret, connect(None)).unwrap();
+    assert_eq!(expired.jobs, 1);
 }
 
 #[test]
@@ -118,24 +120,17 @@ fn connect_agent_another_id_revoked_or_not_an_agent_is_refused() {
     let agent = mint(&object, "a1");
     let other = mint(&object, "a2");
     let err = object
-        .call(
-            &agent.agent_secret,
-            ConnectAgent {
-                id: Some(other.id.clone()),
-            },
-        )
+        .call(&agent.agent_secret, connect(Some(&other)))
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
-    let err = object.master(ConnectAgent { id: None }).unwrap_err();
+    let err = object.master(connect(None)).unwrap_err();
     assert_eq!(err.code, ErrorCode::PermissionDenied, "{err:?}");
     object
         .master(RevokeAgent {
             id: agent.id.clone(),
         })
         .unwrap();
-    let err = object
-        .call(&agent.agent_secret, ConnectAgent { id: None })
-        .unwrap_err();
+    let err = object.call(&agent.agent_secret, connect(None)).unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
 }
 
@@ -157,10 +152,8 @@ fn queued_job_and_command_are_pushed_to_their_agent() {
     let id = pushed[0].command.clone().expect("a command id");
     // Sent over a socket: delivered, so the connect (and the health reply) do not repeat it.
     object.tenant().commands_delivered(&[id]).unwrap();
-    let connected = object
-        .call(&agent.agent_secret, ConnectAgent { id: None })
-        .unwrap();
-    assert!(connected.commands.is_empty());
+    let connected = object.call(&agent.agent_secret, connect(None)).unwrap();
+    assert_eq!(connected.commands, 0);
 }
 
 #[test]
@@ -259,4 +252,37 @@ fn socket_heartbeat_moves_last_seen_and_a_revoked_agent_is_closed() {
         .socket_frame(&agent.id, ClientFrame::Heartbeat)
         .unwrap_err();
     assert_eq!(close.code, CLOSE_REVOKED);
+}
+
+#[test]
+fn connect_agent_over_the_tenants_socket_limit_is_refused_after_authentication() {
+    let object = Object::new();
+    let agent = mint(&object, "a1");
+    queue_command(&object, &agent);
+    let full = || ConnectAgent {
+        id: None,
+        sockets_open: MAX_SOCKETS_PER_TENANT,
+    };
+    let err = object.call(&agent.agent_secret, full()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unavailable);
+    assert_eq!(
+        err.details.get("limit").and_then(Value::as_u64),
+        Some(MAX_SOCKETS_PER_TENANT as u64)
+    );
+    // Nothing was handed over: the command is still there for the next connect.
+    let connected = object
+        .call(
+            &agent.agent_secret,
+            ConnectAgent {
+                id: None,
+                sockets_open: MAX_SOCKETS_PER_TENANT - 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(connected.commands, 1);
+    // A caller without a valid credential learns nothing of the tenant's sockets.
+    let (head, last) = agent.agent_secret.split_at(agent.agent_secret.len() - 1);
+    let forged = format!("{head}{}", if last == "a" { "b" } else { "a" });
+    let err = object.call(&forged, full()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthorized);
 }

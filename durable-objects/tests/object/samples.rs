@@ -467,6 +467,10 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             id: DiscoveredSecretId::parse("dsc_0123456789abcdef01234567").unwrap(),
         }
         .into(),
-        ConnectAgent { id: None }.into(),
+        ConnectAgent {
+            id: None,
+            sockets_open: 0,
+        }
+        .into(),
     ]
 }

@@ -19,5 +19,10 @@ pub async fn connect(request: &Request, env: &Env, caller: &Caller, id: Option<A
         .with("field", "Upgrade");
         return Err(caller.refuse(env, error).await);
     }
-    caller.upgrade(env, ConnectAgent { id }.into()).await
+    // The object counts the tenant's open sockets itself.
+    let command = ConnectAgent {
+        id,
+        sockets_open: 0,
+    };
+    caller.upgrade(env, command.into()).await
 }
