@@ -484,7 +484,7 @@ mod tests {
             ("GET", "/api/v1/secret/data/x"),
             ("GET", "/api/v1/policies"),
             ("POST", "/api/v1/policies"),
-            ("GET", "/api/v1/agents/me/connect"),
+            ("GET", "/api/v1/metrics"),
             ("GET", "/api/v1/workflows"),
             ("GET", "/api/v2/agents"),
             ("GET", "/api/v1/"),
