@@ -65,6 +65,12 @@ impl Close {
         Close::new(CLOSE_REVOKED, "agent revoked")
     }
 
+    /// Suspended by a cascading revocation: the credential is dead until an admin
+    /// reinstates the agent.
+    pub fn suspended() -> Self {
+        Close::new(CLOSE_REVOKED, "agent suspended")
+    }
+
     pub fn replaced() -> Self {
         Close::new(CLOSE_REPLACED, "replaced by a newer connection")
     }

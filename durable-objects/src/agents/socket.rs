@@ -11,7 +11,7 @@ use crate::store::{Failure, SecretContext, in_transaction, internal, read_count,
 use latchkey_contract::caller::socket::AgentConnected;
 use latchkey_core::agent::jobs::Job;
 use latchkey_core::agent::socket::{
-    MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, resync_frame,
+    Close, MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, resync_frame,
     secret_changed_frame, tenant_has_room,
 };
 use latchkey_core::agent::{AgentCommand, AgentId, CommandId};
@@ -29,6 +29,8 @@ pub enum Push {
     SecretChanged { path: SecretPath, event: String },
     /// The agent was revoked: its sockets close.
     Revoked(AgentId),
+    /// The agent was suspended (a cascading revocation): its sockets close.
+    Suspended(AgentId),
 }
 
 thread_local! {
@@ -60,8 +62,8 @@ pub struct Delivery {
 #[derive(Debug, Default, PartialEq)]
 pub struct Resolved {
     pub deliveries: Vec<Delivery>,
-    /// Agents whose sockets close (revoked).
-    pub closes: Vec<AgentId>,
+    /// Agents whose sockets close (revoked or suspended), and why.
+    pub closes: Vec<(AgentId, Close)>,
 }
 
 /// Turns pushes into frames per agent: a secret's notice goes to every agent with a grant (not
@@ -82,7 +84,8 @@ pub fn resolve(storage: &Storage, pushes: Vec<Push>) -> Result<Resolved, Storage
                 frame: command_frame(&command),
                 command: Some(command.id),
             }),
-            Push::Revoked(agent) => resolved.closes.push(agent),
+            Push::Revoked(agent) => resolved.closes.push((agent, Close::revoked())),
+            Push::Suspended(agent) => resolved.closes.push((agent, Close::suspended())),
             Push::SecretChanged { path, event } => {
                 if grants.is_none() {
                     grants = Some(grants_of(storage, None)?);

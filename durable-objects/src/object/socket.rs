@@ -173,9 +173,9 @@ impl TenantHost {
                 return;
             }
         };
-        for agent in &resolved.closes {
+        for (agent, why) in &resolved.closes {
             for ws in sockets(&self.state, Some(&socket_tag(agent))) {
-                close(&ws, &Close::revoked());
+                close(&ws, why);
             }
         }
         let mut delivered = Vec::new();

@@ -7,6 +7,7 @@ use latchkey_contract::caller::agent_plane::{ClaimJob, CreateJob, MintAgent};
 use latchkey_contract::caller::agents::{CreateGrant, QueueAgentCommand, RevokeAgent};
 use latchkey_contract::caller::secrets::{DeleteSecret, GetSecret, UpdateSecret};
 use latchkey_contract::caller::socket::ConnectAgent;
+use latchkey_contract::caller::tokens::RevokeToken;
 use latchkey_core::ErrorCode;
 use latchkey_core::agent::jobs::{Job, JobRequest};
 use latchkey_core::agent::mint::AgentMinted;
@@ -14,6 +15,7 @@ use latchkey_core::agent::socket::{CLOSE_REVOKED, ClientFrame, MAX_SOCKETS_PER_T
 use latchkey_core::agent::{CommandRequest, Registration};
 use latchkey_core::grant::GrantRequest;
 use latchkey_core::secret::SecretUpdate;
+use latchkey_core::token::TokenId;
 use latchkey_durable_objects::tenant::{Delivery, Push};
 use serde_json::Value;
 
@@ -285,4 +287,35 @@ fn connect_agent_over_the_tenants_socket_limit_is_refused_after_authentication()
     let forged = format!("{head}{}", if last == "a" { "b" } else { "a" });
     let err = object.call(&forged, full()).unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
+}
+
+#[test]
+fn cascade_suspending_an_agent_pushes_a_close() {
+    let object = Object::new();
+    let minter = object.token_with("agents:admin");
+    let body = r#"{"name": "child"}"#;
+    let child = object
+        .call(
+            &minter,
+            MintAgent {
+                registration: Registration::parse_mint(body.as_bytes()).unwrap(),
+            },
+        )
+        .unwrap();
+    let token = object.rows("SELECT id FROM tokens")[0].text(0).unwrap();
+    object.take_pushes();
+    object
+        .master(RevokeToken {
+            id: TokenId::parse(&token).unwrap(),
+        })
+        .unwrap();
+    let closes = object
+        .tenant()
+        .resolve_pushes(object.take_pushes())
+        .unwrap()
+        .closes;
+    assert_eq!(closes.len(), 1);
+    assert_eq!(closes[0].0, child.id);
+    assert_eq!(closes[0].1.code, CLOSE_REVOKED);
+    assert_eq!(closes[0].1.reason, "agent suspended");
 }
