@@ -77,6 +77,19 @@ pub fn open(ctx: &Ctx, path: &str, headers: &[(&str, &str)]) -> Result<Socket, (
     }
 }
 
+/// An upgrade the server refuses, sent with a plain HTTP client: `tungstenite` does not always
+/// read a refusal's body, this does.
+pub fn refused_upgrade(ctx: &Ctx, path: &str, headers: &[(&str, &str)]) -> latchkey_e2e::Reply {
+    let mut all = vec![
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Sec-WebSocket-Version", "13"),
+    ];
+    all.extend_from_slice(headers);
+    ctx.api()
+        .send("GET", path, None, &all, latchkey_e2e::client::Body::None)
+}
+
 /// A seed-001 agent's socket: `X-Agent-Secret`.
 pub fn open_as(ctx: &Ctx, id: &str, secret: &str) -> Socket {
     let mut socket = open(
@@ -308,7 +321,12 @@ fn revocation_closes_the_socket_both_ways_in(ctx: &Ctx) {
     )
     .expect_err("a revoked agent cannot connect");
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "unauthorized");
+    refused_upgrade(
+        ctx,
+        &format!("/api/v1/agents/{id}/connect"),
+        &[("X-Agent-Secret", &secret)],
+    )
+    .assert_error(401, "unauthorized");
 
     // Seed 000's agent, revoked on the native route.
     let (id, jwt) = crate::agents::new_agent(ctx, &key, "doomed-jwt");
@@ -336,6 +354,20 @@ fn revocation_closes_the_socket_both_ways_in(ctx: &Ctx) {
     )
     .expect_err("a revoked agent cannot connect");
     assert_eq!(status, 401);
+
+    // An agent minted by a token is suspended when that token is revoked (the cascade).
+    let token = ctx.api().create_token(
+        &key,
+        &json!({"scope": ["agents:admin"], "ttl_seconds": 600}),
+    );
+    assert_eq!(token.status, 201, "{}", token.text);
+    let minter = token.body["value"].as_str().unwrap().to_owned();
+    let (id, secret) = mint(ctx, &minter, json!({"name": "child"}));
+    let mut socket = open_as(ctx, &id, &secret);
+    let token_id = token.body["id"].as_str().unwrap();
+    let revoked = ctx.api().revoke_token(&key, token_id);
+    assert_eq!(revoked.status / 100, 2, "{}", revoked.text);
+    assert_eq!(closed(&mut socket), (4001, "agent suspended".to_owned()));
 }
 
 fn bad_frames_close_the_socket_with_a_reason(ctx: &Ctx) {
@@ -467,8 +499,13 @@ fn the_tenants_socket_limit_refuses_before_the_upgrade(ctx: &Ctx) {
     )
     .expect_err("over the tenant's limit");
     assert_eq!(status, 503, "{body}");
-    assert_eq!(body["error"]["code"], "unavailable");
-    assert_eq!(body["error"]["limit"], limit);
+    let refused = refused_upgrade(
+        ctx,
+        "/api/v1/agents/me/connect",
+        &[("X-Agent-Secret", &secret)],
+    );
+    refused.assert_error(503, "unavailable");
+    assert_eq!(refused.body["error"]["limit"], limit);
     // The open sockets are unharmed.
     let (id, _) = last.expect("an agent");
     let socket = open_sockets.last_mut().expect("a socket");
