@@ -53,6 +53,14 @@ pub const PROBE_INSTANCE_NAME: &str = "probe:readyz";
 /// The URL the Worker sends commands to; the object ignores the host.
 pub const COMMAND_URL: &str = "https://tenant.latchkey.internal/command";
 
+/// The URL the Worker sends an agent's WebSocket upgrade to (issue 23): the request carries
+/// `Upgrade: websocket` and its [`TenantRequest`] (a `ConnectAgent` command with the agent's
+/// credential) as JSON in [`SOCKET_REQUEST_HEADER`], as a GET has no body.
+pub const SOCKET_URL: &str = "https://tenant.latchkey.internal/socket";
+
+/// The header holding the upgrade's [`TenantRequest`].
+pub const SOCKET_REQUEST_HEADER: &str = "X-Latchkey-Request";
+
 /// A command: what it answers, and the channel that carries it.
 pub trait Command: Into<Self::Channel> {
     type Reply: Serialize + DeserializeOwned;

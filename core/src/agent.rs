@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mint;
 pub mod password;
 mod query;
+pub mod socket;
 pub use query::{
     AgentQuery, AgentStatus, DEFAULT_PER_PAGE, MAX_AGENT_SEARCH_BYTES, MAX_PAGE, MAX_PER_PAGE,
     Pagination, StatusRules,

@@ -9,6 +9,7 @@ pub mod envelopes;
 pub mod jobs;
 pub mod passwords;
 pub mod plane;
+pub mod socket;
 
 use crate::authorization::access::Principal;
 use crate::sql::{Row, StorageError, execute, query, query_one};
@@ -500,7 +501,10 @@ pub fn revoke(ctx: &SecretContext<'_>, id: &AgentId) -> Result<(), ApiError> {
             vec![ts(ctx.now), id.as_str().into()],
         )?;
         Ok::<_, Failure>(())
-    })
+    })?;
+    // Its open sockets close once this commits (issue 23).
+    socket::announce(socket::Push::Revoked(id.clone()));
+    Ok(())
 }
 
 /// `POST /v1/agents/{id}/commands`: queued until the agent's next heartbeat.
@@ -528,13 +532,16 @@ pub fn queue_command(
         )?;
         Ok::<_, Failure>(())
     })?;
-    Ok(AgentCommand {
+    let command = AgentCommand {
         id,
         kind: request.kind,
         params: request.params,
         created_at: ctx.now,
         delivered_at: None,
-    })
+    };
+    // Pushed to the agent's sockets once this commits (issue 23).
+    socket::announce(socket::Push::Command(agent.clone(), command.clone()));
+    Ok(command)
 }
 
 const GRANT_COLUMNS: &str =

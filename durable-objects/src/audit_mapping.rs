@@ -136,6 +136,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Envelopes(_)
         | CallerCommand::Discovered(_)
         | CallerCommand::Carried(_)
+        | CallerCommand::Socket(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -219,6 +220,12 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         },
         CallerCommand::Agents(command) => agent_details(command, draft),
         CallerCommand::AgentPlane(command) => plane::details(command, draft),
+        CallerCommand::Socket(latchkey_contract::caller::socket::SocketCommand::ConnectAgent(
+            c,
+        )) => match &c.id {
+            Some(id) => draft.detail("agent_id", id.as_str()),
+            None => draft,
+        },
         CallerCommand::Passwords(command) => match command {
             Pwd::ApprovePasswordRequest(c) => draft.detail("password_request_id", c.id.as_str()),
             Pwd::RejectPasswordRequest(c) => draft.detail("password_request_id", c.id.as_str()),

@@ -16,6 +16,8 @@ use latchkey_core::{ApiError, Timestamp};
 use worker::wasm_bindgen::JsValue;
 use worker::{Date, Env, Request, Response, ScheduledTime, State, console_error};
 
+mod socket;
+
 /// The Worker var that enables the benchmark's baseline route (`scripts/bench` only).
 pub const BENCH_VAR: &str = "BENCH";
 
@@ -111,6 +113,9 @@ impl TenantHost {
     /// Answers one command. Transport failures (an unreadable body) are 500s; everything
     /// else is the command's own result.
     pub async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
+        if socket::is_upgrade(&request) {
+            return self.connect(&request).await;
+        }
         // Decoded with serde_json from the text, not through JS `JSON.parse`: a JS number
         // cannot hold every u64, and an integer of 2^53 or more (a `?version=`, an
         // `If-Match`, a cursor) would fail to decode into a 500.
@@ -121,6 +126,7 @@ impl TenantHost {
         let response = match decoded {
             Ok(request) => {
                 let answered = self.tenant.answer(request);
+                self.push(answered.pushes);
                 if answered.schedule_maintenance {
                     self.schedule_maintenance().await;
                 }

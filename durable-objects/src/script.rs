@@ -4,7 +4,10 @@
 //! other's code, and only this script holds the root key.
 
 use crate::object::TenantHost;
-use worker::{Context, DurableObject, Env, Request, Response, State, durable_object, event};
+use worker::{
+    Context, DurableObject, Env, Request, Response, State, WebSocket, WebSocketIncomingMessage,
+    durable_object, event,
+};
 
 /// The class named in `wrangler.tenant.toml` (`class_name = "TenantObject"`).
 #[durable_object]
@@ -25,6 +28,31 @@ impl DurableObject for TenantObject {
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.host.alarm().await
+    }
+
+    // Agent sockets (issue 23), accepted with the hibernation API: these run when a frame
+    // arrives, the object woken for it if it was evicted.
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        self.host.websocket_message(ws, message).await
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        self.host.websocket_close(ws, code).await
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> worker::Result<()> {
+        worker::console_error!("tenant object: agent socket error: {error}");
+        Ok(())
     }
 }
 

@@ -22,6 +22,8 @@ mod dispatch;
 mod metering;
 mod provisioning;
 mod public;
+mod sockets;
+pub use crate::agents::socket::{Delivery, Push, Resolved};
 use crate::approvals::notifications;
 use crate::sql::{Storage, Value as V};
 use latchkey_contract::caller::audit::StreamEvents;
@@ -107,6 +109,9 @@ pub struct Answered {
     /// Whether the alarm must be (re)considered: a clock started, events await the D1 copy,
     /// or counts kept in memory await writing.
     pub schedule_maintenance: bool,
+    /// What the command made that agents' sockets must get (issue 23): empty unless it
+    /// succeeded.
+    pub pushes: Vec<crate::agents::socket::Push>,
 }
 
 /// One tenant's object, independent of the platform: it answers requests against a
@@ -296,7 +301,12 @@ impl Tenant {
         };
         let (cache, starts_clock) = effects(&request.channel, rules.as_ref());
         self.secret_cache.before(cache);
+        crate::agents::socket::take_announced();
         let response = self.handle(request, rules);
+        let mut pushes = crate::agents::socket::take_announced();
+        if response.result.is_err() {
+            pushes.clear();
+        }
         // New audit events get copied to D1 by the alarm: schedule it once per batch, not on
         // every request.
         let export_due = self.events_recorded.replace(false) && !self.export_pending.get();
@@ -313,6 +323,7 @@ impl Tenant {
         Answered {
             response,
             schedule_maintenance,
+            pushes,
         }
     }
 
@@ -454,6 +465,7 @@ impl Tenant {
             return attributed(encode(&()));
         };
         let mut draft = audit_mapping::draft_for(&command, &rules);
+        let changes_secret = sockets::changed_secret(&rules.access, &draft);
         if let Some(via) = via {
             draft = draft.detail("api", via.as_str());
         }
@@ -537,6 +549,9 @@ impl Tenant {
         }
         match outcome {
             Ok(result) => {
+                if let (Some(push), true) = (changes_secret, result.is_ok()) {
+                    crate::agents::socket::announce(push);
+                }
                 self.audit_head.commit();
                 if recorded {
                     self.events_recorded.set(true);

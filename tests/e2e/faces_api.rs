@@ -312,13 +312,12 @@ fn seed_000_examples_answer_as_written(ctx: &Ctx) {
     let update = seed(ctx, "GET", "/api/v1/agents/update/latest", Some(&jwt), None);
     update.assert_error(404, "not_found");
     assert_eq!(update.error_field(), Some("platform"), "{}", update.text);
-    // What Latchkey has no WebSocket for yet: a JSON 404.
-    for (method, url) in [
-        ("GET", "/api/v1/agents/me/connect"),
-        ("GET", "/api/v1/ssh/discovery"),
-    ] {
-        seed(ctx, method, url, Some(&jwt), None).assert_error(404, "not_found");
-    }
+    // The WebSocket is served (tests/e2e/agent_socket.rs): a plain GET is a JSON 400 naming
+    // the missing upgrade. What Latchkey does not serve is a JSON 404.
+    let plain = seed(ctx, "GET", "/api/v1/agents/me/connect", Some(&jwt), None);
+    plain.assert_error(400, "invalid_request");
+    assert_eq!(plain.error_field(), Some("Upgrade"), "{}", plain.text);
+    seed(ctx, "GET", "/api/v1/ssh/discovery", Some(&jwt), None).assert_error(404, "not_found");
 }
 
 fn seed_001_examples_answer_as_written(ctx: &Ctx) {

@@ -4,6 +4,7 @@
 mod agent_envelopes;
 mod agent_plane;
 mod agent_requests;
+mod agent_socket;
 mod agents;
 mod approvals;
 mod audit;
@@ -95,6 +96,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tokens::TESTS);
     tests.extend(agents::TESTS);
     tests.extend(agent_plane::TESTS);
+    tests.extend(agent_socket::TESTS);
     tests.extend(agent_envelopes::TESTS);
     tests.extend(agent_requests::TESTS);
     tests.extend(people::TESTS);

@@ -77,6 +77,41 @@ async fn fetch_text(stub: JsValue, body: &str) -> Result<String, JsValue> {
         .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
 }
 
+/// The object's answer to an upgrade: the 101 with its socket, or a command's answer.
+enum Upgraded {
+    Socket(worker::web_sys::Response),
+    Refused(String),
+}
+
+/// `stub.fetch(SOCKET_URL, {headers: {Upgrade, X-Latchkey-Request}})`, called directly as
+/// [`fetch_text`] does (the crate's `Request` costs wasm bytes for nothing here).
+async fn fetch_upgrade(stub: JsValue, body: &str) -> Result<Upgraded, JsValue> {
+    let headers = Object::new();
+    Reflect::set(&headers, &"Upgrade".into(), &"websocket".into())?;
+    Reflect::set(
+        &headers,
+        &latchkey_contract::SOCKET_REQUEST_HEADER.into(),
+        &body.into(),
+    )?;
+    let init = Object::new();
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    let fetch: Function = Reflect::get(&stub, &"fetch".into())?.dyn_into()?;
+    let response = JsFuture::from(Promise::from(fetch.call2(
+        &stub,
+        &latchkey_contract::SOCKET_URL.into(),
+        &init,
+    )?))
+    .await?;
+    let response: worker::web_sys::Response = response.dyn_into()?;
+    if response.status() == 101 {
+        return Ok(Upgraded::Socket(response));
+    }
+    let text = JsFuture::from(response.text()?).await?;
+    text.as_string()
+        .map(Upgraded::Refused)
+        .ok_or_else(|| JsValue::from_str("the answer's text is not a string"))
+}
+
 /// Where a request came from, for the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -274,6 +309,33 @@ impl Caller {
         {
             Ok(Ok(_)) => error,
             Ok(Err(e)) | Err(e) => e,
+        }
+    }
+
+    /// Forwards an agent's WebSocket upgrade to the tenant object with `command` (issue 23):
+    /// the object authenticates it like any command and answers the 101 with the socket, which
+    /// this returns as it is; a refusal comes back as a command's answer and is its error.
+    pub async fn upgrade(&self, env: &Env, command: CallerCommand) -> Result<Response, ApiError> {
+        let unavailable = |context: &str, e: &dyn std::fmt::Display| {
+            console_error!("tenant object {context}: {e}");
+            ApiError::internal()
+        };
+        let request = self.request(Some(command));
+        let body = serde_json::to_string(&request).map_err(|e| unavailable("encode", &e))?;
+        let stub = stub(env, &tenant_instance_name(&self.credential.tenant))?;
+        let answer = fetch_upgrade(stub.into_rpc::<JsValue>(), &body)
+            .await
+            .map_err(|e| unavailable("upgrade", &js_message(&e)))?;
+        let text = match answer {
+            Upgraded::Socket(response) => return Ok(Response::from(response)),
+            Upgraded::Refused(text) => text,
+        };
+        let answer = serde_json::from_str::<TenantResponse>(&text)
+            .map_err(|e| unavailable("upgrade answer", &format!("{:?}", e.classify())))?;
+        self.rate.set(answer.rate);
+        match answer.result {
+            Err(e) => Err(e),
+            Ok(_) => Err(unavailable("upgrade", &"answered without a socket")),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod people;
 pub mod secrets;
+pub mod socket;
 pub mod tenant;
 pub mod tokens;
 pub mod vault;
@@ -50,6 +51,7 @@ pub enum CallerCommand {
     Envelopes(envelopes::EnvelopeCommand),
     Discovered(discovered::DiscoveredCommand),
     Carried(carried::CarriedCommand),
+    Socket(socket::SocketCommand),
 }
 
 impl CallerCommand {
@@ -77,6 +79,7 @@ impl CallerCommand {
             envelopes::EnvelopeCommand::NAMES,
             discovered::DiscoveredCommand::NAMES,
             carried::CarriedCommand::NAMES,
+            socket::SocketCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -107,6 +110,7 @@ impl CallerCommand {
             CallerCommand::Envelopes(command) => command.name(),
             CallerCommand::Discovered(command) => command.name(),
             CallerCommand::Carried(command) => command.name(),
+            CallerCommand::Socket(command) => command.name(),
         }
     }
 
@@ -134,6 +138,7 @@ impl CallerCommand {
             CallerCommand::Envelopes(command) => command.rules(),
             CallerCommand::Discovered(command) => command.rules(),
             CallerCommand::Carried(command) => command.rules(),
+            CallerCommand::Socket(command) => command.rules(),
         }
     }
 }

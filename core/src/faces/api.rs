@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 pub mod plane;
 pub use plane::PlaneRoute;
 pub mod agent_plane;
+pub mod socket;
 
 /// Where the face lives.
 pub const PREFIX: &str = "/api/v1";
@@ -73,6 +74,9 @@ pub enum ApiRoute {
     AgentWraps(crate::agent::AgentId),
     /// `GET /api/v1/agents/{id}/wraps/{wrap_id}` (a patch job's data, once).
     AgentWrap(crate::agent::AgentId, crate::carried::AgentWrapId),
+    /// `GET /api/v1/agents/me/connect` (`None`) and `GET /api/v1/agents/{id}/connect`: the
+    /// agent's WebSocket (issue 23, [`socket`]).
+    Connect(Option<crate::agent::AgentId>),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -150,6 +154,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if rest.starts_with("secret/") || rest.starts_with("sys/") || rest.is_empty() {
         return Err(no_route(url_path));
     }
+    if let Some(route) = socket::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Connect);
+    }
     if let Some(route) = plane::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Plane);
     }
@@ -216,7 +223,8 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::CancelAccess(_)
         | ApiRoute::Permissions
         | ApiRoute::RejectPasswordRequest(_)
-        | ApiRoute::CreateBootstrap => &[],
+        | ApiRoute::CreateBootstrap
+        | ApiRoute::Connect(_) => &[],
         ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
         | ApiRoute::AgentWraps(_)
@@ -482,7 +490,7 @@ mod tests {
             ("GET", "/api/v1/secret/data/x"),
             ("GET", "/api/v1/policies"),
             ("POST", "/api/v1/policies"),
-            ("GET", "/api/v1/agents/me/connect"),
+            ("GET", "/api/v1/metrics"),
             ("GET", "/api/v1/workflows"),
             ("GET", "/api/v2/agents"),
             ("GET", "/api/v1/"),

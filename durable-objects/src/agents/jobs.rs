@@ -96,7 +96,7 @@ pub fn enqueue(
             created_by.into(),
         ],
     )?;
-    Ok(Job {
+    let job = Job {
         id,
         agent_id: agent.clone(),
         kind: kind.to_owned(),
@@ -108,7 +108,33 @@ pub fn enqueue(
         lease_expires_at: None,
         completed_at: None,
         error: None,
-    })
+    };
+    // Every job is made here, so every job is pushed to its agent's sockets once the command
+    // that made it commits (issue 23, `super::socket`).
+    super::socket::announce(super::socket::Push::Job(job.clone()));
+    Ok(job)
+}
+
+/// The agent's jobs a claim could hand out now (queued, or claimed with the lease run out),
+/// oldest first: what a new socket catches up on.
+pub fn claimable(
+    storage: &Storage,
+    agent: &AgentId,
+    now: Timestamp,
+) -> Result<Vec<Job>, StorageError> {
+    crate::sql::query(
+        storage,
+        &format!(
+            "SELECT {COLUMNS} FROM agent_jobs
+             WHERE agent_id = ?1
+               AND (status = 'queued' OR (status = 'claimed' AND lease_expires_at <= ?2))
+             ORDER BY created_at, id LIMIT {MAX_OPEN_JOBS_PER_AGENT}"
+        ),
+        vec![agent.as_str().into(), ts(now)],
+    )?
+    .iter()
+    .map(parse_job)
+    .collect()
 }
 
 /// `POST /api/v1/jobs` (admin).

@@ -47,3 +47,13 @@ impl Completes for Option<String> {
         draft
     }
 }
+
+/// A new socket: the agent, and how much it caught up on (counts, never contents).
+impl Completes for latchkey_contract::caller::socket::AgentConnected {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft
+            .detail("agent_id", self.agent_id.as_str())
+            .detail("commands", self.commands)
+            .detail("jobs", self.jobs)
+    }
+}

@@ -18,6 +18,7 @@ use crate::sql::Storage;
 use crate::sql::{StorageError, execute, query, query_one};
 use crate::store::ts;
 use latchkey_core::Timestamp;
+use latchkey_core::agent::AgentId;
 use latchkey_core::provenance::{ActorKind, MAX_LINE, same_hand as same_hand_rule};
 use std::collections::BTreeSet;
 
@@ -161,6 +162,12 @@ pub fn cascade(
                 ),
                 bindings(),
             )?;
+            if made.table == "agents" {
+                // Their open sockets close once this commits (issue 23).
+                for id in changed.iter().filter_map(|id| AgentId::parse(id).ok()) {
+                    crate::agents::socket::announce(crate::agents::socket::Push::Suspended(id));
+                }
+            }
             events.extend(changed.iter().map(|id| {
                 Draft::new(made.event, None)
                     .detail("id", id.as_str())

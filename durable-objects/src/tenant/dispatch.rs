@@ -22,6 +22,7 @@ use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
 use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson, UpdateSecret};
+use latchkey_contract::caller::socket::SocketCommand;
 use latchkey_contract::caller::tenant::TenantCommand as Tnt;
 use latchkey_contract::caller::tokens::{TokenCommand as Tok, TokenMinted};
 use latchkey_contract::caller::vault::VaultCommand as Kv;
@@ -159,6 +160,9 @@ impl Tenant {
                 discovered_command(command, principal, ctx, draft)
             }
             CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
+            CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
+                crate::agents::socket::connect(ctx, principal, c.id.as_ref(), c.sockets_open)
+            }),
         }
     }
 

@@ -13,6 +13,7 @@ mod support;
 
 mod access_requests;
 mod agent_plane;
+mod agent_socket;
 mod agents;
 mod approvals;
 mod ass;

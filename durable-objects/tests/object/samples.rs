@@ -19,6 +19,7 @@ use latchkey_contract::caller::notifications::*;
 use latchkey_contract::caller::passwords::*;
 use latchkey_contract::caller::people::*;
 use latchkey_contract::caller::secrets::*;
+use latchkey_contract::caller::socket::*;
 use latchkey_contract::caller::tenant::*;
 use latchkey_contract::caller::tokens::*;
 use latchkey_contract::caller::vault::*;
@@ -481,6 +482,11 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
                 "awr_0123456789abcdef01234567",
             )
             .unwrap(),
+        }
+        .into(),
+        ConnectAgent {
+            id: None,
+            sockets_open: 0,
         }
         .into(),
     ]

@@ -31,6 +31,8 @@ pub struct Object {
     pub tenant_id: TenantId,
     /// The tenant's master key, as a client holds it.
     pub master: String,
+    /// What the last command left for agents' sockets (issue 23).
+    pushes: std::cell::RefCell<Vec<latchkey_durable_objects::tenant::Push>>,
 }
 
 /// The answer of command `C`, as the Worker decodes it.
@@ -79,6 +81,7 @@ impl Object {
             clock,
             tenant_id: tenant_id.clone(),
             master: master.value.to_string(),
+            pushes: std::cell::RefCell::new(Vec::new()),
         };
         object
             .operator(InitTenant {
@@ -109,12 +112,22 @@ impl Object {
         via: Option<latchkey_contract::Via>,
         channel: Channel,
     ) -> TenantResponse {
-        self.tenant
-            .answer(TenantRequest {
-                origin: RequestOrigin { via, ..origin() },
-                channel,
-            })
-            .response
+        let answered = self.tenant.answer(TenantRequest {
+            origin: RequestOrigin { via, ..origin() },
+            channel,
+        });
+        *self.pushes.borrow_mut() = answered.pushes;
+        answered.response
+    }
+
+    /// What the last command left for agents' sockets, taken.
+    pub fn take_pushes(&self) -> Vec<latchkey_durable_objects::tenant::Push> {
+        std::mem::take(&mut *self.pushes.borrow_mut())
+    }
+
+    /// The object itself, for what the platform calls between commands (socket frames).
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
     }
 
     /// A caller's command with `key` (a master key, a token, a JWT) and an optional purpose.

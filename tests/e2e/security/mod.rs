@@ -12,6 +12,7 @@ mod carried;
 mod chain;
 mod gate;
 mod plane;
+mod socket;
 
 use crate::Ctx;
 pub(super) use crate::people::call;
@@ -67,6 +68,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_carried_requests_and_agent_wraps_are_not_found",
         carried::another_tenants_carried_requests_and_agent_wraps_are_not_found,
+    ),
+    (
+        "security::another_tenants_agent_cannot_connect_or_hear",
+        socket::another_tenants_agent_cannot_connect_or_hear,
     ),
 ];
 

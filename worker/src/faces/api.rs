@@ -31,6 +31,7 @@ use worker::{Env, Request, Response};
 
 mod agent_plane;
 mod plane;
+mod socket;
 
 /// What the face made of a request under `/api`.
 pub enum Outcome {
@@ -267,6 +268,7 @@ async fn tenant_route(
         | ApiRoute::DiscoveredSecret(_)) => {
             agent_plane::answer(route, request, env, caller, pairs).await
         }
+        ApiRoute::Connect(id) => socket::connect(request, env, caller, id).await,
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
 }

@@ -1,0 +1,220 @@
+//! The agent socket in the tenant's storage (issue 23): what a new socket starts with (the
+//! agent's undelivered commands, now delivered, and its claimable jobs), heartbeats sent over
+//! it, and the outbox of what must be pushed once the running command commits. The platform
+//! side (accepting, tagging, sending, closing) is `object::socket`; the frames are
+//! `latchkey_core::agent::socket`'s.
+
+use super::{COMMAND_COLUMNS, grants_of, load_settings, parse_command, plane};
+use crate::authorization::access::Principal;
+use crate::sql::{Storage, StorageError, Value as V, execute, query, query_one};
+use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, ts};
+use latchkey_contract::caller::socket::AgentConnected;
+use latchkey_core::agent::jobs::Job;
+use latchkey_core::agent::socket::{
+    Close, MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, resync_frame,
+    secret_changed_frame, tenant_has_room,
+};
+use latchkey_core::agent::{AgentCommand, AgentId, CommandId};
+use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
+use std::cell::RefCell;
+
+/// Something to push once the command that made it commits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Push {
+    /// A job queued for its agent.
+    Job(Job),
+    /// A seed-000 command queued for an agent.
+    Command(AgentId, AgentCommand),
+    /// A stored secret was written, rotated, deleted or restored (the command's audit event).
+    SecretChanged { path: SecretPath, event: String },
+    /// The agent was revoked: its sockets close.
+    Revoked(AgentId),
+    /// The agent was suspended (a cascading revocation): its sockets close.
+    Suspended(AgentId),
+}
+
+thread_local! {
+    /// The running command's pushes. One object runs one command at a time on its thread, and
+    /// the code that makes a job or a command (`jobs::enqueue`, `queue_command`) need not carry
+    /// the object to announce it.
+    static OUTBOX: RefCell<Vec<Push>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds `push` to the running command's outbox.
+pub fn announce(push: Push) {
+    OUTBOX.with(|outbox| outbox.borrow_mut().push(push));
+}
+
+/// Empties the outbox and answers what it held.
+pub fn take_announced() -> Vec<Push> {
+    OUTBOX.with(|outbox| std::mem::take(&mut *outbox.borrow_mut()))
+}
+
+/// A frame for an agent's sockets, and the command it delivers (marked delivered once sent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub agent: AgentId,
+    pub frame: String,
+    pub command: Option<CommandId>,
+}
+
+/// What the platform must do with a command's pushes.
+#[derive(Debug, Default, PartialEq)]
+pub struct Resolved {
+    pub deliveries: Vec<Delivery>,
+    /// Agents whose sockets close (revoked or suspended), and why.
+    pub closes: Vec<(AgentId, Close)>,
+}
+
+/// Turns pushes into frames per agent: a secret's notice goes to every agent with a grant (not
+/// suspended) whose glob matches its path, with the secret's current version (none once
+/// deleted).
+pub fn resolve(storage: &Storage, pushes: Vec<Push>) -> Result<Resolved, StorageError> {
+    let mut resolved = Resolved::default();
+    let mut grants = None;
+    for push in pushes {
+        match push {
+            Push::Job(job) => resolved.deliveries.push(Delivery {
+                agent: job.agent_id.clone(),
+                frame: job_frame(&job),
+                command: None,
+            }),
+            Push::Command(agent, command) => resolved.deliveries.push(Delivery {
+                agent,
+                frame: command_frame(&command),
+                command: Some(command.id),
+            }),
+            Push::Revoked(agent) => resolved.closes.push((agent, Close::revoked())),
+            Push::Suspended(agent) => resolved.closes.push((agent, Close::suspended())),
+            Push::SecretChanged { path, event } => {
+                if grants.is_none() {
+                    grants = Some(grants_of(storage, None)?);
+                }
+                let version = query_one(
+                    storage,
+                    "SELECT current_version FROM secrets WHERE path = ? AND deleted_at IS NULL",
+                    vec![path.as_str().into()],
+                )?
+                .map(|row| read_count(&row, 0))
+                .transpose()?;
+                let frame = secret_changed_frame(path.as_str(), version, &event);
+                let mut agents: Vec<&AgentId> = grants
+                    .iter()
+                    .flatten()
+                    .filter(|g| g.suspended_at.is_none() && g.path.matches(&path))
+                    .map(|g| &g.agent_id)
+                    .collect();
+                agents.sort();
+                agents.dedup();
+                for agent in agents {
+                    resolved.deliveries.push(Delivery {
+                        agent: agent.clone(),
+                        frame: frame.clone(),
+                        command: None,
+                    });
+                }
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// `GET /api/v1/agents/{me|id}/connect`: the caller is the agent, the tenant has room for one
+/// more socket (503 otherwise), and it gets its undelivered commands (delivered from now) and
+/// the jobs it can claim, oldest first.
+pub fn connect(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    id: Option<&AgentId>,
+    sockets_open: usize,
+) -> Result<AgentConnected, ApiError> {
+    let agent = match (principal, id) {
+        (_, Some(id)) => plane::own(principal, id)?,
+        (Principal::Agent(agent), None) => agent,
+        (_, None) => return Err(ApiError::internal()),
+    };
+    if !tenant_has_room(sockets_open) {
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "this tenant has {MAX_SOCKETS_PER_TENANT} agent sockets open, the limit; poll (POST …/jobs/claim, …/me/health) or retry later"
+            ),
+        )
+        .with("limit", MAX_SOCKETS_PER_TENANT));
+    }
+    let id = agent.id.as_str();
+    in_transaction(ctx.storage, "agent connects", || {
+        let commands = query(
+            ctx.storage,
+            &format!(
+                "SELECT {COMMAND_COLUMNS} FROM agent_commands
+                 WHERE agent_id = ? AND delivered_at IS NULL ORDER BY created_at, id"
+            ),
+            vec![id.into()],
+        )?
+        .iter()
+        .map(parse_command)
+        .collect::<Result<Vec<_>, _>>()?;
+        execute(
+            ctx.storage,
+            "UPDATE agent_commands SET delivered_at = ? WHERE agent_id = ? AND delivered_at IS NULL",
+            vec![ts(ctx.now), id.into()],
+        )?;
+        let jobs = super::jobs::claimable(ctx.storage, &agent.id, ctx.now)?;
+        let interval = load_settings(ctx.storage)?.heartbeat_interval_seconds;
+        let mut frames = vec![hello_frame(&agent.id, interval), resync_frame()];
+        frames.extend(commands.iter().map(command_frame));
+        frames.extend(jobs.iter().map(job_frame));
+        Ok::<_, Failure>(AgentConnected {
+            agent_id: agent.id.clone(),
+            frames,
+            commands: commands.len(),
+            jobs: jobs.len(),
+        })
+    })
+}
+
+/// A heartbeat over the socket: moves `last_heartbeat` (`last_seen_at`) of a live agent and
+/// answers when; `None` when the agent is revoked or suspended (its socket closes).
+pub fn heartbeat(
+    storage: &Storage,
+    agent: &AgentId,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, StorageError> {
+    if !is_live(storage, agent)? {
+        return Ok(None);
+    }
+    execute(
+        storage,
+        "UPDATE agents SET last_heartbeat = ? WHERE id = ?",
+        vec![ts(now), agent.as_str().into()],
+    )?;
+    Ok(Some(now))
+}
+
+/// Whether `agent` is registered, not revoked and not suspended.
+pub fn is_live(storage: &Storage, agent: &AgentId) -> Result<bool, StorageError> {
+    Ok(query_one(
+        storage,
+        "SELECT 1 FROM agents WHERE id = ? AND revoked_at IS NULL AND suspended_at IS NULL",
+        vec![agent.as_str().into()],
+    )?
+    .is_some())
+}
+
+/// Commands pushed over a socket are delivered: the next health reply does not repeat them.
+pub fn mark_delivered(
+    storage: &Storage,
+    ids: &[CommandId],
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    for id in ids {
+        execute(
+            storage,
+            "UPDATE agent_commands SET delivered_at = coalesce(delivered_at, ?) WHERE id = ?",
+            vec![ts(now), V::from(id.as_str())],
+        )
+        .map_err(|e| internal("mark commands delivered", e))?;
+    }
+    Ok(())
+}
