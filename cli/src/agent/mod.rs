@@ -10,6 +10,7 @@
 mod envelope;
 mod jobs;
 mod provider;
+mod socket;
 mod state;
 
 use crate::args::{AgentAction, AgentArgs, AgentMintArgs, AgentRunArgs};
@@ -34,6 +35,8 @@ const JWT_RENEW_AFTER_SECS: u64 = 30 * 60;
 /// Discovery is uploaded when it changed, and at least this often.
 const UPLOAD_AT_LEAST_EVERY: Duration = Duration::from_secs(10 * 60);
 const STATE_SOURCE: &str = "the agent's state file";
+/// While the socket is open it announces jobs; polling goes on at least this often anyway.
+const SOCKET_POLL_EVERY: Duration = Duration::from_secs(30);
 
 fn log(message: &str) {
     eprintln!("latchkey agent: {message}");
@@ -138,17 +141,24 @@ pub struct Session {
     cluster: String,
     /// What the last upload reported, and when.
     uploaded: Option<(Vec<provider::Found>, Instant)>,
+    /// The live socket's thread, told of renewed credentials.
+    link: Option<Arc<socket::Link>>,
+}
+
+/// The header (`None`: `Authorization: Bearer`) and the credential.
+fn credential_of(state: &State) -> (Option<&'static str>, Secret) {
+    match &state.credential {
+        Credential::AgentSecret(secret) => (Some(SECRET_HEADER), Secret::new(secret.clone())),
+        Credential::Jwt { token, .. } => (None, Secret::new(token.clone())),
+    }
 }
 
 fn client_for(state: &State) -> Client {
-    let (token, header) = match &state.credential {
-        Credential::AgentSecret(secret) => (secret.clone(), Some(SECRET_HEADER)),
-        Credential::Jwt { token, .. } => (token.clone(), None),
-    };
+    let (header, token) = credential_of(state);
     let settings = Settings {
         url: state.url.clone(),
         url_source: STATE_SOURCE.to_owned(),
-        token: Secret::new(token),
+        token,
         token_source: STATE_SOURCE.to_owned(),
     };
     match header {
@@ -165,6 +175,13 @@ fn establish(ctx: &Ctx, args: &AgentRunArgs, path: &Path) -> Result<State, CliEr
         (None, None) => None,
     };
     if let Some(state) = State::load(path)? {
+        if args.mint {
+            log(&format!(
+                "{} holds agent {} already: --mint makes no second one",
+                path.display(),
+                state.agent_id
+            ));
+        }
         if let Some(url) = &url_flag
             && *url != state.url
         {
@@ -307,6 +324,10 @@ impl Session {
         };
         self.state.save(&self.state_path)?;
         self.client = client_for(&self.state);
+        if let Some(link) = &self.link {
+            let (header, token) = credential_of(&self.state);
+            link.set_credential(header, token);
+        }
         Ok(())
     }
 
@@ -351,11 +372,10 @@ impl Session {
     /// Looks at the root and uploads the metadata when it changed (or `force`, or it is old).
     fn scan(&mut self, force: bool) -> Result<(), CliError> {
         let found = provider::discover(&self.root).map_err(CliError::failed)?;
-        let (previous, fresh) = match &self.uploaded {
-            Some((list, at)) => (list.as_slice(), at.elapsed() < UPLOAD_AT_LEAST_EVERY),
-            None => (&[][..], false),
-        };
-        if !force && fresh && previous == found.as_slice() {
+        let unchanged = self.uploaded.as_ref().is_some_and(|(list, at)| {
+            at.elapsed() < UPLOAD_AT_LEAST_EVERY && list.as_slice() == found.as_slice()
+        });
+        if !force && unchanged {
             return Ok(());
         }
         let mut items: Vec<Value> = found
@@ -371,14 +391,16 @@ impl Session {
             })
             .collect();
         // What was reported before and is gone now.
-        for gone in previous
+        for gone in self
+            .state
+            .reported
             .iter()
-            .filter(|p| !found.iter().any(|f| f.reference == p.reference))
+            .filter(|r| !found.iter().any(|f| f.reference == **r))
         {
             items.push(json!({
                 "cluster_name": self.cluster,
                 "provider": "file",
-                "ref": gone.reference,
+                "ref": gone,
                 "status": "missing",
             }));
         }
@@ -394,6 +416,11 @@ impl Session {
                     count(&reply, "updated")
                 ));
             }
+        }
+        let reported: Vec<String> = found.iter().map(|f| f.reference.clone()).collect();
+        if reported != self.state.reported {
+            self.state.reported = reported;
+            self.state.save(&self.state_path)?;
         }
         self.uploaded = Some((found, Instant::now()));
         Ok(())
@@ -457,18 +484,26 @@ fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
         root,
         cluster: args.cluster.clone().unwrap_or_else(hostname),
         uploaded: None,
+        link: None,
     };
     session.renew(false)?;
     session.register_key()?;
-    if !args.no_socket && !args.once {
-        log("the live socket is not built into this agent yet; polling for jobs");
-    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
     }
+    // The live socket, unless asked not to (or one pass only): jobs are claimed the moment
+    // they are announced; polling goes on, slower, while it is open, and as before when not.
+    let socket_thread = if args.no_socket || args.once {
+        None
+    } else {
+        let (header, token) = credential_of(&session.state);
+        let link = socket::Link::new(header, token);
+        session.link = Some(Arc::clone(&link));
+        Some(socket::spawn(&session.state.url, link, Arc::clone(&stop)))
+    };
     let tick = Duration::from_millis(200);
     let floor = |d: Duration| d.max(Duration::from_secs(1));
     let mut next_scan = Instant::now();
@@ -481,6 +516,27 @@ fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
         session.cluster
     ));
     while !stop.load(Ordering::Relaxed) {
+        if let Some(link) = &session.link {
+            if link.revoked.load(Ordering::Relaxed) {
+                stop.store(true, Ordering::Relaxed);
+                return Err(CliError::failed_hint(
+                    "the server closed the live socket: this agent was revoked",
+                    "an admin revoked it; start a new agent (its state file is no longer valid)",
+                ));
+            }
+            if link.poke.swap(false, Ordering::Relaxed) {
+                next_poll = Instant::now();
+            }
+        }
+        let socket_open = session
+            .link
+            .as_ref()
+            .is_some_and(|l| l.connected.load(Ordering::Relaxed));
+        let poll_every = if socket_open {
+            floor(args.poll_interval).max(SOCKET_POLL_EVERY)
+        } else {
+            floor(args.poll_interval)
+        };
         let now = Instant::now();
         let pass = (|| -> Result<(), CliError> {
             session.renew(false)?;
@@ -497,7 +553,7 @@ fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
                     // A patch may have changed key names: look again now.
                     next_scan = Instant::now();
                 }
-                next_poll = now + floor(args.poll_interval);
+                next_poll = now + poll_every;
             }
             Ok(())
         })();
@@ -516,6 +572,10 @@ fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
             break;
         }
         std::thread::sleep(tick);
+    }
+    stop.store(true, Ordering::Relaxed);
+    if let Some(thread) = socket_thread {
+        let _ = thread.join();
     }
     log("stopped");
     Ok(0)

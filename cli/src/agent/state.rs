@@ -52,6 +52,10 @@ pub struct State {
     /// The public key last registered with the server (`PUT …/public-key`), if any.
     #[serde(default)]
     pub registered_public_key: Option<String>,
+    /// The references it reported last, so one that is gone is reported `missing` (also
+    /// after a restart).
+    #[serde(default)]
+    pub reported: Vec<String>,
 }
 
 /// A string `Debug` never shows, wiped when dropped.
@@ -87,6 +91,7 @@ impl State {
             credential,
             x25519_secret: Redacted(keys.secret_base64().to_string()),
             registered_public_key: None,
+            reported: Vec::new(),
         })
     }
 
