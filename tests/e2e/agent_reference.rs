@@ -32,6 +32,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         running_agent_beats_carries_out_a_job_and_stops_on_sigterm,
     ),
     (
+        "agent_reference::read_job_opens_the_servers_dek_before_posting_its_wrap",
+        read_job_opens_the_servers_dek_before_posting_its_wrap,
+    ),
+    (
         "agent_reference::read_and_patch_requests_are_carried_out_by_the_agent",
         read_and_patch_requests_are_carried_out_by_the_agent,
     ),
@@ -294,6 +298,26 @@ fn registered_agent_claims_and_completes_admin_jobs(ctx: &Ctx) {
         .to_owned();
     assert_eq!(jwt.split('.').count(), 3, "a JWT");
     assert_eq!(discovered(ctx, &key, &cluster).len(), 2);
+    // A JWT half way to its expiry is renewed (the state says when it was issued).
+    let mut aged = served.state_json();
+    aged["credential"]["jwt"]["issued_at"] = json!(0);
+    std::fs::write(served.state(), serde_json::to_vec(&aged).unwrap()).unwrap();
+    // A JWT's times are in seconds: one issued in the same second would be the same text.
+    std::thread::sleep(Duration::from_millis(1_100));
+    let renewed = once(ctx, &served, &cluster, &[], &[]);
+    renewed.ok();
+    served.check_quiet(&renewed);
+    renewed.never_shows(&jwt);
+    let state = served.state_json();
+    let jwt = state["credential"]["jwt"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(state["credential"]["jwt"]["issued_at"], json!(0), "{state}");
+    assert_ne!(
+        Some(jwt.as_str()),
+        aged["credential"]["jwt"]["token"].as_str()
+    );
 
     // Jobs an admin queues: a sync it carries out, a type it does not know.
     let queue = |kind: &str| {
@@ -344,6 +368,80 @@ fn registered_agent_claims_and_completes_admin_jobs(ctx: &Ctx) {
     let trail = ctx.api().get("/v1/audit?type=job.completed", Some(&key));
     assert_eq!(trail.status, 200, "{}", trail.text);
     assert!(trail.text.contains(&sync) && trail.text.contains(&unknown));
+}
+
+/// A `read_secret` job an admin queues (no request behind it): the agent reads the keys, gets
+/// a DEK from the live `POST …/dek` and opens it with its own envelope code, seals the value,
+/// and posts the wrap. Without the `carried` routes (or with them, for a job no request made)
+/// the post is refused, and the job fails at that step: not at the envelope.
+fn read_job_opens_the_servers_dek_before_posting_its_wrap(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let served = Served::new();
+    let cluster = latchkey_e2e::unique("c");
+    once(
+        ctx,
+        &served,
+        &cluster,
+        &[("LATCHKEY_TOKEN", &key)],
+        &["--mint"],
+    )
+    .ok();
+    let id = served.state_json()["agent_id"].as_str().unwrap().to_owned();
+    let queue = |params: Value| {
+        let reply = admin(
+            ctx,
+            "POST",
+            "/api/v1/jobs",
+            &key,
+            Some(json!({"agent_id": id, "type": "read_secret", "params": params})),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_str().unwrap().to_owned()
+    };
+    let job = queue(json!({
+        "request_id": "req_0123456789abcdef01234567",
+        "secret_id": "dsc_0123456789abcdef01234567",
+        "cluster_name": cluster,
+        "provider": "file",
+        "ref": "db",
+        "keys": ["password"],
+    }));
+    // A key that is not there, and a secret of another cluster: failed, named, no DEK asked.
+    let missing =
+        queue(json!({"cluster_name": cluster, "provider": "file", "ref": "db", "keys": ["nope"]}));
+    let elsewhere =
+        queue(json!({"cluster_name": "other", "provider": "file", "ref": "db", "keys": []}));
+    let out = once(ctx, &served, &cluster, &[], &[]);
+    out.ok();
+    served.check_quiet(&out);
+    let line = |job: &str| {
+        out.stderr
+            .lines()
+            .find(|l| l.contains(&format!("job {job} (read_secret)")))
+            .unwrap_or_else(|| panic!("no line for {job}: {out:#?}"))
+            .to_owned()
+    };
+    let read = line(&job);
+    assert!(read.contains("failed"), "{read}");
+    assert!(
+        read.contains("failed: posting the wrap:"),
+        "the wrap post is what failed: {read}"
+    );
+    assert!(!read.contains("does not open"), "{read}");
+    assert!(
+        line(&missing).contains("key 'nope' is not in db"),
+        "{out:#?}"
+    );
+    assert!(line(&elsewhere).contains("cluster"), "{out:#?}");
+    // Exactly one DEK was issued to it, for the one job that got that far.
+    let trail = ctx.api().get("/v1/audit?type=agent.dek_issued", Some(&key));
+    assert_eq!(trail.status, 200, "{}", trail.text);
+    assert_eq!(
+        trail.body["events"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        trail.text
+    );
 }
 
 /// Polls `check` every 200 ms for up to `within`.

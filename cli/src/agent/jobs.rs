@@ -35,10 +35,11 @@ impl From<String> for JobError {
     }
 }
 
-/// A refusal by the server fails the job; no answer at all leaves it for a retry.
-fn api(error: CliError) -> JobError {
-    match error {
-        CliError::Api(failure) => JobError::Fail(failure.summary()),
+/// A refusal by the server fails the job (the reason says which `step` was refused); no
+/// answer at all leaves it for a retry.
+fn api(step: &'static str) -> impl Fn(CliError) -> JobError {
+    move |error| match error {
+        CliError::Api(failure) => JobError::Fail(format!("{step}: {}", failure.summary())),
         other => JobError::Retry(other),
     }
 }
@@ -89,7 +90,7 @@ impl Session {
         let outcome = match kind.as_str() {
             "read_secret" => self.read_job(&id, params),
             "patch_secret" => self.patch_job(params),
-            "sync" => self.scan(true).map_err(api),
+            "sync" => self.scan(true).map_err(api("reporting the directory")),
             other => Err(JobError::Fail(format!(
                 "this agent does not carry out '{other}' jobs (it knows read_secret, patch_secret and sync)"
             ))),
@@ -152,7 +153,9 @@ impl Session {
         let plaintext =
             Zeroizing::new(serde_json::to_vec(&plain).map_err(|e| JobError::Fail(e.to_string()))?);
         let dek_url = self.agent_url("/dek");
-        let answer = self.send("POST", &dek_url, None).map_err(api)?;
+        let answer = self
+            .send("POST", &dek_url, None)
+            .map_err(api("getting a data key"))?;
         let (tenant, agent) = (self.state.tenant_id.clone(), self.state.agent_id.clone());
         let (key_id, dek) = self.keys.open_dek(&tenant, &agent, &answer.body)?;
         let (nonce, ciphertext) =
@@ -168,7 +171,7 @@ impl Session {
                 "ciphertext": ciphertext,
             })),
         )
-        .map_err(api)?;
+        .map_err(api("posting the wrap"))?;
         Ok(())
     }
 
@@ -176,7 +179,9 @@ impl Session {
         let reference = self.job_ref(params)?.to_owned();
         let wrap_id = param(params, "wrap_id")?.to_owned();
         let url = self.agent_url(&format!("/wraps/{}", crate::client::encode(&wrap_id)));
-        let answer = self.send("GET", &url, None).map_err(api)?;
+        let answer = self
+            .send("GET", &url, None)
+            .map_err(api("retrieving the patch's wrap"))?;
         let (tenant, agent) = (self.state.tenant_id.clone(), self.state.agent_id.clone());
         let plain = self
             .keys
