@@ -32,6 +32,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         running_agent_beats_carries_out_a_job_and_stops_on_sigterm,
     ),
     (
+        "agent_reference::agent_minted_elsewhere_starts_from_its_secret",
+        agent_minted_elsewhere_starts_from_its_secret,
+    ),
+    (
         "agent_reference::read_job_opens_the_servers_dek_before_posting_its_wrap",
         read_job_opens_the_servers_dek_before_posting_its_wrap,
     ),
@@ -368,6 +372,66 @@ fn registered_agent_claims_and_completes_admin_jobs(ctx: &Ctx) {
     let trail = ctx.api().get("/v1/audit?type=job.completed", Some(&key));
     assert_eq!(trail.status, 200, "{}", trail.text);
     assert!(trail.text.contains(&sync) && trail.text.contains(&unknown));
+}
+
+/// `latchkey agent mint` prints the secret once (asked for); an agent started elsewhere with
+/// it (`LATCHKEY_AGENT_SECRET` and `--agent-id`) keeps it in its state file, never prints it.
+fn agent_minted_elsewhere_starts_from_its_secret(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let served = Served::new();
+    let cluster = latchkey_e2e::unique("c");
+    let minted = run(
+        agent_command(ctx, &served.scratch, &[("LATCHKEY_TOKEN", &key)]),
+        &[
+            "agent",
+            "mint",
+            "--name",
+            "elsewhere-1",
+            "--os-type",
+            "linux/amd64",
+        ],
+        None,
+    );
+    minted.ok();
+    let secret = minted
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("lk_agt_"))
+        .unwrap_or_else(|| panic!("no secret printed: {minted:#?}"))
+        .to_owned();
+    let id = minted
+        .stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("agt_"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(minted.stdout.matches(&secret).count(), 1, "shown once");
+    // Without its id: a usage error naming the option.
+    let refused = once(
+        ctx,
+        &served,
+        &cluster,
+        &[("LATCHKEY_AGENT_SECRET", &secret)],
+        &[],
+    );
+    refused.exit(2);
+    assert!(refused.stderr.contains("--agent-id"), "{refused:#?}");
+    refused.never_shows(&secret);
+    let started = once(
+        ctx,
+        &served,
+        &cluster,
+        &[("LATCHKEY_AGENT_SECRET", &secret)],
+        &["--agent-id", &id],
+    );
+    started.ok();
+    started.never_shows(&secret);
+    served.check_quiet(&started);
+    let state = served.state_json();
+    assert_eq!(state["agent_id"], id.as_str());
+    assert_eq!(state["credential"]["agent_secret"], secret.as_str());
+    assert_eq!(discovered(ctx, &key, &cluster).len(), 2);
+    assert!(agent_row(ctx, &key, &id)["last_seen_at"].is_string());
 }
 
 /// A `read_secret` job an admin queues (no request behind it): the agent reads the keys, gets
