@@ -88,7 +88,7 @@ pub enum Command {
                   --bootstrap-token-file: seed 000's registration), else --mint (with \
                   LATCHKEY_TOKEN or a profile: an admin credential). It is kept in the state \
                   file (mode 0600) and never printed. The URL: --url, else LATCHKEY_URL, else \
-                  the state file's, else the profile's."
+                  the state file's (with --mint: the admin credential's profile)."
 )]
 pub struct AgentArgs {
     #[command(subcommand)]
@@ -126,7 +126,8 @@ pub struct AgentRunArgs {
     /// $XDG_STATE_HOME/latchkey/agent.json, else ~/.local/state/latchkey/agent.json)
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// The API's origin (default: LATCHKEY_URL, else the state file's, else the profile's)
+    /// The API's origin (default: LATCHKEY_URL, else the state file's; with --mint, the
+    /// admin credential's)
     #[arg(long)]
     pub url: Option<String>,
     /// Mint a new agent with the admin credential (LATCHKEY_TOKEN or the profile)

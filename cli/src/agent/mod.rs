@@ -453,6 +453,11 @@ fn transient(error: &CliError) -> bool {
 }
 
 fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
+    if ctx.json {
+        return Err(CliError::usage(
+            "--json applies to `latchkey agent mint`; the running agent logs to stderr",
+        ));
+    }
     let root = args
         .root
         .as_ref()
@@ -490,8 +495,11 @@ fn run(ctx: &Ctx, args: &AgentRunArgs) -> Result<u8, CliError> {
     session.register_key()?;
 
     let stop = Arc::new(AtomicBool::new(false));
+    // The first SIGTERM/ctrl-c stops it after the request or job at hand; a second one, while
+    // it is still stopping, exits at once (code 1).
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
             .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
     }
     // The live socket, unless asked not to (or one pass only): jobs are claimed the moment
