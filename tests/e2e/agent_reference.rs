@@ -5,8 +5,9 @@
 //! socket where the runtime serves one, else polling).
 //!
 //! The read and patch flows through the agent need the `carried` routes
-//! (`POST /api/v1/requests/read` on a discovered secret, agent wraps): their test is listed in
-//! [`AWAITING_CARRIED`] and runs only with `--ignored` until the lead merges them.
+//! (`POST /api/v1/requests/read` on a discovered secret, agent wraps), and a job announced on
+//! the live socket needs the `socket` branch: those tests are listed in [`AWAITING_CARRIED`] and
+//! [`AWAITING_SOCKET`] and run only with `--ignored` until the lead merges them.
 
 use crate::Ctx;
 use crate::agent_plane::{admin, as_agent};
@@ -40,6 +41,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         read_job_opens_the_servers_dek_before_posting_its_wrap,
     ),
     (
+        "agent_reference::job_announced_on_the_socket_is_claimed_before_the_next_poll",
+        job_announced_on_the_socket_is_claimed_before_the_next_poll,
+    ),
+    (
         "agent_reference::read_and_patch_requests_are_carried_out_by_the_agent",
         read_and_patch_requests_are_carried_out_by_the_agent,
     ),
@@ -50,6 +55,16 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 /// listed as ignored until it is merged. Remove a name here to run it.
 pub const AWAITING_CARRIED: &[&str] =
     &["agent_reference::read_and_patch_requests_are_carried_out_by_the_agent"];
+
+/// Tests that need the `socket` branch's `GET /api/v1/agents/me/connect`: listed as ignored
+/// until it is merged (passed against a throwaway merge of `socket` at f7ec622).
+pub const AWAITING_SOCKET: &[&str] =
+    &["agent_reference::job_announced_on_the_socket_is_claimed_before_the_next_poll"];
+
+/// Whether `name` waits for another branch (run it with `--ignored`).
+pub fn awaiting(name: &str) -> bool {
+    AWAITING_CARRIED.contains(&name) || AWAITING_SOCKET.contains(&name)
+}
 
 /// A `latchkey agent` command: this runtime's URL, a clean environment, `HOME` = `home`.
 fn agent_command(ctx: &Ctx, home: &Path, vars: &[(&str, &str)]) -> Command {
@@ -619,6 +634,85 @@ fn running_agent_beats_carries_out_a_job_and_stops_on_sigterm(ctx: &Ctx) {
         out.stderr.contains("live socket open") || out.stderr.contains("live socket unavailable"),
         "{out:#?}"
     );
+    served.check_quiet(&out);
+}
+
+/// Needs the `socket` branch's `GET /api/v1/agents/me/connect` ([`AWAITING_SOCKET`]): with
+/// polling every 10 minutes, a queued job is claimed within seconds only because the socket
+/// announced it; revoking the agent closes the socket (4001) and the agent exits 1, saying so.
+fn job_announced_on_the_socket_is_claimed_before_the_next_poll(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let served = Served::new();
+    let cluster = latchkey_e2e::unique("c");
+    let root = served.root();
+    let state = served.state_arg();
+    let mut command = agent_command(ctx, &served.scratch, &[("LATCHKEY_TOKEN", &key)]);
+    command
+        .args([
+            "agent",
+            "--root",
+            &root,
+            "--state",
+            &state,
+            "--cluster",
+            &cluster,
+            "--mint",
+            "--poll-interval",
+            "10m",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut running = Running(Some(command.spawn().expect("start latchkey agent")));
+    assert!(
+        eventually(Duration::from_secs(20), || served.state().exists()
+            && discovered(ctx, &key, &cluster).len() == 2),
+        "the agent did not report its directory"
+    );
+    let id = served.state_json()["agent_id"].as_str().unwrap().to_owned();
+    // Its first poll is over (the directory was reported after it); give the socket a moment.
+    std::thread::sleep(Duration::from_secs(2));
+    let job = admin(
+        ctx,
+        "POST",
+        "/api/v1/jobs",
+        &key,
+        Some(json!({"agent_id": id, "type": "sync"})),
+    );
+    assert_eq!(job.status, 201, "{}", job.text);
+    let job = job.body["id"].as_str().unwrap().to_owned();
+    assert!(
+        eventually(Duration::from_secs(10), || ctx
+            .api()
+            .get("/v1/audit?type=job.completed", Some(&key))
+            .text
+            .contains(&job)),
+        "the announced job was not claimed before the next poll"
+    );
+    let revoked = admin(
+        ctx,
+        "POST",
+        &format!("/api/v1/agents/{id}/revoke"),
+        &key,
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    let mut child = running.0.take().unwrap();
+    let ended = eventually(Duration::from_secs(10), || {
+        child.try_wait().ok().flatten().is_some()
+    });
+    if !ended {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().expect("agent ended");
+    let out = Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(ended, "a revoked agent kept running: {out:#?}");
+    out.exit(1);
+    assert!(out.stderr.contains("live socket open"), "{out:#?}");
+    assert!(out.stderr.contains("revoked"), "{out:#?}");
     served.check_quiet(&out);
 }
 

@@ -138,8 +138,7 @@ fn main() {
         let trials = tests
             .into_iter()
             .map(|(name, _)| {
-                Trial::test(name, || Ok(()))
-                    .with_ignored_flag(agent_reference::AWAITING_CARRIED.contains(&name))
+                Trial::test(name, || Ok(())).with_ignored_flag(agent_reference::awaiting(name))
             })
             .collect();
         libtest_mimic::run(&args, trials).exit();
@@ -178,7 +177,7 @@ fn main() {
         .map(|(name, test)| {
             let ctx = Arc::clone(&ctx);
             // Tests waiting for another branch's routes run only with `--ignored`.
-            let ignored = agent_reference::AWAITING_CARRIED.contains(&name);
+            let ignored = agent_reference::awaiting(name);
             Trial::test(name, move || {
                 test(&ctx);
                 Ok(())
