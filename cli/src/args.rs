@@ -73,6 +73,97 @@ pub enum Command {
     Logout,
     /// List the profiles of the config file
     Profiles,
+    /// Run the reference agent: serve a directory's secrets (files, .env) to approved reads
+    /// and patches
+    Agent(AgentArgs),
+}
+
+/// `latchkey agent`: how it gets in (a state file, an agent secret, a bootstrap token, or
+/// `--mint`), what it serves, and how often it looks.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "The agent's credential comes from its state file, else LATCHKEY_AGENT_SECRET \
+                  (or --agent-secret-file) with --agent-id, else LATCHKEY_BOOTSTRAP_TOKEN (or \
+                  --bootstrap-token-file: seed 000's registration), else --mint (with \
+                  LATCHKEY_TOKEN or a profile: an admin credential). It is kept in the state \
+                  file (mode 0600) and never printed. The URL: --url, else LATCHKEY_URL, else \
+                  the state file's (with --mint: the admin credential's profile)."
+)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    pub action: Option<AgentAction>,
+    #[command(flatten)]
+    pub run: AgentRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentAction {
+    /// Mint an agent (POST /api/v1/agents, admin credential) and print its secret once,
+    /// for an agent started elsewhere with LATCHKEY_AGENT_SECRET
+    Mint(AgentMintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentMintArgs {
+    /// The agent's name
+    #[arg(long)]
+    pub name: String,
+    /// The host it runs on
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Its platform, e.g. linux/amd64
+    #[arg(long, value_name = "OS/ARCH")]
+    pub os_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentRunArgs {
+    /// The directory it serves: subdirectories with one file per key, and .env files
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Its state file (default: $LATCHKEY_AGENT_STATE, else
+    /// $XDG_STATE_HOME/latchkey/agent.json, else ~/.local/state/latchkey/agent.json)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The API's origin (default: LATCHKEY_URL, else the state file's; with --mint, the
+    /// admin credential's)
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Mint a new agent with the admin credential (LATCHKEY_TOKEN or the profile)
+    #[arg(long)]
+    pub mint: bool,
+    /// Its name when minted or registered (default: the host name)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The cluster name its discovered secrets are reported under (default: the host name)
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Start as an existing minted agent: its secret is read from this file (or from
+    /// LATCHKEY_AGENT_SECRET); needs --agent-id
+    #[arg(long, value_name = "FILE")]
+    pub agent_secret_file: Option<PathBuf>,
+    /// The existing agent's id (or LATCHKEY_AGENT_ID)
+    #[arg(long, value_name = "ID")]
+    pub agent_id: Option<String>,
+    /// Register with a bootstrap token read from this file (or LATCHKEY_BOOTSTRAP_TOKEN)
+    #[arg(long, value_name = "FILE")]
+    pub bootstrap_token_file: Option<PathBuf>,
+    /// One pass (discover, heartbeat, carry out the queued jobs), then exit
+    #[arg(long)]
+    pub once: bool,
+    /// Poll only: do not open the live socket
+    #[arg(long)]
+    pub no_socket: bool,
+    /// How often it asks for jobs when there is no socket
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse::duration)]
+    pub poll_interval: Duration,
+    /// How often it sends a heartbeat
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse::duration)]
+    pub heartbeat_interval: Duration,
+    /// How often it looks at the directory (it uploads what changed)
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse::duration)]
+    pub scan_interval: Duration,
 }
 
 #[derive(Debug, Args)]

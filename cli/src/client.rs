@@ -18,6 +18,9 @@ pub struct Client {
     agent: Agent,
     stream_agent: Agent,
     settings: Settings,
+    /// Sends the token in this header instead of `Authorization: Bearer` (a minted agent's
+    /// `X-Agent-Secret`, `latchkey agent`).
+    secret_header: Option<&'static str>,
 }
 
 /// A successful answer.
@@ -54,6 +57,15 @@ impl Client {
             // that is half-open, and the tail reconnects.
             stream_agent: agent(Some(Duration::from_secs(11 * 60)), direct),
             settings,
+            secret_header: None,
+        }
+    }
+
+    /// A client that sends its token as `header` (e.g. `X-Agent-Secret`), not as a bearer.
+    pub fn with_secret_header(settings: Settings, header: &'static str) -> Client {
+        Client {
+            secret_header: Some(header),
+            ..Client::new(settings)
         }
     }
 
@@ -214,10 +226,17 @@ impl Client {
         full: &str,
         headers: &[(&str, &str)],
     ) -> ureq::http::request::Builder {
-        let mut builder = Request::builder().method(method).uri(full).header(
-            "Authorization",
-            format!("Bearer {}", self.settings.token.expose()),
-        );
+        let builder = Request::builder().method(method).uri(full);
+        // An empty token sends no credential (an agent's registration carries its bootstrap
+        // token in the body).
+        let mut builder = match self.secret_header {
+            _ if self.settings.token.is_empty() => builder,
+            Some(name) => builder.header(name, self.settings.token.expose()),
+            None => builder.header(
+                "Authorization",
+                format!("Bearer {}", self.settings.token.expose()),
+            ),
+        };
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }

@@ -158,7 +158,7 @@ impl ApiFailure {
         self.details.get(name).and_then(Value::as_str)
     }
 
-    fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         self.message.clone()
     }
 }

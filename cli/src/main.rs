@@ -5,6 +5,7 @@
 //! `latchkey run` hands values to a command's environment without printing them, and
 //! `latchkey proxy` has the server use them in an HTTP call: they never reach this machine.
 
+mod agent;
 mod args;
 mod client;
 mod commands;

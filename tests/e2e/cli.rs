@@ -54,7 +54,7 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 ];
 
 /// The built binary: `$CARGO_TARGET_DIR/debug/latchkey`, else `<repo>/target/debug/latchkey`.
-fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|dir| {
@@ -77,21 +77,21 @@ fn binary() -> PathBuf {
 
 /// What one run printed and how it ended.
 #[derive(Debug)]
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Out {
     #[track_caller]
-    fn ok(&self) -> &Self {
+    pub(crate) fn ok(&self) -> &Self {
         assert_eq!(self.code, Some(0), "{self:#?}");
         self
     }
 
     #[track_caller]
-    fn exit(&self, code: i32) -> &Self {
+    pub(crate) fn exit(&self, code: i32) -> &Self {
         assert_eq!(self.code, Some(code), "{self:#?}");
         self
     }
@@ -103,7 +103,7 @@ impl Out {
 
     /// Neither stream carries `needle`.
     #[track_caller]
-    fn never_shows(&self, needle: &str) -> &Self {
+    pub(crate) fn never_shows(&self, needle: &str) -> &Self {
         assert!(
             !self.stdout.contains(needle) && !self.stderr.contains(needle),
             "printed a value it must not: {self:#?}"
@@ -129,10 +129,10 @@ fn cli(ctx: &Ctx, token: &str, scratch: &Path) -> Command {
 
 /// The client side's own directory (HOME, config, value files), outside the runtime's state
 /// (whose at-rest scan must not find the value files written here); removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new() -> Scratch {
+    pub(crate) fn new() -> Scratch {
         let dir = std::env::temp_dir().join(unique("latchkey-cli-e2e"));
         std::fs::create_dir_all(&dir).expect("scratch dir");
         Scratch(dir)
@@ -154,7 +154,7 @@ impl Drop for Scratch {
 }
 
 /// Runs to the end, with `input` on stdin.
-fn run(mut command: Command, args: &[&str], input: Option<&str>) -> Out {
+pub(crate) fn run(mut command: Command, args: &[&str], input: Option<&str>) -> Out {
     command.args(args);
     if input.is_some() {
         command.stdin(Stdio::piped());

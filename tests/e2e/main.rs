@@ -3,6 +3,7 @@
 
 mod agent_envelopes;
 mod agent_plane;
+mod agent_reference;
 mod agent_requests;
 mod agent_socket;
 mod agents;
@@ -99,6 +100,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(agent_socket::TESTS);
     tests.extend(agent_envelopes::TESTS);
     tests.extend(agent_requests::TESTS);
+    tests.extend(agent_reference::TESTS);
     tests.extend(people::TESTS);
     tests.extend(requests::TESTS);
     tests.extend(approvals::TESTS);

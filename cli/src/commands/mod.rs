@@ -28,6 +28,7 @@ pub fn execute(cli: Cli) -> Result<u8, CliError> {
         Command::Generate(args) => secrets::generate(&ctx, &args),
         Command::Run(args) => return crate::run::run(&ctx, args),
         Command::Proxy(args) => return crate::proxy::proxy(&ctx, args),
+        Command::Agent(args) => return crate::agent::agent(&ctx, args),
         Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, &args),
         Command::Token(TokenCommand::List) => tokens::list(&ctx),
         Command::Token(TokenCommand::Revoke { id }) => tokens::revoke(&ctx, &id),
