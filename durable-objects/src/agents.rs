@@ -305,24 +305,33 @@ pub fn report_health(
                 agent.id.as_str().into(),
             ],
         )?;
-        let commands = query(
-            ctx.storage,
-            &format!(
-                "SELECT {COMMAND_COLUMNS} FROM agent_commands
-                 WHERE agent_id = ? AND delivered_at IS NULL ORDER BY created_at, id"
-            ),
-            vec![agent.id.as_str().into()],
-        )?
-        .iter()
-        .map(parse_command)
-        .collect::<Result<Vec<_>, _>>()?;
-        execute(
-            ctx.storage,
-            "UPDATE agent_commands SET delivered_at = ? WHERE agent_id = ? AND delivered_at IS NULL",
-            vec![ts(ctx.now), agent.id.as_str().into()],
-        )?;
-        Ok::<_, Failure>(commands)
+        take_undelivered_commands(ctx, agent.id.as_str())
     })
+}
+
+/// The agent's commands not handed over yet, oldest first, marked delivered in the same
+/// step: a heartbeat's reply or a socket's catch-up hands each command over once.
+pub(crate) fn take_undelivered_commands(
+    ctx: &SecretContext<'_>,
+    agent_id: &str,
+) -> Result<Vec<AgentCommand>, Failure> {
+    let commands = query(
+        ctx.storage,
+        &format!(
+            "SELECT {COMMAND_COLUMNS} FROM agent_commands
+             WHERE agent_id = ? AND delivered_at IS NULL ORDER BY created_at, id"
+        ),
+        vec![agent_id.into()],
+    )?
+    .iter()
+    .map(parse_command)
+    .collect::<Result<Vec<_>, _>>()?;
+    execute(
+        ctx.storage,
+        "UPDATE agent_commands SET delivered_at = ? WHERE agent_id = ? AND delivered_at IS NULL",
+        vec![ts(ctx.now), agent_id.into()],
+    )?;
+    Ok(commands)
 }
 
 pub fn load_settings(storage: &Storage) -> Result<AgentSettings, StorageError> {

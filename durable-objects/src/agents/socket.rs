@@ -4,9 +4,9 @@
 //! side (accepting, tagging, sending, closing) is `object::socket`; the frames are
 //! `latchkey_core::agent::socket`'s.
 
-use super::{COMMAND_COLUMNS, grants_of, load_settings, parse_command, plane};
+use super::{grants_of, load_settings, plane};
 use crate::authorization::access::Principal;
-use crate::sql::{Storage, StorageError, Value as V, execute, query, query_one};
+use crate::sql::{Storage, StorageError, Value as V, execute, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, ts};
 use latchkey_contract::caller::socket::AgentConnected;
 use latchkey_core::agent::jobs::Job;
@@ -144,22 +144,7 @@ pub fn connect(
     }
     let id = agent.id.as_str();
     in_transaction(ctx.storage, "agent connects", || {
-        let commands = query(
-            ctx.storage,
-            &format!(
-                "SELECT {COMMAND_COLUMNS} FROM agent_commands
-                 WHERE agent_id = ? AND delivered_at IS NULL ORDER BY created_at, id"
-            ),
-            vec![id.into()],
-        )?
-        .iter()
-        .map(parse_command)
-        .collect::<Result<Vec<_>, _>>()?;
-        execute(
-            ctx.storage,
-            "UPDATE agent_commands SET delivered_at = ? WHERE agent_id = ? AND delivered_at IS NULL",
-            vec![ts(ctx.now), id.into()],
-        )?;
+        let commands = super::take_undelivered_commands(ctx, id)?;
         let jobs = super::jobs::claimable(ctx.storage, &agent.id, ctx.now)?;
         let interval = load_settings(ctx.storage)?.heartbeat_interval_seconds;
         let mut frames = vec![hello_frame(&agent.id, interval), resync_frame()];
