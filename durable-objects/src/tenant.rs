@@ -45,6 +45,7 @@ use latchkey_core::secret::RESTORE_WINDOW_SECONDS;
 use latchkey_core::tenant::TenantInfo;
 use latchkey_core::token::TokenRequest;
 use latchkey_core::{ApiError, ErrorCode, Plan, TenantId, Timestamp};
+pub use sockets::writes_stored_secret;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -465,7 +466,6 @@ impl Tenant {
             return attributed(encode(&()));
         };
         let mut draft = audit_mapping::draft_for(&command, &rules);
-        let changes_secret = sockets::changed_secret(&rules.access, &draft);
         if let Some(via) = via {
             draft = draft.detail("api", via.as_str());
         }
@@ -509,11 +509,13 @@ impl Tenant {
         // writes are rolled back inside (a nested transaction); its event still commits.
         self.also_record.borrow_mut().clear();
         let mut recorded = false;
+        // The notice agents are owed when the command's event is a stored secret's change.
+        let mut notice = None;
         let outcome = transaction(storage, || {
             let outcome = self.execute(command, &principal, &ctx, draft);
             let succeeded = outcome.result.is_ok();
             if rules.audit.records_outcome(succeeded) {
-                self.audit_head.record(
+                let event = self.audit_head.record(
                     storage,
                     &loaded.tenant_id,
                     &actor,
@@ -521,6 +523,7 @@ impl Tenant {
                     outcome.draft,
                     now,
                 )?;
+                notice = sockets::notice_of(&event);
                 recorded = true;
             }
             // What the command changed beyond itself (a revocation's cascade), each with an
@@ -549,7 +552,7 @@ impl Tenant {
         }
         match outcome {
             Ok(result) => {
-                if let (Some(push), true) = (changes_secret, result.is_ok()) {
+                if let (Some(push), true) = (notice, result.is_ok()) {
                     crate::agents::socket::announce(push);
                 }
                 self.audit_head.commit();

@@ -203,9 +203,11 @@ fn pushed_job_command_and_notice_arrive_within_a_second(ctx: &Ctx) {
         .create_secret(&key, &json!({"path": "prod/db", "value": value}));
     assert_eq!(created.status, 201, "{}", created.text);
     let notice = next_within(&mut socket, PUSH_WITHIN).expect("the notice within a second");
+    assert!(notice["cursor"].as_u64().is_some(), "{notice}");
     assert_eq!(
         notice,
-        json!({"type": "secret_changed", "path": "prod/db", "version": 1, "event": "secret.created"})
+        json!({"type": "secret_changed", "path": "prod/db", "version": 1,
+               "event": "secret.created", "cursor": notice["cursor"]})
     );
     let updated = ctx.api().update_secret(
         &key,
@@ -296,6 +298,58 @@ fn reconnect_catches_up_on_what_was_missed(ctx: &Ctx) {
     let frames: Vec<Value> = (0..3).map(|_| next(&mut socket)).collect();
     assert_eq!(frames[2]["type"], "job", "{frames:?}");
     assert_eq!(next_within(&mut socket, Duration::from_millis(500)), None);
+    let cursor = frames[0]["cursor"]
+        .as_u64()
+        .expect("hello carries a cursor");
+    drop(socket);
+
+    // Offline again: secrets its grant covers change, one twice, and one it may not read.
+    grant(ctx, &key, &id, "prod/*");
+    for (path, value) in [("prod/a", "one"), ("prod/b", "two"), ("dev/c", "three")] {
+        let created = ctx
+            .api()
+            .create_secret(&key, &json!({"path": path, "value": value}));
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let updated = ctx
+        .api()
+        .update_secret(&key, "prod/a", &json!({"value": "four"}), None);
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    // Back with the cursor it kept: one notice per covered path, at its last change.
+    let mut socket = open(ctx, &format!("{path}?since={cursor}"), &headers).unwrap();
+    let frames: Vec<Value> = (0..4).map(|_| next(&mut socket)).collect();
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["hello", "secret_changed", "secret_changed", "job"],
+        "{frames:?}"
+    );
+    assert_eq!(
+        (
+            &frames[1]["path"],
+            &frames[1]["version"],
+            &frames[1]["event"]
+        ),
+        (&json!("prod/b"), &json!(1), &json!("secret.created"))
+    );
+    assert_eq!(
+        (
+            &frames[2]["path"],
+            &frames[2]["version"],
+            &frames[2]["event"]
+        ),
+        (&json!("prod/a"), &json!(2), &json!("secret.updated"))
+    );
+    assert_eq!(next_within(&mut socket, Duration::from_millis(500)), None);
+    // A cursor from nowhere (past this tenant's chain) gets a resync instead.
+    drop(socket);
+    let mut socket = open(ctx, &format!("{path}?since=999999999"), &headers).unwrap();
+    assert_eq!(next(&mut socket)["type"], "hello");
+    let resync = next(&mut socket);
+    assert_eq!(
+        (&resync["type"], &resync["reason"]),
+        (&json!("resync"), &json!("unknown_cursor"))
+    );
 }
 
 fn revocation_closes_the_socket_both_ways_in(ctx: &Ctx) {
@@ -428,11 +482,20 @@ fn limits_close_the_oldest_and_refuse_without_upgrade(ctx: &Ctx) {
     assert_eq!(plain.error_field(), Some("Upgrade"));
     let (status, body) = open(
         ctx,
-        &format!("/api/v1/agents/{id}/connect?since=1"),
+        &format!("/api/v1/agents/{id}/connect?after=1"),
         &[("X-Agent-Secret", &secret)],
     )
     .expect_err("refused");
     assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "after", "{body}");
+    let (status, body) = open(
+        ctx,
+        &format!("/api/v1/agents/{id}/connect?since=-1"),
+        &[("X-Agent-Secret", &secret)],
+    )
+    .expect_err("refused");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "since", "{body}");
     // No credential, another agent's id, a malformed id.
     let (status, _) = open(ctx, "/api/v1/agents/me/connect", &[]).expect_err("refused");
     assert_eq!(status, 401);

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ConnectAgent {
     pub id: Option<AgentId>,
+    /// `?since=<cursor>`: replay the `secret_changed` notices after it (the audit chain's
+    /// `seq`), else `resync`.
+    pub since: Option<u64>,
     /// The tenant's open sockets, counted by the object when the upgrade reaches it (never
     /// sent by the Worker): the limit is checked after authentication, so a caller without a
     /// credential learns nothing about the tenant's sockets.

@@ -6,7 +6,7 @@
 
 use super::jobs::Job;
 use super::{AgentCommand, AgentId};
-use crate::Timestamp;
+use crate::{ApiError, Timestamp};
 use serde_json::{Map, Value, json};
 
 /// The largest frame an agent may send, in bytes.
@@ -153,22 +153,80 @@ fn frame(kind: &str, members: Value) -> String {
     Value::Object(object).to_string()
 }
 
-/// The first frame on a new socket.
-pub fn hello_frame(agent: &AgentId, heartbeat_interval_seconds: u64) -> String {
+/// The audit events that owe agents a `secret_changed` notice, when they succeed and name a
+/// path: a stored secret or one of its fields or versions was written, rotated, deleted or
+/// restored. The live push and a reconnect's catch-up both read events by this list (the
+/// catch-up from the audit chain), so they cannot disagree; the object's tests check that
+/// every command writing a stored secret records one of these.
+pub const SECRET_CHANGE_EVENTS: &[&str] = &[
+    "secret.created",
+    "secret.updated",
+    "secret.rotated",
+    "secret.deleted",
+    "secret.restored",
+    "secret.versions_deleted",
+    "secret.versions_destroyed",
+    "secret.versions_undeleted",
+    "field.set",
+    "field.deleted",
+];
+
+/// At most this many notices are replayed on a reconnect; beyond it the agent gets `resync`.
+pub const MAX_REPLAYED_NOTICES: usize = 500;
+
+/// The first frame on a new socket. `cursor` is the tenant's audit chain head: an agent that
+/// reconnects with `?since=<cursor>` gets the notices it missed after it.
+pub fn hello_frame(agent: &AgentId, heartbeat_interval_seconds: u64, cursor: u64) -> String {
     frame(
         "hello",
         json!({
             "agent_id": agent.as_str(),
             "heartbeat_interval_seconds": heartbeat_interval_seconds,
             "max_frame_bytes": MAX_FRAME_BYTES,
+            "cursor": cursor,
         }),
     )
 }
 
-/// Sent after `hello` on every connect: notices are not replayed, so the agent re-reads what
-/// it holds.
-pub fn resync_frame() -> String {
-    frame("resync", json!({ "reason": "connected" }))
+/// Why a connect cannot replay what the agent missed, so it re-reads what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResyncReason {
+    /// No `since`: a first connect, or an agent that keeps no cursor.
+    Connected,
+    /// More than [`MAX_REPLAYED_NOTICES`] changes since the cursor.
+    TooManyChanges,
+    /// The cursor is past the chain's head (not this tenant's, or from a reset).
+    UnknownCursor,
+}
+
+impl ResyncReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResyncReason::Connected => "connected",
+            ResyncReason::TooManyChanges => "too_many_changes",
+            ResyncReason::UnknownCursor => "unknown_cursor",
+        }
+    }
+}
+
+/// Sent after `hello` when the notices the agent missed are not replayed: it re-reads what it
+/// holds.
+pub fn resync_frame(reason: ResyncReason) -> String {
+    frame("resync", json!({ "reason": reason.as_str() }))
+}
+
+/// Parses `since` of `GET …/connect?since=<cursor>`: the `cursor` of the last `hello` or
+/// `secret_changed` frame the agent saw.
+pub fn parse_since(text: &str) -> Result<u64, ApiError> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| i64::try_from(*n).is_ok())
+        .ok_or_else(|| {
+            ApiError::invalid_request(
+                "'since' must be the cursor of a hello or secret_changed frame (a whole number)",
+            )
+            .with("field", "since")
+        })
 }
 
 /// A seed-000 command, in the shape the health reply's `commands` carries.
@@ -182,11 +240,11 @@ pub fn job_frame(job: &Job) -> String {
 }
 
 /// A stored secret the agent's grants cover changed: its path and current version (`None`
-/// once deleted), never a value.
-pub fn secret_changed_frame(path: &str, version: Option<u64>, event: &str) -> String {
+/// once deleted), never a value; `cursor` is the change's audit event (`seq`).
+pub fn secret_changed_frame(path: &str, version: Option<u64>, event: &str, cursor: u64) -> String {
     frame(
         "secret_changed",
-        json!({ "path": path, "version": version, "event": event }),
+        json!({ "path": path, "version": version, "event": event, "cursor": cursor }),
     )
 }
 
@@ -283,23 +341,50 @@ mod tests {
     #[test]
     fn frames_carry_their_type_and_members() {
         let agent = AgentId::parse("agt_0123456789abcdef01234567").unwrap();
-        let hello: Value = serde_json::from_str(&hello_frame(&agent, 60)).unwrap();
+        let hello: Value = serde_json::from_str(&hello_frame(&agent, 60, 41)).unwrap();
         assert_eq!(hello["type"], "hello");
+        assert_eq!(hello["cursor"], 41);
         assert_eq!(hello["agent_id"], agent.as_str());
         assert_eq!(hello["max_frame_bytes"], MAX_FRAME_BYTES);
-        let notice: Value =
-            serde_json::from_str(&secret_changed_frame("db/pw", Some(3), "secret.updated"))
-                .unwrap();
+        let notice: Value = serde_json::from_str(&secret_changed_frame(
+            "db/pw",
+            Some(3),
+            "secret.updated",
+            42,
+        ))
+        .unwrap();
         assert_eq!(
             notice,
-            json!({"type": "secret_changed", "path": "db/pw", "version": 3, "event": "secret.updated"})
+            json!({"type": "secret_changed", "path": "db/pw", "version": 3,
+                   "event": "secret.updated", "cursor": 42})
         );
         let gone: Value =
-            serde_json::from_str(&secret_changed_frame("db/pw", None, "secret.deleted")).unwrap();
+            serde_json::from_str(&secret_changed_frame("db/pw", None, "secret.deleted", 43))
+                .unwrap();
         assert_eq!(gone["version"], Value::Null);
         assert_eq!(
             serde_json::from_str::<Value>(&pong_frame()).unwrap(),
             json!({"type": "pong"})
+        );
+    }
+
+    #[test]
+    fn parse_since_takes_a_cursor_and_names_anything_else() {
+        assert_eq!(parse_since("0").unwrap(), 0);
+        assert_eq!(parse_since("42").unwrap(), 42);
+        for bad in ["", "-1", "x", "1.5", "18446744073709551615"] {
+            let e = parse_since(bad).unwrap_err();
+            assert_eq!(e.details["field"], "since", "{bad}");
+        }
+    }
+
+    #[test]
+    fn resync_frame_says_why() {
+        let frame: Value =
+            serde_json::from_str(&resync_frame(ResyncReason::TooManyChanges)).unwrap();
+        assert_eq!(
+            frame,
+            json!({"type": "resync", "reason": "too_many_changes"})
         );
     }
 

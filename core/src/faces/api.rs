@@ -223,8 +223,8 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::CancelAccess(_)
         | ApiRoute::Permissions
         | ApiRoute::RejectPasswordRequest(_)
-        | ApiRoute::CreateBootstrap
-        | ApiRoute::Connect(_) => &[],
+        | ApiRoute::CreateBootstrap => &[],
+        ApiRoute::Connect(_) => &["since"],
         ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
         | ApiRoute::AgentWraps(_)

@@ -6,15 +6,16 @@
 
 use super::{grants_of, load_settings, plane};
 use crate::authorization::access::Principal;
-use crate::sql::{Storage, StorageError, Value as V, execute, query_one};
+use crate::sql::{Storage, StorageError, Value as V, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, ts};
 use latchkey_contract::caller::socket::AgentConnected;
 use latchkey_core::agent::jobs::Job;
 use latchkey_core::agent::socket::{
-    Close, MAX_SOCKETS_PER_TENANT, command_frame, hello_frame, job_frame, resync_frame,
-    secret_changed_frame, tenant_has_room,
+    Close, MAX_REPLAYED_NOTICES, MAX_SOCKETS_PER_TENANT, ResyncReason, SECRET_CHANGE_EVENTS,
+    command_frame, hello_frame, job_frame, resync_frame, secret_changed_frame, tenant_has_room,
 };
 use latchkey_core::agent::{AgentCommand, AgentId, CommandId};
+use latchkey_core::grant::Grant;
 use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
 use std::cell::RefCell;
 
@@ -25,8 +26,13 @@ pub enum Push {
     Job(Job),
     /// A seed-000 command queued for an agent.
     Command(AgentId, AgentCommand),
-    /// A stored secret was written, rotated, deleted or restored (the command's audit event).
-    SecretChanged { path: SecretPath, event: String },
+    /// A stored secret was written, rotated, deleted or restored: the command's audit event
+    /// and its `seq` (the notice's cursor).
+    SecretChanged {
+        path: SecretPath,
+        event: String,
+        cursor: u64,
+    },
     /// The agent was revoked: its sockets close.
     Revoked(AgentId),
     /// The agent was suspended (a cascading revocation): its sockets close.
@@ -86,18 +92,16 @@ pub fn resolve(storage: &Storage, pushes: Vec<Push>) -> Result<Resolved, Storage
             }),
             Push::Revoked(agent) => resolved.closes.push((agent, Close::revoked())),
             Push::Suspended(agent) => resolved.closes.push((agent, Close::suspended())),
-            Push::SecretChanged { path, event } => {
+            Push::SecretChanged {
+                path,
+                event,
+                cursor,
+            } => {
                 if grants.is_none() {
                     grants = Some(grants_of(storage, None)?);
                 }
-                let version = query_one(
-                    storage,
-                    "SELECT current_version FROM secrets WHERE path = ? AND deleted_at IS NULL",
-                    vec![path.as_str().into()],
-                )?
-                .map(|row| read_count(&row, 0))
-                .transpose()?;
-                let frame = secret_changed_frame(path.as_str(), version, &event);
+                let version = current_version(storage, &path)?;
+                let frame = secret_changed_frame(path.as_str(), version, &event, cursor);
                 let mut agents: Vec<&AgentId> = grants
                     .iter()
                     .flatten()
@@ -119,6 +123,93 @@ pub fn resolve(storage: &Storage, pushes: Vec<Push>) -> Result<Resolved, Storage
     Ok(resolved)
 }
 
+/// A stored secret's current version, `None` once deleted.
+fn current_version(storage: &Storage, path: &SecretPath) -> Result<Option<u64>, StorageError> {
+    query_one(
+        storage,
+        "SELECT current_version FROM secrets WHERE path = ? AND deleted_at IS NULL",
+        vec![path.as_str().into()],
+    )?
+    .map(|row| read_count(&row, 0))
+    .transpose()
+}
+
+/// Audit events read per page, and at most, while looking for what an agent missed: an agent
+/// away for longer than this many events re-reads what it holds instead.
+const REPLAY_PAGE: i64 = 1000;
+const REPLAY_SCAN_LIMIT: u64 = 20_000;
+
+/// The `secret_changed` frames agent `agent` missed after audit `seq` `since` (`head` is the
+/// chain's last): one per path its grants cover, at that path's last change, oldest first,
+/// with the version it has now. The same rule as the live push (`tenant::sockets::notice_of`):
+/// successful events of [`SECRET_CHANGE_EVENTS`] naming a path. `Err` says why it cannot.
+fn missed_notices(
+    storage: &Storage,
+    agent: &AgentId,
+    since: u64,
+    head: u64,
+) -> Result<Result<Vec<String>, ResyncReason>, StorageError> {
+    if since > head {
+        return Ok(Err(ResyncReason::UnknownCursor));
+    }
+    if head - since > REPLAY_SCAN_LIMIT {
+        return Ok(Err(ResyncReason::TooManyChanges));
+    }
+    let grants: Vec<Grant> = grants_of(storage, Some(agent))?
+        .into_iter()
+        .filter(|g| g.suspended_at.is_none())
+        .collect();
+    let types = vec!["?"; SECRET_CHANGE_EVENTS.len()].join(", ");
+    // path → (seq, event) of its last change.
+    let mut last: std::collections::BTreeMap<String, (u64, String)> = Default::default();
+    let mut after = since;
+    loop {
+        let mut bindings = vec![V::Integer(i64::try_from(after).unwrap_or(i64::MAX))];
+        bindings.extend(SECRET_CHANGE_EVENTS.iter().map(|t| V::from(*t)));
+        bindings.push(V::Integer(REPLAY_PAGE));
+        let rows = query(
+            storage,
+            &format!(
+                "SELECT seq, type, path FROM audit_events
+                 WHERE seq > ? AND success = 1 AND path IS NOT NULL AND type IN ({types})
+                 ORDER BY seq LIMIT ?"
+            ),
+            bindings,
+        )?;
+        for row in &rows {
+            let seq = read_count(row, 0)?;
+            after = seq;
+            let (event, path) = (row.text(1)?, row.text(2)?);
+            let Ok(parsed) = SecretPath::parse(&path) else {
+                continue;
+            };
+            if grants.iter().any(|g| g.path.matches(&parsed)) {
+                last.insert(path, (seq, event));
+                if last.len() > MAX_REPLAYED_NOTICES {
+                    return Ok(Err(ResyncReason::TooManyChanges));
+                }
+            }
+        }
+        if rows.len() < usize::try_from(REPLAY_PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    let mut changes: Vec<(u64, String, String)> = last
+        .into_iter()
+        .map(|(path, (seq, event))| (seq, path, event))
+        .collect();
+    changes.sort();
+    let mut frames = Vec::with_capacity(changes.len());
+    for (seq, path, event) in changes {
+        let version = match SecretPath::parse(&path) {
+            Ok(parsed) => current_version(storage, &parsed)?,
+            Err(_) => None,
+        };
+        frames.push(secret_changed_frame(&path, version, &event, seq));
+    }
+    Ok(Ok(frames))
+}
+
 /// `GET /api/v1/agents/{me|id}/connect`: the caller is the agent, the tenant has room for one
 /// more socket (503 otherwise), and it gets its undelivered commands (delivered from now) and
 /// the jobs it can claim, oldest first.
@@ -126,6 +217,7 @@ pub fn connect(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     id: Option<&AgentId>,
+    since: Option<u64>,
     sockets_open: usize,
 ) -> Result<AgentConnected, ApiError> {
     let agent = match (principal, id) {
@@ -147,7 +239,15 @@ pub fn connect(
         let commands = super::take_undelivered_commands(ctx, id)?;
         let jobs = super::jobs::claimable(ctx.storage, &agent.id, ctx.now)?;
         let interval = load_settings(ctx.storage)?.heartbeat_interval_seconds;
-        let mut frames = vec![hello_frame(&agent.id, interval), resync_frame()];
+        let head = crate::audit::last_seq(ctx.storage)?;
+        let mut frames = vec![hello_frame(&agent.id, interval, head)];
+        match since {
+            None => frames.push(resync_frame(ResyncReason::Connected)),
+            Some(since) => match missed_notices(ctx.storage, &agent.id, since, head)? {
+                Ok(notices) => frames.extend(notices),
+                Err(reason) => frames.push(resync_frame(reason)),
+            },
+        }
         frames.extend(commands.iter().map(command_frame));
         frames.extend(jobs.iter().map(job_frame));
         Ok::<_, Failure>(AgentConnected {

@@ -161,7 +161,13 @@ impl Tenant {
             }
             CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
-                crate::agents::socket::connect(ctx, principal, c.id.as_ref(), c.sockets_open)
+                crate::agents::socket::connect(
+                    ctx,
+                    principal,
+                    c.id.as_ref(),
+                    c.since,
+                    c.sockets_open,
+                )
             }),
         }
     }

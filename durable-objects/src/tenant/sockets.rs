@@ -4,21 +4,38 @@
 
 use super::*;
 use crate::agents::socket::{self as agent_socket, Push, Resolved};
+use latchkey_core::SecretPath;
+use latchkey_core::agent::socket::SECRET_CHANGE_EVENTS;
 use latchkey_core::agent::socket::{ClientFrame, Close, heartbeat_ack_frame, pong_frame};
 use latchkey_core::agent::{AgentId, CommandId};
+use latchkey_core::audit::AuditEvent;
 use latchkey_core::scope::SecretAction;
 
-/// The notice a successful command owes agents: one that writes, rotates or deletes one
-/// stored secret (its access names the path), with its audit event as the notice's `event`.
-pub(super) fn changed_secret(access: &Access, draft: &Draft) -> Option<Push> {
-    match access {
-        Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path)
+/// The notice an event owes agents: a successful stored-secret change naming its path
+/// ([`SECRET_CHANGE_EVENTS`]), with the event's `seq` as the notice's cursor. A reconnect's
+/// catch-up reads the audit chain by the same rule (`agents::socket::missed_notices`).
+pub(super) fn notice_of(event: &AuditEvent) -> Option<Push> {
+    if !event.success || !SECRET_CHANGE_EVENTS.contains(&event.event_type.as_str()) {
+        return None;
+    }
+    let path = SecretPath::parse(event.path.as_deref()?).ok()?;
+    Some(Push::SecretChanged {
+        path,
+        event: event.event_type.clone(),
+        cursor: event.seq,
+    })
+}
+
+/// Whether `command` writes one stored secret (its access names the path with an action
+/// other than a read or a use): the native tests check that every such command records one
+/// of [`SECRET_CHANGE_EVENTS`], so no change goes unannounced.
+pub fn writes_stored_secret(command: &CallerCommand) -> Option<String> {
+    let rules = command.rules();
+    match &rules.access {
+        Access::Secret(_, action, _) | Access::LoadedSecret(_, action, _)
             if !matches!(action, SecretAction::Read | SecretAction::Use) =>
         {
-            Some(Push::SecretChanged {
-                path: path.clone(),
-                event: draft.event_type.clone(),
-            })
+            Some(audit_mapping::draft_for(command, &rules).event_type)
         }
         _ => None,
     }

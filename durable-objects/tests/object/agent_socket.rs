@@ -61,8 +61,25 @@ fn grant(object: &Object, agent: &AgentMinted, glob: &str) {
 fn connect(agent: Option<&AgentMinted>) -> ConnectAgent {
     ConnectAgent {
         id: agent.map(|a| a.id.clone()),
+        since: None,
         sockets_open: 0,
     }
+}
+
+fn connect_since(since: u64) -> ConnectAgent {
+    ConnectAgent {
+        id: None,
+        since: Some(since),
+        sockets_open: 0,
+    }
+}
+
+fn frames_of(connected: &latchkey_contract::caller::socket::AgentConnected) -> Vec<Value> {
+    connected
+        .frames
+        .iter()
+        .map(|f| serde_json::from_str(f).unwrap())
+        .collect()
 }
 
 /// The deliveries the last command's pushes come to.
@@ -205,6 +222,9 @@ fn secret_change_is_noticed_by_covering_agents_only_without_its_value() {
     assert_eq!(notice["path"], "prod/db");
     assert_eq!(notice["version"], 2);
     assert_eq!(notice["event"], "secret.updated");
+    // The cursor is the change's audit event.
+    let (_, last_seq) = object.last_event_seq();
+    assert_eq!(notice["cursor"].as_u64(), Some(last_seq));
     assert!(!updated[0].frame.contains("s3cret"));
     // A read changes nothing.
     object
@@ -263,6 +283,7 @@ fn connect_agent_over_the_tenants_socket_limit_is_refused_after_authentication()
     queue_command(&object, &agent);
     let full = || ConnectAgent {
         id: None,
+        since: None,
         sockets_open: MAX_SOCKETS_PER_TENANT,
     };
     let err = object.call(&agent.agent_secret, full()).unwrap_err();
@@ -277,6 +298,7 @@ fn connect_agent_over_the_tenants_socket_limit_is_refused_after_authentication()
             &agent.agent_secret,
             ConnectAgent {
                 id: None,
+                since: None,
                 sockets_open: MAX_SOCKETS_PER_TENANT - 1,
             },
         )
@@ -318,4 +340,98 @@ fn cascade_suspending_an_agent_pushes_a_close() {
     assert_eq!(closes[0].0, child.id);
     assert_eq!(closes[0].1.code, CLOSE_REVOKED);
     assert_eq!(closes[0].1.reason, "agent suspended");
+}
+
+#[test]
+fn reconnect_since_a_cursor_replays_what_the_agent_missed_once_per_path() {
+    let object = Object::new();
+    let agent = mint(&object, "a1");
+    grant(&object, &agent, "prod/*");
+    let first = object.call(&agent.agent_secret, connect(None)).unwrap();
+    let cursor = frames_of(&first)[0]["cursor"].as_u64().unwrap();
+    // While it is away: two writes of one covered secret, one of another, one it may not
+    // read, and a delete.
+    object.secret(r#"{"path": "prod/db", "value": "v-one"}"#);
+    object.secret(r#"{"path": "prod/api", "value": "v-two"}"#);
+    object.secret(r#"{"path": "dev/db", "value": "v-three"}"#);
+    object
+        .master(UpdateSecret {
+            path: path("prod/db"),
+            update: SecretUpdate::parse(br#"{"value": "v-four"}"#, object.now()).unwrap(),
+            if_match: None,
+        })
+        .unwrap();
+    object
+        .master(DeleteSecret {
+            path: path("prod/api"),
+            permanent: false,
+        })
+        .unwrap();
+    let back = object
+        .call(&agent.agent_secret, connect_since(cursor))
+        .unwrap();
+    let frames = frames_of(&back);
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["hello", "secret_changed", "secret_changed"]);
+    // Oldest last change first: prod/db was updated before prod/api was deleted.
+    assert_eq!(frames[1]["path"], "prod/db");
+    assert_eq!(frames[1]["version"], 2);
+    assert_eq!(frames[1]["event"], "secret.updated");
+    assert_eq!(frames[2]["path"], "prod/api");
+    assert_eq!(frames[2]["version"], Value::Null);
+    assert_eq!(frames[2]["event"], "secret.deleted");
+    assert!(frames[1]["cursor"].as_u64() < frames[2]["cursor"].as_u64());
+    assert!(back.frames.iter().all(|f| !f.contains("v-")));
+    // From the last notice's cursor there is nothing more to replay.
+    let latest = frames[2]["cursor"].as_u64().unwrap();
+    let again = object
+        .call(&agent.agent_secret, connect_since(latest))
+        .unwrap();
+    let kinds: Vec<String> = frames_of(&again)
+        .iter()
+        .map(|f| f["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["hello"]);
+}
+
+#[test]
+fn reconnect_with_a_cursor_past_the_chain_or_too_far_back_resyncs() {
+    let object = Object::new();
+    let agent = mint(&object, "a1");
+    grant(&object, &agent, "*");
+    let ahead = object
+        .call(&agent.agent_secret, connect_since(1_000_000))
+        .unwrap();
+    let frames = frames_of(&ahead);
+    assert_eq!(frames[1]["type"], "resync");
+    assert_eq!(frames[1]["reason"], "unknown_cursor");
+    let cursor = frames[0]["cursor"].as_u64().unwrap();
+    for i in 0..=latchkey_core::agent::socket::MAX_REPLAYED_NOTICES {
+        object.secret(&format!(r#"{{"path": "bulk/s{i}", "value": "v"}}"#));
+    }
+    let far = object
+        .call(&agent.agent_secret, connect_since(cursor))
+        .unwrap();
+    let frames = frames_of(&far);
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[1]["reason"], "too_many_changes");
+}
+
+#[test]
+fn every_command_writing_a_stored_secret_records_a_change_event() {
+    // The live push and a reconnect's replay both go by SECRET_CHANGE_EVENTS: a command that
+    // writes a stored secret under another event name would be heard by nobody.
+    let object = Object::new();
+    let mut writers = 0;
+    for command in crate::samples::all(object.now()) {
+        if let Some(event) = latchkey_durable_objects::tenant::writes_stored_secret(&command) {
+            writers += 1;
+            assert!(
+                latchkey_core::agent::socket::SECRET_CHANGE_EVENTS.contains(&event.as_str()),
+                "{} records '{event}', which agents are not told about",
+                command.name()
+            );
+        }
+    }
+    assert!(writers >= 10, "only {writers} secret writers sampled");
 }

@@ -486,6 +486,7 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         .into(),
         ConnectAgent {
             id: None,
+            since: None,
             sockets_open: 0,
         }
         .into(),

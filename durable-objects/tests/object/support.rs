@@ -198,6 +198,16 @@ impl Object {
             .collect()
     }
 
+    /// The type and `seq` of the newest event.
+    pub fn last_event_seq(&self) -> (String, u64) {
+        let rows = self.rows("SELECT type, seq FROM audit_events ORDER BY seq DESC LIMIT 1");
+        let row = rows.first().expect("an event");
+        (
+            row.text(0).expect("a type"),
+            u64::try_from(row.int(1).expect("a seq")).expect("a positive seq"),
+        )
+    }
+
     /// The type of the newest event.
     pub fn last_event(&self) -> (String, bool) {
         self.events().pop().expect("an event")

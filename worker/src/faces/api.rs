@@ -268,7 +268,7 @@ async fn tenant_route(
         | ApiRoute::DiscoveredSecret(_)) => {
             agent_plane::answer(route, request, env, caller, pairs).await
         }
-        ApiRoute::Connect(id) => socket::connect(request, env, caller, id).await,
+        ApiRoute::Connect(id) => socket::connect(request, env, caller, id, pairs).await,
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
 }

@@ -8,9 +8,16 @@ use crate::tenant_client::Caller;
 use latchkey_contract::caller::socket::ConnectAgent;
 use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
+use latchkey_core::agent::socket::parse_since;
 use worker::{Env, Request};
 
-pub async fn connect(request: &Request, env: &Env, caller: &Caller, id: Option<AgentId>) -> Reply {
+pub async fn connect(
+    request: &Request,
+    env: &Env,
+    caller: &Caller,
+    id: Option<AgentId>,
+    pairs: &[(String, String)],
+) -> Reply {
     let upgrade = request.headers().get("Upgrade").ok().flatten();
     if !upgrade.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
         let error = ApiError::invalid_request(
@@ -19,9 +26,17 @@ pub async fn connect(request: &Request, env: &Env, caller: &Caller, id: Option<A
         .with("field", "Upgrade");
         return Err(caller.refuse(env, error).await);
     }
+    let since = match pairs.iter().find(|(name, _)| name == "since") {
+        Some((_, text)) => match parse_since(text) {
+            Ok(since) => Some(since),
+            Err(e) => return Err(caller.refuse(env, e).await),
+        },
+        None => None,
+    };
     // The object counts the tenant's open sockets itself.
     let command = ConnectAgent {
         id,
+        since,
         sockets_open: 0,
     };
     caller.upgrade(env, command.into()).await
