@@ -29,6 +29,7 @@ mod maestro;
 mod maintenance;
 mod oauth;
 pub mod object;
+mod outbox;
 mod people;
 mod policies;
 mod rows;

@@ -6,55 +6,17 @@
 
 use super::{grants_of, load_settings, plane};
 use crate::authorization::access::Principal;
+pub use crate::outbox::{Push, announce, take_announced};
 use crate::sql::{Storage, StorageError, Value as V, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_count, ts};
 use latchkey_contract::caller::socket::AgentConnected;
-use latchkey_core::agent::jobs::Job;
 use latchkey_core::agent::socket::{
     Close, MAX_REPLAYED_NOTICES, MAX_SOCKETS_PER_TENANT, ResyncReason, SECRET_CHANGE_EVENTS,
     command_frame, hello_frame, job_frame, resync_frame, secret_changed_frame, tenant_has_room,
 };
-use latchkey_core::agent::{AgentCommand, AgentId, CommandId};
+use latchkey_core::agent::{AgentId, CommandId};
 use latchkey_core::grant::Grant;
 use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
-use std::cell::RefCell;
-
-/// Something to push once the command that made it commits.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Push {
-    /// A job queued for its agent.
-    Job(Job),
-    /// A seed-000 command queued for an agent.
-    Command(AgentId, AgentCommand),
-    /// A stored secret was written, rotated, deleted or restored: the command's audit event
-    /// and its `seq` (the notice's cursor).
-    SecretChanged {
-        path: SecretPath,
-        event: String,
-        cursor: u64,
-    },
-    /// The agent was revoked: its sockets close.
-    Revoked(AgentId),
-    /// The agent was suspended (a cascading revocation): its sockets close.
-    Suspended(AgentId),
-}
-
-thread_local! {
-    /// The running command's pushes. One object runs one command at a time on its thread, and
-    /// the code that makes a job or a command (`jobs::enqueue`, `queue_command`) need not carry
-    /// the object to announce it.
-    static OUTBOX: RefCell<Vec<Push>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Adds `push` to the running command's outbox.
-pub fn announce(push: Push) {
-    OUTBOX.with(|outbox| outbox.borrow_mut().push(push));
-}
-
-/// Empties the outbox and answers what it held.
-pub fn take_announced() -> Vec<Push> {
-    OUTBOX.with(|outbox| std::mem::take(&mut *outbox.borrow_mut()))
-}
 
 /// A frame for an agent's sockets, and the command it delivers (marked delivered once sent).
 #[derive(Debug, Clone, PartialEq)]

@@ -165,7 +165,7 @@ pub fn cascade(
             if made.table == "agents" {
                 // Their open sockets close once this commits (issue 23).
                 for id in changed.iter().filter_map(|id| AgentId::parse(id).ok()) {
-                    crate::agents::socket::announce(crate::agents::socket::Push::Suspended(id));
+                    crate::outbox::announce(crate::outbox::Push::Suspended(id));
                 }
             }
             events.extend(changed.iter().map(|id| {

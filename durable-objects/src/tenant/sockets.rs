@@ -1,6 +1,7 @@
 //! The tenant's side of agent sockets (issue 23): what the platform calls between commands
 //! (a frame an agent sent, the pushes a command left), and which commands change a stored
-//! secret that agents hear about. The sockets themselves are `crate::object::socket`'s.
+//! secret that agents hear about. The sockets themselves are the platform side's
+//! (`object/socket.rs`).
 
 use super::*;
 use crate::agents::socket::{self as agent_socket, Push, Resolved};
