@@ -23,6 +23,11 @@ use serde_json::Value;
 prefixed_id!(ArgoEndpointId, "argo_", "Argo CD endpoint");
 prefixed_id!(AppMappingId, "gmap_", "GitOps app mapping");
 
+/// The answer of every GitOps route while the tenant's gate is off.
+pub fn gate_closed() -> ApiError {
+    ApiError::not_found("GitOps is not enabled for this tenant (the operator's 'gitops_enabled')")
+}
+
 /// Endpoints one tenant may register.
 pub const MAX_ENDPOINTS: u64 = 20;
 /// Mappings one tenant may keep.
@@ -37,8 +42,6 @@ pub const MAX_MAPPING_TARGETS: usize = 50;
 pub const MAX_APP_NAME_BYTES: usize = 253;
 /// Seconds an outbound call to Argo CD may take, answer included.
 pub const ARGO_TIMEOUT_SECONDS: u64 = 10;
-/// The largest answer read from Argo CD (an application list of a large instance fits).
-pub const MAX_ARGO_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 
 /// A validated `POST /api/v1/argocd-endpoints` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,15 +14,10 @@ use latchkey_core::access_request::{AccessKind, AccessRequestId};
 use latchkey_core::crypto::Sealed;
 use latchkey_core::gitops::{
     AppMappingId, ArgoEndpointId, ArgoTarget, EndpointView, MAX_ENDPOINTS, MAX_MAPPINGS,
-    MappingView, NewEndpoint, NewMapping,
+    MappingView, NewEndpoint, NewMapping, gate_closed,
 };
 use latchkey_core::principal::Principal;
 use latchkey_core::{ApiError, ErrorCode};
-
-/// The gate is off: every GitOps route is as absent as on a deployment without it.
-pub fn gate_closed() -> ApiError {
-    ApiError::not_found("GitOps is not enabled for this tenant (the operator's 'gitops_enabled')")
-}
 
 pub fn enabled(storage: &Storage) -> Result<bool, ApiError> {
     query_one(storage, "SELECT gitops_enabled FROM tenant", vec![])
