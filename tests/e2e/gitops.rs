@@ -54,7 +54,7 @@ pub(crate) fn endpoint(ctx: &Ctx, key: &str, argo: &ArgoCd) -> String {
 
 fn gate_off_every_gitops_route_is_not_found(ctx: &Ctx) {
     let (tenant, key) = ctx.new_tenant();
-    let argo = ArgoCd::start(&unique("argo-token"));
+    let argo = ArgoCd::start(&latchkey_e2e::secret_value("argo-token"));
     let endpoint_id = "argo_0123456789abcdef01234567";
     let routes: Vec<(&str, String, Option<Value>)> = vec![
         (
@@ -104,7 +104,10 @@ fn gate_off_every_gitops_route_is_not_found(ctx: &Ctx) {
     let reader = ctx
         .api()
         .create_token(&key, &json!({"scope": "audit:read", "ttl_seconds": 3600}));
-    let reader = reader.body["token"].as_str().expect("token").to_owned();
+    let reader = reader.body["value"]
+        .as_str()
+        .expect("token value")
+        .to_owned();
     for (method, url, body) in &routes {
         for credential in [&key, &reader] {
             let reply = admin(ctx, method, url, credential, body.clone());
@@ -124,13 +127,16 @@ fn gate_off_every_gitops_route_is_not_found(ctx: &Ctx) {
 fn endpoints_and_mappings_work_and_never_answer_the_token(ctx: &Ctx) {
     let (tenant, key) = ctx.new_tenant();
     set_gate(ctx, &tenant, true);
-    let argo = ArgoCd::start(&unique("argo-token"));
+    let argo = ArgoCd::start(&latchkey_e2e::secret_value("argo-token"));
     argo.set_app("web", "Synced", "Healthy");
     argo.set_app("api", "OutOfSync", "Progressing");
     let reader = ctx
         .api()
         .create_token(&key, &json!({"scope": "audit:read", "ttl_seconds": 3600}));
-    let reader = reader.body["token"].as_str().expect("token").to_owned();
+    let reader = reader.body["value"]
+        .as_str()
+        .expect("token value")
+        .to_owned();
     // Changes need integration.edit, and the 403 names it.
     let body = json!({"name": "local", "url": argo.base_url, "token": argo.token});
     let reply = admin(ctx, "POST", "/api/v1/argocd-endpoints", &reader, Some(body));
@@ -261,7 +267,7 @@ fn applied_patch_request_shows_argo_sync_and_health(ctx: &Ctx) {
             .status,
         201
     );
-    let argo = ArgoCd::start(&unique("argo-token"));
+    let argo = ArgoCd::start(&latchkey_e2e::secret_value("argo-token"));
     argo.set_app("web", "OutOfSync", "Progressing");
     let id = endpoint(ctx, &key, &argo);
     let created = admin(
@@ -273,7 +279,10 @@ fn applied_patch_request_shows_argo_sync_and_health(ctx: &Ctx) {
     );
     assert_eq!(created.status, 201, "{}", created.text);
     let requester = api.create_token(&key, &json!({"scope": "audit:read", "ttl_seconds": 3600}));
-    let requester = requester.body["token"].as_str().expect("token").to_owned();
+    let requester = requester.body["value"]
+        .as_str()
+        .expect("token value")
+        .to_owned();
     let filed = admin(
         ctx,
         "POST",

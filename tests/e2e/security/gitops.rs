@@ -6,7 +6,6 @@ use super::{ok, send_with};
 use crate::Ctx;
 use crate::gitops::{endpoint, set_gate};
 use latchkey_e2e::argocd::ArgoCd;
-use latchkey_e2e::unique;
 use serde_json::json;
 
 pub(super) fn another_tenants_gitops_ids_are_not_found(ctx: &Ctx) {
@@ -18,7 +17,7 @@ pub(super) fn another_tenants_gitops_ids_are_not_found(ctx: &Ctx) {
         .api()
         .create_secret(&a, &json!({"path": "a/only", "value": "a-value"}));
     assert_eq!(created.status, 201, "{}", created.text);
-    let argo = ArgoCd::start(&unique("argo-token"));
+    let argo = ArgoCd::start(&latchkey_e2e::secret_value("argo-token"));
     argo.set_app("web", "Synced", "Healthy");
     let a_endpoint = endpoint(ctx, &a, &argo);
     let a_mapping = ok(
