@@ -297,3 +297,50 @@ fn request_gitops_applied_patch_plans_its_mapped_apps_with_targets() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
 }
+
+#[test]
+fn request_gitops_carried_patch_maps_by_discovered_secret_once_the_agent_applied_it() {
+    use crate::carried;
+    let object = Object::new();
+    gate(&object, true);
+    let agent = carried::agent(&object, "edge-1");
+    let secret = carried::discovered(&object, &agent, "app.env");
+    let created = endpoint(&object);
+    let body = format!(
+        r#"{{"endpoint_id": "{}", "app_name": "web", "secret_ids": ["{secret}"]}}"#,
+        created.id
+    );
+    object
+        .master(CreateAppMapping {
+            mapping: NewMapping::parse(body.as_bytes()).unwrap(),
+        })
+        .unwrap();
+    let requester = carried::requester(&object);
+    let filed = carried::file(&object, &requester, &carried::patch_body(&secret)).unwrap();
+    carried::approve(&object, &filed.id).unwrap();
+    let claimed = object
+        .call(
+            &requester,
+            RequestGitops {
+                id: filed.id.clone(),
+            },
+        )
+        .unwrap();
+    assert!(!claimed.applied);
+    assert_eq!(claimed.applications.len(), 1);
+    assert!(claimed.applications[0].target.is_none());
+    let job = carried::claim(&object, &agent).unwrap();
+    carried::complete(&object, &agent, &job.id, r#"{"status": "succeeded"}"#).unwrap();
+    let plan = object
+        .call(&requester, RequestGitops { id: filed.id })
+        .unwrap();
+    assert!(plan.applied);
+    assert_eq!(plan.applications[0].mapping.app_name, "web");
+    assert_eq!(
+        plan.applications[0]
+            .target
+            .as_ref()
+            .map(|t| t.token.as_str()),
+        Some(TOKEN)
+    );
+}
