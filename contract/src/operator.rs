@@ -25,6 +25,9 @@ pub struct SetPlan {
     pub non_expiring_tokens: Option<bool>,
     #[serde(default)]
     pub mcp_value_tools: Option<latchkey_core::tenant::McpValueTools>,
+    /// Issue 24's GitOps gate.
+    #[serde(default)]
+    pub gitops_enabled: Option<bool>,
 }
 
 channel! {

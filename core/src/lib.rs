@@ -23,6 +23,7 @@ pub mod field;
 pub mod fuzzing;
 pub mod gate;
 pub mod generate;
+pub mod gitops;
 pub mod grant;
 pub mod hex;
 pub mod jwt;

@@ -83,7 +83,7 @@ pub const PERMISSIONS: &[Permission] = &[
     },
     Permission {
         permission: "integration.edit",
-        description: "Reserved for integrations (seed 001's name): stored, allows nothing yet",
+        description: "Register, enable and delete Argo CD endpoints and GitOps app mappings (seed 001's name; the tenant's GitOps gate must be on)",
     },
     Permission {
         permission: "namespaces:read",

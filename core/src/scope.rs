@@ -248,10 +248,12 @@ pub enum Scope {
     UsersAdmin,
     /// Role definitions.
     RolesAdmin,
-    /// Seed 001's `workflow.edit` and `integration.edit`: accepted and stored in roles and
-    /// tokens, but Latchkey has no workflows or integrations yet, so they allow nothing until
-    /// the issues that add them; only `admin` covers them.
+    /// Seed 001's `workflow.edit`: accepted and stored in roles and tokens, but Latchkey has
+    /// no workflows yet, so it allows nothing until the issue that adds them; only `admin`
+    /// covers it.
     WorkflowsEdit,
+    /// Seed 001's `integration.edit`: changing the tenant's Argo CD endpoints and GitOps app
+    /// mappings (issue 24, `latchkey_contract::caller::gitops`); only `admin` covers it.
     IntegrationsEdit,
     /// The names of the tenant's namespaces and how many secrets each holds, never a secret
     /// (`GET /ass/v1/namespaces`, the agentsecretstore clients' `list_namespaces`).

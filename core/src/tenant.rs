@@ -289,6 +289,9 @@ pub struct TenantUpdate {
     pub non_expiring_tokens: Option<bool>,
     /// Which MCP clients may use value-returning tools (`get_secret`); `None`: unchanged.
     pub mcp_value_tools: Option<McpValueTools>,
+    /// Whether the GitOps routes (issue 24, seed 001's `SB_GITOPS_ENABLED`) are on; `None`:
+    /// unchanged. New tenants have them off.
+    pub gitops_enabled: Option<bool>,
     /// `None`: unchanged; `Some(names)`: the tenant's whole set of hostnames (`[]` clears it).
     pub hostnames: Option<Vec<Hostname>>,
 }
@@ -305,6 +308,8 @@ pub struct TenantUpdateBody {
     non_expiring_tokens: body::OptBool,
     #[serde(default)]
     mcp_value_tools: body::OptText,
+    #[serde(default)]
+    gitops_enabled: body::OptBool,
     #[serde(default)]
     hostnames: Option<serde_json::Value>,
 }
@@ -330,15 +335,17 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
             })
             .transpose()?;
         let hostnames = body.hostnames.as_ref().map(parse_hostnames).transpose()?;
+        let gitops_enabled = body.gitops_enabled.0;
         if plan.is_none()
             && rate_limit_per_minute.is_none()
             && non_expiring_tokens.is_none()
             && mcp_value_tools.is_none()
             && hostnames.is_none()
+            && gitops_enabled.is_none()
         {
             return Err(ApiError::validation(
                 "plan",
-                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'mcp_value_tools', 'hostnames' or several",
+                "give 'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'mcp_value_tools', 'gitops_enabled', 'hostnames' or several",
             ));
         }
         Ok(TenantUpdate {
@@ -346,6 +353,7 @@ impl TryFrom<TenantUpdateBody> for TenantUpdate {
             rate_limit_per_minute,
             non_expiring_tokens,
             mcp_value_tools,
+            gitops_enabled,
             hostnames,
         })
     }
@@ -375,6 +383,14 @@ pub struct TenantInfo {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn tenant_update_gitops_enabled_takes_a_boolean() {
+        let update = TenantUpdate::parse(br#"{"gitops_enabled": true}"#).unwrap();
+        assert_eq!(update.gitops_enabled, Some(true));
+        let bad = TenantUpdate::parse(br#"{"gitops_enabled": "on"}"#).unwrap_err();
+        assert_eq!(bad.details["field"], "gitops_enabled");
+    }
 
     #[test]
     fn mcp_value_tools_takes_off_bearer_or_all() {

@@ -2,6 +2,7 @@
 //! concerns, the details the command carries, and what its reply adds ([`Completes`]).
 //! Values never appear: only names, ids, counts and versions.
 
+mod gitops;
 mod plane;
 
 use crate::audit::{Draft, VAULT_ACCESSED};
@@ -137,6 +138,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Discovered(_)
         | CallerCommand::Carried(_)
         | CallerCommand::Socket(_)
+        | CallerCommand::Gitops(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -220,6 +222,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         },
         CallerCommand::Agents(command) => agent_details(command, draft),
         CallerCommand::AgentPlane(command) => plane::details(command, draft),
+        CallerCommand::Gitops(command) => gitops::details(command, draft),
         CallerCommand::Socket(latchkey_contract::caller::socket::SocketCommand::ConnectAgent(
             c,
         )) => match &c.id {
@@ -383,8 +386,12 @@ pub fn operator_draft(command: &OperatorCommand) -> Draft {
                 Some(allowed) => draft.detail("non_expiring_tokens", allowed),
                 None => draft,
             };
-            match c.mcp_value_tools {
+            let draft = match c.mcp_value_tools {
                 Some(setting) => draft.detail("mcp_value_tools", setting.as_str()),
+                None => draft,
+            };
+            match c.gitops_enabled {
+                Some(on) => draft.detail("gitops_enabled", on),
                 None => draft,
             }
         }

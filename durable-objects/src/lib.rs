@@ -24,6 +24,7 @@ mod authorization;
 mod broker;
 mod faces;
 mod fields;
+mod gitops;
 mod listing;
 mod maestro;
 mod maintenance;

@@ -554,6 +554,33 @@ pub const MIGRATIONS: &[&[&str]] = &[
             retrieved_at INTEGER
         )",
     ],
+    // 21: issue 24, GitOps observation through Argo CD (`durable-objects/src/gitops.rs`). The
+    // tenant's gate (off until the operator turns it on, as seed 001's `SB_GITOPS_ENABLED`);
+    // the Argo CD endpoints, each API token only sealed under the tenant key (its data key
+    // wrapped, as a secret's value); the mappings from an application to what it uses
+    // (discovered secret ids and stored paths, JSON lists), deleted with their endpoint.
+    &[
+        "ALTER TABLE tenant ADD COLUMN gitops_enabled INTEGER NOT NULL DEFAULT 0",
+        "CREATE TABLE argocd_endpoints (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            token_wrapped_key BLOB NOT NULL,
+            token_ciphertext BLOB NOT NULL,
+            enabled INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+        )",
+        "CREATE TABLE gitops_app_mappings (
+            id TEXT PRIMARY KEY,
+            endpoint_id TEXT NOT NULL,
+            app_name TEXT NOT NULL,
+            secret_ids TEXT NOT NULL,
+            paths TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (endpoint_id, app_name)
+        )",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -301,6 +301,9 @@ fn operator() -> Json {
                     "mcp_value_tools" => enumeration(["off", "bearer", "all"]).describe(
                         "which MCP clients may use value-returning tools (get_secret): none, bearer clients only (the default: never an OAuth-connected client), or all",
                     ),
+                    "gitops_enabled" => boolean().describe(
+                        "whether the tenant's GitOps routes (Argo CD endpoints, app mappings, request observation) answer; off (404) until set",
+                    ),
                     "hostnames" => nullable(
                         array(string().example("vault.example.com"))
                             .with("maxItems", latchkey_core::tenant::MAX_HOSTNAMES)
@@ -310,7 +313,7 @@ fn operator() -> Json {
             )
             .describe("'plan', 'rate_limit_per_minute', 'non_expiring_tokens', 'hostnames' or several"),
             "anyOf",
-            ["plan", "rate_limit_per_minute", "non_expiring_tokens", "hostnames"],
+            ["plan", "rate_limit_per_minute", "non_expiring_tokens", "mcp_value_tools", "gitops_enabled", "hostnames"],
         ),
         "AgentRelease" => object(
             obj! {

@@ -397,6 +397,7 @@ fn audit_and_operator() -> Json {
             "effective_rate_limit_per_minute" => integer(1),
             "non_expiring_tokens" => nullable(boolean()),
             "mcp_value_tools" => nullable(enumeration(["off", "bearer", "all"])),
+            "gitops_enabled" => nullable(boolean()),
             "hostnames" => array(string()),
         }),
     }

@@ -19,6 +19,7 @@ mod faces_ass;
 mod faces_maestro;
 mod faces_vault002;
 mod fields;
+mod gitops;
 mod hardening;
 mod leaks;
 mod lifecycle;
@@ -97,6 +98,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(tokens::TESTS);
     tests.extend(agents::TESTS);
     tests.extend(agent_plane::TESTS);
+    tests.extend(gitops::TESTS);
     tests.extend(agent_socket::TESTS);
     tests.extend(agent_envelopes::TESTS);
     tests.extend(agent_requests::TESTS);

@@ -279,6 +279,13 @@ fn corpus() -> Vec<Bad> {
         ),
         ("POST", "/v1/wraps".into()),
         ("POST", "/v1/wraps/unwrap".into()),
+        // Issue 24's GitOps bodies (the tenant's gate is on, so they reach the parsers).
+        ("POST", "/api/v1/argocd-endpoints".into()),
+        (
+            "PUT",
+            "/api/v1/argocd-endpoints/argo_0123456789abcdef01234567/enabled".into(),
+        ),
+        ("POST", "/api/v1/gitops-app-mappings".into()),
     ];
     let nested = "[".repeat(100_000);
     let huge = format!(
@@ -513,7 +520,7 @@ fn malformed_requests_get_4xx_and_change_nothing(ctx: &Ctx) {
         &format!("/v1/admin/tenants/{tenant}"),
         Some(&ctx.runtime.operator_key),
         &[],
-        Body::Json(&json!({"rate_limit_per_minute": 100000})),
+        Body::Json(&json!({"rate_limit_per_minute": 100000, "gitops_enabled": true})),
     );
     assert_eq!(raised.status, 200);
     let corpus = corpus();
@@ -562,6 +569,10 @@ fn malformed_requests_get_4xx_and_change_nothing(ctx: &Ctx) {
     assert_eq!(read.body["version"], 2);
     assert_eq!(api.get_fields(&key, "keep/me").body, json!({}));
     assert_eq!(api.list_tokens(&key).body["tokens"], json!([]));
+    let endpoints = api.get("/api/v1/argocd-endpoints", Some(&key));
+    assert_eq!(endpoints.body["endpoints"], json!([]), "{}", endpoints.text);
+    let mappings = api.get("/api/v1/gitops-app-mappings", Some(&key));
+    assert_eq!(mappings.body["mappings"], json!([]), "{}", mappings.text);
 }
 
 fn another_tenant_sees_nothing_on_any_route(ctx: &Ctx) {

@@ -2,6 +2,7 @@
 //! real Durable Objects and D1) on a free loopback port with a throwaway state directory, and
 //! an HTTP client with one method per endpoint.
 
+pub mod argocd;
 pub mod client;
 pub mod echo;
 pub mod runtime;

@@ -15,6 +15,7 @@ pub mod carried;
 pub mod discovered;
 pub mod envelopes;
 pub mod fields;
+pub mod gitops;
 pub mod maestro;
 pub mod notifications;
 pub mod passwords;
@@ -52,6 +53,7 @@ pub enum CallerCommand {
     Discovered(discovered::DiscoveredCommand),
     Carried(carried::CarriedCommand),
     Socket(socket::SocketCommand),
+    Gitops(gitops::GitopsCommand),
 }
 
 impl CallerCommand {
@@ -80,6 +82,7 @@ impl CallerCommand {
             discovered::DiscoveredCommand::NAMES,
             carried::CarriedCommand::NAMES,
             socket::SocketCommand::NAMES,
+            gitops::GitopsCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -111,6 +114,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.name(),
             CallerCommand::Carried(command) => command.name(),
             CallerCommand::Socket(command) => command.name(),
+            CallerCommand::Gitops(command) => command.name(),
         }
     }
 
@@ -139,6 +143,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.rules(),
             CallerCommand::Carried(command) => command.rules(),
             CallerCommand::Socket(command) => command.rules(),
+            CallerCommand::Gitops(command) => command.rules(),
         }
     }
 }

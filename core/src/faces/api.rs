@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 pub mod plane;
 pub use plane::PlaneRoute;
 pub mod agent_plane;
+pub mod gitops;
+pub use gitops::GitopsRoute;
 pub mod socket;
 
 /// Where the face lives.
@@ -77,6 +79,8 @@ pub enum ApiRoute {
     /// `GET /api/v1/agents/me/connect` (`None`) and `GET /api/v1/agents/{id}/connect`: the
     /// agent's WebSocket (issue 23, [`socket`]).
     Connect(Option<crate::agent::AgentId>),
+    /// Seed 001's GitOps routes (issue 24, [`gitops`]).
+    Gitops(GitopsRoute),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -157,6 +161,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if let Some(route) = socket::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Connect);
     }
+    if let Some(route) = gitops::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Gitops);
+    }
     if let Some(route) = plane::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Plane);
     }
@@ -223,7 +230,8 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::CancelAccess(_)
         | ApiRoute::Permissions
         | ApiRoute::RejectPasswordRequest(_)
-        | ApiRoute::CreateBootstrap => &[],
+        | ApiRoute::CreateBootstrap
+        | ApiRoute::Gitops(_) => &[],
         ApiRoute::Connect(_) => &["since"],
         ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)

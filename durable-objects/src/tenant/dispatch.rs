@@ -17,6 +17,7 @@ use latchkey_contract::caller::carried::CarriedCommand as Car;
 use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
 use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
+use latchkey_contract::caller::gitops::GitopsCommand as Git;
 use latchkey_contract::caller::maestro::MaestroCommand as Mae;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
@@ -169,6 +170,7 @@ impl Tenant {
                     c.sockets_open,
                 )
             }),
+            CallerCommand::Gitops(command) => gitops_command(command, principal, ctx, draft),
         }
     }
 
@@ -481,6 +483,32 @@ fn discovered_command(
         }),
         Dsc::ListDiscovered(c) => answer(c, draft, |c| discovered::list(ctx, &c.query)),
         Dsc::GetDiscovered(c) => answer(c, draft, |c| discovered::get(ctx, &c.id)),
+    }
+}
+
+/// Issue 24's GitOps observation (each refuses with 404 while the tenant's gate is off).
+fn gitops_command(
+    command: Git,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use crate::gitops as g;
+    match command {
+        Git::GitopsGate(c) => answer(c, draft, |_| g::enabled(ctx.storage)),
+        Git::CreateArgoEndpoint(c) => answer(c, draft, |c| {
+            g::create_endpoint(ctx, principal, &c.endpoint)
+        }),
+        Git::ListArgoEndpoints(c) => answer(c, draft, |_| g::list_endpoints(ctx)),
+        Git::SetArgoEndpointEnabled(c) => {
+            answer(c, draft, |c| g::set_endpoint_enabled(ctx, &c.id, c.enabled))
+        }
+        Git::DeleteArgoEndpoint(c) => answer(c, draft, |c| g::delete_endpoint(ctx, &c.id)),
+        Git::DiscoverArgoApps(c) => answer(c, draft, |c| g::discover(ctx, &c.id)),
+        Git::CreateAppMapping(c) => answer(c, draft, |c| g::create_mapping(ctx, &c.mapping)),
+        Git::ListAppMappings(c) => answer(c, draft, |_| g::list_mappings(ctx)),
+        Git::DeleteAppMapping(c) => answer(c, draft, |c| g::delete_mapping(ctx, &c.id)),
+        Git::RequestGitops(c) => answer(c, draft, |c| g::request_plan(ctx, principal, &c.id)),
     }
 }
 

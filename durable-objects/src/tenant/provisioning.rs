@@ -15,7 +15,8 @@ impl Tenant {
                 let result = self
                     .set_plan(c.plan, c.rate_limit_per_minute)
                     .and_then(|()| self.set_non_expiring_tokens(c.non_expiring_tokens))
-                    .and_then(|()| self.set_mcp_value_tools(c.mcp_value_tools));
+                    .and_then(|()| self.set_mcp_value_tools(c.mcp_value_tools))
+                    .and_then(|()| crate::gitops::set_enabled(self.storage(), c.gitops_enabled));
                 if let Ok(Some(loaded)) = self.load() {
                     let storage = self.storage();
                     self.record_alone(

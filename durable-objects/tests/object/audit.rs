@@ -459,6 +459,7 @@ fn poll_stream_is_not_counted_against_the_rate_limit() {
             rate_limit_per_minute: Some(2),
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
     object.master(Touch).unwrap();

@@ -23,14 +23,14 @@ use latchkey_core::carried::{
 use latchkey_core::crypto::random_bytes;
 use latchkey_core::{ApiError, ErrorCode};
 
-struct Agent {
+pub(crate) struct Agent {
     id: AgentId,
     jwt: String,
     secret: [u8; 32],
 }
 
 /// A registered agent with an X25519 key.
-fn agent(object: &Object, name: &str) -> Agent {
+pub(crate) fn agent(object: &Object, name: &str) -> Agent {
     let request = latchkey_core::agent::BootstrapRequest::parse(b"{}").unwrap();
     let boot = object.master(CreateBootstrap { request }).unwrap();
     let registered = object
@@ -68,7 +68,7 @@ fn agent(object: &Object, name: &str) -> Agent {
 }
 
 /// The agent reports one secret; its id.
-fn discovered(object: &Object, agent: &Agent, reference: &str) -> DiscoveredSecretId {
+pub(crate) fn discovered(object: &Object, agent: &Agent, reference: &str) -> DiscoveredSecretId {
     let body = format!(
         r#"{{"secrets": [{{"cluster_name": "prod", "provider": "file", "ref": "{reference}", "key_names": ["USER", "PASSWORD"]}}]}}"#
     );
@@ -87,7 +87,7 @@ fn discovered(object: &Object, agent: &Agent, reference: &str) -> DiscoveredSecr
     DiscoveredSecretId::parse(&rows[0].text(0).unwrap()).unwrap()
 }
 
-fn file(object: &Object, key: &str, body: &str) -> Result<AccessRequestView, ApiError> {
+pub(crate) fn file(object: &Object, key: &str, body: &str) -> Result<AccessRequestView, ApiError> {
     let input = if body.contains("\"data\"") {
         RequestInput::parse_patch(body.as_bytes())
     } else {
@@ -104,15 +104,18 @@ fn read_body(id: &DiscoveredSecretId) -> String {
     format!(r#"{{"secret_id": "{id}", "reason": "incident 42"}}"#)
 }
 
-fn patch_body(id: &DiscoveredSecretId) -> String {
+pub(crate) fn patch_body(id: &DiscoveredSecretId) -> String {
     format!(r#"{{"secret_id": "{id}", "data": {{"PASSWORD": "n3w-s3cr3t"}}, "reason": "rotate"}}"#)
 }
 
-fn requester(object: &Object) -> String {
+pub(crate) fn requester(object: &Object) -> String {
     object.token(r#"{"scope": "audit:read", "ttl_seconds": 86400}"#)
 }
 
-fn approve(object: &Object, id: &AccessRequestId) -> Result<AccessRequestView, ApiError> {
+pub(crate) fn approve(
+    object: &Object,
+    id: &AccessRequestId,
+) -> Result<AccessRequestView, ApiError> {
     let approver = object.token_with("approvals:decide");
     object.call(
         &approver,
@@ -127,7 +130,7 @@ fn view(object: &Object, id: &AccessRequestId) -> AccessRequestView {
     object.master(GetAccessRequest { id: id.clone() }).unwrap()
 }
 
-fn claim(object: &Object, agent: &Agent) -> Option<Job> {
+pub(crate) fn claim(object: &Object, agent: &Agent) -> Option<Job> {
     object
         .call(
             &agent.jwt,
@@ -139,7 +142,12 @@ fn claim(object: &Object, agent: &Agent) -> Option<Job> {
         .unwrap()
 }
 
-fn complete(object: &Object, agent: &Agent, job: &JobId, body: &str) -> Result<(), ApiError> {
+pub(crate) fn complete(
+    object: &Object,
+    agent: &Agent,
+    job: &JobId,
+    body: &str,
+) -> Result<(), ApiError> {
     object.call(
         &agent.jwt,
         CompleteJob {

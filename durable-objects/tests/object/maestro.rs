@@ -62,6 +62,7 @@ fn forbid_non_expiring(object: &Object) {
             rate_limit_per_minute: None,
             non_expiring_tokens: Some(false),
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
 }

@@ -24,6 +24,7 @@ mod carried;
 mod envelopes;
 mod faces_vault002;
 mod fields;
+mod gitops;
 mod maestro;
 mod migrations;
 mod notifications;

@@ -274,6 +274,7 @@ fn set_value_tools(object: &Object, setting: McpValueTools) {
             rate_limit_per_minute: None,
             non_expiring_tokens: None,
             mcp_value_tools: Some(setting),
+            gitops_enabled: None,
         })
         .unwrap();
 }

@@ -175,6 +175,7 @@ fn set_plan_changes_the_plan_and_the_custom_limit_and_is_recorded() {
             rate_limit_per_minute: Some(50),
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
     let (_, plan, _, custom) = tenant_row(&object);
@@ -203,6 +204,7 @@ fn set_plan_without_a_custom_limit_takes_the_plans_own() {
                 rate_limit_per_minute: None,
                 non_expiring_tokens: None,
                 mcp_value_tools: None,
+                gitops_enabled: None,
             })
             .unwrap();
         assert_eq!(rate(&object).limit, limit, "{plan:?}");
@@ -225,6 +227,7 @@ fn set_plan_takes_effect_on_the_next_request() {
             rate_limit_per_minute: Some(2),
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
     // The window keeps what it admitted: one more fits.
@@ -244,6 +247,7 @@ fn set_plan_on_an_object_without_a_tenant_is_not_found_and_writes_nothing() {
             rate_limit_per_minute: Some(5),
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);

@@ -23,6 +23,7 @@ fn limit(object: &Object, per_minute: u64) {
             rate_limit_per_minute: Some(per_minute),
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
 }

@@ -89,7 +89,7 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         br#"{"secrets": {"K": "prod/db"}, "method": "GET", "url": "https://api.example.com/v1", "headers": {"Authorization": "Bearer {{K}}"}}"#,
     )
     .unwrap();
-    vec![
+    let mut commands = vec![
         CreateSecret {
             secret: NewSecret::parse(br#"{"path": "prod/new", "value": "v"}"#, now).unwrap(),
         }
@@ -488,6 +488,52 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
             id: None,
             since: None,
             sockets_open: 0,
+        }
+        .into(),
+    ];
+    commands.extend(gitops_samples());
+    commands
+}
+
+/// Issue 24's GitOps commands.
+fn gitops_samples() -> Vec<CallerCommand> {
+    use latchkey_contract::caller::gitops::*;
+    use latchkey_core::gitops::{AppMappingId, ArgoEndpointId, NewEndpoint, NewMapping};
+    let endpoint = || ArgoEndpointId::parse("argo_0123456789abcdef01234567").unwrap();
+    vec![
+        GitopsGate.into(),
+        CreateArgoEndpoint {
+            endpoint: NewEndpoint::parse(
+                br#"{"name": "prod", "url": "https://argocd.example.com", "token": "t0ken"}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListArgoEndpoints.into(),
+        SetArgoEndpointEnabled {
+            id: endpoint(),
+            enabled: false,
+        }
+        .into(),
+        DeleteArgoEndpoint { id: endpoint() }.into(),
+        DiscoverArgoApps { id: endpoint() }.into(),
+        CreateAppMapping {
+            mapping: NewMapping::parse(
+                br#"{"endpoint_id": "argo_0123456789abcdef01234567", "app_name": "web", "paths": ["prod/db"]}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListAppMappings.into(),
+        DeleteAppMapping {
+            id: AppMappingId::parse("gmap_0123456789abcdef01234567").unwrap(),
+        }
+        .into(),
+        RequestGitops {
+            id: latchkey_core::access_request::AccessRequestId::parse(
+                "req_0123456789abcdef01234567",
+            )
+            .unwrap(),
         }
         .into(),
     ]

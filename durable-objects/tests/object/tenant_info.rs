@@ -92,6 +92,7 @@ fn info_shows_the_plan_the_operator_set() {
             rate_limit_per_minute: None,
             non_expiring_tokens: None,
             mcp_value_tools: None,
+            gitops_enabled: None,
         })
         .unwrap();
     assert_eq!(object.master(Info).unwrap().plan, Plan::Pro);

@@ -11,6 +11,7 @@ mod agent_plane;
 mod carried;
 mod chain;
 mod gate;
+mod gitops;
 mod plane;
 mod socket;
 
@@ -64,6 +65,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agents_and_discovered_secrets_are_not_found",
         agent_plane::another_tenants_agents_and_discovered_secrets_are_not_found,
+    ),
+    (
+        "security::another_tenants_gitops_ids_are_not_found",
+        gitops::another_tenants_gitops_ids_are_not_found,
     ),
     (
         "security::another_tenants_carried_requests_and_agent_wraps_are_not_found",

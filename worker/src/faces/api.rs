@@ -30,6 +30,7 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 mod agent_plane;
+mod gitops;
 mod plane;
 mod socket;
 
@@ -269,6 +270,7 @@ async fn tenant_route(
             agent_plane::answer(route, request, env, caller, pairs).await
         }
         ApiRoute::Connect(id) => socket::connect(request, env, caller, id, pairs).await,
+        ApiRoute::Gitops(route) => gitops::answer(route, request, env, caller).await,
         ApiRoute::Native(_) | ApiRoute::Login => Err(ApiError::internal()),
     }
 }

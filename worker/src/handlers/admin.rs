@@ -125,6 +125,7 @@ pub async fn update_tenant(
             rate_limit_per_minute,
             non_expiring_tokens: update.non_expiring_tokens,
             mcp_value_tools: update.mcp_value_tools,
+            gitops_enabled: update.gitops_enabled,
         },
     )
     .await?;
@@ -141,6 +142,7 @@ pub async fn update_tenant(
             "effective_rate_limit_per_minute": latchkey_core::ratelimit::plan_limit(plan, rate_limit_per_minute),
             "non_expiring_tokens": update.non_expiring_tokens,
             "mcp_value_tools": update.mcp_value_tools,
+            "gitops_enabled": update.gitops_enabled,
             "hostnames": hostnames,
         }),
     )

@@ -27,7 +27,7 @@ use worker::{
 const MAX_ENVELOPE_BYTES: usize = 8 * MAX_BODY_BYTES;
 
 /// How a call to the upstream ended, when it did not bring back a usable answer.
-enum Failure {
+pub(crate) enum Failure {
     Timeout,
     TooLarge { status: u16 },
     Network(String),
@@ -157,7 +157,10 @@ fn method_of(method: broker::hosts::HttpMethod) -> Method {
 }
 
 /// Sends the request and reads the answer, within `timeout_seconds` for both.
-async fn send(rendered: Rendered, timeout_seconds: u64) -> Result<UpstreamResponse, Failure> {
+pub(crate) async fn send(
+    rendered: Rendered,
+    timeout_seconds: u64,
+) -> Result<UpstreamResponse, Failure> {
     let controller = AbortController::default();
     let signal = controller.signal();
     let exchange = async {
