@@ -27,6 +27,7 @@ pub mod grant;
 pub mod hex;
 pub mod jwt;
 pub mod listing;
+pub mod metrics;
 pub mod mcp;
 pub mod netaddr;
 pub mod notification;
