@@ -137,6 +137,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Discovered(_)
         | CallerCommand::Carried(_)
         | CallerCommand::Socket(_)
+        | CallerCommand::Metrics(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -280,6 +281,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Secrets(_)
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
+        | CallerCommand::Metrics(_)
         | CallerCommand::Audit(_) => draft,
     }
 }
@@ -451,6 +453,7 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
+    latchkey_core::metrics::TenantMetrics,
     latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,

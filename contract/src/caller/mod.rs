@@ -16,6 +16,7 @@ pub mod discovered;
 pub mod envelopes;
 pub mod fields;
 pub mod maestro;
+pub mod metrics;
 pub mod notifications;
 pub mod passwords;
 pub mod people;
@@ -52,6 +53,7 @@ pub enum CallerCommand {
     Discovered(discovered::DiscoveredCommand),
     Carried(carried::CarriedCommand),
     Socket(socket::SocketCommand),
+    Metrics(metrics::MetricsCommand),
 }
 
 impl CallerCommand {
@@ -80,6 +82,7 @@ impl CallerCommand {
             discovered::DiscoveredCommand::NAMES,
             carried::CarriedCommand::NAMES,
             socket::SocketCommand::NAMES,
+            metrics::MetricsCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -111,6 +114,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.name(),
             CallerCommand::Carried(command) => command.name(),
             CallerCommand::Socket(command) => command.name(),
+            CallerCommand::Metrics(command) => command.name(),
         }
     }
 
@@ -139,6 +143,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.rules(),
             CallerCommand::Carried(command) => command.rules(),
             CallerCommand::Socket(command) => command.rules(),
+            CallerCommand::Metrics(command) => command.rules(),
         }
     }
 }

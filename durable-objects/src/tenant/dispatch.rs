@@ -18,6 +18,7 @@ use latchkey_contract::caller::discovered::DiscoveredCommand as Dsc;
 use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::maestro::MaestroCommand as Mae;
+use latchkey_contract::caller::metrics::MetricsCommand;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
@@ -163,6 +164,9 @@ impl Tenant {
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
                 crate::agents::socket::connect(ctx, principal, c.id.as_ref(), c.sockets_open)
             }),
+            CallerCommand::Metrics(MetricsCommand::ReadMetrics(c)) => {
+                answer(c, draft, |_| self.metrics(ctx))
+            }
         }
     }
 

@@ -25,6 +25,7 @@ mod envelopes;
 mod faces_vault002;
 mod fields;
 mod maestro;
+mod metrics;
 mod migrations;
 mod notifications;
 mod oauth;

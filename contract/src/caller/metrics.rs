@@ -1,0 +1,35 @@
+//! `GET /v1/metrics` (issue 24): the tenant's figures for a Prometheus scrape, read in one
+//! step by the tenant object.
+
+use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
+use latchkey_core::metrics::TenantMetrics;
+use latchkey_core::scope::Scope;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReadMetrics;
+
+area! {
+    pub enum MetricsCommand in CallerCommand::Metrics {
+        ReadMetrics => TenantMetrics,
+    }
+}
+
+impl MetricsCommand {
+    pub fn rules(&self) -> Rules {
+        match self {
+            // A scraper calls every few seconds: an event each time would swamp the chain
+            // (and grow the chain length it reports), so only refusals are recorded, as for
+            // agents' health reports. It counts against the rate limit but never spends a
+            // token's `max_uses`.
+            MetricsCommand::ReadMetrics(_) => Rules::of(
+                Access::Scope(Scope::AuditRead),
+                Audit::RefusalsOnly("metrics.read"),
+                Releases::Nothing,
+                Cache::Empties,
+                Metering::RateOnly,
+                Effect::Reads,
+            ),
+        }
+    }
+}
