@@ -149,7 +149,13 @@ impl DeploymentMetrics {
             &[("version", &self.version)],
             1,
         )
-        .sample("latchkey_up", Kind::Gauge, "The Worker answers; always 1.", &[], 1)
+        .sample(
+            "latchkey_up",
+            Kind::Gauge,
+            "The Worker answers; always 1.",
+            &[],
+            1,
+        )
         .sample(
             "latchkey_ready",
             Kind::Gauge,
@@ -213,27 +219,21 @@ impl TenantMetrics {
     pub fn render(&self) -> String {
         let mut e = Exposition::new();
         let g = Kind::Gauge;
-        e.sample(
-            "latchkey_secrets",
-            g,
-            "Live secrets.",
-            &[],
-            self.secrets,
-        )
-        .sample(
-            "latchkey_secret_versions",
-            g,
-            "Kept versions of live secrets that still hold a value.",
-            &[],
-            self.versions,
-        )
-        .sample(
-            "latchkey_secret_fields",
-            g,
-            "Fields of live secrets.",
-            &[],
-            self.fields,
-        );
+        e.sample("latchkey_secrets", g, "Live secrets.", &[], self.secrets)
+            .sample(
+                "latchkey_secret_versions",
+                g,
+                "Kept versions of live secrets that still hold a value.",
+                &[],
+                self.versions,
+            )
+            .sample(
+                "latchkey_secret_fields",
+                g,
+                "Fields of live secrets.",
+                &[],
+                self.fields,
+            );
         for status in ["online", "degraded", "offline", "revoked"] {
             let value = self
                 .agents
