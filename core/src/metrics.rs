@@ -4,8 +4,6 @@
 //! pastes strings together. The tenant's figures ([`TenantMetrics`]) and the deployment's
 //! ([`DeploymentMetrics`]) are rendered here too.
 
-use serde::{Deserialize, Serialize};
-
 /// The response's `Content-Type`.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -175,14 +173,14 @@ impl DeploymentMetrics {
 }
 
 /// A count under one label value (an agent status, a broker outcome, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub label: String,
     pub value: u64,
 }
 
 /// Requests counted in the current rate window for one route group and status class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowCount {
     pub group: String,
     pub class: String,
@@ -190,7 +188,7 @@ pub struct WindowCount {
 }
 
 /// `GET /v1/metrics`: one tenant's figures, read by the tenant object in one step.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TenantMetrics {
     /// Live secrets (not deleted).
     pub secrets: u64,

@@ -453,7 +453,7 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
-    latchkey_core::metrics::TenantMetrics,
+    latchkey_contract::caller::metrics::Exposition,
     latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,

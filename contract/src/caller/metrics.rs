@@ -2,16 +2,21 @@
 //! step by the tenant object.
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
-use latchkey_core::metrics::TenantMetrics;
 use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ReadMetrics;
 
+/// The exposition text, rendered in the object by the core's writer
+/// (`latchkey_core::metrics::TenantMetrics::render`): the Worker passes it through, so it
+/// carries neither the figures' decoder nor their renderer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Exposition(pub String);
+
 area! {
     pub enum MetricsCommand in CallerCommand::Metrics {
-        ReadMetrics => TenantMetrics,
+        ReadMetrics => Exposition,
     }
 }
 

@@ -164,9 +164,10 @@ impl Tenant {
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
                 crate::agents::socket::connect(ctx, principal, c.id.as_ref(), c.sockets_open)
             }),
-            CallerCommand::Metrics(MetricsCommand::ReadMetrics(c)) => {
-                answer(c, draft, |_| self.metrics(ctx))
-            }
+            CallerCommand::Metrics(MetricsCommand::ReadMetrics(c)) => answer(c, draft, |_| {
+                self.metrics(ctx)
+                    .map(|m| latchkey_contract::caller::metrics::Exposition(m.render()))
+            }),
         }
     }
 

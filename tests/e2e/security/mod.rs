@@ -11,6 +11,7 @@ mod agent_plane;
 mod carried;
 mod chain;
 mod gate;
+mod metrics;
 mod plane;
 mod socket;
 
@@ -72,6 +73,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agent_cannot_connect_or_hear",
         socket::another_tenants_agent_cannot_connect_or_hear,
+    ),
+    (
+        "security::metrics_count_only_the_callers_tenant",
+        metrics::metrics_count_only_the_callers_tenant,
     ),
 ];
 

@@ -35,8 +35,8 @@ pub async fn deployment(env: &Env) -> Reply {
     )
 }
 
-/// `GET /v1/metrics`: the tenant object's figures, read in one command.
+/// `GET /v1/metrics`: the tenant object's figures, read and rendered in one command.
 pub async fn tenant(env: &Env, caller: &Caller) -> Reply {
-    let metrics = caller.run(env, Ok(ReadMetrics)).await?;
-    exposition(metrics.render())
+    let text = caller.run(env, Ok(ReadMetrics)).await?;
+    exposition(text.0)
 }
