@@ -29,6 +29,7 @@ pub mod hex;
 pub mod jwt;
 pub mod listing;
 pub mod mcp;
+pub mod metrics;
 pub mod netaddr;
 pub mod notification;
 pub mod oauth;

@@ -29,6 +29,10 @@ pub enum Route {
     Liveness,
     /// `GET /readyz`: D1 and the Durable Objects answer.
     Readiness,
+    /// `GET /metrics` (public): the deployment's Prometheus figures, none about a tenant.
+    Metrics,
+    /// `GET /v1/metrics` (`audit:read`): the tenant's Prometheus figures.
+    TenantMetrics,
     /// `GET /v1/openapi.json` (public): the OpenAPI 3.1 document of every route.
     OpenApi,
     /// `POST /v1/admin/tenants` (operator key).
@@ -228,6 +232,8 @@ impl Route {
             ["v1", "health"] => vec![("GET", Route::Health)],
             ["healthz"] => vec![("GET", Route::Liveness)],
             ["readyz"] => vec![("GET", Route::Readiness)],
+            ["metrics"] => vec![("GET", Route::Metrics)],
+            ["v1", "metrics"] => vec![("GET", Route::TenantMetrics)],
             ["v1", "openapi.json"] => vec![("GET", Route::OpenApi)],
             ["v1", "admin", "tenants"] => vec![("POST", Route::CreateTenant)],
             ["v1", "admin", "tenants", id] => {

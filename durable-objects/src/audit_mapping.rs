@@ -139,6 +139,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Carried(_)
         | CallerCommand::Socket(_)
         | CallerCommand::Gitops(_)
+        | CallerCommand::Metrics(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -283,6 +284,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Secrets(_)
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
+        | CallerCommand::Metrics(_)
         | CallerCommand::Audit(_) => draft,
     }
 }
@@ -458,6 +460,7 @@ macro_rules! adds_nothing {
 
 adds_nothing!(
     (),
+    latchkey_contract::caller::metrics::Exposition,
     latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,

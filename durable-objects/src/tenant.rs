@@ -20,6 +20,7 @@ mod brokered;
 mod deferred;
 mod dispatch;
 mod metering;
+mod metrics;
 mod provisioning;
 mod public;
 mod sockets;
@@ -139,6 +140,8 @@ pub struct Tenant {
     deferred_events: deferred::DeferredEvents,
     /// The audit chain's head, so an event costs one insert.
     audit_head: HeadCache,
+    /// Commands in the current rate window by route group and status class (issue 24).
+    window_requests: RefCell<metrics::WindowRequests>,
     /// `rate_limited` events, per minute (a throttled client must not flood the trail).
     rate_limited_budget: UnauthenticatedBudget,
     /// Set when a request recorded events, so the D1 copy gets scheduled.
@@ -271,6 +274,7 @@ impl Tenant {
             unauthenticated_budget: UnauthenticatedBudget::new(),
             deferred_events: deferred::DeferredEvents::default(),
             audit_head: HeadCache::default(),
+            window_requests: RefCell::default(),
             rate_limited_budget: UnauthenticatedBudget::new(),
             events_recorded: Cell::new(false),
             export_pending: Cell::new(false),
@@ -492,6 +496,9 @@ impl Tenant {
             .and_then(|()| check_mcp_values(storage, &principal, &rules.access, via))
         {
             self.record_alone(storage, &loaded, &actor, &origin, draft.refused(&e), now);
+            self.window_requests
+                .borrow_mut()
+                .count(now, metrics::group(&command), e.status());
             return attributed(Err(e));
         }
         if let Principal::Token(_) = &principal
@@ -511,6 +518,7 @@ impl Tenant {
         let mut recorded = false;
         // The notice agents are owed when the command's event is a stored secret's change.
         let mut notice = None;
+        let group = metrics::group(&command);
         let outcome = transaction(storage, || {
             let outcome = self.execute(command, &principal, &ctx, draft);
             let succeeded = outcome.result.is_ok();
@@ -550,6 +558,12 @@ impl Tenant {
         if rules.effect == Effect::WritesPolicies {
             self.policies.forget();
         }
+        let status = match &outcome {
+            Ok(Ok(_)) => 200,
+            Ok(Err(e)) => e.status(),
+            Err(_) => 500,
+        };
+        self.window_requests.borrow_mut().count(now, group, status);
         match outcome {
             Ok(result) => {
                 if let (Some(push), true) = (notice, result.is_ok()) {

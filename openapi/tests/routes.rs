@@ -30,6 +30,8 @@ operations! {
     Route::Health => Some("health"),
     Route::Liveness => Some("liveness"),
     Route::Readiness => Some("readiness"),
+    Route::Metrics => Some("metrics"),
+    Route::TenantMetrics => Some("tenantMetrics"),
     Route::OpenApi => Some("openapi"),
     Route::CreateTenant => Some("createTenant"),
     Route::UpdateTenant(_) => Some("updateTenant"),

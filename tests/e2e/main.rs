@@ -27,6 +27,7 @@ mod links;
 mod listing;
 mod maintenance;
 mod mcp;
+mod metrics;
 mod oauth;
 mod origin;
 mod people;
@@ -89,6 +90,7 @@ type Test = fn(&Ctx);
 fn all_tests() -> Vec<(&'static str, Test)> {
     let mut tests: Vec<(&'static str, Test)> = Vec::new();
     tests.extend(probes::TESTS);
+    tests.extend(metrics::TESTS);
     tests.extend(tenants::TESTS);
     tests.extend(secrets::TESTS);
     tests.extend(lifecycle::TESTS);

@@ -4,8 +4,8 @@
 use crate::config::Config;
 use crate::faces;
 use crate::handlers::{
-    access_requests, admin, agents, approvals, audit, fields, generate, info, notifications,
-    openapi, people, probes, proxy, review, secrets, tokens, vault,
+    access_requests, admin, agents, approvals, audit, fields, generate, info, metrics,
+    notifications, openapi, people, probes, proxy, review, secrets, tokens, vault,
 };
 use crate::http::{Reply, error_response, request_id};
 use crate::tenant_client::{Caller, RequestMeta, rate_headers};
@@ -102,6 +102,7 @@ async fn dispatch(
         Route::Health => probes::health(),
         Route::Liveness => probes::liveness(),
         Route::Readiness => probes::readiness(env).await,
+        Route::Metrics => metrics::deployment(env).await,
         Route::OpenApi => openapi::document(env).await,
         Route::CreateTenant => admin::create_tenant(request, env, config, &meta).await,
         Route::UpdateTenant(id) => admin::update_tenant(request, env, config, &meta, id).await,
@@ -165,6 +166,7 @@ async fn dispatch_tenant(
         Route::DeleteField(path, field) => fields::delete_one(env, caller, path, field).await,
         Route::Generate => generate::generate(request, env, caller).await,
         Route::Info => info::info(env, caller).await,
+        Route::TenantMetrics => metrics::tenant(env, caller).await,
         Route::CreateToken => tokens::create(request, env, config, caller).await,
         Route::ListTokens => tokens::list(env, caller).await,
         Route::ReadAudit => audit::read(request, env, caller).await,
@@ -236,6 +238,7 @@ async fn dispatch_tenant(
         | Route::Unwrap
         | Route::Liveness
         | Route::Readiness
+        | Route::Metrics
         | Route::OpenApi
         | Route::CreateTenant
         | Route::UpdateTenant(_)

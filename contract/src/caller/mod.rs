@@ -17,6 +17,7 @@ pub mod envelopes;
 pub mod fields;
 pub mod gitops;
 pub mod maestro;
+pub mod metrics;
 pub mod notifications;
 pub mod passwords;
 pub mod people;
@@ -54,6 +55,7 @@ pub enum CallerCommand {
     Carried(carried::CarriedCommand),
     Socket(socket::SocketCommand),
     Gitops(gitops::GitopsCommand),
+    Metrics(metrics::MetricsCommand),
 }
 
 impl CallerCommand {
@@ -83,6 +85,7 @@ impl CallerCommand {
             carried::CarriedCommand::NAMES,
             socket::SocketCommand::NAMES,
             gitops::GitopsCommand::NAMES,
+            metrics::MetricsCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -115,6 +118,7 @@ impl CallerCommand {
             CallerCommand::Carried(command) => command.name(),
             CallerCommand::Socket(command) => command.name(),
             CallerCommand::Gitops(command) => command.name(),
+            CallerCommand::Metrics(command) => command.name(),
         }
     }
 
@@ -144,6 +148,7 @@ impl CallerCommand {
             CallerCommand::Carried(command) => command.rules(),
             CallerCommand::Socket(command) => command.rules(),
             CallerCommand::Gitops(command) => command.rules(),
+            CallerCommand::Metrics(command) => command.rules(),
         }
     }
 }

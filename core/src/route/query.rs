@@ -76,6 +76,8 @@ impl Route {
             Route::Health
             | Route::Liveness
             | Route::Readiness
+            | Route::Metrics
+            | Route::TenantMetrics
             | Route::OpenApi
             | Route::CreateTenant
             | Route::PublishAgentRelease

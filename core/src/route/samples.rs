@@ -8,6 +8,8 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("GET", "/v1/health"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/v1/metrics"),
     ("GET", "/v1/openapi.json"),
     ("POST", "/v1/admin/tenants"),
     ("PATCH", "/v1/admin/tenants/tn_0123456789abcdef"),

@@ -22,6 +22,8 @@ fn resolves_every_route() {
         ("GET", "/v1/health", Route::Health),
         ("GET", "/healthz", Route::Liveness),
         ("GET", "/readyz", Route::Readiness),
+        ("GET", "/metrics", Route::Metrics),
+        ("GET", "/v1/metrics", Route::TenantMetrics),
         ("GET", "/v1/openapi.json", Route::OpenApi),
         ("HEAD", "/v1/openapi.json", Route::OpenApi),
         ("POST", "/v1/admin/tenants", Route::CreateTenant),

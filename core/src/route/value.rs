@@ -43,6 +43,8 @@ impl Route {
             Route::Health
             | Route::Liveness
             | Route::Readiness
+            | Route::Metrics
+            | Route::TenantMetrics
             | Route::OpenApi
             | Route::CreateTenant
             | Route::ListSecrets

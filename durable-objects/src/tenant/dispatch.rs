@@ -19,6 +19,7 @@ use latchkey_contract::caller::envelopes::EnvelopeCommand as Env;
 use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::gitops::GitopsCommand as Git;
 use latchkey_contract::caller::maestro::MaestroCommand as Mae;
+use latchkey_contract::caller::metrics::MetricsCommand;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
@@ -171,6 +172,10 @@ impl Tenant {
                 )
             }),
             CallerCommand::Gitops(command) => gitops_command(command, principal, ctx, draft),
+            CallerCommand::Metrics(MetricsCommand::ReadMetrics(c)) => answer(c, draft, |_| {
+                self.metrics(ctx)
+                    .map(|m| latchkey_contract::caller::metrics::Exposition(m.render()))
+            }),
         }
     }
 

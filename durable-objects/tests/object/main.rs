@@ -26,6 +26,7 @@ mod faces_vault002;
 mod fields;
 mod gitops;
 mod maestro;
+mod metrics;
 mod migrations;
 mod notifications;
 mod oauth;

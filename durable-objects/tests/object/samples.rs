@@ -15,6 +15,7 @@ use latchkey_contract::caller::discovered::*;
 use latchkey_contract::caller::envelopes::*;
 use latchkey_contract::caller::fields::*;
 use latchkey_contract::caller::maestro::*;
+use latchkey_contract::caller::metrics::*;
 use latchkey_contract::caller::notifications::*;
 use latchkey_contract::caller::passwords::*;
 use latchkey_contract::caller::people::*;
@@ -206,6 +207,7 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         }
         .into(),
         VerifyAudit.into(),
+        ReadMetrics.into(),
         OpenStream { after: None }.into(),
         PollStream { after: 0 }.into(),
         CreateBootstrap {

@@ -287,6 +287,23 @@ pub(super) fn audit() -> Vec<Operation> {
         .respond(200, ok("AuditVerify", "The report")),
         Operation::new(
             "get",
+            "/v1/metrics",
+            "tenantMetrics",
+            "Prometheus exposition of the tenant's figures (needs audit:read; scrape with a bearer token)",
+            "audit",
+        )
+        .security(TENANT)
+        .errors(&AUTH)
+        .respond(
+            200,
+            ok_with(
+                "Prometheus text exposition (format 0.0.4)",
+                true,
+                Some((latchkey_core::metrics::CONTENT_TYPE, string())),
+            ),
+        ),
+        Operation::new(
+            "get",
             "/v1/events",
             "eventStream",
             "New audit events as server-sent events (resume with Last-Event-ID)",

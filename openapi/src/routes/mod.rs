@@ -83,6 +83,21 @@ fn probes_and_operator(params: &mut Parameters) -> Vec<Operation> {
         .respond(200, ok_unlimited("Readiness", "Ready")),
         Operation::new(
             "get",
+            "/metrics",
+            "metrics",
+            "Prometheus exposition of the deployment: build info, up, and the readiness checks; nothing about any tenant",
+            "probes",
+        )
+        .respond(
+            200,
+            ok_with(
+                "Prometheus text exposition (format 0.0.4)",
+                false,
+                Some((latchkey_core::metrics::CONTENT_TYPE, string())),
+            ),
+        ),
+        Operation::new(
+            "get",
             "/v1/openapi.json",
             "openapi",
             "This document (OpenAPI 3.1)",

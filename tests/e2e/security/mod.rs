@@ -12,6 +12,7 @@ mod carried;
 mod chain;
 mod gate;
 mod gitops;
+mod metrics;
 mod plane;
 mod socket;
 
@@ -77,6 +78,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agent_cannot_connect_or_hear",
         socket::another_tenants_agent_cannot_connect_or_hear,
+    ),
+    (
+        "security::metrics_count_only_the_callers_tenant",
+        metrics::metrics_count_only_the_callers_tenant,
     ),
 ];
 

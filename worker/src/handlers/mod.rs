@@ -8,6 +8,7 @@ pub mod audit;
 pub mod fields;
 pub mod generate;
 pub mod info;
+pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod people;

@@ -18,9 +18,9 @@ pub fn liveness() -> Reply {
     json(200, &json!({"status": "ok"}))
 }
 
-/// 200 when D1 and the Durable Objects answer; 503 with a map of what failed otherwise.
-pub async fn readiness(env: &Env) -> Reply {
-    let mut checks = Map::new();
+/// Whether D1 and the Durable Objects answer: `GET /readyz`'s checks, also reported by
+/// `GET /metrics`.
+pub async fn checks(env: &Env) -> (bool, bool) {
     let d1_ok = match Registry::open(env) {
         Ok(registry) => match registry.ping().await {
             Ok(()) => true,
@@ -31,11 +31,18 @@ pub async fn readiness(env: &Env) -> Reply {
         },
         Err(_) => false,
     };
+    let objects_ok = tenant_client::ping(env).await.is_ok();
+    (d1_ok, objects_ok)
+}
+
+/// 200 when D1 and the Durable Objects answer; 503 with a map of what failed otherwise.
+pub async fn readiness(env: &Env) -> Reply {
+    let (d1_ok, objects_ok) = checks(env).await;
+    let mut checks = Map::new();
     checks.insert(
         "d1".into(),
         Value::from(if d1_ok { "ok" } else { "unreachable" }),
     );
-    let objects_ok = tenant_client::ping(env).await.is_ok();
     checks.insert(
         "durable_objects".into(),
         Value::from(if objects_ok { "ok" } else { "error" }),
