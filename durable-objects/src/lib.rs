@@ -31,6 +31,7 @@ mod oauth;
 pub mod object;
 mod people;
 mod policies;
+mod projects;
 mod rows;
 pub mod schema;
 pub mod script;

@@ -19,6 +19,7 @@ pub mod maestro;
 pub mod notifications;
 pub mod passwords;
 pub mod people;
+pub mod projects;
 pub mod secrets;
 pub mod socket;
 pub mod tenant;
@@ -52,6 +53,7 @@ pub enum CallerCommand {
     Discovered(discovered::DiscoveredCommand),
     Carried(carried::CarriedCommand),
     Socket(socket::SocketCommand),
+    Projects(projects::ProjectCommand),
 }
 
 impl CallerCommand {
@@ -80,6 +82,7 @@ impl CallerCommand {
             discovered::DiscoveredCommand::NAMES,
             carried::CarriedCommand::NAMES,
             socket::SocketCommand::NAMES,
+            projects::ProjectCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -111,6 +114,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.name(),
             CallerCommand::Carried(command) => command.name(),
             CallerCommand::Socket(command) => command.name(),
+            CallerCommand::Projects(command) => command.name(),
         }
     }
 
@@ -139,6 +143,7 @@ impl CallerCommand {
             CallerCommand::Discovered(command) => command.rules(),
             CallerCommand::Carried(command) => command.rules(),
             CallerCommand::Socket(command) => command.rules(),
+            CallerCommand::Projects(command) => command.rules(),
         }
     }
 }
