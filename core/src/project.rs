@@ -8,7 +8,6 @@
 //! belongs to the environment that names its cluster. Prefixes and clusters are unique within a
 //! tenant (creating a second one is refused), so the answer is never a tie.
 
-use crate::agent::bounded_text;
 use crate::body;
 use crate::error::ApiError;
 use crate::path::SecretPath;
@@ -72,6 +71,20 @@ impl NewProject {
             name: name("name", b.name)?,
             description: bounded_text("description", b.description.0, MAX_DESCRIPTION_BYTES)?,
         })
+    }
+}
+
+/// 1 to `max` bytes without control characters (as the agent module's texts; a copy, so the
+/// discovered-secret query may name environments without a module cycle).
+fn bounded_text(field: &str, text: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    match text {
+        Some(t) if t.is_empty() || t.len() > max || t.chars().any(char::is_control) => {
+            Err(ApiError::validation(
+                field,
+                format!("'{field}' must be 1 to {max} bytes without control characters"),
+            ))
+        }
+        other => Ok(other),
     }
 }
 
@@ -203,7 +216,7 @@ impl Holdings {
         self.stored_secrets == 0 && self.discovered_secrets == 0
     }
 
-    pub fn add(self, other: Holdings) -> Holdings {
+    pub fn plus(self, other: Holdings) -> Holdings {
         Holdings {
             stored_secrets: self.stored_secrets + other.stored_secrets,
             discovered_secrets: self.discovered_secrets + other.discovered_secrets,
@@ -262,6 +275,15 @@ pub fn environment_of_cluster<'a>(
     environments
         .iter()
         .find(|e| e.clusters.iter().any(|c| c == cluster))
+}
+
+/// `?environment=env_…` on the secret lists (`/v1/secrets`, `/api/v1/secrets`): a malformed
+/// id is 400 naming the parameter; one that names no environment is the object's 404.
+pub fn parse_environment_filter(value: &str) -> Result<EnvironmentId, ApiError> {
+    EnvironmentId::parse(value).map_err(|why| {
+        ApiError::invalid_request(format!("'environment' is not an environment id: {why}"))
+            .with("field", "environment")
+    })
 }
 
 /// `?force=true|false` on a deletion or an archive; absent is `false`.

@@ -96,23 +96,42 @@ pub fn environment(
         .ok_or_else(|| ApiError::not_found(format!("environment '{id}' not found")))
 }
 
+/// The SQL condition on a `secrets` row "the environment with this prefix holds it" (the
+/// longest matching prefix wins, as [`latchkey_core::project::environment_of_path`] says), and
+/// its bindings.
+pub fn holds_path(prefix: &str) -> (&'static str, Vec<V>) {
+    (
+        "substr(secrets.path, 1, length(?)) = ? AND NOT EXISTS (SELECT 1 FROM environments e
+         WHERE length(e.path_prefix) > length(?)
+         AND substr(secrets.path, 1, length(e.path_prefix)) = e.path_prefix)",
+        vec![prefix.into(), prefix.into(), prefix.into()],
+    )
+}
+
+/// The SQL condition on a `discovered_secrets` row "this environment's clusters hold it".
+pub fn holds_discovered(id: &EnvironmentId) -> (&'static str, Vec<V>) {
+    (
+        "discovered_secrets.cluster_name IN
+         (SELECT cluster_name FROM environment_clusters WHERE environment_id = ?)",
+        vec![id.as_str().into()],
+    )
+}
+
 /// What `environment` holds by the scope rule: stored secrets (soft-deleted ones too, as they
 /// can be restored) whose longest matching prefix is its own, and discovered secrets in its
 /// clusters.
 fn holdings(ctx: &SecretContext<'_>, env: &EnvironmentView) -> Result<Holdings, StorageError> {
-    let prefix = env.path_prefix.as_str();
+    let (clause, values) = holds_path(&env.path_prefix);
     let stored_secrets = count(
         ctx,
-        "SELECT count(*) FROM secrets s WHERE substr(s.path, 1, length(?)) = ?
-         AND NOT EXISTS (SELECT 1 FROM environments e WHERE length(e.path_prefix) > length(?)
-             AND substr(s.path, 1, length(e.path_prefix)) = e.path_prefix)",
-        vec![prefix.into(), prefix.into(), prefix.into()],
+        &format!("SELECT count(*) FROM secrets WHERE {clause}"),
+        values,
     )?;
+    let (clause, values) = holds_discovered(&env.id);
     let discovered_secrets = count(
         ctx,
-        "SELECT count(*) FROM discovered_secrets WHERE cluster_name IN
-         (SELECT cluster_name FROM environment_clusters WHERE environment_id = ?)",
-        vec![env.id.as_str().into()],
+        &format!("SELECT count(*) FROM discovered_secrets WHERE {clause}"),
+        values,
     )?;
     Ok(Holdings {
         stored_secrets,
@@ -203,7 +222,7 @@ pub fn set_status(
         load_project(ctx, id)?;
         let mut held = Holdings::default();
         for env in environments_where(ctx, "WHERE project_id = ?", vec![id.as_str().into()])? {
-            held = held.add(holdings(ctx, &env)?);
+            held = held.plus(holdings(ctx, &env)?);
         }
         let archiving = status == ProjectStatus::Archived;
         if archiving && !held.is_empty() && !force {

@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 pub mod plane;
 pub use plane::PlaneRoute;
 pub mod agent_plane;
+pub mod projects;
+pub use projects::ProjectRoute;
 pub mod socket;
 
 /// Where the face lives.
@@ -77,6 +79,8 @@ pub enum ApiRoute {
     /// `GET /api/v1/agents/me/connect` (`None`) and `GET /api/v1/agents/{id}/connect`: the
     /// agent's WebSocket (issue 23, [`socket`]).
     Connect(Option<crate::agent::AgentId>),
+    /// Issue 24's projects and environments ([`projects`]).
+    Projects(ProjectRoute),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -160,6 +164,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if let Some(route) = plane::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Plane);
     }
+    if let Some(route) = projects::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Projects);
+    }
     if let Some(route) = agent_plane::resolve(method, url_path, rest) {
         return route;
     }
@@ -217,6 +224,7 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         ApiRoute::RequestWraps(_) | ApiRoute::RequestWrap(..) => &["user_id"],
         ApiRoute::AuditEvents => AUDIT_PARAMETERS,
         ApiRoute::Plane(route) => route.query_parameters(),
+        ApiRoute::Projects(route) => route.query_parameters(),
         ApiRoute::Login
         | ApiRoute::ApproveAccess(_)
         | ApiRoute::RejectAccess(_)

@@ -231,3 +231,78 @@ fn projects_without_projects_admin_forbidden_naming_it() {
     let admin = object.token_with("projects:admin");
     assert!(object.call(&admin, ListEnvironments).unwrap().is_empty());
 }
+
+#[test]
+fn secret_lists_environment_filter_follows_the_scope_rule_and_unknown_is_404() {
+    use latchkey_contract::caller::discovered::ListDiscovered;
+    use latchkey_contract::caller::secrets::ListSecrets;
+    use latchkey_core::agent::discovered::DiscoveredQuery;
+    use latchkey_core::listing::ListQuery;
+    let object = Object::new();
+    let p = project(&object, "payments");
+    let prod = environment(&object, &p.id, "prod", "prod/", r#"["eu-1"]"#).unwrap();
+    let pay = environment(&object, &p.id, "pay", "prod/payments/", r#"["pay-1"]"#).unwrap();
+    for path in [
+        "prod/db",
+        "prod/payments/stripe",
+        "production/db",
+        "staging/db",
+    ] {
+        object.secret(&format!(r#"{{"path": "{path}", "value": "v"}}"#));
+    }
+    discovered(&object, "eu-1", "a");
+    discovered(&object, "pay-1", "b");
+    discovered(&object, "us-1", "c");
+    let stored = |id: &str| {
+        object.master(ListSecrets {
+            query: ListQuery::parse([("environment", id)]).unwrap(),
+        })
+    };
+    let paths = |id: &str| -> Vec<String> {
+        stored(id)
+            .unwrap()
+            .items
+            .iter()
+            .map(|s| s.path.to_string())
+            .collect()
+    };
+    assert_eq!(paths(prod.id.as_str()), vec!["prod/db".to_owned()]);
+    assert_eq!(
+        paths(pay.id.as_str()),
+        vec!["prod/payments/stripe".to_owned()]
+    );
+    let found = |id: &str| {
+        object.master(ListDiscovered {
+            query: DiscoveredQuery::parse([("environment", id)]).unwrap(),
+        })
+    };
+    let refs = |id: &str| -> Vec<String> {
+        found(id)
+            .unwrap()
+            .secrets
+            .iter()
+            .map(|s| s.reference.clone())
+            .collect()
+    };
+    assert_eq!(refs(prod.id.as_str()), vec!["a".to_owned()]);
+    assert_eq!(refs(pay.id.as_str()), vec!["b".to_owned()]);
+    // A scoped token sees only what its scope reaches within the environment.
+    let token = object.token_with("secrets:read:prod/payments/*");
+    let page = object
+        .call(
+            &token,
+            ListSecrets {
+                query: ListQuery::parse([("environment", prod.id.as_str())]).unwrap(),
+            },
+        )
+        .unwrap();
+    assert!(page.items.is_empty());
+    // An environment that does not exist is 404 naming it, on both lists.
+    let unknown = "env_0123456789abcdef01234567";
+    for e in [stored(unknown).unwrap_err(), found(unknown).unwrap_err()] {
+        assert_eq!(e.code, ErrorCode::NotFound);
+        assert!(e.message.contains(unknown), "{}", e.message);
+    }
+    assert!(ListQuery::parse([("environment", "prod")]).is_err());
+    assert!(DiscoveredQuery::parse([("environment", "prod")]).is_err());
+}
