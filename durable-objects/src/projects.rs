@@ -249,10 +249,13 @@ pub fn create_environment(
 ) -> Result<EnvironmentView, ApiError> {
     in_transaction(ctx.storage, "create environment", || {
         let project = load_project(ctx, &new.project_id).map_err(|e| match e {
-            Failure::Client(e) if e.status() == 404 => Failure::Client(ApiError::validation(
-                "project_id",
-                format!("'project_id': project '{}' not found", new.project_id),
-            )),
+            Failure::Client(e) if e.status() == 404 => Failure::Client(
+                ApiError::not_found(format!(
+                    "'project_id': project '{}' not found",
+                    new.project_id
+                ))
+                .with("field", "project_id"),
+            ),
             other => other,
         })?;
         if project.status == ProjectStatus::Archived {

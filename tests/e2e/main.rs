@@ -30,6 +30,7 @@ mod oauth;
 mod origin;
 mod people;
 mod probes;
+mod projects;
 mod queries;
 mod ratelimit;
 mod reliability;
@@ -128,6 +129,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);
+    tests.extend(projects::TESTS);
     tests
 }
 

@@ -12,6 +12,7 @@ mod carried;
 mod chain;
 mod gate;
 mod plane;
+mod projects;
 mod socket;
 
 use crate::Ctx;
@@ -72,6 +73,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_agent_cannot_connect_or_hear",
         socket::another_tenants_agent_cannot_connect_or_hear,
+    ),
+    (
+        "security::another_tenants_projects_and_environments_are_not_found",
+        projects::another_tenants_projects_and_environments_are_not_found,
     ),
 ];
 
