@@ -75,7 +75,7 @@ fn token(ctx: &Ctx, key: &str, scope: &str) -> String {
         .api()
         .create_token(key, &json!({"scope": scope, "ttl_seconds": 600}));
     assert_eq!(reply.status, 201, "{}", reply.text);
-    reply.body["token"].as_str().expect("token").to_owned()
+    reply.body["value"].as_str().expect("value").to_owned()
 }
 
 fn routes_answer_and_403_names_projects_admin(ctx: &Ctx) {
