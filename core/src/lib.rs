@@ -36,6 +36,7 @@ pub mod oauth;
 pub mod path;
 pub mod people;
 pub mod principal;
+pub mod project;
 pub mod provenance;
 pub mod public_url;
 pub mod ratelimit;

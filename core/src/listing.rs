@@ -33,6 +33,9 @@ pub struct ListQuery {
     /// ones included).
     pub expiring_within: Option<u64>,
     pub include_deleted: bool,
+    /// Only the secrets this environment holds by [`crate::project::environment_of_path`]'s
+    /// rule (issue 24).
+    pub environment: Option<crate::project::EnvironmentId>,
     pub limit: u32,
     pub after: Option<SecretPath>,
 }
@@ -116,11 +119,14 @@ impl ListQuery {
                         })?;
                 }
                 "cursor" => query.after = Some(decode_cursor(value)?),
+                "environment" => {
+                    query.environment = Some(crate::project::parse_environment_filter(value)?);
+                }
                 other => {
                     return Err(bad(
                         other,
                         format!(
-                            "unknown parameter '{other}'; expected namespace, tag, tier, q, expiring_within, include_deleted, limit or cursor"
+                            "unknown parameter '{other}'; expected namespace, tag, tier, q, expiring_within, include_deleted, environment, limit or cursor"
                         ),
                     ));
                 }

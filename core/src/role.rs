@@ -90,6 +90,10 @@ pub const PERMISSIONS: &[Permission] = &[
         description: "List the namespaces and how many secrets each holds (never a secret)",
     },
     Permission {
+        permission: "projects:admin",
+        description: "Create, list, archive and delete projects and their environments (never a secret)",
+    },
+    Permission {
         permission: "admin",
         description: "Everything, including every permission above",
     },

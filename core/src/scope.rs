@@ -258,6 +258,8 @@ pub enum Scope {
     /// The names of the tenant's namespaces and how many secrets each holds, never a secret
     /// (`GET /ass/v1/namespaces`, the agentsecretstore clients' `list_namespaces`).
     NamespacesRead,
+    /// Projects and environments (issue 24): create, list, archive, delete.
+    ProjectsAdmin,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -273,6 +275,7 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("workflow.edit", Scope::WorkflowsEdit),
     ("integration.edit", Scope::IntegrationsEdit),
     ("namespaces:read", Scope::NamespacesRead),
+    ("projects:admin", Scope::ProjectsAdmin),
     ("admin", Scope::Admin),
 ];
 
@@ -302,7 +305,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read, projects:admin, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {

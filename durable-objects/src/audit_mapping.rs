@@ -17,6 +17,7 @@ use latchkey_contract::caller::fields::FieldCommand as Fld;
 use latchkey_contract::caller::maestro::{MaestroCommand as Mae, SecretSet};
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
+use latchkey_contract::caller::projects::ProjectCommand as Prj;
 use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson};
 use latchkey_contract::caller::tokens::{TokenCommand as Tok, TokenMinted};
 use latchkey_contract::caller::vault::{self, VaultCommand as Kv};
@@ -136,6 +137,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::People(_)
         | CallerCommand::Envelopes(_)
         | CallerCommand::Discovered(_)
+        | CallerCommand::Projects(_)
         | CallerCommand::Carried(_)
         | CallerCommand::Socket(_)
         | CallerCommand::Gitops(_)
@@ -281,6 +283,22 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             Dsc::GetDiscovered(c) => draft.detail("discovered_secret_id", c.id.as_str()),
             Dsc::ListDiscovered(_) => draft,
         },
+        // Issue 24: ids, names and scopes; what a status change or deletion left in place is
+        // in the reply's completion.
+        CallerCommand::Projects(command) => match command {
+            Prj::CreateProject(c) => draft.detail("name", c.project.name.as_str()),
+            Prj::GetProject(c) => draft.detail("project_id", c.id.as_str()),
+            Prj::ProjectEnvironments(c) => draft.detail("project_id", c.id.as_str()),
+            Prj::SetProjectStatus(c) => draft
+                .detail("project_id", c.id.as_str())
+                .detail("status", c.status.as_str()),
+            Prj::CreateEnvironment(c) => draft
+                .detail("project_id", c.environment.project_id.as_str())
+                .detail("name", c.environment.name.as_str())
+                .detail("path_prefix", c.environment.path_prefix.as_str()),
+            Prj::DeleteEnvironment(c) => draft.detail("environment_id", c.id.as_str()),
+            Prj::ListProjects(_) | Prj::ListEnvironments(_) => draft,
+        },
         CallerCommand::Secrets(_)
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
@@ -304,6 +322,36 @@ impl Completes for latchkey_core::carried::SealedAgentWrap {
 impl Completes for latchkey_core::agent::envelope::SealedDek {
     fn complete(&self, draft: Draft) -> Draft {
         draft.detail("key_id", self.key_id.as_str())
+    }
+}
+
+impl Completes for latchkey_core::project::ProjectView {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("project_id", self.id.as_str())
+    }
+}
+
+impl Completes for latchkey_core::project::EnvironmentView {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("environment_id", self.id.as_str())
+    }
+}
+
+impl Completes for latchkey_core::project::ProjectStatusChanged {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft
+            .detail("forced", self.forced)
+            .detail("stored_secrets", self.holdings.stored_secrets)
+            .detail("discovered_secrets", self.holdings.discovered_secrets)
+    }
+}
+
+impl Completes for latchkey_core::project::EnvironmentDeleted {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft
+            .detail("forced", self.forced)
+            .detail("stored_secrets", self.holdings.stored_secrets)
+            .detail("discovered_secrets", self.holdings.discovered_secrets)
     }
 }
 
@@ -461,6 +509,8 @@ macro_rules! adds_nothing {
 adds_nothing!(
     (),
     latchkey_contract::caller::metrics::Exposition,
+    Vec<latchkey_core::project::ProjectView>,
+    Vec<latchkey_core::project::EnvironmentView>,
     latchkey_core::agent::discovered::DiscoveredSecretView,
     latchkey_contract::caller::tokens::ConsentView,
     latchkey_contract::caller::tokens::OAuthCode,

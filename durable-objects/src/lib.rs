@@ -33,6 +33,7 @@ pub mod object;
 mod outbox;
 mod people;
 mod policies;
+mod projects;
 mod rows;
 pub mod schema;
 pub mod script;

@@ -10,9 +10,14 @@ use latchkey_core::secret::SecretSummary;
 use latchkey_core::{ApiError, SecretPath, Timestamp};
 
 /// The WHERE clause and bindings of a list query (without its cursor).
-fn list_filter(query: &ListQuery, now: Timestamp) -> (String, Vec<V>) {
+fn list_filter(query: &ListQuery, now: Timestamp, environment: Option<&str>) -> (String, Vec<V>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut bindings: Vec<V> = Vec::new();
+    if let Some(prefix) = environment {
+        let (clause, values) = crate::projects::holds_path(prefix);
+        clauses.push(clause);
+        bindings.extend(values);
+    }
     if !query.include_deleted {
         clauses.push("deleted_at IS NULL");
     }
@@ -63,10 +68,16 @@ pub fn list(
     query: &ListQuery,
     scopes: &ScopeSet,
 ) -> Result<SecretPage, ApiError> {
+    // `?environment=`: the prefix of an environment that exists (else 404 naming it).
+    let prefix = match &query.environment {
+        Some(id) => Some(crate::projects::environment(ctx, id)?.path_prefix),
+        None => None,
+    };
+    let prefix = prefix.as_deref();
     if scopes.allows_everywhere(SecretAction::Read) {
-        list_all(ctx, query)
+        list_all(ctx, query, prefix)
     } else {
-        list_scoped(ctx, query, scopes)
+        list_scoped(ctx, query, scopes, prefix)
     }
 }
 
@@ -99,9 +110,13 @@ fn page(mut items: Vec<SecretSummary>, limit: u32, total: u64) -> SecretPage {
 }
 
 /// An unrestricted caller: counting and paging happen in SQL.
-fn list_all(ctx: &SecretContext<'_>, query: &ListQuery) -> Result<SecretPage, ApiError> {
+fn list_all(
+    ctx: &SecretContext<'_>,
+    query: &ListQuery,
+    environment: Option<&str>,
+) -> Result<SecretPage, ApiError> {
     let fail = |e: StorageError| internal("list secrets", e);
-    let (filter, bindings) = list_filter(query, ctx.now);
+    let (filter, bindings) = list_filter(query, ctx.now, environment);
     let total = query_one(
         ctx.storage,
         &format!("SELECT count(*) FROM secrets WHERE {filter}"),
@@ -141,9 +156,10 @@ fn list_scoped(
     ctx: &SecretContext<'_>,
     query: &ListQuery,
     scopes: &ScopeSet,
+    environment: Option<&str>,
 ) -> Result<SecretPage, ApiError> {
     let fail = |e: StorageError| internal("list secrets", e);
-    let (filter, bindings) = list_filter(query, ctx.now);
+    let (filter, bindings) = list_filter(query, ctx.now, environment);
     let paths = sql::query(
         ctx.storage,
         &format!("SELECT path FROM secrets WHERE {filter} ORDER BY path"),

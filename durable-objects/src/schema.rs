@@ -581,6 +581,33 @@ pub const MIGRATIONS: &[&[&str]] = &[
             UNIQUE (endpoint_id, app_name)
         )",
     ],
+    // 22: issue 24 (projects and environments, `durable-objects/src/projects.rs`). An
+    // environment scopes stored secrets by a path prefix (unique, so the longest one that
+    // holds a path decides) and discovered secrets by cluster (a cluster is in one environment
+    // at most). No row here holds or points from a secret: deleting one removes only a scope.
+    &[
+        "CREATE TABLE projects (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+        "CREATE TABLE environments (
+            id TEXT PRIMARY KEY,
+            project_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            path_prefix TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            UNIQUE (project_id, name)
+        )",
+        "CREATE TABLE environment_clusters (
+            cluster_name TEXT PRIMARY KEY,
+            environment_id TEXT NOT NULL
+        )",
+        "CREATE INDEX environment_clusters_by_environment ON environment_clusters (environment_id)",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -830,8 +830,6 @@ fn unknown_paths_and_parameters_are_json_4xx(ctx: &Ctx) {
         ("GET", "/api/v1/workflows"),
         ("GET", "/api/v1/policies"),
         ("POST", "/api/v1/policies"),
-        ("GET", "/api/v1/projects"),
-        ("GET", "/api/v1/environments"),
         ("GET", "/api/v1/argocd-endpoints"),
         ("GET", "/api/v1/gitops-app-mappings"),
         // A stored secret's path is not a discovered secret's id (issue 23).
@@ -849,6 +847,8 @@ fn unknown_paths_and_parameters_are_json_4xx(ctx: &Ctx) {
         "/api/v1/roles?env=prod",
         "/api/v1/permissions?env=prod",
         "/api/v1/agents?env=prod",
+        "/api/v1/projects?env=prod",
+        "/api/v1/environments?env=prod",
     ] {
         let reply = seed(ctx, "GET", url, Some(&key), None);
         reply.assert_error(400, "invalid_request");

@@ -32,6 +32,7 @@ mod oauth;
 mod origin;
 mod people;
 mod probes;
+mod projects;
 mod queries;
 mod ratelimit;
 mod reliability;
@@ -132,6 +133,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(leaks::TESTS);
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);
+    tests.extend(projects::TESTS);
     tests
 }
 

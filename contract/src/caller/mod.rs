@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod passwords;
 pub mod people;
+pub mod projects;
 pub mod secrets;
 pub mod socket;
 pub mod tenant;
@@ -56,6 +57,7 @@ pub enum CallerCommand {
     Socket(socket::SocketCommand),
     Gitops(gitops::GitopsCommand),
     Metrics(metrics::MetricsCommand),
+    Projects(projects::ProjectCommand),
 }
 
 impl CallerCommand {
@@ -86,6 +88,7 @@ impl CallerCommand {
             socket::SocketCommand::NAMES,
             gitops::GitopsCommand::NAMES,
             metrics::MetricsCommand::NAMES,
+            projects::ProjectCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -119,6 +122,7 @@ impl CallerCommand {
             CallerCommand::Socket(command) => command.name(),
             CallerCommand::Gitops(command) => command.name(),
             CallerCommand::Metrics(command) => command.name(),
+            CallerCommand::Projects(command) => command.name(),
         }
     }
 
@@ -149,6 +153,7 @@ impl CallerCommand {
             CallerCommand::Socket(command) => command.rules(),
             CallerCommand::Gitops(command) => command.rules(),
             CallerCommand::Metrics(command) => command.rules(),
+            CallerCommand::Projects(command) => command.rules(),
         }
     }
 }

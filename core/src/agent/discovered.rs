@@ -327,6 +327,8 @@ pub struct DiscoveredQuery {
     pub ref_prefix: Option<String>,
     pub status: Option<DiscoveredStatus>,
     pub labels: Vec<(String, String)>,
+    /// Only the secrets in this environment's clusters (issue 24).
+    pub environment: Option<crate::project::EnvironmentId>,
     pub limit: u64,
     pub cursor: Option<DiscoveredSecretId>,
 }
@@ -338,6 +340,7 @@ pub const QUERY_PARAMETERS: &[&str] = &[
     "ref_prefix",
     "status",
     "label",
+    "environment",
     "limit",
     "cursor",
 ];
@@ -406,6 +409,9 @@ impl DiscoveredQuery {
                             format!("'cursor' is not a cursor this list gave: {why}"),
                         )
                     })?);
+                }
+                "environment" => {
+                    query.environment = Some(crate::project::parse_environment_filter(v)?);
                 }
                 other => {
                     return Err(bad(other, format!("unknown query parameter '{other}'")));

@@ -24,6 +24,8 @@ pub use plane::PlaneRoute;
 pub mod agent_plane;
 pub mod gitops;
 pub use gitops::GitopsRoute;
+pub mod projects;
+pub use projects::ProjectRoute;
 pub mod socket;
 
 /// Where the face lives.
@@ -81,6 +83,8 @@ pub enum ApiRoute {
     Connect(Option<crate::agent::AgentId>),
     /// Seed 001's GitOps routes (issue 24, [`gitops`]).
     Gitops(GitopsRoute),
+    /// Issue 24's projects and environments ([`projects`]).
+    Projects(ProjectRoute),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -167,6 +171,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if let Some(route) = plane::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Plane);
     }
+    if let Some(route) = projects::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Projects);
+    }
     if let Some(route) = agent_plane::resolve(method, url_path, rest) {
         return route;
     }
@@ -224,6 +231,7 @@ fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         ApiRoute::RequestWraps(_) | ApiRoute::RequestWrap(..) => &["user_id"],
         ApiRoute::AuditEvents => AUDIT_PARAMETERS,
         ApiRoute::Plane(route) => route.query_parameters(),
+        ApiRoute::Projects(route) => route.query_parameters(),
         ApiRoute::Login
         | ApiRoute::ApproveAccess(_)
         | ApiRoute::RejectAccess(_)

@@ -9,6 +9,7 @@ use crate::vault::VaultRoute;
 
 const SECRET_LIST: &[&str] = &[
     "namespace",
+    "environment",
     "tag",
     "tier",
     "q",

@@ -119,6 +119,14 @@ pub fn list(ctx: &SecretContext<'_>, q: &DiscoveredQuery) -> Result<DiscoveredPa
         values.push(key.as_str().into());
         values.push(value.as_str().into());
     }
+    if let Some(env) = &q.environment {
+        // Issue 24: an environment that exists (else 404 naming it), by its clusters.
+        crate::projects::environment(ctx, env)?;
+        let (clause, bindings) = crate::projects::holds_discovered(env);
+        sql.push_str(" AND ");
+        sql.push_str(clause);
+        values.extend(bindings);
+    }
     if let Some(cursor) = &q.cursor {
         sql.push_str(" AND id > ?");
         values.push(cursor.as_str().into());

@@ -23,6 +23,7 @@ use latchkey_contract::caller::metrics::MetricsCommand;
 use latchkey_contract::caller::notifications::NotificationCommand as Ntf;
 use latchkey_contract::caller::passwords::PasswordCommand as Pwd;
 use latchkey_contract::caller::people::PeopleCommand as Ppl;
+use latchkey_contract::caller::projects::ProjectCommand as Prj;
 use latchkey_contract::caller::secrets::{SecretCommand as Sec, SecretJson, UpdateSecret};
 use latchkey_contract::caller::socket::SocketCommand;
 use latchkey_contract::caller::tenant::TenantCommand as Tnt;
@@ -162,6 +163,7 @@ impl Tenant {
                 discovered_command(command, principal, ctx, draft)
             }
             CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
+            CallerCommand::Projects(command) => project_command(command, ctx, draft),
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
                 crate::agents::socket::connect(
                     ctx,
@@ -741,5 +743,26 @@ fn plane_command(
             Principal::Agent(agent) => plane::platform(ctx.storage, agent),
             _ => Err(ApiError::internal()),
         }),
+    }
+}
+
+/// Issue 24's projects and environments ([`crate::projects`]).
+fn project_command(command: Prj, ctx: &SecretContext<'_>, draft: Draft) -> Outcome {
+    use crate::projects as p;
+    match command {
+        Prj::CreateProject(c) => answer(c, draft, |c| p::create_project(ctx, &c.project)),
+        Prj::ListProjects(c) => answer(c, draft, |_| p::list_projects(ctx)),
+        Prj::GetProject(c) => answer(c, draft, |c| p::get_project(ctx, &c.id)),
+        Prj::SetProjectStatus(c) => {
+            answer(c, draft, |c| p::set_status(ctx, &c.id, c.status, c.force))
+        }
+        Prj::ProjectEnvironments(c) => answer(c, draft, |c| p::project_environments(ctx, &c.id)),
+        Prj::CreateEnvironment(c) => {
+            answer(c, draft, |c| p::create_environment(ctx, &c.environment))
+        }
+        Prj::ListEnvironments(c) => answer(c, draft, |_| p::list_environments(ctx)),
+        Prj::DeleteEnvironment(c) => {
+            answer(c, draft, |c| p::delete_environment(ctx, &c.id, c.force))
+        }
     }
 }

@@ -86,6 +86,7 @@ pub(super) fn group(command: &CallerCommand) -> &'static str {
         CallerCommand::Socket(_) => "socket",
         CallerCommand::Metrics(_) => "metrics",
         CallerCommand::Gitops(_) => "gitops",
+        CallerCommand::Projects(_) => "projects",
     }
 }
 

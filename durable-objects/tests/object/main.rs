@@ -33,6 +33,7 @@ mod oauth;
 mod operator;
 mod passwords;
 mod people;
+mod projects;
 mod rate_limit;
 mod samples;
 mod secrets;

@@ -539,6 +539,46 @@ fn gitops_samples() -> Vec<CallerCommand> {
         }
         .into(),
     ]
+    .into_iter()
+    .chain(project_commands())
+    .collect()
+}
+
+/// Issue 24's projects and environments.
+fn project_commands() -> Vec<CallerCommand> {
+    use latchkey_contract::caller::projects::*;
+    use latchkey_core::project::{
+        EnvironmentId, NewEnvironment, NewProject, ProjectId, parse_force, parse_status,
+    };
+    let project = || ProjectId::parse("prj_0123456789abcdef01234567").unwrap();
+    vec![
+        CreateProject {
+            project: NewProject::parse(br#"{"name": "payments"}"#).unwrap(),
+        }
+        .into(),
+        ListProjects.into(),
+        GetProject { id: project() }.into(),
+        SetProjectStatus {
+            id: project(),
+            status: parse_status(br#"{"status": "archived"}"#).unwrap(),
+            force: parse_force([("force", "true")]).unwrap(),
+        }
+        .into(),
+        ProjectEnvironments { id: project() }.into(),
+        CreateEnvironment {
+            environment: NewEnvironment::parse(
+                br#"{"project_id": "prj_0123456789abcdef01234567", "name": "prod", "path_prefix": "prod/", "clusters": ["prod-eu"]}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
+        ListEnvironments.into(),
+        DeleteEnvironment {
+            id: EnvironmentId::parse("env_0123456789abcdef01234567").unwrap(),
+            force: false,
+        }
+        .into(),
+    ]
 }
 
 fn carried_request() -> CallerCommand {

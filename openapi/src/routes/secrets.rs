@@ -27,9 +27,14 @@ pub(super) fn secrets() -> Vec<Operation> {
             "secrets",
         )
         .security(TENANT)
-        .errors(&auth_and(&[422]))
+        .errors(&auth_and(&[404, 422]))
         .params(vec![
             query("namespace", secret_path().describe("Only paths under this prefix")),
+            query_described(
+                "environment",
+                string().with("pattern", "^env_[0-9a-f]{24}$"),
+                "Only the secrets this environment holds: its path prefix, unless a longer prefix of another environment holds the path (POST /api/v1/environments); 404 when there is no such environment",
+            ),
             query_described(
                 "tag",
                 string().with("pattern", "^[^:]+:.*$"),

@@ -14,6 +14,7 @@ mod gate;
 mod gitops;
 mod metrics;
 mod plane;
+mod projects;
 mod socket;
 
 use crate::Ctx;
@@ -82,6 +83,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::metrics_count_only_the_callers_tenant",
         metrics::metrics_count_only_the_callers_tenant,
+    ),
+    (
+        "security::another_tenants_projects_and_environments_are_not_found",
+        projects::another_tenants_projects_and_environments_are_not_found,
     ),
 ];
 

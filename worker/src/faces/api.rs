@@ -32,6 +32,7 @@ use worker::{Env, Request, Response};
 mod agent_plane;
 mod gitops;
 mod plane;
+mod projects;
 mod socket;
 
 /// What the face made of a request under `/api`.
@@ -260,6 +261,7 @@ async fn tenant_route(
             json(201, &caller.run(env, command).await?)
         }
         ApiRoute::Plane(route) => plane::answer(route, request, env, caller, pairs).await,
+        ApiRoute::Projects(route) => projects::answer(route, request, env, caller, pairs).await,
         route @ (ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
         | ApiRoute::AgentWraps(_)
