@@ -223,6 +223,25 @@ pub(crate) fn method_not_allowed(method: &str, url_path: &str, allow: Vec<String
     .with("allow", allow)
 }
 
+/// `route` when `method` is one of `allowed` (HEAD counts as GET), else the 405 listing them:
+/// the tail of each sub-router's `resolve`.
+pub(crate) fn when_allowed<R>(
+    method: &str,
+    url_path: &str,
+    allowed: &[&str],
+    route: Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    if allowed.contains(&method) || (method == "HEAD" && allowed.contains(&"GET")) {
+        route
+    } else {
+        Err(method_not_allowed(
+            method,
+            url_path,
+            allowed.iter().map(|m| (*m).to_owned()).collect(),
+        ))
+    }
+}
+
 /// The query parameters a route takes on this face; any other is a 400 naming it. A native
 /// route takes what it takes on `/v1` (the seeds' list filters are Latchkey's).
 fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {

@@ -2,7 +2,7 @@
 //! `gitops-app-mappings` and `requests/{id}/gitops`, all answering 404 while the tenant's
 //! GitOps gate is off (the object refuses; the Worker turns any other refusal into that 404).
 
-use super::method_not_allowed;
+use super::when_allowed;
 use crate::access_request::AccessRequestId;
 use crate::error::ApiError;
 use crate::gitops::{AppMappingId, ArgoEndpointId};
@@ -75,15 +75,7 @@ pub fn resolve(method: &str, url_path: &str, rest: &str) -> Option<Result<Gitops
         ),
         _ => return None,
     };
-    let method_ok = allowed.contains(&method) || (method == "HEAD" && allowed.contains(&"GET"));
-    if !method_ok {
-        return Some(Err(method_not_allowed(
-            method,
-            url_path,
-            allowed.iter().map(|m| (*m).to_owned()).collect(),
-        )));
-    }
-    Some(route)
+    Some(when_allowed(method, url_path, allowed, route))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! heartbeat and job routes (`/api/v1/agents/{id}/…`, authenticated by `X-Agent-Secret` or an
 //! agent JWT), an admin's jobs, and the update check of seed 000.
 
-use super::method_not_allowed;
+use super::when_allowed;
 use crate::agent::AgentId;
 use crate::agent::jobs::JobId;
 use crate::error::ApiError;
@@ -59,15 +59,7 @@ pub fn resolve(method: &str, url_path: &str, rest: &str) -> Option<Result<PlaneR
         ),
         _ => return None,
     };
-    let method_ok = allowed.contains(&method) || (method == "HEAD" && allowed.contains(&"GET"));
-    if !method_ok {
-        return Some(Err(method_not_allowed(
-            method,
-            url_path,
-            allowed.iter().map(|m| (*m).to_owned()).collect(),
-        )));
-    }
-    Some(route)
+    Some(when_allowed(method, url_path, allowed, route))
 }
 
 #[cfg(test)]
