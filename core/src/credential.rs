@@ -21,6 +21,9 @@ pub const BOOTSTRAP_PREFIX: &str = "lk_boot_";
 pub const WRAP_PREFIX: &str = "lk_wrap_";
 /// A seed-001 agent's long-lived secret, presented as `X-Agent-Secret` (issue 23).
 pub const AGENT_SECRET_PREFIX: &str = "lk_agt_";
+/// A console session (issue 25), presented only in the console's `HttpOnly` cookie
+/// ([`crate::console`]), never as a bearer.
+pub const CONSOLE_SESSION_PREFIX: &str = "lk_cs_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 
 /// A credential's SHA-256. Equality is constant-time.
@@ -78,6 +81,9 @@ pub enum CredentialKind {
     /// `lk_agt_…`: a minted agent's secret (`POST /api/v1/agents`), sent as `X-Agent-Secret`;
     /// it authenticates the same agent principal a seed-000 agent's JWT does.
     AgentSecret,
+    /// `lk_cs_…`: a console session (issue 25), read from its cookie only: it authenticates
+    /// the person who logged in, as their login JWT does.
+    ConsoleSession,
 }
 
 impl CredentialKind {
@@ -96,6 +102,7 @@ impl CredentialKind {
             CredentialKind::Bootstrap => BOOTSTRAP_PREFIX,
             CredentialKind::Wrap => WRAP_PREFIX,
             CredentialKind::AgentSecret => AGENT_SECRET_PREFIX,
+            CredentialKind::ConsoleSession => CONSOLE_SESSION_PREFIX,
             CredentialKind::AgentJwt | CredentialKind::UserJwt => "",
         }
     }
@@ -154,6 +161,23 @@ pub fn mint_agent_secret(tenant: &TenantId) -> Result<NewCredential, CryptoError
 /// there is not one). `None` answers like any credential that does not parse.
 pub fn parse_agent_secret(text: &str) -> Option<PresentedCredential> {
     parse_bearer(text.trim()).filter(|c| c.kind == CredentialKind::AgentSecret)
+}
+
+/// A console session, minted by the tenant object when a person opens one.
+pub fn mint_console_session(tenant: &TenantId) -> Result<NewCredential, CryptoError> {
+    mint(CredentialKind::ConsoleSession, tenant)
+}
+
+/// The console cookie's value: a console session and nothing else (a key or token put in the
+/// cookie is not one). `None` answers like any credential that does not parse.
+pub fn parse_console_session(text: &str) -> Option<PresentedCredential> {
+    let (tenant, hash) = parse_prefixed(CONSOLE_SESSION_PREFIX, text.trim())?;
+    Some(PresentedCredential {
+        tenant,
+        kind: CredentialKind::ConsoleSession,
+        hash,
+        jwt: None,
+    })
 }
 
 /// The message of the one answer to a credential that is not recognized.
@@ -357,6 +381,7 @@ mod tests {
             Some(CredentialKind::AgentJwt),
             Some(CredentialKind::UserJwt),
             Some(CredentialKind::AgentSecret),
+            Some(CredentialKind::ConsoleSession),
         ] {
             assert_eq!(refusal(kind).to_body(), answer, "{kind:?}");
         }
@@ -364,6 +389,21 @@ mod tests {
         let wrap = refusal(Some(CredentialKind::Wrap));
         assert_eq!(wrap.status(), 401);
         assert!(wrap.message.contains("wraps/unwrap"), "{}", wrap.message);
+    }
+
+    #[test]
+    fn console_session_parses_only_from_its_cookie_value() {
+        let tenant = TenantId::generate().unwrap();
+        let session = mint_console_session(&tenant).unwrap();
+        assert!(session.value.starts_with("lk_cs_tn_"));
+        let presented = parse_console_session(&session.value).unwrap();
+        assert_eq!(presented.kind, CredentialKind::ConsoleSession);
+        assert_eq!(presented.tenant, tenant);
+        assert_eq!(presented.hash, session.hash);
+        // Never a bearer: only the cookie carries it.
+        assert!(parse_bearer(&session.value).is_none());
+        let token = mint_token(&tenant).unwrap();
+        assert!(parse_console_session(&token.value).is_none());
     }
 
     proptest! {

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod body;
 pub mod broker;
 pub mod carried;
+pub mod console;
 pub mod credential;
 pub mod crypto;
 pub mod delivery;

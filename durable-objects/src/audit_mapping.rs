@@ -142,6 +142,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Socket(_)
         | CallerCommand::Gitops(_)
         | CallerCommand::Metrics(_)
+        | CallerCommand::Console(_)
         | CallerCommand::AccessRequests(_) => return None,
     };
     Some(path.to_string())
@@ -303,6 +304,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         | CallerCommand::Tenant(_)
         | CallerCommand::Notifications(_)
         | CallerCommand::Metrics(_)
+        | CallerCommand::Console(_)
         | CallerCommand::Audit(_) => draft,
     }
 }
@@ -509,6 +511,8 @@ macro_rules! adds_nothing {
 adds_nothing!(
     (),
     latchkey_contract::caller::metrics::Exposition,
+    latchkey_contract::caller::console::ConsoleIdentity,
+    latchkey_contract::caller::console::ConsoleSessionOpened,
     Vec<latchkey_core::project::ProjectView>,
     Vec<latchkey_core::project::EnvironmentView>,
     latchkey_core::agent::discovered::DiscoveredSecretView,

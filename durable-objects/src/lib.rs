@@ -22,6 +22,7 @@ mod audit_copy;
 mod audit_mapping;
 mod authorization;
 mod broker;
+mod console;
 mod faces;
 mod fields;
 mod gitops;

@@ -608,6 +608,19 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX environment_clusters_by_environment ON environment_clusters (environment_id)",
     ],
+    // 23: issue 25 (the web console, `durable-objects/src/console.rs`). A console session
+    // is kept only as its credential's hash, with its person and its clocks (the idle timeout
+    // runs from `last_seen_at`); logging out or ending deletes the row.
+    &[
+        "CREATE TABLE console_sessions (
+            hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        )",
+        "CREATE INDEX console_sessions_by_user ON console_sessions (user_id)",
+    ],
 ];
 
 /// The schema version this build writes.

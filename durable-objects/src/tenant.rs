@@ -416,6 +416,7 @@ impl Tenant {
                                 CredentialKind::UserJwt => "user_jwt",
                                 CredentialKind::Wrap => "wrap_token",
                                 CredentialKind::AgentSecret => "agent_secret",
+                                CredentialKind::ConsoleSession => "console_session",
                             },
                         )
                         .refused(&e);

@@ -32,6 +32,12 @@ pub async fn handle(mut request: Request, env: &Env) -> Response {
             &id,
         );
     }
+    if crate::console::owns(&url_path) {
+        return finish(
+            crate::console::handle(&mut request, env, &method, &id).await,
+            &id,
+        );
+    }
     if latchkey_core::faces::api::is_api_path(&url_path) {
         use crate::faces::api::{Outcome, handle};
         let response = match handle(&method, &url_path, &mut request, env, &id).await {
@@ -129,7 +135,8 @@ async fn dispatch(
             ))
         }
         tenant_route => {
-            let caller = Caller::from_request(request, request_id)?;
+            // The console's cookie too, with its CSRF proofs (`crate::console`).
+            let caller = crate::console::caller(request, request_id, config)?;
             let reply = dispatch_tenant(tenant_route, request, env, config, &caller).await;
             Ok(with_rate_headers(reply, Some(&caller)))
         }

@@ -6,6 +6,7 @@
 
 mod app;
 mod config;
+mod console;
 mod credentials;
 mod faces;
 mod handlers;

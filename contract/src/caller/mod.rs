@@ -12,6 +12,7 @@ pub mod ass;
 pub mod audit;
 pub mod broker;
 pub mod carried;
+pub mod console;
 pub mod discovered;
 pub mod envelopes;
 pub mod fields;
@@ -58,6 +59,7 @@ pub enum CallerCommand {
     Gitops(gitops::GitopsCommand),
     Metrics(metrics::MetricsCommand),
     Projects(projects::ProjectCommand),
+    Console(console::ConsoleCommand),
 }
 
 impl CallerCommand {
@@ -89,6 +91,7 @@ impl CallerCommand {
             gitops::GitopsCommand::NAMES,
             metrics::MetricsCommand::NAMES,
             projects::ProjectCommand::NAMES,
+            console::ConsoleCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -123,6 +126,7 @@ impl CallerCommand {
             CallerCommand::Gitops(command) => command.name(),
             CallerCommand::Metrics(command) => command.name(),
             CallerCommand::Projects(command) => command.name(),
+            CallerCommand::Console(command) => command.name(),
         }
     }
 
@@ -154,6 +158,7 @@ impl CallerCommand {
             CallerCommand::Gitops(command) => command.rules(),
             CallerCommand::Metrics(command) => command.rules(),
             CallerCommand::Projects(command) => command.rules(),
+            CallerCommand::Console(command) => command.rules(),
         }
     }
 }

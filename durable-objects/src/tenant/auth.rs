@@ -65,6 +65,10 @@ impl Tenant {
                 agents::plane::authenticate_secret(self.storage(), &credential.hash)
                     .map(Principal::Agent)
             }
+            CredentialKind::ConsoleSession => {
+                crate::console::authenticate(self.storage(), &credential.hash, now)
+                    .map(Principal::User)
+            }
             CredentialKind::Wrap => Err(rejected()),
         }
     }

@@ -174,6 +174,7 @@ impl Tenant {
                 )
             }),
             CallerCommand::Gitops(command) => gitops_command(command, principal, ctx, draft),
+            CallerCommand::Console(command) => console_command(command, principal, ctx, draft),
             CallerCommand::Metrics(MetricsCommand::ReadMetrics(c)) => answer(c, draft, |_| {
                 self.metrics(ctx)
                     .map(|m| latchkey_contract::caller::metrics::Exposition(m.render()))
@@ -764,5 +765,24 @@ fn project_command(command: Prj, ctx: &SecretContext<'_>, draft: Draft) -> Outco
         Prj::DeleteEnvironment(c) => {
             answer(c, draft, |c| p::delete_environment(ctx, &c.id, c.force))
         }
+    }
+}
+
+/// The web console's sessions (issue 25).
+fn console_command(
+    command: latchkey_contract::caller::console::ConsoleCommand,
+    principal: &Principal,
+    ctx: &SecretContext<'_>,
+    draft: Draft,
+) -> Outcome {
+    use latchkey_contract::caller::console::ConsoleCommand as Con;
+    match command {
+        Con::OpenConsoleSession(c) => answer(c, draft, |_| crate::console::open(ctx, principal)),
+        Con::DescribeConsoleSession(c) => answer(c, draft, |c| {
+            crate::console::describe(ctx, principal, &c.session)
+        }),
+        Con::CloseConsoleSession(c) => answer(c, draft, |c| {
+            crate::console::close(ctx, principal, &c.session)
+        }),
     }
 }

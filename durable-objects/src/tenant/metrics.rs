@@ -85,6 +85,7 @@ pub(super) fn group(command: &CallerCommand) -> &'static str {
         CallerCommand::Carried(_) => "carried",
         CallerCommand::Socket(_) => "socket",
         CallerCommand::Metrics(_) => "metrics",
+        CallerCommand::Console(_) => "console",
         CallerCommand::Gitops(_) => "gitops",
         CallerCommand::Projects(_) => "projects",
     }

@@ -21,6 +21,7 @@ mod audit;
 mod authorization;
 mod broker;
 mod carried;
+mod console;
 mod envelopes;
 mod faces_vault002;
 mod fields;

@@ -11,6 +11,7 @@ use latchkey_contract::caller::approvals::*;
 use latchkey_contract::caller::ass::*;
 use latchkey_contract::caller::audit::*;
 use latchkey_contract::caller::broker::*;
+use latchkey_contract::caller::console::*;
 use latchkey_contract::caller::discovered::*;
 use latchkey_contract::caller::envelopes::*;
 use latchkey_contract::caller::fields::*;
@@ -208,6 +209,15 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         .into(),
         VerifyAudit.into(),
         ReadMetrics.into(),
+        OpenConsoleSession.into(),
+        DescribeConsoleSession {
+            session: latchkey_core::credential::CredentialHash::of("lk_cs_sample"),
+        }
+        .into(),
+        CloseConsoleSession {
+            session: latchkey_core::credential::CredentialHash::of("lk_cs_sample"),
+        }
+        .into(),
         OpenStream { after: None }.into(),
         PollStream { after: 0 }.into(),
         CreateBootstrap {
