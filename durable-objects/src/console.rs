@@ -28,7 +28,7 @@ fn identity(user: &UserPrincipal, expires_at: Timestamp) -> ConsoleIdentity {
     ConsoleIdentity {
         user_id: user.id.clone(),
         email: user.email.clone(),
-        permissions: user.scopes.clone(),
+        permissions: user.scopes.scopes().to_vec(),
         expires_at,
         idle_timeout_seconds: IDLE_TIMEOUT_SECONDS,
     }

@@ -12,6 +12,7 @@ mod audit;
 mod broker;
 mod browser;
 mod cli;
+mod console;
 mod durability;
 mod errors;
 mod faces_api;
@@ -112,6 +113,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(links::TESTS);
     tests.extend(origin::TESTS);
     tests.extend(browser::TESTS);
+    tests.extend(console::TESTS);
     tests.extend(hardening::TESTS);
     tests.extend(audit::TESTS);
     tests.extend(reliability::TESTS);

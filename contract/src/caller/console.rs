@@ -6,7 +6,7 @@ use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::Timestamp;
 use latchkey_core::credential::CredentialHash;
 use latchkey_core::people::{Email, UserId};
-use latchkey_core::scope::ScopeSet;
+use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
 
 /// Mints a console session for the person behind the caller's login JWT.
@@ -31,7 +31,8 @@ pub struct CloseConsoleSession {
 pub struct ConsoleIdentity {
     pub user_id: UserId,
     pub email: Email,
-    pub permissions: ScopeSet,
+    /// Always a list (one scope too), for the page to read one way.
+    pub permissions: Vec<Scope>,
     /// The absolute end of the session.
     pub expires_at: Timestamp,
     /// The session ends after this many seconds without a request.

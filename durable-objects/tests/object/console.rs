@@ -174,7 +174,7 @@ fn describe_console_session_names_the_person_and_the_end() {
     .unwrap();
     assert_eq!(identity.user_id, opened.identity.user_id);
     assert_eq!(identity.expires_at, opened.identity.expires_at);
-    assert_eq!(identity.permissions.scopes().len(), 1);
+    assert_eq!(identity.permissions.len(), 1);
 }
 
 #[test]

@@ -1,0 +1,82 @@
+// The console's only way to the server: the public API, as the logged-in person. The session
+// is an HttpOnly cookie this script cannot read; what it holds is the CSRF token the session
+// response gave, in memory only (never storage, never the URL), sent on every call.
+let csrf = null;
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `request failed (${status})`);
+    this.status = status;
+    this.code = error.code || "error";
+  }
+}
+
+async function call(method, url, body, headers = {}) {
+  const init = { method, headers: { ...headers }, credentials: "same-origin", cache: "no-store" };
+  if (csrf) init.headers["X-Latchkey-CSRF"] = csrf;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, parsed);
+    if (response.status === 401 && onExpired) onExpired(error);
+    throw error;
+  }
+  return parsed;
+}
+
+let onExpired = null;
+/** Called when a request answers 401 (the session ended: idle, lifetime, logout elsewhere). */
+export function whenExpired(handler) {
+  onExpired = handler;
+}
+
+export async function resume() {
+  const response = await fetch("/console/session", { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) return null;
+  const session = await response.json();
+  csrf = session.csrf_token;
+  return session;
+}
+
+export async function logIn(tenant, email, password) {
+  const session = await call("POST", "/console/session", { tenant, email, password });
+  csrf = session.csrf_token;
+  return session;
+}
+
+export async function logOut() {
+  try {
+    await call("DELETE", "/console/session");
+  } finally {
+    csrf = null;
+  }
+}
+
+export function forget() {
+  csrf = null;
+}
+
+const enc = (path) => encodeURIComponent(path);
+
+export const api = {
+  listSecrets: (query) => call("GET", `/v1/secrets?${query}`),
+  createSecret: (body) => call("POST", "/v1/secrets", body),
+  readSecret: (path) => call("GET", `/v1/secrets/${enc(path)}`),
+  versions: (path) => call("GET", `/v1/secrets/${enc(path)}/versions`),
+  rotate: (path, body) => call("POST", `/v1/secrets/${enc(path)}/rotate`, body),
+  remove: (path) => call("DELETE", `/v1/secrets/${enc(path)}`),
+  restore: (path) => call("POST", `/v1/secrets/${enc(path)}/restore`),
+  audit: (query) => call("GET", `/v1/audit?${query}`),
+  verify: () => call("GET", "/v1/audit/verify"),
+};

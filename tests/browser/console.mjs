@@ -1,0 +1,214 @@
+// The console's journeys in headless Chromium (Debian's, driven by playwright-core), against the
+// local runtime: 1 log in, 2 create a secret, 3 reveal it and see the audit event, 4 rotate it,
+// 9 verify the chain; plus delete/restore, the refusals a page can show (the cookie unreadable,
+// the CSP blocking an injected inline script, a fetch without the CSRF token refused), axe-core
+// on each page, and screenshots at desktop and phone width. Prints one JSON line last.
+//
+// Driven by tests/e2e/console.rs, which passes: CONSOLE_URL, CONSOLE_TENANT, CONSOLE_EMAIL,
+// CONSOLE_PASSWORD, CONSOLE_VALUE, CONSOLE_ROTATED, CONSOLE_SHOTS (a directory).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`console.mjs: ${name} is not set`);
+    process.exit(2);
+  }
+  return value;
+};
+const url = env("CONSOLE_URL");
+const tenant = env("CONSOLE_TENANT");
+const email = env("CONSOLE_EMAIL");
+const password = env("CONSOLE_PASSWORD");
+const value = env("CONSOLE_VALUE");
+const rotated = env("CONSOLE_ROTATED");
+const shots = env("CONSOLE_SHOTS");
+const path = "console/db-password";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const report = { journeys: {}, axe_serious_or_critical: {}, screenshots: [] };
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ["violations"] }),
+  );
+  report.axe_serious_or_critical[name] = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function shoot(page, name) {
+  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(size);
+    const file = join(shots, `console-${name}-${label}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    report.screenshots.push(file);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+/** A page after it drew: the named view's heading. */
+async function heading(page, text) {
+  await page.locator("main h1", { hasText: text }).first().waitFor();
+}
+
+async function journey(name, run) {
+  try {
+    await run();
+    report.journeys[name] = "pass";
+  } catch (e) {
+    report.journeys[name] = `fail: ${e.message.split("\n")[0]}`;
+    throw e;
+  }
+}
+
+try {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  // The page's clock, moved by hand to see a revealed value hidden after its time.
+  await page.clock.install();
+
+  await journey("1_log_in", async () => {
+    await page.goto(url);
+    await page.locator("#login").waitFor();
+    await axe(page, "login");
+    await shoot(page, "login");
+    await page.fill("#tenant", tenant);
+    await page.fill("#email", email);
+    await page.fill("#password", password);
+    await page.click("#login button[type=submit]");
+    await heading(page, "Secrets");
+    report.cookie_visible_to_script = await page.evaluate(() => document.cookie);
+  });
+
+  await journey("2_create", async () => {
+    await page.click("#new-secret");
+    await heading(page, "New secret");
+    await axe(page, "new-secret");
+    await shoot(page, "new-secret");
+    const form = page.locator("#new-secret-form");
+    await form.getByLabel("Path", { exact: true }).fill(path);
+    await form.getByLabel("Value", { exact: true }).fill(value);
+    await form.locator("input[name=tags]").fill("team:ops, env:test");
+    await form.getByLabel("Description", { exact: true }).fill("created in the console");
+    await form.locator("button[type=submit]").click();
+    await heading(page, path);
+    await page.locator("#metadata", { hasText: "team:ops" }).waitFor();
+    // Browse by namespace, and search.
+    await page.goto(`${url}#/secrets?namespace=console`);
+    await page.locator("tbody a", { hasText: path }).waitFor();
+    await axe(page, "secrets");
+    await shoot(page, "secrets");
+    await page.goto(`${url}#/secrets?q=nothing-like-it`);
+    await page.locator("#secret-count", { hasText: "0 secrets" }).waitFor();
+  });
+
+  await journey("3_reveal_and_audit", async () => {
+    await page.goto(`${url}#/secret/${encodeURIComponent(path)}`);
+    await heading(page, path);
+    if ((await page.content()).includes(value)) throw new Error("value on the page before reveal");
+    await page.click("#reveal");
+    const shown = await page.locator("#revealed-value").innerText();
+    if (shown !== value) throw new Error(`revealed ${shown}`);
+    await axe(page, "secret-revealed");
+    await page.click("#hide");
+    await page.locator("#revealed").waitFor({ state: "detached" });
+    report.value_left_in_dom_after_hide = (await page.content()).includes(value);
+    await shoot(page, "secret");
+    // Revealed again, then left alone: gone after its time.
+    await page.click("#reveal");
+    await page.locator("#revealed-value").waitFor();
+    await page.clock.fastForward(31000);
+    await page.locator("#revealed").waitFor({ state: "detached" });
+    report.value_left_in_dom_after_timeout = (await page.content()).includes(value);
+    await page.goto(`${url}#/audit?type=secret.read`);
+    await heading(page, "Audit");
+    await page.locator("#events tbody tr", { hasText: path }).first().waitFor();
+    const actor = await page.locator("#events tbody tr", { hasText: path }).first().innerText();
+    if (!actor.includes(email)) throw new Error(`the read is not the person's: ${actor}`);
+  });
+
+  await journey("4_rotate", async () => {
+    await page.goto(`${url}#/secret/${encodeURIComponent(path)}`);
+    await heading(page, path);
+    await page.locator("#current-version", { hasText: "1" }).waitFor();
+    await page.locator("#rotate input[name=new_value]").fill(rotated);
+    await page.locator("#rotate input[name=grace_period_seconds]").fill("300");
+    await page.click("#rotate button[type=submit]");
+    await page.locator("#current-version", { hasText: "2" }).waitFor();
+    await page.locator("#versions tbody tr").nth(1).waitFor();
+    await page.click("#reveal");
+    const shown = await page.locator("#revealed-value").innerText();
+    if (shown !== rotated) throw new Error(`after rotation revealed ${shown}`);
+    await page.click("#hide");
+  });
+
+  await journey("delete_restore", async () => {
+    await page.click("#delete");
+    await page.click("#delete");
+    await page.locator("#restore").waitFor();
+    await page.click("#restore");
+    await page.locator("#delete").waitFor();
+  });
+
+  await journey("9_verify_chain", async () => {
+    await page.goto(`${url}#/audit`);
+    await heading(page, "Audit");
+    await page.click("#verify");
+    const verdict = await page.locator("#verdict .verdict").innerText();
+    if (!verdict.startsWith("Intact")) throw new Error(verdict);
+    await axe(page, "audit");
+    await shoot(page, "audit");
+  });
+
+  // What page script can and cannot do with the session.
+  report.csp_blocked_inline_script = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let violated = false;
+        document.addEventListener("securitypolicyviolation", () => {
+          violated = true;
+        });
+        const script = document.createElement("script");
+        script.textContent = "window.__injected = true;";
+        document.body.append(script);
+        setTimeout(() => resolve(violated && window.__injected !== true), 300);
+      }),
+  );
+  report.fetch_without_csrf_status = await page.evaluate(async () => {
+    const response = await fetch("/v1/secrets", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "console/forged", value: "x" }),
+    });
+    return response.status;
+  });
+
+  await journey("log_out", async () => {
+    await page.click("#logout");
+    await page.locator("#login").waitFor();
+    const after = await page.evaluate(async () => (await fetch("/console/session")).status);
+    if (after !== 401) throw new Error(`session after logout: ${after}`);
+  });
+} catch (e) {
+  report.error = e.message.split("\n")[0];
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
+process.exit(report.error ? 1 : 0);
