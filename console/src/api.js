@@ -67,6 +67,51 @@ export function forget() {
   csrf = null;
 }
 
+/**
+ * `GET /v1/events` (server-sent events) read with fetch: `EventSource` cannot send the CSRF
+ * header the cookie needs. Calls `onEvent(type, event)` for each event until `signal` aborts
+ * or the server ends the stream; resolves with the last event id seen.
+ */
+export async function tail(lastId, signal, onEvent) {
+  const headers = { Accept: "text/event-stream" };
+  if (csrf) headers["X-Latchkey-CSRF"] = csrf;
+  if (lastId) headers["Last-Event-ID"] = lastId;
+  const response = await fetch("/v1/events", { headers, signal, credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    const error = new ApiError(response.status, body);
+    if (response.status === 401 && onExpired) onExpired(error);
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let last = lastId;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return last;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let type = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id: ")) last = line.slice(4);
+        else if (line.startsWith("event: ")) type = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      if (data && type !== "end") {
+        try {
+          onEvent(type, JSON.parse(data));
+        } catch {
+          // Not JSON: nothing to show.
+        }
+      }
+    }
+  }
+}
+
 const enc = (path) => encodeURIComponent(path);
 
 export const api = {

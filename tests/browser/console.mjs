@@ -166,6 +166,23 @@ try {
     await page.locator("#delete").waitFor();
   });
 
+  await journey("8_live_tail", async () => {
+    await page.goto(`${url}#/audit`);
+    await heading(page, "Audit");
+    await page.click("#tail");
+    await page.locator("#tail-state", { hasText: "live" }).waitFor();
+    // Another tab of the same person reads the secret; the tail shows the read.
+    const other = await context.newPage();
+    await other.goto(`${url}#/secret/${encodeURIComponent(path)}`);
+    await other.locator("main h1", { hasText: path }).waitFor();
+    await other.click("#reveal");
+    await other.locator("#revealed-value").waitFor();
+    await other.close();
+    await page.locator("#live tbody tr[data-type='secret.read']", { hasText: path }).first().waitFor();
+    await page.click("#tail");
+    await page.locator("#tail-state", { hasText: "off" }).waitFor();
+  });
+
   await journey("9_verify_chain", async () => {
     await page.goto(`${url}#/audit`);
     await heading(page, "Audit");

@@ -433,7 +433,10 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "2_create",
         "3_reveal_and_audit",
         "4_rotate",
+        "delete_restore",
+        "8_live_tail",
         "9_verify_chain",
+        "log_out",
     ] {
         assert_eq!(journeys[journey], "pass", "journey {journey}: {report}");
     }

@@ -1,5 +1,5 @@
 // The audit trail: filters, the cursor, and the chain's verification with a plain verdict.
-import { api } from "../api.js";
+import { api, tail } from "../api.js";
 import { h, clear, field, values, when, errorBox } from "../dom.js";
 
 const FILTERS = ["type", "namespace", "actor", "success"];
@@ -71,6 +71,43 @@ export function auditView(params) {
     }
   });
 
+  // The live tail: new events as they are recorded, newest first, until switched off or the
+  // page is left.
+  const live = h("tbody");
+  const liveState = h("span", { class: "muted", id: "tail-state" }, "off");
+  const tailButton = h("button", { type: "button", class: "quiet", id: "tail", "aria-pressed": "false" }, "Live tail");
+  let controller = null;
+  function row(e) {
+    return h("tr", { "data-type": e.type }, h("td", {}, when(e.timestamp)), h("td", {}, e.type), h("td", {}, e.path || "—"), h("td", { class: "hide-narrow" }, e.actor_description ? `${e.actor} (${e.actor_description})` : e.actor), h("td", {}, e.success ? "ok" : "refused"));
+  }
+  async function follow() {
+    let last = null;
+    while (controller && !controller.signal.aborted) {
+      liveState.textContent = "live";
+      try {
+        last = await tail(last, controller.signal, (_, e) => {
+          live.prepend(row(e));
+          while (live.children.length > 200) live.lastChild.remove();
+        });
+      } catch (e) {
+        if (controller && !controller.signal.aborted) liveState.textContent = `stopped: ${e.message}`;
+        return;
+      }
+    }
+  }
+  function stop() {
+    if (controller) controller.abort();
+    controller = null;
+    tailButton.setAttribute("aria-pressed", "false");
+    liveState.textContent = "off";
+  }
+  tailButton.addEventListener("click", () => {
+    if (controller) return stop();
+    controller = new AbortController();
+    tailButton.setAttribute("aria-pressed", "true");
+    follow();
+  });
+
   load(null);
   const el = h(
     "section",
@@ -78,6 +115,10 @@ export function auditView(params) {
     h("h1", {}, "Audit"),
     h("div", { class: "row" }, verify),
     verdict,
+    h("h2", {}, "Live"),
+    h("div", { class: "row" }, tailButton, liveState),
+    h("div", { class: "table-wrap" }, h("table", { id: "live" }, h("caption", { class: "muted" }, "New events as they are recorded."), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "Event"), h("th", { scope: "col" }, "Path"), h("th", { scope: "col", class: "hide-narrow" }, "Actor"), h("th", { scope: "col" }, "Outcome"))), live)),
+    h("h2", {}, "Trail"),
     form,
     error,
     h(
@@ -87,5 +128,5 @@ export function auditView(params) {
     ),
     more,
   );
-  return { title: "Audit", el };
+  return { title: "Audit", el, leave: stop };
 }
