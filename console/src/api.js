@@ -124,4 +124,11 @@ export const api = {
   restore: (path) => call("POST", `/v1/secrets/${enc(path)}/restore`),
   audit: (query) => call("GET", `/v1/audit?${query}`),
   verify: () => call("GET", "/v1/audit/verify"),
+  mintToken: (body) => call("POST", "/v1/tokens", body),
+  tokens: () => call("GET", "/v1/tokens"),
+  revokeToken: (id) => call("DELETE", `/v1/tokens/${enc(id)}`),
+  approval: (id) => call("GET", `/v1/approvals/${enc(id)}`),
+  approvals: (status) => call("GET", `/v1/approvals?status=${enc(status)}`),
+  approve: (id, comment) => call("POST", `/v1/approvals/${enc(id)}/approve`, comment ? { comment } : {}),
+  deny: (id, reason) => call("POST", `/v1/approvals/${enc(id)}/deny`, reason ? { reason } : {}),
 };

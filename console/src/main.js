@@ -7,6 +7,14 @@ import { secretsView } from "./views/secrets.js";
 import { secretView } from "./views/secret.js";
 import { newSecretView } from "./views/new.js";
 import { auditView } from "./views/audit.js";
+import { tokensView } from "./views/tokens.js";
+import { approvalsView } from "./views/approvals.js";
+
+/** Whether the person's permissions hold `wanted` (or `admin`). */
+function may(wanted) {
+  const held = (session && session.permissions) || [];
+  return held.includes("admin") || held.includes(wanted);
+}
 
 let session = null;
 let leaving = null;
@@ -20,6 +28,10 @@ function showSession() {
   document.getElementById("nav").hidden = !logged;
   document.getElementById("logout").hidden = !logged;
   document.getElementById("who").textContent = logged ? session.email : "";
+  // A person sees the pages their permissions open; the API refuses the rest anyway.
+  for (const link of document.querySelectorAll("#nav a[data-needs]")) {
+    link.hidden = !may(link.dataset.needs);
+  }
 }
 
 async function route() {
@@ -51,6 +63,10 @@ async function route() {
     view = newSecretView();
   } else if (path === "/audit") {
     view = auditView(params);
+  } else if (path === "/tokens") {
+    view = tokensView(session);
+  } else if (path === "/approvals") {
+    view = approvalsView();
   } else {
     view = secretsView(params);
   }

@@ -26,6 +26,8 @@ const password = env("CONSOLE_PASSWORD");
 const value = env("CONSOLE_VALUE");
 const rotated = env("CONSOLE_ROTATED");
 const shots = env("CONSOLE_SHOTS");
+const approver = env("CONSOLE_APPROVER_EMAIL");
+const scope = env("CONSOLE_TOKEN_SCOPE");
 const path = "console/db-password";
 
 const require = createRequire(import.meta.url);
@@ -164,6 +166,50 @@ try {
     await page.locator("#restore").waitFor();
     await page.click("#restore");
     await page.locator("#delete").waitFor();
+  });
+
+  await journey("5_token_approved", async () => {
+    await page.goto(`${url}#/tokens`);
+    await heading(page, "Tokens");
+    await page.fill("#mint input[name=scope]", scope);
+    await page.fill("#mint input[name=description]", "console journey");
+    await page.fill("#mint input[name=max_uses]", "5");
+    await page.click("#mint button[type=submit]");
+    await page.locator("#mint-pending").waitFor();
+    await axe(page, "tokens");
+    await shoot(page, "tokens");
+    // The approver, in a browser of their own.
+    const second = await browser.newContext({ viewport: DESKTOP });
+    const review = await second.newPage();
+    review.setDefaultTimeout(15000);
+    await review.goto(url);
+    await review.locator("#login").waitFor();
+    await review.fill("#tenant", tenant);
+    await review.fill("#email", approver);
+    await review.fill("#password", password);
+    await review.click("#login button[type=submit]");
+    await review.locator("main h1", { hasText: "Secrets" }).waitFor();
+    report.approver_sees_tokens_link = await review.locator("#nav a[href='#/tokens']").isVisible();
+    await review.goto(`${url}#/approvals`);
+    const card = review.locator("article[data-approval]", { hasText: scope });
+    await card.waitFor();
+    await axe(review, "approvals");
+    await shoot(review, "approvals");
+    await card.locator("input[name=note]").fill("approved in the console");
+    await card.locator("button.approve").click();
+    await review.locator("#inbox-empty").waitFor();
+    await second.close();
+    // The first person's page was waiting: the token arrives, once.
+    await page.locator("#token-value").waitFor({ timeout: 20000 });
+    report.token_value = await page.locator("#token-value .revealed").innerText();
+    report.token_id = await page.locator("#token-id").innerText();
+  });
+
+  await journey("6_token_revoked", async () => {
+    const id = report.token_id;
+    await page.locator(`#tokens tr[data-id='${id}']`).waitFor();
+    await page.click(`#tokens button[data-token='${id}']`);
+    await page.locator(`#tokens tr[data-id='${id}'] .state`, { hasText: "revoked" }).waitFor();
   });
 
   await journey("8_live_tail", async () => {

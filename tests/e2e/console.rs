@@ -3,7 +3,7 @@
 //! (`tests/browser/console.mjs`).
 
 use crate::Ctx;
-use crate::people::{ADMIN_ROLE, PASSWORD, READER_ROLE};
+use crate::people::{ADMIN_ROLE, APPROVER_ROLE, PASSWORD, READER_ROLE};
 use latchkey_e2e::client::{Body, Reply};
 use latchkey_e2e::runtime::repo_root;
 use serde_json::{Value, json};
@@ -49,11 +49,17 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 /// A person with `roles` in a new tenant: `(tenant, master key, email)`.
 fn tenant_with_person(ctx: &Ctx, roles: &[&str]) -> (String, String, String) {
     let (tenant, key) = ctx.new_tenant();
+    let email = add_person(ctx, &key, roles);
+    (tenant, key, email)
+}
+
+/// Another person with `roles` in the master key's tenant: their email.
+fn add_person(ctx: &Ctx, key: &str, roles: &[&str]) -> String {
     let email = format!("{}@example.com", latchkey_e2e::unique("console"));
     let created = ctx.api().send(
         "POST",
         "/v1/users",
-        Some(&key),
+        Some(key),
         &[],
         Body::Json(&json!({"email": email, "password": PASSWORD, "name": "Console"})),
     );
@@ -63,13 +69,13 @@ fn tenant_with_person(ctx: &Ctx, roles: &[&str]) -> (String, String, String) {
         let assigned = ctx.api().send(
             "POST",
             "/v1/user-roles",
-            Some(&key),
+            Some(key),
             &[],
             Body::Json(&json!({"user_id": id, "role_id": role})),
         );
         assert_eq!(assigned.status, 201, "{}", assigned.text);
     }
-    (tenant, key, email)
+    email
 }
 
 /// The console's session: the cookie header to send back and the CSRF token.
@@ -403,6 +409,14 @@ fn console_session_gets_only_the_persons_rights(ctx: &Ctx) {
 
 fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     let (tenant, key, email) = tenant_with_person(ctx, &[ADMIN_ROLE]);
+    let approver = add_person(ctx, &key, &[APPROVER_ROLE]);
+    // A sensitive secret: a token that reaches it waits for an approver (journey 5).
+    let sensitive = latchkey_e2e::secret_value("console-sensitive");
+    let stored = ctx.api().create_secret(
+        &key,
+        &json!({"path": "vault/db", "value": sensitive, "tier": "sensitive"}),
+    );
+    assert_eq!(stored.status, 201, "{}", stored.text);
     let value = latchkey_e2e::secret_value("console-first");
     let rotated = latchkey_e2e::secret_value("console-rotated");
     let shots = repo_root().join(".tmp/screenshots");
@@ -417,6 +431,8 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         .env("CONSOLE_VALUE", &value)
         .env("CONSOLE_ROTATED", &rotated)
         .env("CONSOLE_SHOTS", &shots)
+        .env("CONSOLE_APPROVER_EMAIL", &approver)
+        .env("CONSOLE_TOKEN_SCOPE", "secrets:read:vault/*")
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -433,6 +449,8 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "2_create",
         "3_reveal_and_audit",
         "4_rotate",
+        "5_token_approved",
+        "6_token_revoked",
         "delete_restore",
         "8_live_tail",
         "9_verify_chain",
@@ -452,6 +470,11 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     for (page, found) in violations {
         assert_eq!(found, &json!([]), "axe on {page}: {report}");
     }
+    // Journeys 5 and 6: the approved token read the sensitive secret until it was revoked.
+    assert_eq!(report["approver_sees_tokens_link"], false, "{report}");
+    let token = report["token_value"].as_str().expect("the released token");
+    assert!(token.starts_with("lk_tok_"), "{report}");
+    assert_eq!(ctx.api().get_secret(token, "vault/db").status, 401);
     // The API agrees: the secret is at version 2 with the rotated value, and the reveal was
     // recorded as the person's read.
     let read = ctx.api().get_secret(&key, "console/db-password");
