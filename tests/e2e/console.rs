@@ -42,6 +42,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "console::console_journeys_pass_in_chromium",
         console_journeys_pass_in_chromium,
     ),
+    (
+        "console::console_lighthouse_mobile_scores_at_least_90",
+        console_lighthouse_mobile_scores_at_least_90,
+    ),
 ];
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -491,4 +495,47 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "{}",
         reads.text
     );
+}
+
+/// Lighthouse's mobile profile on the main pages: performance and accessibility at least 0.9
+/// each. The figures (and each page's full report) go to `.tmp/screenshots/`.
+fn console_lighthouse_mobile_scores_at_least_90(ctx: &Ctx) {
+    let (tenant, key, email) = tenant_with_person(ctx, &[ADMIN_ROLE]);
+    for i in 0..30 {
+        let stored = ctx.api().create_secret(
+            &key,
+            &json!({"path": format!("team{}/service-{i}", i % 4), "value": "v", "tags": {"team": "ops"}}),
+        );
+        assert_eq!(stored.status, 201, "{}", stored.text);
+    }
+    let shots = repo_root().join(".tmp/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let output = Command::new(repo_root().join("node_modules/.bin/node"))
+        .current_dir(repo_root())
+        .arg("tests/browser/lighthouse.mjs")
+        .env("CONSOLE_URL", format!("{}/console/", origin(ctx)))
+        .env("CONSOLE_TENANT", &tenant)
+        .env("CONSOLE_EMAIL", &email)
+        .env("CONSOLE_PASSWORD", PASSWORD)
+        .env("CONSOLE_SECRET", "team1/service-1")
+        .env("CONSOLE_SHOTS", &shots)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "lighthouse failed (npm ci installs it; it runs Debian's Chromium):\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line");
+    std::fs::write(shots.join("lighthouse.json"), report.to_string()).expect("write figures");
+    let pages = report["pages"].as_object().expect("pages");
+    assert_eq!(pages.len(), 5, "{report}");
+    for (page, scores) in pages {
+        for category in ["performance", "accessibility"] {
+            let score = scores[category].as_f64().unwrap_or(0.0);
+            assert!(score >= 0.9, "{page} {category} {score}: {report}");
+        }
+    }
 }
