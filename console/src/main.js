@@ -9,6 +9,7 @@ import { newSecretView } from "./views/new.js";
 import { auditView } from "./views/audit.js";
 import { tokensView } from "./views/tokens.js";
 import { approvalsView } from "./views/approvals.js";
+import { agentsView } from "./views/agents.js";
 
 /** Whether the person's permissions hold `wanted` (or `admin`). */
 function may(wanted) {
@@ -67,6 +68,8 @@ async function route() {
     view = tokensView(session);
   } else if (path === "/approvals") {
     view = approvalsView();
+  } else if (path === "/agents") {
+    view = agentsView();
   } else {
     view = secretsView(params);
   }

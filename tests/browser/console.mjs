@@ -212,6 +212,34 @@ try {
     await page.locator(`#tokens tr[data-id='${id}'] .state`, { hasText: "revoked" }).waitFor();
   });
 
+  await journey("7_agent_online", async () => {
+    await page.goto(`${url}#/agents`);
+    await heading(page, "Agents");
+    await page.fill("#bootstrap input[name=labels]", "environment=test");
+    await page.click("#bootstrap button[type=submit]");
+    const token = await page.locator("#bootstrap-token .revealed").innerText();
+    // The host's agent registers and reports its health, as an agent does (not the page).
+    const base = new URL(url).origin;
+    const registered = await fetch(`${base}/v1/agents/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token, name: "console-host-01", hostname: "console-host-01.example.com", os_type: "linux" }),
+    });
+    if (registered.status !== 201) throw new Error(`register: ${registered.status} ${await registered.text()}`);
+    const { token: jwt } = await registered.json();
+    const health = await fetch(`${base}/v1/agents/me/health`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${jwt}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ status: "healthy", uptime_seconds: 60 }),
+    });
+    if (health.status !== 200) throw new Error(`health: ${health.status} ${await health.text()}`);
+    const row = page.locator("#fleet tr[data-agent='console-host-01']");
+    await row.locator(".agent-status", { hasText: "online" }).waitFor({ timeout: 20000 });
+    report.agent_row = await row.innerText();
+    await axe(page, "agents");
+    await shoot(page, "agents");
+  });
+
   await journey("8_live_tail", async () => {
     await page.goto(`${url}#/audit`);
     await heading(page, "Audit");

@@ -455,6 +455,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "4_rotate",
         "5_token_approved",
         "6_token_revoked",
+        "7_agent_online",
         "delete_restore",
         "8_live_tail",
         "9_verify_chain",
@@ -474,6 +475,13 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     for (page, found) in violations {
         assert_eq!(found, &json!([]), "axe on {page}: {report}");
     }
+    assert!(
+        report["agent_row"]
+            .as_str()
+            .unwrap_or("")
+            .contains("environment=test"),
+        "{report}"
+    );
     // Journeys 5 and 6: the approved token read the sensitive secret until it was revoked.
     assert_eq!(report["approver_sees_tokens_link"], false, "{report}");
     let token = report["token_value"].as_str().expect("the released token");
