@@ -51,7 +51,7 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A person with `roles` in a new tenant: `(tenant, master key, email)`.
-fn tenant_with_person(ctx: &Ctx, roles: &[&str]) -> (String, String, String) {
+pub(crate) fn tenant_with_person(ctx: &Ctx, roles: &[&str]) -> (String, String, String) {
     let (tenant, key) = ctx.new_tenant();
     let email = add_person(ctx, &key, roles);
     (tenant, key, email)
@@ -83,16 +83,16 @@ fn add_person(ctx: &Ctx, key: &str, roles: &[&str]) -> String {
 }
 
 /// The console's session: the cookie header to send back and the CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
-fn origin(ctx: &Ctx) -> String {
+pub(crate) fn origin(ctx: &Ctx) -> String {
     ctx.runtime.base_url.trim_end_matches('/').to_owned()
 }
 
-fn log_in(ctx: &Ctx, tenant: &str, email: &str) -> (Reply, Session) {
+pub(crate) fn log_in(ctx: &Ctx, tenant: &str, email: &str) -> (Reply, Session) {
     let reply = ctx.api().send(
         "POST",
         "/console/session",
@@ -111,7 +111,7 @@ fn log_in(ctx: &Ctx, tenant: &str, email: &str) -> (Reply, Session) {
 }
 
 /// A request as the console page sends it, with the proofs given.
-fn console_call(
+pub(crate) fn console_call(
     ctx: &Ctx,
     method: &str,
     url: &str,

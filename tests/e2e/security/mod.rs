@@ -10,6 +10,7 @@
 mod agent_plane;
 mod carried;
 mod chain;
+mod console;
 mod gate;
 mod gitops;
 mod metrics;
@@ -87,6 +88,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_projects_and_environments_are_not_found",
         projects::another_tenants_projects_and_environments_are_not_found,
+    ),
+    (
+        "security::another_tenants_console_session_is_not_recognized",
+        console::another_tenants_console_session_is_not_recognized,
     ),
 ];
 
