@@ -41,6 +41,13 @@ export function whenExpired(handler) {
   onExpired = handler;
 }
 
+/** `GET /v1/audit?format=jsonl…`: the text as it comes, for a download. */
+export async function exportAudit(query) {
+  const response = await fetch(`/v1/audit?${query}`, { headers: csrf ? { "X-Latchkey-CSRF": csrf } : {}, credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response.text();
+}
+
 export async function resume() {
   const response = await fetch("/console/session", { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) return null;
@@ -119,6 +126,7 @@ export const api = {
   createSecret: (body) => call("POST", "/v1/secrets", body),
   readSecret: (path) => call("GET", `/v1/secrets/${enc(path)}`),
   versions: (path) => call("GET", `/v1/secrets/${enc(path)}/versions`),
+  update: (path, body, version) => call("PUT", `/v1/secrets/${enc(path)}`, body, { "If-Match": String(version) }),
   rotate: (path, body) => call("POST", `/v1/secrets/${enc(path)}/rotate`, body),
   remove: (path) => call("DELETE", `/v1/secrets/${enc(path)}`),
   restore: (path) => call("POST", `/v1/secrets/${enc(path)}/restore`),

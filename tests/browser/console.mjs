@@ -68,12 +68,14 @@ async function heading(page, text) {
   await page.locator("main h1", { hasText: text }).first().waitFor();
 }
 
+let current = null;
 async function journey(name, run) {
   try {
     await run();
     report.journeys[name] = "pass";
   } catch (e) {
-    report.journeys[name] = `fail: ${e.message.split("\n")[0]}`;
+    const shown = current ? await current.locator(".error").allInnerTexts().catch(() => []) : [];
+    report.journeys[name] = `fail: ${e.message.split("\n")[0]} (page: ${shown.join(" | ")})`;
     throw e;
   }
 }
@@ -81,6 +83,7 @@ async function journey(name, run) {
 try {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
+  current = page;
   page.setDefaultTimeout(15000);
   // The page's clock, moved by hand to see a revealed value hidden after its time.
   await page.clock.install();
@@ -158,6 +161,14 @@ try {
     const shown = await page.locator("#revealed-value").innerText();
     if (shown !== rotated) throw new Error(`after rotation revealed ${shown}`);
     await page.click("#hide");
+  });
+
+  await journey("edit_allowed_hosts", async () => {
+    await page.fill("#edit input[name=value]", rotated);
+    await page.fill("#edit input[name=allowed_hosts]", "api.example.com");
+    await page.click("#edit button[type=submit]");
+    await page.locator("#current-version", { hasText: "3" }).waitFor();
+    await page.locator("#metadata", { hasText: "api.example.com" }).waitFor();
   });
 
   await journey("delete_restore", async () => {
@@ -265,6 +276,9 @@ try {
     if (!verdict.startsWith("Intact")) throw new Error(verdict);
     await axe(page, "audit");
     await shoot(page, "audit");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+    const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+    report.exported_events = lines.filter((line) => JSON.parse(line).type).length;
   });
 
   // What page script can and cannot do with the session.

@@ -455,6 +455,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "4_rotate",
         "5_token_approved",
         "6_token_revoked",
+        "edit_allowed_hosts",
         "7_agent_online",
         "delete_restore",
         "8_live_tail",
@@ -487,10 +488,20 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     let token = report["token_value"].as_str().expect("the released token");
     assert!(token.starts_with("lk_tok_"), "{report}");
     assert_eq!(ctx.api().get_secret(token, "vault/db").status, 401);
-    // The API agrees: the secret is at version 2 with the rotated value, and the reveal was
-    // recorded as the person's read.
+    // The API agrees: the secret is at version 3 (rotated, then edited with the broker's
+    // allowed host), and the reveal was recorded as the person's read.
     let read = ctx.api().get_secret(&key, "console/db-password");
-    assert_eq!(read.body["version"], 2, "{}", read.text);
+    assert_eq!(read.body["version"], 3, "{}", read.text);
+    assert_eq!(
+        read.body["allowed_hosts"],
+        json!([{"host": "api.example.com"}]),
+        "{}",
+        read.text
+    );
+    assert!(
+        report["exported_events"].as_u64().unwrap_or(0) > 10,
+        "{report}"
+    );
     assert_eq!(read.body["value"], rotated.as_str());
     let reads = ctx
         .api()

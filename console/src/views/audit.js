@@ -1,5 +1,5 @@
 // The audit trail: filters, the cursor, and the chain's verification with a plain verdict.
-import { api, tail } from "../api.js";
+import { api, tail, exportAudit } from "../api.js";
 import { h, clear, field, values, when, errorBox } from "../dom.js";
 
 const FILTERS = ["type", "namespace", "actor", "success"];
@@ -108,12 +108,32 @@ export function auditView(params) {
     follow();
   });
 
+  const exportButton = h("button", { type: "button", class: "quiet", id: "export" }, "Export (JSON lines)");
+  exportButton.addEventListener("click", async () => {
+    error.textContent = "";
+    const q = new URLSearchParams();
+    for (const name of FILTERS) if (params.get(name)) q.set(name, params.get(name));
+    q.set("format", "jsonl");
+    q.set("limit", "1000");
+    try {
+      const text = await exportAudit(q);
+      const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+      const link = h("a", { href: url, download: "audit.jsonl" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+
   load(null);
   const el = h(
     "section",
     {},
     h("h1", {}, "Audit"),
-    h("div", { class: "row" }, verify),
+    h("div", { class: "row" }, verify, exportButton),
     verdict,
     h("h2", {}, "Live"),
     h("div", { class: "row" }, tailButton, liveState),

@@ -8,6 +8,10 @@ import { tierBadge } from "./secrets.js";
 
 export const REVEAL_SECONDS = 30;
 
+function hostsText(rules) {
+  return (rules || []).map((rule) => `${rule.host}${rule.path_prefix || ""}`).join(", ");
+}
+
 function parentOf(path) {
   const at = path.lastIndexOf("/");
   return at > 0 ? path.slice(0, at) : "";
@@ -118,13 +122,17 @@ export function secretView(path) {
           h("dt", {}, "Description"), h("dd", {}, item.description || "—"),
           h("dt", {}, "Tags"), h("dd", {}, Object.entries(item.tags || {}).map(([k, v]) => `${k}:${v}`).join(", ") || "—"),
           h("dt", {}, "Fields"), h("dd", {}, String(item.field_count)),
-          h("dt", {}, "Allowed hosts"), h("dd", {}, (item.allowed_hosts || []).join(", ") || "—"),
+          h("dt", {}, "Allowed hosts"), h("dd", {}, hostsText(item.allowed_hosts) || "—"),
           h("dt", {}, "Created"), h("dd", {}, when(item.created_at)),
           h("dt", {}, "Updated"), h("dd", {}, when(item.updated_at)),
           h("dt", {}, "Expires"), h("dd", {}, when(item.expires_at)),
           item.deleted_at ? [h("dt", {}, "Deleted"), h("dd", { id: "deleted-at" }, when(item.deleted_at))] : null,
         ),
       );
+      current = item;
+      editForm.elements.description.value = item.description || "";
+      editForm.elements.tags.value = Object.entries(item.tags || {}).map(([k, v]) => `${k}:${v}`).join(", ");
+      editForm.elements.allowed_hosts.value = hostsText(item.allowed_hosts);
       if (item.deleted_at) {
         const restore = h("button", { type: "button", id: "restore" }, "Restore");
         restore.addEventListener("click", () => act(() => api.restore(path), "Restored."));
@@ -166,6 +174,40 @@ export function secretView(path) {
     }
   }
 
+  // Edit: a new version (the API's update needs a value) with the metadata changed at once,
+  // the allowed hosts of the broker among it; If-Match keeps it from overwriting a version
+  // written since the page loaded.
+  let current = null;
+  const editForm = h(
+    "form",
+    { class: "stack", id: "edit" },
+    field("Value", h("input", { name: "value", type: "password", autocomplete: "off", required: true })),
+    field("Description", h("input", { name: "description" })),
+    field("Tags", h("input", { name: "tags" }), "key:value pairs, comma-separated"),
+    field("Allowed hosts", h("input", { name: "allowed_hosts", spellcheck: "false" }), "Hosts the broker may send it to, comma-separated (admins only)"),
+    h("div", { class: "row" }, h("button", { type: "submit" }, "Save as a new version")),
+  );
+  editForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!current) return;
+    const v = values(editForm);
+    const body = { value: editForm.elements.value.value, description: v.description || null };
+    const tags = {};
+    for (const part of v.tags.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const at = part.indexOf(":");
+      if (at > 0) tags[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    }
+    body.tags = tags;
+    // Each host as `{host}` (a rule's path prefix and methods are kept when the list is left
+    // as it was; editing the list replaces it).
+    if (v.allowed_hosts !== hostsText(current.allowed_hosts)) {
+      body.allowed_hosts = v.allowed_hosts.split(",").map((p) => p.trim()).filter(Boolean).map((host) => ({ host }));
+    }
+    act(() => api.update(path, body, current.version), "Saved.").then(() => {
+      editForm.elements.value.value = "";
+    });
+  });
+
   const rotateForm = h(
     "form",
     { class: "stack", id: "rotate" },
@@ -194,6 +236,8 @@ export function secretView(path) {
     revealArea,
     h("h2", {}, "Versions"),
     h("div", { class: "table-wrap" }, h("table", { id: "versions" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Version"), h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Readable until"))), versions)),
+    h("h2", {}, "Edit"),
+    editForm,
     h("h2", {}, "Rotate"),
     rotateForm,
     h("h2", {}, "Delete or restore"),
