@@ -201,6 +201,11 @@ try {
     await review.click("#login button[type=submit]");
     await review.locator("main h1", { hasText: "Secrets" }).waitFor();
     report.approver_sees_tokens_link = await review.locator("#nav a[href='#/tokens']").isVisible();
+    report.approver_sees_agents_link = await review.locator("#nav a[href='#/agents']").isVisible();
+    // Reached by its address anyway, the admin page shows only the API's refusal.
+    await review.goto(`${url}#/agents`);
+    report.approver_agents_page = await review.locator("main .error", { hasText: "agents:admin" }).innerText();
+    report.approver_fleet_rows = await review.locator("#fleet tbody tr[data-agent]").count();
     await review.goto(`${url}#/approvals`);
     const card = review.locator("article[data-approval]", { hasText: scope });
     await card.waitFor();

@@ -485,6 +485,15 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     );
     // Journeys 5 and 6: the approved token read the sensitive secret until it was revoked.
     assert_eq!(report["approver_sees_tokens_link"], false, "{report}");
+    assert_eq!(report["approver_sees_agents_link"], false, "{report}");
+    assert_eq!(report["approver_fleet_rows"], 0, "{report}");
+    assert!(
+        report["approver_agents_page"]
+            .as_str()
+            .unwrap_or("")
+            .contains("needs the agents:admin permission"),
+        "{report}"
+    );
     let token = report["token_value"].as_str().expect("the released token");
     assert!(token.starts_with("lk_tok_"), "{report}");
     assert_eq!(ctx.api().get_secret(token, "vault/db").status, 401);
