@@ -19,8 +19,9 @@ use crate::credentials::AGENT_SECRET_HEADER;
 use crate::handlers::people::issue_login;
 use crate::http::{error_response, read_json_body};
 use crate::tenant_client::{Caller, RequestMeta};
+use latchkey_contract::CallerCommand;
 use latchkey_contract::caller::console::{
-    CloseConsoleSession, ConsoleIdentity, DescribeConsoleSession, OpenConsoleSession,
+    CloseConsoleSession, ConsoleCommand, DescribeConsoleSession, OpenConsoleSession,
 };
 use latchkey_core::ApiError;
 use latchkey_core::console::{
@@ -31,6 +32,7 @@ use latchkey_core::credential::{
     CredentialHash, parse_bearer, parse_console_session, unrecognized,
 };
 use latchkey_core::people::LoginRequest;
+use serde_json::Value;
 use worker::{Env, Request, Response, console_error};
 
 /// The console's path prefix.
@@ -216,13 +218,23 @@ async fn session(
     }
 }
 
-/// The session's answer to the page: who, until when, and the CSRF token it must send.
-fn answer(status: u16, identity: &ConsoleIdentity, session: &str) -> Result<Response, ApiError> {
-    let mut body = serde_json::to_value(identity).map_err(|_| ApiError::internal())?;
-    if let Some(members) = body.as_object_mut() {
-        members.insert("csrf_token".into(), csrf_token(session).into());
-    }
+/// The session's answer to the page: who, until when (the object's reply as it is), and the
+/// CSRF token it must send.
+fn answer(status: u16, identity: Value, session: &str) -> Result<Response, ApiError> {
+    let mut body = identity;
+    let members = body.as_object_mut().ok_or_else(ApiError::internal)?;
+    members.insert("csrf_token".into(), csrf_token(session).into());
     crate::http::json(status, &body)
+}
+
+/// Runs a console command through [`Caller::run_raw`], the one instantiation every
+/// pass-through command shares (a typed `run` per command would compile the exchange again
+/// for each), and reads its reply as JSON.
+async fn run(caller: &Caller, env: &Env, command: ConsoleCommand) -> Result<Value, ApiError> {
+    let raw = caller
+        .run_raw(env, Ok(CallerCommand::Console(command)))
+        .await?;
+    serde_json::from_str(raw.get()).map_err(|_| ApiError::internal())
 }
 
 async fn log_in(
@@ -238,13 +250,26 @@ async fn log_in(
     let login = LoginRequest::parse(&read_json_body(request).await?)?;
     let issued = issue_login(env, &meta, login).await?;
     let credential = parse_bearer(&issued.token).ok_or_else(ApiError::internal)?;
-    let opened = Caller::with_credential(credential, meta)
-        .run(env, Ok(OpenConsoleSession))
-        .await?;
-    let mut response = answer(201, &opened.identity, &opened.session)?;
+    let caller = Caller::with_credential(credential, meta);
+    let mut opened = run(
+        &caller,
+        env,
+        ConsoleCommand::OpenConsoleSession(OpenConsoleSession),
+    )
+    .await?;
+    let session = opened
+        .get("session")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(ApiError::internal)?;
+    let identity = opened
+        .get_mut("identity")
+        .map(Value::take)
+        .ok_or_else(ApiError::internal)?;
+    let mut response = answer(201, identity, &session)?;
     let _ = response.headers_mut().set(
         "Set-Cookie",
-        &set_cookie(&opened.session, ABSOLUTE_LIFETIME_SECONDS),
+        &set_cookie(&session, ABSOLUTE_LIFETIME_SECONDS),
     );
     Ok(response)
 }
@@ -281,11 +306,11 @@ async fn describe(
     id: &str,
 ) -> Result<Response, ApiError> {
     let (session, caller) = presented(request, Proof::SameOrigin, "GET", config, id)?;
-    let command = DescribeConsoleSession {
+    let command = ConsoleCommand::DescribeConsoleSession(DescribeConsoleSession {
         session: CredentialHash::of(&session),
-    };
-    match caller.run(env, Ok(command)).await {
-        Ok(identity) => answer(200, &identity, &session),
+    });
+    match run(&caller, env, command).await {
+        Ok(identity) => answer(200, identity, &session),
         Err(e) if e.status() == 401 => Ok(cleared(&e)),
         Err(e) => Err(e),
     }
@@ -298,11 +323,11 @@ async fn log_out(
     id: &str,
 ) -> Result<Response, ApiError> {
     let (session, caller) = presented(request, Proof::Token, "DELETE", config, id)?;
-    let command = CloseConsoleSession {
+    let command = ConsoleCommand::CloseConsoleSession(CloseConsoleSession {
         session: CredentialHash::of(&session),
-    };
-    match caller.run(env, Ok(command)).await {
-        Ok(()) => {
+    });
+    match run(&caller, env, command).await {
+        Ok(_) => {
             let mut response = Response::empty()
                 .map(|r| r.with_status(204))
                 .map_err(|_| ApiError::internal())?;
