@@ -10,6 +10,7 @@ import { auditView } from "./views/audit.js";
 import { tokensView } from "./views/tokens.js";
 import { approvalsView } from "./views/approvals.js";
 import { agentsView } from "./views/agents.js";
+import { usersView } from "./views/users.js";
 
 /** Whether the person's permissions hold `wanted` (or `admin`). */
 function may(wanted) {
@@ -70,6 +71,8 @@ async function route() {
     view = approvalsView();
   } else if (path === "/agents") {
     view = agentsView();
+  } else if (path === "/users") {
+    view = usersView();
   } else {
     view = secretsView(params);
   }

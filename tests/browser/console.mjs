@@ -206,6 +206,10 @@ try {
     await review.goto(`${url}#/agents`);
     report.approver_agents_page = await review.locator("main .error", { hasText: "agents:admin" }).innerText();
     report.approver_fleet_rows = await review.locator("#fleet tbody tr[data-agent]").count();
+    report.approver_sees_people_link = await review.locator("#nav a[href='#/users']").isVisible();
+    await review.goto(`${url}#/users`);
+    report.approver_people_page = await review.locator("main .error", { hasText: "users:admin" }).innerText();
+    report.approver_people_rows = await review.locator("#users tbody tr").count();
     await review.goto(`${url}#/approvals`);
     const card = review.locator("article[data-approval]", { hasText: scope });
     await card.waitFor();
@@ -254,6 +258,22 @@ try {
     report.agent_row = await row.innerText();
     await axe(page, "agents");
     await shoot(page, "agents");
+  });
+
+  await journey("people_admin", async () => {
+    await page.goto(`${url}#/users`);
+    await heading(page, "People");
+    await page.locator(`#users tr[data-user='${email}']`).waitFor();
+    const added = `added-${Date.now()}@example.com`;
+    await page.fill("#add-user input[name=email]", added);
+    await page.fill("#add-user input[name=name]", "Added in the console");
+    await page.fill("#add-user input[name=password]", password);
+    await page.selectOption("#add-user select[name=role_id]", { label: "reader" });
+    await page.click("#add-user button[type=submit]");
+    await page.locator(`#users tr[data-user='${added}'] .roles`, { hasText: "reader" }).waitFor();
+    report.added_person = added;
+    await axe(page, "people");
+    await shoot(page, "people");
   });
 
   await journey("8_live_tail", async () => {

@@ -457,6 +457,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "6_token_revoked",
         "edit_allowed_hosts",
         "7_agent_online",
+        "people_admin",
         "delete_restore",
         "8_live_tail",
         "9_verify_chain",
@@ -487,6 +488,28 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     assert_eq!(report["approver_sees_tokens_link"], false, "{report}");
     assert_eq!(report["approver_sees_agents_link"], false, "{report}");
     assert_eq!(report["approver_fleet_rows"], 0, "{report}");
+    assert_eq!(report["approver_sees_people_link"], false, "{report}");
+    assert_eq!(report["approver_people_rows"], 0, "{report}");
+    assert!(
+        report["approver_people_page"]
+            .as_str()
+            .unwrap_or("")
+            .contains("need the users:admin permission"),
+        "{report}"
+    );
+    // The person the admin added on the People page can log in, as a reader.
+    let added = report["added_person"].as_str().expect("added person");
+    let (_, added_session) = log_in(ctx, &tenant, added);
+    let reads = console_call(
+        ctx,
+        "GET",
+        "/v1/secrets",
+        &added_session.cookie,
+        Some(&added_session.csrf),
+        None,
+        None,
+    );
+    assert_eq!(reads.status, 200, "{}", reads.text);
     assert!(
         report["approver_agents_page"]
             .as_str()
