@@ -11,6 +11,7 @@ import { tokensView } from "./views/tokens.js";
 import { approvalsView } from "./views/approvals.js";
 import { agentsView } from "./views/agents.js";
 import { usersView } from "./views/users.js";
+import { requestsView } from "./views/requests.js";
 
 /** Whether the person's permissions hold `wanted` (or `admin`). */
 function may(wanted) {
@@ -68,9 +69,11 @@ async function route() {
   } else if (path === "/tokens") {
     view = tokensView(session);
   } else if (path === "/approvals") {
-    view = approvalsView();
+    view = approvalsView(session);
   } else if (path === "/agents") {
     view = agentsView();
+  } else if (path === "/requests") {
+    view = requestsView(session);
   } else if (path === "/users") {
     view = usersView();
   } else {

@@ -28,6 +28,7 @@ const rotated = env("CONSOLE_ROTATED");
 const shots = env("CONSOLE_SHOTS");
 const approver = env("CONSOLE_APPROVER_EMAIL");
 const scope = env("CONSOLE_TOKEN_SCOPE");
+const sensitive = env("CONSOLE_SENSITIVE");
 const path = "console/db-password";
 
 const require = createRequire(import.meta.url);
@@ -274,6 +275,40 @@ try {
     report.added_person = added;
     await axe(page, "people");
     await shoot(page, "people");
+  });
+
+  await journey("access_request", async () => {
+    // The approver cannot read vault/db: they ask, the admin approves, they retrieve it once.
+    const second = await browser.newContext({ viewport: DESKTOP });
+    const asker = await second.newPage();
+    asker.setDefaultTimeout(15000);
+    await asker.goto(url);
+    await asker.locator("#login").waitFor();
+    await asker.fill("#tenant", tenant);
+    await asker.fill("#email", approver);
+    await asker.fill("#password", password);
+    await asker.click("#login button[type=submit]");
+    await asker.locator("main h1", { hasText: "Secrets" }).waitFor();
+    await asker.goto(`${url}#/requests`);
+    await asker.locator("main h1", { hasText: "Requests" }).waitFor();
+    await asker.fill("#ask input[name=path]", "vault/db");
+    await asker.fill("#ask input[name=reason]", "incident 42");
+    await asker.click("#ask button[type=submit]");
+    await asker.locator("#my-requests article[data-status='pending']").waitFor();
+    await axe(asker, "requests");
+    await shoot(asker, "requests");
+    await page.goto(`${url}#/approvals`);
+    const card = page.locator("article[data-request]", { hasText: "vault/db" });
+    await card.waitFor();
+    await card.locator("button.approve").click();
+    await page.locator("#inbox-empty").waitFor();
+    await asker.reload();
+    await asker.locator("#my-requests button.retrieve").click();
+    const got = await asker.locator("#wrapped-value .revealed").innerText();
+    if (got !== sensitive) throw new Error("the retrieved value is not the secret's");
+    await asker.locator("#my-requests article[data-status='approved']", { hasText: "retrieved" }).waitFor();
+    report.retrieve_buttons_after = await asker.locator("#my-requests button.retrieve").count();
+    await second.close();
   });
 
   await journey("8_live_tail", async () => {

@@ -437,6 +437,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         .env("CONSOLE_SHOTS", &shots)
         .env("CONSOLE_APPROVER_EMAIL", &approver)
         .env("CONSOLE_TOKEN_SCOPE", "secrets:read:vault/*")
+        .env("CONSOLE_SENSITIVE", &sensitive)
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -458,6 +459,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "edit_allowed_hosts",
         "7_agent_online",
         "people_admin",
+        "access_request",
         "delete_restore",
         "8_live_tail",
         "9_verify_chain",
@@ -488,6 +490,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     assert_eq!(report["approver_sees_tokens_link"], false, "{report}");
     assert_eq!(report["approver_sees_agents_link"], false, "{report}");
     assert_eq!(report["approver_fleet_rows"], 0, "{report}");
+    assert_eq!(report["retrieve_buttons_after"], 0, "{report}");
     assert_eq!(report["approver_sees_people_link"], false, "{report}");
     assert_eq!(report["approver_people_rows"], 0, "{report}");
     assert!(
