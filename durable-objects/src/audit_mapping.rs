@@ -355,6 +355,12 @@ impl Completes for latchkey_core::project::EnvironmentDeleted {
     }
 }
 
+impl Completes for latchkey_core::agent::discovery::SshKeyPage {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("count", self.ssh_keys.len())
+    }
+}
+
 impl Completes for latchkey_core::agent::discovered::DiscoveredPage {
     fn complete(&self, draft: Draft) -> Draft {
         draft.detail("count", self.secrets.len())
@@ -384,6 +390,10 @@ fn agent_details(command: &Agt, draft: Draft) -> Draft {
         Agt::ReportCertificates(c) => draft.detail("count", c.certificates.len()),
         Agt::ReportSshKeys(c) => draft.detail("count", c.keys.len()),
         Agt::AgentDiscovery(c) => draft.detail("agent_id", c.id.as_str()),
+        Agt::ListSshKeys(c) => match &c.query.agent_id {
+            Some(agent) => draft.detail("agent_id", agent.as_str()),
+            None => draft,
+        },
         Agt::CreateBootstrap(_)
         | Agt::RefreshAgentToken(_)
         | Agt::ReportHealth(_)

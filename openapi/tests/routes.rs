@@ -89,6 +89,7 @@ operations! {
     Route::ReportCertificates => Some("reportCertificates"),
     Route::ReportSshKeys => Some("reportSshKeys"),
     Route::AgentDiscovery(_) => Some("agentDiscovery"),
+    Route::SshDiscovery => Some("sshDiscovery"),
     Route::AgentCertificates => Some("agentCertificates"),
     Route::CreatePasswordRequest => Some("createPasswordRequest"),
     Route::CollectPasswordRequests => Some("collectPasswordRequests"),

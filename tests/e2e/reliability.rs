@@ -410,6 +410,20 @@ fn corpus() -> Vec<Bad> {
         out.push(bad("GET", format!("/v1/audit?{query}"), Vec::new()));
     }
     out.push(bad("GET", "/v1/approvals?status=maybe", Vec::new()));
+    for query in [
+        "limit=0",
+        "limit=501",
+        "cursor=x",
+        "agent_id=nope",
+        "fingerprint=SHA256:x",
+        "limit=1&limit=2",
+    ] {
+        out.push(bad(
+            "GET",
+            format!("/api/v1/ssh/discovery?{query}"),
+            Vec::new(),
+        ));
+    }
     out.push(bad(
         "DELETE",
         "/v1/secrets/keep%2Fme?permanent=maybe",
@@ -462,6 +476,8 @@ fn corpus() -> Vec<Bad> {
         ("PUT", "/v1/grants"),
         ("GET", "/v1/grants/grt_0123456789abcdef01234567"),
         ("GET", "/v1/agents/me/ssh-discovery"),
+        ("POST", "/v1/ssh/discovery"),
+        ("DELETE", "/api/v1/ssh/discovery"),
         ("PUT", "/v1/agents/me/password-requests"),
         ("GET", "/v1/auth/login"),
         ("PUT", "/v1/users"),

@@ -95,6 +95,7 @@ fn served_as_is(route: &Route) -> bool {
         Route::RegisterAgent
             | Route::ListAgents
             | Route::AgentDiscovery(_)
+            | Route::SshDiscovery
             | Route::RefreshAgentToken
             | Route::ReportHealth
             | Route::AgentCertificates
