@@ -362,11 +362,10 @@ fn seed_000_examples_answer_as_written(ctx: &Ctx) {
     update.assert_error(404, "not_found");
     assert_eq!(update.error_field(), Some("platform"), "{}", update.text);
     // The WebSocket is served (tests/e2e/agent_socket.rs): a plain GET is a JSON 400 naming
-    // the missing upgrade. What Latchkey does not serve is a JSON 404.
+    // the missing upgrade.
     let plain = seed(ctx, "GET", "/api/v1/agents/me/connect", Some(&jwt), None);
     plain.assert_error(400, "invalid_request");
     assert_eq!(plain.error_field(), Some("Upgrade"), "{}", plain.text);
-    seed(ctx, "GET", "/api/v1/ssh/discovery", Some(&jwt), None).assert_error(404, "not_found");
 }
 
 fn seed_001_examples_answer_as_written(ctx: &Ctx) {
