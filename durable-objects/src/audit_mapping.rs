@@ -295,7 +295,15 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             Prj::CreateEnvironment(c) => draft
                 .detail("project_id", c.environment.project_id.as_str())
                 .detail("name", c.environment.name.as_str())
-                .detail("path_prefix", c.environment.path_prefix.as_str()),
+                .detail("path_prefix", c.environment.path_prefix.as_str())
+                .detail(
+                    "clusters",
+                    names(c.environment.clusters.iter().map(String::as_str)),
+                )
+                .detail(
+                    "agents",
+                    names(c.environment.agents.iter().map(|a| a.as_str())),
+                ),
             Prj::DeleteEnvironment(c) => draft.detail("environment_id", c.id.as_str()),
             Prj::ListProjects(_) | Prj::ListEnvironments(_) => draft,
         },

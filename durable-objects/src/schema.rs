@@ -608,6 +608,15 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX environment_clusters_by_environment ON environment_clusters (environment_id)",
     ],
+    // 23: issue 24, an environment also scopes the discovered secrets of the agents it names
+    // (those whose cluster no environment names). An agent is in one environment at most.
+    &[
+        "CREATE TABLE environment_agents (
+            agent_id TEXT PRIMARY KEY,
+            environment_id TEXT NOT NULL
+        )",
+        "CREATE INDEX environment_agents_by_environment ON environment_agents (environment_id)",
+    ],
 ];
 
 /// The schema version this build writes.

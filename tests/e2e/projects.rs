@@ -252,6 +252,34 @@ fn environment_filter_on_both_secret_lists_follows_the_scope_rule(ctx: &Ctx) {
     };
     assert_eq!(refs(&prod), vec!["a".to_owned()]);
     assert_eq!(refs(&pay), vec!["b".to_owned()]);
+    // An environment naming the agent holds what it found outside every named cluster.
+    let hosts = send(
+        ctx,
+        "POST",
+        "/api/v1/environments",
+        &key,
+        Some(
+            &json!({"project_id": project, "name": "hosts", "path_prefix": "hosts/",
+                     "agents": [agent_id]}),
+        ),
+    );
+    assert_eq!(hosts.status, 201, "{}", hosts.text);
+    assert_eq!(hosts.body["agents"], json!([agent_id]));
+    let hosts = hosts.body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(refs(&hosts), vec!["c".to_owned()]);
+    assert_eq!(refs(&prod), vec!["a".to_owned()]);
+    let ghost = send(
+        ctx,
+        "POST",
+        "/api/v1/environments",
+        &key,
+        Some(
+            &json!({"project_id": project, "name": "ghost", "path_prefix": "ghost/",
+                     "agents": ["agt_0123456789abcdef01234567"]}),
+        ),
+    );
+    assert_eq!(ghost.status, 404, "{}", ghost.text);
+    assert!(ghost.text.contains("agents"), "{}", ghost.text);
     for url in ["/v1/secrets", "/api/v1/secrets"] {
         let unknown = send(
             ctx,
