@@ -58,7 +58,7 @@ pub struct NewProject {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewProjectBody {
+pub struct NewProjectBody {
     name: String,
     #[serde(default)]
     description: body::OptText,
@@ -95,7 +95,7 @@ fn name(field: &str, text: String) -> Result<String, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub struct StatusBody {
     status: String,
 }
 
@@ -125,7 +125,7 @@ pub struct NewEnvironment {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewEnvironmentBody {
+pub struct NewEnvironmentBody {
     project_id: String,
     name: String,
     path_prefix: String,
