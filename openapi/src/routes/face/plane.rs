@@ -93,11 +93,11 @@ pub(super) fn operations(params: &mut Parameters) -> Vec<Operation> {
             "post",
             "/api/v1/agents",
             "apiMintAgent",
-            "Mint an agent (agents:admin, or agent.mint): its secret is shown once",
+            "Mint an agent (agents:admin, or agent.mint): its secret is shown once; a name already registered is 409",
             TAG,
         )
         .security(TENANT)
-        .errors(&auth_and(&[422]))
+        .errors(&auth_and(&[409, 422]))
         .optional_body(body("MintAgent"))
         .respond(201, ok("AgentMinted", "Minted")),
         Operation::new(
@@ -183,7 +183,7 @@ pub(super) fn operations(params: &mut Parameters) -> Vec<Operation> {
             "apiAgentSecretsBulk",
             "Report discovered secrets: where they live and their key names, never a value",
         )
-        .errors(&auth_and(&[404, 409]))
+        .errors(&auth_and(&[404]))
         .params(vec![agt.clone()])
         .body(body("DiscoveredReport"))
         .respond(200, ok("DiscoveryStored", "Stored")),
@@ -201,9 +201,9 @@ pub(super) fn operations(params: &mut Parameters) -> Vec<Operation> {
             "get",
             "/api/v1/agents/{id}/wraps/{wrap_id}",
             "apiAgentWrap",
-            "A patch job's data sealed to the agent, once (then 410)",
+            "A patch job's data sealed to the agent, once (then 410; 409 before its request is approved)",
         )
-        .errors(&auth_and(&[404, 410]))
+        .errors(&auth_and(&[404, 409, 410]))
         .params(vec![agt.clone(), awr])
         .respond(200, ok("SealedAgentWrap", "The sealed data")),
         Operation::new(

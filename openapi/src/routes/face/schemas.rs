@@ -20,7 +20,7 @@ use latchkey_core::agent::{
     MAX_HOSTNAME_BYTES, MAX_LABEL_BYTES, MAX_LABELS, MAX_NAME_BYTES, MAX_OS_TYPE_BYTES,
 };
 use latchkey_core::approval::MAX_COMMENT_BYTES;
-use latchkey_core::carried::AgentWrapId;
+use latchkey_core::carried::{AgentWrapId, MAX_AGENT_POST_BYTES};
 use latchkey_core::gitops::{
     AppMappingId, ArgoEndpointId, MAX_APP_NAME_BYTES, MAX_ENDPOINT_NAME_BYTES, MAX_MAPPING_TARGETS,
     MAX_TOKEN_BYTES, MAX_URL_BYTES,
@@ -49,6 +49,9 @@ ids! {
     project_id: ProjectId, "A project";
     environment_id: EnvironmentId, "An environment";
 }
+
+/// Standard base64 with its padding, as the parsers decode it.
+const PADDED_BASE64: &str = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
 
 fn base64() -> Json {
     string()
@@ -287,10 +290,10 @@ fn bodies() -> Json {
             },
         ),
         "AgentPublicKey" => record(obj! {
-            "public_key" => base64()
-                .with("minLength", 43)
-                .with("maxLength", 44)
-                .describe("An X25519 public key: 32 bytes, standard base64 (padding optional); not a low-order point"),
+            "public_key" => string()
+                .with("pattern", "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=?$")
+                .describe("An X25519 public key: 32 bytes, standard base64 (padding optional); not a low-order point")
+                .example("CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
         }),
         "DiscoveredReport" => record(obj! {
             "secrets" => array(object(
@@ -317,8 +320,17 @@ fn bodies() -> Json {
         "AgentWrapPost" => record(obj! {
             "job_id" => job_id(),
             "key_id" => dek_id(),
-            "nonce" => base64().describe("12 bytes, standard base64"),
-            "ciphertext" => base64().describe("The sealed value with its tag, standard base64"),
+            "nonce" => string()
+                .with("pattern", "^[A-Za-z0-9+/]{16}$")
+                .describe("12 bytes, standard base64")
+                .example("AAAAAAAAAAAAAAAA"),
+            "ciphertext" => string()
+                .with("pattern", PADDED_BASE64)
+                .with("minLength", 24)
+                .with("maxLength", MAX_AGENT_POST_BYTES.div_ceil(3) * 4)
+                .describe(format!(
+                    "The sealed value with its AES-256-GCM tag: 17 to {MAX_AGENT_POST_BYTES} bytes, standard base64"
+                )),
         }),
         "NewProject" => object(
             obj! { "name" => text(Some(1), Some(MAX_PROJECT_NAME_BYTES)) },
