@@ -63,7 +63,7 @@ pub struct NewProject {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewProjectBody {
+pub struct NewProjectBody {
     name: String,
     #[serde(default)]
     description: body::OptText,
@@ -100,7 +100,7 @@ fn name(field: &str, text: String) -> Result<String, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub struct StatusBody {
     status: String,
 }
 
@@ -132,7 +132,7 @@ pub struct NewEnvironment {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewEnvironmentBody {
+pub struct NewEnvironmentBody {
     project_id: String,
     name: String,
     path_prefix: String,

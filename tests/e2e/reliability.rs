@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod face_corpus;
+
 pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "reliability::acknowledged_writes_survive_a_crash",
@@ -233,6 +235,37 @@ fn bad(method: &'static str, url: impl Into<String>, body: impl Into<Vec<u8>>) -
     }
 }
 
+/// The bodies every JSON route must refuse.
+fn malformed_bodies() -> Vec<Vec<u8>> {
+    let nested = "[".repeat(100_000);
+    let huge = format!(
+        "{{\"path\": \"a\", \"value\": \"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    vec![
+        b"".to_vec(),
+        b"{".to_vec(),
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        b"42".to_vec(),
+        b"\"text\"".to_vec(),
+        b"{\"a\":".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        b"{\"path\": \"\xc3\x28\"}".to_vec(),
+        nested.into_bytes(),
+        huge.into_bytes(),
+        b"{\"path\": 1, \"value\": 2}".to_vec(),
+        b"{\"value\": {\"nested\": true}}".to_vec(),
+        b"{\"scope\": [1, 2]}".to_vec(),
+        b"{\"fields\": \"no\"}".to_vec(),
+        b"{\"policies\": [{\"glob\": \"*\", \"sensitive\": -1}]}".to_vec(),
+        b"{\"value\": \"a\\u0000b\", \"unexpected\": 1}".to_vec(),
+        b"{\"length\": 1e309}".to_vec(),
+        b"\xef\xbb\xbf{}".to_vec(),
+        b"{} {}".to_vec(),
+    ]
+}
+
 fn corpus() -> Vec<Bad> {
     let json_routes: Vec<(&str, String)> = vec![
         ("POST", "/v1/secrets".into()),
@@ -287,33 +320,7 @@ fn corpus() -> Vec<Bad> {
         ),
         ("POST", "/api/v1/gitops-app-mappings".into()),
     ];
-    let nested = "[".repeat(100_000);
-    let huge = format!(
-        "{{\"path\": \"a\", \"value\": \"{}\"}}",
-        "x".repeat(2 * 1024 * 1024)
-    );
-    let bodies: Vec<Vec<u8>> = vec![
-        b"".to_vec(),
-        b"{".to_vec(),
-        b"[]".to_vec(),
-        b"null".to_vec(),
-        b"42".to_vec(),
-        b"\"text\"".to_vec(),
-        b"{\"a\":".to_vec(),
-        vec![0xff, 0xfe, 0x00, 0x7b],
-        b"{\"path\": \"\xc3\x28\"}".to_vec(),
-        nested.into_bytes(),
-        huge.into_bytes(),
-        b"{\"path\": 1, \"value\": 2}".to_vec(),
-        b"{\"value\": {\"nested\": true}}".to_vec(),
-        b"{\"scope\": [1, 2]}".to_vec(),
-        b"{\"fields\": \"no\"}".to_vec(),
-        b"{\"policies\": [{\"glob\": \"*\", \"sensitive\": -1}]}".to_vec(),
-        b"{\"value\": \"a\\u0000b\", \"unexpected\": 1}".to_vec(),
-        b"{\"length\": 1e309}".to_vec(),
-        b"\xef\xbb\xbf{}".to_vec(),
-        b"{} {}".to_vec(),
-    ];
+    let bodies = malformed_bodies();
     let mut out = Vec::new();
     for (method, url) in &json_routes {
         for body in &bodies {
@@ -518,6 +525,7 @@ fn corpus() -> Vec<Bad> {
     let mut stream = bad("GET", "/v1/events", Vec::new());
     stream.headers.push(("Last-Event-ID", "not-an-id".into()));
     out.push(stream);
+    out.extend(face_corpus::corpus());
     out
 }
 
@@ -589,6 +597,16 @@ fn malformed_requests_get_4xx_and_change_nothing(ctx: &Ctx) {
     assert_eq!(endpoints.body["endpoints"], json!([]), "{}", endpoints.text);
     let mappings = api.get("/api/v1/gitops-app-mappings", Some(&key));
     assert_eq!(mappings.body["mappings"], json!([]), "{}", mappings.text);
+    // Nothing of the /api/v1 corpus was made: no agent, project, environment or secret row.
+    for (url, member) in [
+        ("/api/v1/agents", "data"),
+        ("/api/v1/projects", "projects"),
+        ("/api/v1/environments", "environments"),
+        ("/api/v1/secrets", "secrets"),
+    ] {
+        let listed = api.get(url, Some(&key));
+        assert_eq!(listed.body[member], json!([]), "{url}: {}", listed.text);
+    }
 }
 
 fn another_tenant_sees_nothing_on_any_route(ctx: &Ctx) {
