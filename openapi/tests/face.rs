@@ -37,6 +37,7 @@ operations! {
     ApiRoute::Native(Route::ListAgents) => Some("apiListAgents"),
     ApiRoute::Native(Route::RevokeAgent(_)) => Some("apiRevokeAgent"),
     ApiRoute::Native(Route::AgentDiscovery(_)) => Some("apiAgentDiscovery"),
+    ApiRoute::Native(Route::SshDiscovery) => Some("apiSshDiscovery"),
     ApiRoute::Native(Route::ListPasswordRequests) => Some("apiListPasswordRequests"),
     ApiRoute::Native(Route::ApprovePasswordRequest(_)) => Some("apiApprovePasswordRequest"),
     ApiRoute::Native(Route::UserRoles(_)) => Some("apiUserRoles"),
@@ -112,6 +113,7 @@ fn samples() -> Vec<(&'static str, String)> {
         ("POST", "/api/v1/agents/me/password-requests"),
         ("GET", "/api/v1/agents/me/password-requests"),
         ("GET", "/api/v1/agents"),
+        ("GET", "/api/v1/ssh/discovery"),
         ("GET", "/api/v1/admin/password-requests"),
         (
             "POST",

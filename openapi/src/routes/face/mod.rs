@@ -82,6 +82,7 @@ const AS_IS: &[(&str, &str, &str)] = &[
         "/api/v1/agents/{id}/discovery",
         "apiAgentDiscovery",
     ),
+    ("sshDiscovery", "/api/v1/ssh/discovery", "apiSshDiscovery"),
     (
         "listPasswordRequests",
         "/api/v1/admin/password-requests",

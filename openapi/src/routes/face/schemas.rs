@@ -27,7 +27,7 @@ use latchkey_core::gitops::{
 };
 use latchkey_core::people::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 use latchkey_core::project::{
-    EnvironmentId, MAX_CLUSTER_BYTES, MAX_CLUSTERS, MAX_DESCRIPTION_BYTES,
+    EnvironmentId, MAX_CLUSTER_BYTES, MAX_CLUSTERS, MAX_DESCRIPTION_BYTES, MAX_ENVIRONMENT_AGENTS,
     MAX_NAME_BYTES as MAX_PROJECT_NAME_BYTES, ProjectId,
 };
 
@@ -186,6 +186,7 @@ fn answers() -> Json {
             "name" => string(),
             "path_prefix" => string(),
             "clusters" => array(string()),
+            "agents" => array(agent_id()),
             "created_at" => time(),
         }),
         "Environments" => record(obj! { "environments" => array(schema_ref("Environment")) }),
@@ -350,6 +351,10 @@ fn bodies() -> Json {
                 "clusters" => array(text(Some(1), Some(MAX_CLUSTER_BYTES)))
                     .with("maxItems", MAX_CLUSTERS)
                     .with("uniqueItems", true),
+                "agents" => array(agent_id())
+                    .with("maxItems", MAX_ENVIRONMENT_AGENTS)
+                    .with("uniqueItems", true)
+                    .describe("Agents whose discovered secrets it scopes when no environment names their cluster"),
             },
         ),
         "NewArgoEndpoint" => object(
