@@ -2,10 +2,12 @@
 
 Starts its own `wrangler dev` on a free loopback port with a fresh state directory and fresh
 ROOT_KEY/OPERATOR_KEY, creates a tenant with the operator key (its rate limit raised so 429s
-do not crowd out everything else), registers an agent for the agent-JWT routes, then runs
-schemathesis against GET /v1/openapi.json with one credential per security scheme of the
-document (tenantBearer: the master key, agentJwt: the agent's JWT, operatorKey: the operator
-key). Exits non-zero on any finding. The runtime is stopped however this ends.
+do not crowd out everything else, its GitOps gate on), registers an agent for the agent-JWT
+routes, mints one on /api/v1 for the agent-secret routes, then runs schemathesis against GET
+/v1/openapi.json with one credential per security scheme of the document (tenantBearer: the
+master key, agentJwt: the registered agent's JWT, agentSecret: the minted agent's secret,
+operatorKey: the operator key). Exits non-zero on any finding. The runtime is stopped however
+this ends.
 """
 import argparse
 import os
@@ -47,12 +49,26 @@ def expect(what, status, body, wanted):
 
 
 
+# The /api/v1 agent plane's own routes: they name the calling agent's id, so they are fuzzed
+# with the minted agent's (any other id is 404 and would test nothing past the router).
+MINTED_AGENT_OPERATIONS = [
+    "apiAgentHeartbeat", "apiClaimJob", "apiCompleteJob", "apiAgentPublicKey", "apiAgentDek",
+    "apiAgentSecretsBulk", "apiAgentWraps", "apiAgentWrap", "apiConnect",
+]
+
+# The X25519 base point (u = 9), a valid public key for the minted agent.
+BASE_POINT = "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
 def seed(base, operator):
-    """A fresh tenant, its limit raised, an agent, and a secret at the document's example path."""
+    """A fresh tenant (its limit raised, GitOps on), an agent registered with a bootstrap
+    token, an agent minted on /api/v1 with its public key and a queued job, a release for its
+    platform, and a secret at the document's example path."""
     tenant = expect("create tenant", *call(base, "POST", "/v1/admin/tenants", operator,
                                             {"name": "schemathesis", "plan": "enterprise"}), 201)
-    expect("raise the rate limit", *call(base, "PATCH", f"/v1/admin/tenants/{tenant['tenant_id']}",
-                                         operator, {"rate_limit_per_minute": 1_000_000}), 200)
+    expect("raise the rate limit, turn GitOps on",
+           *call(base, "PATCH", f"/v1/admin/tenants/{tenant['tenant_id']}", operator,
+                 {"rate_limit_per_minute": 1_000_000, "gitops_enabled": True}), 200)
     key = tenant["master_key"]
     boot = expect("bootstrap", *call(base, "POST", "/v1/agents/bootstrap", key,
                                      {"max_registrations": 1}), 201)
@@ -63,7 +79,22 @@ def seed(base, operator):
     expect("secret", *call(base, "POST", "/v1/secrets", key,
                            {"path": "production/openai/api-key", "value": "sk-example",
                             "fields": {"host": "db.example.com"}}), 201)
-    return key, agent["token"]
+    minted = expect("mint", *call(base, "POST", "/api/v1/agents", key,
+                                  {"name": "schemathesis-minted", "os_type": "linux/amd64"}), 201)
+    # An agent secret is accepted as the bearer too.
+    expect("public key", *call(base, "PUT", f"/api/v1/agents/{minted['id']}/public-key",
+                               minted["agent_secret"], {"public_key": BASE_POINT}), 200)
+    expect("job", *call(base, "POST", "/api/v1/jobs", key,
+                        {"agent_id": minted["id"], "type": "sync"}), 201)
+    # The revocation routes get an agent of their own: schemathesis reuses the ids it has seen,
+    # and revoking the minted or the registered agent would leave their routes nothing but 401.
+    revocable = expect("mint", *call(base, "POST", "/api/v1/agents", key,
+                                     {"name": "schemathesis-revocable"}), 201)
+    minted["revocable_id"] = revocable["id"]
+    expect("release", *call(base, "POST", "/v1/admin/agent-releases", operator,
+                            {"platform": "linux/amd64", "version": "1.0.0",
+                             "url": "https://dl.example.com/agent", "sha256": "0" * 64}), 201)
+    return key, agent["token"], minted
 
 
 def check_served_document(base):
@@ -88,7 +119,7 @@ def main():
     child, base, operator = start_runtime(run_dir, "st")
     try:
         check_served_document(base)
-        key, agent_jwt = seed(base, operator)
+        key, agent_jwt, minted = seed(base, operator)
         config = run_dir / "schemathesis.toml"
         config.write_text(
             "[auth.openapi.tenantBearer]\n"
@@ -97,6 +128,14 @@ def main():
             f'bearer = "{agent_jwt}"\n'
             "[auth.openapi.operatorKey]\n"
             f'bearer = "{operator}"\n'
+            "[auth.openapi.agentSecret]\n"
+            f'api_key = "{minted["agent_secret"]}"\n'
+            "[[operations]]\n"
+            f'include-operation-id-regex = "^({"|".join(MINTED_AGENT_OPERATIONS)})$"\n'
+            f'parameters = {{ "path.id" = "{minted["id"]}" }}\n'
+            "[[operations]]\n"
+            'include-operation-id-regex = "^(revokeAgent|apiRevokeAgent)$"\n'
+            f'parameters = {{ "path.id" = "{minted["revocable_id"]}" }}\n'
             # The live stream stays open for minutes: read each answer for 2 s at most.
             "[[operations]]\n"
             'include-operation-id = "eventStream"\n'
@@ -121,6 +160,11 @@ def main():
             # Not fuzzed either: the secrets broker sends requests to the hosts in its body (and
             # answers 502/504 when they fail); the broker e2e tests cover it.
             "--exclude-operation-id", "proxy",
+            # Nor the two GitOps routes that call the Argo CD endpoints the tenant registered:
+            # the fuzzer registers endpoints at hosts it invents, and its stateful phase follows
+            # their ids. tests/e2e/gitops.rs covers them against a local Argo CD.
+            "--exclude-operation-id", "apiArgoApps",
+            "--exclude-operation-id", "apiRequestGitops",
             # Vault KV v2's routes answer in Vault's shapes, with its method aliases (PUT for
             # POST, LIST) that a one-operation-per-route document cannot list in `Allow`; the
             # hvac acceptance test and the Vault e2e corpus (tests/e2e/vault.rs) cover them.

@@ -45,7 +45,7 @@ pub const MTLS_TEMPLATE_ID: &str = "tpl_agent_mtls_v1";
 
 pub type Labels = BTreeMap<String, String>;
 
-prefixed_id!(AgentId, "agt_", "agent");
+pub use crate::id::AgentId;
 prefixed_id!(BootstrapId, "bst_", "bootstrap token");
 prefixed_id!(CommandId, "cmd_", "agent command");
 prefixed_id!(GrantId, "grt_", "grant");

@@ -310,7 +310,7 @@ impl fmt::Debug for AgentPost {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AgentPostBody {
+pub struct AgentPostBody {
     job_id: body::Text,
     key_id: body::Text,
     nonce: body::Text,

@@ -138,7 +138,7 @@ impl NewEndpoint {
 /// `PUT /api/v1/argocd-endpoints/{id}/enabled` `{enabled}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EnabledBody {
+pub struct EnabledBody {
     enabled: Option<body::OptBool>,
 }
 

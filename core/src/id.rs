@@ -66,3 +66,5 @@ macro_rules! prefixed_id {
 // Ids named by a module below the one that owns them live here, so the lower module does not
 // reach up: a wrap records the access request that left it. The owner re-exports its id.
 prefixed_id!(AccessRequestId, "req_", "access request");
+// An environment names the agents whose discovered secrets it scopes (see the project module).
+prefixed_id!(AgentId, "agt_", "agent");

@@ -1,15 +1,18 @@
 //! Projects and their environments (issue 24, seed 001's `/api/v1/projects` and
 //! `/api/v1/environments`). An environment is a scope, not a label: it names a path prefix of
-//! stored secrets and the clusters of discovered secrets, and [`environment_of_path`] and
-//! [`environment_of_cluster`] say which environment a secret belongs to.
+//! stored secrets and the clusters or agents of discovered secrets, and [`environment_of_path`]
+//! and [`environment_of_discovered`] say which environment a secret belongs to.
 //!
 //! The rule: a stored secret belongs to the environment with the longest prefix its path starts
 //! with (`prod/payments/` wins over `prod/` for `prod/payments/stripe`); a discovered secret
-//! belongs to the environment that names its cluster. Prefixes and clusters are unique within a
-//! tenant (creating a second one is refused), so the answer is never a tie.
+//! belongs to the environment that names its cluster, else to the one that names the agent that
+//! reported it (a cluster is the more specific place: one agent may see several). Prefixes,
+//! clusters and agents are unique within a tenant (creating a second one is refused), so the
+//! answer is never a tie.
 
 use crate::body;
 use crate::error::ApiError;
+use crate::id::AgentId;
 use crate::path::SecretPath;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -21,6 +24,8 @@ pub const MAX_NAME_BYTES: usize = 64;
 pub const MAX_DESCRIPTION_BYTES: usize = 512;
 pub const MAX_CLUSTER_BYTES: usize = 128;
 pub const MAX_CLUSTERS: usize = 32;
+/// Agents one environment may name.
+pub const MAX_ENVIRONMENT_AGENTS: usize = 32;
 /// Projects and environments one tenant may define.
 pub const MAX_PROJECTS: u64 = 200;
 pub const MAX_ENVIRONMENTS: u64 = 500;
@@ -58,7 +63,7 @@ pub struct NewProject {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewProjectBody {
+pub struct NewProjectBody {
     name: String,
     #[serde(default)]
     description: body::OptText,
@@ -95,7 +100,7 @@ fn name(field: &str, text: String) -> Result<String, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub struct StatusBody {
     status: String,
 }
 
@@ -113,7 +118,7 @@ pub fn parse_status(bytes: &[u8]) -> Result<ProjectStatus, ApiError> {
     })
 }
 
-/// `POST /api/v1/environments` `{project_id, name, path_prefix, clusters?}`.
+/// `POST /api/v1/environments` `{project_id, name, path_prefix, clusters?, agents?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEnvironment {
     pub project_id: ProjectId,
@@ -121,16 +126,20 @@ pub struct NewEnvironment {
     /// Whole path segments ending in `/`: `prod/payments/`.
     pub path_prefix: String,
     pub clusters: Vec<String>,
+    /// The agents whose discovered secrets it scopes (those in no environment's cluster).
+    pub agents: Vec<AgentId>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewEnvironmentBody {
+pub struct NewEnvironmentBody {
     project_id: String,
     name: String,
     path_prefix: String,
     #[serde(default)]
     clusters: Vec<String>,
+    #[serde(default)]
+    agents: Vec<String>,
 }
 
 impl NewEnvironment {
@@ -163,11 +172,33 @@ impl NewEnvironment {
             }
             clusters.push(cluster);
         }
+        if b.agents.len() > MAX_ENVIRONMENT_AGENTS {
+            return Err(ApiError::validation(
+                "agents",
+                format!(
+                    "'agents' names {} agents; the limit is {MAX_ENVIRONMENT_AGENTS}",
+                    b.agents.len()
+                ),
+            ));
+        }
+        let mut agents: Vec<AgentId> = Vec::with_capacity(b.agents.len());
+        for agent in &b.agents {
+            let agent = AgentId::parse(agent)
+                .map_err(|why| ApiError::validation("agents", format!("'agents': {why}")))?;
+            if agents.contains(&agent) {
+                return Err(ApiError::validation(
+                    "agents",
+                    format!("'agents' names '{agent}' twice"),
+                ));
+            }
+            agents.push(agent);
+        }
         Ok(NewEnvironment {
             project_id,
             name: name("name", b.name)?,
             path_prefix,
             clusters,
+            agents,
         })
     }
 }
@@ -200,6 +231,7 @@ pub struct EnvironmentView {
     pub name: String,
     pub path_prefix: String,
     pub clusters: Vec<String>,
+    pub agents: Vec<AgentId>,
     pub created_at: Timestamp,
 }
 
@@ -244,7 +276,7 @@ pub struct EnvironmentDeleted {
 /// The refusal of a deletion or an archive while `what` still holds secrets (409).
 pub fn still_holds(what: &str, holdings: Holdings) -> ApiError {
     ApiError::conflict(format!(
-        "{what} still holds {} stored secret(s) under its prefix and {} discovered secret(s) in its clusters; nothing was changed. Move them, or repeat with ?force=true to detach it anyway (no secret is deleted)",
+        "{what} still holds {} stored secret(s) under its prefix and {} discovered secret(s) in its clusters or of its agents; nothing was changed. Move them, or repeat with ?force=true to detach it anyway (no secret is deleted)",
         holdings.stored_secrets, holdings.discovered_secrets
     ))
     .with("stored_secrets", holdings.stored_secrets)
@@ -275,6 +307,17 @@ pub fn environment_of_cluster<'a>(
     environments
         .iter()
         .find(|e| e.clusters.iter().any(|c| c == cluster))
+}
+
+/// The environment a discovered secret in `cluster`, reported by `agent`, belongs to: the one
+/// naming its cluster, else the one naming its agent.
+pub fn environment_of_discovered<'a>(
+    environments: &'a [EnvironmentView],
+    cluster: &str,
+    agent: &AgentId,
+) -> Option<&'a EnvironmentView> {
+    environment_of_cluster(environments, cluster)
+        .or_else(|| environments.iter().find(|e| e.agents.contains(agent)))
 }
 
 /// `?environment=env_…` on the secret lists (`/v1/secrets`, `/api/v1/secrets`): a malformed

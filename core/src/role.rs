@@ -91,7 +91,11 @@ pub const PERMISSIONS: &[Permission] = &[
     },
     Permission {
         permission: "projects:admin",
-        description: "Create, list, archive and delete projects and their environments (never a secret)",
+        description: "Create, archive and delete projects and their environments (reading them needs no permission; never a secret)",
+    },
+    Permission {
+        permission: "ssh:discover",
+        description: "List the SSH keys every agent reported (seed 000's name; agents:admin covers it)",
     },
     Permission {
         permission: "admin",

@@ -142,6 +142,9 @@ pub enum Route {
     AgentDiscovery(AgentId),
     /// `GET /v1/agents/me/certificates` (agent JWT).
     AgentCertificates,
+    /// `GET /v1/ssh/discovery[?agent_id=&limit=&cursor=]`: every agent's reported SSH keys
+    /// (seed 000's `/api/v1/ssh/discovery`, `ssh:discover`).
+    SshDiscovery,
     /// `POST` and `GET /v1/agents/me/password-requests` (agent JWT).
     CreatePasswordRequest,
     CollectPasswordRequests,
@@ -297,6 +300,7 @@ impl Route {
                 ("GET", Route::CollectPasswordRequests),
                 ("POST", Route::CreatePasswordRequest),
             ],
+            ["v1", "ssh", "discovery"] => vec![("GET", Route::SshDiscovery)],
             ["v1", "agents", id, "discovery"] => {
                 vec![("GET", Route::AgentDiscovery(agent_id(id)?))]
             }

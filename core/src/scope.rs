@@ -258,8 +258,11 @@ pub enum Scope {
     /// The names of the tenant's namespaces and how many secrets each holds, never a secret
     /// (`GET /ass/v1/namespaces`, the agentsecretstore clients' `list_namespaces`).
     NamespacesRead,
-    /// Projects and environments (issue 24): create, list, archive, delete.
+    /// Projects and environments (issue 24): create, archive, delete (reads are any bearer's).
     ProjectsAdmin,
+    /// Seed 000's `ssh:discover`: the SSH keys every agent reported, tenant-wide
+    /// (`GET /api/v1/ssh/discovery`). `agents:admin` covers it: it reads the same keys per agent.
+    SshDiscover,
     /// Everything, including every other scope. The tenant's master key holds it.
     Admin,
 }
@@ -276,6 +279,7 @@ const NAMED_SCOPES: &[(&str, Scope)] = &[
     ("integration.edit", Scope::IntegrationsEdit),
     ("namespaces:read", Scope::NamespacesRead),
     ("projects:admin", Scope::ProjectsAdmin),
+    ("ssh:discover", Scope::SshDiscover),
     ("admin", Scope::Admin),
 ];
 
@@ -305,7 +309,7 @@ impl Scope {
         }
         let Some(rest) = text.strip_prefix("secrets:") else {
             return Err(format!(
-                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read, projects:admin, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
+                "unknown scope '{text}'; expected secrets:<read|write|delete|rotate|use|*>:<path glob>, tokens:create, approvals:decide, audit:read, policies:write, agents:admin, users:admin, roles:admin, namespaces:read, projects:admin, ssh:discover, workflow.edit, integration.edit or admin (or a seed name: agent:admin, agent.mint, agent.revoke, role.edit, user_role.edit, policy.edit, audit.read)"
             ));
         };
         let (action, glob) = rest.split_once(':').ok_or_else(|| {
@@ -338,6 +342,7 @@ impl Scope {
     pub fn covers(&self, other: &Scope) -> bool {
         match (self, other) {
             (Scope::Admin, _) => true,
+            (Scope::AgentsAdmin, Scope::SshDiscover) => true,
             (
                 Scope::Secrets { action, glob },
                 Scope::Secrets {

@@ -296,7 +296,15 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
             Prj::CreateEnvironment(c) => draft
                 .detail("project_id", c.environment.project_id.as_str())
                 .detail("name", c.environment.name.as_str())
-                .detail("path_prefix", c.environment.path_prefix.as_str()),
+                .detail("path_prefix", c.environment.path_prefix.as_str())
+                .detail(
+                    "clusters",
+                    names(c.environment.clusters.iter().map(String::as_str)),
+                )
+                .detail(
+                    "agents",
+                    names(c.environment.agents.iter().map(|a| a.as_str())),
+                ),
             Prj::DeleteEnvironment(c) => draft.detail("environment_id", c.id.as_str()),
             Prj::ListProjects(_) | Prj::ListEnvironments(_) => draft,
         },
@@ -357,6 +365,12 @@ impl Completes for latchkey_core::project::EnvironmentDeleted {
     }
 }
 
+impl Completes for latchkey_core::agent::discovery::SshKeyPage {
+    fn complete(&self, draft: Draft) -> Draft {
+        draft.detail("count", self.ssh_keys.len())
+    }
+}
+
 impl Completes for latchkey_core::agent::discovered::DiscoveredPage {
     fn complete(&self, draft: Draft) -> Draft {
         draft.detail("count", self.secrets.len())
@@ -386,6 +400,10 @@ fn agent_details(command: &Agt, draft: Draft) -> Draft {
         Agt::ReportCertificates(c) => draft.detail("count", c.certificates.len()),
         Agt::ReportSshKeys(c) => draft.detail("count", c.keys.len()),
         Agt::AgentDiscovery(c) => draft.detail("agent_id", c.id.as_str()),
+        Agt::ListSshKeys(c) => match &c.query.agent_id {
+            Some(agent) => draft.detail("agent_id", agent.as_str()),
+            None => draft,
+        },
         Agt::CreateBootstrap(_)
         | Agt::RefreshAgentToken(_)
         | Agt::ReportHealth(_)

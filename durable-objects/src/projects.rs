@@ -1,6 +1,6 @@
-//! Projects and environments (issue 24): the tables of migration 22. An environment is the
-//! scope [`latchkey_core::project`] defines (a path prefix of stored secrets, the clusters of
-//! discovered ones); nothing here reads, moves or deletes a secret. Deleting an environment or
+//! Projects and environments (issue 24): the tables of migrations 22 and 23. An environment is
+//! the scope [`latchkey_core::project`] defines (a path prefix of stored secrets, the clusters
+//! or agents of discovered ones); nothing here reads, moves or deletes a secret. Deleting an environment or
 //! archiving a project while it still holds secrets is refused (409 with the counts) unless the
 //! caller says `force`, which removes the scope (or archives) and leaves the secrets in place.
 
@@ -9,6 +9,7 @@ use crate::sql::Value as V;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::SecretContext;
 use latchkey_core::ApiError;
+use latchkey_core::agent::AgentId;
 use latchkey_core::project::{
     EnvironmentDeleted, EnvironmentId, EnvironmentView, Holdings, MAX_ENVIRONMENTS, MAX_PROJECTS,
     NewEnvironment, NewProject, ProjectId, ProjectStatus, ProjectStatusChanged, ProjectView,
@@ -44,12 +45,21 @@ fn environment_view(ctx: &SecretContext<'_>, row: &Row) -> Result<EnvironmentVie
     .iter()
     .map(|r| r.text(0))
     .collect::<Result<_, _>>()?;
+    let agents = query(
+        ctx.storage,
+        "SELECT agent_id FROM environment_agents WHERE environment_id = ? ORDER BY agent_id",
+        vec![id.as_str().into()],
+    )?
+    .iter()
+    .map(|r| AgentId::parse(&r.text(0)?).map_err(|_| bad("agent id")))
+    .collect::<Result<_, _>>()?;
     Ok(EnvironmentView {
         id,
         project_id: ProjectId::parse(&row.text(1)?).map_err(|_| bad("project id"))?,
         name: row.text(2)?,
         path_prefix: row.text(3)?,
         clusters,
+        agents,
         created_at: read_ts(row, 4)?,
     })
 }
@@ -108,18 +118,24 @@ pub fn holds_path(prefix: &str) -> (&'static str, Vec<V>) {
     )
 }
 
-/// The SQL condition on a `discovered_secrets` row "this environment's clusters hold it".
+/// The SQL condition on a `discovered_secrets` row "this environment holds it": its cluster
+/// is one of the environment's, or no environment names its cluster and this one names the
+/// agent that reported it (as [`latchkey_core::project::environment_of_discovered`] says).
 pub fn holds_discovered(id: &EnvironmentId) -> (&'static str, Vec<V>) {
     (
-        "discovered_secrets.cluster_name IN
-         (SELECT cluster_name FROM environment_clusters WHERE environment_id = ?)",
-        vec![id.as_str().into()],
+        "(discovered_secrets.cluster_name IN
+            (SELECT cluster_name FROM environment_clusters WHERE environment_id = ?)
+         OR (discovered_secrets.agent_id IN
+                (SELECT agent_id FROM environment_agents WHERE environment_id = ?)
+             AND discovered_secrets.cluster_name NOT IN
+                (SELECT cluster_name FROM environment_clusters)))",
+        vec![id.as_str().into(), id.as_str().into()],
     )
 }
 
 /// What `environment` holds by the scope rule: stored secrets (soft-deleted ones too, as they
 /// can be restored) whose longest matching prefix is its own, and discovered secrets in its
-/// clusters.
+/// clusters or of its agents.
 fn holdings(ctx: &SecretContext<'_>, env: &EnvironmentView) -> Result<Holdings, StorageError> {
     let (clause, values) = holds_path(&env.path_prefix);
     let stored_secrets = count(
@@ -242,7 +258,7 @@ pub fn set_status(
 }
 
 /// `POST /api/v1/environments`: its project must exist and be active; its prefix, and each
-/// of its clusters, must not be another environment's.
+/// of its clusters and agents, must not be another environment's; each agent must exist.
 pub fn create_environment(
     ctx: &SecretContext<'_>,
     new: &NewEnvironment,
@@ -304,6 +320,30 @@ pub fn create_environment(
                 .into());
             }
         }
+        for agent in &new.agents {
+            if count(
+                ctx,
+                "SELECT count(*) FROM agents WHERE id = ?",
+                vec![agent.as_str().into()],
+            )? == 0
+            {
+                return Err(
+                    ApiError::not_found(format!("'agents': agent '{agent}' not found"))
+                        .with("field", "agents")
+                        .into(),
+                );
+            }
+            if let Some(other) = clash(
+                "SELECT environment_id FROM environment_agents WHERE agent_id = ?",
+                vec![agent.as_str().into()],
+            )? {
+                return Err(ApiError::conflict(format!(
+                    "agent '{agent}' is already in environment '{other}'"
+                ))
+                .with("field", "agents")
+                .into());
+            }
+        }
         if count(ctx, "SELECT count(*) FROM environments", vec![])? >= MAX_ENVIRONMENTS {
             return Err(ApiError::conflict(format!(
                 "the tenant has {MAX_ENVIRONMENTS} environments, the limit"
@@ -328,6 +368,13 @@ pub fn create_environment(
                 ctx.storage,
                 "INSERT INTO environment_clusters (cluster_name, environment_id) VALUES (?, ?)",
                 vec![cluster.as_str().into(), id.as_str().into()],
+            )?;
+        }
+        for agent in &new.agents {
+            execute(
+                ctx.storage,
+                "INSERT INTO environment_agents (agent_id, environment_id) VALUES (?, ?)",
+                vec![agent.as_str().into(), id.as_str().into()],
             )?;
         }
         environments_where(ctx, "WHERE id = ?", vec![id.as_str().into()])?
@@ -356,6 +403,7 @@ pub fn delete_environment(
         }
         for sql in [
             "DELETE FROM environment_clusters WHERE environment_id = ?",
+            "DELETE FROM environment_agents WHERE environment_id = ?",
             "DELETE FROM environments WHERE id = ?",
         ] {
             execute(ctx.storage, sql, vec![id.as_str().into()])?;

@@ -608,7 +608,16 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX environment_clusters_by_environment ON environment_clusters (environment_id)",
     ],
-    // 23: issue 25 (the web console, `durable-objects/src/console.rs`). A console session
+    // 23: issue 24, an environment also scopes the discovered secrets of the agents it names
+    // (those whose cluster no environment names). An agent is in one environment at most.
+    &[
+        "CREATE TABLE environment_agents (
+            agent_id TEXT PRIMARY KEY,
+            environment_id TEXT NOT NULL
+        )",
+        "CREATE INDEX environment_agents_by_environment ON environment_agents (environment_id)",
+    ],
+    // 24: issue 25 (the web console, `durable-objects/src/console.rs`). A console session
     // is kept only as its credential's hash, with its person and its clocks (the idle timeout
     // runs from `last_seen_at`); logging out or ending deletes the row.
     &[

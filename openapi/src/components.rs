@@ -510,6 +510,22 @@ fn agents() -> Json {
             "ssh_keys" => array(schema_ref("SshKey")),
         }),
         "Certificates" => record(obj! { "certificates" => array(schema_ref("Certificate")) }),
+        "FleetSshKey" => record(obj! {
+            "agent_id" => agent_id(),
+            "fingerprint" => string(),
+            "key_type" => string(),
+            "bits" => nullable(bounded(1, MAX_KEY_BITS)),
+            "comment" => nullable(string()),
+            "location" => nullable(string()),
+            "user" => nullable(string()),
+            "kind" => nullable(ssh_key_kind()),
+            "first_seen" => time(),
+            "last_seen" => time(),
+        }),
+        "SshKeyPage" => record(obj! {
+            "ssh_keys" => array(schema_ref("FleetSshKey")),
+            "next_cursor" => nullable(string()),
+        }),
         "PasswordRequest" => object(
             obj! {
                 "id" => password_request_id(),

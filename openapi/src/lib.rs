@@ -72,6 +72,12 @@ fn security_schemes() -> Json {
             "name" => "X-Vault-Token",
             "description" => "A Latchkey tenant credential, as Vault clients send their token (the Vault KV v2 routes)",
         },
+        "agentSecret" => obj! {
+            "type" => "apiKey",
+            "in" => "header",
+            "name" => "X-Agent-Secret",
+            "description" => "A minted agent's secret (lk_agt_…, from POST /api/v1/agents), for the /api/v1 agent plane",
+        },
         "operatorKey" => obj! {
             "type" => "http",
             "scheme" => "bearer",
@@ -94,7 +100,7 @@ fn schemas() -> Json {
             out.set(&name, schema);
         }
     }
-    out.merge(vault::schemas())
+    out.merge(vault::schemas()).merge(routes::face_schemas())
 }
 
 /// The document.

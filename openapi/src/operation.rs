@@ -25,6 +25,7 @@ pub fn auth_and(more: &[u16]) -> Vec<u16> {
 }
 
 /// One operation: a method on a path template.
+#[derive(Clone)]
 pub struct Operation {
     pub method: &'static str,
     pub path: &'static str,
@@ -64,6 +65,19 @@ impl Operation {
             form: None,
             description: None,
         }
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The same operation served at another path under another id (a face's copy of a
+    /// native route).
+    pub fn rehome(mut self, path: &'static str, id: &'static str, tag: &'static str) -> Self {
+        self.path = path;
+        self.id = id;
+        self.tag = tag;
+        self
     }
 
     pub fn security(mut self, schemes: &[&str]) -> Self {

@@ -5,10 +5,14 @@
 //! it. (The limits in the schemas are the core's constants: see `src/bodies.rs`.)
 
 use latchkey_core::access_request::{NewAccessRequest, PatchRequestBody, ReadRequestBody};
+use latchkey_core::agent::discovered::parse_bulk;
 use latchkey_core::agent::discovery::{
     CertificateItem, CertificateReportBody, DiscoveredCertificate, DiscoveredSshKey, SshKeyItem,
     SshReportBody,
 };
+use latchkey_core::agent::envelope::{PublicKeyBody, parse_public_key_body};
+use latchkey_core::agent::jobs::{Completion, CompletionBody, JobBody, JobRequest};
+use latchkey_core::agent::mint::MintBody;
 use latchkey_core::agent::password::{
     NewPasswordRequest, NewPasswordRequestBody, RejectionBody, parse_rejection,
 };
@@ -21,19 +25,28 @@ use latchkey_core::approval::{
 };
 use latchkey_core::body::members;
 use latchkey_core::broker::{ProxyRequest, ProxyRequestBody};
+use latchkey_core::carried::{AgentPost, AgentPostBody};
+use latchkey_core::faces::api::{self as face, agent_plane::check_dek_body};
 use latchkey_core::field::{FieldSetBody, FieldValue, FieldValueBody, parse_field_set};
 use latchkey_core::generate::{PasswordRequest, PasswordRequestBody};
+use latchkey_core::gitops::{
+    EnabledBody, NewEndpoint, NewEndpointBody, NewMapping, NewMappingBody, parse_enabled,
+};
 use latchkey_core::grant::{GrantBody, GrantRequest};
 use latchkey_core::notification::{
     NotificationConfig, NotificationsBody, OutboundPolicy, WebhookBody,
 };
 use latchkey_core::people::{LoginBody, LoginRequest, UserBody, UserRequest};
+use latchkey_core::project::{
+    NewEnvironment, NewEnvironmentBody, NewProject, NewProjectBody, StatusBody, parse_status,
+};
 use latchkey_core::role::{
     NewRole, NewRoleBody, RolePermissionsBody, UserRoleBody, UserRoleRequest, parse_permissions,
 };
 use latchkey_core::secret::{
     NewSecret, NewSecretBody, Rotation, RotationBody, SecretUpdate, SecretUpdateBody,
 };
+use latchkey_core::tenant::TenantId;
 use latchkey_core::tenant::{NewTenant, NewTenantBody, TenantUpdate, TenantUpdateBody};
 use latchkey_core::token::{TokenRequest, TokenRequestBody};
 use latchkey_core::vault::{KvVersionsBody, KvWrite, KvWriteBody, parse_versions};
@@ -299,6 +312,125 @@ fn cases() -> Vec<Case> {
             members: members::<KvWriteBody>(),
             parse: |b| ok(KvWrite::parse(b)),
             minimal: json!({"data": {"a": "b"}}),
+        },
+        Case {
+            schema: "ApiLogin",
+            members: members::<LoginBody>(),
+            parse: |b| {
+                let tenant = TenantId::parse("tn_0123456789abcdef").expect("a tenant id");
+                ok(face::login_request(b, None, Some(&tenant)))
+            },
+            minimal: json!({"email": "ada@example.com", "password": "correct horse"}),
+        },
+        Case {
+            schema: "ApiApprove",
+            members: members::<face::ApproveBody>(),
+            parse: |b| ok(face::decision(b, "comment")),
+            minimal: json!({}),
+        },
+        Case {
+            schema: "ApiReject",
+            members: members::<face::RejectBody>(),
+            parse: |b| ok(face::decision(b, "reason")),
+            minimal: json!({}),
+        },
+        Case {
+            schema: "ApiCancel",
+            members: members::<face::CancelBody>(),
+            parse: |b| ok(face::cancel_actor(b)),
+            minimal: json!({}),
+        },
+        Case {
+            schema: "MintAgent",
+            members: members::<MintBody>(),
+            parse: |b| ok(Registration::parse_mint(b)),
+            minimal: json!({}),
+        },
+        Case {
+            schema: "Empty",
+            members: &[],
+            parse: check_dek_body,
+            minimal: json!({}),
+        },
+        Case {
+            schema: "NewJob",
+            members: members::<JobBody>(),
+            parse: |b| ok(JobRequest::parse(b)),
+            minimal: json!({"agent_id": "agt_0123456789abcdef01234567", "type": "sync"}),
+        },
+        Case {
+            schema: "JobCompletion",
+            members: members::<CompletionBody>(),
+            parse: |b| ok(Completion::parse(b)),
+            minimal: json!({"status": "succeeded"}),
+        },
+        Case {
+            schema: "AgentPublicKey",
+            members: members::<PublicKeyBody>(),
+            parse: |b| ok(parse_public_key_body(b)),
+            // The X25519 base point (u = 9).
+            minimal: json!({"public_key": "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
+        },
+        Case {
+            schema: "DiscoveredReport",
+            members: &["secrets"],
+            parse: |b| ok(parse_bulk(b)),
+            minimal: json!({"secrets": [{"cluster_name": "c", "provider": "k8s", "ref": "ns/s"}]}),
+        },
+        Case {
+            schema: "AgentWrapPost",
+            members: members::<AgentPostBody>(),
+            parse: |b| ok(AgentPost::parse(b)),
+            minimal: json!({
+                "job_id": "job_0123456789abcdef01234567",
+                "key_id": "dek_0123456789abcdef01234567",
+                "nonce": "AAAAAAAAAAAAAAAA",
+                "ciphertext": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            }),
+        },
+        Case {
+            schema: "NewProject",
+            members: members::<NewProjectBody>(),
+            parse: |b| ok(NewProject::parse(b)),
+            minimal: json!({"name": "payments"}),
+        },
+        Case {
+            schema: "ProjectStatus",
+            members: members::<StatusBody>(),
+            parse: |b| ok(parse_status(b)),
+            minimal: json!({"status": "archived"}),
+        },
+        Case {
+            schema: "NewEnvironment",
+            members: members::<NewEnvironmentBody>(),
+            parse: |b| ok(NewEnvironment::parse(b)),
+            minimal: json!({
+                "project_id": "prj_0123456789abcdef01234567",
+                "name": "prod",
+                "path_prefix": "prod/payments/",
+            }),
+        },
+        Case {
+            schema: "NewArgoEndpoint",
+            members: members::<NewEndpointBody>(),
+            parse: |b| ok(NewEndpoint::parse(b)),
+            minimal: json!({"name": "prod", "url": "https://argocd.example.com", "token": "abc.def"}),
+        },
+        Case {
+            schema: "ArgoEnabled",
+            members: members::<EnabledBody>(),
+            parse: |b| ok(parse_enabled(b)),
+            minimal: json!({"enabled": false}),
+        },
+        Case {
+            schema: "NewAppMapping",
+            members: members::<NewMappingBody>(),
+            parse: |b| ok(NewMapping::parse(b)),
+            minimal: json!({
+                "endpoint_id": "argo_0123456789abcdef01234567",
+                "app_name": "payments",
+                "paths": ["prod/payments/db"],
+            }),
         },
         Case {
             schema: "KvVersions",

@@ -225,6 +225,55 @@ fn seed_000_examples_answer_as_written(ctx: &Ctx) {
         ),
     );
     assert_eq!(ssh.status, 200, "{}", ssh.text);
+    // "SSH key management is available under /api/v1/ssh/discovery (requires ssh:discover
+    // permission)": the fleet's keys, for ssh:discover (agent:admin covers it).
+    let ssh_reader = ctx
+        .api()
+        .create_token(&key, &json!({"scope": ["ssh:discover"]}));
+    assert_eq!(ssh_reader.status, 201, "{}", ssh_reader.text);
+    let ssh_reader = ssh_reader.body["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for bearer in [&ssh_reader, &admin] {
+        let keys = seed(ctx, "GET", "/api/v1/ssh/discovery", Some(bearer), None);
+        assert_eq!(keys.status, 200, "{}", keys.text);
+        let key = &keys.body["ssh_keys"][0];
+        assert_eq!(key["agent_id"], agent_id.as_str());
+        assert_eq!(key["fingerprint"], "SHA256:k1");
+        assert_eq!(key["user"], "deploy");
+        assert_eq!(keys.body["next_cursor"], Value::Null);
+    }
+    let filtered = seed(
+        ctx,
+        "GET",
+        &format!("/api/v1/ssh/discovery?agent_id={agent_id}&limit=1"),
+        Some(&ssh_reader),
+        None,
+    );
+    assert_eq!(filtered.body["ssh_keys"].as_array().map(Vec::len), Some(1));
+    seed(ctx, "GET", "/api/v1/ssh/discovery", Some(&jwt), None)
+        .assert_error(403, "permission_denied");
+    let audit_only = ctx
+        .api()
+        .create_token(&key, &json!({"scope": ["audit:read"]}));
+    let refused = seed(
+        ctx,
+        "GET",
+        "/api/v1/ssh/discovery",
+        audit_only.body["value"].as_str(),
+        None,
+    );
+    refused.assert_error(403, "permission_denied");
+    assert!(refused.text.contains("ssh:discover"), "{}", refused.text);
+    seed(
+        ctx,
+        "GET",
+        "/api/v1/ssh/discovery?limit=0",
+        Some(&ssh_reader),
+        None,
+    )
+    .assert_error(422, "validation_error");
     let refreshed = seed(
         ctx,
         "POST",
@@ -313,11 +362,10 @@ fn seed_000_examples_answer_as_written(ctx: &Ctx) {
     update.assert_error(404, "not_found");
     assert_eq!(update.error_field(), Some("platform"), "{}", update.text);
     // The WebSocket is served (tests/e2e/agent_socket.rs): a plain GET is a JSON 400 naming
-    // the missing upgrade. What Latchkey does not serve is a JSON 404.
+    // the missing upgrade.
     let plain = seed(ctx, "GET", "/api/v1/agents/me/connect", Some(&jwt), None);
     plain.assert_error(400, "invalid_request");
     assert_eq!(plain.error_field(), Some("Upgrade"), "{}", plain.text);
-    seed(ctx, "GET", "/api/v1/ssh/discovery", Some(&jwt), None).assert_error(404, "not_found");
 }
 
 fn seed_001_examples_answer_as_written(ctx: &Ctx) {

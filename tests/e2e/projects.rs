@@ -1,5 +1,5 @@
-//! Issue 24's projects and environments on the `/api/v1` face: every route and its 403 naming
-//! `projects:admin`, the `?environment=` filter on both secret lists (`/v1/secrets` stored,
+//! Issue 24's projects and environments on the `/api/v1` face: every route, the 403 naming
+//! `projects:admin` on each change (reads are any bearer's), the `?environment=` filter on both secret lists (`/v1/secrets` stored,
 //! `/api/v1/secrets` discovered), the refusal to delete an environment that still holds
 //! secrets, and archive semantics (refused unless forced; forced deletes no secret).
 
@@ -142,7 +142,8 @@ fn routes_answer_and_403_names_projects_admin(ctx: &Ctx) {
     assert_eq!(missing.status, 404);
     assert!(missing.text.contains(ZERO_PRJ), "{}", missing.text);
 
-    // Without projects:admin every route is 403 naming it.
+    // Without projects:admin every change is 403 naming it; the reads are any bearer's, as
+    // the seed writes them.
     let other = token(ctx, &key, "secrets:*:*");
     for (method, url, body) in [
         (
@@ -150,24 +151,16 @@ fn routes_answer_and_403_names_projects_admin(ctx: &Ctx) {
             "/api/v1/projects".to_owned(),
             Some(json!({"name": "x"})),
         ),
-        ("GET", "/api/v1/projects".to_owned(), None),
-        ("GET", format!("/api/v1/projects/{project}"), None),
         (
             "PUT",
             format!("/api/v1/projects/{project}/status"),
             Some(json!({"status": "archived"})),
         ),
         (
-            "GET",
-            format!("/api/v1/projects/{project}/environments"),
-            None,
-        ),
-        (
             "POST",
             "/api/v1/environments".to_owned(),
             Some(json!({"project_id": project, "name": "y", "path_prefix": "y/"})),
         ),
-        ("GET", "/api/v1/environments".to_owned(), None),
         ("DELETE", format!("/api/v1/environments/{env}"), None),
     ] {
         let reply = send(ctx, method, &url, &other, body.as_ref());
@@ -177,6 +170,15 @@ fn routes_answer_and_403_names_projects_admin(ctx: &Ctx) {
             "{method} {url}: {}",
             reply.text
         );
+    }
+    for url in [
+        "/api/v1/projects".to_owned(),
+        format!("/api/v1/projects/{project}"),
+        format!("/api/v1/projects/{project}/environments"),
+        "/api/v1/environments".to_owned(),
+    ] {
+        let reply = send(ctx, "GET", &url, &other, None);
+        assert_eq!(reply.status, 200, "GET {url}: {}", reply.text);
     }
     // Nothing changed: one project, still active, one environment.
     let after = send(ctx, "GET", "/api/v1/environments", &key, None);
@@ -250,6 +252,34 @@ fn environment_filter_on_both_secret_lists_follows_the_scope_rule(ctx: &Ctx) {
     };
     assert_eq!(refs(&prod), vec!["a".to_owned()]);
     assert_eq!(refs(&pay), vec!["b".to_owned()]);
+    // An environment naming the agent holds what it found outside every named cluster.
+    let hosts = send(
+        ctx,
+        "POST",
+        "/api/v1/environments",
+        &key,
+        Some(
+            &json!({"project_id": project, "name": "hosts", "path_prefix": "hosts/",
+                     "agents": [agent_id]}),
+        ),
+    );
+    assert_eq!(hosts.status, 201, "{}", hosts.text);
+    assert_eq!(hosts.body["agents"], json!([agent_id]));
+    let hosts = hosts.body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(refs(&hosts), vec!["c".to_owned()]);
+    assert_eq!(refs(&prod), vec!["a".to_owned()]);
+    let ghost = send(
+        ctx,
+        "POST",
+        "/api/v1/environments",
+        &key,
+        Some(
+            &json!({"project_id": project, "name": "ghost", "path_prefix": "ghost/",
+                     "agents": ["agt_0123456789abcdef01234567"]}),
+        ),
+    );
+    assert_eq!(ghost.status, 404, "{}", ghost.text);
+    assert!(ghost.text.contains("agents"), "{}", ghost.text);
     for url in ["/v1/secrets", "/api/v1/secrets"] {
         let unknown = send(
             ctx,

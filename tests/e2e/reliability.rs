@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod face_corpus;
+
 pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "reliability::acknowledged_writes_survive_a_crash",
@@ -233,6 +235,37 @@ fn bad(method: &'static str, url: impl Into<String>, body: impl Into<Vec<u8>>) -
     }
 }
 
+/// The bodies every JSON route must refuse.
+fn malformed_bodies() -> Vec<Vec<u8>> {
+    let nested = "[".repeat(100_000);
+    let huge = format!(
+        "{{\"path\": \"a\", \"value\": \"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    vec![
+        b"".to_vec(),
+        b"{".to_vec(),
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        b"42".to_vec(),
+        b"\"text\"".to_vec(),
+        b"{\"a\":".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        b"{\"path\": \"\xc3\x28\"}".to_vec(),
+        nested.into_bytes(),
+        huge.into_bytes(),
+        b"{\"path\": 1, \"value\": 2}".to_vec(),
+        b"{\"value\": {\"nested\": true}}".to_vec(),
+        b"{\"scope\": [1, 2]}".to_vec(),
+        b"{\"fields\": \"no\"}".to_vec(),
+        b"{\"policies\": [{\"glob\": \"*\", \"sensitive\": -1}]}".to_vec(),
+        b"{\"value\": \"a\\u0000b\", \"unexpected\": 1}".to_vec(),
+        b"{\"length\": 1e309}".to_vec(),
+        b"\xef\xbb\xbf{}".to_vec(),
+        b"{} {}".to_vec(),
+    ]
+}
+
 fn corpus() -> Vec<Bad> {
     let json_routes: Vec<(&str, String)> = vec![
         ("POST", "/v1/secrets".into()),
@@ -287,33 +320,7 @@ fn corpus() -> Vec<Bad> {
         ),
         ("POST", "/api/v1/gitops-app-mappings".into()),
     ];
-    let nested = "[".repeat(100_000);
-    let huge = format!(
-        "{{\"path\": \"a\", \"value\": \"{}\"}}",
-        "x".repeat(2 * 1024 * 1024)
-    );
-    let bodies: Vec<Vec<u8>> = vec![
-        b"".to_vec(),
-        b"{".to_vec(),
-        b"[]".to_vec(),
-        b"null".to_vec(),
-        b"42".to_vec(),
-        b"\"text\"".to_vec(),
-        b"{\"a\":".to_vec(),
-        vec![0xff, 0xfe, 0x00, 0x7b],
-        b"{\"path\": \"\xc3\x28\"}".to_vec(),
-        nested.into_bytes(),
-        huge.into_bytes(),
-        b"{\"path\": 1, \"value\": 2}".to_vec(),
-        b"{\"value\": {\"nested\": true}}".to_vec(),
-        b"{\"scope\": [1, 2]}".to_vec(),
-        b"{\"fields\": \"no\"}".to_vec(),
-        b"{\"policies\": [{\"glob\": \"*\", \"sensitive\": -1}]}".to_vec(),
-        b"{\"value\": \"a\\u0000b\", \"unexpected\": 1}".to_vec(),
-        b"{\"length\": 1e309}".to_vec(),
-        b"\xef\xbb\xbf{}".to_vec(),
-        b"{} {}".to_vec(),
-    ];
+    let bodies = malformed_bodies();
     let mut out = Vec::new();
     for (method, url) in &json_routes {
         for body in &bodies {
@@ -410,6 +417,20 @@ fn corpus() -> Vec<Bad> {
         out.push(bad("GET", format!("/v1/audit?{query}"), Vec::new()));
     }
     out.push(bad("GET", "/v1/approvals?status=maybe", Vec::new()));
+    for query in [
+        "limit=0",
+        "limit=501",
+        "cursor=x",
+        "agent_id=nope",
+        "fingerprint=SHA256:x",
+        "limit=1&limit=2",
+    ] {
+        out.push(bad(
+            "GET",
+            format!("/api/v1/ssh/discovery?{query}"),
+            Vec::new(),
+        ));
+    }
     out.push(bad(
         "DELETE",
         "/v1/secrets/keep%2Fme?permanent=maybe",
@@ -462,6 +483,8 @@ fn corpus() -> Vec<Bad> {
         ("PUT", "/v1/grants"),
         ("GET", "/v1/grants/grt_0123456789abcdef01234567"),
         ("GET", "/v1/agents/me/ssh-discovery"),
+        ("POST", "/v1/ssh/discovery"),
+        ("DELETE", "/api/v1/ssh/discovery"),
         ("PUT", "/v1/agents/me/password-requests"),
         ("GET", "/v1/auth/login"),
         ("PUT", "/v1/users"),
@@ -502,6 +525,7 @@ fn corpus() -> Vec<Bad> {
     let mut stream = bad("GET", "/v1/events", Vec::new());
     stream.headers.push(("Last-Event-ID", "not-an-id".into()));
     out.push(stream);
+    out.extend(face_corpus::corpus());
     out
 }
 
@@ -573,6 +597,16 @@ fn malformed_requests_get_4xx_and_change_nothing(ctx: &Ctx) {
     assert_eq!(endpoints.body["endpoints"], json!([]), "{}", endpoints.text);
     let mappings = api.get("/api/v1/gitops-app-mappings", Some(&key));
     assert_eq!(mappings.body["mappings"], json!([]), "{}", mappings.text);
+    // Nothing of the /api/v1 corpus was made: no agent, project, environment or secret row.
+    for (url, member) in [
+        ("/api/v1/agents", "data"),
+        ("/api/v1/projects", "projects"),
+        ("/api/v1/environments", "environments"),
+        ("/api/v1/secrets", "secrets"),
+    ] {
+        let listed = api.get(url, Some(&key));
+        assert_eq!(listed.body[member], json!([]), "{url}: {}", listed.text);
+    }
 }
 
 fn another_tenant_sees_nothing_on_any_route(ctx: &Ctx) {

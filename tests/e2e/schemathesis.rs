@@ -17,6 +17,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "schemathesis::integers_past_2_53_cross_to_the_object_intact",
         integers_past_2_53_cross_to_the_object_intact,
     ),
+    (
+        "schemathesis::a_gone_approved_password_is_withheld_not_a_404_for_the_whole_list",
+        a_gone_approved_password_is_withheld_not_a_404_for_the_whole_list,
+    ),
 ];
 
 /// One HTTP/1.1 exchange over a plain socket, for methods the HTTP client refuses to send.
@@ -108,4 +112,63 @@ fn integers_past_2_53_cross_to_the_object_intact(ctx: &Ctx) {
     let page = api.get(&format!("/v1/audit?cursor={cursor}&limit=5"), Some(&key));
     assert_eq!(page.status, 200, "{}", page.text);
     assert_eq!(page.body["events"].as_array().map(Vec::len), Some(5));
+}
+
+/// Found (on the `/api/v1` face, the native route alike): once the version an approved
+/// password request made was gone (the secret deleted), `GET …/agents/me/password-requests`
+/// answered 404 for the whole list, at every collection. That password is now withheld, saying
+/// why, and the list answers.
+fn a_gone_approved_password_is_withheld_not_a_404_for_the_whole_list(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let (agent, jwt) = crate::agents::new_agent(ctx, &key, "gone-password");
+    let granted = api.send(
+        "POST",
+        "/v1/grants",
+        Some(&key),
+        &[],
+        Body::Json(&json!({"agent_id": agent, "path": "svc/*"})),
+    );
+    assert_eq!(granted.status, 201, "{}", granted.text);
+    let asked = api.send(
+        "POST",
+        "/api/v1/agents/me/password-requests",
+        Some(&jwt),
+        &[],
+        Body::Json(&json!({"path": "svc/db/password", "reason": "rotation"})),
+    );
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    let id = asked.body["id"].as_str().expect("an id").to_owned();
+    let approved = api.send(
+        "POST",
+        &format!("/api/v1/admin/password-requests/{id}/approve"),
+        Some(&key),
+        &[],
+        Body::None,
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    let deleted = api.send(
+        "DELETE",
+        "/v1/secrets/svc%2Fdb%2Fpassword?permanent=true",
+        Some(&key),
+        &[],
+        Body::None,
+    );
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    for url in [
+        "/api/v1/agents/me/password-requests",
+        "/v1/agents/me/password-requests",
+    ] {
+        let collected = api.get(url, Some(&jwt));
+        assert_eq!(collected.status, 200, "{url}: {}", collected.text);
+        let view = &collected.body["data"][0];
+        assert_eq!(view["id"], id.as_str());
+        assert!(view.get("password").is_none(), "{url}: {view}");
+        assert!(
+            view["withheld"]
+                .as_str()
+                .is_some_and(|why| why.contains("svc/db/password")),
+            "{url}: {view}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::agent::discovery::{
-    DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
+    DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting, SshKeyPage, SshKeyQuery,
 };
 use latchkey_core::agent::{
     AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings, AgentSummary,
@@ -108,6 +108,12 @@ pub struct AgentDiscovery {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentCertificates;
 
+/// `GET /api/v1/ssh/discovery` (and `/v1/ssh/discovery`): every agent's SSH keys.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListSshKeys {
+    pub query: SshKeyQuery,
+}
+
 /// An agent's grants and the secrets they reach (metadata only).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentReach {
@@ -150,6 +156,7 @@ area! {
         ReportSshKeys => DiscoveryStored,
         AgentDiscovery => Discovery,
         AgentCertificates => Vec<Sighting<DiscoveredCertificate>>,
+        ListSshKeys => SshKeyPage,
     }
 }
 
@@ -192,6 +199,12 @@ impl AgentsCommand {
             C::ReportSshKeys(_) => row(agent(), Event("agent.ssh_keys_discovered"), Writes),
             C::AgentDiscovery(_) => row(admin(), Event("agent.discovery_read"), Reads),
             C::AgentCertificates(_) => row(agent(), Event("agent.certificates_listed"), Reads),
+            // Seed 000's `ssh:discover`; `agents:admin` covers it.
+            C::ListSshKeys(_) => row(
+                Access::Scope(Scope::SshDiscover),
+                Event("agent.ssh_keys_listed"),
+                Reads,
+            ),
         }
     }
 }

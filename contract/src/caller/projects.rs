@@ -77,9 +77,16 @@ impl ProjectCommand {
     pub fn rules(&self) -> Rules {
         use Effect::{Reads, Writes};
         use ProjectCommand as C;
-        let row = |event, effect| {
+        // Seed 001 opens the reads to any bearer, and they show only names, prefixes and
+        // clusters (as roles do). Changes need `projects:admin`: an environment's prefix
+        // decides which policy, and so which workflow, governs a secret.
+        let row = |event, effect: Effect| {
             Rules::of(
-                Access::Scope(Scope::ProjectsAdmin),
+                if effect == Reads {
+                    Access::Authenticated
+                } else {
+                    Access::Scope(Scope::ProjectsAdmin)
+                },
                 Audit::Event(event),
                 Releases::Nothing,
                 Cache::Keeps,

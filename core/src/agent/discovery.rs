@@ -408,9 +408,115 @@ pub struct Sighting<T> {
     pub last_seen: Timestamp,
 }
 
+/// Most SSH keys one page of `GET /api/v1/ssh/discovery` carries, and the default.
+pub const MAX_SSH_PAGE: u64 = 500;
+pub const DEFAULT_SSH_PAGE: u64 = 100;
+
+/// `GET /api/v1/ssh/discovery?agent_id=&limit=&cursor=`: every agent's reported SSH keys,
+/// oldest report first; the cursor is the position after the page's last key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyQuery {
+    pub agent_id: Option<crate::agent::AgentId>,
+    pub limit: u64,
+    pub after: Option<u64>,
+}
+
+impl SshKeyQuery {
+    /// Reads the query; the front door has refused unknown and repeated names already.
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let mut query = SshKeyQuery {
+            agent_id: None,
+            limit: DEFAULT_SSH_PAGE,
+            after: None,
+        };
+        for (name, v) in pairs {
+            match name {
+                "agent_id" => {
+                    query.agent_id = Some(
+                        crate::agent::AgentId::parse(v)
+                            .map_err(|why| ApiError::validation("agent_id", why))?,
+                    );
+                }
+                "limit" => {
+                    query.limit = v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=MAX_SSH_PAGE).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::validation(
+                                "limit",
+                                format!("'limit' must be 1 to {MAX_SSH_PAGE}"),
+                            )
+                        })?;
+                }
+                "cursor" => {
+                    query.after = Some(v.parse::<u64>().map_err(|_| {
+                        ApiError::validation("cursor", "'cursor' is not a cursor this list gave")
+                    })?);
+                }
+                other => {
+                    return Err(ApiError::validation(
+                        other,
+                        format!(
+                            "unknown query parameter '{other}'; this route takes agent_id, limit, cursor"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// One SSH key as the tenant-wide list shows it: which agent reported it, and the sighting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetSshKey {
+    pub agent_id: crate::agent::AgentId,
+    #[serde(flatten)]
+    pub sighting: Sighting<DiscoveredSshKey>,
+}
+
+/// One page of `GET /api/v1/ssh/discovery`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyPage {
+    pub ssh_keys: Vec<FleetSshKey>,
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssh_key_query_parses_and_names_the_bad_parameter() {
+        let q = SshKeyQuery::parse([
+            ("agent_id", "agt_0123456789abcdef01234567"),
+            ("limit", "7"),
+            ("cursor", "42"),
+        ])
+        .unwrap();
+        assert_eq!(q.limit, 7);
+        assert_eq!(q.after, Some(42));
+        assert!(q.agent_id.is_some());
+        assert_eq!(SshKeyQuery::parse([]).unwrap().limit, DEFAULT_SSH_PAGE);
+        for (name, v) in [
+            ("agent_id", "nope"),
+            ("limit", "0"),
+            ("limit", "501"),
+            ("cursor", "-1"),
+            ("cursor", "x"),
+            ("fingerprint", "SHA256:x"),
+        ] {
+            let e = SshKeyQuery::parse([(name, v)]).unwrap_err();
+            assert_eq!(
+                e.details.get("field").and_then(|f| f.as_str()),
+                Some(name),
+                "{name}={v}: {e}"
+            );
+        }
+    }
 
     const CERT: &str = r#"{"subject": "CN=legacy-app.internal,O=Example Corp", "serial_number": "AB:CD:EF:01:23",
         "issuer": "CN=Internal CA", "not_before": "2025-06-15T00:00:00Z", "not_after": "2026-06-15T00:00:00Z",

@@ -72,7 +72,7 @@ impl AgentPublicKey {
 /// `PUT /api/v1/agents/{id}/public-key` as it comes.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PublicKeyBody {
+pub struct PublicKeyBody {
     #[serde(default)]
     public_key: crate::body::OptText,
 }

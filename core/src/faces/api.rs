@@ -95,6 +95,7 @@ fn served_as_is(route: &Route) -> bool {
         Route::RegisterAgent
             | Route::ListAgents
             | Route::AgentDiscovery(_)
+            | Route::SshDiscovery
             | Route::RefreshAgentToken
             | Route::ReportHealth
             | Route::AgentCertificates
@@ -244,7 +245,7 @@ pub(crate) fn when_allowed<R>(
 
 /// The query parameters a route takes on this face; any other is a 400 naming it. A native
 /// route takes what it takes on `/v1` (the seeds' list filters are Latchkey's).
-fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
+pub fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
     match route {
         ApiRoute::Native(route) => route.query_parameters(),
         ApiRoute::RequestWraps(_) | ApiRoute::RequestWrap(..) => &["user_id"],
@@ -372,7 +373,7 @@ fn forbidden(member: &str, message: String) -> ApiError {
 /// `{approver_id?, comment?}` (approve) or `{approver_id?, reason?}` (reject).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ApproveBody {
+pub struct ApproveBody {
     #[serde(default)]
     approver_id: body::OptText,
     #[serde(default)]
@@ -381,7 +382,7 @@ struct ApproveBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RejectBody {
+pub struct RejectBody {
     #[serde(default)]
     approver_id: body::OptText,
     #[serde(default)]
@@ -411,7 +412,7 @@ pub fn decision(bytes: &[u8], member: &str) -> Result<(Option<String>, Vec<u8>),
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CancelBody {
+pub struct CancelBody {
     #[serde(default)]
     actor_id: body::OptText,
 }

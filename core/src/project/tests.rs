@@ -7,6 +7,7 @@ fn env(id: &str, prefix: &str, clusters: &[&str]) -> EnvironmentView {
         name: prefix.to_owned(),
         path_prefix: prefix.to_owned(),
         clusters: clusters.iter().map(|c| (*c).to_owned()).collect(),
+        agents: Vec::new(),
         created_at: Timestamp::from_unix_ms(0).unwrap(),
     }
 }
@@ -65,6 +66,47 @@ fn environment_of_cluster_names_the_cluster_else_none() {
         Some(PAY)
     );
     assert_eq!(environment_of_cluster(&envs, "us"), None);
+}
+
+#[test]
+fn environment_of_discovered_cluster_first_then_agent() {
+    let web = AgentId::parse("agt_000000000000000000000001").unwrap();
+    let db = AgentId::parse("agt_000000000000000000000002").unwrap();
+    let mut by_agent = env(PAY, "pay/", &["pay-1"]);
+    by_agent.agents = vec![web.clone()];
+    let envs = [env(PROD, "prod/", &["eu-1"]), by_agent];
+    let of =
+        |cluster, agent| environment_of_discovered(&envs, cluster, agent).map(|e| e.id.as_str());
+    // Its cluster decides even when another environment names its agent.
+    assert_eq!(of("eu-1", &web), Some(PROD));
+    // A cluster no environment names: the agent decides.
+    assert_eq!(of("laptop", &web), Some(PAY));
+    assert_eq!(of("laptop", &db), None);
+}
+
+#[test]
+fn new_environment_agents_parse_and_name_the_member() {
+    let ok = NewEnvironment::parse(
+        br#"{"project_id": "prj_000000000000000000000001", "name": "prod", "path_prefix": "prod/",
+             "agents": ["agt_000000000000000000000001"]}"#,
+    )
+    .unwrap();
+    assert_eq!(ok.agents.len(), 1);
+    for agents in [
+        r#"["nope"]"#,
+        r#"["agt_000000000000000000000001", "agt_000000000000000000000001"]"#,
+        r#""agt_000000000000000000000001""#,
+    ] {
+        let body = format!(
+            r#"{{"project_id": "prj_000000000000000000000001", "name": "p", "path_prefix": "p/", "agents": {agents}}}"#
+        );
+        let e = NewEnvironment::parse(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.details.get("field").and_then(|f| f.as_str()),
+            Some("agents"),
+            "{agents}: {e}"
+        );
+    }
 }
 
 #[test]

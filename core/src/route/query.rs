@@ -58,6 +58,7 @@ impl Route {
             Route::AdminAudit => OPERATOR_AUDIT_FILTERS,
             Route::ListApprovals | Route::ListPasswordRequests => &["status"],
             Route::ListAgents => AGENT_LIST,
+            Route::SshDiscovery => &["agent_id", "limit", "cursor"],
             Route::ListGrants => &["agent_id"],
             Route::ListUserRoles => &["user_id", "role_id"],
             Route::ListRequests => &["requester_id", "status"],

@@ -82,6 +82,7 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("POST", "/v1/agents/me/ssh-discovery"),
     ("GET", "/v1/agents/agt_0123456789abcdef01234567/discovery"),
     ("GET", "/v1/agents/me/certificates"),
+    ("GET", "/v1/ssh/discovery"),
     ("POST", "/v1/agents/me/password-requests"),
     ("GET", "/v1/agents/me/password-requests"),
     ("GET", "/v1/admin/password-requests"),

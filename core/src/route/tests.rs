@@ -114,6 +114,7 @@ fn resolves_every_route() {
         ("POST", "/v1/agents/me/health", Route::ReportHealth),
         ("GET", "/v1/agents/me/secrets", Route::AgentSecrets),
         ("GET", "/v1/agents", Route::ListAgents),
+        ("GET", "/v1/ssh/discovery", Route::SshDiscovery),
         ("GET", "/v1/agents/settings", Route::GetAgentSettings),
         ("PUT", "/v1/agents/settings", Route::SetAgentSettings),
         (

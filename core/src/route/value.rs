@@ -91,6 +91,7 @@ impl Route {
             | Route::ReportCertificates
             | Route::ReportSshKeys
             | Route::AgentDiscovery(_)
+            | Route::SshDiscovery
             | Route::AgentCertificates
             | Route::CreatePasswordRequest
             | Route::ListPasswordRequests

@@ -45,6 +45,24 @@ fn reserved_seed_permission_covers_nothing_but_itself() {
     assert!(Scope::Admin.covers(&workflow));
     assert!(Scope::Admin.covers(&integration));
 }
+#[test]
+fn ssh_discover_is_covered_by_agents_admin_and_covers_nothing_else() {
+    let ssh = Scope::parse("ssh:discover").unwrap();
+    assert_eq!(ssh, Scope::SshDiscover);
+    assert_eq!(ssh.to_string(), "ssh:discover");
+    assert!(Scope::AgentsAdmin.covers(&ssh));
+    assert!(Scope::Admin.covers(&ssh));
+    for other in [
+        Scope::AgentsAdmin,
+        Scope::AuditRead,
+        Scope::Admin,
+        Scope::everywhere(SecretAction::All),
+    ] {
+        assert!(!ssh.covers(&other), "ssh:discover covers {other}");
+    }
+    assert!(!Scope::ProjectsAdmin.covers(&ssh));
+}
+
 use proptest::prelude::*;
 
 fn glob(text: &str) -> PathGlob {

@@ -11,7 +11,8 @@ use crate::store::{
 use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
 use latchkey_core::agent::discovery::{
-    DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting,
+    DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, FleetSshKey, Sighting, SshKeyPage,
+    SshKeyQuery,
 };
 
 /// One kind of discovered item: its table and how it is keyed.
@@ -168,4 +169,64 @@ pub fn managed_certificates(
 ) -> Result<Vec<Sighting<DiscoveredCertificate>>, ApiError> {
     sightings(ctx, &agent.id, "AND json_extract(item, '$.is_managed') = 1")
         .map_err(|e| internal("managed certificates", e))
+}
+
+/// `GET /api/v1/ssh/discovery`: every agent's SSH keys (or one agent's), in report order; the
+/// cursor is the last row's position, so a page never repeats or skips a key.
+pub fn ssh_keys(ctx: &SecretContext<'_>, query: &SshKeyQuery) -> Result<SshKeyPage, ApiError> {
+    let mut filter = String::from("rowid > ?");
+    let mut bindings = vec![V::Integer(
+        i64::try_from(query.after.unwrap_or(0)).unwrap_or(i64::MAX),
+    )];
+    if let Some(agent) = &query.agent_id {
+        filter.push_str(" AND agent_id = ?");
+        bindings.push(agent.as_str().into());
+    }
+    // One more than the page, to know whether there is a next one.
+    bindings.push(V::Integer(i64::try_from(query.limit).unwrap_or(100) + 1));
+    let rows = query_rows(ctx, &filter, bindings).map_err(|e| internal("ssh keys", e))?;
+    let more = rows.len() as u64 > query.limit;
+    let mut ssh_keys = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for (rowid, key) in rows
+        .into_iter()
+        .take(usize::try_from(query.limit).unwrap_or(100))
+    {
+        last = Some(rowid);
+        ssh_keys.push(key);
+    }
+    Ok(SshKeyPage {
+        ssh_keys,
+        next_cursor: if more {
+            last.map(|r| r.to_string())
+        } else {
+            None
+        },
+    })
+}
+
+fn query_rows(
+    ctx: &SecretContext<'_>,
+    filter: &str,
+    bindings: Vec<V>,
+) -> Result<Vec<(i64, FleetSshKey)>, StorageError> {
+    query(
+        ctx.storage,
+        &format!(
+            "SELECT item, first_seen, last_seen, agent_id, rowid FROM discovered_ssh_keys
+             WHERE {filter} ORDER BY rowid LIMIT ?"
+        ),
+        bindings,
+    )?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.int(4)?,
+            FleetSshKey {
+                agent_id: AgentId::parse(&row.text(3)?).map_err(StorageError)?,
+                sighting: sighting(row)?,
+            },
+        ))
+    })
+    .collect()
 }

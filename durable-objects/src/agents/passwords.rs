@@ -305,7 +305,19 @@ pub fn collect(
                 view.withheld = Some(refused.message.clone());
                 continue;
             }
-            let read = secrets::read(ctx, &view.path, Some(version))?;
+            // The approved version may be gone since (the secret deleted, its versions pruned
+            // or erased): that password is withheld, saying so, and the rest still listed.
+            let read = match secrets::read(ctx, &view.path, Some(version)) {
+                Ok(read) => read,
+                Err(gone) if gone.code == ErrorCode::NotFound => {
+                    view.withheld = Some(format!(
+                        "{}; the approved password is no longer stored: ask for a new one",
+                        gone.message
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             view.password = read.value;
             view.delivered_at = Some(ctx.now);
             execute(

@@ -443,6 +443,7 @@ fn agent_command(
             as_agent(principal)
                 .and_then(|agent| agents::discovery::report_ssh_keys(ctx, agent, &c.keys))
         }),
+        Agt::ListSshKeys(c) => answer(c, draft, |c| agents::discovery::ssh_keys(ctx, &c.query)),
         Agt::AgentDiscovery(c) => answer(c, draft, |c| {
             agents::discovery::of_agent(ctx, &c.id).map(|(certificates, ssh_keys)| Discovery {
                 agent_id: c.id,

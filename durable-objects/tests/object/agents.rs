@@ -42,7 +42,7 @@ fn registration(name: &str) -> Registration {
 }
 
 /// A registered agent: its id and its JWT.
-fn agent(object: &Object, name: &str) -> (AgentId, String) {
+pub(crate) fn agent(object: &Object, name: &str) -> (AgentId, String) {
     let boot = bootstrap(object, "{}");
     let registered = object
         .call(
@@ -117,7 +117,7 @@ fn certificate(fingerprint: &str, managed: bool) -> String {
     )
 }
 
-fn ssh_keys(body: &str) -> Vec<DiscoveredSshKey> {
+pub(crate) fn ssh_keys(body: &str) -> Vec<DiscoveredSshKey> {
     DiscoveredSshKey::parse_report(body.as_bytes()).unwrap()
 }
 

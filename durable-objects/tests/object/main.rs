@@ -38,6 +38,7 @@ mod projects;
 mod rate_limit;
 mod samples;
 mod secrets;
+mod ssh_discovery;
 mod tenant_info;
 mod tokens;
 mod vault;

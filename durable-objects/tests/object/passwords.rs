@@ -9,7 +9,7 @@ use latchkey_contract::caller::passwords::{
     ApprovePasswordRequest, CollectPasswordRequests, CreatePasswordRequest, ListPasswordRequests,
     RejectPasswordRequest,
 };
-use latchkey_contract::caller::secrets::{GetSecret, UpdateSecret};
+use latchkey_contract::caller::secrets::{DeleteSecret, GetSecret, UpdateSecret};
 use latchkey_core::ErrorCode;
 use latchkey_core::agent::password::{
     NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
@@ -672,6 +672,37 @@ fn collect_withholds_a_password_whose_secret_was_raised_above_the_grants_clearan
     assert_eq!(collected[0].password, None);
     let why = collected[0].withheld.clone().expect("why it was withheld");
     assert!(why.contains("sensitive"), "{why}");
+}
+
+/// Found by schemathesis: the approved version was gone (the secret deleted after the
+/// approval) and the whole collection answered 404, every time, for every request the agent had.
+#[test]
+fn collect_withholds_a_password_whose_version_is_gone_and_still_lists_the_rest() {
+    let object = Object::new();
+    let (id, jwt) = agent(&object, "gone-version");
+    grant(&object, &id, "svc/*");
+    let other = ask(&object, &jwt, "svc/other/password").unwrap();
+    let asked = ask(&object, &jwt, "svc/db/password").unwrap();
+    approve(&object, &asked.id);
+    object
+        .master(DeleteSecret {
+            path: path("svc/db/password"),
+            permanent: true,
+        })
+        .unwrap();
+    let collected = collect(&object, &jwt);
+    assert_eq!(collected.len(), 2);
+    let gone = collected.iter().find(|v| v.id == asked.id).unwrap();
+    assert_eq!(gone.password, None);
+    assert_eq!(gone.delivered_at, None);
+    let why = gone.withheld.clone().expect("why it was withheld");
+    assert!(why.contains("svc/db/password"), "{why}");
+    let pending = collected.iter().find(|v| v.id == other.id).unwrap();
+    assert_eq!(pending.status, PasswordRequestStatus::Pending);
+    assert_eq!(
+        object.count("SELECT count(*) FROM password_requests WHERE delivered_at IS NOT NULL"),
+        0
+    );
 }
 
 #[test]

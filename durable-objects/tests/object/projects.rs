@@ -222,12 +222,21 @@ fn archive_empty_project_needs_no_force() {
 }
 
 #[test]
-fn projects_without_projects_admin_forbidden_naming_it() {
+fn project_changes_without_projects_admin_forbidden_naming_it_reads_open() {
     let object = Object::new();
     let token = object.token_with("secrets:*:*");
-    let e = object.call(&token, ListProjects).unwrap_err();
+    let e = object
+        .call(
+            &token,
+            CreateProject {
+                project: NewProject::parse(br#"{"name": "x"}"#).unwrap(),
+            },
+        )
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionDenied);
     assert!(e.message.contains("projects:admin"), "{}", e.message);
+    // Seed 001's reads are any bearer's.
+    assert!(object.call(&token, ListProjects).unwrap().is_empty());
     let admin = object.token_with("projects:admin");
     assert!(object.call(&admin, ListEnvironments).unwrap().is_empty());
 }
@@ -305,4 +314,82 @@ fn secret_lists_environment_filter_follows_the_scope_rule_and_unknown_is_404() {
     }
     assert!(ListQuery::parse([("environment", "prod")]).is_err());
     assert!(DiscoveredQuery::parse([("environment", "prod")]).is_err());
+}
+
+#[test]
+fn environment_naming_an_agent_scopes_its_secrets_outside_named_clusters() {
+    use latchkey_contract::caller::discovered::ListDiscovered;
+    use latchkey_core::agent::discovered::DiscoveredQuery;
+    let object = Object::new();
+    let p = project(&object, "fleet");
+    let (web, _) = crate::agents::agent(&object, "web-1");
+    let (other, _) = crate::agents::agent(&object, "web-2");
+    let clusters = environment(&object, &p.id, "eu", "eu/", r#"["eu-1"]"#).unwrap();
+    let body = format!(
+        r#"{{"project_id": "{}", "name": "hosts", "path_prefix": "hosts/", "agents": ["{web}"]}}"#,
+        p.id
+    );
+    let by_agent = object
+        .master(CreateEnvironment {
+            environment: NewEnvironment::parse(body.as_bytes()).unwrap(),
+        })
+        .unwrap();
+    assert_eq!(by_agent.agents, vec![web.clone()]);
+    // Reported by web-1: one in a named cluster (that environment's), one on the host.
+    for (n, agent, cluster, reference) in [
+        (1, &web, "eu-1", "in-cluster"),
+        (2, &web, "laptop", "on-host"),
+        (3, &other, "laptop", "elsewhere"),
+    ] {
+        object.rows(&format!(
+            "INSERT INTO discovered_secrets (id, agent_id, cluster_name, provider, ref, key_names,
+             labels, status, first_seen, last_seen) VALUES ('dsc_{n:0>24}', '{agent}',
+             '{cluster}', 'file', '{reference}', '[]', '{{}}', 'active', 0, 0)"
+        ));
+    }
+    let refs = |id: &EnvironmentId| -> Vec<String> {
+        object
+            .master(ListDiscovered {
+                query: DiscoveredQuery::parse([("environment", id.as_str())]).unwrap(),
+            })
+            .unwrap()
+            .secrets
+            .iter()
+            .map(|s| s.reference.clone())
+            .collect()
+    };
+    assert_eq!(refs(&clusters.id), vec!["in-cluster".to_owned()]);
+    assert_eq!(refs(&by_agent.id), vec!["on-host".to_owned()]);
+    // It holds that secret, so deleting it is refused unless forced.
+    let e = delete(&object, &by_agent.id, false).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    // An agent is in one environment at most; an unknown one is 404 naming the member.
+    let again = format!(
+        r#"{{"project_id": "{}", "name": "again", "path_prefix": "again/", "agents": ["{web}"]}}"#,
+        p.id
+    );
+    let e = object
+        .master(CreateEnvironment {
+            environment: NewEnvironment::parse(again.as_bytes()).unwrap(),
+        })
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    assert_eq!(
+        e.details.get("field").and_then(|f| f.as_str()),
+        Some("agents")
+    );
+    let unknown = format!(
+        r#"{{"project_id": "{}", "name": "ghost", "path_prefix": "ghost/", "agents": ["agt_0123456789abcdef01234567"]}}"#,
+        p.id
+    );
+    let e = object
+        .master(CreateEnvironment {
+            environment: NewEnvironment::parse(unknown.as_bytes()).unwrap(),
+        })
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(object.master(ListEnvironments).unwrap().len(), 2);
+    let forced = delete(&object, &by_agent.id, true).unwrap();
+    assert!(forced.forced);
+    assert_eq!(forced.holdings.discovered_secrets, 1);
 }

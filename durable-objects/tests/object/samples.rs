@@ -275,6 +275,10 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         .into(),
         AgentDiscovery { id: agent() }.into(),
         AgentCertificates.into(),
+        ListSshKeys {
+            query: latchkey_core::agent::discovery::SshKeyQuery::parse([]).unwrap(),
+        }
+        .into(),
         CreatePasswordRequest {
             request: NewPasswordRequest::parse(br#"{"path": "prod/db", "reason": "rotation"}"#).unwrap(),
         }

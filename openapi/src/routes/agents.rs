@@ -10,6 +10,8 @@ use latchkey_core::agent::{
     PasswordRequestId,
 };
 
+use latchkey_core::agent::discovery::{DEFAULT_SSH_PAGE, MAX_SSH_PAGE};
+
 use super::{AGENT, TENANT, body};
 
 pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
@@ -214,6 +216,29 @@ pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
         .errors(&auth_and(&[404]))
         .params(vec![agt])
         .respond(200, ok("Discovery", "Certificates and SSH keys")),
+        Operation::new(
+            "get",
+            "/v1/ssh/discovery",
+            "sshDiscovery",
+            "Every agent's reported SSH keys (ssh:discover, which agents:admin covers; seed 000's /api/v1/ssh/discovery)",
+            "agents",
+        )
+        .security(TENANT)
+        .errors(&auth_and(&[422]))
+        .params(vec![
+            query("agent_id", agent_id()),
+            query_described(
+                "limit",
+                bounded(1, MAX_SSH_PAGE),
+                &format!("Default {DEFAULT_SSH_PAGE}"),
+            ),
+            query_described(
+                "cursor",
+                string().with("pattern", "^[0-9]+$"),
+                "next_cursor of the previous page",
+            ),
+        ])
+        .respond(200, ok("SshKeyPage", "A page, oldest report first")),
         Operation::new(
             "get",
             "/v1/admin/password-requests",

@@ -3,8 +3,11 @@
 
 mod agents;
 mod approvals;
+mod face;
 mod people;
 mod secrets;
+
+pub use face::schemas as face_schemas;
 
 use crate::components::tenant_id;
 use crate::json::Json;
@@ -172,5 +175,7 @@ pub fn operations(params: &mut Parameters) -> Vec<Operation> {
     out.extend(approvals::audit());
     out.extend(agents::agents(params));
     out.extend(people::people(params));
+    let face = face::operations(&out, params);
+    out.extend(face);
     out
 }

@@ -1,6 +1,7 @@
 //! The cross-tenant sweep over issue 23's agent-plane routes (the `envelopes` part): another
 //! tenant's agent ids and discovered-secret ids are `not_found` to every credential of this
-//! tenant, its list shows none of them, and nothing of theirs changes.
+//! tenant, its lists (discovered secrets, SSH keys) show none of them, and nothing of theirs
+//! changes.
 
 use super::{ok, send_with};
 use crate::Ctx;
@@ -99,4 +100,29 @@ pub(super) fn another_tenants_agents_and_discovered_secrets_are_not_found(ctx: &
         201,
     );
     assert!(dek["key_id"].as_str().unwrap().starts_with("dek_"));
+
+    // Seed 000's fleet-wide SSH list: B's admin never sees A's keys, even naming A's agent.
+    ok(
+        send_with(
+            ctx,
+            "POST",
+            "/api/v1/agents/me/ssh-discovery",
+            Some(&a_jwt),
+            Some(json!({"keys": [{"fingerprint": "SHA256:a-only", "key_type": "ssh-ed25519"}]})),
+            &[],
+        ),
+        200,
+    );
+    for url in [
+        "/api/v1/ssh/discovery".to_owned(),
+        format!("/api/v1/ssh/discovery?agent_id={a_agent}"),
+    ] {
+        let b_keys = ok(send_with(ctx, "GET", &url, Some(&b), None, &[]), 200);
+        assert_eq!(b_keys["ssh_keys"], json!([]), "{url}");
+    }
+    let a_keys = ok(
+        send_with(ctx, "GET", "/api/v1/ssh/discovery", Some(&a), None, &[]),
+        200,
+    );
+    assert_eq!(a_keys["ssh_keys"][0]["fingerprint"], "SHA256:a-only");
 }

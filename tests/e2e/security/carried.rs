@@ -92,6 +92,36 @@ pub(super) fn another_tenants_carried_requests_and_agent_wraps_are_not_found(ctx
             b.as_str(),
         ),
         (
+            "GET",
+            format!("/api/v1/requests/{a_request}/wraps"),
+            None,
+            b.as_str(),
+        ),
+        (
+            "GET",
+            format!("/api/v1/requests/{a_request}/wraps/wrp_0123456789abcdef01234567"),
+            None,
+            b.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/requests/{a_request}/approve"),
+            Some(json!({"comment": "b"})),
+            b.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/requests/{a_request}/reject"),
+            Some(json!({"reason": "b"})),
+            b.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/requests/{a_request}/cancel"),
+            None,
+            b.as_str(),
+        ),
+        (
             "POST",
             format!("/api/v1/agents/{a_agent}/wraps"),
             Some(post.clone()),

@@ -10,7 +10,7 @@ pub fn another_tenants_agent_plane_ids_are_not_found(ctx: &Ctx) {
     let (_, b) = ctx.new_tenant();
     let (a_agent, a_secret) = mint(ctx, &a, json!({"name": "a-agent"}));
     let a_job = queue_job(ctx, &a, &a_agent);
-    let (_, b_secret) = mint(ctx, &b, json!({"name": "b-agent"}));
+    let (b_agent, b_secret) = mint(ctx, &b, json!({"name": "b-agent"}));
     // B's own agent, naming A's agent and job.
     for url in [
         format!("/api/v1/agents/{a_agent}/heartbeat"),
@@ -24,6 +24,15 @@ pub fn another_tenants_agent_plane_ids_are_not_found(ctx: &Ctx) {
         &format!("/api/v1/agents/{a_agent}/jobs/{a_job}/complete"),
         &b_secret,
         Some(json!({"status": "succeeded"})),
+    )
+    .assert_error(404, "not_found");
+    // B's own agent, naming A's job under its own id.
+    as_agent(
+        ctx,
+        "POST",
+        &format!("/api/v1/agents/{b_agent}/jobs/{a_job}/complete"),
+        &b_secret,
+        Some(json!({"status": "failed", "error": "not mine"})),
     )
     .assert_error(404, "not_found");
     // B's admin, naming A's agent.
@@ -47,6 +56,9 @@ pub fn another_tenants_agent_plane_ids_are_not_found(ctx: &Ctx) {
     let listed = admin(ctx, "GET", "/api/v1/agents", &b, None);
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert!(!listed.text.contains(&a_agent), "{}", listed.text);
+    // A's list of agents shows none B minted.
+    let a_listed = admin(ctx, "GET", "/api/v1/agents", &a, None);
+    assert!(!a_listed.text.contains(&b_agent), "{}", a_listed.text);
     // A's agent and job are untouched: the job is still A's to claim, once.
     let claimed = as_agent(
         ctx,

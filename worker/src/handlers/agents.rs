@@ -6,7 +6,7 @@ use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_b
 use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_contract::caller::agents::{
     AgentCertificates, AgentDiscovery, AgentPage, AgentReach, AgentSecrets, CreateBootstrap,
-    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgents, ListGrants,
+    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgents, ListGrants, ListSshKeys,
     QueueAgentCommand, RefreshAgentToken, RegisterAgent, ReinstateAgent, ReportCertificates,
     ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
 };
@@ -16,7 +16,7 @@ use latchkey_contract::caller::passwords::{
 };
 use latchkey_core::ApiError;
 use latchkey_core::agent::PasswordRequestId;
-use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey};
+use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey, SshKeyQuery};
 use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus, parse_rejection};
 use latchkey_core::agent::{
     AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
@@ -215,6 +215,18 @@ pub async fn discovery(env: &Env, caller: &Caller, id: AgentId) -> Reply {
         200,
         &json!({"agent_id": agent_id, "certificates": certificates, "ssh_keys": ssh_keys}),
     )
+}
+
+/// `GET /v1/ssh/discovery[?agent_id=&limit=&cursor=]` (seed 000's `/api/v1/ssh/discovery`,
+/// `ssh:discover`) → 200 `{ssh_keys: [{agent_id, fingerprint, …, first_seen, last_seen}],
+/// next_cursor}`.
+pub async fn ssh_discovery(request: &Request, env: &Env, caller: &Caller) -> Reply {
+    let command = query_pairs(request).and_then(|pairs| {
+        SshKeyQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map(|query| ListSshKeys { query })
+    });
+    let page = caller.run(env, command).await?;
+    json(200, &page)
 }
 
 /// `GET /v1/agents/me/certificates` → 200 `{certificates}`: those the agent manages.
