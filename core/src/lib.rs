@@ -50,6 +50,7 @@ pub mod time;
 pub mod token;
 pub mod value;
 pub mod vault;
+pub mod workflow;
 pub mod wrap;
 
 pub use error::{ApiError, ErrorCode};
