@@ -45,4 +45,5 @@ mod store;
 pub mod tenant;
 mod vault;
 mod vault002;
+mod workflows;
 mod wraps;

@@ -28,6 +28,7 @@ pub mod tenant;
 pub mod tokens;
 pub mod vault;
 pub mod vault002;
+pub mod workflows;
 pub mod wraps;
 
 /// A command from an authenticated caller.
@@ -58,6 +59,7 @@ pub enum CallerCommand {
     Gitops(gitops::GitopsCommand),
     Metrics(metrics::MetricsCommand),
     Projects(projects::ProjectCommand),
+    Workflows(workflows::WorkflowCommand),
 }
 
 impl CallerCommand {
@@ -89,6 +91,7 @@ impl CallerCommand {
             gitops::GitopsCommand::NAMES,
             metrics::MetricsCommand::NAMES,
             projects::ProjectCommand::NAMES,
+            workflows::WorkflowCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -123,6 +126,7 @@ impl CallerCommand {
             CallerCommand::Gitops(command) => command.name(),
             CallerCommand::Metrics(command) => command.name(),
             CallerCommand::Projects(command) => command.name(),
+            CallerCommand::Workflows(command) => command.name(),
         }
     }
 
@@ -154,6 +158,7 @@ impl CallerCommand {
             CallerCommand::Gitops(command) => command.rules(),
             CallerCommand::Metrics(command) => command.rules(),
             CallerCommand::Projects(command) => command.rules(),
+            CallerCommand::Workflows(command) => command.rules(),
         }
     }
 }

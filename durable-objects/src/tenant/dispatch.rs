@@ -32,6 +32,8 @@ use latchkey_contract::caller::vault::VaultCommand as Kv;
 use latchkey_contract::caller::vault002::Vault002Command as V2;
 use latchkey_contract::caller::wraps::WrapCommand;
 
+mod workflows;
+
 /// A caller command's encoded reply or error, and its audit event completed from it.
 pub(super) struct Outcome {
     pub result: Encoded,
@@ -164,6 +166,9 @@ impl Tenant {
             }
             CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
             CallerCommand::Projects(command) => project_command(command, ctx, draft),
+            CallerCommand::Workflows(command) => {
+                workflows::workflow_command(command, ctx, draft, self.config.approval_ttl_seconds)
+            }
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
                 crate::agents::socket::connect(
                     ctx,

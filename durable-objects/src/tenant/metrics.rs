@@ -87,6 +87,7 @@ pub(super) fn group(command: &CallerCommand) -> &'static str {
         CallerCommand::Metrics(_) => "metrics",
         CallerCommand::Gitops(_) => "gitops",
         CallerCommand::Projects(_) => "projects",
+        CallerCommand::Workflows(_) => "workflows",
     }
 }
 

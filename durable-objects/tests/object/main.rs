@@ -40,4 +40,5 @@ mod secrets;
 mod tenant_info;
 mod tokens;
 mod vault;
+mod workflows;
 mod wraps;
