@@ -16,6 +16,7 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+pub mod plan;
 pub mod policy;
 pub mod progress;
 

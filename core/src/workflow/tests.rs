@@ -576,3 +576,106 @@ fn progress_two_workflows_run_back_to_back() {
     assert_eq!(p.approve(&mut s, &a, t(3)).unwrap(), Advance::Approved);
     assert!(Progress::start(vec![], t(0), t(1)).is_none());
 }
+
+// ------------------------------------------------------------------ plans and clearance
+
+fn view(id: &str, approvals: &[u64], revision: u64) -> WorkflowView {
+    WorkflowView {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        description: None,
+        stages: approvals
+            .iter()
+            .map(|n| Stage {
+                name: None,
+                approvers: Approvers::Any,
+                approvals: *n,
+                timeout_seconds: 600,
+            })
+            .collect(),
+        cancel_window_seconds: 7,
+        revision,
+        built_in: false,
+        created_at: None,
+        updated_at: None,
+        tier_counts: None,
+    }
+}
+
+#[test]
+fn plan_token_spanning_two_workflows_and_the_default_runs_all() {
+    use super::plan::{Rules, plan};
+    use crate::approval::Requirement;
+    let workflows = [view(WF1, &[1], 1), view(WF2, &[2, 1], 1)];
+    let policies = [
+        policy(1, WF1, json!({"path_glob": "prod/*"}), 1),
+        policy(2, WF2, json!({"path_glob": "prod/db/*"}), 2),
+    ];
+    let rules = Rules {
+        policies: &policies,
+        workflows: &workflows,
+    };
+    let (a, b, c) = (
+        SecretPath::parse("prod/api").unwrap(),
+        SecretPath::parse("prod/db/pw").unwrap(),
+        SecretPath::parse("dev/x").unwrap(),
+    );
+    let need = |n| Requirement {
+        approvals: n,
+        cancel_window_seconds: 30,
+    };
+    let items = [
+        (
+            item(&a, None, Some(Tier::Sensitive), RequestKind::Token),
+            need(1),
+        ),
+        (
+            item(&b, None, Some(Tier::Critical), RequestKind::Token),
+            need(2),
+        ),
+        (
+            item(&c, None, Some(Tier::Critical), RequestKind::Token),
+            need(2),
+        ),
+    ];
+    let p = plan(&rules, items, 0, 900);
+    // WF2 (more literal segments) first, then WF1, then the default's count.
+    let order: Vec<_> = p.stages.iter().map(|s| s.workflow.id.as_str()).collect();
+    assert_eq!(order, vec![WF2, WF2, WF1, "default"]);
+    assert_eq!(p.stages[3].stage.approvals, 2);
+    assert_eq!(p.stages[3].stage.timeout_seconds, 900);
+    assert_eq!(p.workflows.len(), 2);
+    assert_eq!(p.cancel_window_seconds, 30);
+    // A default count of zero adds no stage for tokens, but read requests need one.
+    let standard = [(
+        item(&c, None, Some(Tier::Standard), RequestKind::Token),
+        need(0),
+    )];
+    assert!(plan(&rules, standard, 0, 900).stages.is_empty());
+    assert_eq!(plan(&rules, standard, 1, 900).stages.len(), 1);
+}
+
+#[test]
+fn clearance_after_a_workflow_edit_asks_again() {
+    use super::plan::check_cleared;
+    let path = SecretPath::parse("prod/db/pw").unwrap();
+    let v1 = view(WF1, &[1], 1);
+    let v2 = view(WF1, &[2], 2);
+    let cleared = [super::plan::stamp(&v1)];
+    assert!(check_cleared(&path, Some(&v1), &cleared).is_ok());
+    assert!(check_cleared(&path, None, &[]).is_ok());
+    let e = check_cleared(&path, Some(&v2), &cleared).unwrap_err();
+    assert_eq!(e.status(), 403);
+    assert!(
+        e.message.contains(WF1) && e.message.contains("revision 2"),
+        "{}",
+        e.message
+    );
+    let other = view(WF2, &[1], 1);
+    assert_eq!(
+        check_cleared(&path, Some(&other), &cleared)
+            .unwrap_err()
+            .status(),
+        403
+    );
+}

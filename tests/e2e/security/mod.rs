@@ -16,6 +16,7 @@ mod metrics;
 mod plane;
 mod projects;
 mod socket;
+mod workflows;
 
 use crate::Ctx;
 pub(super) use crate::people::call;
@@ -87,6 +88,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_projects_and_environments_are_not_found",
         projects::another_tenants_projects_and_environments_are_not_found,
+    ),
+    (
+        "security::another_tenants_workflows_and_policies_are_not_found",
+        workflows::another_tenants_workflows_and_policies_are_not_found,
     ),
 ];
 
