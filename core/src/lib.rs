@@ -45,6 +45,7 @@ pub mod role;
 pub mod route;
 pub mod scope;
 pub mod secret;
+pub mod stage;
 pub mod tenant;
 pub mod time;
 pub mod token;

@@ -228,6 +228,9 @@ mod tests {
             decisions: vec![],
             token: None,
             notifications: vec![],
+            workflow: None,
+            stage: None,
+            stages: None,
         }
     }
 

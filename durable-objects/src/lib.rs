@@ -45,5 +45,6 @@ mod store;
 pub mod tenant;
 mod vault;
 mod vault002;
+mod workflow_rules;
 mod workflows;
 mod wraps;

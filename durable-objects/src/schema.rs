@@ -641,6 +641,8 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE access_requests ADD COLUMN progress TEXT",
         "ALTER TABLE password_requests ADD COLUMN progress TEXT",
         "ALTER TABLE tokens ADD COLUMN cleared_workflows TEXT",
+        // The stage a message was sent for: its link decides that stage only.
+        "ALTER TABLE deliveries ADD COLUMN stage INTEGER",
     ],
 ];
 

@@ -4,60 +4,21 @@
 //! read-only. A request snapshots its stages when it opens, so nothing here changes a request
 //! already running.
 
-use crate::rows::{Failure, in_transaction, internal, read_count, read_ts, ts};
+use crate::rows::{Failure, in_transaction, internal, read_count, ts};
 use crate::sql::Value as V;
-use crate::sql::{Row, Storage, StorageError, execute, query, query_one};
+use crate::sql::{Storage, StorageError, execute, query, query_one};
 use crate::store::SecretContext;
+use crate::workflow_rules::{
+    POLICY_COLUMNS, WORKFLOW_COLUMNS, all_policies, all_workflows, stored_policy, workflow_view,
+};
 use latchkey_core::ApiError;
 use latchkey_core::workflow::policy::{
-    Criteria, MAX_POLICIES, NewPolicy, PolicyId, PolicyView, StoredPolicy,
+    MAX_POLICIES, NewPolicy, PolicyId, PolicyView, StoredPolicy,
 };
 use latchkey_core::workflow::{
     MAX_WORKFLOWS, NewWorkflow, WorkflowId, WorkflowRef, WorkflowView, built_in_refusal,
     default_workflow,
 };
-
-const WORKFLOW_COLUMNS: &str =
-    "id, name, description, stages, cancel_window_seconds, revision, created_at, updated_at";
-const POLICY_COLUMNS: &str =
-    "id, name, description, workflow_id, criteria, enabled, created_at, updated_at";
-
-fn bad(what: &str) -> StorageError {
-    StorageError(format!("workflow row: bad {what}"))
-}
-
-fn workflow_view(row: &Row) -> Result<WorkflowView, StorageError> {
-    let id = WorkflowId::parse(&row.text(0)?).map_err(|_| bad("id"))?;
-    Ok(WorkflowView {
-        id: id.to_string(),
-        name: row.text(1)?,
-        description: row.opt_text(2)?,
-        stages: serde_json::from_str(&row.text(3)?).map_err(|_| bad("stages"))?,
-        cancel_window_seconds: read_count(row, 4)?,
-        revision: read_count(row, 5)?,
-        built_in: false,
-        created_at: Some(read_ts(row, 6)?),
-        updated_at: Some(read_ts(row, 7)?),
-        tier_counts: None,
-    })
-}
-
-fn stored_policy(row: &Row) -> Result<StoredPolicy, StorageError> {
-    let criteria: Criteria =
-        serde_json::from_str(&row.text(4)?).map_err(|_| bad("policy criteria"))?;
-    Ok(StoredPolicy {
-        id: PolicyId::parse(&row.text(0)?).map_err(|_| bad("policy id"))?,
-        policy: NewPolicy {
-            name: row.text(1)?,
-            description: row.opt_text(2)?,
-            workflow_id: WorkflowId::parse(&row.text(3)?).map_err(|_| bad("policy workflow"))?,
-            criteria,
-            enabled: row.int(5)? != 0,
-        },
-        created_at: read_ts(row, 6)?,
-        updated_at: read_ts(row, 7)?,
-    })
-}
 
 /// A stored workflow, or `None`.
 pub fn find_workflow(
@@ -75,30 +36,6 @@ pub fn find_workflow(
 
 fn workflow_not_found(id: &WorkflowId) -> ApiError {
     ApiError::not_found(format!("workflow '{id}' not found")).with("workflow_id", id.as_str())
-}
-
-/// Every stored workflow, oldest first.
-pub fn all_workflows(storage: &Storage) -> Result<Vec<WorkflowView>, StorageError> {
-    query(
-        storage,
-        &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows ORDER BY created_at, id"),
-        vec![],
-    )?
-    .iter()
-    .map(workflow_view)
-    .collect()
-}
-
-/// Every stored policy, oldest first.
-pub fn all_policies(storage: &Storage) -> Result<Vec<StoredPolicy>, StorageError> {
-    query(
-        storage,
-        &format!("SELECT {POLICY_COLUMNS} FROM workflow_policies ORDER BY created_at, id"),
-        vec![],
-    )?
-    .iter()
-    .map(stored_policy)
-    .collect()
 }
 
 /// Every role and user a workflow names must exist now (404 naming the first that does not).
@@ -201,7 +138,7 @@ pub fn get_workflow(
 }
 
 /// `PUT /api/v1/workflows/{id}`: the next revision. Requests in flight keep their snapshot;
-/// tokens cleared by an older revision are asked again at use (`crate::workflows::routing`).
+/// tokens cleared by an older revision are asked again at use (`crate::workflow_rules`).
 pub fn update_workflow(
     ctx: &SecretContext<'_>,
     id: &WorkflowRef,

@@ -52,8 +52,8 @@ pub struct Rules<'a> {
     pub workflows: &'a [WorkflowView],
 }
 
-impl Rules<'_> {
-    fn workflow(&self, id: &WorkflowId) -> Option<&WorkflowView> {
+impl<'a> Rules<'a> {
+    fn workflow(&self, id: &WorkflowId) -> Option<&'a WorkflowView> {
         self.workflows.iter().find(|w| w.id == id.as_str())
     }
 
@@ -63,7 +63,7 @@ impl Rules<'_> {
     }
 
     /// The workflow governing `item`, with the policy's specificity.
-    pub fn governing(&self, item: &Item<'_>) -> Option<(&WorkflowView, Specificity)> {
+    pub fn governing(&self, item: &Item<'_>) -> Option<(&'a WorkflowView, Specificity)> {
         let policy = governing(self.policies, item, |id| self.total(id))?;
         let workflow = self.workflow(&policy.policy.workflow_id)?;
         Some((workflow, policy.policy.criteria.specificity()))

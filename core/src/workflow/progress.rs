@@ -9,28 +9,12 @@
 //! stage past its deadline expires the request (its `expires_at` is the earlier of its own
 //! and the stage's).
 
-use super::{Approver, Approvers, Stage};
+use super::{Approver, Approvers};
 use crate::approval::{ApprovalState, ApprovalStatus};
 use crate::error::{ApiError, ErrorCode};
+pub use crate::stage::{StageSnapshot, StageView, WorkflowStamp};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-
-/// Which workflow a stage came from, at which revision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkflowStamp {
-    /// `wfl_…` or `default`.
-    pub id: String,
-    pub name: String,
-    pub revision: u64,
-}
-
-/// One stage as the request took it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageSnapshot {
-    pub workflow: WorkflowStamp,
-    #[serde(flatten)]
-    pub stage: Stage,
-}
 
 /// The run of a request through its stages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,18 +27,6 @@ pub struct Progress {
     pub approved: Vec<Vec<String>>,
     /// The request's own expiry, before any stage deadline.
     pub request_expires_at: Timestamp,
-}
-
-/// The current stage, for views.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageView {
-    pub index: usize,
-    pub name: Option<String>,
-    pub workflow: WorkflowStamp,
-    pub approvers: Approvers,
-    pub approvals_required: u64,
-    pub approvals: Vec<String>,
-    pub deadline: Timestamp,
 }
 
 /// What an approval did.
@@ -134,7 +106,7 @@ impl Progress {
             || format!("stage {}", self.current),
             |n| format!("stage {} ('{n}')", self.current),
         );
-        ApiError::new(
+        let e = ApiError::new(
             ErrorCode::PermissionDenied,
             format!(
                 "you may not decide {label} of workflow '{}': it is for {}",
@@ -144,7 +116,11 @@ impl Progress {
         )
         .with("stage", self.current as u64)
         .with("workflow_id", stage.workflow.id.as_str())
-        .with("approvers", stage.stage.approvers.describe())
+        .with("approvers", stage.stage.approvers.describe());
+        match stage.stage.approvers {
+            Approvers::Any => e.with("required_scope", "approvals:decide"),
+            _ => e,
+        }
     }
 
     /// One approval by `who` at `now`, counted toward the current stage only.
@@ -221,6 +197,69 @@ impl Progress {
             return Err(self.not_eligible(&stage));
         }
         state.deny(who.id, now)
+    }
+
+    /// The workflow of the current stage (of the last stage once all are done).
+    pub fn workflow(&self) -> Option<WorkflowStamp> {
+        self.stages
+            .get(self.current)
+            .or_else(|| self.stages.last())
+            .map(|s| s.workflow.clone())
+    }
+
+    /// The default stage's count (what a released token records as its cleared approvals):
+    /// 0 when no reached item fell to the default.
+    pub fn default_count(&self) -> u64 {
+        self.stages
+            .iter()
+            .filter(|s| s.workflow.id == super::DEFAULT_WORKFLOW)
+            .map(|s| s.stage.approvals)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The explicit workflows the request runs (what a released token records).
+    pub fn explicit_workflows(&self) -> Vec<WorkflowStamp> {
+        let mut out: Vec<WorkflowStamp> = Vec::new();
+        for s in &self.stages {
+            if s.workflow.id != super::DEFAULT_WORKFLOW && !out.contains(&s.workflow) {
+                out.push(s.workflow.clone());
+            }
+        }
+        out
+    }
+
+    /// A stage in words, for messages: `stage 2 of 3 ('security', workflow 'prod'):
+    /// decided by …`.
+    pub fn describe_stage(&self, index: usize) -> Option<String> {
+        let s = self.stages.get(index)?;
+        let name = s
+            .stage
+            .name
+            .as_deref()
+            .map_or_else(String::new, |n| format!("'{n}', "));
+        Some(format!(
+            "stage {} of {} ({name}workflow '{}'): {} approval(s) from {}",
+            index + 1,
+            self.stages.len(),
+            s.workflow.name,
+            s.stage.approvals,
+            s.stage.approvers.describe()
+        ))
+    }
+
+    /// The 403 for someone the current stage does not admit (none once every stage is done).
+    pub fn check_eligible(&self, who: &Approver<'_>) -> Result<(), ApiError> {
+        match self.current_stage() {
+            Some(stage) if !stage.stage.approvers.admits(who) => Err(self.not_eligible(stage)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `who` may decide the current stage.
+    pub fn admits(&self, who: &Approver<'_>) -> bool {
+        self.current_stage()
+            .is_some_and(|s| s.stage.approvers.admits(who))
     }
 
     /// Keeps the state's total and expiry in step with the run.

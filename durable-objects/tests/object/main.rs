@@ -40,5 +40,6 @@ mod secrets;
 mod tenant_info;
 mod tokens;
 mod vault;
+mod workflow_requests;
 mod workflows;
 mod wraps;
