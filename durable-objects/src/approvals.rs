@@ -318,12 +318,12 @@ pub fn get(
         let mut stored = load(ctx.storage, id)?;
         let actor = principal.actor();
         let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
-        // Someone the current stage admits (a role's holder, a listed user) sees it too.
+        // Someone a stage admits (a role's holder, a listed user) sees it too.
         let eligible = match &stored.progress {
             Some(progress) if !may_decide => {
                 let roles = roles_of(ctx.storage, &actor)?;
                 let user = latchkey_core::people::UserId::parse(&actor).ok();
-                progress.admits(&approver(&actor, user.as_ref(), &roles, may_decide))
+                progress.involves(&approver(&actor, user.as_ref(), &roles, may_decide))
             }
             _ => false,
         };
@@ -557,6 +557,19 @@ pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError>
         Some(row) => read_opt_ts(&row, 0),
         None => Ok(None),
     }
+}
+
+/// Before any lookup: only a person can be a role's or a listed user, so any other caller
+/// without `approvals:decide` is refused as the scope check always refused it (which also
+/// tells it nothing of whether the request exists).
+pub fn check_may_try_deciding(
+    principal: &crate::authorization::access::Principal,
+) -> Result<(), ApiError> {
+    let person = matches!(principal, crate::authorization::access::Principal::User(_));
+    if person || principal.scopes().covers(&Scope::ApprovalsDecide) {
+        return Ok(());
+    }
+    Err(decide_scope_missing())
 }
 
 fn decide_scope_missing() -> ApiError {

@@ -256,6 +256,22 @@ impl Progress {
         }
     }
 
+    /// Raises the default stage's count to `count` (a secret raised to a stricter tier since
+    /// the request opened); a stage already passed is not reopened.
+    pub fn raise_default(&mut self, count: u64) {
+        for (index, s) in self.stages.iter_mut().enumerate() {
+            if s.workflow.id == super::DEFAULT_WORKFLOW && index >= self.current {
+                s.stage.approvals = s.stage.approvals.max(count);
+            }
+        }
+    }
+
+    /// Whether any stage admits `who`: they may see the request (and learn, when it is not
+    /// their stage yet, whose it is).
+    pub fn involves(&self, who: &Approver<'_>) -> bool {
+        self.stages.iter().any(|s| s.stage.approvers.admits(who))
+    }
+
     /// Whether `who` may decide the current stage.
     pub fn admits(&self, who: &Approver<'_>) -> bool {
         self.current_stage()

@@ -46,6 +46,8 @@ struct Staged {
     workflow: String,
     /// May mint tokens reaching everything (minted before any secret existed).
     wide: String,
+    /// Reaches every path (so its access requests are not blind), minted before any rule.
+    writer: String,
 }
 
 fn staged() -> Staged {
@@ -53,6 +55,7 @@ fn staged() -> Staged {
     let requester =
         object.token(r#"{"scope": ["tokens:create", "secrets:read:prod/*"], "ttl_seconds": 3600}"#);
     let decider = object.token_with("approvals:decide");
+    let writer = object.token_with("secrets:write:*");
     let wide =
         object.token(r#"{"scope": ["tokens:create", "secrets:read:*"], "ttl_seconds": 3600}"#);
     let leads = create_role(&object, "leads", r#"["secrets:read:dev/*"]"#);
@@ -85,6 +88,7 @@ fn staged() -> Staged {
         decider,
         workflow: workflow.id,
         wide,
+        writer,
     }
 }
 
@@ -269,4 +273,140 @@ fn token_request_with_no_policy_keeps_the_default_count() {
         object.master(CreateToken { request }).unwrap(),
         TokenMinted::Created(_)
     ));
+}
+
+// ------------------------------------------------------------------ read and patch requests
+
+mod access {
+    use super::*;
+    use latchkey_contract::caller::access_requests::{
+        ApproveAccess, CreateAccessRequest, GetAccessRequest,
+    };
+    use latchkey_contract::caller::projects::{CreateEnvironment, CreateProject};
+    use latchkey_core::access_request::{AccessRequestId, AccessRequestView, NewAccessRequest};
+    use latchkey_core::project::{NewEnvironment, NewProject};
+
+    fn environment(object: &Object, project: &str, name: &str, prefix: &str) -> String {
+        object
+            .master(CreateEnvironment {
+                environment: NewEnvironment::parse(
+                    format!(
+                        r#"{{"project_id": "{project}", "name": "{name}", "path_prefix": "{prefix}"}}"#
+                    )
+                    .as_bytes(),
+                )
+                .unwrap(),
+            })
+            .unwrap()
+            .id
+            .to_string()
+    }
+
+    fn file(object: &Object, key: &str, at: &str) -> AccessRequestView {
+        let body = format!(r#"{{"path": "{at}", "reason": "incident 42"}}"#);
+        object
+            .call(
+                key,
+                CreateAccessRequest {
+                    request: NewAccessRequest::parse_read(body.as_bytes()).unwrap(),
+                },
+            )
+            .unwrap()
+    }
+
+    fn approve(
+        object: &Object,
+        key: &str,
+        id: &AccessRequestId,
+    ) -> Result<AccessRequestView, ApiError> {
+        object.call(
+            key,
+            ApproveAccess {
+                id: id.clone(),
+                comment: None,
+            },
+        )
+    }
+
+    /// Two environments of one project, same tier: `prod/` runs the staged workflow, `dev/`
+    /// a one-stage `any` workflow of its own.
+    #[test]
+    fn read_request_routes_by_environment_and_runs_the_stages() {
+        let s = staged();
+        let project = s
+            .object
+            .master(CreateProject {
+                project: NewProject::parse(br#"{"name": "payments"}"#).unwrap(),
+            })
+            .unwrap()
+            .id
+            .to_string();
+        let prod = environment(&s.object, &project, "prod", "prod/");
+        let dev = environment(&s.object, &project, "dev", "dev/");
+        // Route by environment instead of glob: replace the glob policy's reach with env ones.
+        s.object.rows("DELETE FROM workflow_policies");
+        create_policy(
+            &s.object,
+            &format!(
+                r#"{{"name": "prod", "workflow_id": "{}", "environment_id": "{prod}"}}"#,
+                s.workflow
+            ),
+        )
+        .unwrap();
+        let simple = create_workflow(
+            &s.object,
+            r#"[{"name": "anyone", "approvers": {"any": true}, "approvals": 1, "timeout_seconds": 600}]"#,
+        );
+        create_policy(
+            &s.object,
+            &format!(
+                r#"{{"name": "dev", "workflow_id": "{}", "environment_id": "{dev}"}}"#,
+                simple.id
+            ),
+        )
+        .unwrap();
+        s.object
+            .secret(r#"{"path": "dev/db", "value": "d", "tier": "standard"}"#);
+        // One who reaches the paths (a blind requester is shown no stages).
+        let asker = s.writer.clone();
+
+        let on_dev = file(&s.object, &asker, "dev/db");
+        assert_eq!(on_dev.workflow.as_ref().unwrap().id, simple.id);
+        assert_eq!(on_dev.required_approvals, Some(1));
+        let on_prod = file(&s.object, &asker, "prod/db");
+        assert_eq!(on_prod.workflow.as_ref().unwrap().id, s.workflow);
+        assert_eq!(on_prod.stage.as_ref().unwrap().index, 0);
+        assert_eq!(on_prod.required_approvals, Some(3));
+        // The wrong person is refused naming the stage; Ann (stage 0) can see and approve it.
+        let e = approve(&s.object, &s.carol, &on_prod.id).unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionDenied, "{e:?}");
+        assert!(
+            e.message.contains("stage 0") && e.message.contains("role"),
+            "{}",
+            e.message
+        );
+        let seen = s
+            .object
+            .call(
+                &s.ann,
+                GetAccessRequest {
+                    id: on_prod.id.clone(),
+                },
+            )
+            .unwrap();
+        assert_eq!(seen.stage.unwrap().index, 0);
+        let next = approve(&s.object, &s.ann, &on_prod.id).unwrap();
+        assert_eq!(next.stage.as_ref().unwrap().index, 1);
+        assert_eq!(next.status, "pending");
+        let e = approve(&s.object, &s.decider, &on_prod.id).unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionDenied);
+        assert!(e.message.contains("stage 1"), "{}", e.message);
+        approve(&s.object, &s.carol, &on_prod.id).unwrap();
+        let done = approve(&s.object, &s.dan, &on_prod.id).unwrap();
+        assert_eq!(done.status, "approved");
+        assert!(done.wrap_id.is_some());
+        // The dev one needs one decider, as its own workflow says.
+        let dev_done = approve(&s.object, &s.decider, &on_dev.id).unwrap();
+        assert_eq!(dev_done.status, "approved");
+    }
 }
