@@ -4,7 +4,11 @@
 
 use crate::Ctx;
 use crate::agent_envelopes::send;
+use crate::people::person;
+use crate::projects::{create_environment, create_project};
+use latchkey_e2e::client::Body;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 pub const TESTS: &[(&str, crate::Test)] = &[
     (
@@ -14,6 +18,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "workflows::default_workflow_is_the_tier_document_and_read_only",
         default_workflow_is_the_tier_document_and_read_only,
+    ),
+    (
+        "workflows::two_stage_workflow_governs_an_environment",
+        two_stage_workflow_governs_an_environment,
     ),
 ];
 
@@ -288,4 +296,166 @@ fn default_workflow_is_the_tier_document_and_read_only(ctx: &Ctx) {
     );
     assert_eq!(pending.status, 202, "{}", pending.text);
     assert_eq!(pending.body["required_approvals"], 2);
+}
+
+fn post(ctx: &Ctx, key: &str, url: &str) -> latchkey_e2e::Reply {
+    send(ctx, "POST", url, key, Some(&json!({})))
+}
+
+/// A role stage (leads, one) then a users stage (Carol or Dan, one) governs `prod/`; a
+/// one-stage `any` workflow governs `dev/` (same tier, same project). A token request and a
+/// read request each go through stage 1 then 2; the view shows the stage; the wrong person
+/// is refused naming it; stage 2's message reaches the webhook naming the stage.
+fn two_stage_workflow_governs_an_environment(ctx: &Ctx) {
+    let (tenant, key) = ctx.new_tenant();
+    let prefix = format!("/{}", latchkey_e2e::unique("wf"));
+    let channels = json!({"webhook": {"url": format!("{}{prefix}/hook", ctx.sink.base_url), "secret": "whsec-0123456789abcdef"}});
+    let set = ctx.api().send(
+        "PUT",
+        "/v1/notifications",
+        Some(&key),
+        &[],
+        Body::Json(&channels),
+    );
+    assert_eq!(set.status, 200, "{}", set.text);
+    let requester = ctx.api().create_token(
+        &key,
+        &json!({"scope": ["tokens:create", "secrets:read:*"], "ttl_seconds": 3600}),
+    );
+    assert_eq!(requester.status, 201, "{}", requester.text);
+    let requester = requester.body["value"].as_str().expect("value").to_owned();
+    let role = send(
+        ctx,
+        "POST",
+        "/v1/roles",
+        &key,
+        Some(&json!({"name": "leads", "permissions": ["secrets:read:dev/*"]})),
+    );
+    assert_eq!(role.status, 201, "{}", role.text);
+    let role = role.body["id"].as_str().expect("id").to_owned();
+    let (_, ann) = person(ctx, &tenant, &key, "ann", &[role.as_str()]);
+    let (carol_id, carol) = person(ctx, &tenant, &key, "carol", &[]);
+    let (dan_id, dan) = person(ctx, &tenant, &key, "dan", &[]);
+    let project = create_project(ctx, &key, "payments");
+    let prod = create_environment(ctx, &key, &project, "prod", "prod/", json!([]));
+    let dev = create_environment(ctx, &key, &project, "dev", "dev/", json!([]));
+    let staged = create_workflow(
+        ctx,
+        &key,
+        "prod changes",
+        json!([
+            {"name": "leads", "approvers": {"role": role}, "approvals": 1, "timeout_seconds": 3600},
+            {"name": "owners", "approvers": {"users": [carol_id, dan_id]}, "approvals": 1, "timeout_seconds": 3600}
+        ]),
+    );
+    let simple = create_workflow(ctx, &key, "dev", json!([any_stage(1)]));
+    create_policy(
+        ctx,
+        &key,
+        json!({"name": "prod", "workflow_id": staged, "environment_id": prod}),
+    );
+    create_policy(
+        ctx,
+        &key,
+        json!({"name": "dev", "workflow_id": simple, "environment_id": dev}),
+    );
+    for path in ["prod/db", "dev/db"] {
+        let stored = ctx.api().create_secret(
+            &key,
+            &json!({"path": path, "value": "v", "tier": "standard"}),
+        );
+        assert_eq!(stored.status, 201, "{}", stored.text);
+    }
+
+    // Routing by environment: same tier, two workflows.
+    let on_dev = ctx.api().create_token(
+        &requester,
+        &json!({"scope": "secrets:read:dev/*", "ttl_seconds": 600}),
+    );
+    assert_eq!(on_dev.status, 202, "{}", on_dev.text);
+    assert_eq!(on_dev.body["required_approvals"], 1);
+
+    // A token request through stage 1 then 2.
+    let asked = ctx.api().create_token(
+        &requester,
+        &json!({"scope": "secrets:read:prod/*", "ttl_seconds": 600}),
+    );
+    assert_eq!(asked.status, 202, "{}", asked.text);
+    assert_eq!(asked.body["required_approvals"], 2);
+    let id = asked.body["approval_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let view = send(ctx, "GET", &format!("/v1/approvals/{id}"), &ann, None);
+    assert_eq!(view.status, 200, "{}", view.text);
+    assert_eq!(view.body["workflow"]["id"], staged.as_str());
+    assert_eq!(view.body["stage"]["index"], 0);
+    assert_eq!(view.body["stage"]["name"], "leads");
+    assert_eq!(view.body["stages"].as_array().map(Vec::len), Some(2));
+    let wrong = post(ctx, &carol, &format!("/v1/approvals/{id}/approve"));
+    assert_eq!(wrong.status, 403, "{}", wrong.text);
+    assert!(
+        wrong.text.contains("stage 0") && wrong.text.contains(&role),
+        "{}",
+        wrong.text
+    );
+    let first = post(ctx, &ann, &format!("/v1/approvals/{id}/approve"));
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["stage"]["index"], 1);
+    assert_eq!(first.body["status"], "pending");
+    // Stage 2's message names the stage.
+    let hooks = ctx.sink.wait_for(1, Duration::from_secs(20), |r| {
+        r.path.starts_with(&prefix) && r.body.contains(&id) && r.body.contains("stage 2 of 2")
+    });
+    assert!(
+        hooks[0].json()["stage"]
+            .as_str()
+            .unwrap_or("")
+            .contains("owners"),
+        "{}",
+        hooks[0].body
+    );
+    let again = post(ctx, &ann, &format!("/v1/approvals/{id}/approve"));
+    assert_eq!(again.status, 403, "{}", again.text);
+    let second = post(ctx, &dan, &format!("/v1/approvals/{id}/approve"));
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_eq!(second.body["status"], "approved");
+    let released = send(ctx, "GET", &format!("/v1/approvals/{id}"), &requester, None);
+    let value = released.body["token"]["value"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let read = ctx.api().get_secret(&value, "prod/db");
+    assert_eq!(read.status, 200, "{}", read.text);
+
+    // A read request through the same stages.
+    let filed = send(
+        ctx,
+        "POST",
+        "/v1/requests/read",
+        &requester,
+        Some(&json!({"path": "prod/db", "reason": "incident 42", "ttl_seconds": 600})),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    assert_eq!(filed.body["stage"]["index"], 0);
+    assert_eq!(filed.body["workflow"]["id"], staged.as_str());
+    let request = filed.body["id"].as_str().expect("id").to_owned();
+    let wrong = post(ctx, &dan, &format!("/v1/requests/{request}/approve"));
+    assert_eq!(wrong.status, 403, "{}", wrong.text);
+    assert!(wrong.text.contains("stage 0"), "{}", wrong.text);
+    let first = post(ctx, &ann, &format!("/v1/requests/{request}/approve"));
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["stage"]["index"], 1);
+    let shown = send(
+        ctx,
+        "GET",
+        &format!("/api/v1/requests/{request}"),
+        &carol,
+        None,
+    );
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["stage"]["name"], "owners");
+    let done = post(ctx, &carol, &format!("/v1/requests/{request}/approve"));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.body["status"], "approved");
 }
