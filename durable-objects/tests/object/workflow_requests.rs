@@ -410,3 +410,112 @@ mod access {
         assert_eq!(dev_done.status, "approved");
     }
 }
+
+// ------------------------------------------------------------------ password requests
+
+mod password {
+    use super::*;
+    use latchkey_contract::caller::agents::{CreateBootstrap, CreateGrant, RegisterAgent};
+    use latchkey_contract::caller::passwords::{
+        ApprovePasswordRequest, CreatePasswordRequest, RejectPasswordRequest,
+    };
+    use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus};
+    use latchkey_core::agent::{BootstrapRequest, Labels, Registration};
+    use latchkey_core::grant::GrantRequest;
+
+    fn agent_jwt(object: &Object) -> String {
+        let request = BootstrapRequest::parse(b"{}").unwrap();
+        let boot = object.master(CreateBootstrap { request }).unwrap();
+        let registered = object
+            .call(
+                &boot.token,
+                RegisterAgent {
+                    registration: Registration {
+                        name: "db-1".to_owned(),
+                        hostname: None,
+                        os_type: None,
+                        metadata: Labels::new(),
+                    },
+                },
+            )
+            .unwrap();
+        let body = format!(r#"{{"agent_id": "{}", "path": "prod/*"}}"#, registered.id);
+        object
+            .master(CreateGrant {
+                request: GrantRequest::parse(body.as_bytes()).unwrap(),
+            })
+            .unwrap();
+        registered.token
+    }
+
+    /// A policy of kind `password` sends agents' password requests through the staged
+    /// workflow; without one, an `agents:admin` decision still decides alone.
+    #[test]
+    fn password_request_runs_the_stages_its_policy_names() {
+        let s = staged();
+        let jwt = agent_jwt(&s.object);
+        let body = br#"{"path": "prod/new-password", "reason": "rotation"}"#;
+        // The glob policy (prod/*) matches the path: the staged workflow governs it.
+        let asked = s
+            .object
+            .call(
+                &jwt,
+                CreatePasswordRequest {
+                    request: NewPasswordRequest::parse(body).unwrap(),
+                },
+            )
+            .unwrap();
+        assert_eq!(asked.workflow.as_ref().unwrap().id, s.workflow);
+        // The master key alone no longer decides it: stage 0 is the leads'.
+        let e = s
+            .object
+            .master(ApprovePasswordRequest {
+                id: asked.id.clone(),
+            })
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionDenied, "{e:?}");
+        let next = s
+            .object
+            .call(
+                &s.ann,
+                ApprovePasswordRequest {
+                    id: asked.id.clone(),
+                },
+            )
+            .unwrap();
+        assert_eq!(next.status, PasswordRequestStatus::Pending);
+        assert_eq!(next.stage.unwrap().index, 1);
+        s.object
+            .call(
+                &s.carol,
+                ApprovePasswordRequest {
+                    id: asked.id.clone(),
+                },
+            )
+            .unwrap();
+        let done = s
+            .object
+            .call(
+                &s.dan,
+                ApprovePasswordRequest {
+                    id: asked.id.clone(),
+                },
+            )
+            .unwrap();
+        assert_eq!(done.status, PasswordRequestStatus::Approved);
+        assert!(done.version.is_some());
+
+        // Decided: nothing more to decide.
+        let e = s
+            .object
+            .call(
+                &s.decider,
+                RejectPasswordRequest {
+                    id: asked.id.clone(),
+                    reason: None,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Conflict, "already approved: {e:?}");
+    }
+}
