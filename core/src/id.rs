@@ -66,3 +66,7 @@ macro_rules! prefixed_id {
 // Ids named by a module below the one that owns them live here, so the lower module does not
 // reach up: a wrap records the access request that left it. The owner re-exports its id.
 prefixed_id!(AccessRequestId, "req_", "access request");
+// A workflow's stage names users and roles, and every kind of request shows its stages
+// (issue 24, `crate::stage`): below `people` and `role`, which re-export them.
+prefixed_id!(UserId, "usr_", "user");
+prefixed_id!(RoleId, "rol_", "role");

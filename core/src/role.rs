@@ -9,7 +9,7 @@ use crate::scope::{Scope, ScopeSet, ScopeTexts, SecretAction};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-prefixed_id!(RoleId, "rol_", "role");
+pub use crate::id::RoleId;
 prefixed_id!(UserRoleId, "urs_", "role assignment");
 
 pub const MAX_ROLE_NAME_BYTES: usize = 64;

@@ -4,8 +4,7 @@
 //! defines, routes and runs them), so neither reaches up to the other.
 
 use crate::error::ApiError;
-use crate::people::UserId;
-use crate::role::RoleId;
+use crate::id::{RoleId, UserId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
