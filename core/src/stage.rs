@@ -159,11 +159,11 @@ pub struct WorkflowStamp {
     pub revision: u64,
 }
 
-/// One stage as the request took it.
+/// One stage as the request took it: `{workflow, stage}` (nested rather than flattened:
+/// serde's flatten costs both scripts bytes for every view that carries stages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageSnapshot {
     pub workflow: WorkflowStamp,
-    #[serde(flatten)]
     pub stage: Stage,
 }
 

@@ -223,8 +223,8 @@ impl NewPolicy {
     }
 }
 
-/// A stored policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A stored policy (the object's, read from its row: never on the wire).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPolicy {
     pub id: PolicyId,
     pub policy: NewPolicy,
