@@ -519,3 +519,75 @@ mod password {
         assert_eq!(e.code, ErrorCode::Conflict, "already approved: {e:?}");
     }
 }
+
+// ------------------------------------------------------------------ links per stage
+
+mod links {
+    use super::*;
+    use crate::support::root_key;
+    use latchkey_contract::link::DecideByLink;
+    use latchkey_core::notification::{LinkClaims, sign_link};
+
+    /// The link the email to `recipient` about `approval` for `stage` carries.
+    fn link(object: &Object, approval: &ApprovalId, recipient: &str, stage: u64) -> String {
+        let rows = object.rows("SELECT hex(wrapped_tenant_key) FROM tenant");
+        let wrapped = rows.first().unwrap().blob(0).unwrap();
+        let key = root_key()
+            .unwrap_tenant_key(object.tenant_id.as_str(), &wrapped)
+            .unwrap()
+            .derive("approval-links");
+        let rows = object.rows(&format!(
+            "SELECT nonce, link_expires_at FROM deliveries
+             WHERE approval_id = '{approval}' AND recipient = '{recipient}' AND stage = {stage}"
+        ));
+        let row = rows.first().unwrap();
+        let claims = LinkClaims {
+            approval: approval.clone(),
+            approver: format!("email:{recipient}"),
+            expires_ms: row.int(1).unwrap(),
+            nonce: row.text(0).unwrap(),
+        };
+        sign_link(key.as_bytes(), &claims)
+    }
+
+    fn decide(object: &Object, id: &ApprovalId, token: &str) -> Result<ApprovalView, ApiError> {
+        object
+            .operator(DecideByLink {
+                id: id.clone(),
+                token: token.to_owned(),
+                approve: true,
+                note: None,
+            })
+            .map(|review| review.view)
+    }
+
+    /// A stage's link decides as the person it was sent to, and only that stage.
+    #[test]
+    fn stage_link_decides_as_its_person_and_only_its_stage() {
+        let s = staged();
+        // A second lead, told about stage 0 too.
+        let leads = s.object.rows("SELECT id FROM roles WHERE name = 'leads'");
+        let leads = latchkey_core::role::RoleId::parse(&leads[0].text(0).unwrap()).unwrap();
+        person(&s.object, "bob@example.com", &leads);
+        let asked = ask(&s.object, &s.requester, "secrets:read:prod/*");
+        let bobs = link(&s.object, &asked.id, "bob@example.com", 0);
+        // Ann's stage-0 link decides as Ann (her user id), moving the request to stage 1.
+        let anns = link(&s.object, &asked.id, "ann@example.com", 0);
+        let after = decide(&s.object, &asked.id, &anns).unwrap();
+        assert_eq!(after.approvers, vec![s.ann_id.clone()]);
+        assert_eq!(after.stage.unwrap().index, 1);
+        // Bob's stage-0 link cannot decide stage 1.
+        let e = decide(&s.object, &asked.id, &bobs).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Conflict);
+        assert!(
+            e.message.contains("stage 0") && e.message.contains("stage 1"),
+            "{}",
+            e.message
+        );
+        // Carol's stage-1 link does.
+        let carols = link(&s.object, &asked.id, "carol@example.com", 1);
+        let after = decide(&s.object, &asked.id, &carols).unwrap();
+        assert_eq!(after.approvers.len(), 2);
+        let _ = &s.dan;
+    }
+}
