@@ -101,32 +101,43 @@ impl Loaded {
                 environments: Vec::new(),
             });
         }
+        // Environments matter only to a policy that names one (or its project): the common
+        // case reads two tables, not four.
+        let scoped = policies.iter().any(|p| {
+            p.policy.criteria.environment_id.is_some() || p.policy.criteria.project_id.is_some()
+        });
         let mut environments = Vec::new();
-        for row in query(
-            storage,
-            "SELECT id, project_id, path_prefix FROM environments",
-            vec![],
-        )? {
-            let (Ok(id), Ok(project_id)) = (
-                EnvironmentId::parse(&row.text(0)?),
-                ProjectId::parse(&row.text(1)?),
-            ) else {
-                continue;
-            };
-            let clusters = query(
+        if scoped {
+            let mut clusters: Vec<(String, String)> = query(
                 storage,
-                "SELECT cluster_name FROM environment_clusters WHERE environment_id = ?",
-                vec![id.as_str().into()],
+                "SELECT environment_id, cluster_name FROM environment_clusters",
+                vec![],
             )?
             .iter()
-            .map(|r| r.text(0))
-            .collect::<Result<_, _>>()?;
-            environments.push(EnvironmentScope {
-                id,
-                project_id,
-                path_prefix: row.text(2)?,
-                clusters,
-            });
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect::<Result<_, StorageError>>()?;
+            for row in query(
+                storage,
+                "SELECT id, project_id, path_prefix FROM environments",
+                vec![],
+            )? {
+                let (Ok(id), Ok(project_id)) = (
+                    EnvironmentId::parse(&row.text(0)?),
+                    ProjectId::parse(&row.text(1)?),
+                ) else {
+                    continue;
+                };
+                let (mine, rest): (Vec<_>, Vec<_>) = clusters
+                    .into_iter()
+                    .partition(|(env, _)| env == id.as_str());
+                clusters = rest;
+                environments.push(EnvironmentScope {
+                    id,
+                    project_id,
+                    path_prefix: row.text(2)?,
+                    clusters: mine.into_iter().map(|(_, cluster)| cluster).collect(),
+                });
+            }
         }
         Ok(Loaded {
             workflows: all_workflows(storage)?,

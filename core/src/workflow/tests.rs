@@ -679,3 +679,41 @@ fn clearance_after_a_workflow_edit_asks_again() {
         403
     );
 }
+
+#[test]
+fn environment_for_longest_prefix_or_cluster() {
+    use super::plan::{EnvironmentScope, environment_for};
+    let scope = |id: u8, prefix: &str, clusters: &[&str]| EnvironmentScope {
+        id: EnvironmentId::parse(&format!("env_{id:024x}")).unwrap(),
+        project_id: ProjectId::parse(PRJ).unwrap(),
+        path_prefix: prefix.to_owned(),
+        clusters: clusters.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    let envs = [
+        scope(1, "prod/", &["eu-1"]),
+        scope(2, "prod/payments/", &[]),
+    ];
+    let id_of = |found: Option<(&EnvironmentId, &ProjectId)>| found.map(|(e, _)| e.to_string());
+    assert_eq!(
+        id_of(environment_for(&envs, Some("prod/payments/stripe"), None)),
+        Some(format!("env_{:024x}", 2))
+    );
+    assert_eq!(
+        id_of(environment_for(&envs, Some("prod/db"), None)),
+        Some(format!("env_{:024x}", 1))
+    );
+    assert_eq!(id_of(environment_for(&envs, Some("dev/db"), None)), None);
+    // A discovered secret goes by its cluster, whatever its path.
+    assert_eq!(
+        id_of(environment_for(
+            &envs,
+            Some("discovered/dsc_x"),
+            Some("eu-1")
+        )),
+        Some(format!("env_{:024x}", 1))
+    );
+    assert_eq!(
+        id_of(environment_for(&envs, Some("prod/db"), Some("us-9"))),
+        None
+    );
+}
