@@ -79,7 +79,7 @@ pub const PERMISSIONS: &[Permission] = &[
     },
     Permission {
         permission: "workflow.edit",
-        description: "Reserved for workflows (seed 001's name): stored, allows nothing yet",
+        description: "Create, change and delete approval workflows (seed 001's name)",
     },
     Permission {
         permission: "integration.edit",
