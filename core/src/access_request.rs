@@ -267,6 +267,15 @@ pub struct AccessRequestView {
     /// `failed`: what the agent said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_error: Option<String>,
+    /// Issue 24: the workflow of the current stage, the current stage, and every stage the
+    /// request snapshotted when it opened (absent on requests from before, and for a blind
+    /// requester, to whom they would tell the tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<crate::stage::WorkflowStamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<crate::stage::StageView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<crate::stage::StageSnapshot>>,
 }
 
 #[cfg(test)]

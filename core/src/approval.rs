@@ -542,6 +542,15 @@ pub struct ApprovalView {
     pub token: Option<ReleasedToken>,
     /// The messages sent to approvers about this request.
     pub notifications: Vec<crate::delivery::DeliveryStatus>,
+    /// Issue 24: the workflow of the current stage (of the last one once decided), the
+    /// current stage, and every stage the request snapshotted when it opened. Absent on
+    /// requests opened before workflows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<crate::stage::WorkflowStamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<crate::stage::StageView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<crate::stage::StageSnapshot>>,
 }
 
 /// `POST /v1/tokens` → 202, when the token needs approval.

@@ -46,11 +46,13 @@ pub mod role;
 pub mod route;
 pub mod scope;
 pub mod secret;
+pub mod stage;
 pub mod tenant;
 pub mod time;
 pub mod token;
 pub mod value;
 pub mod vault;
+pub mod workflow;
 pub mod wrap;
 
 pub use error::{ApiError, ErrorCode};

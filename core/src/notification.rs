@@ -344,6 +344,8 @@ pub struct RequestSummary {
     pub tier: String,
     pub required_approvals: u64,
     pub expires_at: Timestamp,
+    /// The stage the message is for, in words (issue 24); `None` before workflows.
+    pub stage: Option<String>,
 }
 
 impl RequestSummary {
@@ -352,8 +354,11 @@ impl RequestSummary {
             Some(description) => format!("{} ({description})", self.requester),
             None => self.requester.clone(),
         };
+        let stage = self.stage.as_ref().map_or_else(String::new, |stage| {
+            format!(" Your decision is asked for {stage}.")
+        });
         format!(
-            "{who} asks for a token with scope {} (tier {}; {} approval(s) needed; open until {}).",
+            "{who} asks for a token with scope {} (tier {}; {} approval(s) needed; open until {}).{stage}",
             self.scope, self.tier, self.required_approvals, self.expires_at
         )
     }
@@ -391,6 +396,7 @@ pub fn webhook_body(summary: &RequestSummary, link: &str, now: Timestamp) -> Val
         "required_approvals": summary.required_approvals,
         "expires_at": summary.expires_at,
         "approve_url": link,
+        "stage": summary.stage,
         "sent_at": now,
     })
 }
@@ -660,6 +666,7 @@ mod tests {
             tier: "sensitive".into(),
             required_approvals: 1,
             expires_at: t(0),
+            stage: None,
         };
         let email = email_body(
             &summary,

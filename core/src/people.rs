@@ -18,7 +18,7 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-prefixed_id!(UserId, "usr_", "user");
+pub use crate::id::UserId;
 
 /// PBKDF2 rounds for new hashes. Workers' own WebCrypto refuses more than 100,000
 /// PBKDF2 iterations, and one hash at this count costs about 100 ms of CPU in the Worker's

@@ -49,6 +49,10 @@ pub struct TokenRecord {
     pub cleared_approvals: Option<u64>,
     /// An OAuth grant's resource (`https://…/mcp`): the token works only there.
     pub audience: Option<String>,
+    /// The explicit workflows (with their revisions) that cleared it (issue 24); `None` for a
+    /// token minted before workflows or outside `POST /v1/tokens`. A secret now governed by a
+    /// workflow not listed here, or by a newer revision, stays closed to it.
+    pub cleared_workflows: Option<Vec<crate::workflow::progress::WorkflowStamp>>,
 }
 
 impl Principal {

@@ -93,7 +93,7 @@ fn details(view: &ApprovalView) -> String {
          <dt>Uses</dt><dd>{}</dd>\
          <dt>Approvals</dt><dd>{} of {} (distinct approvers)</dd>\
          <dt>Request open until</dt><dd>{}</dd>\
-         <dt>Status</dt><dd><span class=\"status\">{}</span></dd></dl>",
+         <dt>Status</dt><dd><span class=\"status\">{}</span></dd>{}</dl>",
         escape(&who),
         scopes.join("<br>"),
         view.secrets_reached,
@@ -105,6 +105,27 @@ fn details(view: &ApprovalView) -> String {
         view.required_approvals,
         escape(&view.expires_at.to_string()),
         escape(view.status.as_str()),
+        stage_rows(view),
+    )
+}
+
+/// The current stage of a request that runs a workflow (issue 24): which, and who decides it.
+fn stage_rows(view: &ApprovalView) -> String {
+    let (Some(stage), Some(stages)) = (&view.stage, &view.stages) else {
+        return String::new();
+    };
+    format!(
+        "<dt>Stage</dt><dd>{} of {}{} (workflow {}): {} of {} approval(s) from {}</dd>",
+        stage.index + 1,
+        stages.len(),
+        stage
+            .name
+            .as_deref()
+            .map_or_else(String::new, |n| format!(", {}", escape(n))),
+        escape(&stage.workflow.name),
+        stage.approvals.len(),
+        stage.approvals_required,
+        escape(&stage.approvers.describe()),
     )
 }
 
@@ -228,7 +249,49 @@ mod tests {
             decisions: vec![],
             token: None,
             notifications: vec![],
+            workflow: None,
+            stage: None,
+            stages: None,
         }
+    }
+
+    #[test]
+    fn review_page_shows_the_current_stage_escaped() {
+        use crate::stage::{Approvers, Stage, StageSnapshot, StageView, WorkflowStamp};
+        let stamp = WorkflowStamp {
+            id: "wfl_0123456789abcdef01234567".into(),
+            name: "<prod>".into(),
+            revision: 1,
+        };
+        let stage = Stage {
+            name: Some("owners".into()),
+            approvers: Approvers::Any,
+            approvals: 2,
+            timeout_seconds: 60,
+        };
+        let mut shown = view("d");
+        shown.stages = Some(vec![
+            StageSnapshot {
+                workflow: stamp.clone(),
+                stage: stage.clone(),
+            };
+            2
+        ]);
+        shown.stage = Some(StageView {
+            index: 1,
+            name: Some("owners".into()),
+            workflow: stamp,
+            approvers: Approvers::Any,
+            approvals_required: 2,
+            approvals: vec!["tok_a".into()],
+            deadline: Timestamp::from_unix_ms(0).unwrap(),
+        });
+        let html = review_page(&shown, "email:a@b.example", "t");
+        assert!(
+            html.contains("2 of 2, owners (workflow &lt;prod&gt;): 1 of 2"),
+            "{html}"
+        );
+        assert!(!review_page(&view("d"), "x", "t").contains("<dt>Stage</dt>"));
     }
 
     #[test]

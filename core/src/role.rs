@@ -9,7 +9,7 @@ use crate::scope::{Scope, ScopeSet, ScopeTexts, SecretAction};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-prefixed_id!(RoleId, "rol_", "role");
+pub use crate::id::RoleId;
 prefixed_id!(UserRoleId, "urs_", "role assignment");
 
 pub const MAX_ROLE_NAME_BYTES: usize = 64;
@@ -79,7 +79,7 @@ pub const PERMISSIONS: &[Permission] = &[
     },
     Permission {
         permission: "workflow.edit",
-        description: "Reserved for workflows (seed 001's name): stored, allows nothing yet",
+        description: "Create, change and delete approval workflows (seed 001's name)",
     },
     Permission {
         permission: "integration.edit",

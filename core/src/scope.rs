@@ -248,9 +248,8 @@ pub enum Scope {
     UsersAdmin,
     /// Role definitions.
     RolesAdmin,
-    /// Seed 001's `workflow.edit`: accepted and stored in roles and tokens, but Latchkey has
-    /// no workflows yet, so it allows nothing until the issue that adds them; only `admin`
-    /// covers it.
+    /// Seed 001's `workflow.edit`: creating, changing and deleting approval workflows (issue
+    /// 24, `latchkey_contract::caller::workflows`); only `admin` covers it.
     WorkflowsEdit,
     /// Seed 001's `integration.edit`: changing the tenant's Argo CD endpoints and GitOps app
     /// mappings (issue 24, `latchkey_contract::caller::gitops`); only `admin` covers it.

@@ -6,6 +6,7 @@
 use crate::agents::carried;
 
 pub mod on_discovered;
+mod stages;
 use crate::authorization::access::Principal;
 use crate::authorization::gate::{self, Party};
 use crate::secrets;
@@ -44,7 +45,7 @@ fn purpose(id: &AccessRequestId) -> String {
 }
 
 const COLUMNS: &str = "id, kind, path, reason, requester, tier, state, ttl_seconds, created_at, \
-    decided_at, wrap_id, applied_version, blind, secret_id, job_id";
+    decided_at, wrap_id, applied_version, blind, secret_id, job_id, progress";
 
 /// The stored tier of a request for a path with no secret (filed blind).
 const NO_SECRET: &str = "none";
@@ -52,6 +53,8 @@ const NO_SECRET: &str = "none";
 struct Stored {
     view: AccessRequestView,
     state: ApprovalState,
+    /// The stages it runs (issue 24); `None` for a request from before workflows.
+    progress: Option<latchkey_core::workflow::progress::Progress>,
     /// Filed by a requester who could not see the path: its tier is not shown to them.
     blind: bool,
 }
@@ -111,18 +114,48 @@ fn parse(storage: &Storage, row: &Row, now: Timestamp) -> Result<Stored, Storage
         applied_version: row.opt_int(11)?.map(|v| u64::try_from(v).unwrap_or(0)),
         execution,
         execution_error,
+        workflow: None,
+        stage: None,
+        stages: None,
         id,
     };
     let blind = row.int(12)? != 0;
-    Ok(Stored { view, state, blind })
+    let progress = stages::read(row, 15)?;
+    let mut stored = Stored {
+        view,
+        state,
+        blind,
+        progress,
+    };
+    show_stages(&mut stored.view, stored.progress.as_ref());
+    Ok(stored)
+}
+
+/// The view's workflow, stage and stages from the run.
+fn show_stages(
+    view: &mut AccessRequestView,
+    progress: Option<&latchkey_core::workflow::progress::Progress>,
+) {
+    view.workflow = progress.and_then(|p| p.workflow());
+    view.stage = progress.and_then(|p| p.view());
+    view.stages = progress.map(|p| p.stages.clone());
+}
+
+/// What a blind requester is not shown: the tier, the count, and the stages (a policy's tier
+/// criterion would tell the tier).
+fn hide_for_blind(view: &mut AccessRequestView) {
+    view.tier = None;
+    view.required_approvals = None;
+    view.workflow = None;
+    view.stage = None;
+    view.stages = None;
 }
 
 /// The view as `principal` may see it: a requester who filed blind does not see the tier.
 fn shown_to(principal: &Principal, stored: Stored) -> AccessRequestView {
     let mut view = stored.view;
     if stored.blind && view.requester_id == principal.actor() && !may_decide(principal) {
-        view.tier = None;
-        view.required_approvals = None;
+        hide_for_blind(&mut view);
     }
     view
 }
@@ -168,7 +201,10 @@ fn load_visible(
     )?
     .ok_or_else(|| not_found(id))?;
     let stored = parse(ctx.storage, &row, ctx.now)?;
-    if stored.view.requester_id != principal.actor() && !may_decide(principal) {
+    if stored.view.requester_id != principal.actor()
+        && !may_decide(principal)
+        && !stages::admits(ctx, principal, stored.progress.as_ref())?
+    {
         return Err(not_found(id).into());
     }
     Ok(stored)
@@ -216,6 +252,8 @@ pub fn create(
             Some(value) => Some(ctx.seal_config(&purpose(&id), value)?),
             None => None,
         };
+        let progress =
+            stages::progress_for(ctx, &request.path, None, request.kind, tier, required)?;
         let mut view = insert_pending(
             ctx,
             &id,
@@ -230,11 +268,11 @@ pub fn create(
                 ttl_seconds: request.ttl_seconds,
                 sealed,
                 blind,
+                progress,
             },
         )?;
         if blind {
-            view.tier = None;
-            view.required_approvals = None;
+            hide_for_blind(&mut view);
         }
         Ok::<_, Failure>(view)
     })
@@ -285,6 +323,8 @@ pub(crate) struct Pending<'a> {
     pub ttl_seconds: Option<u64>,
     pub sealed: Option<Sealed>,
     pub blind: bool,
+    /// The stages it runs (issue 24).
+    pub progress: Option<latchkey_core::workflow::progress::Progress>,
 }
 
 /// Inserts a pending request (stored or carried) and answers its view.
@@ -293,7 +333,7 @@ pub(crate) fn insert_pending(
     id: &AccessRequestId,
     new: Pending<'_>,
 ) -> Result<AccessRequestView, Failure> {
-    let state = ApprovalState {
+    let mut state = ApprovalState {
         status: ApprovalStatus::Pending,
         requester: new.requester.to_owned(),
         required: new.required,
@@ -303,6 +343,9 @@ pub(crate) fn insert_pending(
         approved_at: None,
         released: false,
     };
+    if let Some(progress) = &new.progress {
+        progress.sync(&mut state);
+    }
     let (key, ciphertext) = match new.sealed {
         Some(sealed) => (V::Blob(sealed.wrapped_data_key), V::Blob(sealed.ciphertext)),
         None => (V::Null, V::Null),
@@ -311,8 +354,8 @@ pub(crate) fn insert_pending(
         ctx.storage,
         "INSERT INTO access_requests (id, kind, path, reason, requester, tier, state, status,
             ttl_seconds, wrapped_data_key, ciphertext, created_at, expires_at, decided_at,
-            wrap_id, applied_version, blind, secret_id, job_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, NULL)",
+            wrap_id, applied_version, blind, secret_id, job_id, progress)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, NULL, ?)",
         vec![
             id.as_str().into(),
             new.kind.as_str().into(),
@@ -330,9 +373,10 @@ pub(crate) fn insert_pending(
             ts(state.expires_at),
             V::Integer(i64::from(new.blind)),
             new.secret_id.map(DiscoveredSecretId::as_str).into(),
+            crate::approvals::progress_json(new.progress.as_ref())?,
         ],
     )?;
-    Ok(AccessRequestView {
+    let mut view = AccessRequestView {
         id: id.clone(),
         kind: new.kind,
         path: new.path.cloned(),
@@ -341,7 +385,7 @@ pub(crate) fn insert_pending(
         status: status_name(ApprovalStatus::Pending).to_owned(),
         requester_id: state.requester.clone(),
         tier: new.tier,
-        required_approvals: Some(new.required),
+        required_approvals: Some(state.required),
         approvals: Vec::new(),
         created_at: ctx.now,
         expires_at: state.expires_at,
@@ -355,7 +399,12 @@ pub(crate) fn insert_pending(
                 .to_owned()
         }),
         execution_error: None,
-    })
+        workflow: None,
+        stage: None,
+        stages: None,
+    };
+    show_stages(&mut view, new.progress.as_ref());
+    Ok(view)
 }
 
 /// `GET /v1/requests[?requester_id=&status=]`: approvers see every request, anyone else only
@@ -435,15 +484,36 @@ pub fn decide(
     decision: Decision,
 ) -> Result<AccessRequestView, ApiError> {
     let actor = principal.actor();
+    if matches!(decision, Decision::Approve(_) | Decision::Reject(_)) {
+        crate::approvals::check_may_try_deciding(principal)?;
+    }
     in_transaction(ctx.storage, "decide access request", || {
         let stored = load_visible(ctx, principal, id)?;
         let blind = stored.blind;
         let Stored {
             mut view,
             mut state,
+            mut progress,
             ..
         } = stored;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Reject(_));
+        let roles = crate::approvals::roles_of(ctx.storage, &actor)?;
+        let user = latchkey_core::people::UserId::parse(&actor).ok();
+        let who = crate::approvals::approver(&actor, user.as_ref(), &roles, may_decide(principal));
+        // Who may decide comes first: the current stage's rule (before stages, the scope).
+        if deciding && !may_decide(principal) {
+            match &progress {
+                Some(p) => p.check_eligible(&who)?,
+                None => {
+                    return Err(ApiError::new(
+                        ErrorCode::PermissionDenied,
+                        "deciding this request needs approvals:decide",
+                    )
+                    .with("required_scope", "approvals:decide")
+                    .into());
+                }
+            }
+        }
         if deciding
             && crate::authorization::provenance::same_hand(ctx.storage, &actor, &state.requester)?
         {
@@ -457,18 +527,30 @@ pub fn decide(
         if let (Decision::Approve(_), Some(path)) = (&decision, &view.path) {
             let tier = live_secret(ctx.storage, path)?.metadata.tier;
             let now_required = ctx.policies()?.requirement(tier, path).approvals.max(1);
-            state.required = state.required.max(now_required);
+            match progress.as_mut() {
+                Some(p) => p.raise_default(now_required),
+                None => state.required = state.required.max(now_required),
+            }
         }
-        let (kind, note) = match decision {
-            Decision::Approve(note) => {
+        let mut advanced = None;
+        let (kind, note) = match (decision, progress.as_mut()) {
+            (Decision::Approve(note), Some(p)) => {
+                advanced = Some(p.approve(&mut state, &who, ctx.now)?);
+                ("approve", note)
+            }
+            (Decision::Approve(note), None) => {
                 state.approve(&actor, ctx.now)?;
                 ("approve", note)
             }
-            Decision::Reject(note) => {
+            (Decision::Reject(note), Some(p)) => {
+                p.deny(&mut state, &who, ctx.now)?;
+                ("deny", note)
+            }
+            (Decision::Reject(note), None) => {
                 state.deny(&actor, ctx.now)?;
                 ("deny", note)
             }
-            Decision::Cancel => {
+            (Decision::Cancel, _) => {
                 if actor != state.requester {
                     return Err(ApiError::new(
                         ErrorCode::PermissionDenied,
@@ -492,6 +574,11 @@ pub fn decide(
                 ts(ctx.now),
             ],
         )?;
+        if let (Some(latchkey_core::workflow::progress::Advance::NextStage(index)), Some(p)) =
+            (advanced, progress.as_ref())
+        {
+            ctx.record_also(crate::approvals::stage_started(id.as_str(), p, index));
+        }
         let decided = state.status != ApprovalStatus::Pending;
         if state.status == ApprovalStatus::Approved
             && let Some(secret_id) = &view.secret_id
@@ -558,7 +645,7 @@ pub fn decide(
         execute(
             ctx.storage,
             "UPDATE access_requests SET state = ?, status = ?, decided_at = ?, wrap_id = ?,
-                applied_version = ? WHERE id = ?",
+                applied_version = ?, expires_at = ?, progress = ? WHERE id = ?",
             vec![
                 json_text(&state)?.into(),
                 state.status.as_str().into(),
@@ -567,14 +654,17 @@ pub fn decide(
                 view.applied_version
                     .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
                     .into(),
+                ts(state.expires_at),
+                crate::approvals::progress_json(progress.as_ref())?,
                 id.as_str().into(),
             ],
         )?;
         view.status = status_name(state.status_at(ctx.now)).to_owned();
         view.required_approvals = Some(state.required);
+        view.expires_at = state.expires_at;
+        show_stages(&mut view, progress.as_ref());
         if blind && view.requester_id == actor && !may_decide(principal) {
-            view.tier = None;
-            view.required_approvals = None;
+            hide_for_blind(&mut view);
         }
         view.approvals = decisions(ctx.storage, id)?
             .into_iter()

@@ -16,6 +16,8 @@ use latchkey_core::approval::{
 use latchkey_core::scope::Scope;
 use latchkey_core::secret::Tier;
 use latchkey_core::token::{TokenCreated, TokenId, TokenRequest};
+use latchkey_core::workflow::plan::Plan;
+use latchkey_core::workflow::progress::{Advance, Progress};
 use latchkey_core::{ApiError, Timestamp};
 
 /// A stored request.
@@ -29,11 +31,31 @@ struct Stored {
     created_at: Timestamp,
     token_id: Option<TokenId>,
     token_expires_at: Option<Timestamp>,
+    /// The stages it runs (issue 24); `None` for a request opened before workflows.
+    progress: Option<Progress>,
 }
 
 const COLUMNS: &str = "id, status, requester, required, cancel_window_seconds, expires_at, \
     approved_at, released, requester_description, token_request, tier, secrets_reached, \
-    created_at, token_id, token_expires_at";
+    created_at, token_id, token_expires_at, progress";
+
+/// A stored progress column.
+pub fn read_progress(row: &Row, column: usize) -> Result<Option<Progress>, StorageError> {
+    row.opt_text(column)?
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| StorageError(format!("progress: {e}")))
+}
+
+/// A progress for its column.
+pub fn progress_json(progress: Option<&Progress>) -> Result<V, StorageError> {
+    Ok(match progress {
+        Some(p) => serde_json::to_string(p)
+            .map_err(|e| StorageError(e.to_string()))?
+            .into(),
+        None => V::Null,
+    })
+}
 
 fn parse_row(storage: &Storage, row: &Row) -> Result<Stored, StorageError> {
     let id = ApprovalId::parse(&row.text(0)?).map_err(StorageError)?;
@@ -71,6 +93,7 @@ fn parse_row(storage: &Storage, row: &Row) -> Result<Stored, StorageError> {
             .transpose()
             .map_err(StorageError)?,
         token_expires_at: read_opt_ts(row, 14)?,
+        progress: read_progress(row, 15)?,
         id,
     })
 }
@@ -143,6 +166,9 @@ fn view(
         decisions: decisions(storage, &stored.id)?,
         token,
         notifications: crate::approvals::notifications::statuses(storage, &stored.id)?,
+        workflow: stored.progress.as_ref().and_then(Progress::workflow),
+        stage: stored.progress.as_ref().and_then(Progress::view),
+        stages: stored.progress.as_ref().map(|p| p.stages.clone()),
     })
 }
 
@@ -154,10 +180,25 @@ pub fn view_by_id(ctx: &SecretContext<'_>, id: &ApprovalId) -> Result<ApprovalVi
     })
 }
 
-/// What messages about a request say. (Where their links point is `PUBLIC_URL`'s alone.)
+/// The stage a pending request with stages is at (`None`: no stages, or no longer pending).
+pub fn current_stage(storage: &Storage, id: &ApprovalId) -> Result<Option<usize>, StorageError> {
+    let Some(row) = query_one(
+        storage,
+        "SELECT progress FROM approvals WHERE id = ? AND status = 'pending'",
+        vec![id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(read_progress(&row, 0)?.map(|p| p.current))
+}
+
+/// What messages about a request say, for the message sent for `stage` (it names the stage
+/// and who decides it). (Where their links point is `PUBLIC_URL`'s alone.)
 pub fn summary(
     storage: &Storage,
     id: &ApprovalId,
+    stage: Option<usize>,
 ) -> Result<Option<latchkey_core::notification::RequestSummary>, Failure> {
     let Some(row) = query_one(
         storage,
@@ -169,23 +210,30 @@ pub fn summary(
     };
     let stored = parse_row(storage, &row)?;
     let view = view(storage, &stored, stored.created_at, None)?;
-    Ok(Some(crate::approvals::notifications::summary_of(&view)))
+    let mut summary = crate::approvals::notifications::summary_of(&view);
+    summary.stage = stored
+        .progress
+        .as_ref()
+        .zip(stage)
+        .and_then(|(p, index)| p.describe_stage(index));
+    Ok(Some(summary))
 }
 
-/// Writes a state back after a transition.
-fn save_state(
-    storage: &Storage,
-    id: &ApprovalId,
-    state: &ApprovalState,
-) -> Result<(), StorageError> {
+/// Writes a state (and its run through the stages) back after a transition.
+fn save_state(storage: &Storage, stored: &Stored) -> Result<(), StorageError> {
+    let state = &stored.state;
     execute(
         storage,
-        "UPDATE approvals SET status = ?, approved_at = ?, released = ? WHERE id = ?",
+        "UPDATE approvals SET status = ?, approved_at = ?, released = ?, expires_at = ?,
+            required = ?, progress = ? WHERE id = ?",
         vec![
             state.status.as_str().into(),
             state.approved_at.map(|t| t.unix_ms()).into(),
             V::Integer(i64::from(state.released)),
-            id.as_str().into(),
+            ts(state.expires_at),
+            V::Integer(i64::try_from(state.required).unwrap_or(i64::MAX)),
+            progress_json(stored.progress.as_ref())?,
+            stored.id.as_str().into(),
         ],
     )
 }
@@ -212,31 +260,35 @@ fn record(
     )
 }
 
-/// Opens a request for a token whose scope reaches secrets that need approval.
+/// Opens a request for a token whose scope reaches secrets that need approval, running the
+/// stages of `plan` (issue 24: its workflows, then the default's count).
 pub fn open(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     request: TokenRequest,
     reach: &Reach,
+    plan: Plan,
     ttl_seconds: i64,
 ) -> Result<ApprovalView, ApiError> {
     let id = ApprovalId::generate(ctx.tenant_id).map_err(|e| internal("approval id", e))?;
     let json = serde_json::to_string(&request).map_err(|e| internal("token request", e))?;
-    let expires_at = ctx.now.plus_seconds(ttl_seconds);
+    let progress = Progress::start(plan.stages, ctx.now, ctx.now.plus_seconds(ttl_seconds))
+        .ok_or_else(|| internal("open approval", "no stage to run"))?;
+    let expires_at = progress.expires_at();
+    let required = progress.total_required();
+    let progress_column = progress_json(Some(&progress)).map_err(|e| internal("progress", e))?;
     in_transaction(ctx.storage, "open approval", || {
         execute(
             ctx.storage,
             "INSERT INTO approvals (id, status, requester, required, cancel_window_seconds,
                 expires_at, approved_at, released, requester_description, token_request, tier,
-                secrets_reached, created_at, token_id, token_expires_at, origin)
-             VALUES (?, 'pending', ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                secrets_reached, created_at, token_id, token_expires_at, origin, progress)
+             VALUES (?, 'pending', ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
             vec![
                 id.as_str().into(),
                 principal.actor().into(),
-                V::Integer(i64::try_from(reach.requirement.approvals).unwrap_or(i64::MAX)),
-                V::Integer(
-                    i64::try_from(reach.requirement.cancel_window_seconds).unwrap_or(i64::MAX),
-                ),
+                V::Integer(i64::try_from(required).unwrap_or(i64::MAX)),
+                V::Integer(i64::try_from(plan.cancel_window_seconds).unwrap_or(i64::MAX)),
                 ts(expires_at),
                 principal.description().into(),
                 json.clone().into(),
@@ -246,9 +298,10 @@ pub fn open(
                 // The `origin` column is no longer written: links point at PUBLIC_URL only,
                 // never at the host a request named.
                 "".into(),
+                progress_column.clone(),
             ],
         )?;
-        crate::approvals::notifications::enqueue(ctx, &id, expires_at)?;
+        crate::approvals::notifications::enqueue_stage(ctx, &id, &progress, expires_at)?;
         let stored = load(ctx.storage, &id)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })
@@ -265,6 +318,16 @@ pub fn get(
         let mut stored = load(ctx.storage, id)?;
         let actor = principal.actor();
         let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+        // Someone a stage admits (a role's holder, a listed user) sees it too.
+        let eligible = match &stored.progress {
+            Some(progress) if !may_decide => {
+                let roles = roles_of(ctx.storage, &actor)?;
+                let user = latchkey_core::people::UserId::parse(&actor).ok();
+                progress.involves(&approver(&actor, user.as_ref(), &roles, may_decide))
+            }
+            _ => false,
+        };
+        let may_decide = may_decide || eligible;
         if actor != stored.state.requester && !may_decide {
             // Another caller's request does not exist for this one.
             return Err(
@@ -275,21 +338,33 @@ pub fn get(
         }
         let mut released = None;
         if stored.state.take_release(&actor, ctx.now) {
+            // The approvals given are what cleared it: a secret whose rule needs more stays
+            // closed to it. With workflows, the default stage's count, and the explicit
+            // workflows (with their revisions) recorded beside it.
+            let cleared = stored
+                .progress
+                .as_ref()
+                .map_or(stored.state.required, Progress::default_count);
             let created = access::mint(
                 ctx.storage,
                 ctx.tenant_id,
                 &actor,
                 &stored.request,
-                // The approvals given are what cleared it: a secret whose rule needs more
-                // stays closed to it.
                 latchkey_core::gate::Clearance {
                     tier: stored.tier,
-                    approvals: Some(stored.state.required),
+                    approvals: Some(cleared),
                 },
                 ctx.now,
                 access::not_after(principal),
             )?;
-            save_state(ctx.storage, id, &stored.state)?;
+            if let Some(progress) = &stored.progress {
+                crate::workflow_rules::record_cleared(
+                    ctx.storage,
+                    &created.id,
+                    &progress.explicit_workflows(),
+                )?;
+            }
+            save_state(ctx.storage, &stored)?;
             execute(
                 ctx.storage,
                 "UPDATE approvals SET token_id = ?, token_expires_at = ? WHERE id = ?",
@@ -386,6 +461,17 @@ fn decide_inner(
     in_transaction(ctx.storage, "decide approval", || {
         let mut stored = load(ctx.storage, id)?;
         let deciding = matches!(decision, Decision::Approve(_) | Decision::Deny(_));
+        let roles = roles_of(ctx.storage, approver)?;
+        let user = latchkey_core::people::UserId::parse(approver).ok();
+        let who = self::approver(approver, user.as_ref(), &roles, may_decide);
+        // Who may decide comes first, as the scope check did before stages: a caller the
+        // current stage does not admit learns who may, and nothing else.
+        if deciding && !may_decide {
+            match &stored.progress {
+                Some(progress) => progress.check_eligible(&who)?,
+                None => return Err(decide_scope_missing().into()),
+            }
+        }
         if deciding
             && crate::authorization::provenance::same_hand(
                 ctx.storage,
@@ -399,22 +485,44 @@ fn decide_inner(
             )
             .into());
         }
-        let (kind, note) = match decision {
-            Decision::Approve(note) => {
+        let mut advanced = None;
+        let (kind, note) = match (decision, stored.progress.as_mut()) {
+            (Decision::Approve(note), Some(progress)) => {
+                advanced = Some(progress.approve(&mut stored.state, &who, ctx.now)?);
+                ("approve", note)
+            }
+            (Decision::Approve(note), None) => {
                 stored.state.approve(approver, ctx.now)?;
                 ("approve", note)
             }
-            Decision::Deny(note) => {
+            (Decision::Deny(note), Some(progress)) => {
+                progress.deny(&mut stored.state, &who, ctx.now)?;
+                ("deny", note)
+            }
+            (Decision::Deny(note), None) => {
                 stored.state.deny(approver, ctx.now)?;
                 ("deny", note)
             }
-            Decision::Cancel => {
-                stored.state.cancel(approver, may_decide, ctx.now)?;
+            (Decision::Cancel, progress) => {
+                let may_cancel = may_decide || progress.is_some_and(|p| p.admits(&who));
+                stored.state.cancel(approver, may_cancel, ctx.now)?;
                 ("cancel", None)
             }
         };
         record(ctx.storage, id, approver, kind, note, ctx.now)?;
-        save_state(ctx.storage, id, &stored.state)?;
+        save_state(ctx.storage, &stored)?;
+        if let (Some(Advance::NextStage(index)), Some(progress)) =
+            (advanced, stored.progress.as_ref())
+        {
+            // The next stage starts: its approvers are told, and the trail says so.
+            crate::approvals::notifications::enqueue_stage(
+                ctx,
+                id,
+                progress,
+                stored.state.expires_at,
+            )?;
+            ctx.record_also(stage_started(id.as_str(), progress, index));
+        }
         also(ctx.storage)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })
@@ -449,4 +557,75 @@ pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError>
         Some(row) => read_opt_ts(&row, 0),
         None => Ok(None),
     }
+}
+
+/// Before any lookup: only a person can be a role's or a listed user, so any other caller
+/// without `approvals:decide` is refused as the scope check always refused it (which also
+/// tells it nothing of whether the request exists).
+pub fn check_may_try_deciding(
+    principal: &crate::authorization::access::Principal,
+) -> Result<(), ApiError> {
+    let person = matches!(principal, crate::authorization::access::Principal::User(_));
+    if person || principal.scopes().covers(&Scope::ApprovalsDecide) {
+        return Ok(());
+    }
+    Err(decide_scope_missing())
+}
+
+fn decide_scope_missing() -> ApiError {
+    ApiError::new(
+        latchkey_core::ErrorCode::PermissionDenied,
+        "deciding this request needs approvals:decide",
+    )
+    .with("required_scope", "approvals:decide")
+}
+
+/// The roles a deciding user holds now (none for any other approver).
+pub fn roles_of(
+    storage: &Storage,
+    approver: &str,
+) -> Result<Vec<latchkey_core::role::RoleId>, StorageError> {
+    if latchkey_core::people::UserId::parse(approver).is_err() {
+        return Ok(Vec::new());
+    }
+    query(
+        storage,
+        "SELECT role_id FROM user_roles WHERE user_id = ?",
+        vec![approver.into()],
+    )?
+    .iter()
+    .filter_map(|row| {
+        row.text(0)
+            .map(|text| latchkey_core::role::RoleId::parse(&text).ok())
+            .transpose()
+    })
+    .collect()
+}
+
+/// Someone deciding, as a stage sees them: a user id is a person (with `roles`).
+pub fn approver<'a>(
+    id: &'a str,
+    user: Option<&'a latchkey_core::people::UserId>,
+    roles: &'a [latchkey_core::role::RoleId],
+    may_decide: bool,
+) -> latchkey_core::workflow::Approver<'a> {
+    latchkey_core::workflow::Approver {
+        id,
+        user,
+        roles,
+        may_decide,
+    }
+}
+
+/// The audit event of a stage starting (issue 24).
+pub fn stage_started(request: &str, progress: &Progress, index: usize) -> crate::audit::Draft {
+    let mut draft = crate::audit::Draft::new("approval.stage_started", None)
+        .detail("request_id", request)
+        .detail("stage", index as u64);
+    if let Some(stage) = progress.stages.get(index) {
+        draft = draft
+            .detail("workflow_id", stage.workflow.id.as_str())
+            .detail("revision", stage.workflow.revision);
+    }
+    draft
 }

@@ -4,6 +4,7 @@
 
 mod gitops;
 mod plane;
+mod workflows;
 
 use crate::audit::{Draft, VAULT_ACCESSED};
 use latchkey_contract::caller::access_requests::{self as requests, AccessRequestCommand as Req};
@@ -138,6 +139,7 @@ fn path_of(command: &CallerCommand) -> Option<String> {
         | CallerCommand::Envelopes(_)
         | CallerCommand::Discovered(_)
         | CallerCommand::Projects(_)
+        | CallerCommand::Workflows(_)
         | CallerCommand::Carried(_)
         | CallerCommand::Socket(_)
         | CallerCommand::Gitops(_)
@@ -227,6 +229,7 @@ fn details(command: &CallerCommand, draft: Draft) -> Draft {
         CallerCommand::Agents(command) => agent_details(command, draft),
         CallerCommand::AgentPlane(command) => plane::details(command, draft),
         CallerCommand::Gitops(command) => gitops::details(command, draft),
+        CallerCommand::Workflows(command) => workflows::details(command, draft),
         CallerCommand::Socket(latchkey_contract::caller::socket::SocketCommand::ConnectAgent(
             c,
         )) => match &c.id {

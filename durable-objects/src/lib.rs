@@ -46,4 +46,6 @@ mod store;
 pub mod tenant;
 mod vault;
 mod vault002;
+mod workflow_rules;
+mod workflows;
 mod wraps;

@@ -630,6 +630,42 @@ pub const MIGRATIONS: &[&[&str]] = &[
         )",
         "CREATE INDEX console_sessions_by_user ON console_sessions (user_id)",
     ],
+    // 25: issue 24, workflows and policies (`durable-objects/src/workflows.rs`). A workflow's
+    // stages are one JSON list (read whole, never queried into). A policy's criteria are one
+    // JSON object written in one member order, so the UNIQUE refuses two policies with exactly
+    // the same criteria. Requests in flight keep the stages they opened with: `progress`
+    // (JSON, `latchkey_core::workflow::progress::Progress`) on each kind of request, NULL for
+    // rows from before, which run as they always did. A token cleared through explicit
+    // workflows records them with their revisions (`cleared_workflows`, JSON).
+    &[
+        "CREATE TABLE workflows (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT,
+            stages TEXT NOT NULL,
+            cancel_window_seconds INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+        "CREATE TABLE workflow_policies (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT,
+            workflow_id TEXT NOT NULL,
+            criteria TEXT NOT NULL UNIQUE,
+            enabled INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        )",
+        "CREATE INDEX workflow_policies_by_workflow ON workflow_policies (workflow_id)",
+        "ALTER TABLE approvals ADD COLUMN progress TEXT",
+        "ALTER TABLE access_requests ADD COLUMN progress TEXT",
+        "ALTER TABLE password_requests ADD COLUMN progress TEXT",
+        "ALTER TABLE tokens ADD COLUMN cleared_workflows TEXT",
+        // The stage a message was sent for: its link decides that stage only.
+        "ALTER TABLE deliveries ADD COLUMN stage INTEGER",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -44,6 +44,9 @@ pub struct SecretContext<'a> {
     pub origin: Option<&'a crate::audit::Origin>,
     /// Secrets read recently ([`crate::secret_cache`]); a read looks here first.
     pub secret_cache: &'a crate::secret_cache::SecretCache,
+    /// For a token cleared through `POST /v1/tokens`, the explicit workflows that cleared it
+    /// (issue 24): a secret another workflow (or a newer revision) governs stays closed.
+    pub cleared_workflows: Option<&'a [latchkey_core::workflow::progress::WorkflowStamp]>,
 }
 
 /// The live secret at `path` for a caller cleared up to `ctx.cleared_tier`: the tier is
@@ -104,7 +107,19 @@ impl SecretContext<'_> {
             .policy_cache
             .get(self.storage)
             .map_err(|e| internal("policies", e))?;
-        latchkey_core::gate::check_clearance(path, tier, clearance, &policies)
+        latchkey_core::gate::check_clearance(path, tier, clearance, &policies)?;
+        self.check_workflow_clearance(path, tier)
+    }
+
+    /// The 403 when `path` is now governed by an explicit workflow that did not clear the
+    /// caller's token ([`crate::workflow_rules::check_cleared`]).
+    pub fn check_workflow_clearance(&self, path: &SecretPath, tier: Tier) -> Result<(), ApiError> {
+        match self.cleared_workflows {
+            Some(cleared) => {
+                crate::workflow_rules::check_cleared(self.storage, path, tier, cleared)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Records `draft` beside the command's own event, in the same transaction.

@@ -489,6 +489,9 @@ impl Tenant {
         {
             ctx.clearance = principal.cleared_for(*action, path);
         }
+        if let Principal::Token(token) = &principal {
+            ctx.cleared_workflows = token.cleared_workflows.as_deref();
+        }
         if let Err(e) = access::check(&principal, &rules.access)
             .and_then(|()| self.check_retier(storage, &principal, &command))
             .and_then(|()| {
@@ -691,6 +694,7 @@ impl Tenant {
             api: None,
             origin: None,
             secret_cache: &self.secret_cache,
+            cleared_workflows: None,
         }
     }
 }

@@ -229,7 +229,7 @@ pub fn scope() -> Json {
         .describe(
             "`secrets:<read|write|delete|rotate|use|*>:<glob>`, `tokens:create`, \
              `approvals:decide`, `audit:read`, `policies:write`, `agents:admin`, `users:admin`, \
-             `roles:admin`, `namespaces:read`, `projects:admin`, `workflow.edit` (reserved: it allows nothing yet), `integration.edit` (Argo CD endpoints and GitOps mappings) or \
+             `roles:admin`, `namespaces:read`, `projects:admin`, `workflow.edit` (approval workflows), `integration.edit` (Argo CD endpoints and GitOps mappings) or \
              `admin`; seeds 000/001's names `agent:admin`, `agent.mint`, `agent.revoke` \
              (`agents:admin`), `role.edit`, `user_role.edit`, `policy.edit` and `audit.read` are \
              accepted as the scope each names. `use` lets the secrets broker (POST /v1/proxy) send a secret \

@@ -50,6 +50,8 @@ use latchkey_core::tenant::TenantId;
 use latchkey_core::tenant::{NewTenant, NewTenantBody, TenantUpdate, TenantUpdateBody};
 use latchkey_core::token::{TokenRequest, TokenRequestBody};
 use latchkey_core::vault::{KvVersionsBody, KvWrite, KvWriteBody, parse_versions};
+use latchkey_core::workflow::policy::{NewPolicy, PolicyBody};
+use latchkey_core::workflow::{NewWorkflow, StageBody, WorkflowBody};
 use latchkey_core::wrap::{NewWrap, NewWrapBody, UnwrapBody, parse_unwrap};
 use latchkey_core::{ApiError, Timestamp};
 use latchkey_openapi::json::Json;
@@ -411,6 +413,25 @@ fn cases() -> Vec<Case> {
             }),
         },
         Case {
+            schema: "NewWorkflow",
+            members: members::<WorkflowBody>(),
+            parse: |b| ok(NewWorkflow::parse(b)),
+            minimal: json!({
+                "name": "two keys",
+                "stages": [{"approvers": {"any": true}, "approvals": 1, "timeout_seconds": 3600}],
+            }),
+        },
+        Case {
+            schema: "NewWorkflowPolicy",
+            members: members::<PolicyBody>(),
+            parse: |b| ok(NewPolicy::parse(b)),
+            minimal: json!({
+                "name": "prod",
+                "workflow_id": "wfl_0123456789abcdef01234567",
+                "kind": "token",
+            }),
+        },
+        Case {
             schema: "NewArgoEndpoint",
             members: members::<NewEndpointBody>(),
             parse: |b| ok(NewEndpoint::parse(b)),
@@ -528,6 +549,7 @@ fn body_schemas_list_the_wire_structs_members_in_order() {
             ),
             members::<PolicyRuleBody>(),
         ),
+        (at(&schemas, &["NewStage"]), members::<StageBody>()),
         (
             at(&schemas, &["NotificationsBody", "properties", "webhook"]),
             members::<WebhookBody>(),

@@ -3,7 +3,9 @@
 //! every documented operation resolves to the route it names, every route of the face is
 //! documented, and each documents exactly the query parameters the face takes on it.
 
-use latchkey_core::faces::api::{self as face, ApiRoute, GitopsRoute, PlaneRoute, ProjectRoute};
+use latchkey_core::faces::api::{
+    self as face, ApiRoute, GitopsRoute, PlaneRoute, ProjectRoute, WorkflowRoute,
+};
 use latchkey_core::route::Route;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,6 +99,16 @@ operations! {
     ApiRoute::Projects(ProjectRoute::CreateEnvironment) => Some("apiCreateEnvironment"),
     ApiRoute::Projects(ProjectRoute::ListEnvironments) => Some("apiListEnvironments"),
     ApiRoute::Projects(ProjectRoute::DeleteEnvironment(_)) => Some("apiDeleteEnvironment"),
+    ApiRoute::Workflows(WorkflowRoute::CreateWorkflow) => Some("apiCreateWorkflow"),
+    ApiRoute::Workflows(WorkflowRoute::ListWorkflows) => Some("apiListWorkflows"),
+    ApiRoute::Workflows(WorkflowRoute::GetWorkflow(_)) => Some("apiGetWorkflow"),
+    ApiRoute::Workflows(WorkflowRoute::UpdateWorkflow(_)) => Some("apiUpdateWorkflow"),
+    ApiRoute::Workflows(WorkflowRoute::DeleteWorkflow(_)) => Some("apiDeleteWorkflow"),
+    ApiRoute::Workflows(WorkflowRoute::CreatePolicy) => Some("apiCreatePolicy"),
+    ApiRoute::Workflows(WorkflowRoute::ListPolicies) => Some("apiListPolicies"),
+    ApiRoute::Workflows(WorkflowRoute::GetPolicy(_)) => Some("apiGetPolicy"),
+    ApiRoute::Workflows(WorkflowRoute::UpdatePolicy(_)) => Some("apiUpdatePolicy"),
+    ApiRoute::Workflows(WorkflowRoute::DeletePolicy(_)) => Some("apiDeletePolicy"),
 }
 
 const AGT: &str = "agt_0123456789abcdef01234567";
@@ -190,6 +202,16 @@ fn samples() -> Vec<(&'static str, String)> {
             "DELETE",
             "/api/v1/gitops-app-mappings/gmap_0123456789abcdef01234567",
         ),
+        ("POST", "/api/v1/workflows"),
+        ("GET", "/api/v1/workflows"),
+        ("GET", "/api/v1/workflows/wfl_0123456789abcdef01234567"),
+        ("PUT", "/api/v1/workflows/default"),
+        ("DELETE", "/api/v1/workflows/wfl_0123456789abcdef01234567"),
+        ("POST", "/api/v1/policies"),
+        ("GET", "/api/v1/policies"),
+        ("GET", "/api/v1/policies/pol_0123456789abcdef01234567"),
+        ("PUT", "/api/v1/policies/pol_0123456789abcdef01234567"),
+        ("DELETE", "/api/v1/policies/pol_0123456789abcdef01234567"),
         ("POST", "/api/v1/projects"),
         ("GET", "/api/v1/projects"),
         ("GET", "/api/v1/projects/prj_0123456789abcdef01234567"),

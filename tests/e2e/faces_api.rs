@@ -875,9 +875,7 @@ fn unknown_paths_and_parameters_are_json_4xx(ctx: &Ctx) {
     // Routes of later issues, native routes the seeds do not name, and junk: JSON 404.
     for (method, url) in [
         ("POST", "/api/v1/agents/agt_x/heartbeat"),
-        ("GET", "/api/v1/workflows"),
-        ("GET", "/api/v1/policies"),
-        ("POST", "/api/v1/policies"),
+        ("GET", "/api/v1/workflow"),
         ("GET", "/api/v1/argocd-endpoints"),
         ("GET", "/api/v1/gitops-app-mappings"),
         // A stored secret's path is not a discovered secret's id (issue 23).

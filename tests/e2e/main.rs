@@ -45,6 +45,7 @@ mod tenants;
 mod tokens;
 mod tools;
 mod vault;
+mod workflows;
 
 use latchkey_e2e::{Api, Echo, Runtime, Sink};
 use libtest_mimic::{Arguments, Trial};
@@ -136,6 +137,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(security::TESTS);
     tests.extend(queries::TESTS);
     tests.extend(projects::TESTS);
+    tests.extend(workflows::TESTS);
     tests
 }
 

@@ -4,7 +4,6 @@ use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::access_request::{
     AccessRequestId, AccessRequestView, NewAccessRequest, RequestQuery,
 };
-use latchkey_core::scope::Scope;
 use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +70,6 @@ impl AccessRequestCommand {
         use Effect::{Reads, Writes};
         // Requesters see and cancel their own (checked in the module).
         let anyone = || Access::Authenticated;
-        let decide = || Access::Scope(Scope::ApprovalsDecide);
         let row = |access, event, effect| {
             Rules::of(
                 access,
@@ -86,8 +84,9 @@ impl AccessRequestCommand {
             C::CreateAccessRequest(_) => row(anyone(), Event("request.created"), Writes),
             C::ListAccessRequests(_) => row(anyone(), Event("request.listed"), Reads),
             C::GetAccessRequest(_) => row(anyone(), Event("request.read"), Reads),
-            C::ApproveAccess(_) => row(decide(), Event("request.approved"), Writes),
-            C::RejectAccess(_) => row(decide(), Event("request.rejected"), Writes),
+            // Issue 24: the current stage's rule decides who may (the object checks it).
+            C::ApproveAccess(_) => row(anyone(), Event("request.approved"), Writes),
+            C::RejectAccess(_) => row(anyone(), Event("request.rejected"), Writes),
             C::CancelAccess(_) => row(anyone(), Event("request.cancelled"), Writes),
             C::RequestWraps(_) => row(anyone(), Event("wrap.listed"), Reads),
             // The value leaves, once: the gate runs on the approvals' authority inside.

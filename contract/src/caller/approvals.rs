@@ -79,8 +79,10 @@ impl ApprovalCommand {
                 Use,
                 Reads,
             ),
+            // Issue 24: who may decide is the current stage's rule (a role's holders, listed
+            // users, or `approvals:decide` for an `any` stage): the object checks it.
             ApprovalCommand::ApproveRequest(_) => Rules::of(
-                decide,
+                Access::Authenticated,
                 Event("approval.approved"),
                 Nothing,
                 Empties,
@@ -88,7 +90,7 @@ impl ApprovalCommand {
                 Writes,
             ),
             ApprovalCommand::DenyRequest(_) => Rules::of(
-                decide,
+                Access::Authenticated,
                 Event("approval.denied"),
                 Nothing,
                 Empties,

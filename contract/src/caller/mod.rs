@@ -29,6 +29,7 @@ pub mod tenant;
 pub mod tokens;
 pub mod vault;
 pub mod vault002;
+pub mod workflows;
 pub mod wraps;
 
 /// A command from an authenticated caller.
@@ -60,6 +61,7 @@ pub enum CallerCommand {
     Metrics(metrics::MetricsCommand),
     Projects(projects::ProjectCommand),
     Console(console::ConsoleCommand),
+    Workflows(workflows::WorkflowCommand),
 }
 
 impl CallerCommand {
@@ -92,6 +94,7 @@ impl CallerCommand {
             metrics::MetricsCommand::NAMES,
             projects::ProjectCommand::NAMES,
             console::ConsoleCommand::NAMES,
+            workflows::WorkflowCommand::NAMES,
         ]
         .into_iter()
         .flatten()
@@ -127,6 +130,7 @@ impl CallerCommand {
             CallerCommand::Metrics(command) => command.name(),
             CallerCommand::Projects(command) => command.name(),
             CallerCommand::Console(command) => command.name(),
+            CallerCommand::Workflows(command) => command.name(),
         }
     }
 
@@ -159,6 +163,7 @@ impl CallerCommand {
             CallerCommand::Metrics(command) => command.rules(),
             CallerCommand::Projects(command) => command.rules(),
             CallerCommand::Console(command) => command.rules(),
+            CallerCommand::Workflows(command) => command.rules(),
         }
     }
 }

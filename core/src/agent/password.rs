@@ -126,6 +126,15 @@ pub struct PasswordRequestView {
     /// longer reach it, or a purpose is required): it stays for a later collection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<String>,
+    /// Issue 24: when a policy sends the request through a workflow, its current stage's
+    /// workflow, the current stage and every stage (absent: today's single `agents:admin`
+    /// decision, the password request's default workflow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<crate::stage::WorkflowStamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<crate::stage::StageView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<crate::stage::StageSnapshot>>,
 }
 
 impl fmt::Debug for PasswordRequestView {
@@ -184,6 +193,9 @@ mod tests {
             delivered_at: None,
             password: Some("hunter2-secret".into()),
             withheld: None,
+            workflow: None,
+            stage: None,
+            stages: None,
         };
         assert!(!format!("{view:?}").contains("hunter2"));
     }

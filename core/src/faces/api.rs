@@ -26,6 +26,8 @@ pub mod gitops;
 pub use gitops::GitopsRoute;
 pub mod projects;
 pub use projects::ProjectRoute;
+pub mod workflows;
+pub use workflows::WorkflowRoute;
 pub mod socket;
 
 /// Where the face lives.
@@ -85,6 +87,8 @@ pub enum ApiRoute {
     Gitops(GitopsRoute),
     /// Issue 24's projects and environments ([`projects`]).
     Projects(ProjectRoute),
+    /// Issue 24's workflows and policies ([`workflows`]).
+    Workflows(WorkflowRoute),
 }
 
 /// The native routes the seeds name with the same shape (`/api/v1/<rest>` = `/v1/<rest>`).
@@ -175,6 +179,9 @@ pub fn resolve(method: &str, url_path: &str) -> Result<ApiRoute, ApiError> {
     if let Some(route) = projects::resolve(method, url_path, rest) {
         return route.map(ApiRoute::Projects);
     }
+    if let Some(route) = workflows::resolve(method, url_path, rest) {
+        return route.map(ApiRoute::Workflows);
+    }
     if let Some(route) = agent_plane::resolve(method, url_path, rest) {
         return route;
     }
@@ -259,7 +266,8 @@ pub fn allowed_query(route: &ApiRoute) -> &'static [&'static str] {
         | ApiRoute::Permissions
         | ApiRoute::RejectPasswordRequest(_)
         | ApiRoute::CreateBootstrap
-        | ApiRoute::Gitops(_) => &[],
+        | ApiRoute::Gitops(_)
+        | ApiRoute::Workflows(_) => &[],
         ApiRoute::Connect(_) => &["since"],
         ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
@@ -524,10 +532,8 @@ mod tests {
         for (method, path) in [
             ("POST", "/api/v1/tokens"),
             ("GET", "/api/v1/secret/data/x"),
-            ("GET", "/api/v1/policies"),
-            ("POST", "/api/v1/policies"),
             ("GET", "/api/v1/metrics"),
-            ("GET", "/api/v1/workflows"),
+            ("GET", "/api/v1/workflow"),
             ("GET", "/api/v2/agents"),
             ("GET", "/api/v1/"),
             ("GET", "/api"),

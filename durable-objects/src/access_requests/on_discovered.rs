@@ -28,6 +28,19 @@ pub fn create(
             .requirement(carried::DISCOVERED_TIER, &path)
             .approvals
             .max(1);
+        // A discovered secret's environment is its cluster's.
+        let cluster = target
+            .params
+            .get("cluster_name")
+            .and_then(serde_json::Value::as_str);
+        let progress = super::stages::progress_for(
+            ctx,
+            &path,
+            cluster,
+            request.kind,
+            Some(carried::DISCOVERED_TIER),
+            required,
+        )?;
         let view = super::insert_pending(
             ctx,
             &id,
@@ -42,6 +55,7 @@ pub fn create(
                 ttl_seconds: request.ttl_seconds,
                 sealed: None,
                 blind: false,
+                progress,
             },
         )?;
         if let Some(data) = &request.data {

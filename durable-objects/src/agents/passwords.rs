@@ -13,15 +13,21 @@ use latchkey_core::agent::password::{
     GENERATED_LENGTH, NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
 };
 use latchkey_core::agent::{AgentId, PasswordRequestId};
+use latchkey_core::approval::{
+    ApprovalState, ApprovalStatus, DEFAULT_APPROVAL_TTL_SECONDS, Requirement,
+};
 use latchkey_core::crypto::fill_random;
 use latchkey_core::gate::Flow;
 use latchkey_core::generate::PasswordRequest as Generator;
-use latchkey_core::scope::SecretAction;
+use latchkey_core::scope::{Scope, SecretAction};
 use latchkey_core::secret::{MetadataChange, NewSecret, SecretMetadata, SecretUpdate, Tier};
+use latchkey_core::workflow::plan::plan;
+use latchkey_core::workflow::policy::RequestKind;
+use latchkey_core::workflow::progress::{Advance, Progress};
 use latchkey_core::{ApiError, ErrorCode, SecretPath};
 
 const COLUMNS: &str = "id, agent_id, path, reason, status, created_at, decided_at, decided_by, \
-    decision_reason, version, delivered_at";
+    decision_reason, version, delivered_at, progress";
 
 fn parse(row: &Row) -> Result<PasswordRequestView, StorageError> {
     let status = row.text(4)?;
@@ -40,7 +46,92 @@ fn parse(row: &Row) -> Result<PasswordRequestView, StorageError> {
         delivered_at: read_opt_ts(row, 10)?,
         password: None,
         withheld: None,
+        workflow: None,
+        stage: None,
+        stages: None,
     })
+    .map(|mut view| {
+        if let Ok(progress) = crate::approvals::read_progress(row, 11) {
+            show_stages(&mut view, progress.as_ref());
+        }
+        view
+    })
+}
+
+fn show_stages(view: &mut PasswordRequestView, progress: Option<&Progress>) {
+    view.workflow = progress.and_then(Progress::workflow);
+    view.stage = progress.and_then(Progress::view);
+    view.stages = progress.map(|p| p.stages.clone());
+}
+
+/// Issue 24: the stages a policy of kind `password` (or matching the path, its environment or
+/// project) sends the request through; none keeps the single `agents:admin` decision, the
+/// password request's default workflow. Its target has no tier: a tier criterion never
+/// matches it.
+fn progress_for(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<Option<Progress>, ApiError> {
+    let loaded = crate::workflow_rules::Loaded::load(ctx.storage)
+        .map_err(|e| internal("password request workflow", e))?;
+    let item = loaded.item(path, None, None, RequestKind::Password);
+    let ttl = DEFAULT_APPROVAL_TTL_SECONDS;
+    let stages = plan(
+        &loaded.rules(),
+        [(item, Requirement::NONE)],
+        0,
+        u64::try_from(ttl).unwrap_or(0),
+    )
+    .stages;
+    Ok(Progress::start(stages, ctx.now, ctx.now.plus_seconds(ttl)))
+}
+
+/// The approval state a staged password request runs (it keeps only its progress).
+fn state_of(view: &PasswordRequestView, progress: &Progress) -> ApprovalState {
+    let mut state = ApprovalState {
+        status: ApprovalStatus::Pending,
+        requester: view.agent_id.to_string(),
+        required: 0,
+        cancel_window_seconds: 0,
+        approvers: progress.approved.iter().flatten().cloned().collect(),
+        expires_at: progress.expires_at(),
+        approved_at: None,
+        released: false,
+    };
+    progress.sync(&mut state);
+    state
+}
+
+fn read_stages(
+    ctx: &SecretContext<'_>,
+    id: &PasswordRequestId,
+) -> Result<Option<Progress>, Failure> {
+    match query_one(
+        ctx.storage,
+        "SELECT progress FROM password_requests WHERE id = ?",
+        vec![id.as_str().into()],
+    )? {
+        Some(row) => Ok(crate::approvals::read_progress(&row, 0)?),
+        None => Ok(None),
+    }
+}
+
+/// Before any lookup: a caller that can be no stage's approver (not a person, holding neither
+/// `agents:admin` nor `approvals:decide`) is refused as the scope check always refused it.
+fn check_may_try_deciding(principal: &Principal) -> Result<(), ApiError> {
+    let scopes = principal.scopes();
+    if matches!(principal, Principal::User(_))
+        || scopes.covers(&Scope::AgentsAdmin)
+        || scopes.covers(&Scope::ApprovalsDecide)
+    {
+        return Ok(());
+    }
+    Err(agents_admin_missing())
+}
+
+fn agents_admin_missing() -> ApiError {
+    ApiError::new(
+        ErrorCode::PermissionDenied,
+        "deciding this password request needs agents:admin (no workflow governs it)",
+    )
+    .with("required_scope", "agents:admin")
 }
 
 /// `POST /v1/agents/me/password-requests`: the agent must be able to receive the password: a
@@ -59,11 +150,12 @@ pub fn create(
         Party::Caller(principal),
     )?;
     let id = PasswordRequestId::generate().map_err(|e| internal("password request id", e))?;
+    let progress = progress_for(ctx, &request.path)?;
     execute(
         ctx.storage,
         &format!(
             "INSERT INTO password_requests ({COLUMNS})
-             VALUES (?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL, NULL, NULL)"
+             VALUES (?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL, NULL, NULL, ?)"
         ),
         vec![
             id.as_str().into(),
@@ -71,10 +163,12 @@ pub fn create(
             request.path.as_str().into(),
             request.reason.as_str().into(),
             ts(ctx.now),
+            crate::approvals::progress_json(progress.as_ref())
+                .map_err(|e| internal("store password request", e))?,
         ],
     )
     .map_err(|e| internal("store password request", e))?;
-    Ok(PasswordRequestView {
+    let mut view = PasswordRequestView {
         id,
         agent_id: agent.id.clone(),
         path: request.path,
@@ -88,7 +182,12 @@ pub fn create(
         delivered_at: None,
         password: None,
         withheld: None,
-    })
+        workflow: None,
+        stage: None,
+        stages: None,
+    };
+    show_stages(&mut view, progress.as_ref());
+    Ok(view)
 }
 
 /// `GET /v1/admin/password-requests[?status=]`: newest first, at most 500.
@@ -140,15 +239,75 @@ pub fn approve(
     principal: &Principal,
     id: &PasswordRequestId,
 ) -> Result<PasswordRequestView, ApiError> {
+    check_may_try_deciding(principal)?;
     in_transaction(ctx.storage, "approve password request", || {
         let mut view = load(ctx, id)?;
-        gate::admit(
-            ctx,
-            Flow::Write,
-            SecretAction::Write,
-            &view.path,
-            Party::Caller(principal),
-        )?;
+        let staged = read_stages(ctx, id)?;
+        if staged.is_none() && !principal.scopes().covers(&Scope::AgentsAdmin) {
+            return Err(agents_admin_missing().into());
+        }
+        if let Some(mut progress) = staged {
+            // Issue 24: the stages' approvers decide; the last approval grants it.
+            if crate::authorization::provenance::same_hand(
+                ctx.storage,
+                &principal.actor(),
+                view.agent_id.as_str(),
+            )? {
+                return Err(ApiError::new(
+                    ErrorCode::PermissionDenied,
+                    "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",
+                )
+                .into());
+            }
+            let actor = principal.actor();
+            let roles = crate::approvals::roles_of(ctx.storage, &actor)?;
+            let user = latchkey_core::people::UserId::parse(&actor).ok();
+            let who = crate::approvals::approver(
+                &actor,
+                user.as_ref(),
+                &roles,
+                principal.scopes().covers(&Scope::ApprovalsDecide),
+            );
+            let mut state = state_of(&view, &progress);
+            let advance = progress.approve(&mut state, &who, ctx.now)?;
+            execute(
+                ctx.storage,
+                "UPDATE password_requests SET progress = ? WHERE id = ?",
+                vec![
+                    crate::approvals::progress_json(Some(&progress))?,
+                    id.as_str().into(),
+                ],
+            )?;
+            show_stages(&mut view, Some(&progress));
+            match advance {
+                // The approvals stand in for the approver's scope and clearance; the value
+                // moves through the one gate all the same.
+                Advance::Approved => gate::admit(
+                    ctx,
+                    Flow::Write,
+                    SecretAction::Write,
+                    &view.path,
+                    Party::Approved,
+                )?,
+                Advance::NextStage(index) => {
+                    ctx.record_also(crate::approvals::stage_started(
+                        id.as_str(),
+                        &progress,
+                        index,
+                    ));
+                    return Ok(view);
+                }
+                Advance::Counted => return Ok(view),
+            }
+        } else {
+            gate::admit(
+                ctx,
+                Flow::Write,
+                SecretAction::Write,
+                &view.path,
+                Party::Caller(principal),
+            )?;
+        }
         // The agent that asked may have been revoked or suspended since.
         require_agent(ctx.storage, &view.agent_id, "agent_id", true)?;
         let agent = crate::agents::live_agent(ctx.storage, &view.agent_id)?.ok_or_else(|| {
@@ -245,8 +404,29 @@ pub fn reject(
     id: &PasswordRequestId,
     reason: Option<String>,
 ) -> Result<PasswordRequestView, ApiError> {
+    check_may_try_deciding(principal)?;
     in_transaction(ctx.storage, "reject password request", || {
         let mut view = load(ctx, id)?;
+        match read_stages(ctx, id)? {
+            None if !principal.scopes().covers(&Scope::AgentsAdmin) => {
+                return Err(agents_admin_missing().into());
+            }
+            None => {}
+            Some(mut progress) => {
+                let actor = principal.actor();
+                let roles = crate::approvals::roles_of(ctx.storage, &actor)?;
+                let user = latchkey_core::people::UserId::parse(&actor).ok();
+                let who = crate::approvals::approver(
+                    &actor,
+                    user.as_ref(),
+                    &roles,
+                    principal.scopes().covers(&Scope::ApprovalsDecide)
+                        || principal.scopes().covers(&Scope::AgentsAdmin),
+                );
+                let mut state = state_of(&view, &progress);
+                progress.deny(&mut state, &who, ctx.now)?;
+            }
+        }
         execute(
             ctx.storage,
             "UPDATE password_requests SET status = 'rejected', decided_at = ?, decided_by = ?,

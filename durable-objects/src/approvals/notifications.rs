@@ -66,22 +66,61 @@ fn nonce() -> Result<String, Failure> {
     Ok(latchkey_core::hex::encode(&bytes))
 }
 
-/// Queues one message per approver for a new request (inside its transaction). Returns how
-/// many approvers will be told.
-pub fn enqueue(
+/// Queues the messages for a run's current stage (issue 24), inside the transaction that
+/// started it: an `any` stage goes to the tenant's channels as before; a role's or listed
+/// users' stage to each of those people's addresses, plus the Slack and webhook channels (the
+/// message names the stage). Each row records the stage: its link decides that stage only.
+pub fn enqueue_stage(
     ctx: &SecretContext<'_>,
     approval: &ApprovalId,
+    progress: &latchkey_core::workflow::progress::Progress,
     request_expires_at: Timestamp,
 ) -> Result<u64, Failure> {
+    use latchkey_core::workflow::Approvers;
+    let Some(stage) = progress.current_stage() else {
+        return Ok(0);
+    };
     let config = load_config(ctx)?;
     let link_expires_at = request_expires_at.min(ctx.now.plus_seconds(MAX_LINK_SECONDS));
-    let recipients = config.recipients();
+    let mut recipients: Vec<(Channel, String)> = match &stage.stage.approvers {
+        Approvers::Any => config.recipients(),
+        Approvers::Role(role) => query(
+            ctx.storage,
+            "SELECT u.email FROM users u JOIN user_roles r ON r.user_id = u.id
+             WHERE r.role_id = ? ORDER BY u.email",
+            vec![role.as_str().into()],
+        )?
+        .iter()
+        .map(|row| row.text(0).map(|email| (Channel::Email, email)))
+        .collect::<Result<_, _>>()?,
+        Approvers::Users(users) => {
+            let mut out = Vec::with_capacity(users.len());
+            for user in users {
+                if let Some(row) = query_one(
+                    ctx.storage,
+                    "SELECT email FROM users WHERE id = ?",
+                    vec![user.as_str().into()],
+                )? {
+                    out.push((Channel::Email, row.text(0)?));
+                }
+            }
+            out
+        }
+    };
+    if !matches!(stage.stage.approvers, Approvers::Any) {
+        recipients.extend(
+            config
+                .recipients()
+                .into_iter()
+                .filter(|(channel, _)| *channel != Channel::Email),
+        );
+    }
     for (channel, recipient) in &recipients {
         execute(
             ctx.storage,
             "INSERT INTO deliveries (approval_id, channel, recipient, nonce, link_expires_at,
-                status, attempts, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+                status, attempts, next_attempt_at, stage)
+             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
             vec![
                 approval.as_str().into(),
                 channel.as_str().into(),
@@ -89,6 +128,7 @@ pub fn enqueue(
                 nonce()?.into(),
                 ts(link_expires_at),
                 ts(ctx.now),
+                V::Integer(i64::try_from(progress.current).unwrap_or(i64::MAX)),
             ],
         )?;
     }
@@ -144,6 +184,7 @@ struct DueRow {
     recipient: String,
     nonce: String,
     link_expires_at: Timestamp,
+    stage: Option<usize>,
 }
 
 fn parse_due(row: &Row) -> Result<DueRow, StorageError> {
@@ -154,6 +195,9 @@ fn parse_due(row: &Row) -> Result<DueRow, StorageError> {
         recipient: row.text(3)?,
         nonce: row.text(4)?,
         link_expires_at: read_opt_ts(row, 5)?.ok_or_else(|| StorageError("expiry".into()))?,
+        stage: row
+            .opt_int(6)?
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     })
 }
 
@@ -185,7 +229,7 @@ pub fn due_messages(
     in_transaction(ctx.storage, "due deliveries", || {
         let rows = query(
             ctx.storage,
-            "SELECT id, approval_id, channel, recipient, nonce, link_expires_at FROM deliveries
+            "SELECT id, approval_id, channel, recipient, nonce, link_expires_at, stage FROM deliveries
              WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
             vec![ts(ctx.now), V::Integer(limit)],
         )?;
@@ -193,7 +237,7 @@ pub fn due_messages(
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let due = parse_due(row)?;
-            let Some(summary) = approvals::summary(ctx.storage, &due.approval)? else {
+            let Some(summary) = approvals::summary(ctx.storage, &due.approval, due.stage)? else {
                 give_up(ctx.storage, due.id, "the request no longer exists")?;
                 continue;
             };
@@ -356,7 +400,41 @@ fn check_link(
     if used {
         return Err(LinkRefusal::Used.error());
     }
+    check_link_stage(ctx, approval, &claims.nonce)?;
     Ok(claims)
+}
+
+/// A link sent for one stage decides that stage only (issue 24): 409 once the request has
+/// moved on (or when it names a stage the request is not at).
+fn check_link_stage(
+    ctx: &SecretContext<'_>,
+    approval: &ApprovalId,
+    nonce: &str,
+) -> Result<(), ApiError> {
+    let fail = |e: StorageError| internal("link stage", e);
+    let sent_for = query_one(
+        ctx.storage,
+        "SELECT stage FROM deliveries WHERE nonce = ?",
+        vec![nonce.into()],
+    )
+    .map_err(fail)?
+    .map(|row| row.opt_int(0))
+    .transpose()
+    .map_err(fail)?
+    .flatten();
+    let Some(sent_for) = sent_for else {
+        return Ok(());
+    };
+    let current = approvals::current_stage(ctx.storage, approval).map_err(fail)?;
+    match current {
+        Some(current) if i64::try_from(current).ok() == Some(sent_for) => Ok(()),
+        // Decided or expired requests answer as they always did.
+        None => Ok(()),
+        Some(current) => Err(ApiError::conflict(format!(
+            "this link was sent for stage {sent_for}; the request is now at stage {current}, and only that stage's approvers may decide it"
+        ))
+        .with("stage", current as u64)),
+    }
 }
 
 /// `GET /approvals/{id}/review?t=…`.
@@ -416,5 +494,6 @@ pub fn summary_of(view: &ApprovalView) -> RequestSummary {
         tier: view.tier.as_str().to_owned(),
         required_approvals: view.required_approvals,
         expires_at: view.expires_at,
+        stage: None,
     }
 }

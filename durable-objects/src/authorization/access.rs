@@ -79,7 +79,7 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
 
 const TOKEN_COLUMNS: &str = "id, scopes, allowed_ips, max_uses, uses, created_at, expires_at, \
     last_used_at, revoked_at, created_by, description, cleared_tier, cleared_approvals, \
-    audience, oauth_client";
+    audience, oauth_client, cleared_workflows";
 
 struct StoredToken {
     record: TokenRecord,
@@ -104,6 +104,11 @@ fn parse_token_row(row: &Row) -> Result<StoredToken, StorageError> {
             cleared_tier: Tier::parse(&row.text(11)?).unwrap_or(Tier::Standard),
             cleared_approvals: row.opt_int(12)?.map(|n| u64::try_from(n).unwrap_or(0)),
             audience: row.opt_text(13)?,
+            cleared_workflows: row
+                .opt_text(15)?
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .map_err(|e| StorageError(format!("cleared_workflows: {e}")))?,
         },
         oauth_client: row.opt_text(14)?,
         created_at: read_ts(row, 5)?,
@@ -136,7 +141,7 @@ pub fn load_token(
     let Some(row) = row else {
         return Ok(None);
     };
-    let stored_hash = CredentialHash::from_hex(&row.text(15)?)
+    let stored_hash = CredentialHash::from_hex(&row.text(16)?)
         .ok_or_else(|| StorageError("stored token hash is not hex".into()))?;
     if stored_hash != *hash {
         return Ok(None);

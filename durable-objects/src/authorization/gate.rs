@@ -154,6 +154,9 @@ pub fn admit_command(
             clearance,
         };
         rules::authorize(&movement, &authority, &policies)?;
+        if let (Some(tier), false) = (tier, skip_tier) {
+            ctx.check_workflow_clearance(path, tier)?;
+        }
     }
     Ok(())
 }

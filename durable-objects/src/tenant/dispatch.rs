@@ -32,6 +32,8 @@ use latchkey_contract::caller::vault::VaultCommand as Kv;
 use latchkey_contract::caller::vault002::Vault002Command as V2;
 use latchkey_contract::caller::wraps::WrapCommand;
 
+mod workflows;
+
 /// A caller command's encoded reply or error, and its audit event completed from it.
 pub(super) struct Outcome {
     pub result: Encoded,
@@ -164,6 +166,9 @@ impl Tenant {
             }
             CallerCommand::Carried(command) => carried_command(command, principal, ctx, draft),
             CallerCommand::Projects(command) => project_command(command, ctx, draft),
+            CallerCommand::Workflows(command) => {
+                workflows::workflow_command(command, ctx, draft, self.config.approval_ttl_seconds)
+            }
             CallerCommand::Socket(SocketCommand::ConnectAgent(c)) => answer(c, draft, |c| {
                 crate::agents::socket::connect(
                     ctx,
@@ -193,31 +198,47 @@ impl Tenant {
         let request = access::narrow(principal, request, ctx.now)?;
         let reach = crate::policies::reach(ctx.storage, &request.scope)
             .map_err(|e| internal("approval reach", e))?;
-        if request.never_expires && reach.requirement.approvals != 0 {
+        // Issue 24: what the scope reaches runs through its workflows, then the default's
+        // count for whatever no policy governs.
+        let document = ctx
+            .policy_cache
+            .get(ctx.storage)
+            .map_err(|e| internal("policies", e))?;
+        let plan = crate::workflow_rules::token_plan(
+            ctx.storage,
+            &request.scope,
+            &document,
+            u64::try_from(self.config.approval_ttl_seconds).unwrap_or(0),
+        )
+        .map_err(|e| internal("approval plan", e))?;
+        if request.never_expires && !plan.stages.is_empty() {
             // An approved token is released by the approval flow, which gives it an expiry.
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
                 format!(
                     "a token with no expiry cannot wait for approval, and this scope reaches {} secrets that need {}; give an expiry",
                     reach.tier.as_str(),
-                    reach.requirement.approvals
+                    plan.stages.iter().map(|s| s.stage.approvals).sum::<u64>()
                 ),
             ));
         }
-        if reach.requirement.approvals == 0 {
+        if plan.stages.is_empty() {
             let created = in_transaction(ctx.storage, "create token", || {
-                access::mint(
+                let created = access::mint(
                     ctx.storage,
                     ctx.tenant_id,
                     &principal.actor(),
                     &request,
                     latchkey_core::gate::Clearance {
                         tier: reach.tier,
-                        approvals: Some(reach.requirement.approvals),
+                        approvals: Some(plan.default.approvals),
                     },
                     ctx.now,
                     access::not_after(principal),
-                )
+                )?;
+                // No workflow cleared it: a secret a workflow governs later asks again.
+                crate::workflow_rules::record_cleared(ctx.storage, &created.id, &[])?;
+                Ok(created)
             })?;
             return Ok(TokenMinted::Created(created));
         }
@@ -226,6 +247,7 @@ impl Tenant {
             principal,
             request,
             &reach,
+            plan,
             self.config.approval_ttl_seconds,
         )
         .map(|view| TokenMinted::Pending(Box::new(view)))
@@ -365,10 +387,14 @@ fn approval_command(
         Apr::GetApproval(c) => answer(c, draft, |c| approvals::get(ctx, principal, &c.id)),
         Apr::ListApprovals(c) => answer(c, draft, |c| approvals::list(ctx, c.status)),
         Apr::ApproveRequest(c) => answer(c, draft, |c| {
-            approvals::decide(ctx, &actor, true, &c.id, Decision::Approve(c.comment))
+            approvals::check_may_try_deciding(principal)?;
+            let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+            approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Approve(c.comment))
         }),
         Apr::DenyRequest(c) => answer(c, draft, |c| {
-            approvals::decide(ctx, &actor, true, &c.id, Decision::Deny(c.reason))
+            approvals::check_may_try_deciding(principal)?;
+            let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+            approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Deny(c.reason))
         }),
         Apr::CancelRequest(c) => answer(c, draft, |c| {
             let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);

@@ -88,6 +88,7 @@ pub(super) fn group(command: &CallerCommand) -> &'static str {
         CallerCommand::Console(_) => "console",
         CallerCommand::Gitops(_) => "gitops",
         CallerCommand::Projects(_) => "projects",
+        CallerCommand::Workflows(_) => "workflows",
     }
 }
 

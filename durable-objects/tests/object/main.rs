@@ -42,4 +42,6 @@ mod ssh_discovery;
 mod tenant_info;
 mod tokens;
 mod vault;
+mod workflow_requests;
+mod workflows;
 mod wraps;

@@ -555,6 +555,7 @@ fn gitops_samples() -> Vec<CallerCommand> {
     ]
     .into_iter()
     .chain(project_commands())
+    .chain(workflow_commands())
     .collect()
 }
 
@@ -607,4 +608,48 @@ fn carried_request() -> CallerCommand {
         }
         RequestInput::Stored(_) => unreachable!("a secret_id body is carried"),
     }
+}
+
+/// Issue 24's workflows and policies.
+fn workflow_commands() -> Vec<CallerCommand> {
+    use latchkey_contract::caller::workflows::*;
+    use latchkey_core::workflow::policy::{NewPolicy, PolicyId};
+    use latchkey_core::workflow::{NewWorkflow, WorkflowRef};
+    let workflow = || {
+        NewWorkflow::parse(
+            br#"{"name": "two", "stages": [{"approvers": {"any": true}, "approvals": 1, "timeout_seconds": 3600}]}"#,
+        )
+        .unwrap()
+    };
+    let id = || WorkflowRef::parse("wfl_0123456789abcdef01234567").unwrap();
+    let policy = || {
+        NewPolicy::parse(
+            br#"{"name": "p", "workflow_id": "wfl_0123456789abcdef01234567", "tier": "critical"}"#,
+        )
+        .unwrap()
+    };
+    let policy_id = || PolicyId::parse("pol_0123456789abcdef01234567").unwrap();
+    vec![
+        CreateWorkflow {
+            workflow: workflow(),
+        }
+        .into(),
+        ListWorkflows.into(),
+        GetWorkflow { id: id() }.into(),
+        UpdateWorkflow {
+            id: id(),
+            workflow: workflow(),
+        }
+        .into(),
+        DeleteWorkflow { id: id() }.into(),
+        CreatePolicy { policy: policy() }.into(),
+        ListPolicies.into(),
+        GetPolicy { id: policy_id() }.into(),
+        UpdatePolicy {
+            id: policy_id(),
+            policy: policy(),
+        }
+        .into(),
+        DeletePolicy { id: policy_id() }.into(),
+    ]
 }

@@ -17,6 +17,7 @@ mod metrics;
 mod plane;
 mod projects;
 mod socket;
+mod workflows;
 
 use crate::Ctx;
 pub(super) use crate::people::call;
@@ -92,6 +93,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "security::another_tenants_console_session_is_not_recognized",
         console::another_tenants_console_session_is_not_recognized,
+    ),
+    (
+        "security::another_tenants_workflows_and_policies_are_not_found",
+        workflows::another_tenants_workflows_and_policies_are_not_found,
     ),
 ];
 

@@ -34,6 +34,7 @@ mod gitops;
 mod plane;
 mod projects;
 mod socket;
+mod workflows;
 
 /// What the face made of a request under `/api`.
 pub enum Outcome {
@@ -262,6 +263,7 @@ async fn tenant_route(
         }
         ApiRoute::Plane(route) => plane::answer(route, request, env, caller, pairs).await,
         ApiRoute::Projects(route) => projects::answer(route, request, env, caller, pairs).await,
+        ApiRoute::Workflows(route) => workflows::answer(route, request, env, caller).await,
         route @ (ApiRoute::AgentPublicKey(_)
         | ApiRoute::AgentDek(_)
         | ApiRoute::AgentWraps(_)

@@ -6,6 +6,7 @@
 mod plane;
 mod schemas;
 mod scopes;
+mod workflows;
 
 pub use schemas::schemas;
 
@@ -138,6 +139,7 @@ pub fn operations(native: &[Operation], params: &mut Parameters) -> Vec<Operatio
     out.extend(own(params));
     out.extend(plane::operations(params));
     out.extend(scopes::operations(params));
+    out.extend(workflows::operations(params));
     out
 }
 

@@ -399,5 +399,5 @@ fn bodies() -> Json {
 
 /// Every schema of the face.
 pub fn schemas() -> Json {
-    answers().merge(bodies())
+    answers().merge(bodies()).merge(super::workflows::schemas())
 }
