@@ -272,7 +272,8 @@ fn tokens_and_approvals() -> Json {
             "sent_at" => nullable(time()),
             "next_attempt_at" => nullable(time()),
         }),
-        "Approval" => record(obj! {
+        "Approval" => object(
+            obj! {
             "id" => approval_id(),
             "status" => enumeration(["pending", "approved", "denied", "expired", "cancelled"]),
             "requester" => string(),
@@ -300,7 +301,9 @@ fn tokens_and_approvals() -> Json {
                 },
             )),
             "notifications" => array(schema_ref("Delivery")),
-        }),
+            },
+            stage_members(),
+        ),
         "PolicyRule" => object(
             obj! {
                 "glob" => glob(),
@@ -545,9 +548,20 @@ fn agents() -> Json {
                 "withheld" => string().describe(
                     "Why an approved password was not handed over this time (it stays for a later collection)",
                 ),
-            },
+            }
+            .merge(stage_members()),
         ),
         "PasswordRequests" => record(obj! { "data" => array(schema_ref("PasswordRequest")) }),
+    }
+}
+
+/// What a request running through a workflow (issue 24) shows: the workflow, the current
+/// stage and every stage it took (`StageView`, `StageSnapshot`: the face's workflow schemas).
+fn stage_members() -> Json {
+    obj! {
+        "workflow" => schema_ref("WorkflowStamp"),
+        "stage" => schema_ref("StageView"),
+        "stages" => array(schema_ref("StageSnapshot")),
     }
 }
 
@@ -628,7 +642,8 @@ fn people() -> Json {
                 "execution" => enumeration(["pending", "queued", "claimed", "applied", "failed"])
                     .describe("A discovered secret's request: how its agent's job stands"),
                 "execution_error" => string().describe("execution failed: what the agent said"),
-            },
+            }
+            .merge(stage_members()),
         ),
         "AccessRequests" => record(obj! { "requests" => array(schema_ref("AccessRequest")) }),
         "WrapCreated" => record(obj! {

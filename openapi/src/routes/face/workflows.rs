@@ -98,6 +98,24 @@ pub(super) fn schemas() -> Json {
             },
         ),
         "Workflows" => record(obj! { "workflows" => array(schema_ref("Workflow")) }),
+        "WorkflowStamp" => record(obj! {
+            "id" => string().describe("`wfl_…`, or `default`"),
+            "name" => string(),
+            "revision" => integer(1),
+        }),
+        "StageSnapshot" => record(obj! {
+            "workflow" => schema_ref("WorkflowStamp"),
+            "stage" => schema_ref("Stage"),
+        }),
+        "StageView" => record(obj! {
+            "index" => integer(0),
+            "name" => nullable(string()),
+            "workflow" => schema_ref("WorkflowStamp"),
+            "approvers" => approvers(),
+            "approvals_required" => integer(0),
+            "approvals" => array(string()),
+            "deadline" => time(),
+        }),
         "NewStage" => object(
             obj! {
                 "approvers" => approvers(),
