@@ -22,7 +22,7 @@ pub const WRAP_PREFIX: &str = "lk_wrap_";
 /// A seed-001 agent's long-lived secret, presented as `X-Agent-Secret` (issue 23).
 pub const AGENT_SECRET_PREFIX: &str = "lk_agt_";
 /// A console session (issue 25), presented only in the console's `HttpOnly` cookie
-/// ([`crate::console`]), never as a bearer.
+/// (the console module), never as a bearer.
 pub const CONSOLE_SESSION_PREFIX: &str = "lk_cs_";
 const SECRET_CHARS: usize = 43; // 32 bytes, base64url without padding
 

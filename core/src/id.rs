@@ -69,6 +69,6 @@ prefixed_id!(AccessRequestId, "req_", "access request");
 // An environment names the agents whose discovered secrets it scopes (see the project module).
 prefixed_id!(AgentId, "agt_", "agent");
 // A workflow's stage names users and roles, and every kind of request shows its stages
-// (issue 24, `crate::stage`): below `people` and `role`, which re-export them.
+// (issue 24, the stage module): below `people` and `role`, which re-export them.
 prefixed_id!(UserId, "usr_", "user");
 prefixed_id!(RoleId, "rol_", "role");

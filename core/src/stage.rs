@@ -1,6 +1,6 @@
 //! The stages of approval workflows as requests carry them (issue 24): who may approve a
 //! stage, the stage itself, and the snapshot a request keeps of it. Below both
-//! [`crate::approval`] (whose views show a request's stages) and [`crate::workflow`] (which
+//! the approval module (whose views show a request's stages) and the workflow module (which
 //! defines, routes and runs them), so neither reaches up to the other.
 
 use crate::error::ApiError;

@@ -1,7 +1,7 @@
 //! What governs what a request reaches (issue 24): the stored policies, workflows and
 //! environments read once, handed to the core's pure resolution
-//! ([`latchkey_core::workflow::plan`]). Below `crate::store` (the clearance check at use reads
-//! it) and `crate::workflows` (the CRUD), so it needs neither.
+//! ([`latchkey_core::workflow::plan`]). Below the store (the clearance check at use reads
+//! it) and the workflows module (the CRUD), so it needs neither.
 
 use crate::rows::{read_count, read_ts};
 use crate::sql::{Row, Storage, StorageError, execute, query};
