@@ -126,6 +126,24 @@ fn check_may_try_deciding(principal: &Principal) -> Result<(), ApiError> {
     Err(agents_admin_missing())
 }
 
+/// Nobody approves a request of an agent they made (directly or through what they made), nor
+/// one of whoever made them: the staged approval and the single admin decision alike.
+fn refuse_same_hand(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    agent: &AgentId,
+) -> Result<(), Failure> {
+    if crate::authorization::provenance::same_hand(ctx.storage, &principal.actor(), agent.as_str())?
+    {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn agents_admin_missing() -> ApiError {
     ApiError::new(
         ErrorCode::PermissionDenied,
@@ -248,17 +266,7 @@ pub fn approve(
         }
         if let Some(mut progress) = staged {
             // Issue 24: the stages' approvers decide; the last approval grants it.
-            if crate::authorization::provenance::same_hand(
-                ctx.storage,
-                &principal.actor(),
-                view.agent_id.as_str(),
-            )? {
-                return Err(ApiError::new(
-                    ErrorCode::PermissionDenied,
-                    "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",
-                )
-                .into());
-            }
+            refuse_same_hand(ctx, principal, &view.agent_id)?;
             let actor = principal.actor();
             let roles = crate::approvals::roles_of(ctx.storage, &actor)?;
             let user = latchkey_core::people::UserId::parse(&actor).ok();
@@ -321,17 +329,7 @@ pub fn approve(
             &view.path,
             Party::Recipient(&recipient),
         )?;
-        if crate::authorization::provenance::same_hand(
-            ctx.storage,
-            &principal.actor(),
-            view.agent_id.as_str(),
-        )? {
-            return Err(ApiError::new(
-                ErrorCode::PermissionDenied,
-                "nobody approves a request of an agent they made (directly or through what they made), nor one of whoever made them",
-            )
-            .into());
-        }
+        refuse_same_hand(ctx, principal, &view.agent_id)?;
         let password = Generator {
             length: GENERATED_LENGTH,
             uppercase: true,
