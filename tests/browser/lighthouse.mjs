@@ -39,14 +39,21 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const report = { pages: {} };
 async function audit(name, target) {
-  const result = await lighthouse(target, {
-    port,
-    output: "json",
-    logLevel: "error",
-    onlyCategories: ["performance", "accessibility"],
-    // Keep the session cookie between runs (Lighthouse clears storage by default).
-    disableStorageReset: true,
-  });
+  // A null score is a run Lighthouse could not measure (a runtimeError such as NO_FCP on the
+  // first, cold load), not a low score: measure again, at most twice more.
+  let result;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    result = await lighthouse(target, {
+      port,
+      output: "json",
+      logLevel: "error",
+      onlyCategories: ["performance", "accessibility"],
+      // Keep the session cookie between runs (Lighthouse clears storage by default).
+      disableStorageReset: true,
+    });
+    const scores = Object.values(result.lhr.categories).map((c) => c.score);
+    if (scores.every((score) => score !== null)) break;
+  }
   const { categories } = result.lhr;
   report.pages[name] = {
     performance: categories.performance.score,
