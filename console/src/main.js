@@ -69,7 +69,7 @@ async function route() {
   } else if (path === "/tokens") {
     view = tokensView(session);
   } else if (path === "/approvals") {
-    view = approvalsView(session);
+    view = approvalsView(session, params);
   } else if (path === "/agents") {
     view = agentsView();
   } else if (path === "/requests") {

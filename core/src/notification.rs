@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::fmt;
 
+pub mod message;
+pub use message::{RequestSummary, email_body, slack_body, webhook_body};
+
 pub const MAX_EMAIL_RECIPIENTS: usize = 20;
 pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
 pub const MAX_WEBHOOK_SECRET_BYTES: usize = 256;
@@ -334,89 +337,6 @@ pub fn webhook_signature(secret: &str, unix_seconds: i64, body: &[u8]) -> String
     format!("t={unix_seconds},v1={}", crate::hex::encode(&tag))
 }
 
-/// What a message says about a request. Never a secret value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestSummary {
-    pub approval: ApprovalId,
-    pub requester: String,
-    pub requester_description: Option<String>,
-    pub scope: String,
-    pub tier: String,
-    pub required_approvals: u64,
-    pub expires_at: Timestamp,
-    /// The stage the message is for, in words (issue 24); `None` before workflows.
-    pub stage: Option<String>,
-}
-
-impl RequestSummary {
-    fn line(&self) -> String {
-        let who = match &self.requester_description {
-            Some(description) => format!("{} ({description})", self.requester),
-            None => self.requester.clone(),
-        };
-        let stage = self.stage.as_ref().map_or_else(String::new, |stage| {
-            format!(" Your decision is asked for {stage}.")
-        });
-        format!(
-            "{who} asks for a token with scope {} (tier {}; {} approval(s) needed; open until {}).{stage}",
-            self.scope, self.tier, self.required_approvals, self.expires_at
-        )
-    }
-}
-
-/// Slack's escaping for message text: `&`, `<` and `>` (so a description cannot smuggle in a
-/// link or a mention).
-fn escape_slack(text: &str) -> String {
-    html_escape::encode_text(text).into_owned()
-}
-
-/// The Slack incoming-webhook body: the summary and a button to the approver's link.
-pub fn slack_body(summary: &RequestSummary, link: &str) -> Value {
-    let line = escape_slack(&summary.line());
-    json!({
-        "text": format!("Latchkey approval requested: {line}"),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*Approval requested*\n{line}")}},
-            {"type": "actions", "elements": [
-                {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Review request"}, "url": link}
-            ]}
-        ]
-    })
-}
-
-/// The signed webhook's JSON body.
-pub fn webhook_body(summary: &RequestSummary, link: &str, now: Timestamp) -> Value {
-    json!({
-        "type": "approval.requested",
-        "approval_request_id": summary.approval,
-        "requester": summary.requester,
-        "requester_description": summary.requester_description,
-        "scope": summary.scope,
-        "tier": summary.tier,
-        "required_approvals": summary.required_approvals,
-        "expires_at": summary.expires_at,
-        "approve_url": link,
-        "stage": summary.stage,
-        "sent_at": now,
-    })
-}
-
-/// The email API's JSON body: one message per approver.
-pub fn email_body(summary: &RequestSummary, to: &str, from: &str, link: &str) -> Value {
-    let line = summary.line();
-    json!({
-        "from": from,
-        "to": [to],
-        "subject": format!("Approval requested: {}", summary.scope),
-        "text": format!("{line}\n\nReview and decide (this link is yours alone and works once):\n{link}\n"),
-        "html": format!(
-            "<p>{}</p><p><a href=\"{}\">Review request</a></p><p>This link is yours alone and works once.</p>",
-            crate::review::escape(&line),
-            crate::review::escape(link)
-        ),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,38 +569,5 @@ mod tests {
         assert_ne!(a, webhook_signature("0123456789abcdef", 101, b"{}"));
         assert_ne!(a, webhook_signature("0123456789abcdef", 100, b"{ }"));
         assert_ne!(a, webhook_signature("0123456789abcdeF", 100, b"{}"));
-    }
-
-    #[test]
-    fn slack_escapes_exactly_amp_lt_gt() {
-        assert_eq!(escape_slack("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d\"e'f");
-    }
-
-    #[test]
-    fn messages_carry_the_link_and_escape_html() {
-        let summary = RequestSummary {
-            approval: id(),
-            requester: "tok_1".into(),
-            requester_description: Some("<script>".into()),
-            scope: "secrets:read:prod/*".into(),
-            tier: "sensitive".into(),
-            required_approvals: 1,
-            expires_at: t(0),
-            stage: None,
-        };
-        let email = email_body(
-            &summary,
-            "a@b.example",
-            "latchkey@example.com",
-            "https://x/approvals/1/review?t=abc",
-        );
-        assert!(email["html"].as_str().unwrap().contains("&lt;script&gt;"));
-        assert!(email["text"].as_str().unwrap().contains("?t=abc"));
-        let slack = slack_body(&summary, "https://x/l");
-        assert_eq!(slack["blocks"][1]["elements"][0]["url"], "https://x/l");
-        assert!(
-            !slack.to_string().contains("<script>"),
-            "Slack text is escaped"
-        );
     }
 }

@@ -6,7 +6,7 @@
 use crate::agents::carried;
 
 pub mod on_discovered;
-mod stages;
+pub(crate) mod stages;
 use crate::authorization::access::Principal;
 use crate::authorization::gate::{self, Party};
 use crate::secrets;
@@ -203,7 +203,7 @@ fn load_visible(
     let stored = parse(ctx.storage, &row, ctx.now)?;
     if stored.view.requester_id != principal.actor()
         && !may_decide(principal)
-        && !stages::admits(ctx, principal, stored.progress.as_ref())?
+        && !crate::approvals::stage_admits(ctx, principal, stored.progress.as_ref())?
     {
         return Err(not_found(id).into());
     }
@@ -375,6 +375,13 @@ pub(crate) fn insert_pending(
             new.secret_id.map(DiscoveredSecretId::as_str).into(),
             crate::approvals::progress_json(new.progress.as_ref())?,
         ],
+    )?;
+    // The first stage's approvers hear of it (issue 24).
+    crate::approvals::notifications::enqueue_stage(
+        ctx,
+        id.as_str(),
+        new.progress.as_ref(),
+        state.expires_at,
     )?;
     let mut view = AccessRequestView {
         id: id.clone(),
@@ -577,6 +584,13 @@ pub fn decide(
         if let (Some(latchkey_core::workflow::progress::Advance::NextStage(index)), Some(p)) =
             (advanced, progress.as_ref())
         {
+            // The next stage starts: its approvers are told, and the trail says so.
+            crate::approvals::notifications::enqueue_stage(
+                ctx,
+                id.as_str(),
+                Some(p),
+                state.expires_at,
+            )?;
             ctx.record_also(crate::approvals::stage_started(id.as_str(), p, index));
         }
         let decided = state.status != ApprovalStatus::Pending;

@@ -165,7 +165,7 @@ fn view(
         releases_at: stored.state.releases_at(),
         decisions: decisions(storage, &stored.id)?,
         token,
-        notifications: crate::approvals::notifications::statuses(storage, &stored.id)?,
+        notifications: crate::approvals::notifications::statuses(storage, stored.id.as_str())?,
         workflow: stored.progress.as_ref().and_then(Progress::workflow),
         stage: stored.progress.as_ref().and_then(Progress::view),
         stages: stored.progress.as_ref().map(|p| p.stages.clone()),
@@ -301,7 +301,12 @@ pub fn open(
                 progress_column.clone(),
             ],
         )?;
-        crate::approvals::notifications::enqueue_stage(ctx, &id, &progress, expires_at)?;
+        crate::approvals::notifications::enqueue_stage(
+            ctx,
+            id.as_str(),
+            Some(&progress),
+            expires_at,
+        )?;
         let stored = load(ctx.storage, &id)?;
         Ok(view(ctx.storage, &stored, ctx.now, None)?)
     })
@@ -517,8 +522,8 @@ fn decide_inner(
             // The next stage starts: its approvers are told, and the trail says so.
             crate::approvals::notifications::enqueue_stage(
                 ctx,
-                id,
-                progress,
+                id.as_str(),
+                Some(progress),
                 stored.state.expires_at,
             )?;
             ctx.record_also(stage_started(id.as_str(), progress, index));
@@ -615,6 +620,23 @@ pub fn approver<'a>(
         roles,
         may_decide,
     }
+}
+
+/// Whether a stage of the run admits `principal` (a role's holder, a listed user, or an
+/// `approvals:decide` holder for an `any` stage): they may see the request, whatever its kind.
+pub fn stage_admits(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    progress: Option<&Progress>,
+) -> Result<bool, StorageError> {
+    let Some(progress) = progress else {
+        return Ok(false);
+    };
+    let actor = principal.actor();
+    let roles = roles_of(ctx.storage, &actor)?;
+    let user = latchkey_core::people::UserId::parse(&actor).ok();
+    let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
+    Ok(progress.involves(&approver(&actor, user.as_ref(), &roles, may_decide)))
 }
 
 /// The audit event of a stage starting (issue 24).

@@ -235,6 +235,21 @@ pub fn person_behind(storage: &Storage, approver: &str) -> Result<String, Storag
     .unwrap_or_else(|| approver.to_owned()))
 }
 
+/// Who an actor id is, in words, for messages to approvers: a person's email, an agent's
+/// name; `None` for anything else (a token is named by its id alone).
+pub fn describe_actor(storage: &Storage, actor: &str) -> Result<Option<String>, StorageError> {
+    let sql = if actor.starts_with("usr_") {
+        "SELECT email FROM users WHERE id = ?"
+    } else if actor.starts_with("agt_") {
+        "SELECT name FROM agents WHERE id = ?"
+    } else {
+        return Ok(None);
+    };
+    query_one(storage, sql, vec![actor.into()])?
+        .map(|row| row.text(0))
+        .transpose()
+}
+
 /// The throttle's row key of an account: a keyed hash of the email as typed, so the table
 /// holds no address of someone who has no account.
 fn account_key(tenant_key: &TenantKey, email: &Email) -> String {

@@ -666,6 +666,10 @@ pub const MIGRATIONS: &[&[&str]] = &[
         // The stage a message was sent for: its link decides that stage only.
         "ALTER TABLE deliveries ADD COLUMN stage INTEGER",
     ],
+    // 26: issue 24, every kind of request tells its stages' approvers (token, read, patch and
+    // password requests): a message's row names the request by its id, whatever its kind
+    // (`apr_`, `req_`, `pwr_`).
+    &["ALTER TABLE deliveries RENAME COLUMN approval_id TO request_id"],
 ];
 
 /// The schema version this build writes.

@@ -26,6 +26,7 @@ mod public;
 mod sockets;
 pub use crate::agents::socket::{Delivery, Push, Resolved};
 use crate::approvals::notifications;
+pub use crate::approvals::notifications::EmailApi;
 use crate::sql::{Storage, Value as V};
 use latchkey_contract::caller::audit::StreamEvents;
 use latchkey_contract::operator::{InitTenant, OperatorCommand};

@@ -297,11 +297,29 @@ try {
     await asker.locator("#my-requests article[data-status='pending']").waitFor();
     await axe(asker, "requests");
     await shoot(asker, "requests");
-    await page.goto(`${url}#/approvals`);
-    const card = page.locator("article[data-request]", { hasText: "vault/db" });
+    const requestId = await asker.locator("#my-requests article[data-status='pending']").getAttribute("data-request");
+    // The approver's message links to the console at the request, tenant filled in: opened
+    // in a fresh browser (a phone), it asks for a login, then shows that request focused.
+    const fresh = await browser.newContext({ viewport: PHONE });
+    const linked = await fresh.newPage();
+    linked.setDefaultTimeout(15000);
+    await linked.goto(`${url}?tenant=${tenant}#/approvals?request=${requestId}`);
+    await linked.locator("#login").waitFor();
+    report.deep_link_tenant = await linked.inputValue("#tenant");
+    await linked.fill("#email", email);
+    await linked.fill("#password", password);
+    await linked.click("#login button[type=submit]");
+    const card = linked.locator(`article.wanted[data-id="${requestId}"]`);
     await card.waitFor();
+    report.deep_link_focused = await linked.evaluate(() => {
+      const article = document.activeElement && document.activeElement.closest("article");
+      return article ? article.dataset.id : null;
+    });
+    report.deep_link_request = requestId;
+    await shoot(linked, "approvals-linked");
     await card.locator("button.approve").click();
-    await page.locator("#inbox-empty").waitFor();
+    await linked.locator("#inbox-empty").waitFor();
+    await fresh.close();
     await asker.reload();
     await asker.locator("#my-requests button.retrieve").click();
     const got = await asker.locator("#wrapped-value .revealed").innerText();

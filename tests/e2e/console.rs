@@ -491,6 +491,18 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     assert_eq!(report["approver_sees_agents_link"], false, "{report}");
     assert_eq!(report["approver_fleet_rows"], 0, "{report}");
     assert_eq!(report["retrieve_buttons_after"], 0, "{report}");
+    // The message's console link: tenant filled in, the request focused after login.
+    assert_eq!(report["deep_link_tenant"], tenant.as_str(), "{report}");
+    assert!(
+        report["deep_link_request"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("req_")),
+        "{report}"
+    );
+    assert_eq!(
+        report["deep_link_focused"], report["deep_link_request"],
+        "{report}"
+    );
     assert_eq!(report["approver_sees_people_link"], false, "{report}");
     assert_eq!(report["approver_people_rows"], 0, "{report}");
     assert!(

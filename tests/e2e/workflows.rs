@@ -305,7 +305,8 @@ fn post(ctx: &Ctx, key: &str, url: &str) -> latchkey_e2e::Reply {
 /// A role stage (leads, one) then a users stage (Carol or Dan, one) governs `prod/`; a
 /// one-stage `any` workflow governs `dev/` (same tier, same project). A token request and a
 /// read request each go through stage 1 then 2; the view shows the stage; the wrong person
-/// is refused naming it; stage 2's message reaches the webhook naming the stage.
+/// is refused naming it; each stage's message reaches the webhook naming the stage (the read
+/// request's with a console link, which decides nothing by itself).
 fn two_stage_workflow_governs_an_environment(ctx: &Ctx) {
     let (tenant, key) = ctx.new_tenant();
     let prefix = format!("/{}", latchkey_e2e::unique("wf"));
@@ -440,6 +441,27 @@ fn two_stage_workflow_governs_an_environment(ctx: &Ctx) {
     assert_eq!(filed.body["stage"]["index"], 0);
     assert_eq!(filed.body["workflow"]["id"], staged.as_str());
     let request = filed.body["id"].as_str().expect("id").to_owned();
+    // Stage 1's message reaches the webhook: what is read, and a console link that decides
+    // nothing by itself (the runtime serves it: the console, tenant filled in by the page).
+    let told = ctx.sink.wait_for(1, Duration::from_secs(20), |r| {
+        r.path.starts_with(&prefix) && r.body.contains(&request) && r.body.contains("stage 1 of 2")
+    });
+    let hook = told[0].json();
+    assert_eq!(hook["kind"], "read", "{hook}");
+    assert_eq!(hook["target"], "prod/db", "{hook}");
+    assert!(hook.get("approval_request_id").is_none(), "{hook}");
+    let review = hook["review_url"].as_str().expect("review_url").to_owned();
+    let suffix = format!("/console/?tenant={tenant}#/approvals?request={request}");
+    assert!(review.ends_with(&suffix), "{review}");
+    let page = ctx.api().send(
+        "GET",
+        &format!("/console/?tenant={tenant}"),
+        None,
+        &[],
+        Body::None,
+    );
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("/console/app.js"), "{}", page.text);
     let wrong = post(ctx, &dan, &format!("/v1/requests/{request}/approve"));
     assert_eq!(wrong.status, 403, "{}", wrong.text);
     assert!(wrong.text.contains("stage 0"), "{}", wrong.text);
@@ -455,6 +477,13 @@ fn two_stage_workflow_governs_an_environment(ctx: &Ctx) {
     );
     assert_eq!(shown.status, 200, "{}", shown.text);
     assert_eq!(shown.body["stage"]["name"], "owners");
+    // Stage 2's approvers hear of it in turn.
+    ctx.sink.wait_for(1, Duration::from_secs(20), |r| {
+        r.path.starts_with(&prefix)
+            && r.body.contains(&request)
+            && r.body.contains("stage 2 of 2")
+            && r.body.contains("owners")
+    });
     let done = post(ctx, &carol, &format!("/v1/requests/{request}/approve"));
     assert_eq!(done.status, 200, "{}", done.text);
     assert_eq!(done.body["status"], "approved");

@@ -6,7 +6,8 @@ export function loginView(onLogin) {
   const form = h(
     "form",
     { class: "stack", id: "login", novalidate: true },
-    field("Tenant ID", h("input", { name: "tenant", id: "tenant", autocomplete: "organization", required: true, spellcheck: "false" })),
+    // A message to an approver links here with its tenant filled in (`?tenant=tn_…`).
+    field("Tenant ID", h("input", { name: "tenant", id: "tenant", autocomplete: "organization", required: true, spellcheck: "false", value: new URLSearchParams(location.search).get("tenant") })),
     field("Email", h("input", { name: "email", id: "email", type: "email", autocomplete: "username", required: true })),
     field("Password", h("input", { name: "password", id: "password", type: "password", autocomplete: "current-password", required: true })),
     h("div", { class: "row" }, h("button", { type: "submit" }, "Log in")),

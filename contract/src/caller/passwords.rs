@@ -6,7 +6,6 @@ use latchkey_core::agent::PasswordRequestId;
 use latchkey_core::agent::password::{
     NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
 };
-use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/agents/me/password-requests`.
@@ -52,7 +51,6 @@ impl PasswordCommand {
         use Effect::{Reads, Writes};
         use Metering::Use;
         use Releases::{Nothing, Value};
-        let admin = || Access::Scope(Scope::AgentsAdmin);
         match self {
             PasswordCommand::CreatePasswordRequest(_) => Rules::of(
                 Access::Agent,
@@ -70,8 +68,10 @@ impl PasswordCommand {
                 Use,
                 Writes,
             ),
+            // Issue 24: whoever a stage admits finds the requests it admits them to (the
+            // object filters; one who can be no approver is refused there).
             PasswordCommand::ListPasswordRequests(_) => Rules::of(
-                admin(),
+                Access::Authenticated,
                 Event("password_request.listed"),
                 Nothing,
                 Empties,

@@ -1,17 +1,17 @@
 //! Read and patch requests through workflows (issue 24): the stages a request runs (its
 //! secret's governing workflow, else the default: the tier document's count, at least one),
-//! and who may see and decide it.
+//! and what their stages' messages say.
 
-use crate::approvals::{approver, roles_of};
-use crate::authorization::access::Principal;
-use crate::sql::{Row, StorageError};
+use crate::sql::{Row, Storage, StorageError, query_one};
 use crate::store::{Failure, SecretContext};
 use crate::workflow_rules::Loaded;
 use latchkey_core::SecretPath;
+use latchkey_core::Timestamp;
 use latchkey_core::access_request::AccessKind;
+use latchkey_core::access_request::AccessRequestId;
 use latchkey_core::approval::{DEFAULT_APPROVAL_TTL_SECONDS, Requirement};
-use latchkey_core::people::UserId;
-use latchkey_core::scope::Scope;
+use latchkey_core::notification::RequestSummary;
+use latchkey_core::notification::message::Asked;
 use latchkey_core::secret::Tier;
 use latchkey_core::workflow::plan::plan;
 use latchkey_core::workflow::policy::{Item, RequestKind};
@@ -59,28 +59,53 @@ pub fn read(row: &Row, column: usize) -> Result<Option<Progress>, StorageError> 
     crate::approvals::read_progress(row, column)
 }
 
-/// Whether `principal` holds `approvals:decide`.
-pub fn may_decide(principal: &Principal) -> bool {
-    principal.scopes().covers(&Scope::ApprovalsDecide)
-}
-
-/// Whether a stage of the run admits `principal` (a role's holder, a listed user, or an
-/// `approvals:decide` holder for an `any` stage): they may see the request.
-pub fn admits(
-    ctx: &SecretContext<'_>,
-    principal: &Principal,
-    progress: Option<&Progress>,
-) -> Result<bool, StorageError> {
-    let Some(progress) = progress else {
-        return Ok(false);
+/// What a message about a request says, for the message sent for `stage` (issue 24): what is
+/// asked and by whom, the tier, and the stage; `None` once the request is gone.
+pub fn summary(
+    storage: &Storage,
+    id: &AccessRequestId,
+    stage: Option<usize>,
+    now: Timestamp,
+) -> Result<Option<RequestSummary>, Failure> {
+    let Some(row) = query_one(
+        storage,
+        &format!(
+            "SELECT {} FROM access_requests WHERE id = ?",
+            super::COLUMNS
+        ),
+        vec![id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
     };
-    let actor = principal.actor();
-    let roles = roles_of(ctx.storage, &actor)?;
-    let user = UserId::parse(&actor).ok();
-    Ok(progress.involves(&approver(
-        &actor,
-        user.as_ref(),
-        &roles,
-        may_decide(principal),
-    )))
+    let stored = super::parse(storage, &row, now)?;
+    let view = &stored.view;
+    let target = match (&view.path, &view.secret_id) {
+        (Some(path), _) => path.to_string(),
+        (None, Some(discovered)) => format!("discovered {discovered}"),
+        (None, None) => String::new(),
+    };
+    let asked = match view.kind {
+        AccessKind::Read => Asked::Read {
+            request: id.clone(),
+            target,
+        },
+        AccessKind::Patch => Asked::Patch {
+            request: id.clone(),
+            target,
+        },
+    };
+    Ok(Some(RequestSummary {
+        asked,
+        requester_description: crate::people::describe_actor(storage, &view.requester_id)?,
+        requester: view.requester_id.clone(),
+        tier: view.tier.map(|tier| tier.as_str().to_owned()),
+        required_approvals: stored.state.required,
+        expires_at: stored.state.expires_at,
+        stage: stored
+            .progress
+            .as_ref()
+            .zip(stage)
+            .and_then(|(p, index)| p.describe_stage(index)),
+    }))
 }

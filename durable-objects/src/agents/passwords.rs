@@ -7,7 +7,7 @@ use crate::authorization::access::Principal;
 use crate::authorization::gate::{self, Party};
 use crate::secrets;
 use crate::sql::Value as V;
-use crate::sql::{Row, StorageError, execute, query, query_one};
+use crate::sql::{Row, Storage, StorageError, execute, query, query_one};
 use crate::store::{Failure, SecretContext, in_transaction, internal, read_opt_ts, read_ts, ts};
 use latchkey_core::agent::password::{
     GENERATED_LENGTH, NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
@@ -19,12 +19,14 @@ use latchkey_core::approval::{
 use latchkey_core::crypto::fill_random;
 use latchkey_core::gate::Flow;
 use latchkey_core::generate::PasswordRequest as Generator;
+use latchkey_core::notification::RequestSummary;
+use latchkey_core::notification::message::Asked;
 use latchkey_core::scope::{Scope, SecretAction};
 use latchkey_core::secret::{MetadataChange, NewSecret, SecretMetadata, SecretUpdate, Tier};
 use latchkey_core::workflow::plan::plan;
 use latchkey_core::workflow::policy::RequestKind;
 use latchkey_core::workflow::progress::{Advance, Progress};
-use latchkey_core::{ApiError, ErrorCode, SecretPath};
+use latchkey_core::{ApiError, ErrorCode, SecretPath, Timestamp};
 
 const COLUMNS: &str = "id, agent_id, path, reason, status, created_at, decided_at, decided_by, \
     decision_reason, version, delivered_at, progress";
@@ -81,6 +83,49 @@ fn progress_for(ctx: &SecretContext<'_>, path: &SecretPath) -> Result<Option<Pro
     )
     .stages;
     Ok(Progress::start(stages, ctx.now, ctx.now.plus_seconds(ttl)))
+}
+
+/// Until when a request stands for its messages: its run's deadline, or (with no workflow)
+/// the default approval lifetime from `created_at`.
+fn expiry_of(created_at: Timestamp, progress: Option<&Progress>) -> Timestamp {
+    progress.map_or_else(
+        || created_at.plus_seconds(DEFAULT_APPROVAL_TTL_SECONDS),
+        Progress::expires_at,
+    )
+}
+
+/// What a message about a password request says, for the message sent for `stage`
+/// (issue 24); `None` once the request is gone.
+pub fn summary(
+    storage: &Storage,
+    id: &PasswordRequestId,
+    stage: Option<usize>,
+) -> Result<Option<RequestSummary>, Failure> {
+    let Some(row) = query_one(
+        storage,
+        &format!("SELECT {COLUMNS} FROM password_requests WHERE id = ?"),
+        vec![id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let view = parse(&row)?;
+    let progress = crate::approvals::read_progress(&row, 11)?;
+    Ok(Some(RequestSummary {
+        asked: Asked::Password {
+            request: id.clone(),
+            path: view.path.to_string(),
+        },
+        requester_description: crate::people::describe_actor(storage, view.agent_id.as_str())?,
+        requester: view.agent_id.to_string(),
+        tier: None,
+        required_approvals: progress.as_ref().map_or(1, Progress::total_required),
+        expires_at: expiry_of(view.created_at, progress.as_ref()),
+        stage: progress
+            .as_ref()
+            .zip(stage)
+            .and_then(|(p, index)| p.describe_stage(index)),
+    }))
 }
 
 /// The approval state a staged password request runs (it keeps only its progress).
@@ -169,23 +214,32 @@ pub fn create(
     )?;
     let id = PasswordRequestId::generate().map_err(|e| internal("password request id", e))?;
     let progress = progress_for(ctx, &request.path)?;
-    execute(
-        ctx.storage,
-        &format!(
-            "INSERT INTO password_requests ({COLUMNS})
-             VALUES (?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL, NULL, NULL, ?)"
-        ),
-        vec![
-            id.as_str().into(),
-            agent.id.as_str().into(),
-            request.path.as_str().into(),
-            request.reason.as_str().into(),
-            ts(ctx.now),
-            crate::approvals::progress_json(progress.as_ref())
-                .map_err(|e| internal("store password request", e))?,
-        ],
-    )
-    .map_err(|e| internal("store password request", e))?;
+    in_transaction(ctx.storage, "store password request", || {
+        execute(
+            ctx.storage,
+            &format!(
+                "INSERT INTO password_requests ({COLUMNS})
+                 VALUES (?, ?, ?, ?, 'pending', ?, NULL, NULL, NULL, NULL, NULL, ?)"
+            ),
+            vec![
+                id.as_str().into(),
+                agent.id.as_str().into(),
+                request.path.as_str().into(),
+                request.reason.as_str().into(),
+                ts(ctx.now),
+                crate::approvals::progress_json(progress.as_ref())?,
+            ],
+        )?;
+        // Its approvers hear of it (issue 24): the first stage's, or with no workflow the
+        // tenant's channels (an agents:admin holder decides).
+        crate::approvals::notifications::enqueue_stage(
+            ctx,
+            id.as_str(),
+            progress.as_ref(),
+            expiry_of(ctx.now, progress.as_ref()),
+        )?;
+        Ok::<_, Failure>(())
+    })?;
     let mut view = PasswordRequestView {
         id,
         agent_id: agent.id.clone(),
@@ -208,22 +262,39 @@ pub fn create(
     Ok(view)
 }
 
-/// `GET /v1/admin/password-requests[?status=]`: newest first, at most 500.
+/// `GET /v1/admin/password-requests[?status=]`: newest first, at most 500. An `agents:admin`
+/// holder sees every request; a person (or an `approvals:decide` holder) the ones a stage of
+/// their workflow admits them to (issue 24: a stage's approver is told, then finds it here);
+/// anyone else is refused as before.
 pub fn list(
     ctx: &SecretContext<'_>,
+    principal: &Principal,
     status: Option<PasswordRequestStatus>,
 ) -> Result<Vec<PasswordRequestView>, ApiError> {
+    check_may_try_deciding(principal)?;
+    let every = principal.scopes().covers(&Scope::AgentsAdmin);
     let (filter, bindings) = match status {
         Some(s) => ("WHERE status = ?", vec![V::from(s.as_str())]),
         None => ("", vec![]),
     };
-    query(
+    let fail = |e: StorageError| internal("list password requests", e);
+    let rows = query(
         ctx.storage,
         &format!("SELECT {COLUMNS} FROM password_requests {filter} ORDER BY created_at DESC, id LIMIT 500"),
         bindings,
     )
-    .and_then(|rows| rows.iter().map(parse).collect())
-    .map_err(|e| internal("list password requests", e))
+    .map_err(fail)?;
+    let mut shown = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if !every {
+            let progress = crate::approvals::read_progress(row, 11).map_err(fail)?;
+            if !crate::approvals::stage_admits(ctx, principal, progress.as_ref()).map_err(fail)? {
+                continue;
+            }
+        }
+        shown.push(parse(row).map_err(fail)?);
+    }
+    Ok(shown)
 }
 
 fn load(ctx: &SecretContext<'_>, id: &PasswordRequestId) -> Result<PasswordRequestView, Failure> {
@@ -298,6 +369,12 @@ pub fn approve(
                     Party::Approved,
                 )?,
                 Advance::NextStage(index) => {
+                    crate::approvals::notifications::enqueue_stage(
+                        ctx,
+                        id.as_str(),
+                        Some(&progress),
+                        progress.expires_at(),
+                    )?;
                     ctx.record_also(crate::approvals::stage_started(
                         id.as_str(),
                         &progress,

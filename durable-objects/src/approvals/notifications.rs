@@ -12,6 +12,7 @@ use latchkey_contract::link::LinkReview;
 use latchkey_core::approval::{ApprovalId, ApprovalView};
 use latchkey_core::crypto::{Sealed, random_bytes};
 use latchkey_core::delivery::{Channel, DeliveryStatus};
+use latchkey_core::notification::message::{Asked, console_link};
 use latchkey_core::notification::{
     LinkClaims, LinkRefusal, MAX_DELIVERY_ATTEMPTS, MAX_LINK_SECONDS, NotificationConfig,
     RequestSummary, email_body, retry_delay_seconds, sign_link, slack_body, verify_link,
@@ -66,23 +67,31 @@ fn nonce() -> Result<String, Failure> {
     Ok(latchkey_core::hex::encode(&bytes))
 }
 
-/// Queues the messages for a run's current stage (issue 24), inside the transaction that
-/// started it: an `any` stage goes to the tenant's channels as before; a role's or listed
-/// users' stage to each of those people's addresses, plus the Slack and webhook channels (the
-/// message names the stage). Each row records the stage: its link decides that stage only.
+/// Queues the messages for a request's current stage (issue 24), inside the transaction that
+/// started it or moved it on, for any kind of request (`request`: its id): an `any` stage goes
+/// to the tenant's channels; a role's or listed users' stage to each of those people's
+/// addresses, plus the Slack and webhook channels (the message names the stage). Each row
+/// records the stage: a token request's link decides that stage only. A request with no
+/// stages (a password request no workflow governs: one `agents:admin` decision) goes to the
+/// channels.
 pub fn enqueue_stage(
     ctx: &SecretContext<'_>,
-    approval: &ApprovalId,
-    progress: &latchkey_core::workflow::progress::Progress,
+    request: &str,
+    progress: Option<&latchkey_core::workflow::progress::Progress>,
     request_expires_at: Timestamp,
 ) -> Result<u64, Failure> {
     use latchkey_core::workflow::Approvers;
-    let Some(stage) = progress.current_stage() else {
-        return Ok(0);
+    let stage = match progress {
+        Some(progress) => match progress.current_stage() {
+            Some(stage) => Some((progress.current, stage)),
+            None => return Ok(0),
+        },
+        None => None,
     };
     let config = load_config(ctx)?;
     let link_expires_at = request_expires_at.min(ctx.now.plus_seconds(MAX_LINK_SECONDS));
-    let mut recipients: Vec<(Channel, String)> = match &stage.stage.approvers {
+    let approvers = stage.map_or(&Approvers::Any, |(_, s)| &s.stage.approvers);
+    let mut recipients: Vec<(Channel, String)> = match approvers {
         Approvers::Any => config.recipients(),
         Approvers::Role(role) => query(
             ctx.storage,
@@ -107,7 +116,7 @@ pub fn enqueue_stage(
             out
         }
     };
-    if !matches!(stage.stage.approvers, Approvers::Any) {
+    if !matches!(approvers, Approvers::Any) {
         recipients.extend(
             config
                 .recipients()
@@ -118,17 +127,19 @@ pub fn enqueue_stage(
     for (channel, recipient) in &recipients {
         execute(
             ctx.storage,
-            "INSERT INTO deliveries (approval_id, channel, recipient, nonce, link_expires_at,
+            "INSERT INTO deliveries (request_id, channel, recipient, nonce, link_expires_at,
                 status, attempts, next_attempt_at, stage)
              VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
             vec![
-                approval.as_str().into(),
+                request.into(),
                 channel.as_str().into(),
                 recipient.as_str().into(),
                 nonce()?.into(),
                 ts(link_expires_at),
                 ts(ctx.now),
-                V::Integer(i64::try_from(progress.current).unwrap_or(i64::MAX)),
+                stage
+                    .map(|(index, _)| i64::try_from(index).unwrap_or(i64::MAX))
+                    .into(),
             ],
         )?;
     }
@@ -136,15 +147,12 @@ pub fn enqueue_stage(
 }
 
 /// The notifications of one request, for its view.
-pub fn statuses(
-    storage: &Storage,
-    approval: &ApprovalId,
-) -> Result<Vec<DeliveryStatus>, StorageError> {
+pub fn statuses(storage: &Storage, request: &str) -> Result<Vec<DeliveryStatus>, StorageError> {
     query(
         storage,
         "SELECT channel, recipient, status, attempts, last_error, sent_at, next_attempt_at
-         FROM deliveries WHERE approval_id = ? ORDER BY id",
-        vec![approval.as_str().into()],
+         FROM deliveries WHERE request_id = ? ORDER BY id",
+        vec![request.into()],
     )?
     .iter()
     .map(|row| {
@@ -179,7 +187,8 @@ pub struct EmailApi {
 
 struct DueRow {
     id: i64,
-    approval: ApprovalId,
+    /// `apr_…`, `req_…` or `pwr_…`.
+    request: String,
     channel: Channel,
     recipient: String,
     nonce: String,
@@ -190,7 +199,7 @@ struct DueRow {
 fn parse_due(row: &Row) -> Result<DueRow, StorageError> {
     Ok(DueRow {
         id: row.int(0)?,
-        approval: ApprovalId::parse(&row.text(1)?).map_err(StorageError)?,
+        request: row.text(1)?,
         channel: Channel::parse(&row.text(2)?).ok_or_else(|| StorageError("channel".into()))?,
         recipient: row.text(3)?,
         nonce: row.text(4)?,
@@ -201,21 +210,30 @@ fn parse_due(row: &Row) -> Result<DueRow, StorageError> {
     })
 }
 
-/// The link an approver gets: the review page, with a token only they hold.
-fn link(ctx: &SecretContext<'_>, origin: &str, due: &DueRow) -> String {
+/// The link an approver gets: for a token request the review page, with a token only they
+/// hold; for the other kinds the console at that request (see [`console_link`]).
+fn link(ctx: &SecretContext<'_>, origin: &str, due: &DueRow, asked: &Asked) -> String {
+    let Asked::Token { approval, .. } = asked else {
+        return console_link(origin, ctx.tenant_id, asked.request_id());
+    };
     let key = ctx.tenant_key.derive(LINK_KEY_LABEL);
     let claims = LinkClaims {
-        approval: due.approval.clone(),
+        approval: approval.clone(),
         approver: due.channel.approver(&due.recipient),
         expires_ms: due.link_expires_at.unix_ms(),
         nonce: due.nonce.clone(),
     };
     format!(
-        "{origin}/approvals/{}/review?t={}",
-        due.approval,
+        "{origin}/approvals/{approval}/review?t={}",
         sign_link(key.as_bytes(), &claims)
     )
 }
+
+/// What the message about one request says, for the message sent for a stage (`None` once the
+/// request is gone). The caller knows every kind of request: this module knows none but
+/// token requests', so the requests' modules may queue messages here without a cycle.
+pub type Summarize<'a> = dyn Fn(&Storage, &str, Option<usize>, Timestamp) -> Result<Option<RequestSummary>, Failure>
+    + 'a;
 
 /// Builds the messages due at `ctx.now` (at most `limit`). A message that cannot be built is
 /// recorded as failed at once: among others every message when there is no origin for its
@@ -225,11 +243,12 @@ pub fn due_messages(
     email: &EmailApi,
     links: Result<&str, LinkBaseProblem>,
     limit: i64,
+    summary: &Summarize<'_>,
 ) -> Result<Vec<Outgoing>, ApiError> {
     in_transaction(ctx.storage, "due deliveries", || {
         let rows = query(
             ctx.storage,
-            "SELECT id, approval_id, channel, recipient, nonce, link_expires_at, stage FROM deliveries
+            "SELECT id, request_id, channel, recipient, nonce, link_expires_at, stage FROM deliveries
              WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
             vec![ts(ctx.now), V::Integer(limit)],
         )?;
@@ -237,12 +256,12 @@ pub fn due_messages(
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let due = parse_due(row)?;
-            let Some(summary) = approvals::summary(ctx.storage, &due.approval, due.stage)? else {
+            let Some(summary) = summary(ctx.storage, &due.request, due.stage, ctx.now)? else {
                 give_up(ctx.storage, due.id, "the request no longer exists")?;
                 continue;
             };
             let link = match links {
-                Ok(origin) => link(ctx, origin, &due),
+                Ok(origin) => link(ctx, origin, &due, &summary.asked),
                 Err(problem) => {
                     give_up(ctx.storage, due.id, &problem.delivery_outcome())?;
                     continue;
@@ -382,7 +401,7 @@ fn check_link(
         verify_link(key.as_bytes(), token, approval, ctx.now).map_err(LinkRefusal::error)?;
     let issued = query_one(
         ctx.storage,
-        "SELECT 1 FROM deliveries WHERE nonce = ? AND approval_id = ?",
+        "SELECT 1 FROM deliveries WHERE nonce = ? AND request_id = ?",
         vec![claims.nonce.as_str().into(), approval.as_str().into()],
     )
     .map_err(|e| internal("link lookup", e))?
@@ -487,11 +506,13 @@ pub fn decide(
 /// For the request summary in messages.
 pub fn summary_of(view: &ApprovalView) -> RequestSummary {
     RequestSummary {
-        approval: view.id.clone(),
+        asked: Asked::Token {
+            approval: view.id.clone(),
+            scope: view.request.scope.to_string(),
+        },
         requester: view.requester.clone(),
         requester_description: view.requester_description.clone(),
-        scope: view.request.scope.to_string(),
-        tier: view.tier.as_str().to_owned(),
+        tier: Some(view.tier.as_str().to_owned()),
         required_approvals: view.required_approvals,
         expires_at: view.expires_at,
         stage: None,

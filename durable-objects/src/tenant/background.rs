@@ -5,7 +5,13 @@
 
 use super::*;
 use crate::approvals::notifications::Outgoing;
+use crate::sql::Storage;
+use crate::store::Failure;
+use latchkey_core::access_request::AccessRequestId;
+use latchkey_core::agent::PasswordRequestId;
+use latchkey_core::approval::ApprovalId;
 use latchkey_core::audit::AuditEvent;
+use latchkey_core::notification::RequestSummary;
 
 /// What one maintenance run did.
 pub struct Maintained {
@@ -41,7 +47,7 @@ impl Tenant {
         let storage = self.storage();
         let ctx = self.context(storage, &loaded, self.now());
         let links = self.config.link_base.as_deref().map_err(|p| *p);
-        notifications::due_messages(&ctx, &self.config.email_api, links, limit)
+        notifications::due_messages(&ctx, &self.config.email_api, links, limit, &summary)
     }
 
     /// Records how one delivery went.
@@ -77,5 +83,24 @@ impl Tenant {
         let write_back_at = self.owes_writes().then(|| now.plus_seconds(1));
         let due = maintenance::next_due(self.storage(), self.config.retention_seconds, now)?;
         Ok(due.into_iter().chain(write_back_at).min())
+    }
+}
+
+/// What the message about one request says, whatever its kind (issue 24: token, read, patch
+/// and password requests all tell their stages' approvers); `None` once it is gone.
+fn summary(
+    storage: &Storage,
+    request: &str,
+    stage: Option<usize>,
+    now: Timestamp,
+) -> Result<Option<RequestSummary>, Failure> {
+    if let Ok(id) = ApprovalId::parse(request) {
+        crate::approvals::summary(storage, &id, stage)
+    } else if let Ok(id) = AccessRequestId::parse(request) {
+        crate::access_requests::stages::summary(storage, &id, stage, now)
+    } else if let Ok(id) = PasswordRequestId::parse(request) {
+        crate::agents::passwords::summary(storage, &id, stage)
+    } else {
+        Ok(None)
     }
 }

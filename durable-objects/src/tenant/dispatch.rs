@@ -585,7 +585,9 @@ fn password_command(
         Pwd::CollectPasswordRequests(c) => answer(c, draft, |_| {
             as_agent(principal).and_then(|agent| passwords::collect(ctx, principal, agent))
         }),
-        Pwd::ListPasswordRequests(c) => answer(c, draft, |c| passwords::list(ctx, c.status)),
+        Pwd::ListPasswordRequests(c) => {
+            answer(c, draft, |c| passwords::list(ctx, principal, c.status))
+        }
         Pwd::ApprovePasswordRequest(c) => {
             answer(c, draft, |c| passwords::approve(ctx, principal, &c.id))
         }

@@ -39,6 +39,7 @@ mod rate_limit;
 mod samples;
 mod secrets;
 mod ssh_discovery;
+mod stage_messages;
 mod tenant_info;
 mod tokens;
 mod vault;

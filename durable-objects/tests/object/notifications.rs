@@ -70,7 +70,7 @@ fn link_key(object: &Object) -> DerivedKey {
 fn claims(object: &Object, approval: &ApprovalId, recipient: &str) -> LinkClaims {
     let rows = object.rows(&format!(
         "SELECT nonce, link_expires_at FROM deliveries
-         WHERE approval_id = '{approval}' AND recipient = '{recipient}'"
+         WHERE request_id = '{approval}' AND recipient = '{recipient}'"
     ));
     let row = rows.first().unwrap();
     LinkClaims {
@@ -266,7 +266,7 @@ fn a_new_request_queues_one_message_per_approver() {
     let view = ask(&object, &requester);
     let rows = object.rows(&format!(
         "SELECT channel, recipient, status, attempts, nonce, link_expires_at, next_attempt_at
-         FROM deliveries WHERE approval_id = '{}' ORDER BY id",
+         FROM deliveries WHERE request_id = '{}' ORDER BY id",
         view.id
     ));
     let queued: Vec<(String, String)> = rows

@@ -123,7 +123,7 @@ fn token_request_runs_role_stage_then_users_stage_then_releases() {
     );
     // Stage 1's messages went to Carol and Dan, naming the stage.
     let told = s.object.rows(&format!(
-        "SELECT recipient FROM deliveries WHERE approval_id = '{}' AND stage = 1 ORDER BY recipient",
+        "SELECT recipient FROM deliveries WHERE request_id = '{}' AND stage = 1 ORDER BY recipient",
         asked.id
     ));
     let told: Vec<String> = told.iter().map(|r| r.text(0).unwrap()).collect();
@@ -415,45 +415,17 @@ mod access {
 
 mod password {
     use super::*;
-    use latchkey_contract::caller::agents::{CreateBootstrap, CreateGrant, RegisterAgent};
     use latchkey_contract::caller::passwords::{
         ApprovePasswordRequest, CreatePasswordRequest, RejectPasswordRequest,
     };
     use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus};
-    use latchkey_core::agent::{BootstrapRequest, Labels, Registration};
-    use latchkey_core::grant::GrantRequest;
-
-    fn agent_jwt(object: &Object) -> String {
-        let request = BootstrapRequest::parse(b"{}").unwrap();
-        let boot = object.master(CreateBootstrap { request }).unwrap();
-        let registered = object
-            .call(
-                &boot.token,
-                RegisterAgent {
-                    registration: Registration {
-                        name: "db-1".to_owned(),
-                        hostname: None,
-                        os_type: None,
-                        metadata: Labels::new(),
-                    },
-                },
-            )
-            .unwrap();
-        let body = format!(r#"{{"agent_id": "{}", "path": "prod/*"}}"#, registered.id);
-        object
-            .master(CreateGrant {
-                request: GrantRequest::parse(body.as_bytes()).unwrap(),
-            })
-            .unwrap();
-        registered.token
-    }
 
     /// A policy of kind `password` sends agents' password requests through the staged
     /// workflow; without one, an `agents:admin` decision still decides alone.
     #[test]
     fn password_request_runs_the_stages_its_policy_names() {
         let s = staged();
-        let jwt = agent_jwt(&s.object);
+        let jwt = crate::stage_messages::agent_with_grants(&s.object, &["prod/*"]);
         let body = br#"{"path": "prod/new-password", "reason": "rotation"}"#;
         // The glob policy (prod/*) matches the path: the staged workflow governs it.
         let asked = s
@@ -538,7 +510,7 @@ mod links {
             .derive("approval-links");
         let rows = object.rows(&format!(
             "SELECT nonce, link_expires_at FROM deliveries
-             WHERE approval_id = '{approval}' AND recipient = '{recipient}' AND stage = {stage}"
+             WHERE request_id = '{approval}' AND recipient = '{recipient}' AND stage = {stage}"
         ));
         let row = rows.first().unwrap();
         let claims = LinkClaims {

@@ -243,7 +243,7 @@ pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
             "get",
             "/v1/admin/password-requests",
             "listPasswordRequests",
-            "Agents' password requests (agents:admin)",
+            "Agents' password requests: every one for agents:admin; for a person or approvals:decide holder, those a workflow stage admits them to",
             "agents",
         )
         .security(TENANT)
