@@ -45,6 +45,8 @@ pub enum Route {
     GetSecret(SecretPath),
     /// `PUT /v1/secrets/{path}`: a new version.
     UpdateSecret(SecretPath),
+    /// `PATCH /v1/secrets/{path}`: metadata (and optionally a value) in part.
+    PatchSecret(SecretPath),
     /// `DELETE /v1/secrets/{path}[?permanent=true]`.
     DeleteSecret(SecretPath),
     /// `GET /v1/secrets/{path}/versions`.
@@ -405,6 +407,7 @@ impl Route {
                 vec![
                     ("GET", Route::GetSecret(path.clone())),
                     ("PUT", Route::UpdateSecret(path.clone())),
+                    ("PATCH", Route::PatchSecret(path.clone())),
                     ("DELETE", Route::DeleteSecret(path)),
                 ]
             }

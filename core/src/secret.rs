@@ -174,10 +174,13 @@ pub fn parse_path_field(field: &str, text: &str) -> Result<SecretPath, ApiError>
     SecretPath::parse(text).map_err(|why| ApiError::validation(field, why))
 }
 
-/// A validated `PUT /v1/secrets/{path}` body: a new value, and metadata changes.
+/// A validated `PUT` or `PATCH /v1/secrets/{path}` body: metadata changes, and a new value
+/// (a new version). Only `PATCH` may leave the value out: the metadata alone changes, and no
+/// version is written. Both are one command, so every rule on a change (who may lower a tier
+/// or move `allowed_hosts`) holds for both.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretUpdate {
-    pub value: String,
+    pub value: Option<String>,
     pub change: MetadataChange,
 }
 
@@ -188,15 +191,42 @@ with_metadata_members! {
     }
 }
 
+with_metadata_members! {
+    /// `PATCH /v1/secrets/{path}` as it comes: every member may be left out.
+    pub struct SecretPatchBody {
+        #[serde(default)]
+        value: body::OptText,
+    }
+}
+
 impl SecretUpdate {
+    /// `PUT`: the value is required.
     pub fn parse(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
         let mut body: SecretUpdateBody = body::parse(bytes)?;
         check_value("value", &body.value.0)?;
         let change = body.metadata().into_change(now)?;
         Ok(SecretUpdate {
-            value: body.value.0,
+            value: Some(body.value.0),
             change,
         })
+    }
+
+    /// `PATCH`: what is given changes, what is left out stays; without `value` (or with
+    /// `null`) no new version is written. A body that changes nothing is refused.
+    pub fn parse_patch(bytes: &[u8], now: Timestamp) -> Result<Self, ApiError> {
+        let mut body: SecretPatchBody = body::parse(bytes)?;
+        let value = body.value.0.take();
+        if let Some(value) = &value {
+            check_value("value", value)?;
+        }
+        let change = body.metadata().into_change(now)?;
+        if value.is_none() && change == MetadataChange::default() {
+            return Err(ApiError::validation(
+                "body",
+                "nothing to change: give a value or at least one metadata member (tier, description, tags, expires_at, max_versions, allowed_hosts)",
+            ));
+        }
+        Ok(SecretUpdate { value, change })
     }
 }
 
@@ -591,6 +621,31 @@ mod tests {
         let back: SecretUpdate =
             serde_json::from_str(&serde_json::to_string(&keep).unwrap()).unwrap();
         assert_eq!(back.change, MetadataChange::default());
+    }
+
+    #[test]
+    fn patch_changes_what_it_names_and_may_leave_the_value_out() {
+        let tags_only = SecretUpdate::parse_patch(br#"{"tags": {"team": "core"}}"#, now()).unwrap();
+        assert_eq!(tags_only.value, None);
+        assert!(tags_only.change.tags.is_some());
+        assert_eq!(tags_only.change.tier, None);
+        let null_value =
+            SecretUpdate::parse_patch(br#"{"value": null, "tier": "critical"}"#, now()).unwrap();
+        assert_eq!(null_value.value, None);
+        assert_eq!(null_value.change.tier, Some(Tier::Critical));
+        let with_value = SecretUpdate::parse_patch(br#"{"value": "v2"}"#, now()).unwrap();
+        assert_eq!(with_value.value.as_deref(), Some("v2"));
+        let bad = [
+            (json!({}), "body"),
+            (json!({"value": null}), "body"),
+            (json!({"max_versions": 0}), "max_versions"),
+            (json!({"tier": "secretive"}), "tier"),
+            (json!({"path": "x"}), "path"),
+        ];
+        for (body, field) in bad {
+            let err = SecretUpdate::parse_patch(body.to_string().as_bytes(), now()).unwrap_err();
+            assert_eq!(field_of(&err), Some(field), "{body}: {}", err.message);
+        }
     }
 
     #[test]

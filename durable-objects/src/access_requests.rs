@@ -640,7 +640,7 @@ pub fn decide(
                         ctx,
                         &path,
                         SecretUpdate {
-                            value,
+                            value: Some(value),
                             change: MetadataChange::default(),
                         },
                         None,

@@ -3,7 +3,7 @@
 
 use crate::secret_rows::{deleted, deleted_conflict, load_secret, not_found};
 use crate::secrets;
-use crate::store::{SecretContext, in_transaction, internal, live_secret_within_tier};
+use crate::store::{SecretContext, internal};
 use latchkey_contract::caller::maestro::{SecretSet, SetMode, SetSecret};
 use latchkey_core::ApiError;
 use latchkey_core::faces::maestro::new_metadata;
@@ -41,41 +41,21 @@ pub fn set(ctx: &SecretContext<'_>, command: SetSecret) -> Result<SecretSet, Api
         }
         (Some(row), SetMode::Upsert) if row.deleted_at.is_some() => Err(deleted_conflict(&path)),
         (Some(row), SetMode::Edit) if row.deleted_at.is_some() => Err(deleted(&path)),
-        (Some(_), _) => match value {
-            Some(value) => {
-                let update = SecretUpdate {
-                    value,
-                    change: MetadataChange {
-                        tags,
-                        ..MetadataChange::default()
-                    },
-                };
-                let updated = secrets::update(ctx, &path, update, None)?;
-                Ok(SecretSet {
-                    path: updated.path,
-                    created: false,
-                    version: updated.version,
-                })
-            }
-            // Metadata only: no new version.
-            None => in_transaction(ctx.storage, "edit secret", || {
-                let mut row = live_secret_within_tier(ctx, &path)?;
-                if let Some(tags) = tags {
-                    row.metadata.tags = tags;
-                }
-                secrets::write_metadata(
-                    ctx.storage,
-                    &path,
-                    row.current_version,
-                    &row.metadata,
-                    ctx.now,
-                )?;
-                Ok(SecretSet {
-                    path: path.clone(),
-                    created: false,
-                    version: row.current_version,
-                })
-            }),
-        },
+        // A new version when a value is given; the tags alone otherwise (no new version).
+        (Some(_), _) => {
+            let update = SecretUpdate {
+                value,
+                change: MetadataChange {
+                    tags,
+                    ..MetadataChange::default()
+                },
+            };
+            let updated = secrets::update(ctx, &path, update, None)?;
+            Ok(SecretSet {
+                path: updated.path,
+                created: false,
+                version: updated.version,
+            })
+        }
     }
 }

@@ -358,9 +358,25 @@ pub fn update(
             .with("current_version", row.current_version)
             .into());
         }
-        let version = row.current_version + 1;
         update.change.apply(&mut row.metadata);
-        let sealed = append_version(ctx, path, version, &update.value, &row.metadata)?;
+        let Some(value) = &update.value else {
+            // `PATCH` without a value: the metadata alone, no new version (a lowered
+            // `max_versions` erases what it no longer keeps now, as a new version would).
+            write_metadata(ctx.storage, path, row.current_version, &row.metadata, now)?;
+            prune_versions(
+                ctx.storage,
+                path,
+                row.current_version,
+                row.metadata.max_versions,
+            )?;
+            return Ok(SecretUpdated {
+                path: path.clone(),
+                version: row.current_version,
+                updated_at: now,
+            });
+        };
+        let version = row.current_version + 1;
+        let sealed = append_version(ctx, path, version, value, &row.metadata)?;
         // What the statements above stored, so the next read or write of this secret needs
         // no SELECT (the object's commands run one at a time; a failed transaction empties
         // the cache).

@@ -180,6 +180,31 @@ fn secrets() -> Json {
                 ))),
             ),
         ),
+        "SecretPatch" => requiring_one_of(
+            object(
+                obj! {},
+                obj! { "value" => nullable(value().describe("A new version; absent or null writes none")) }
+                    .merge(metadata())
+                    .with(
+                        "allowed_hosts",
+                        nullable(allowed_hosts().describe(format!(
+                            "{}; absent keeps them, null or [] clears them",
+                            allowed_hosts_text()
+                        ))),
+                    ),
+            )
+            .describe("What is given changes, what is left out stays; a body that changes nothing is 422"),
+            "anyOf",
+            [
+                "value",
+                "tier",
+                "description",
+                "tags",
+                "expires_at",
+                "max_versions",
+                "allowed_hosts",
+            ],
+        ),
         "Rotation" => object(
             obj! { "new_value" => value() },
             obj! {

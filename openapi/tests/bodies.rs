@@ -44,7 +44,8 @@ use latchkey_core::role::{
     NewRole, NewRoleBody, RolePermissionsBody, UserRoleBody, UserRoleRequest, parse_permissions,
 };
 use latchkey_core::secret::{
-    NewSecret, NewSecretBody, Rotation, RotationBody, SecretUpdate, SecretUpdateBody,
+    NewSecret, NewSecretBody, Rotation, RotationBody, SecretPatchBody, SecretUpdate,
+    SecretUpdateBody,
 };
 use latchkey_core::tenant::TenantId;
 use latchkey_core::tenant::{NewTenant, NewTenantBody, TenantUpdate, TenantUpdateBody};
@@ -90,6 +91,12 @@ fn cases() -> Vec<Case> {
             members: members::<SecretUpdateBody>(),
             parse: |b| ok(SecretUpdate::parse(b, now())),
             minimal: json!({"value": "v"}),
+        },
+        Case {
+            schema: "SecretPatch",
+            members: members::<SecretPatchBody>(),
+            parse: |b| ok(SecretUpdate::parse_patch(b, now())),
+            minimal: json!({"tags": {"team": "core"}}),
         },
         Case {
             schema: "Rotation",

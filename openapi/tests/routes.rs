@@ -41,6 +41,7 @@ operations! {
     Route::ListSecrets => Some("listSecrets"),
     Route::GetSecret(_) => Some("getSecret"),
     Route::UpdateSecret(_) => Some("updateSecret"),
+    Route::PatchSecret(_) => Some("patchSecret"),
     Route::DeleteSecret(_) => Some("deleteSecret"),
     Route::ListVersions(_) => Some("listVersions"),
     Route::RotateSecret(_) => Some("rotateSecret"),

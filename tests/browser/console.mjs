@@ -172,6 +172,15 @@ try {
     await page.locator("#metadata", { hasText: "api.example.com" }).waitFor();
   });
 
+  await journey("edit_metadata_only", async () => {
+    // No value typed: the tags and tier change, the version stays (PATCH writes none).
+    await page.fill("#edit input[name=tags]", "team:core");
+    await page.selectOption("#edit select[name=tier]", "critical");
+    await page.click("#edit button[type=submit]");
+    await page.locator("#metadata", { hasText: "team:core" }).waitFor();
+    report.version_after_metadata_edit = await page.locator("#current-version").innerText();
+  });
+
   await journey("delete_restore", async () => {
     await page.click("#delete");
     await page.click("#delete");

@@ -457,6 +457,7 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
         "5_token_approved",
         "6_token_revoked",
         "edit_allowed_hosts",
+        "edit_metadata_only",
         "7_agent_online",
         "people_admin",
         "access_request",
@@ -536,9 +537,13 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     assert!(token.starts_with("lk_tok_"), "{report}");
     assert_eq!(ctx.api().get_secret(token, "vault/db").status, 401);
     // The API agrees: the secret is at version 3 (rotated, then edited with the broker's
-    // allowed host), and the reveal was recorded as the person's read.
+    // allowed host, then its metadata alone), and the reveal was recorded as the person's read.
+    // Then the metadata alone (tags, a raised tier): still version 3.
     let read = ctx.api().get_secret(&key, "console/db-password");
     assert_eq!(read.body["version"], 3, "{}", read.text);
+    assert_eq!(report["version_after_metadata_edit"], "3", "{report}");
+    assert_eq!(read.body["tags"], json!({"team": "core"}), "{}", read.text);
+    assert_eq!(read.body["tier"], "critical", "{}", read.text);
     assert_eq!(
         read.body["allowed_hosts"],
         json!([{"host": "api.example.com"}]),

@@ -64,7 +64,7 @@ fn unknown_methods_are_405_not_a_get(ctx: &Ctx) {
         assert!(text.contains("\"method_not_allowed\""), "{method}: {text}");
         assert!(
             text.to_ascii_lowercase()
-                .contains("allow: get, put, delete"),
+                .contains("allow: get, put, patch, delete"),
             "{method}: {text}"
         );
         assert!(!text.contains("never-by-query"), "{method}: {text}");

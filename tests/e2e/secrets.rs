@@ -40,6 +40,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
         "secrets::a_read_after_any_change_sees_the_change",
         a_read_after_any_change_sees_the_change,
     ),
+    (
+        "secrets::patch_changes_metadata_without_a_new_version",
+        patch_changes_metadata_without_a_new_version,
+    ),
 ];
 
 fn create_then_read_round_trips_every_field(ctx: &Ctx) {
@@ -327,4 +331,95 @@ fn a_read_after_any_change_sees_the_change(ctx: &Ctx) {
     assert!(matches!(field.status, 200 | 201), "{}", field.text);
     let with_field = read(&key);
     assert_eq!(with_field.body["field_count"], 1, "{}", with_field.text);
+}
+
+/// `PATCH /v1/secrets/{path}`: what is given changes and nothing else; without a value no
+/// version is written (and the cached read sees it at once); with one, a new version. The
+/// rules of `PUT` hold: only an admin lowers the tier or moves `allowed_hosts`, If-Match
+/// guards it, a body that changes nothing is 422, and another tenant's path is 404. A refused
+/// patch changes nothing.
+fn patch_changes_metadata_without_a_new_version(ctx: &Ctx) {
+    let (_, key) = ctx.new_tenant();
+    let api = ctx.api();
+    let path = "patch/db";
+    let url = format!("/v1/secrets/{}", latchkey_e2e::client::encode_path(path));
+    let writer = api.create_token(
+        &key,
+        &json!({"scope": ["secrets:read:patch/*", "secrets:write:patch/*"], "ttl_seconds": 600}),
+    );
+    assert_eq!(writer.status, 201, "{}", writer.text);
+    let writer = writer.body["value"].as_str().expect("value").to_owned();
+    let created = api.create_secret(
+        &key,
+        &json!({"path": path, "value": "v1", "description": "d1", "tags": {"a": "1"}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let patch = |who: &str, body: serde_json::Value, if_match: Option<&str>| {
+        let headers: Vec<(&str, &str)> = if_match.map(|v| ("If-Match", v)).into_iter().collect();
+        api.send(
+            "PATCH",
+            &url,
+            Some(who),
+            &headers,
+            latchkey_e2e::client::Body::Json(&body),
+        )
+    };
+    // Read once so the object caches it; the patch must not leave a stale entry.
+    assert_eq!(api.get_secret(&writer, path).body["value"], "v1");
+    let tagged = patch(&writer, json!({"tags": {"team": "core"}}), Some("1"));
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert_eq!(tagged.body["version"], 1, "{}", tagged.text);
+    let read = api.get_secret(&writer, path);
+    assert_eq!(read.body["value"], "v1", "{}", read.text);
+    assert_eq!(read.body["version"], 1);
+    assert_eq!(read.body["tags"], json!({"team": "core"}));
+    assert_eq!(read.body["description"], "d1", "left out, kept");
+    assert_eq!(
+        api.get(&format!("{url}/versions"), Some(&key)).body["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "no new version"
+    );
+    // With a value: a new version, the metadata given changing with it.
+    let valued = patch(&writer, json!({"value": "v2", "description": null}), None);
+    assert_eq!(valued.status, 200, "{}", valued.text);
+    assert_eq!(valued.body["version"], 2);
+    let read = api.get_secret(&writer, path);
+    assert_eq!(
+        (&read.body["value"], &read.body["version"]),
+        (&json!("v2"), &json!(2))
+    );
+    assert!(read.body["description"].is_null(), "{}", read.text);
+    // Refusals, each changing nothing.
+    patch(&writer, json!({}), None).assert_error(422, "validation_error");
+    patch(&writer, json!({"value": null}), None).assert_error(422, "validation_error");
+    patch(&writer, json!({"tags": {"x": "y"}}), Some("1")).assert_error(409, "conflict");
+    patch(
+        &writer,
+        json!({"allowed_hosts": [{"host": "api.example.com"}]}),
+        None,
+    )
+    .assert_error(403, "permission_denied");
+    // An admin raises the tier (no new version); the writer's token, cleared for standard,
+    // is closed at once and cannot write either.
+    let raised = patch(&key, json!({"tier": "critical"}), None);
+    assert_eq!(raised.status, 200, "{}", raised.text);
+    assert_eq!(raised.body["version"], 2);
+    api.get_secret(&writer, path)
+        .assert_error(403, "permission_denied");
+    patch(&writer, json!({"value": "v9"}), None).assert_error(403, "permission_denied");
+    let read = api.get_secret(&key, path);
+    assert_eq!(read.body["value"], "v2", "{}", read.text);
+    assert_eq!(read.body["version"], 2);
+    assert_eq!(read.body["tier"], "critical");
+    assert_eq!(read.body["tags"], json!({"team": "core"}));
+    assert!(
+        read.body.get("allowed_hosts").is_none(),
+        "the writer's hosts were refused: {}",
+        read.text
+    );
+    // Another tenant's path is not found.
+    let (_, other) = ctx.new_tenant();
+    patch(&other, json!({"tags": {"x": "y"}}), None).assert_error(404, "not_found");
 }

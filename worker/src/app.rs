@@ -162,6 +162,7 @@ async fn dispatch_tenant(
         Route::ListSecrets => secrets::list(request, env, caller).await,
         Route::GetSecret(path) => secrets::get(request, env, caller, path).await,
         Route::UpdateSecret(path) => secrets::update(request, env, caller, path).await,
+        Route::PatchSecret(path) => secrets::patch(request, env, caller, path).await,
         Route::DeleteSecret(path) => secrets::delete(request, env, caller, path).await,
         Route::ListVersions(path) => secrets::versions(env, caller, path).await,
         Route::RotateSecret(path) => secrets::rotate(request, env, caller, path).await,

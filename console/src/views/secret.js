@@ -131,6 +131,7 @@ export function secretView(path) {
       );
       current = item;
       editForm.elements.description.value = item.description || "";
+      tierSelect.value = item.tier;
       editForm.elements.tags.value = Object.entries(item.tags || {}).map(([k, v]) => `${k}:${v}`).join(", ");
       editForm.elements.allowed_hosts.value = hostsText(item.allowed_hosts);
       if (item.deleted_at) {
@@ -174,24 +175,33 @@ export function secretView(path) {
     }
   }
 
-  // Edit: a new version (the API's update needs a value) with the metadata changed at once,
-  // the allowed hosts of the broker among it; If-Match keeps it from overwriting a version
-  // written since the page loaded.
+  // Edit (`PATCH`): the metadata, the allowed hosts of the broker among it, and a new value
+  // only when one is typed (a new version then; none otherwise). If-Match keeps it from
+  // overwriting a version written since the page loaded.
   let current = null;
+  const tierSelect = h(
+    "select",
+    { name: "tier" },
+    ...["standard", "sensitive", "critical"].map((tier) => h("option", { value: tier }, tier)),
+  );
   const editForm = h(
     "form",
     { class: "stack", id: "edit" },
-    field("Value", h("input", { name: "value", type: "password", autocomplete: "off", required: true })),
+    field("New value", h("input", { name: "value", type: "password", autocomplete: "off" }), "Leave empty to keep the value (no new version)"),
+    field("Tier", tierSelect, "Lowering it needs an admin"),
     field("Description", h("input", { name: "description" })),
     field("Tags", h("input", { name: "tags" }), "key:value pairs, comma-separated"),
     field("Allowed hosts", h("input", { name: "allowed_hosts", spellcheck: "false" }), "Hosts the broker may send it to, comma-separated (admins only)"),
-    h("div", { class: "row" }, h("button", { type: "submit" }, "Save as a new version")),
+    h("div", { class: "row" }, h("button", { type: "submit" }, "Save")),
   );
   editForm.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!current) return;
     const v = values(editForm);
-    const body = { value: editForm.elements.value.value, description: v.description || null };
+    const body = { description: v.description || null };
+    const typed = editForm.elements.value.value;
+    if (typed) body.value = typed;
+    if (v.tier !== current.tier) body.tier = v.tier;
     const tags = {};
     for (const part of v.tags.split(",").map((p) => p.trim()).filter(Boolean)) {
       const at = part.indexOf(":");
@@ -203,7 +213,7 @@ export function secretView(path) {
     if (v.allowed_hosts !== hostsText(current.allowed_hosts)) {
       body.allowed_hosts = v.allowed_hosts.split(",").map((p) => p.trim()).filter(Boolean).map((host) => ({ host }));
     }
-    act(() => api.update(path, body, current.version), "Saved.").then(() => {
+    act(() => api.patch(path, body, current.version), typed ? "Saved as a new version." : "Saved (the value is unchanged).").then(() => {
       editForm.elements.value.value = "";
     });
   });

@@ -86,6 +86,7 @@ impl Route {
             | Route::UpdateTenant(_)
             | Route::CreateSecret
             | Route::UpdateSecret(_)
+            | Route::PatchSecret(_)
             | Route::ListVersions(_)
             | Route::RotateSecret(_)
             | Route::RestoreSecret(_)

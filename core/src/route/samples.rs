@@ -19,6 +19,7 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("GET", "/v1/secrets"),
     ("GET", "/v1/secrets/production%2Fopenai%2Fapi-key"),
     ("PUT", "/v1/secrets/production%2Fopenai%2Fapi-key"),
+    ("PATCH", "/v1/secrets/production%2Fopenai%2Fapi-key"),
     ("DELETE", "/v1/secrets/production%2Fopenai%2Fapi-key"),
     ("GET", "/v1/secrets/a%2Fb/versions"),
     ("POST", "/v1/secrets/a%2Fb/rotate"),

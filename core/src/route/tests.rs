@@ -351,7 +351,7 @@ fn wrong_method_lists_the_allowed_ones() {
     let err = Route::resolve("POST", "/v1/secrets/a").unwrap_err();
     assert_eq!(
         err.details.get("allow").and_then(|v| v.as_str()),
-        Some("GET, PUT, DELETE")
+        Some("GET, PUT, PATCH, DELETE")
     );
     let err = Route::resolve("GET", "/v1/secrets/a/rotate").unwrap_err();
     assert_eq!(

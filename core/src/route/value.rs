@@ -22,6 +22,7 @@ impl Route {
         match self {
             Route::CreateSecret
             | Route::UpdateSecret(_)
+            | Route::PatchSecret(_)
             | Route::RotateSecret(_)
             | Route::SetFields(_)
             | Route::SetField(_, _)

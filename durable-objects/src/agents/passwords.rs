@@ -428,7 +428,7 @@ pub fn approve(
                 ctx,
                 &view.path,
                 SecretUpdate {
-                    value: password,
+                    value: Some(password),
                     change: MetadataChange::default(),
                 },
                 None,

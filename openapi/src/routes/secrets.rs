@@ -86,15 +86,21 @@ pub(super) fn secrets() -> Vec<Operation> {
         .errors(&auth_and(&[404, 409, 422]))
         .params(vec![
             path_param(),
-            obj! {
-                "name" => "If-Match",
-                "in" => "header",
-                "required" => false,
-                "description" => "The version the update expects (`3` or `\"3\"`); otherwise 409",
-                "schema" => string().with("pattern", "^\"?[1-9][0-9]{0,15}\"?$"),
-            },
+            if_match(),
         ])
         .body(body("SecretUpdate"))
+        .respond(200, ok("SecretUpdated", "Updated")),
+        Operation::new(
+            "patch",
+            "/v1/secrets/{path}",
+            "patchSecret",
+            "Change metadata (and optionally the value) in part; without a value, no new version",
+            "secrets",
+        )
+        .security(TENANT)
+        .errors(&auth_and(&[404, 409, 422]))
+        .params(vec![path_param(), if_match()])
+        .body(body("SecretPatch"))
         .respond(200, ok("SecretUpdated", "Updated")),
         Operation::new(
             "delete",
@@ -247,4 +253,15 @@ pub(super) fn secrets() -> Vec<Operation> {
              string.",
         ),
     ]
+}
+
+/// `If-Match: <version>` on a secret's update.
+fn if_match() -> crate::json::Json {
+    obj! {
+        "name" => "If-Match",
+        "in" => "header",
+        "required" => false,
+        "description" => "The version the update expects (`3` or `\"3\"`); otherwise 409",
+        "schema" => string().with("pattern", "^\"?[1-9][0-9]{0,15}\"?$"),
+    }
 }

@@ -22,6 +22,7 @@ fn value_routes() -> BTreeSet<(String, bool)> {
 const TIER_WALK: &[&str] = &[
     "CreateSecret",
     "UpdateSecret",
+    "PatchSecret",
     "RotateSecret",
     "SetFields",
     "SetField",
@@ -230,6 +231,17 @@ pub(super) fn every_value_route_applies_tier_clearance(ctx: &Ctx) {
                 &call(ctx, "PUT", crit, x, Some(json!({"value": "v"}))),
                 name,
             ),
+            // With a value and without one: the metadata alone is as closed as the value.
+            "PatchSecret" => {
+                refused(
+                    &call(ctx, "PATCH", crit, x, Some(json!({"value": "v"}))),
+                    name,
+                );
+                refused(
+                    &call(ctx, "PATCH", crit, x, Some(json!({"tags": {"a": "b"}}))),
+                    name,
+                );
+            }
             "RotateSecret" => refused(
                 &call(
                     ctx,

@@ -43,6 +43,23 @@ pub async fn list(request: &mut Request, env: &Env, caller: &Caller) -> Reply {
 
 /// `PUT /v1/secrets/{path}` (optional `If-Match: <version>`) → 200 `{path, version, updated_at}`.
 pub async fn update(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    update_with(request, env, caller, path, SecretUpdate::parse).await
+}
+
+/// `PATCH /v1/secrets/{path}` `{value?, tier?, description?, tags?, expires_at?, max_versions?,
+/// allowed_hosts?}` [`If-Match`] → 200: what is given changes; without a value, no new
+/// version. The same command as `PUT`, so the same rules.
+pub async fn patch(request: &mut Request, env: &Env, caller: &Caller, path: SecretPath) -> Reply {
+    update_with(request, env, caller, path, SecretUpdate::parse_patch).await
+}
+
+async fn update_with(
+    request: &mut Request,
+    env: &Env,
+    caller: &Caller,
+    path: SecretPath,
+    parse: fn(&[u8], latchkey_core::Timestamp) -> Result<SecretUpdate, ApiError>,
+) -> Reply {
     let command = async {
         let if_match = request
             .headers()
@@ -51,7 +68,7 @@ pub async fn update(request: &mut Request, env: &Env, caller: &Caller, path: Sec
             .flatten()
             .map(|text| parse_if_match(&text))
             .transpose()?;
-        let update = SecretUpdate::parse(&read_json_body(request).await?, now())?;
+        let update = parse(&read_json_body(request).await?, now())?;
         Ok(UpdateSecret {
             path,
             update,
