@@ -1,6 +1,6 @@
 // Lighthouse (npm) on Debian's Chromium, mobile profile (its default: a phone's screen and
 // simulated slow 4G and CPU), performance and accessibility, on the console's main pages: the
-// login page, then, logged in, the secrets list, a secret, tokens and audit. Playwright logs in
+// login page, then, logged in, the secrets list, a secret, tokens, audit, approvals and requests. Playwright logs in
 // in the browser's default profile so Lighthouse's tabs carry the session cookie.
 // Prints one JSON line last: {pages: {name: {performance, accessibility}}}.
 //
@@ -74,6 +74,9 @@ try {
   await audit("secret", `${url}#/secret/${encodeURIComponent(secret)}`);
   await audit("tokens", `${url}#/tokens`);
   await audit("audit", `${url}#/audit`);
+  // Where approvers land from a message, often on a phone.
+  await audit("approvals", `${url}#/approvals`);
+  await audit("requests", `${url}#/requests`);
 } catch (e) {
   report.error = e.message.split("\n")[0];
 } finally {

@@ -568,8 +568,8 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
     );
 }
 
-/// Lighthouse's mobile profile on the main pages: performance and accessibility at least 0.9
-/// each. The figures (and each page's full report) go to `.tmp/screenshots/`.
+/// Lighthouse's mobile profile on the main pages (login, secrets, a secret, tokens, audit,
+/// approvals, requests): performance and accessibility at least 0.9 each. The figures (and each page's full report) go to `.tmp/screenshots/`.
 fn console_lighthouse_mobile_scores_at_least_90(ctx: &Ctx) {
     let (tenant, key, email) = tenant_with_person(ctx, &[ADMIN_ROLE]);
     for i in 0..30 {
@@ -602,7 +602,7 @@ fn console_lighthouse_mobile_scores_at_least_90(ctx: &Ctx) {
         serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line");
     std::fs::write(shots.join("lighthouse.json"), report.to_string()).expect("write figures");
     let pages = report["pages"].as_object().expect("pages");
-    assert_eq!(pages.len(), 5, "{report}");
+    assert_eq!(pages.len(), 7, "{report}");
     for (page, scores) in pages {
         for category in ["performance", "accessibility"] {
             let score = scores[category].as_f64().unwrap_or(0.0);
