@@ -170,6 +170,7 @@ try {
     await remove.click();
     report.workflow_delete_refusal = await page.locator("main .error", { hasText: "still named by" }).innerText();
     await axe(page, "policies");
+    await shoot(page, "policies");
   });
 
   await journey("channels", async () => {
