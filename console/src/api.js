@@ -12,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, url, body, headers = {}) {
+export async function call(method, url, body, headers = {}) {
   const init = { method, headers: { ...headers }, credentials: "same-origin", cache: "no-store" };
   if (csrf) init.headers["X-Latchkey-CSRF"] = csrf;
   if (body !== undefined) {

@@ -12,11 +12,16 @@ import { approvalsView } from "./views/approvals.js";
 import { agentsView } from "./views/agents.js";
 import { usersView } from "./views/users.js";
 import { requestsView } from "./views/requests.js";
+// Administration: workflows and policies, notification channels, projects and environments.
+import { workflowsView } from "./views/workflows.js";
+import { channelsView } from "./views/channels.js";
+import { projectsView } from "./views/projects.js";
+const ADMIN_PAGES = { "/workflows": workflowsView, "/channels": channelsView, "/projects": projectsView };
 
-/** Whether the person's permissions hold `wanted` (or `admin`). */
+/** Whether the person's permissions hold one of `wanted` (space-separated), or `admin`. */
 function may(wanted) {
   const held = (session && session.permissions) || [];
-  return held.includes("admin") || held.includes(wanted);
+  return held.includes("admin") || wanted.split(" ").some((one) => held.includes(one));
 }
 
 let session = null;
@@ -76,6 +81,8 @@ async function route() {
     view = requestsView(session);
   } else if (path === "/users") {
     view = usersView();
+  } else if (ADMIN_PAGES[path]) {
+    view = ADMIN_PAGES[path]();
   } else {
     view = secretsView(params);
   }

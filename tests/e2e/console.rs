@@ -58,7 +58,7 @@ pub(crate) fn tenant_with_person(ctx: &Ctx, roles: &[&str]) -> (String, String, 
 }
 
 /// Another person with `roles` in the master key's tenant: their email.
-fn add_person(ctx: &Ctx, key: &str, roles: &[&str]) -> String {
+pub(crate) fn add_person(ctx: &Ctx, key: &str, roles: &[&str]) -> String {
     let email = format!("{}@example.com", latchkey_e2e::unique("console"));
     let created = ctx.api().send(
         "POST",

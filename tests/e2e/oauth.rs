@@ -42,10 +42,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 const RIGHTS: &[&str] = &["secrets:use:*", "secrets:read:*", "audit:read"];
 
 /// A tenant, a person holding [`RIGHTS`] through a role, and two secrets under `prefix`.
-struct Person {
-    tenant: String,
+pub(crate) struct Person {
+    pub(crate) tenant: String,
     /// The tenant's master key.
-    key: String,
+    pub(crate) key: String,
     /// The role holding [`RIGHTS`].
     role: String,
     email: String,
@@ -55,7 +55,7 @@ struct Person {
     values: Vec<String>,
 }
 
-fn person(ctx: &Ctx) -> Person {
+pub(crate) fn person(ctx: &Ctx) -> Person {
     let (tenant, key) = ctx.new_tenant();
     let role = call(
         ctx,
@@ -350,7 +350,7 @@ fn refresh(ctx: &Ctx, client_id: &str, refresh_token: &str) -> Reply {
 }
 
 /// A whole grant: DCR, consent in Chromium, code exchange. `(client_id, access, refresh)`.
-fn grant(ctx: &Ctx, person: &Person, name: &str) -> (String, String, String) {
+pub(crate) fn grant(ctx: &Ctx, person: &Person, name: &str) -> (String, String, String) {
     let redirect = redirect_uri();
     let client_id = registered(ctx, name, &redirect);
     let code = consented_code(ctx, person, &client_id, &redirect);
@@ -364,7 +364,7 @@ fn grant(ctx: &Ctx, person: &Person, name: &str) -> (String, String, String) {
 }
 
 /// The status of a `tools/list` with `bearer`: 200 while the grant lives.
-fn mcp_status(ctx: &Ctx, bearer: &str) -> u16 {
+pub(crate) fn mcp_status(ctx: &Ctx, bearer: &str) -> u16 {
     rpc(ctx, bearer, "tools/list", json!({})).status
 }
 

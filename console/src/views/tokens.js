@@ -1,6 +1,7 @@
 // Tokens: mint one (scope, TTL, IP rules, uses), shown once; when its scope reaches secrets
 // that need approval the answer is 202 and the page waits for the decision, then shows the
-// token the first poll carries. The list (admins) and revocation.
+// token the first poll carries. The list (admins) and revocation, connected OAuth/MCP apps
+// (grants) apart.
 import { api } from "../api.js";
 import { h, clear, field, values, when, errorBox, say } from "../dom.js";
 import { shownOnce } from "./reveal.js";
@@ -97,10 +98,15 @@ export function tokensView(session) {
 
   async function loadList() {
     clear(rows);
+    clear(apps);
     listError.textContent = "";
     try {
       const listed = await api.tokens();
       for (const t of listed.tokens || []) {
+        if (t.oauth_client) {
+          apps.append(appRow(t));
+          continue;
+        }
         const revoke = h("button", { type: "button", class: "danger", "data-token": t.id, "aria-label": `Revoke ${t.id}` }, "Revoke");
         revoke.addEventListener("click", async () => {
           try {
@@ -120,6 +126,24 @@ export function tokensView(session) {
     }
   }
 
+  // An OAuth grant (an MCP client the person connected) is a token too: its own section,
+  // revoked the same way (access and refresh both stop).
+  const apps = h("tbody");
+  function appRow(t) {
+    const name = (t.description || "").replace(/^OAuth: /, "") || t.oauth_client;
+    const revoke = h("button", { type: "button", class: "danger", "data-token": t.id, "aria-label": `Revoke ${name}` }, "Revoke");
+    revoke.addEventListener("click", async () => {
+      try {
+        await api.revokeToken(t.id);
+        say(`Revoked ${name}.`);
+        loadList();
+      } catch (e) {
+        listError.textContent = e.message;
+      }
+    });
+    return h("tr", { "data-id": t.id }, h("td", {}, h("strong", {}, name), h("div", { class: "muted" }, t.oauth_client)), h("td", { "data-label": "Scopes" }, scopes(t.scope), t.audience ? h("div", { class: "muted" }, `for ${t.audience}`) : null), h("td", { "data-label": "Connected" }, when(t.created_at)), h("td", { "data-label": "Last used" }, when(t.last_used_at)), h("td", { class: "state", "data-label": "State" }, t.revoked ? "revoked" : "active"), h("td", {}, t.revoked ? null : revoke));
+  }
+
   loadList();
   const el = h(
     "section",
@@ -132,6 +156,9 @@ export function tokensView(session) {
     h("h2", {}, "Tokens"),
     listError,
     h("div", { class: "table-wrap" }, h("table", { id: "tokens" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Token"), h("th", { scope: "col" }, "Scope"), h("th", { scope: "col", class: "hide-narrow" }, "Expires"), h("th", { scope: "col", class: "hide-narrow" }, "Uses"), h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))), rows)),
+    h("h2", {}, "Connected apps"),
+    h("p", { class: "muted" }, "MCP and other OAuth clients people connected; each acts with the scopes its person consented to."),
+    h("div", { class: "table-wrap" }, h("table", { id: "connected", class: "cards" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "App"), h("th", { scope: "col" }, "Scopes"), h("th", { scope: "col" }, "Connected"), h("th", { scope: "col" }, "Last used"), h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))), apps)),
   );
   return {
     title: "Tokens",
