@@ -282,6 +282,17 @@ try {
     await page.click("#add-user button[type=submit]");
     await page.locator(`#users tr[data-user='${added}'] .roles`, { hasText: "reader" }).waitFor();
     report.added_person = added;
+    // A role of its own: created, its permissions changed, then given to the new person.
+    await page.fill("#add-role input[name=name]", "auditors");
+    await page.fill("#add-role input[name=permissions]", "audit:read");
+    await page.click("#add-role button[type=submit]");
+    const role = page.locator("#roles tr[data-role='auditors']");
+    await role.waitFor();
+    await role.locator("input[name=permissions]").fill("audit:read, secrets:read:console/*");
+    await role.locator("button", { hasText: "Save" }).click();
+    await page.locator("#status", { hasText: "Saved the permissions of auditors" }).waitFor();
+    await page.selectOption(`#users tr[data-user='${added}'] select`, { label: "auditors" });
+    await page.locator(`#users tr[data-user='${added}'] .roles`, { hasText: "auditors" }).waitFor();
     await axe(page, "people");
     await shoot(page, "people");
   });

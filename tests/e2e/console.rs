@@ -513,7 +513,18 @@ fn console_journeys_pass_in_chromium(ctx: &Ctx) {
             .contains("need the users:admin permission"),
         "{report}"
     );
-    // The person the admin added on the People page can log in, as a reader.
+    // The role made on the People page holds what was saved, and the added person holds it.
+    let roles = ctx.api().get("/v1/roles", Some(&key));
+    let auditors = roles.body["roles"]
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["name"] == "auditors"))
+        .unwrap_or_else(|| panic!("no auditors role: {}", roles.text));
+    assert_eq!(
+        auditors["permissions"],
+        json!(["audit:read", "secrets:read:console/*"]),
+        "{auditors}"
+    );
+    // The person the admin added on the People page can log in, as a reader (and auditor).
     let added = report["added_person"].as_str().expect("added person");
     let (_, added_session) = log_in(ctx, &tenant, added);
     let reads = console_call(

@@ -1,8 +1,9 @@
 // Administration: people and their roles. Listing, adding a person, giving and taking a role,
-// removing a person; each is the API's `users:admin` / `roles:admin` call, refused for anyone
+// removing a person, and the roles themselves (`roles.js`); each is the API's `users:admin` / `roles:admin` call, refused for anyone
 // else whatever the page shows.
 import { api } from "../api.js";
 import { h, clear, field, values, when, errorBox, say } from "../dom.js";
+import { rolesSection } from "./roles.js";
 
 export function usersView() {
   const error = errorBox();
@@ -85,6 +86,8 @@ export function usersView() {
   }
 
   load();
+  // A role created or deleted there changes the pickers here.
+  const rolesPart = rolesSection(load);
   const el = h(
     "section",
     {},
@@ -93,6 +96,7 @@ export function usersView() {
     h("div", { class: "table-wrap" }, h("table", { id: "users" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Person"), h("th", { scope: "col" }, "Roles"), h("th", { scope: "col", class: "hide-narrow" }, "Last login"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))), rows)),
     h("h2", {}, "Add a person"),
     form,
+    rolesPart.el,
   );
   return { title: "People", el };
 }
