@@ -12,6 +12,9 @@ import { approvalsView } from "./views/approvals.js";
 import { agentsView } from "./views/agents.js";
 import { usersView } from "./views/users.js";
 import { requestsView } from "./views/requests.js";
+import { discoveryView } from "./views/discovery.js";
+import { grantsView } from "./views/grants.js";
+import { commandsView } from "./views/commands.js";
 
 /** Whether the person's permissions hold `wanted` (or `admin`). */
 function may(wanted) {
@@ -76,6 +79,12 @@ async function route() {
     view = requestsView(session);
   } else if (path === "/users") {
     view = usersView();
+  } else if (path === "/agents/discovery") {
+    view = discoveryView(params);
+  } else if (path === "/agents/grants") {
+    view = grantsView(params);
+  } else if (path === "/agents/commands") {
+    view = commandsView(params);
   } else {
     view = secretsView(params);
   }

@@ -13,6 +13,7 @@ mod broker;
 mod browser;
 mod cli;
 mod console;
+mod console_agents;
 mod durability;
 mod errors;
 mod faces_api;
@@ -115,6 +116,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(origin::TESTS);
     tests.extend(browser::TESTS);
     tests.extend(console::TESTS);
+    tests.extend(console_agents::TESTS);
     tests.extend(hardening::TESTS);
     tests.extend(audit::TESTS);
     tests.extend(reliability::TESTS);

@@ -87,7 +87,9 @@ async fn answer(
             }
         },
         route => {
-            let caller = match Caller::from_request(request, request_id) {
+            // The console's cookie too, with its CSRF proofs (`crate::console`), as on `/v1`.
+            let config = crate::config::Config::of(env);
+            let caller = match crate::console::caller(request, request_id, &config) {
                 Ok(caller) => caller,
                 Err(e) => return Ok(error_response(&e)),
             };
