@@ -114,12 +114,11 @@ try {
   await journey("discovered_filters", async () => {
     await page.selectOption("form[role=search] select[name=within]", "30");
     await page.click("form[role=search] button[type=submit]");
-    await page.waitForFunction(() => location.hash.includes("within=30"));
-    await page.locator("#discovered-certificates").waitFor();
+    await page.locator("#discoveries[data-loaded*='within=30']").waitFor();
     report.within_30 = await page.locator("#discovered-certificates tbody tr[data-fingerprint] td:first-child").allInnerTexts();
     report.within_30_ssh_table = await page.locator("#discovered-ssh-keys").count();
     await page.goto(`${url}#/agents/discovery?type=certificates&agent=${encodeURIComponent(other)}`);
-    await page.locator("#discovered-certificates tbody tr").first().waitFor();
+    await page.locator(`#discoveries[data-loaded*='${other}']`).waitFor();
     report.other_agent_certificates = await page.locator("#discovered-certificates tbody tr[data-fingerprint]").count();
     report.other_agent_secrets_table = await page.locator("#discovered-secrets").count();
   });
@@ -159,6 +158,7 @@ try {
     const form = page.locator("#command");
     await form.locator("select[name=type]").waitFor();
     // The job the test queued through the API is listed, queued.
+    await page.locator("#jobs tbody tr[data-job]").first().waitFor();
     report.job_rows = await page.locator("#jobs tbody tr[data-job]").allInnerTexts();
     await form.locator("select[name=type]").selectOption("force_sync");
     await form.getByLabel("Parameters").fill('{"reason": "console"}');

@@ -46,7 +46,7 @@ export function discoveryView(params) {
   const type = params.get("type") || "";
   const within = params.get("within") || "";
   const error = errorBox();
-  const body = h("div", { "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
+  const body = h("div", { id: "discoveries", "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
   const detail = h("section", { id: "discovery-detail", class: "panel", hidden: true, "aria-labelledby": "detail-title", tabindex: "-1" });
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter discoveries" });
   form.addEventListener("submit", (event) => {
@@ -233,6 +233,8 @@ export function discoveryView(params) {
         ),
       );
     }
+    // Which filters the lists answer (a test waits for its own).
+    body.dataset.loaded = params.toString();
   }
 
   load();
