@@ -5,9 +5,10 @@
 
 use crate::Ctx;
 use crate::agent_envelopes::send;
+use crate::agent_requests::{Agent, seal_post};
 use crate::agents::new_agent;
 use crate::console::{console_call, log_in, origin, tenant_with_person};
-use crate::people::{ADMIN_ROLE, PASSWORD};
+use crate::people::{ADMIN_ROLE, APPROVER_ROLE, PASSWORD, call, person};
 use latchkey_core::time::Timestamp;
 use latchkey_e2e::runtime::repo_root;
 use serde_json::{Value, json};
@@ -22,6 +23,10 @@ pub const TESTS: &[(&str, crate::Test)] = &[
     (
         "console_agents::console_agents_pages_pass_in_chromium",
         console_agents_pages_pass_in_chromium,
+    ),
+    (
+        "console_agents::console_imports_a_discovered_secret_after_approval",
+        console_imports_a_discovered_secret_after_approval,
     ),
 ];
 
@@ -138,6 +143,153 @@ fn console_cookie_reads_discovered_secrets_with_its_token_only(ctx: &Ctx) {
         "{}",
         listed.text
     );
+}
+
+/// `tests/browser/console-agents.mjs` with `vars`: its report (asserted to have passed).
+fn browse(ctx: &Ctx, tenant: &str, email: &str, vars: &[(&str, &str)]) -> Value {
+    let shots = repo_root().join(".tmp/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let output = Command::new(repo_root().join("node_modules/.bin/node"))
+        .current_dir(repo_root())
+        .arg("tests/browser/console-agents.mjs")
+        .env("CONSOLE_URL", format!("{}/console/", origin(ctx)))
+        .env("CONSOLE_TENANT", tenant)
+        .env("CONSOLE_EMAIL", email)
+        .env("CONSOLE_PASSWORD", PASSWORD)
+        .env("CONSOLE_SHOTS", &shots)
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the browser script failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line");
+    for (page, found) in report["axe_serious_or_critical"]
+        .as_object()
+        .expect("axe results")
+    {
+        assert_eq!(found, &json!([]), "axe on {page}: {report}");
+    }
+    report
+}
+
+/// Import: the person asks for an inventoried secret on the Discovered page; someone else
+/// approves, the holding agent reads it and posts it; the person stores it at a path from the
+/// Requests page without it being shown. The API then holds it there as the secret's fields.
+fn console_imports_a_discovered_secret_after_approval(ctx: &Ctx) {
+    let (tenant, key, email) = tenant_with_person(ctx, &[ADMIN_ROLE]);
+    let (_, approver) = person(ctx, &tenant, &key, "decider", &[APPROVER_ROLE]);
+    let holder = Agent::new(ctx, &key, "import-holder");
+    let secret_id = holder.discover(ctx, &key);
+    let asked = browse(
+        ctx,
+        &tenant,
+        &email,
+        &[
+            ("CONSOLE_PHASE", "import_ask"),
+            ("CONSOLE_IMPORT_REF", "app/.env"),
+        ],
+    );
+    assert_eq!(asked["journeys"]["import_ask"], "pass", "{asked}");
+    let said = asked["import_result"].as_str().unwrap_or("");
+    let request = said
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|word| word.starts_with("req_"))
+        .unwrap_or_else(|| panic!("no request id in {said:?}"))
+        .to_owned();
+    // Filed by the person, on the discovered secret; an approver decides.
+    let listed = send(ctx, "GET", &format!("/v1/requests/{request}"), &key, None);
+    assert_eq!(
+        listed.body["secret_id"],
+        secret_id.as_str(),
+        "{}",
+        listed.text
+    );
+    let approved = call(
+        ctx,
+        "POST",
+        &format!("/api/v1/requests/{request}/approve"),
+        Some(&approver),
+        None,
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    // The holding agent reads it and posts it.
+    let job = holder.claim(ctx);
+    assert_eq!(job["params"]["request_id"], request.as_str(), "{job}");
+    let job_id = job["id"].as_str().expect("job id");
+    let value = latchkey_e2e::secret_value("console-import");
+    let plaintext = json!({"data": {"USER": "app", "PASSWORD": value}}).to_string();
+    let (key_id, dek) = holder.dek(ctx, &tenant);
+    let (nonce, ciphertext) = seal_post(&dek, &tenant, &holder.id, job_id, plaintext.as_bytes());
+    let posted = holder.send(
+        ctx,
+        "POST",
+        "wraps",
+        Some(json!({"job_id": job_id, "key_id": key_id, "nonce": nonce, "ciphertext": ciphertext})),
+    );
+    assert_eq!(posted.status, 201, "{}", posted.text);
+    let done = holder.complete(ctx, job_id, json!({"status": "succeeded"}));
+    assert_eq!(done.status, 204, "{}", done.text);
+
+    let stored = browse(
+        ctx,
+        &tenant,
+        &email,
+        &[
+            ("CONSOLE_PHASE", "import_store"),
+            ("CONSOLE_IMPORT_REQUEST", &request),
+            ("CONSOLE_IMPORT_PATH", "imported/app-env"),
+            ("CONSOLE_IMPORT_VALUE", &value),
+        ],
+    );
+    assert_eq!(stored["journeys"]["import_store"], "pass", "{stored}");
+    assert!(
+        stored["import_card"]
+            .as_str()
+            .is_some_and(|card| card.contains("applied")),
+        "{stored}"
+    );
+    assert_eq!(stored["value_on_page"], false, "{stored}");
+    assert_eq!(stored["value_on_secret_page"], false, "{stored}");
+    let fields = send(
+        ctx,
+        "GET",
+        "/v1/secrets/imported%2Fapp-env/fields",
+        &key,
+        None,
+    );
+    assert_eq!(fields.status, 200, "{}", fields.text);
+    assert!(fields.text.contains(&value), "{}", fields.text);
+    assert!(fields.text.contains("\"USER\""), "{}", fields.text);
+    // The person's write, and the wrap retrieved once (a second retrieval is gone).
+    let wrap = posted.body["wrap_id"].as_str().expect("wrap id");
+    let again = console_session_unwrap(ctx, &tenant, &email, &request, wrap);
+    assert_eq!(again, 410);
+    let trail = send(ctx, "GET", "/v1/audit?type=secret.created", &key, None);
+    assert!(
+        trail.text.contains("imported/app-env") && trail.text.contains("user:"),
+        "{}",
+        trail.text
+    );
+}
+
+/// The status of the person's retrieval of `wrap` through a console session of their own.
+fn console_session_unwrap(ctx: &Ctx, tenant: &str, email: &str, request: &str, wrap: &str) -> u16 {
+    let (_, session) = log_in(ctx, tenant, email);
+    console_call(
+        ctx,
+        "GET",
+        &format!("/v1/requests/{request}/wraps/{wrap}"),
+        &session.cookie,
+        Some(&session.csrf),
+        None,
+        None,
+    )
+    .status
 }
 
 fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {

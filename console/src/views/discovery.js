@@ -56,7 +56,37 @@ export function discoveryView(params) {
     location.hash = `#/agents/discovery?${wanted}`;
   });
 
-  function show(title, pairs) {
+  /**
+   * Importing an inventoried secret: its value is on the agent's host, so it is asked for like
+   * any access request (approved by someone else, then read by the agent that holds it); once
+   * carried out, the Requests page stores it at a path.
+   */
+  function importForm(secret) {
+    const form = h(
+      "form",
+      { class: "stack", id: "import" },
+      h("h3", {}, "Import into Latchkey"),
+      h("p", { class: "muted" }, "The value stays on the host until an approver agrees; then the agent reads it and you store it at a path from the Requests page."),
+      field("Reason", h("input", { name: "reason", required: true })),
+      h("div", { class: "row" }, h("button", { type: "submit" }, "Ask to import")),
+    );
+    const said = h("p", { id: "import-result", "aria-live": "polite" });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      try {
+        const made = await api.askRead({ secret_id: secret.id, reason: values(form).reason });
+        clear(said);
+        said.append(h("span", { class: "ok" }, `Asked (${made.id}). Once it is approved and carried out, store it from `), h("a", { href: "#/requests" }, "Requests"), ".");
+        form.reset();
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    });
+    return [form, said];
+  }
+
+  function show(title, pairs, extra) {
     clear(detail);
     const close = h("button", { type: "button", class: "quiet" }, "Close");
     close.addEventListener("click", () => {
@@ -65,15 +95,16 @@ export function discoveryView(params) {
     detail.append(
       h("h2", { id: "detail-title" }, title),
       h("dl", { class: "meta" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      ...(extra || []),
       h("div", { class: "row" }, close),
     );
     detail.hidden = false;
     detail.focus();
   }
 
-  function opener(label, title, pairs) {
+  function opener(label, title, pairs, extra) {
     const button = h("button", { type: "button", class: "quiet", "aria-label": `Details of ${label}` }, "Details");
-    button.addEventListener("click", () => show(title, pairs));
+    button.addEventListener("click", () => show(title, pairs, extra && extra()));
     return button;
   }
 
@@ -226,7 +257,7 @@ export function discoveryView(params) {
                   ["Agent", nameOf(agents, s.agent_id)],
                   ["First seen", when(s.first_seen_at)],
                   ["Last seen", when(s.last_seen_at)],
-                ]),
+                ], () => importForm(s)),
               ),
             ),
           ),
@@ -243,7 +274,7 @@ export function discoveryView(params) {
     {},
     h("h1", {}, "Discovered on hosts"),
     agentTabs("#/agents/discovery"),
-    h("p", { class: "muted" }, "What the agents found on their hosts, for review: metadata only (no certificate, key or secret material). Importing one into a Latchkey path is not available yet."),
+    h("p", { class: "muted" }, "What the agents found on their hosts, for review: metadata only (no certificate, key or secret material). An inventoried secret can be imported into a Latchkey path (its details say how); certificates and SSH keys cannot yet."),
     error,
     form,
     detail,
