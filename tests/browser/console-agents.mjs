@@ -98,6 +98,7 @@ try {
       await page.locator("#discovered-secrets tr", { hasText: ref }).getByRole("button", { name: /Details/ }).click();
       await page.locator("#import").getByLabel("Reason").fill("bring it under Latchkey");
       await page.click("#import button[type=submit]");
+      await page.locator("#import-result .ok").waitFor();
       report.import_result = await page.locator("#import-result").innerText();
       await axe(page, "discovered-import");
     });
