@@ -144,6 +144,9 @@ try {
       report.detail = await page.locator("#discovery-detail").innerText();
       report.detail_focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
       await axe(page, "discovered-detail");
+      // Closed, the focus is back on the button that opened it.
+      await page.click("#discovery-detail button:has-text('Close')");
+      report.focus_after_close = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute("aria-label"));
     });
 
     await journey("discovered_filters", async () => {

@@ -378,6 +378,10 @@ fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {
         assert!(detail.contains(part), "{part} in the detail: {report}");
     }
     assert_eq!(report["detail_focused"], "discovery-detail", "{report}");
+    assert_eq!(
+        report["focus_after_close"], "Details of CN=soon.example",
+        "{report}"
+    );
     // Filters: expiring within 30 days (the expired one too); another agent's: none.
     assert_eq!(
         report["within_30"],

@@ -86,11 +86,13 @@ export function discoveryView(params) {
     return [form, said];
   }
 
-  function show(title, pairs, extra) {
+  function show(title, pairs, extra, opener) {
     clear(detail);
     const close = h("button", { type: "button", class: "quiet" }, "Close");
     close.addEventListener("click", () => {
       detail.hidden = true;
+      // Back where the person was.
+      if (opener && opener.isConnected) opener.focus();
     });
     detail.append(
       h("h2", { id: "detail-title" }, title),
@@ -104,7 +106,7 @@ export function discoveryView(params) {
 
   function opener(label, title, pairs, extra) {
     const button = h("button", { type: "button", class: "quiet", "aria-label": `Details of ${label}` }, "Details");
-    button.addEventListener("click", () => show(title, pairs, extra && extra()));
+    button.addEventListener("click", () => show(title, pairs, extra && extra(), button));
     return button;
   }
 

@@ -76,7 +76,7 @@ export function grantsView(params) {
       const live = agents.filter((a) => !a.revoked);
       form.append(
         field("Agent", agentPicker(live, agent, true)),
-        field("Path pattern", h("input", { name: "path", required: true, placeholder: "production/web/*", autocomplete: "off" }), "a path, or a pattern ending in /*"),
+        field("Path pattern", h("input", { name: "path", required: true, placeholder: "production/web/*", autocomplete: "off" }), "a path, or a pattern: * is one segment, a final * everything below"),
         h("fieldset", {}, h("legend", {}, "Actions"), h("div", { class: "row" }, ACTIONS.map((a) => h("label", { class: "check" }, h("input", { type: "checkbox", name: `action-${a}`, checked: a === "read" }), a)))),
         h("div", { class: "row" }, h("button", { type: "submit" }, "Grant")),
       );
