@@ -8,7 +8,7 @@ use crate::agent_envelopes::send;
 use crate::agent_requests::{Agent, seal_post};
 use crate::agents::new_agent;
 use crate::console::{console_call, log_in, origin, tenant_with_person};
-use crate::people::{ADMIN_ROLE, APPROVER_ROLE, PASSWORD, call, person};
+use crate::people::{ADMIN_ROLE, APPROVER_ROLE, PASSWORD, READER_ROLE, call, person};
 use latchkey_core::time::Timestamp;
 use latchkey_e2e::runtime::repo_root;
 use serde_json::{Value, json};
@@ -105,7 +105,7 @@ fn agent_with_discoveries(ctx: &Ctx, key: &str) -> (String, String, String) {
 /// token, and only with it.
 fn console_cookie_reads_discovered_secrets_with_its_token_only(ctx: &Ctx) {
     let (tenant, key, email) = tenant_with_person(ctx, &[ADMIN_ROLE]);
-    agent_with_discoveries(ctx, &key);
+    let (id, _, _) = agent_with_discoveries(ctx, &key);
     let (_, session) = log_in(ctx, &tenant, &email);
     let bare = console_call(
         ctx,
@@ -143,6 +143,48 @@ fn console_cookie_reads_discovered_secrets_with_its_token_only(ctx: &Ctx) {
         "{}",
         listed.text
     );
+    // A reader's session gets the reader's rights there too, and on the agents pages' routes.
+    let reader = add_reader(ctx, &key);
+    let (_, theirs) = log_in(ctx, &tenant, &reader);
+    for url in [
+        "/api/v1/secrets".to_owned(),
+        format!("/v1/agents/{id}/commands"),
+        format!("/v1/agents/{id}/discovery"),
+        "/v1/grants".to_owned(),
+    ] {
+        let refused = console_call(
+            ctx,
+            "GET",
+            &url,
+            &theirs.cookie,
+            Some(&theirs.csrf),
+            None,
+            None,
+        );
+        assert_eq!(refused.status, 403, "{url}: {}", refused.text);
+    }
+}
+
+/// A reader in the master key's tenant: their email.
+fn add_reader(ctx: &Ctx, key: &str) -> String {
+    let email = format!("{}@example.com", latchkey_e2e::unique("reader"));
+    let created = send(
+        ctx,
+        "POST",
+        "/v1/users",
+        key,
+        Some(&json!({"email": email, "password": PASSWORD, "name": "Reader"})),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let assigned = send(
+        ctx,
+        "POST",
+        "/v1/user-roles",
+        key,
+        Some(&json!({"user_id": created.body["id"], "role_id": READER_ROLE})),
+    );
+    assert_eq!(assigned.status, 201, "{}", assigned.text);
+    email
 }
 
 /// `tests/browser/console-agents.mjs` with `vars`: its report (asserted to have passed).
