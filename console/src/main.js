@@ -17,6 +17,9 @@ import { workflowsView } from "./views/workflows.js";
 import { channelsView } from "./views/channels.js";
 import { projectsView } from "./views/projects.js";
 const ADMIN_PAGES = { "/workflows": workflowsView, "/channels": channelsView, "/projects": projectsView };
+import { discoveryView } from "./views/discovery.js";
+import { grantsView } from "./views/grants.js";
+import { commandsView } from "./views/commands.js";
 
 /** Whether the person's permissions hold one of `wanted` (space-separated), or `admin`. */
 function may(wanted) {
@@ -83,6 +86,12 @@ async function route() {
     view = usersView();
   } else if (ADMIN_PAGES[path]) {
     view = ADMIN_PAGES[path]();
+  } else if (path === "/agents/discovery") {
+    view = discoveryView(params);
+  } else if (path === "/agents/grants") {
+    view = grantsView(params);
+  } else if (path === "/agents/commands") {
+    view = commandsView(params);
   } else {
     view = secretsView(params);
   }

@@ -424,6 +424,46 @@ pub struct AgentCommand {
     pub delivered_at: Option<Timestamp>,
 }
 
+/// Most commands (and most jobs) one `GET /v1/agents/{id}/commands` carries, and the default.
+pub const MAX_ACTIVITY_LIMIT: u64 = 200;
+pub const DEFAULT_ACTIVITY_LIMIT: u64 = 50;
+
+/// `GET /v1/agents/{id}/commands?limit=`: how many of the newest commands and of the newest
+/// jobs to list (each).
+pub fn parse_activity_limit<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<u64, ApiError> {
+    let mut limit = DEFAULT_ACTIVITY_LIMIT;
+    for (name, v) in pairs {
+        if name != "limit" {
+            return Err(ApiError::validation(
+                name,
+                format!("unknown query parameter '{name}'; this route takes limit"),
+            ));
+        }
+        limit = v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=MAX_ACTIVITY_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "limit",
+                    format!("'limit' must be 1 to {MAX_ACTIVITY_LIMIT}"),
+                )
+            })?;
+    }
+    Ok(limit)
+}
+
+/// What was sent to an agent, newest first: the commands queued for its heartbeat (delivered
+/// or not yet) and the jobs queued for it to claim (with their status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentActivity {
+    pub agent_id: AgentId,
+    pub commands: Vec<AgentCommand>,
+    pub jobs: Vec<jobs::Job>,
+}
+
 /// An agent in `GET /v1/agents` (the standard fleet-list fields, plus `name`, `status_reason`,
 /// `revoked`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -493,6 +533,28 @@ impl Default for AgentSettings {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn activity_limit_is_bounded_and_named() {
+        assert_eq!(
+            super::parse_activity_limit([]).unwrap(),
+            super::DEFAULT_ACTIVITY_LIMIT
+        );
+        assert_eq!(super::parse_activity_limit([("limit", "7")]).unwrap(), 7);
+        for bad in ["0", "201", "-1", "x", ""] {
+            let e = super::parse_activity_limit([("limit", bad)]).unwrap_err();
+            assert_eq!(e.status(), 422, "{bad}");
+            assert_eq!(
+                e.details.get("field").and_then(|f| f.as_str()),
+                Some("limit")
+            );
+        }
+        let e = super::parse_activity_limit([("cursor", "1")]).unwrap_err();
+        assert_eq!(
+            e.details.get("field").and_then(|f| f.as_str()),
+            Some("cursor")
+        );
+    }
+
     use super::*;
 
     fn now() -> Timestamp {

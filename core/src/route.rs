@@ -131,6 +131,9 @@ pub enum Route {
     ReinstateAgent(AgentId),
     /// `POST /v1/agents/{id}/commands`.
     QueueAgentCommand(AgentId),
+    /// `GET /v1/agents/{id}/commands[?limit=]`: the agent's commands and jobs, newest first,
+    /// with where each stands (the console's agents page).
+    ListAgentCommands(AgentId),
     /// `POST` and `GET /v1/grants[?agent_id=]`.
     CreateGrant,
     ListGrants,
@@ -321,7 +324,11 @@ impl Route {
                 vec![("POST", Route::ReinstateAgent(agent_id(id)?))]
             }
             ["v1", "agents", id, "commands"] => {
-                vec![("POST", Route::QueueAgentCommand(agent_id(id)?))]
+                let id = agent_id(id)?;
+                vec![
+                    ("GET", Route::ListAgentCommands(id.clone())),
+                    ("POST", Route::QueueAgentCommand(id)),
+                ]
             }
             ["v1", "grants"] => vec![("GET", Route::ListGrants), ("POST", Route::CreateGrant)],
             ["v1", "grants", id] => {

@@ -19,10 +19,10 @@ use crate::store::{
     read_opt_ts, read_ts, ts,
 };
 use latchkey_core::agent::{
-    AGENT_JWT_TTL_SECONDS, AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings,
-    AgentSummary, BootstrapCreated, BootstrapId, BootstrapRequest, CommandId, CommandKind,
-    CommandRequest, HealthReport, MTLS_TEMPLATE_ID, Pagination, Registered, Registration,
-    StatusRules,
+    AGENT_JWT_TTL_SECONDS, AgentActivity, AgentCommand, AgentId, AgentJwtIssued, AgentQuery,
+    AgentSettings, AgentSummary, BootstrapCreated, BootstrapId, BootstrapRequest, CommandId,
+    CommandKind, CommandRequest, HealthReport, MTLS_TEMPLATE_ID, Pagination, Registered,
+    Registration, StatusRules,
 };
 use latchkey_core::credential::{CredentialHash, mint_bootstrap_token};
 use latchkey_core::crypto::TenantKey;
@@ -514,6 +514,35 @@ pub fn revoke(ctx: &SecretContext<'_>, id: &AgentId) -> Result<(), ApiError> {
     // Its open sockets close once this commits (issue 23).
     socket::announce(socket::Push::Revoked(id.clone()));
     Ok(())
+}
+
+/// `GET /v1/agents/{id}/commands`: the agent's newest `limit` commands (delivered or still
+/// waiting for its heartbeat) and newest `limit` jobs, with where each stands.
+pub fn activity(storage: &Storage, agent: &AgentId, limit: u64) -> Result<AgentActivity, ApiError> {
+    // One transaction: the two lists are of one moment.
+    in_transaction(storage, "list agent commands", || {
+        require_agent(storage, agent, "id", false)?;
+        let commands = query(
+            storage,
+            &format!(
+                "SELECT {COMMAND_COLUMNS} FROM agent_commands
+                 WHERE agent_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"
+            ),
+            vec![
+                agent.as_str().into(),
+                V::Integer(i64::try_from(limit).unwrap_or(50)),
+            ],
+        )?
+        .iter()
+        .map(parse_command)
+        .collect::<Result<Vec<_>, _>>()?;
+        let jobs = jobs::newest(storage, agent, limit)?;
+        Ok::<_, Failure>(AgentActivity {
+            agent_id: agent.clone(),
+            commands,
+            jobs,
+        })
+    })
 }
 
 /// `POST /v1/agents/{id}/commands`: queued until the agent's next heartbeat.

@@ -403,6 +403,7 @@ fn agent_details(command: &Agt, draft: Draft) -> Draft {
         Agt::ReportCertificates(c) => draft.detail("count", c.certificates.len()),
         Agt::ReportSshKeys(c) => draft.detail("count", c.keys.len()),
         Agt::AgentDiscovery(c) => draft.detail("agent_id", c.id.as_str()),
+        Agt::ListAgentCommands(c) => draft.detail("agent_id", c.id.as_str()),
         Agt::ListSshKeys(c) => match &c.query.agent_id {
             Some(agent) => draft.detail("agent_id", agent.as_str()),
             None => draft,
@@ -560,6 +561,7 @@ adds_nothing!(
     latchkey_contract::caller::tenant::Reach,
     agents::AgentPage,
     AgentCommand,
+    latchkey_core::agent::AgentActivity,
     AgentSettings,
     Vec<Grant>,
     DiscoveryStored,

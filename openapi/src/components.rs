@@ -432,6 +432,11 @@ fn agents() -> Json {
             obj! { "delivered_at" => time() },
         ),
         "AgentCommands" => record(obj! { "commands" => array(schema_ref("AgentCommand")) }),
+        "AgentActivity" => record(obj! {
+            "agent_id" => agent_id(),
+            "commands" => array(schema_ref("AgentCommand")),
+            "jobs" => array(schema_ref("Job")),
+        }),
         "Grant" => object(
             obj! {
                 "grant_id" => grant_id(),

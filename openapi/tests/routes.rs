@@ -84,6 +84,7 @@ operations! {
     Route::RevokeAgent(_) => Some("revokeAgent"),
     Route::ReinstateAgent(_) => Some("reinstateAgent"),
     Route::QueueAgentCommand(_) => Some("queueAgentCommand"),
+    Route::ListAgentCommands(_) => Some("listAgentCommands"),
     Route::CreateGrant => Some("createGrant"),
     Route::ListGrants => Some("listGrants"),
     Route::DeleteGrant(_) => Some("deleteGrant"),

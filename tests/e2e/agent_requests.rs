@@ -35,14 +35,14 @@ pub const TESTS: &[(&str, crate::Test)] = &[
 ];
 
 /// A seed-001 agent with a registered X25519 key.
-struct Agent {
-    id: String,
+pub(crate) struct Agent {
+    pub(crate) id: String,
     secret: String,
     key: x25519_dalek::StaticSecret,
 }
 
 impl Agent {
-    fn new(ctx: &Ctx, admin: &str, name: &str) -> Agent {
+    pub(crate) fn new(ctx: &Ctx, admin: &str, name: &str) -> Agent {
         let (id, secret) = mint(ctx, admin, json!({"name": latchkey_e2e::unique(name)}));
         let (key, public) = keypair();
         let put = as_agent(
@@ -56,13 +56,13 @@ impl Agent {
         Agent { id, secret, key }
     }
 
-    fn send(&self, ctx: &Ctx, method: &str, tail: &str, body: Option<Value>) -> Reply {
+    pub(crate) fn send(&self, ctx: &Ctx, method: &str, tail: &str, body: Option<Value>) -> Reply {
         let url = format!("/api/v1/agents/{}/{tail}", self.id);
         as_agent(ctx, method, &url, &self.secret, body)
     }
 
     /// Reports `app/.env` with two keys; the discovered secret's id, as the admin lists it.
-    fn discover(&self, ctx: &Ctx, admin: &str) -> String {
+    pub(crate) fn discover(&self, ctx: &Ctx, admin: &str) -> String {
         let bulk = self.send(
             ctx,
             "POST",
@@ -75,18 +75,18 @@ impl Agent {
         listed.body["secrets"][0]["id"].as_str().unwrap().to_owned()
     }
 
-    fn claim(&self, ctx: &Ctx) -> Value {
+    pub(crate) fn claim(&self, ctx: &Ctx) -> Value {
         let claimed = self.send(ctx, "POST", "jobs/claim", None);
         assert_eq!(claimed.status, 200, "{}", claimed.text);
         claimed.body
     }
 
-    fn complete(&self, ctx: &Ctx, job: &str, body: Value) -> Reply {
+    pub(crate) fn complete(&self, ctx: &Ctx, job: &str, body: Value) -> Reply {
         self.send(ctx, "POST", &format!("jobs/{job}/complete"), Some(body))
     }
 
     /// A DEK, opened as ARCHITECTURE "Wire envelopes to agents" says: `(key_id, key)`.
-    fn dek(&self, ctx: &Ctx, tenant: &str) -> (String, [u8; 32]) {
+    pub(crate) fn dek(&self, ctx: &Ctx, tenant: &str) -> (String, [u8; 32]) {
         let dek = self.send(ctx, "POST", "dek", None);
         assert_eq!(dek.status, 201, "{}", dek.text);
         let key_id = dek.body["key_id"].as_str().unwrap().to_owned();
@@ -143,7 +143,7 @@ fn open_sealed(
 }
 
 /// The read flow's post: `plaintext` under the DEK, aad bound to the job.
-fn seal_post(
+pub(crate) fn seal_post(
     dek: &[u8; 32],
     tenant: &str,
     agent: &str,

@@ -407,6 +407,37 @@ fn commands_are_delivered_once(ctx: &Ctx) {
         "delivered once: {}",
         again.text
     );
+    // The admin's list: newest first, each with when the heartbeat took it.
+    let listed = call(
+        ctx,
+        "GET",
+        &format!("/v1/agents/{id}/commands?limit=1"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let commands = listed.body["commands"].as_array().expect("commands");
+    assert_eq!(commands.len(), 1, "limit: {}", listed.text);
+    assert_eq!(commands[0]["type"], "rotate", "{}", listed.text);
+    assert!(commands[0]["delivered_at"].is_string(), "{}", listed.text);
+    assert_eq!(listed.body["jobs"], json!([]), "{}", listed.text);
+    let bad_limit = call(
+        ctx,
+        "GET",
+        &format!("/v1/agents/{id}/commands?limit=0"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(bad_limit.status, 422, "{}", bad_limit.text);
+    assert_eq!(field_of(&bad_limit), "limit");
+    let nobody = call(
+        ctx,
+        "GET",
+        "/v1/agents/agt_0123456789abcdef01234567/commands",
+        Some(&key),
+        None,
+    );
+    assert_eq!(nobody.status, 404, "{}", nobody.text);
 
     let unknown = call(
         ctx,

@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod console;
 mod console_admin;
+mod console_agents;
 mod durability;
 mod errors;
 mod faces_api;
@@ -117,6 +118,7 @@ fn all_tests() -> Vec<(&'static str, Test)> {
     tests.extend(browser::TESTS);
     tests.extend(console::TESTS);
     tests.extend(console_admin::TESTS);
+    tests.extend(console_agents::TESTS);
     tests.extend(hardening::TESTS);
     tests.extend(audit::TESTS);
     tests.extend(reliability::TESTS);

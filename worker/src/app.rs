@@ -200,6 +200,7 @@ async fn dispatch_tenant(
         Route::RevokeAgent(id) => agents::revoke(env, caller, id).await,
         Route::ReinstateAgent(id) => agents::reinstate(env, caller, id).await,
         Route::QueueAgentCommand(id) => agents::queue_command(request, env, caller, id).await,
+        Route::ListAgentCommands(id) => agents::list_commands(request, env, caller, id).await,
         Route::CreateGrant => agents::create_grant(request, env, caller).await,
         Route::ListGrants => agents::list_grants(request, env, caller).await,
         Route::DeleteGrant(id) => agents::delete_grant(env, caller, id).await,

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { h, clear, field, values, when, errorBox, say } from "../dom.js";
 import { shownOnce } from "./reveal.js";
+import { agentTabs } from "./fleet.js";
 
 const REFRESH_MS = 5000;
 
@@ -83,6 +84,7 @@ export function agentsView() {
     "section",
     {},
     h("h1", {}, "Agents"),
+    agentTabs("#/agents"),
     error,
     h("h2", {}, "Fleet"),
     h("div", { class: "table-wrap" }, h("table", { id: "fleet" }, h("caption", { class: "muted" }, "Refreshed every few seconds."), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Agent"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col", class: "hide-narrow" }, "Labels"), h("th", { scope: "col" }, "Last heartbeat"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))), rows)),

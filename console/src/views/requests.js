@@ -38,7 +38,7 @@ export function requestsView(session) {
     try {
       const got = await api.unwrap(request.id, wrap.id);
       if (shown) shown.hide();
-      shown = shownOnce(`Value of ${got.path}`, got.value, 30, () => {
+      shown = shownOnce(`Value of ${got.path || request.secret_id}`, got.value, 30, () => {
         shown = null;
       });
       shown.el.id = "wrapped-value";
@@ -48,6 +48,45 @@ export function requestsView(session) {
     } catch (e) {
       error.textContent = e.message;
     }
+  }
+
+  /**
+   * A discovered secret's value, carried by its agent, stored at a path without being shown:
+   * retrieved once and written as the secret's fields (its keys), with the person's rights.
+   */
+  function storeForm(request, wrap) {
+    const form = h(
+      "form",
+      { class: "row store", "aria-label": `Store ${request.secret_id} in Latchkey` },
+      field("Store at path", h("input", { name: "path", required: true, spellcheck: "false", placeholder: "production/app/env" })),
+      h("button", { type: "submit" }, "Store (retrieves it once)"),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const path = values(form).path;
+      try {
+        const got = await api.unwrap(request.id, wrap.id);
+        let fields = null;
+        try {
+          fields = JSON.parse(got.value);
+        } catch {
+          fields = null;
+        }
+        const body = { path, description: `Imported from discovered secret ${request.secret_id} (request ${request.id})` };
+        if (fields && typeof fields === "object" && !Array.isArray(fields)) body.fields = fields;
+        else body.value = got.value;
+        fields = null;
+        await api.createSecret(body);
+        say(`Stored at ${path}.`);
+        clear(shownArea);
+        shownArea.append(h("p", { class: "ok", id: "imported" }, "Imported into ", h("a", { href: `#/secret/${encodeURIComponent(path)}` }, path), "."));
+        load();
+      } catch (e) {
+        error.textContent = e.status === 410 ? "That value was already retrieved." : e.message;
+      }
+    });
+    return form;
   }
 
   async function load() {
@@ -62,6 +101,7 @@ export function requestsView(session) {
           { class: "panel", "data-request": r.id, "data-status": r.status },
           h("h3", {}, `${r.kind} ${r.path || r.secret_id}`),
           h("p", {}, h("span", { class: "request-status" }, r.status), ` · asked ${when(r.created_at)} · ${r.reason}`),
+          r.execution ? h("p", { class: "muted" }, `On the agent's host: ${r.execution}`, r.execution_error ? ` (${r.execution_error})` : "") : null,
         );
         if (r.status === "approved" && r.kind === "read") {
           const wraps = await api.requestWraps(r.id).catch(() => ({ wraps: [] }));
@@ -73,6 +113,7 @@ export function requestsView(session) {
             const button = h("button", { type: "button", class: "retrieve" }, "Retrieve the value (once)");
             button.addEventListener("click", () => retrieve(r, w));
             card.append(h("div", { class: "row" }, button, h("span", { class: "muted" }, `until ${when(w.expires_at)}`)));
+            if (r.secret_id) card.append(storeForm(r, w));
           }
         }
         mine.append(card);

@@ -6,7 +6,7 @@ use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting, SshKeyPage, SshKeyQuery,
 };
 use latchkey_core::agent::{
-    AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings, AgentSummary,
+    AgentActivity, AgentCommand, AgentId, AgentJwtIssued, AgentQuery, AgentSettings, AgentSummary,
     BootstrapCreated, BootstrapRequest, CommandRequest, GrantId, HealthReport, Pagination,
     Registered, Registration,
 };
@@ -61,6 +61,13 @@ pub struct ReinstateAgent {
 pub struct QueueAgentCommand {
     pub id: AgentId,
     pub command: CommandRequest,
+}
+
+/// `GET /v1/agents/{id}/commands`: its newest commands and jobs (`limit` of each).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListAgentCommands {
+    pub id: AgentId,
+    pub limit: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,6 +154,7 @@ area! {
         RevokeAgent => (),
         ReinstateAgent => (),
         QueueAgentCommand => AgentCommand,
+        ListAgentCommands => AgentActivity,
         GetAgentSettings => AgentSettings,
         SetAgentSettings => AgentSettings,
         CreateGrant => Grant,
@@ -188,6 +196,7 @@ impl AgentsCommand {
                 Writes,
             ),
             C::QueueAgentCommand(_) => row(admin(), Event("agent.command_queued"), Writes),
+            C::ListAgentCommands(_) => row(admin(), Event("agent.commands_listed"), Reads),
             C::GetAgentSettings(_) => row(admin(), Event("agent.settings_read"), Reads),
             C::SetAgentSettings(_) => row(admin(), Event("agent.settings_updated"), Writes),
             C::CreateGrant(_) => row(admin(), Event("grant.created"), Writes),

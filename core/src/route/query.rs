@@ -60,6 +60,7 @@ impl Route {
             Route::ListAgents => AGENT_LIST,
             Route::SshDiscovery => &["agent_id", "limit", "cursor"],
             Route::ListGrants => &["agent_id"],
+            Route::ListAgentCommands(_) => &["limit"],
             Route::ListUserRoles => &["user_id", "role_id"],
             Route::ListRequests => &["requester_id", "status"],
             Route::ReviewPage(_) => &["t"],

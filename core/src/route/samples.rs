@@ -76,6 +76,7 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("POST", "/v1/agents/agt_0123456789abcdef01234567/revoke"),
     ("POST", "/v1/agents/agt_0123456789abcdef01234567/reinstate"),
     ("POST", "/v1/agents/agt_0123456789abcdef01234567/commands"),
+    ("GET", "/v1/agents/agt_0123456789abcdef01234567/commands"),
     ("POST", "/v1/grants"),
     ("GET", "/v1/grants"),
     ("DELETE", "/v1/grants/grt_0123456789abcdef01234567"),

@@ -127,6 +127,11 @@ fn resolves_every_route() {
             "/v1/agents/agt_0123456789abcdef01234567/commands",
             Route::QueueAgentCommand(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
         ),
+        (
+            "GET",
+            "/v1/agents/agt_0123456789abcdef01234567/commands",
+            Route::ListAgentCommands(AgentId::parse("agt_0123456789abcdef01234567").unwrap()),
+        ),
         ("GET", "/v1/grants", Route::ListGrants),
         (
             "POST",

@@ -86,6 +86,7 @@ impl Route {
             | Route::RevokeAgent(_)
             | Route::ReinstateAgent(_)
             | Route::QueueAgentCommand(_)
+            | Route::ListAgentCommands(_)
             | Route::CreateGrant
             | Route::ListGrants
             | Route::DeleteGrant(_)

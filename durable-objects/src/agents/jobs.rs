@@ -41,6 +41,28 @@ fn parse_job(row: &Row) -> Result<Job, StorageError> {
     })
 }
 
+/// The agent's newest `limit` jobs, whatever their status.
+pub(crate) fn newest(
+    storage: &Storage,
+    agent: &AgentId,
+    limit: u64,
+) -> Result<Vec<Job>, StorageError> {
+    crate::sql::query(
+        storage,
+        &format!(
+            "SELECT {COLUMNS} FROM agent_jobs WHERE agent_id = ?
+             ORDER BY created_at DESC, id DESC LIMIT ?"
+        ),
+        vec![
+            agent.as_str().into(),
+            V::Integer(i64::try_from(limit).unwrap_or(50)),
+        ],
+    )?
+    .iter()
+    .map(parse_job)
+    .collect()
+}
+
 pub(crate) fn load(storage: &Storage, id: &JobId) -> Result<Option<Job>, StorageError> {
     query_one(
         storage,

@@ -446,6 +446,9 @@ fn agent_command(
         Agt::QueueAgentCommand(c) => answer(c, draft, |c| {
             agents::queue_command(ctx, principal, &c.id, c.command)
         }),
+        Agt::ListAgentCommands(c) => {
+            answer(c, draft, |c| agents::activity(ctx.storage, &c.id, c.limit))
+        }
         Agt::GetAgentSettings(c) => answer(c, draft, |_| {
             agents::load_settings(ctx.storage).map_err(storage_failure("agent settings"))
         }),

@@ -4,8 +4,9 @@
 use crate::support::{Object, event, path};
 use latchkey_contract::caller::agents::{
     AgentCertificates, AgentDiscovery, AgentSecrets, CreateBootstrap, CreateGrant, DeleteGrant,
-    GetAgentSettings, ListAgents, ListGrants, QueueAgentCommand, RefreshAgentToken, RegisterAgent,
-    ReinstateAgent, ReportCertificates, ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
+    GetAgentSettings, ListAgentCommands, ListAgents, ListGrants, QueueAgentCommand,
+    RefreshAgentToken, RegisterAgent, ReinstateAgent, ReportCertificates, ReportHealth,
+    ReportSshKeys, RevokeAgent, SetAgentSettings,
 };
 use latchkey_contract::caller::secrets::GetSecret;
 use latchkey_contract::caller::tenant::Touch;
@@ -832,6 +833,73 @@ fn queue_for_unknown_agent_is_not_found() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
     assert_eq!(object.count("SELECT count(*) FROM agent_commands"), 0);
+}
+
+// --- ListAgentCommands ----------------------------------------------------------------------
+
+#[test]
+fn commands_and_jobs_are_listed_newest_first_with_their_state() {
+    let object = Object::new();
+    let (id, jwt) = agent(&object, "listed");
+    let (other, _) = agent(&object, "other");
+    for kind in ["force_sync", "update"] {
+        object
+            .master(QueueAgentCommand {
+                id: id.clone(),
+                command: command(&format!(r#"{{"type": "{kind}"}}"#)),
+            })
+            .unwrap();
+        object.advance(1);
+    }
+    object
+        .master(QueueAgentCommand {
+            id: other.clone(),
+            command: command(r#"{"type": "rotate"}"#),
+        })
+        .unwrap();
+    let body = format!(r#"{{"agent_id": "{id}", "type": "sync", "params": {{"n": 1}}}}"#);
+    let job = object
+        .master(latchkey_contract::caller::agent_plane::CreateJob {
+            request: latchkey_core::agent::jobs::JobRequest::parse(body.as_bytes()).unwrap(),
+        })
+        .unwrap();
+    let listed = object
+        .master(ListAgentCommands {
+            id: id.clone(),
+            limit: 50,
+        })
+        .unwrap();
+    assert_eq!(object.last_event(), event("agent.commands_listed", true));
+    let kinds: Vec<CommandKind> = listed.commands.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, vec![CommandKind::Update, CommandKind::ForceSync]);
+    assert!(listed.commands.iter().all(|c| c.delivered_at.is_none()));
+    assert_eq!(listed.jobs.len(), 1);
+    assert_eq!(listed.jobs[0].id, job.id);
+    assert_eq!(listed.jobs[0].status.as_str(), "queued");
+    // The heartbeat takes them: the list says when.
+    object.advance(5);
+    assert_eq!(heartbeat(&object, &jwt).len(), 2);
+    let after = object
+        .master(ListAgentCommands {
+            id: id.clone(),
+            limit: 1,
+        })
+        .unwrap();
+    assert_eq!(after.commands.len(), 1, "limit");
+    assert_eq!(after.commands[0].delivered_at, Some(object.now()));
+    // Only agents:admin reads it; an unknown agent is a 404.
+    let reader = object.token_with("secrets:read:*");
+    let err = object
+        .call(&reader, ListAgentCommands { id, limit: 50 })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::PermissionDenied);
+    let err = object
+        .master(ListAgentCommands {
+            id: AgentId::parse(UNKNOWN_AGENT).unwrap(),
+            limit: 50,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
 }
 
 // --- GetAgentSettings / SetAgentSettings -----------------------------------------------------

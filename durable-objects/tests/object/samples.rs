@@ -274,6 +274,11 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         }
         .into(),
         AgentDiscovery { id: agent() }.into(),
+        ListAgentCommands {
+            id: agent(),
+            limit: latchkey_core::agent::parse_activity_limit([]).unwrap(),
+        }
+        .into(),
         AgentCertificates.into(),
         ListSshKeys {
             query: latchkey_core::agent::discovery::SshKeyQuery::parse([]).unwrap(),

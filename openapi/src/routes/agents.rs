@@ -6,8 +6,8 @@ use crate::operation::{
 };
 use crate::schema::{bounded, enumeration, string};
 use latchkey_core::agent::{
-    AgentId, DEFAULT_PER_PAGE, GrantId, MAX_AGENT_SEARCH_BYTES, MAX_PAGE, MAX_PER_PAGE,
-    PasswordRequestId,
+    AgentId, DEFAULT_ACTIVITY_LIMIT, DEFAULT_PER_PAGE, GrantId, MAX_ACTIVITY_LIMIT,
+    MAX_AGENT_SEARCH_BYTES, MAX_PAGE, MAX_PER_PAGE, PasswordRequestId,
 };
 
 use latchkey_core::agent::discovery::{DEFAULT_SSH_PAGE, MAX_SSH_PAGE};
@@ -205,6 +205,24 @@ pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
         .params(vec![agt.clone()])
         .body(body("Command"))
         .respond(201, ok("AgentCommand", "Queued")),
+        Operation::new(
+            "get",
+            "/v1/agents/{id}/commands",
+            "listAgentCommands",
+            "The agent's newest commands (delivered_at once its heartbeat took them) and jobs, with their status",
+            "agents",
+        )
+        .security(TENANT)
+        .errors(&auth_and(&[404, 422]))
+        .params(vec![
+            agt.clone(),
+            query_described(
+                "limit",
+                bounded(1, MAX_ACTIVITY_LIMIT),
+                &format!("Of each list; default {DEFAULT_ACTIVITY_LIMIT}"),
+            ),
+        ])
+        .respond(200, ok("AgentActivity", "Newest first")),
         Operation::new(
             "get",
             "/v1/agents/{id}/discovery",

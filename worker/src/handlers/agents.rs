@@ -6,9 +6,9 @@ use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_b
 use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_contract::caller::agents::{
     AgentCertificates, AgentDiscovery, AgentPage, AgentReach, AgentSecrets, CreateBootstrap,
-    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgents, ListGrants, ListSshKeys,
-    QueueAgentCommand, RefreshAgentToken, RegisterAgent, ReinstateAgent, ReportCertificates,
-    ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
+    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgentCommands, ListAgents,
+    ListGrants, ListSshKeys, QueueAgentCommand, RefreshAgentToken, RegisterAgent, ReinstateAgent,
+    ReportCertificates, ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
 };
 use latchkey_contract::caller::passwords::{
     ApprovePasswordRequest, CollectPasswordRequests, CreatePasswordRequest, ListPasswordRequests,
@@ -20,7 +20,7 @@ use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey, S
 use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus, parse_rejection};
 use latchkey_core::agent::{
     AgentId, AgentQuery, AgentSettings, BootstrapRequest, CommandRequest, GrantId, HealthReport,
-    Registration,
+    Registration, parse_activity_limit,
 };
 use latchkey_core::credential::{CredentialKind, parse_bearer};
 use latchkey_core::grant::GrantRequest;
@@ -150,6 +150,16 @@ pub async fn queue_command(
     .await;
     let queued = caller.run(env, command).await?;
     json(201, &queued)
+}
+
+/// `GET /v1/agents/{id}/commands[?limit=]` → 200 `{agent_id, commands, jobs}`, newest first.
+pub async fn list_commands(request: &Request, env: &Env, caller: &Caller, id: AgentId) -> Reply {
+    let command = query_pairs(request).and_then(|pairs| {
+        parse_activity_limit(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map(|limit| ListAgentCommands { id, limit })
+    });
+    let activity = caller.run(env, command).await?;
+    json(200, &activity)
 }
 
 /// `POST /v1/grants` `{agent_id, path, actions}` → 201 with the grant.
