@@ -1,5 +1,5 @@
-// The console's administration pages in headless Chromium (as console.mjs, whose helpers these
-// repeat): projects and environments (create both; the refusal to delete an environment that
+// The console's administration pages in headless Chromium (tests/browser/harness.mjs
+// drives it): projects and environments (create both; the refusal to delete an environment that
 // holds a secret, and to archive its project, then archiving anyway), workflows and policies
 // (a two-stage workflow, edited into revision 2; a policy on the new environment, disabled;
 // deleting the workflow refused while the policy names it), notification channels (a signed
@@ -10,57 +10,18 @@
 // Driven by tests/e2e/console_admin.rs, which passes: CONSOLE_URL, CONSOLE_TENANT,
 // CONSOLE_EMAIL (an admin), CONSOLE_PASSWORD, CONSOLE_APPROVER_EMAIL, CONSOLE_SHOTS,
 // CONSOLE_APP (the connected OAuth client's name), CONSOLE_WEBHOOK_SECRET.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { harness, DESKTOP } from "./harness.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`admin.mjs: ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-};
+const { env, report, axe, shoot, journey, watch, launch } = harness("admin.mjs");
 const url = env("CONSOLE_URL");
 const tenant = env("CONSOLE_TENANT");
 const email = env("CONSOLE_EMAIL");
 const password = env("CONSOLE_PASSWORD");
 const approver = env("CONSOLE_APPROVER_EMAIL");
-const shots = env("CONSOLE_SHOTS");
 const app = env("CONSOLE_APP");
 const webhookSecret = env("CONSOLE_WEBHOOK_SECRET");
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const report = { journeys: {}, axe_serious_or_critical: {}, screenshots: [] };
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  report.axe_serious_or_critical[name] = result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-async function shoot(page, name) {
-  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-    await page.setViewportSize(size);
-    const file = join(shots, `console-${name}-${label}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    report.screenshots.push(file);
-  }
-  await page.setViewportSize(DESKTOP);
-}
+const browser = await launch();
 
 async function logIn(context, who) {
   const page = await context.newPage();
@@ -75,23 +36,10 @@ async function logIn(context, who) {
   return page;
 }
 
-let current = null;
-async function journey(name, run) {
-  try {
-    await run();
-    report.journeys[name] = "pass";
-  } catch (e) {
-    const shown = current ? await current.locator(".error").allInnerTexts().catch(() => []) : [];
-    report.journeys[name] = `fail: ${e.message.split("\n").slice(0, 12).join(" ")} (page: ${shown.join(" | ")})`;
-    if (current) await current.screenshot({ path: join(shots, `console-admin-failed-${name}.png`), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
-
 try {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await logIn(context, email);
-  current = page;
+  watch(page);
 
   await journey("projects", async () => {
     await page.click("#nav a[href='#/projects']");
@@ -206,14 +154,14 @@ try {
   await journey("refused_without_rights", async () => {
     const other = await browser.newContext({ viewport: DESKTOP });
     const review = await logIn(other, approver);
-    current = review;
+    watch(review);
     for (const link of ["workflows", "projects", "channels"]) {
       report[`approver_sees_${link}_link`] = await review.locator(`#nav a[href='#/${link}']`).isVisible();
     }
     await review.goto(`${url}#/channels`);
     report.approver_channels_page = await review.locator("main .error", { hasText: "admin" }).innerText();
     await other.close();
-    current = page;
+    watch(page);
   });
 } catch (e) {
   report.error = e.message.split("\n")[0];

@@ -8,76 +8,26 @@
 // CONSOLE_AGENT_JWT. CONSOLE_PHASE=import_ask / import_store runs one half of an import
 // instead (the test approves and carries it out between them): CONSOLE_IMPORT_REF,
 // CONSOLE_IMPORT_REQUEST, CONSOLE_IMPORT_PATH, CONSOLE_IMPORT_VALUE.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { harness, heading as headingOf, DESKTOP } from "./harness.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`console-agents.mjs: ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-};
+const h = harness("console-agents.mjs");
+const { env, report, axe, journey, watch } = h;
 const url = env("CONSOLE_URL");
-const shots = env("CONSOLE_SHOTS");
 const phase = process.env.CONSOLE_PHASE || "pages";
 const agent = phase === "pages" ? env("CONSOLE_AGENT") : "";
 const other = phase === "pages" ? env("CONSOLE_OTHER_AGENT") : "";
+// Every page here is also checked for nothing wider than the phone's screen (the tables
+// scroll inside their own box).
+const shoot = (page, name) => h.shoot(page, name, { overflow: true });
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const report = { journeys: {}, axe_serious_or_critical: {}, screenshots: [] };
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  report.axe_serious_or_critical[name] = result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-async function shoot(page, name) {
-  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-    await page.setViewportSize(size);
-    const file = join(shots, `console-${name}-${label}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    report.screenshots.push(file);
-    if (label === "phone") {
-      // Nothing wider than the phone's screen (the tables scroll inside their own box).
-      report[`${name}_phone_overflow`] = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-    }
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
+const browser = await h.launch();
 let page = null;
-async function journey(name, run) {
-  try {
-    await run();
-    report.journeys[name] = "pass";
-  } catch (e) {
-    const shown = page ? await page.locator(".error").allInnerTexts().catch(() => []) : [];
-    report.journeys[name] = `fail: ${e.message.split("\n")[0]} (page: ${shown.join(" | ")})`;
-    throw e;
-  }
-}
-
-const heading = (text) => page.locator("main h1", { hasText: text }).first().waitFor();
+const heading = (text) => headingOf(page, text);
 
 try {
   const context = await browser.newContext({ viewport: DESKTOP });
   page = await context.newPage();
+  watch(page);
   page.setDefaultTimeout(15000);
 
   await journey("log_in", async () => {

@@ -7,84 +7,26 @@
 // Driven by tests/e2e/console.rs, which passes: CONSOLE_URL, CONSOLE_TENANT, CONSOLE_EMAIL,
 // CONSOLE_PASSWORD, CONSOLE_VALUE, CONSOLE_ROTATED, CONSOLE_SHOTS (a directory).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { harness, heading, DESKTOP, PHONE } from "./harness.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`console.mjs: ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-};
+const { env, report, axe, shoot, journey, watch, launch } = harness("console.mjs");
 const url = env("CONSOLE_URL");
 const tenant = env("CONSOLE_TENANT");
 const email = env("CONSOLE_EMAIL");
 const password = env("CONSOLE_PASSWORD");
 const value = env("CONSOLE_VALUE");
 const rotated = env("CONSOLE_ROTATED");
-const shots = env("CONSOLE_SHOTS");
 const approver = env("CONSOLE_APPROVER_EMAIL");
 const scope = env("CONSOLE_TOKEN_SCOPE");
 const sensitive = env("CONSOLE_SENSITIVE");
 const path = "console/db-password";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const report = { journeys: {}, axe_serious_or_critical: {}, screenshots: [] };
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { resultTypes: ["violations"] }),
-  );
-  report.axe_serious_or_critical[name] = result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-async function shoot(page, name) {
-  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-    await page.setViewportSize(size);
-    const file = join(shots, `console-${name}-${label}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    report.screenshots.push(file);
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
-/** A page after it drew: the named view's heading. */
-async function heading(page, text) {
-  await page.locator("main h1", { hasText: text }).first().waitFor();
-}
-
-let current = null;
-async function journey(name, run) {
-  try {
-    await run();
-    report.journeys[name] = "pass";
-  } catch (e) {
-    const shown = current ? await current.locator(".error").allInnerTexts().catch(() => []) : [];
-    report.journeys[name] = `fail: ${e.message.split("\n")[0]} (page: ${shown.join(" | ")})`;
-    throw e;
-  }
-}
+const browser = await launch();
 
 try {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
-  current = page;
+  watch(page);
   page.setDefaultTimeout(15000);
   // The page's clock, moved by hand to see a revealed value hidden after its time.
   await page.clock.install();

@@ -10,9 +10,7 @@ use crate::agents::new_agent;
 use crate::console::{console_call, log_in, origin, tenant_with_person};
 use crate::people::{ADMIN_ROLE, APPROVER_ROLE, PASSWORD, READER_ROLE, call, person};
 use latchkey_core::time::Timestamp;
-use latchkey_e2e::runtime::repo_root;
 use serde_json::{Value, json};
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const TESTS: &[(&str, crate::Test)] = &[
@@ -189,34 +187,7 @@ fn add_reader(ctx: &Ctx, key: &str) -> String {
 
 /// `tests/browser/console-agents.mjs` with `vars`: its report (asserted to have passed).
 fn browse(ctx: &Ctx, tenant: &str, email: &str, vars: &[(&str, &str)]) -> Value {
-    let shots = repo_root().join(".tmp/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let output = Command::new(repo_root().join("node_modules/.bin/node"))
-        .current_dir(repo_root())
-        .arg("tests/browser/console-agents.mjs")
-        .env("CONSOLE_URL", format!("{}/console/", origin(ctx)))
-        .env("CONSOLE_TENANT", tenant)
-        .env("CONSOLE_EMAIL", email)
-        .env("CONSOLE_PASSWORD", PASSWORD)
-        .env("CONSOLE_SHOTS", &shots)
-        .envs(vars.iter().copied())
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the browser script failed:\n{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line");
-    for (page, found) in report["axe_serious_or_critical"]
-        .as_object()
-        .expect("axe results")
-    {
-        assert_eq!(found, &json!([]), "axe on {page}: {report}");
-    }
-    report
+    crate::console::browse(ctx, "console-agents.mjs", tenant, email, vars)
 }
 
 /// Import: the person asks for an inventoried secret on the Discovered page; someone else
@@ -346,29 +317,16 @@ fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {
         Some(&json!({"agent_id": id, "type": "inventory", "params": {"depth": 2}})),
     );
     assert_eq!(job.status, 201, "{}", job.text);
-    let shots = repo_root().join(".tmp/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let output = Command::new(repo_root().join("node_modules/.bin/node"))
-        .current_dir(repo_root())
-        .arg("tests/browser/console-agents.mjs")
-        .env("CONSOLE_URL", format!("{}/console/", origin(ctx)))
-        .env("CONSOLE_TENANT", &tenant)
-        .env("CONSOLE_EMAIL", &email)
-        .env("CONSOLE_PASSWORD", PASSWORD)
-        .env("CONSOLE_SHOTS", &shots)
-        .env("CONSOLE_AGENT", &id)
-        .env("CONSOLE_OTHER_AGENT", &other_id)
-        .env("CONSOLE_AGENT_JWT", &jwt)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the browser script failed:\n{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let report = browse(
+        ctx,
+        &tenant,
+        &email,
+        &[
+            ("CONSOLE_AGENT", &id),
+            ("CONSOLE_OTHER_AGENT", &other_id),
+            ("CONSOLE_AGENT_JWT", &jwt),
+        ],
     );
-    let report: Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line");
     for journey in [
         "log_in",
         "discovered_review",
@@ -378,13 +336,10 @@ fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {
     ] {
         assert_eq!(report["journeys"][journey], "pass", "{journey}: {report}");
     }
-    let violations = report["axe_serious_or_critical"]
+    let checked = report["axe_serious_or_critical"]
         .as_object()
-        .expect("axe results");
-    assert_eq!(violations.len(), 5, "axe ran on every page: {report}");
-    for (page, found) in violations {
-        assert_eq!(found, &json!([]), "axe on {page}: {report}");
-    }
+        .map_or(0, |pages| pages.len());
+    assert_eq!(checked, 5, "axe ran on every page: {report}");
     for page in ["discovered", "grants", "commands"] {
         assert_eq!(
             report[format!("{page}_phone_overflow")],
