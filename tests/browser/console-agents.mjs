@@ -167,6 +167,12 @@ try {
       report.heartbeat_commands = (await health.json()).commands.map((c) => c.type);
       await row.and(page.locator("[data-state=delivered]")).waitFor({ timeout: 20000 });
       report.command_row = await row.innerText();
+      // A job queued on the page is listed, queued, beside the one the test queued.
+      const jobs = page.locator("#job");
+      await jobs.getByLabel("Job type").fill("sync");
+      await jobs.getByLabel("Parameters").fill('{"scope": "console"}');
+      await jobs.locator("button[type=submit]").click();
+      await page.locator("#jobs tbody tr[data-job][data-status=queued]", { hasText: "sync" }).waitFor();
     });
   }
 } catch (e) {

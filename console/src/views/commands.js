@@ -1,6 +1,7 @@
 // Commands and jobs: what was sent to one agent and where each stands (a command waits for
 // the agent's next heartbeat, then is delivered; a job is queued, claimed, then succeeds or
-// fails), refreshed while the page is open; and a command sent from here.
+// fails), refreshed while the page is open; and a command sent or a job queued from here
+// (`POST /api/v1/jobs`, seed 001).
 import { api } from "../api.js";
 import { h, clear, field, values, when, errorBox } from "../dom.js";
 import { agentTabs, fleet, agentPicker } from "./fleet.js";
@@ -29,6 +30,7 @@ export function commandsView(params) {
   const error = errorBox();
   const picker = h("form", { class: "filters", "aria-label": "Choose an agent" });
   const form = h("form", { class: "stack", id: "command" });
+  const jobForm = h("form", { class: "stack", id: "job" });
   const sent = h("div", { id: "command-result", "aria-live": "polite" });
   const activity = h("div", { id: "activity" });
   let timer = null;
@@ -53,6 +55,30 @@ export function commandsView(params) {
       clear(sent);
       sent.append(h("p", { class: "ok" }, `Queued ${queued.type} (${queued.id}); the agent receives it with its next heartbeat.`));
       form.elements.params.value = "";
+      clearTimeout(timer);
+      await load();
+    } catch (e) {
+      error.textContent = e instanceof SyntaxError ? "Parameters are not valid JSON." : e.message;
+    }
+  });
+
+  /** A form's optional `params`: a JSON object, or absent. */
+  function paramsOf(text) {
+    if (!text) return undefined;
+    const parsed = JSON.parse(text);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("Parameters must be a JSON object.");
+    return parsed;
+  }
+
+  jobForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const v = values(jobForm);
+    try {
+      const queued = await api.queueJob({ agent_id: agent, type: v.type, params: paramsOf(v.params) || {} });
+      clear(sent);
+      sent.append(h("p", { class: "ok" }, `Queued the job ${queued.type} (${queued.id}); the agent claims it when it next asks.`));
+      jobForm.reset();
       clearTimeout(timer);
       await load();
     } catch (e) {
@@ -126,6 +152,12 @@ export function commandsView(params) {
           h("div", { class: "row" }, h("button", { type: "submit" }, `Send to ${chosen.name}`)),
         );
         form.before(h("h2", {}, "Send a command"));
+        jobForm.append(
+          field("Job type", h("input", { name: "type", required: true, spellcheck: "false", placeholder: "sync" })),
+          field("Parameters", h("textarea", { name: "params", rows: "2", placeholder: '{"depth": 2}' }), "optional, a JSON object"),
+          h("div", { class: "row" }, h("button", { type: "submit" }, `Queue for ${chosen.name}`)),
+        );
+        jobForm.before(h("h2", {}, "Queue a job"));
       }
       await load();
     } catch (e) {
@@ -133,7 +165,7 @@ export function commandsView(params) {
     }
   })();
 
-  const el = h("section", {}, h("h1", {}, "Commands and jobs"), agentTabs("#/agents/commands"), error, picker, h("div", {}, form), sent, activity);
+  const el = h("section", {}, h("h1", {}, "Commands and jobs"), agentTabs("#/agents/commands"), error, picker, h("div", {}, form), h("div", {}, jobForm), sent, activity);
   return {
     title: "Commands",
     el,
