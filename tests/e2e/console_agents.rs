@@ -454,7 +454,12 @@ fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {
     let jobs = activity.body["jobs"].as_array().expect("jobs");
     assert_eq!(jobs.len(), 2, "{}", activity.text);
     assert_eq!(jobs[0]["type"], "sync", "{}", activity.text);
-    assert_eq!(jobs[0]["params"], json!({"scope": "console"}), "{}", activity.text);
+    assert_eq!(
+        jobs[0]["params"],
+        json!({"scope": "console"}),
+        "{}",
+        activity.text
+    );
     assert_eq!(jobs[0]["status"], "queued", "{}", activity.text);
     assert_eq!(jobs[1]["id"], job.body["id"], "{}", activity.text);
 }
