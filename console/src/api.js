@@ -158,6 +158,7 @@ export const api = {
   queueCommand: (id, body) => call("POST", `/v1/agents/${enc(id)}/commands`, body),
   commands: (id) => call("GET", `/v1/agents/${enc(id)}/commands`),
   queueJob: (body) => call("POST", "/api/v1/jobs", body),
+  importDiscovered: (agent, body) => call("POST", `/v1/agents/${enc(agent)}/discovery/import`, body),
   discovery: (id) => call("GET", `/v1/agents/${enc(id)}/discovery`),
   discovered: (query) => call("GET", `/api/v1/secrets?${query}`),
   grants: (agent) => call("GET", agent ? `/v1/grants?agent_id=${enc(agent)}` : "/v1/grants"),

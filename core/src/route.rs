@@ -145,6 +145,9 @@ pub enum Route {
     ReportSshKeys,
     /// `GET /v1/agents/{id}/discovery`.
     AgentDiscovery(AgentId),
+    /// `POST /v1/agents/{id}/discovery/import` `{kind, fingerprint}`: a discovered certificate
+    /// or SSH key taken under management.
+    ImportDiscovered(AgentId),
     /// `GET /v1/agents/me/certificates` (agent JWT).
     AgentCertificates,
     /// `GET /v1/ssh/discovery[?agent_id=&limit=&cursor=]`: every agent's reported SSH keys
@@ -308,6 +311,9 @@ impl Route {
             ["v1", "ssh", "discovery"] => vec![("GET", Route::SshDiscovery)],
             ["v1", "agents", id, "discovery"] => {
                 vec![("GET", Route::AgentDiscovery(agent_id(id)?))]
+            }
+            ["v1", "agents", id, "discovery", "import"] => {
+                vec![("POST", Route::ImportDiscovered(agent_id(id)?))]
             }
             ["v1", "admin", "password-requests"] => vec![("GET", Route::ListPasswordRequests)],
             ["v1", "admin", "password-requests", id, action] => {

@@ -403,6 +403,10 @@ fn agent_details(command: &Agt, draft: Draft) -> Draft {
         Agt::ReportCertificates(c) => draft.detail("count", c.certificates.len()),
         Agt::ReportSshKeys(c) => draft.detail("count", c.keys.len()),
         Agt::AgentDiscovery(c) => draft.detail("agent_id", c.id.as_str()),
+        Agt::ImportDiscovered(c) => draft
+            .detail("agent_id", c.id.as_str())
+            .detail("kind", c.import.kind.as_str())
+            .detail("fingerprint", c.import.fingerprint.as_str()),
         Agt::ListAgentCommands(c) => draft.detail("agent_id", c.id.as_str()),
         Agt::ListSshKeys(c) => match &c.query.agent_id {
             Some(agent) => draft.detail("agent_id", agent.as_str()),
@@ -565,6 +569,7 @@ adds_nothing!(
     AgentSettings,
     Vec<Grant>,
     DiscoveryStored,
+    latchkey_core::agent::discovery::import::DiscoveryImported,
     agents::Discovery,
     Vec<Sighting<DiscoveredCertificate>>,
     Vec<UserView>,

@@ -670,6 +670,15 @@ pub const MIGRATIONS: &[&[&str]] = &[
     // password requests): a message's row names the request by its id, whatever its kind
     // (`apr_`, `req_`, `pwr_`).
     &["ALTER TABLE deliveries RENAME COLUMN approval_id TO request_id"],
+    // 27: issue 25, a discovered certificate or SSH key taken under management by a person
+    // (`agents/discovery.rs`, `import`): when and by whom, beside the agent's report, which
+    // later reports replace without touching these.
+    &[
+        "ALTER TABLE discovered_certificates ADD COLUMN imported_at INTEGER",
+        "ALTER TABLE discovered_certificates ADD COLUMN imported_by TEXT",
+        "ALTER TABLE discovered_ssh_keys ADD COLUMN imported_at INTEGER",
+        "ALTER TABLE discovered_ssh_keys ADD COLUMN imported_by TEXT",
+    ],
 ];
 
 /// The schema version this build writes.

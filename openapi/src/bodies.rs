@@ -484,6 +484,10 @@ fn agents() -> Json {
             ))
             .with("maxItems", MAX_REPORT_ITEMS),
         }),
+        "DiscoveryImport" => record(obj! {
+            "kind" => string().with("enum", arr!["certificate", "ssh_key"]),
+            "fingerprint" => item_text().describe("As the agent reported it"),
+        }),
         "NewPasswordRequest" => record(obj! {
             "path" => secret_path(),
             "reason" => text(Some(1), Some(MAX_PASSWORD_REASON_BYTES)),

@@ -483,31 +483,44 @@ fn agents() -> Json {
             }),
         }),
         "AgentSettings" => agent_settings(),
-        "Certificate" => record(obj! {
-            "subject" => text(Some(1), Some(MAX_TEXT_BYTES)),
-            "serial_number" => nullable(string()),
-            "issuer" => nullable(string()),
-            "not_before" => time(),
-            "not_after" => time(),
-            "location" => nullable(string()),
-            "fingerprint" => text(Some(1), Some(MAX_TEXT_BYTES)),
-            "dns_names" => array(string()),
-            "ip_addresses" => array(string()),
-            "source" => nullable(string()),
-            "is_managed" => boolean(),
-            "first_seen" => time(),
-            "last_seen" => time(),
-        }),
-        "SshKey" => record(obj! {
+        "Certificate" => object(
+            obj! {
+                "subject" => text(Some(1), Some(MAX_TEXT_BYTES)),
+                "serial_number" => nullable(string()),
+                "issuer" => nullable(string()),
+                "not_before" => time(),
+                "not_after" => time(),
+                "location" => nullable(string()),
+                "fingerprint" => text(Some(1), Some(MAX_TEXT_BYTES)),
+                "dns_names" => array(string()),
+                "ip_addresses" => array(string()),
+                "source" => nullable(string()),
+                "is_managed" => boolean(),
+                "first_seen" => time(),
+                "last_seen" => time(),
+            },
+            imported(),
+        ),
+        "SshKey" => object(
+            obj! {
+                "fingerprint" => string(),
+                "key_type" => string(),
+                "bits" => nullable(bounded(1, MAX_KEY_BITS)),
+                "comment" => nullable(string()),
+                "location" => nullable(string()),
+                "user" => nullable(string()),
+                "kind" => nullable(ssh_key_kind()),
+                "first_seen" => time(),
+                "last_seen" => time(),
+            },
+            imported(),
+        ),
+        "DiscoveryImported" => record(obj! {
+            "agent_id" => agent_id(),
+            "kind" => discovered_kind(),
             "fingerprint" => string(),
-            "key_type" => string(),
-            "bits" => nullable(bounded(1, MAX_KEY_BITS)),
-            "comment" => nullable(string()),
-            "location" => nullable(string()),
-            "user" => nullable(string()),
-            "kind" => nullable(ssh_key_kind()),
-            "first_seen" => time(),
-            "last_seen" => time(),
+            "imported_at" => time(),
+            "imported_by" => string(),
         }),
         "DiscoveryStored" => record(obj! {
             "received" => integer(0), "created" => integer(0), "updated" => integer(0),
@@ -518,18 +531,21 @@ fn agents() -> Json {
             "ssh_keys" => array(schema_ref("SshKey")),
         }),
         "Certificates" => record(obj! { "certificates" => array(schema_ref("Certificate")) }),
-        "FleetSshKey" => record(obj! {
-            "agent_id" => agent_id(),
-            "fingerprint" => string(),
-            "key_type" => string(),
-            "bits" => nullable(bounded(1, MAX_KEY_BITS)),
-            "comment" => nullable(string()),
-            "location" => nullable(string()),
-            "user" => nullable(string()),
-            "kind" => nullable(ssh_key_kind()),
-            "first_seen" => time(),
-            "last_seen" => time(),
-        }),
+        "FleetSshKey" => object(
+            obj! {
+                "agent_id" => agent_id(),
+                "fingerprint" => string(),
+                "key_type" => string(),
+                "bits" => nullable(bounded(1, MAX_KEY_BITS)),
+                "comment" => nullable(string()),
+                "location" => nullable(string()),
+                "user" => nullable(string()),
+                "kind" => nullable(ssh_key_kind()),
+                "first_seen" => time(),
+                "last_seen" => time(),
+            },
+            imported(),
+        ),
         "SshKeyPage" => record(obj! {
             "ssh_keys" => array(schema_ref("FleetSshKey")),
             "next_cursor" => nullable(string()),
@@ -708,4 +724,16 @@ pub fn schemas() -> Json {
         .merge(agents())
         .merge(people())
         .merge(broker())
+}
+
+/// A discovered item's import by a person (absent before one).
+fn imported() -> Json {
+    obj! {
+        "imported_at" => time().describe("When a person took it under management"),
+        "imported_by" => string().describe("Who did: the person's id (usr_…), or the credential's"),
+    }
+}
+
+fn discovered_kind() -> Json {
+    string().with("enum", arr!["certificate", "ssh_key"])
 }

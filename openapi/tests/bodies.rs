@@ -6,6 +6,7 @@
 
 use latchkey_core::access_request::{NewAccessRequest, PatchRequestBody, ReadRequestBody};
 use latchkey_core::agent::discovered::parse_bulk;
+use latchkey_core::agent::discovery::import::{DiscoveryImport, DiscoveryImportBody};
 use latchkey_core::agent::discovery::{
     CertificateItem, CertificateReportBody, DiscoveredCertificate, DiscoveredSshKey, SshKeyItem,
     SshReportBody,
@@ -224,6 +225,12 @@ fn cases() -> Vec<Case> {
             members: members::<SshReportBody>(),
             parse: |b| ok(DiscoveredSshKey::parse_report(b)),
             minimal: json!({"keys": []}),
+        },
+        Case {
+            schema: "DiscoveryImport",
+            members: members::<DiscoveryImportBody>(),
+            parse: |b| ok(DiscoveryImport::parse(b)),
+            minimal: json!({"kind": "certificate", "fingerprint": "SHA256:abc"}),
         },
         Case {
             schema: "NewPasswordRequest",

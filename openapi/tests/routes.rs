@@ -91,6 +91,7 @@ operations! {
     Route::ReportCertificates => Some("reportCertificates"),
     Route::ReportSshKeys => Some("reportSshKeys"),
     Route::AgentDiscovery(_) => Some("agentDiscovery"),
+    Route::ImportDiscovered(_) => Some("importDiscovered"),
     Route::SshDiscovery => Some("sshDiscovery"),
     Route::AgentCertificates => Some("agentCertificates"),
     Route::CreatePasswordRequest => Some("createPasswordRequest"),

@@ -97,6 +97,14 @@ try {
       // Closed, the focus is back on the button that opened it.
       await page.click("#discovery-detail button:has-text('Close')");
       report.focus_after_close = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute("aria-label"));
+      // Imported under management from its detail: the table then says so.
+      const soon = page.locator("#discovered-certificates tr", { hasText: "soon.example" });
+      await soon.getByRole("button", { name: /Details/ }).click();
+      await page.click("#discovery-detail #manage");
+      await page.locator("#manage-result .ok").waitFor();
+      await soon.locator(".managed", { hasText: "imported" }).waitFor();
+      report.managed_cell = await soon.locator(".managed").innerText();
+      await page.click("#discovery-detail button:has-text('Close')");
     });
 
     await journey("discovered_filters", async () => {

@@ -379,6 +379,38 @@ fn console_agents_pages_pass_in_chromium(ctx: &Ctx) {
         report["focus_after_close"], "Details of CN=soon.example",
         "{report}"
     );
+    // Imported under management on the page: recorded as the person, kept with the item, and
+    // now one of the agent's assigned certificates (and only that one).
+    assert_eq!(report["managed_cell"], "imported", "{report}");
+    let seen = send(
+        ctx,
+        "GET",
+        &format!("/v1/agents/{id}/discovery"),
+        &key,
+        None,
+    );
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    let soon = seen.body["certificates"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["fingerprint"] == "SHA256:soon"))
+        .unwrap_or_else(|| panic!("no soon.example: {}", seen.text));
+    assert!(
+        soon["imported_by"]
+            .as_str()
+            .is_some_and(|by| by.starts_with("usr_")),
+        "{soon}"
+    );
+    let assigned = send(ctx, "GET", "/v1/agents/me/certificates", &jwt, None);
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    let prints: Vec<&str> = assigned.body["certificates"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|c| c["fingerprint"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(prints, ["SHA256:soon"], "{}", assigned.text);
     // Filters: expiring within 30 days (the expired one too); another agent's: none.
     assert_eq!(
         report["within_30"],

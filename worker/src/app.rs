@@ -207,6 +207,7 @@ async fn dispatch_tenant(
         Route::ReportCertificates => agents::report_certificates(request, env, caller).await,
         Route::ReportSshKeys => agents::report_ssh_keys(request, env, caller).await,
         Route::AgentDiscovery(id) => agents::discovery(env, caller, id).await,
+        Route::ImportDiscovered(id) => agents::import_discovered(request, env, caller, id).await,
         Route::SshDiscovery => agents::ssh_discovery(request, env, caller).await,
         Route::AgentCertificates => agents::my_certificates(env, caller).await,
         Route::CreatePasswordRequest => agents::request_password(request, env, caller).await,

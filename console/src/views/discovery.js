@@ -86,6 +86,38 @@ export function discoveryView(params) {
     return [form, said];
   }
 
+  /**
+   * Taking a reported certificate or SSH key under management (`POST
+   * /v1/agents/{id}/discovery/import`): recorded once with who and when; an imported
+   * certificate is then one of its agent's assigned certificates. Nothing is copied: discovery
+   * holds no key material.
+   */
+  function manageForm(kind, item) {
+    const said = h("p", { id: "manage-result", "aria-live": "polite" });
+    if (item.imported_at) {
+      said.append(`Under management since ${when(item.imported_at)} (imported by ${item.imported_by}).`);
+      return [said];
+    }
+    const button = h("button", { type: "button", id: "manage" }, "Import under management");
+    button.addEventListener("click", async () => {
+      error.textContent = "";
+      try {
+        const done = await api.importDiscovered(item.agent_id, { kind, fingerprint: item.fingerprint });
+        button.remove();
+        clear(said);
+        said.append(h("span", { class: "ok" }, `Imported ${when(done.imported_at)}: now managed.`));
+        // The listing says so too, without drawing the page again.
+        item.imported_at = done.imported_at;
+        item.imported_by = done.imported_by;
+        const cell = body.querySelector(`tr[data-fingerprint="${CSS.escape(item.fingerprint)}"] .managed`);
+        if (cell) cell.textContent = "imported";
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    });
+    return [h("div", { class: "row" }, button), said];
+  }
+
   function show(title, pairs, extra, opener) {
     clear(detail);
     const close = h("button", { type: "button", class: "quiet" }, "Close");
@@ -169,7 +201,7 @@ export function discoveryView(params) {
               h("td", { class: "hide-narrow" }, nameOf(agents, c.agent_id)),
               h("td", {}, expiry(c.not_after)),
               h("td", { class: "hide-narrow" }, c.location || "—"),
-              h("td", { class: "hide-narrow" }, c.is_managed ? "yes" : "no"),
+              h("td", { class: "hide-narrow managed" }, c.imported_at ? "imported" : c.is_managed ? "yes" : "no"),
               h(
                 "td",
                 {},
@@ -185,10 +217,11 @@ export function discoveryView(params) {
                   ["Location", c.location],
                   ["Source", c.source],
                   ["Managed by the agent", c.is_managed ? "yes" : "no"],
+                  ["Imported", c.imported_at ? `${when(c.imported_at)} by ${c.imported_by}` : null],
                   ["Agent", nameOf(agents, c.agent_id)],
                   ["First seen", when(c.first_seen)],
                   ["Last seen", when(c.last_seen)],
-                ]),
+                ], () => manageForm("certificate", c)),
               ),
             ),
           ),
@@ -221,10 +254,11 @@ export function discoveryView(params) {
                   ["Comment", k.comment],
                   ["User", k.user],
                   ["Location", k.location],
+                  ["Imported", k.imported_at ? `${when(k.imported_at)} by ${k.imported_by}` : null],
                   ["Agent", nameOf(agents, k.agent_id)],
                   ["First seen", when(k.first_seen)],
                   ["Last seen", when(k.last_seen)],
-                ]),
+                ], () => manageForm("ssh_key", k)),
               ),
             ),
           ),
@@ -276,7 +310,7 @@ export function discoveryView(params) {
     {},
     h("h1", {}, "Discovered on hosts"),
     agentTabs("#/agents/discovery"),
-    h("p", { class: "muted" }, "What the agents found on their hosts, for review: metadata only (no certificate, key or secret material). An inventoried secret can be imported into a Latchkey path (its details say how); certificates and SSH keys cannot yet."),
+    h("p", { class: "muted" }, "What the agents found on their hosts, for review: metadata only (no certificate, key or secret material). A certificate or SSH key can be imported under management from its details (an imported certificate is assigned to its agent); an inventoried secret can be imported into a Latchkey path (its details say how)."),
     error,
     form,
     detail,

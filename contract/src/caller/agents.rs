@@ -2,6 +2,7 @@
 //! the fleet, grants and discovery.
 
 use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
+use latchkey_core::agent::discovery::import::{DiscoveryImport, DiscoveryImported};
 use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, Sighting, SshKeyPage, SshKeyQuery,
 };
@@ -115,6 +116,14 @@ pub struct AgentDiscovery {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentCertificates;
 
+/// `POST /v1/agents/{id}/discovery/import`: a reported certificate or SSH key taken under
+/// management.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImportDiscovered {
+    pub id: AgentId,
+    pub import: DiscoveryImport,
+}
+
 /// `GET /api/v1/ssh/discovery` (and `/v1/ssh/discovery`): every agent's SSH keys.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListSshKeys {
@@ -164,6 +173,7 @@ area! {
         ReportSshKeys => DiscoveryStored,
         AgentDiscovery => Discovery,
         AgentCertificates => Vec<Sighting<DiscoveredCertificate>>,
+        ImportDiscovered => DiscoveryImported,
         ListSshKeys => SshKeyPage,
     }
 }
@@ -208,6 +218,7 @@ impl AgentsCommand {
             C::ReportSshKeys(_) => row(agent(), Event("agent.ssh_keys_discovered"), Writes),
             C::AgentDiscovery(_) => row(admin(), Event("agent.discovery_read"), Reads),
             C::AgentCertificates(_) => row(agent(), Event("agent.certificates_listed"), Reads),
+            C::ImportDiscovered(_) => row(admin(), Event("agent.discovery_imported"), Writes),
             // Seed 000's `ssh:discover`; `agents:admin` covers it.
             C::ListSshKeys(_) => row(
                 Access::Scope(Scope::SshDiscover),

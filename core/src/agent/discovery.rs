@@ -11,6 +11,8 @@ use serde_json::Value;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+pub mod import;
+
 pub const MAX_REPORT_ITEMS: usize = 1_000;
 pub const MAX_TEXT_BYTES: usize = 1_024;
 /// Entries of `dns_names` and of `ip_addresses`.
@@ -406,6 +408,11 @@ pub struct Sighting<T> {
     pub item: T,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
+    /// When a person took it under management ([`import`]), and who; absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_by: Option<String>,
 }
 
 /// Most SSH keys one page of `GET /api/v1/ssh/discovery` carries, and the default.

@@ -128,6 +128,7 @@ impl Route {
             | Route::ReportCertificates
             | Route::ReportSshKeys
             | Route::AgentDiscovery(_)
+            | Route::ImportDiscovered(_)
             | Route::AgentCertificates
             | Route::CreatePasswordRequest
             | Route::CollectPasswordRequests

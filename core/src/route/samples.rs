@@ -83,6 +83,10 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("POST", "/v1/agents/me/discovery/certificates"),
     ("POST", "/v1/agents/me/ssh-discovery"),
     ("GET", "/v1/agents/agt_0123456789abcdef01234567/discovery"),
+    (
+        "POST",
+        "/v1/agents/agt_0123456789abcdef01234567/discovery/import",
+    ),
     ("GET", "/v1/agents/me/certificates"),
     ("GET", "/v1/ssh/discovery"),
     ("POST", "/v1/agents/me/password-requests"),

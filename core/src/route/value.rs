@@ -93,6 +93,7 @@ impl Route {
             | Route::ReportCertificates
             | Route::ReportSshKeys
             | Route::AgentDiscovery(_)
+            | Route::ImportDiscovered(_)
             | Route::SshDiscovery
             | Route::AgentCertificates
             | Route::CreatePasswordRequest

@@ -2,14 +2,16 @@
 //! its `last_seen`) instead of adding one.
 
 use super::{AgentPrincipal, require_agent};
+use crate::authorization::access::Principal;
 use crate::sql::Value as V;
 use crate::sql::{Row, StorageError, execute, query, query_one};
 use crate::store::{
-    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count, read_ts,
-    ts,
+    Failure, SecretContext, in_transaction, internal, json_column, json_text, read_count,
+    read_opt_ts, read_ts, ts,
 };
 use latchkey_core::ApiError;
 use latchkey_core::agent::AgentId;
+use latchkey_core::agent::discovery::import::{DiscoveredKind, DiscoveryImport, DiscoveryImported};
 use latchkey_core::agent::discovery::{
     DiscoveredCertificate, DiscoveredSshKey, DiscoveryStored, FleetSshKey, Sighting, SshKeyPage,
     SshKeyQuery,
@@ -116,11 +118,16 @@ pub fn report_ssh_keys(
     store(ctx, agent, keys)
 }
 
+/// The columns [`sighting`] reads, first in a SELECT.
+const SIGHTING_COLUMNS: &str = "item, first_seen, last_seen, imported_at, imported_by";
+
 fn sighting<T: Discovered>(row: &Row) -> Result<Sighting<T>, StorageError> {
     Ok(Sighting {
         item: json_column(row, 0)?,
         first_seen: read_ts(row, 1)?,
         last_seen: read_ts(row, 2)?,
+        imported_at: read_opt_ts(row, 3)?,
+        imported_by: row.opt_text(4)?,
     })
 }
 
@@ -132,7 +139,7 @@ fn sightings<T: Discovered>(
     query(
         ctx.storage,
         &format!(
-            "SELECT item, first_seen, last_seen FROM {} WHERE agent_id = ? {filter}
+            "SELECT {SIGHTING_COLUMNS} FROM {} WHERE agent_id = ? {filter}
              ORDER BY fingerprint",
             T::TABLE
         ),
@@ -162,13 +169,73 @@ pub fn of_agent(ctx: &SecretContext<'_>, agent: &AgentId) -> Result<AgentDiscove
     ))
 }
 
-/// `GET /v1/agents/me/certificates`: the certificates this agent reported as managed.
+/// `GET /v1/agents/me/certificates`: the certificates assigned to this agent: those it
+/// reported as managed, and those a person imported from its discoveries.
 pub fn managed_certificates(
     ctx: &SecretContext<'_>,
     agent: &AgentPrincipal,
 ) -> Result<Vec<Sighting<DiscoveredCertificate>>, ApiError> {
-    sightings(ctx, &agent.id, "AND json_extract(item, '$.is_managed') = 1")
-        .map_err(|e| internal("managed certificates", e))
+    sightings(
+        ctx,
+        &agent.id,
+        "AND (json_extract(item, '$.is_managed') = 1 OR imported_at IS NOT NULL)",
+    )
+    .map_err(|e| internal("managed certificates", e))
+}
+
+/// `POST /v1/agents/{id}/discovery/import`: takes a reported item under management, recording
+/// who and when once (importing again answers the first import and changes nothing). An
+/// unknown agent, or an item that agent never reported, is 404 naming it.
+pub fn import(
+    ctx: &SecretContext<'_>,
+    principal: &Principal,
+    agent: &AgentId,
+    import: &DiscoveryImport,
+) -> Result<DiscoveryImported, ApiError> {
+    let table = match import.kind {
+        DiscoveredKind::Certificate => DiscoveredCertificate::TABLE,
+        DiscoveredKind::SshKey => DiscoveredSshKey::TABLE,
+    };
+    in_transaction(ctx.storage, "import discovery", || {
+        require_agent(ctx.storage, agent, "id", false)?;
+        execute(
+            ctx.storage,
+            &format!(
+                "UPDATE {table} SET imported_at = coalesce(imported_at, ?),
+                    imported_by = coalesce(imported_by, ?)
+                 WHERE agent_id = ? AND fingerprint = ?"
+            ),
+            vec![
+                ts(ctx.now),
+                principal.actor().into(),
+                agent.as_str().into(),
+                import.fingerprint.as_str().into(),
+            ],
+        )?;
+        let row = query_one(
+            ctx.storage,
+            &format!(
+                "SELECT imported_at, imported_by FROM {table}
+                 WHERE agent_id = ? AND fingerprint = ?"
+            ),
+            vec![agent.as_str().into(), import.fingerprint.as_str().into()],
+        )?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "agent '{agent}' reported no {} with fingerprint '{}'",
+                import.kind.as_str().replace('_', " "),
+                import.fingerprint
+            ))
+            .with("field", "fingerprint")
+        })?;
+        Ok::<_, Failure>(DiscoveryImported {
+            agent_id: agent.clone(),
+            kind: import.kind,
+            fingerprint: import.fingerprint.clone(),
+            imported_at: read_opt_ts(&row, 0)?.unwrap_or(ctx.now),
+            imported_by: row.opt_text(1)?.unwrap_or_else(|| principal.actor()),
+        })
+    })
 }
 
 /// `GET /api/v1/ssh/discovery`: every agent's SSH keys (or one agent's), in report order; the
@@ -213,7 +280,7 @@ fn query_rows(
     query(
         ctx.storage,
         &format!(
-            "SELECT item, first_seen, last_seen, agent_id, rowid FROM discovered_ssh_keys
+            "SELECT {SIGHTING_COLUMNS}, agent_id, rowid FROM discovered_ssh_keys
              WHERE {filter} ORDER BY rowid LIMIT ?"
         ),
         bindings,
@@ -221,9 +288,9 @@ fn query_rows(
     .iter()
     .map(|row| {
         Ok((
-            row.int(4)?,
+            row.int(6)?,
             FleetSshKey {
-                agent_id: AgentId::parse(&row.text(3)?).map_err(StorageError)?,
+                agent_id: AgentId::parse(&row.text(5)?).map_err(StorageError)?,
                 sighting: sighting(row)?,
             },
         ))

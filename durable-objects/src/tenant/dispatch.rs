@@ -484,6 +484,9 @@ fn agent_command(
             as_agent(principal)
                 .and_then(|agent| agents::discovery::managed_certificates(ctx, agent))
         }),
+        Agt::ImportDiscovered(c) => answer(c, draft, |c| {
+            agents::discovery::import(ctx, principal, &c.id, &c.import)
+        }),
     }
 }
 

@@ -106,11 +106,11 @@ fn command(body: &str) -> CommandRequest {
     CommandRequest::parse(body.as_bytes()).unwrap()
 }
 
-fn certificates(body: &str) -> Vec<DiscoveredCertificate> {
+pub(crate) fn certificates(body: &str) -> Vec<DiscoveredCertificate> {
     DiscoveredCertificate::parse_report(body.as_bytes()).unwrap()
 }
 
-fn certificate(fingerprint: &str, managed: bool) -> String {
+pub(crate) fn certificate(fingerprint: &str, managed: bool) -> String {
     format!(
         r#"{{"subject": "CN={fingerprint}", "not_before": "2026-01-01T00:00:00Z",
             "not_after": "2028-01-01T00:00:00Z", "fingerprint": "{fingerprint}",

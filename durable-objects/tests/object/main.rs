@@ -22,6 +22,7 @@ mod authorization;
 mod broker;
 mod carried;
 mod console;
+mod discovery_import;
 mod envelopes;
 mod faces_vault002;
 mod fields;

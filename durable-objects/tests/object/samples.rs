@@ -280,6 +280,14 @@ pub fn all(now: Timestamp) -> Vec<CallerCommand> {
         }
         .into(),
         AgentCertificates.into(),
+        ImportDiscovered {
+            id: agent(),
+            import: latchkey_core::agent::discovery::import::DiscoveryImport::parse(
+                br#"{"kind": "certificate", "fingerprint": "SHA256:x"}"#,
+            )
+            .unwrap(),
+        }
+        .into(),
         ListSshKeys {
             query: latchkey_core::agent::discovery::SshKeyQuery::parse([]).unwrap(),
         }

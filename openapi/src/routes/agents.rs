@@ -232,8 +232,20 @@ pub(super) fn agents(params: &mut Parameters) -> Vec<Operation> {
         )
         .security(TENANT)
         .errors(&auth_and(&[404]))
-        .params(vec![agt])
+        .params(vec![agt.clone()])
         .respond(200, ok("Discovery", "Certificates and SSH keys")),
+        Operation::new(
+            "post",
+            "/v1/agents/{id}/discovery/import",
+            "importDiscovered",
+            "Take a reported certificate or SSH key under management (agents:admin; the first import stands; an imported certificate is one of the agent's assigned certificates)",
+            "agents",
+        )
+        .security(TENANT)
+        .errors(&auth_and(&[404, 422]))
+        .params(vec![agt])
+        .body(body("DiscoveryImport"))
+        .respond(200, ok("DiscoveryImported", "Imported")),
         Operation::new(
             "get",
             "/v1/ssh/discovery",

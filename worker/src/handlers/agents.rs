@@ -6,9 +6,9 @@ use crate::http::{Reply, json, no_content, query_pairs, query_param, read_json_b
 use crate::tenant_client::{Caller, RequestMeta};
 use latchkey_contract::caller::agents::{
     AgentCertificates, AgentDiscovery, AgentPage, AgentReach, AgentSecrets, CreateBootstrap,
-    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ListAgentCommands, ListAgents,
-    ListGrants, ListSshKeys, QueueAgentCommand, RefreshAgentToken, RegisterAgent, ReinstateAgent,
-    ReportCertificates, ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
+    CreateGrant, DeleteGrant, Discovery, GetAgentSettings, ImportDiscovered, ListAgentCommands,
+    ListAgents, ListGrants, ListSshKeys, QueueAgentCommand, RefreshAgentToken, RegisterAgent,
+    ReinstateAgent, ReportCertificates, ReportHealth, ReportSshKeys, RevokeAgent, SetAgentSettings,
 };
 use latchkey_contract::caller::passwords::{
     ApprovePasswordRequest, CollectPasswordRequests, CreatePasswordRequest, ListPasswordRequests,
@@ -16,6 +16,7 @@ use latchkey_contract::caller::passwords::{
 };
 use latchkey_core::ApiError;
 use latchkey_core::agent::PasswordRequestId;
+use latchkey_core::agent::discovery::import::DiscoveryImport;
 use latchkey_core::agent::discovery::{DiscoveredCertificate, DiscoveredSshKey, SshKeyQuery};
 use latchkey_core::agent::password::{NewPasswordRequest, PasswordRequestStatus, parse_rejection};
 use latchkey_core::agent::{
@@ -225,6 +226,24 @@ pub async fn discovery(env: &Env, caller: &Caller, id: AgentId) -> Reply {
         200,
         &json!({"agent_id": agent_id, "certificates": certificates, "ssh_keys": ssh_keys}),
     )
+}
+
+/// `POST /v1/agents/{id}/discovery/import` `{kind, fingerprint}` → 200 `{agent_id, kind,
+/// fingerprint, imported_at, imported_by}`: a reported certificate or SSH key taken under
+/// management (the first import stands).
+pub async fn import_discovered(
+    request: &mut Request,
+    env: &Env,
+    caller: &Caller,
+    id: AgentId,
+) -> Reply {
+    let command = async {
+        let import = DiscoveryImport::parse(&read_json_body(request).await?)?;
+        Ok(ImportDiscovered { id, import })
+    }
+    .await;
+    let imported = caller.run(env, command).await?;
+    json(200, &imported)
 }
 
 /// `GET /v1/ssh/discovery[?agent_id=&limit=&cursor=]` (seed 000's `/api/v1/ssh/discovery`,
