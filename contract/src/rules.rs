@@ -69,6 +69,10 @@ pub enum Access {
     Bootstrap,
     /// A person, by their login JWT (consenting to an OAuth client: a grant is a person's).
     Person,
+    /// A person (any of them may be a workflow stage's approver), or a holder of one of these
+    /// scopes: whoever may try to decide a request. The command narrows it to the stage's
+    /// approvers; anyone else is refused here, before the call counts as a token's use.
+    PersonOr(Vec<Scope>),
 }
 
 impl Access {

@@ -65,8 +65,14 @@ export function requestsView(session) {
       event.preventDefault();
       error.textContent = "";
       const path = values(form).path;
+      let got = null;
       try {
-        const got = await api.unwrap(request.id, wrap.id);
+        got = await api.unwrap(request.id, wrap.id);
+      } catch (e) {
+        error.textContent = e.status === 410 ? "That value was already retrieved." : e.message;
+        return;
+      }
+      try {
         let fields = null;
         try {
           fields = JSON.parse(got.value);
@@ -83,7 +89,19 @@ export function requestsView(session) {
         shownArea.append(h("p", { class: "ok", id: "imported" }, "Imported into ", h("a", { href: `#/secret/${encodeURIComponent(path)}` }, path), "."));
         load();
       } catch (e) {
-        error.textContent = e.status === 410 ? "That value was already retrieved." : e.message;
+        // The wrap is spent: rather than lose the value, show it once (like a revealed one)
+        // so the person can store it elsewhere.
+        error.textContent = `${e.message} The value was retrieved, so it is shown below once: copy it or store it at another path.`;
+        if (shown) shown.hide();
+        shown = shownOnce(`Value of ${request.secret_id}`, got.value, 60, () => {
+          shown = null;
+        });
+        shown.el.id = "wrapped-value";
+        clear(shownArea);
+        shownArea.append(shown.el);
+        load();
+      } finally {
+        got = null;
       }
     });
     return form;

@@ -4,6 +4,7 @@ use crate::rules::{Access, Audit, Cache, Effect, Metering, Releases, Rules};
 use latchkey_core::access_request::{
     AccessRequestId, AccessRequestView, NewAccessRequest, RequestQuery,
 };
+use latchkey_core::scope::Scope;
 use latchkey_core::wrap::{Unwrapped, WrapId, WrapSummary};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +71,7 @@ impl AccessRequestCommand {
         use Effect::{Reads, Writes};
         // Requesters see and cancel their own (checked in the module).
         let anyone = || Access::Authenticated;
+        let decider = || Access::PersonOr(vec![Scope::ApprovalsDecide]);
         let row = |access, event, effect| {
             Rules::of(
                 access,
@@ -84,9 +86,10 @@ impl AccessRequestCommand {
             C::CreateAccessRequest(_) => row(anyone(), Event("request.created"), Writes),
             C::ListAccessRequests(_) => row(anyone(), Event("request.listed"), Reads),
             C::GetAccessRequest(_) => row(anyone(), Event("request.read"), Reads),
-            // Issue 24: the current stage's rule decides who may (the object checks it).
-            C::ApproveAccess(_) => row(anyone(), Event("request.approved"), Writes),
-            C::RejectAccess(_) => row(anyone(), Event("request.rejected"), Writes),
+            // Issue 24: the current stage's rule decides who may (the object checks it, after
+            // a caller who can be no approver is refused here).
+            C::ApproveAccess(_) => row(decider(), Event("request.approved"), Writes),
+            C::RejectAccess(_) => row(decider(), Event("request.rejected"), Writes),
             C::CancelAccess(_) => row(anyone(), Event("request.cancelled"), Writes),
             C::RequestWraps(_) => row(anyone(), Event("wrap.listed"), Reads),
             // The value leaves, once: the gate runs on the approvals' authority inside.

@@ -60,6 +60,7 @@ impl ApprovalCommand {
         use Metering::{RateOnly, Use};
         use Releases::Nothing;
         let decide = Access::Scope(Scope::ApprovalsDecide);
+        let decider = || Access::PersonOr(vec![Scope::ApprovalsDecide]);
         let policies = Access::Scope(Scope::PoliciesWrite);
         match self {
             // The requester polls for its token: that must not use up a `max_uses` token.
@@ -80,9 +81,10 @@ impl ApprovalCommand {
                 Reads,
             ),
             // Issue 24: who may decide is the current stage's rule (a role's holders, listed
-            // users, or `approvals:decide` for an `any` stage): the object checks it.
+            // users, or `approvals:decide` for an `any` stage): the object checks it, after a
+            // caller who can be no approver is refused here.
             ApprovalCommand::ApproveRequest(_) => Rules::of(
-                Access::Authenticated,
+                decider(),
                 Event("approval.approved"),
                 Nothing,
                 Empties,
@@ -90,7 +92,7 @@ impl ApprovalCommand {
                 Writes,
             ),
             ApprovalCommand::DenyRequest(_) => Rules::of(
-                Access::Authenticated,
+                decider(),
                 Event("approval.denied"),
                 Nothing,
                 Empties,

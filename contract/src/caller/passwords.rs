@@ -6,6 +6,7 @@ use latchkey_core::agent::PasswordRequestId;
 use latchkey_core::agent::password::{
     NewPasswordRequest, PasswordRequestStatus, PasswordRequestView,
 };
+use latchkey_core::scope::Scope;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/agents/me/password-requests`.
@@ -51,6 +52,8 @@ impl PasswordCommand {
         use Effect::{Reads, Writes};
         use Metering::Use;
         use Releases::{Nothing, Value};
+        // A person, or an agents:admin (the single decision) or approvals:decide holder.
+        let decider = || Access::PersonOr(vec![Scope::AgentsAdmin, Scope::ApprovalsDecide]);
         match self {
             PasswordCommand::CreatePasswordRequest(_) => Rules::of(
                 Access::Agent,
@@ -71,7 +74,7 @@ impl PasswordCommand {
             // Issue 24: whoever a stage admits finds the requests it admits them to (the
             // object filters; one who can be no approver is refused there).
             PasswordCommand::ListPasswordRequests(_) => Rules::of(
-                Access::Authenticated,
+                decider(),
                 Event("password_request.listed"),
                 Nothing,
                 Empties,
@@ -82,7 +85,7 @@ impl PasswordCommand {
             // approvers; one with none keeps the single agents:admin decision (the object
             // checks which).
             PasswordCommand::ApprovePasswordRequest(_) => Rules::of(
-                Access::Authenticated,
+                decider(),
                 Event("password_request.approved"),
                 Nothing,
                 Empties,
@@ -90,7 +93,7 @@ impl PasswordCommand {
                 Writes,
             ),
             PasswordCommand::RejectPasswordRequest(_) => Rules::of(
-                Access::Authenticated,
+                decider(),
                 Event("password_request.rejected"),
                 Nothing,
                 Empties,

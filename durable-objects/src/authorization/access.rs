@@ -35,7 +35,7 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
             ));
         }
         (Access::Agent, Principal::Agent(_)) => return Ok(()),
-        (Access::Person, Principal::User(_)) => return Ok(()),
+        (Access::Person | Access::PersonOr(_), Principal::User(_)) => return Ok(()),
         (Access::Person, _) => {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
@@ -60,6 +60,21 @@ pub fn check(principal: &Principal, access: &Access) -> Result<(), ApiError> {
         | Access::Secret(..)
         | Access::LoadedSecret(..)
         | Access::Secrets(..) => Ok(()),
+        Access::PersonOr(wanted) if wanted.iter().any(|scope| scopes.covers(scope)) => Ok(()),
+        Access::PersonOr(wanted) => {
+            let named: Vec<String> = wanted.iter().map(|s| format!("'{s}'")).collect();
+            let mut refusal = ApiError::new(
+                ErrorCode::PermissionDenied,
+                format!(
+                    "deciding requests is for people and for holders of {}",
+                    named.join(" or ")
+                ),
+            );
+            if let Some(first) = wanted.first() {
+                refusal = refusal.with("required_scope", first.to_string());
+            }
+            Err(refusal)
+        }
         Access::Scope(scope) if scopes.covers(scope) => Ok(()),
         Access::Scope(scope) => Err(ApiError::new(
             ErrorCode::PermissionDenied,

@@ -122,7 +122,8 @@ pub fn admit_command(
         | Access::Authenticated
         | Access::Agent
         | Access::Bootstrap
-        | Access::Person => {
+        | Access::Person
+        | Access::PersonOr(_) => {
             return Ok(());
         }
     };

@@ -58,6 +58,8 @@ fn expected(access: &Access, scopes: &ScopeSet) -> Expected {
             allowed(paths.iter().all(|path| scopes.allows_secret(*action, path)))
         }
         Access::Authenticated => Expected::Inside,
+        // A token is not a person: it needs one of the scopes.
+        Access::PersonOr(wanted) => allowed(wanted.iter().any(|scope| scopes.covers(scope))),
         // A token is not an agent.
         Access::Agent | Access::Person => Expected::Refused(ErrorCode::PermissionDenied),
         Access::Bootstrap => Expected::Refused(ErrorCode::Unauthorized),
@@ -68,6 +70,7 @@ fn expected(access: &Access, scopes: &ScopeSet) -> Expected {
 fn rule_scope(access: &Access) -> Option<String> {
     match access {
         Access::Scope(scope) => Some(scope.to_string()),
+        Access::PersonOr(wanted) => wanted.first().map(ToString::to_string),
         Access::Secret(_, action, path) | Access::LoadedSecret(_, action, path) => {
             Some(Scope::for_secret(*action, path).to_string())
         }

@@ -351,3 +351,88 @@ fn password_request_tells_its_stages_or_without_a_workflow_the_channels() {
         .unwrap_err();
     assert_eq!(e.code, latchkey_core::ErrorCode::PermissionDenied);
 }
+
+/// The deciding commands refuse a caller who can be no approver (a token without
+/// `approvals:decide` or `agents:admin`) before the call counts as one of its uses: a refused
+/// request changes nothing, a `max_uses` token's count included.
+#[test]
+fn caller_who_can_be_no_approver_is_refused_before_a_use_is_counted() {
+    use latchkey_contract::caller::approvals::ApproveRequest;
+    use latchkey_contract::caller::passwords::RejectPasswordRequest;
+    use latchkey_contract::caller::secrets::GetSecret;
+    use latchkey_core::access_request::AccessRequestId;
+    use latchkey_core::agent::PasswordRequestId;
+    use latchkey_core::approval::ApprovalId;
+    let t = tenant();
+    // Minted before the secret it reads exists (no approval needed for it).
+    let once = t
+        .object
+        .token(r#"{"scope": "secrets:read:dev/*", "max_uses": 1, "ttl_seconds": 3600}"#);
+    t.object
+        .secret(r#"{"path": "dev/db", "value": "d", "tier": "standard"}"#);
+    let denied = |e: latchkey_core::ApiError| {
+        assert_eq!(e.code, latchkey_core::ErrorCode::PermissionDenied, "{e:?}");
+    };
+    for _ in 0..2 {
+        denied(
+            t.object
+                .call(&once, ListPasswordRequests { status: None })
+                .unwrap_err(),
+        );
+        denied(
+            t.object
+                .call(
+                    &once,
+                    ApprovePasswordRequest {
+                        id: PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+                    },
+                )
+                .unwrap_err(),
+        );
+        denied(
+            t.object
+                .call(
+                    &once,
+                    RejectPasswordRequest {
+                        id: PasswordRequestId::parse("pwr_0123456789abcdef01234567").unwrap(),
+                        reason: None,
+                    },
+                )
+                .unwrap_err(),
+        );
+        denied(
+            t.object
+                .call(
+                    &once,
+                    ApproveRequest {
+                        id: ApprovalId::parse("apr_0123456789abcdef0123456789abcdef").unwrap(),
+                        comment: None,
+                    },
+                )
+                .unwrap_err(),
+        );
+        denied(
+            t.object
+                .call(
+                    &once,
+                    ApproveAccess {
+                        id: AccessRequestId::parse("req_0123456789abcdef01234567").unwrap(),
+                        comment: None,
+                    },
+                )
+                .unwrap_err(),
+        );
+    }
+    // Its one use is still there; after it, none is.
+    let read = |key: &str| {
+        t.object.call(
+            key,
+            GetSecret {
+                path: latchkey_core::SecretPath::parse("dev/db").unwrap(),
+                version: None,
+            },
+        )
+    };
+    assert!(read(&once).is_ok());
+    assert!(read(&once).is_err());
+}
