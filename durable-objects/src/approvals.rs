@@ -564,19 +564,6 @@ pub fn next_expiry(storage: &Storage) -> Result<Option<Timestamp>, StorageError>
     }
 }
 
-/// Before any lookup: only a person can be a role's or a listed user, so any other caller
-/// without `approvals:decide` is refused as the scope check always refused it (which also
-/// tells it nothing of whether the request exists).
-pub fn check_may_try_deciding(
-    principal: &crate::authorization::access::Principal,
-) -> Result<(), ApiError> {
-    let person = matches!(principal, crate::authorization::access::Principal::User(_));
-    if person || principal.scopes().covers(&Scope::ApprovalsDecide) {
-        return Ok(());
-    }
-    Err(decide_scope_missing())
-}
-
 fn decide_scope_missing() -> ApiError {
     ApiError::new(
         latchkey_core::ErrorCode::PermissionDenied,
@@ -622,21 +609,48 @@ pub fn approver<'a>(
     }
 }
 
-/// Whether a stage of the run admits `principal` (a role's holder, a listed user, or an
-/// `approvals:decide` holder for an `any` stage): they may see the request, whatever its kind.
+/// Who a caller is to a workflow's stages: its id, the person and roles behind it, and whether
+/// it holds `approvals:decide`, looked up once (a listing asks it of many requests).
+pub struct StageCaller {
+    actor: String,
+    user: Option<latchkey_core::people::UserId>,
+    roles: Vec<latchkey_core::role::RoleId>,
+    may_decide: bool,
+}
+
+impl StageCaller {
+    pub fn of(ctx: &SecretContext<'_>, principal: &Principal) -> Result<Self, StorageError> {
+        let actor = principal.actor();
+        Ok(StageCaller {
+            roles: roles_of(ctx.storage, &actor)?,
+            user: latchkey_core::people::UserId::parse(&actor).ok(),
+            may_decide: principal.scopes().covers(&Scope::ApprovalsDecide),
+            actor,
+        })
+    }
+
+    /// Whether a stage of the run admits them (a role's holder, a listed user, or an
+    /// `approvals:decide` holder for an `any` stage): they may see the request, whatever its
+    /// kind. A request that runs no stages admits nobody this way.
+    pub fn admitted_by(&self, progress: Option<&Progress>) -> bool {
+        progress.is_some_and(|p| {
+            p.involves(&approver(
+                &self.actor,
+                self.user.as_ref(),
+                &self.roles,
+                self.may_decide,
+            ))
+        })
+    }
+}
+
+/// [`StageCaller::admitted_by`] for one request.
 pub fn stage_admits(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     progress: Option<&Progress>,
 ) -> Result<bool, StorageError> {
-    let Some(progress) = progress else {
-        return Ok(false);
-    };
-    let actor = principal.actor();
-    let roles = roles_of(ctx.storage, &actor)?;
-    let user = latchkey_core::people::UserId::parse(&actor).ok();
-    let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
-    Ok(progress.involves(&approver(&actor, user.as_ref(), &roles, may_decide)))
+    Ok(StageCaller::of(ctx, principal)?.admitted_by(progress))
 }
 
 /// The audit event of a stage starting (issue 24).

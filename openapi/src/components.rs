@@ -501,20 +501,7 @@ fn agents() -> Json {
             },
             imported(),
         ),
-        "SshKey" => object(
-            obj! {
-                "fingerprint" => string(),
-                "key_type" => string(),
-                "bits" => nullable(bounded(1, MAX_KEY_BITS)),
-                "comment" => nullable(string()),
-                "location" => nullable(string()),
-                "user" => nullable(string()),
-                "kind" => nullable(ssh_key_kind()),
-                "first_seen" => time(),
-                "last_seen" => time(),
-            },
-            imported(),
-        ),
+        "SshKey" => object(ssh_key_members(), imported()),
         "DiscoveryImported" => record(obj! {
             "agent_id" => agent_id(),
             "kind" => discovered_kind(),
@@ -532,18 +519,7 @@ fn agents() -> Json {
         }),
         "Certificates" => record(obj! { "certificates" => array(schema_ref("Certificate")) }),
         "FleetSshKey" => object(
-            obj! {
-                "agent_id" => agent_id(),
-                "fingerprint" => string(),
-                "key_type" => string(),
-                "bits" => nullable(bounded(1, MAX_KEY_BITS)),
-                "comment" => nullable(string()),
-                "location" => nullable(string()),
-                "user" => nullable(string()),
-                "kind" => nullable(ssh_key_kind()),
-                "first_seen" => time(),
-                "last_seen" => time(),
-            },
+            obj! { "agent_id" => agent_id() }.merge(ssh_key_members()),
             imported(),
         ),
         "SshKeyPage" => record(obj! {
@@ -724,6 +700,21 @@ pub fn schemas() -> Json {
         .merge(agents())
         .merge(people())
         .merge(broker())
+}
+
+/// A reported SSH key's members, as one agent's discovery and the fleet's list show it.
+fn ssh_key_members() -> Json {
+    obj! {
+        "fingerprint" => string(),
+        "key_type" => string(),
+        "bits" => nullable(bounded(1, MAX_KEY_BITS)),
+        "comment" => nullable(string()),
+        "location" => nullable(string()),
+        "user" => nullable(string()),
+        "kind" => nullable(ssh_key_kind()),
+        "first_seen" => time(),
+        "last_seen" => time(),
+    }
 }
 
 /// A discovered item's import by a person (absent before one).

@@ -43,7 +43,7 @@ export function approvalsView(session, params) {
   const items = h("div", { id: "inbox" });
 
   /** One thing to decide: its facts, optional details, a note, Approve and the refusal. */
-  function card({ id, kind, title, rows, details = [], approve, refuse, refuseLabel }) {
+  function card({ id, kind, title, rows, details = [], approve, refuse, refuseLabel, refusedSay }) {
     const note = h("input", { name: "note", id: `note-${id}` });
     const yes = h("button", { type: "button", class: "approve" }, "Approve");
     const no = h("button", { type: "button", class: "danger" }, refuseLabel);
@@ -58,7 +58,7 @@ export function approvalsView(session, params) {
       }
     };
     yes.addEventListener("click", () => decide(approve, `Approved ${id}.`));
-    no.addEventListener("click", () => decide(refuse, `${refuseLabel === "Deny" ? "Denied" : "Rejected"} ${id}.`));
+    no.addEventListener("click", () => decide(refuse, `${refusedSay} ${id}.`));
     return h(
       "article",
       { class: "panel", [`data-${kind}`]: id, "data-id": id, "aria-labelledby": `title-${id}` },
@@ -96,6 +96,7 @@ export function approvalsView(session, params) {
       approve: (c) => api.approve(a.id, c),
       refuse: (c) => api.deny(a.id, c),
       refuseLabel: "Deny",
+      refusedSay: "Denied",
     });
   }
 
@@ -116,6 +117,7 @@ export function approvalsView(session, params) {
       approve: (c) => api.approveAccess(r.id, c),
       refuse: (c) => api.rejectAccess(r.id, c),
       refuseLabel: "Reject",
+      refusedSay: "Rejected",
     });
   }
 
@@ -132,6 +134,7 @@ export function approvalsView(session, params) {
       approve: () => api.approvePassword(p.id),
       refuse: (c) => api.rejectPassword(p.id, c),
       refuseLabel: "Reject",
+      refusedSay: "Rejected",
     });
   }
 

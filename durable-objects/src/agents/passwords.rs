@@ -158,19 +158,6 @@ fn read_stages(
     }
 }
 
-/// Before any lookup: a caller that can be no stage's approver (not a person, holding neither
-/// `agents:admin` nor `approvals:decide`) is refused as the scope check always refused it.
-fn check_may_try_deciding(principal: &Principal) -> Result<(), ApiError> {
-    let scopes = principal.scopes();
-    if matches!(principal, Principal::User(_))
-        || scopes.covers(&Scope::AgentsAdmin)
-        || scopes.covers(&Scope::ApprovalsDecide)
-    {
-        return Ok(());
-    }
-    Err(agents_admin_missing())
-}
-
 /// Nobody approves a request of an agent they made (directly or through what they made), nor
 /// one of whoever made them: the staged approval and the single admin decision alike.
 fn refuse_same_hand(
@@ -265,19 +252,23 @@ pub fn create(
 /// `GET /v1/admin/password-requests[?status=]`: newest first, at most 500. An `agents:admin`
 /// holder sees every request; a person (or an `approvals:decide` holder) the ones a stage of
 /// their workflow admits them to (issue 24: a stage's approver is told, then finds it here);
-/// anyone else is refused as before.
+/// anyone else is refused by the command's access rule before this runs.
 pub fn list(
     ctx: &SecretContext<'_>,
     principal: &Principal,
     status: Option<PasswordRequestStatus>,
 ) -> Result<Vec<PasswordRequestView>, ApiError> {
-    check_may_try_deciding(principal)?;
-    let every = principal.scopes().covers(&Scope::AgentsAdmin);
+    let fail = |e: StorageError| internal("list password requests", e);
+    // `None`: an agents:admin holder, who sees every request.
+    let caller = if principal.scopes().covers(&Scope::AgentsAdmin) {
+        None
+    } else {
+        Some(crate::approvals::StageCaller::of(ctx, principal).map_err(fail)?)
+    };
     let (filter, bindings) = match status {
         Some(s) => ("WHERE status = ?", vec![V::from(s.as_str())]),
         None => ("", vec![]),
     };
-    let fail = |e: StorageError| internal("list password requests", e);
     let rows = query(
         ctx.storage,
         &format!("SELECT {COLUMNS} FROM password_requests {filter} ORDER BY created_at DESC, id LIMIT 500"),
@@ -286,9 +277,9 @@ pub fn list(
     .map_err(fail)?;
     let mut shown = Vec::with_capacity(rows.len());
     for row in &rows {
-        if !every {
+        if let Some(caller) = &caller {
             let progress = crate::approvals::read_progress(row, 11).map_err(fail)?;
-            if !crate::approvals::stage_admits(ctx, principal, progress.as_ref()).map_err(fail)? {
+            if !caller.admitted_by(progress.as_ref()) {
                 continue;
             }
         }
@@ -328,7 +319,6 @@ pub fn approve(
     principal: &Principal,
     id: &PasswordRequestId,
 ) -> Result<PasswordRequestView, ApiError> {
-    check_may_try_deciding(principal)?;
     in_transaction(ctx.storage, "approve password request", || {
         let mut view = load(ctx, id)?;
         let staged = read_stages(ctx, id)?;
@@ -479,7 +469,6 @@ pub fn reject(
     id: &PasswordRequestId,
     reason: Option<String>,
 ) -> Result<PasswordRequestView, ApiError> {
-    check_may_try_deciding(principal)?;
     in_transaction(ctx.storage, "reject password request", || {
         let mut view = load(ctx, id)?;
         match read_stages(ctx, id)? {

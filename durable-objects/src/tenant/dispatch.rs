@@ -387,12 +387,10 @@ fn approval_command(
         Apr::GetApproval(c) => answer(c, draft, |c| approvals::get(ctx, principal, &c.id)),
         Apr::ListApprovals(c) => answer(c, draft, |c| approvals::list(ctx, c.status)),
         Apr::ApproveRequest(c) => answer(c, draft, |c| {
-            approvals::check_may_try_deciding(principal)?;
             let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
             approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Approve(c.comment))
         }),
         Apr::DenyRequest(c) => answer(c, draft, |c| {
-            approvals::check_may_try_deciding(principal)?;
             let may_decide = principal.scopes().covers(&Scope::ApprovalsDecide);
             approvals::decide(ctx, &actor, may_decide, &c.id, Decision::Deny(c.reason))
         }),
